@@ -1,0 +1,123 @@
+"""The `district` command.
+
+  district simulate --scenario NAME|PATH --seed N [--rounds R] [--out DIR]
+  district scenarios list | show NAME | validate PATH...
+  district serve [--host H] [--port P] [--db PATH]
+  district bots --server URL --code CODE --seats N
+  district play [--server URL] [--code CODE] [--name NAME]
+  district demo [--scenario NAME]
+  district bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from server.engine.errors import ScenarioError
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from server.engine import find_scenario
+    from server.simulate import simulate
+    sc = find_scenario(args.scenario)
+    simulate(sc, args.seed, args.rounds, Path(args.out) if args.out else None)
+    return 0
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from server import scenarios_cli
+    return scenarios_cli.main(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from server import net
+    return net.serve_main(args)
+
+
+def _bots(args: argparse.Namespace) -> int:
+    from server import botclient
+    return botclient.main(args)
+
+
+def _play(args: argparse.Namespace) -> int:
+    from client import app
+    return app.play_main(args)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from client import app
+    return app.demo_main(args)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import runpy
+    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "engine_bench.py"
+    runpy.run_path(str(bench), run_name="__main__")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="district", description="District: a serious game of industrial districts.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("simulate", help="play a bots-only game and print it round by round")
+    s.add_argument("--scenario", default="emilia-romagna", help="scenario name or path to a .toml file")
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--rounds", type=int, default=None)
+    s.add_argument("--out", default=None, help="directory for CSV and JSON outputs")
+    s.set_defaults(func=_simulate)
+
+    s = sub.add_parser("scenarios", help="list, show or validate scenarios")
+    ss = s.add_subparsers(dest="action", required=True)
+    ss.add_parser("list", help="one line per scenario")
+    sh = ss.add_parser("show", help="the teacher's page of a scenario")
+    sh.add_argument("name")
+    sv = ss.add_parser("validate", help="check scenario files; every problem with its place")
+    sv.add_argument("paths", nargs="+")
+    s.set_defaults(func=_scenarios)
+
+    s = sub.add_parser("serve", help="run the game server")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8765)
+    s.add_argument("--db", default=None, help="SQLite file (default: in your data directory)")
+    s.set_defaults(func=_serve)
+
+    s = sub.add_parser("bots", help="fill seats of a session with bots over the network")
+    s.add_argument("--server", default="ws://127.0.0.1:8765")
+    s.add_argument("--code", required=True)
+    s.add_argument("--seats", type=int, default=1)
+    s.set_defaults(func=_bots)
+
+    s = sub.add_parser("play", help="open the game window and join a session")
+    s.add_argument("--server", default=None)
+    s.add_argument("--code", default=None)
+    s.add_argument("--name", default=None)
+    s.set_defaults(func=_play)
+
+    s = sub.add_parser("demo", help="a local game: server, your window, bots in the other seats")
+    s.add_argument("--scenario", default="emilia-romagna")
+    s.add_argument("--role", default="firm", choices=["firm", "union", "government", "broker", "facilitator"])
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--headless", action="store_true", help="play a bots-only game in the terminal")
+    s.set_defaults(func=_demo)
+
+    s = sub.add_parser("bench", help="print engine timings")
+    s.set_defaults(func=_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ScenarioError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

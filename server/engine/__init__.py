@@ -1,0 +1,15 @@
+"""The pure, deterministic core of District: state, scenarios, commands, resolution, views.
+
+Nothing here does I/O beyond reading scenario files; the server, the bots and the client feed it
+commands and read views.
+"""
+
+from server.engine.errors import EngineError, ScenarioError
+from server.engine.game import Game, replay
+from server.engine.scenario import Scenario, find_scenario, list_scenarios, load_scenario
+from server.engine.state import State, new_state, state_hash
+
+__all__ = [
+    "EngineError", "Game", "Scenario", "ScenarioError", "State", "find_scenario",
+    "list_scenarios", "load_scenario", "new_state", "replay", "state_hash",
+]

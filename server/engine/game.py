@@ -1,0 +1,65 @@
+"""A game: a state plus the log of everything done to it. Replaying the log from the scenario and
+seed gives the identical state (same hash); this is what crash recovery and replay rest on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.engine.commands import apply as apply_command
+from server.engine.events import begin_round
+from server.engine.resolve import resolve as resolve_round
+from server.engine.scenario import Scenario
+from server.engine.state import State, new_state, state_hash
+from server.engine.views import view as seat_view
+
+LogEntry = tuple[Any, ...]
+
+
+class Game:
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.state: State = new_state(scenario, seed)
+        self.log: list[LogEntry] = []
+        self.start_events = begin_round(self.state)
+
+    def apply(self, seat: str, command: dict[str, Any]) -> list[dict[str, Any]]:
+        events = apply_command(self.state, seat, command)
+        self.log.append(("cmd", seat, command))
+        return events
+
+    def resolve(self) -> dict[str, Any]:
+        report = resolve_round(self.state)
+        self.log.append(("resolve",))
+        return report
+
+    def advance(self) -> list[dict[str, Any]]:
+        events = begin_round(self.state)
+        self.log.append(("advance",))
+        return events
+
+    def step(self, entry: LogEntry) -> Any:
+        if entry[0] == "cmd":
+            return self.apply(entry[1], entry[2])
+        if entry[0] == "resolve":
+            return self.resolve()
+        if entry[0] == "advance":
+            return self.advance()
+        raise ValueError(f"unknown log entry {entry[0]!r}")
+
+    def view(self, seat: str) -> dict[str, Any]:
+        return seat_view(self.state, seat)
+
+    def hash(self) -> str:
+        return state_hash(self.state)
+
+    @property
+    def over(self) -> bool:
+        return self.state.phase == "ended"
+
+
+def replay(scenario: Scenario, seed: int, log: list[LogEntry]) -> Game:
+    game = Game(scenario, seed)
+    for entry in log:
+        game.step(entry)
+    return game

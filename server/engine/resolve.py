@@ -1,0 +1,79 @@
+"""`resolve(state)`: one round's resolution, in the order of GAME.md section 4.
+
+events (fired at the briefing) -> signed deals take effect, levies, dues and credit flow ->
+government programmes and union actions -> labour market (training completes, poaching, quits,
+hiring) -> productivity and quality -> tenders awarded and delivered -> markets clear -> audits ->
+finance, exit -> networks and brokers -> deal enforcement -> trust, pass-through to the floor ->
+entry -> indicators and scores.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from server.engine import deals as deal_rules
+from server.engine import finance, institutions, labour, markets
+from server.engine.errors import EngineError
+from server.engine.indicators import approval, indicators, role_scores, scoreboards
+from server.engine.policy import background_decisions, seat_decisions
+from server.engine.state import State
+
+ONE_ROUND_DECISIONS = ("training", "technology", "hire", "poach", "bids")
+
+
+def resolve(state: State) -> dict[str, Any]:
+    """Resolve the current round. Returns the round's report (also kept in state.reports)."""
+    if state.phase != "negotiation":
+        raise EngineError("wrong_phase", f"only a round in negotiation can be resolved (now: {state.phase})")
+    f = state.firms
+    report: dict[str, Any] = {"round": state.round}
+    seat_decisions(state)
+    background_decisions(state)
+    deal_rules.take_effect(state, report)
+    institutions.government(state, report)
+    strike_loss = institutions.union(state, report)
+    labour.train(state, report)
+    labour.poach(state, report)
+    labour.hire_and_quit(state, report)
+    access = markets.factor_access(state)
+    markets.productivity_and_quality(state, access)
+    cap = markets.capacity(state, strike_loss)
+    cap_before = cap.copy()
+    markets.award_tenders(state, cap, report, deal_rules.consortium_bids(state, cap))
+    tender_revenue = markets.deliver_tenders(state, cap, report)
+    tender_units = cap_before - cap
+    market_revenue = markets.clear_markets(state, cap, access, report)
+    f.sales = f.sales + tender_units
+    institutions.audits(state, report)
+    finance.settle(state, market_revenue + tender_revenue, f.sales, report)
+    institutions.networks(state, report)
+    institutions.brokers(state, report)
+    deal_rules.enforce(state, report)
+    institutions.union_dues(state)
+    institutions.trust_decay(state)
+    prev = state.history[-1]["productivity"] if state.history else None
+    out_w = float((f.workers * f.productivity)[f.alive].sum())
+    prod = out_w / max(float(f.workers[f.alive].sum()), 1e-9)
+    growth = (prod / prev - 1.0) if prev else 0.0
+    institutions.wage_floor_update(state, growth, report)
+    finance.entry(state, report)
+    f.output = np.where(f.alive, f.sales, 0.0)
+    ind = indicators(state, report)
+    if not state.baseline:
+        state.baseline = dict(ind)
+    state.institutions.approval = approval(state, ind)
+    ind["approval"] = state.institutions.approval
+    boards = scoreboards(state, ind)
+    ind.update(boards)
+    scores = role_scores(state, ind, boards)
+    state.history.append(ind)
+    full = {"round": state.round, "indicators": ind, "scoreboards": boards, "scores": scores,
+            "news": list(state.news), "details": report}
+    state.reports.append(full)
+    for d in state.decisions.values():
+        for k in ONE_ROUND_DECISIONS:
+            d.pop(k, None)
+    state.phase = "report"
+    return full

@@ -1,0 +1,150 @@
+"""Bots-only games: `district simulate` prints the district round by round and can write every
+round's indicators (CSV, long format), the events and the final state (JSON)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from server.bots import decide
+from server.engine import EngineError, Game, Scenario
+from server.engine.views import view
+
+COLUMNS = [
+    ("rnd", "round", "{:>3.0f}"), ("firms", "firms_alive", "{:>5.0f}"), ("jobs", "employment", "{:>6.0f}"),
+    ("wage", "mean_wage", "{:>5.1f}"), ("floor", "wage_floor", "{:>5.1f}"), ("skill", "mean_skill", "{:>5.2f}"),
+    ("output", "output", "{:>7.0f}"), ("export", "exports", "{:>7.0f}"), ("tend", "tenders_won", "{:>4.0f}"),
+    ("gov", "government_budget", "{:>7.0f}"), ("COMP", "competitiveness", "{:>6.1f}"),
+    ("WORK", "worker_welfare", "{:>6.1f}"), ("REGN", "region", "{:>6.1f}"),
+]
+
+
+def play_bots_round(game: Game, personalities: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Every seat's bot decides from its own view and sends its commands. Returns the events."""
+    st = game.state
+    events: list[dict[str, Any]] = []
+    for seat in sorted(st.seats):
+        p = (personalities or {}).get(seat, st.seats[seat].road)
+        for cmd in decide(view(st, seat), game.seed, p):
+            try:
+                events += game.apply(seat, cmd)
+            except EngineError as e:  # a bot's mistake must not stop the game; it is reported
+                events.append({"kind": "bot_error", "audience": "public", "seat": seat, "error": e.to_dict()})
+    return events
+
+
+def run_game(scenario: Scenario, seed: int, rounds: int | None = None,
+             personalities: dict[str, str] | None = None,
+             on_round: Any = None) -> tuple[Game, list[dict[str, Any]]]:
+    game = Game(scenario, seed)
+    events: list[dict[str, Any]] = list(game.start_events)
+    last = min(rounds or scenario.rounds, scenario.rounds)
+    while not game.over and game.state.round <= last:
+        events += play_bots_round(game, personalities)
+        report = game.resolve()
+        if on_round:
+            on_round(game, report)
+        if game.state.round >= last:
+            break
+        events += game.advance()
+    return game, events
+
+
+def header() -> str:
+    return " ".join(f"{name:>{len(fmt.format(0))}}" for name, _k, fmt in COLUMNS) + "  hash"
+
+
+def row(ind: dict[str, float], h: str) -> str:
+    return " ".join(fmt.format(ind.get(k, 0.0)) for _n, k, fmt in COLUMNS) + f"  {h}"
+
+
+def deal_line(report: dict[str, Any]) -> str:
+    d = report["details"].get("deal_summary")
+    if not d:
+        return ""
+    parts = [f"{what} {', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}"
+             for what, kinds in d.items() if kinds]
+    return "      deals: " + "; ".join(parts) if parts else ""
+
+
+def simulate(scenario: Scenario, seed: int, rounds: int | None, out: Path | None,
+             stream: TextIO = sys.stdout) -> Game:
+    print(f"{scenario.title} - seed {seed}, {rounds or scenario.rounds} rounds, "
+          f"{len(scenario.firms) + scenario.background.count} firms, {len(scenario.seats)} seats (all bots)",
+          file=stream)
+    print(header(), file=stream)
+
+    def on_round(game: Game, report: dict[str, Any]) -> None:
+        print(row(report["indicators"], game.hash()), file=stream)
+        for n in report["news"]:
+            print(f"      news: {n['headline']}", file=stream)
+        line = deal_line(report)
+        if line:
+            print(line, file=stream)
+        stream.flush()
+
+    game, events = run_game(scenario, seed, rounds, on_round=on_round)
+    print(summary(game), file=stream)
+    if out is not None:
+        write_outputs(game, events, out)
+        print(f"wrote {out}/indicators.csv, rounds.csv, events.json, final_state.json", file=stream)
+    return game
+
+
+def summary(game: Game) -> str:
+    h = game.state.history
+    if not h:
+        return "no round was played"
+    a, b = h[0], h[-1]
+    lines = ["", "From round 1 to the end:"]
+    for label, k, fmt in (("firms alive", "firms_alive", "{:.0f}"), ("employment", "employment", "{:.0f}"),
+                          ("mean wage", "mean_wage", "{:.1f}"), ("wage floor", "wage_floor", "{:.1f}"),
+                          ("mean skill", "mean_skill", "{:.2f}"), ("quality", "quality", "{:.2f}"),
+                          ("exports", "exports", "{:.0f}"), ("compliance", "compliance", "{:.0%}"),
+                          ("networked firms", "networked_share", "{:.0%}")):
+        lines.append(f"  {label:<16} {fmt.format(a[k]):>8} -> {fmt.format(b[k]):>8}")
+    lines.append("  scoreboards      " + ", ".join(f"{k} {b[k]:.0f}" for k in
+                                                   ("competitiveness", "worker_welfare", "region")))
+    return "\n".join(lines)
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple | set):
+        return [_plain(v) for v in x]
+    return x
+
+
+def write_outputs(game: Game, events: list[dict[str, Any]], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    st = game.state
+    with open(out / "indicators.csv", "w", newline="") as fh:  # long format
+        w = csv.writer(fh)
+        w.writerow(["scenario", "seed", "round", "indicator", "value"])
+        for ind in st.history:
+            for k, v in ind.items():
+                if k != "round":
+                    w.writerow([st.scenario.name, game.seed, int(ind["round"]), k, v])
+    with open(out / "rounds.csv", "w", newline="") as fh:  # wide format, one row a round
+        keys = list(st.history[0]) if st.history else []
+        w = csv.writer(fh)
+        w.writerow(keys)
+        for ind in st.history:
+            w.writerow([ind[k] for k in keys])
+    (out / "events.json").write_text(json.dumps(_plain(events), indent=1))
+    final = {"scenario": st.scenario.name, "seed": game.seed, "round": st.round, "hash": game.hash(),
+             "reports": _plain(st.reports), "facilitator_view": _plain(view(st, "facilitator")),
+             "firms": {name: _plain(getattr(st.firms, name)) for name in ["name"] + st.firms.array_fields()
+                       if name not in ("pipeline",)},
+             "deals": _plain([d.to_dict() if hasattr(d, "to_dict") else d for d in st.deals.values()])}
+    (out / "final_state.json").write_text(json.dumps(final))
