@@ -286,9 +286,20 @@ def _chat(state: State, seat: str, cmd: dict[str, Any]) -> list[Event]:
     return chat(state, seat, cmd)
 
 
+def _mute(state: State, seat: str, cmd: dict[str, Any]) -> list[Event]:
+    if seat != "facilitator":
+        raise EngineError("forbidden", "only the facilitator can mute the chat")
+    muted = cmd.get("muted", True)
+    if not isinstance(muted, bool):
+        raise EngineError("bad_value", f"expected true or false, got {muted!r}", "muted")
+    state.chat_muted = muted
+    return [{"kind": "chat_muted", "audience": "public", "muted": muted}]
+
+
 COMMANDS: dict[str, Callable[[State, str, dict[str, Any]], list[Event]]] = {
-    "decide": _decide, "ready": _ready, "inject_event": _inject, "chat": _chat,
+    "decide": _decide, "ready": _ready, "inject_event": _inject, "chat": _chat, "mute_chat": _mute,
 }
+FACILITATOR_COMMANDS = {"inject_event", "chat", "mute_chat"}
 
 
 def register(name: str, handler: Callable[[State, str, dict[str, Any]], list[Event]]) -> None:
@@ -308,7 +319,7 @@ def apply(state: State, seat: str, command: dict[str, Any]) -> list[Event]:
     if "round" in command and command["round"] != state.round:
         raise EngineError("stale", f"this command was made in round {command['round']!r}; "
                           f"the game is in round {state.round}", "round")
-    if seat == "facilitator" and kind != "inject_event" and kind != "chat":
+    if seat == "facilitator" and kind not in FACILITATOR_COMMANDS:
         raise EngineError("forbidden", "the facilitator steers the game; it does not play a seat")
     return COMMANDS[kind](state, seat, command)
 

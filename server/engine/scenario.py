@@ -488,7 +488,9 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
         overrides[k] = c.num(pt, k, "params", None, md["lo"], md["hi"])
     params = Params().overridden(overrides)
 
-    players = c.table(data, "players", "players")
+    players_raw = c.table(data, "players", "players")
+    from server.engine.seating import parse_players
+    players = parse_players(players_raw, [s.id for s in seats], c.problems)
 
     if c.problems:
         raise ScenarioError(source, c.problems)
