@@ -15,6 +15,8 @@ from server.bots import decide
 from server.engine import EngineError, Game, Scenario
 from server.engine.views import view
 
+NEGOTIATION_PASSES = 3
+
 COLUMNS = [
     ("rnd", "round", "{:>3.0f}"), ("firms", "firms_alive", "{:>5.0f}"), ("jobs", "employment", "{:>6.0f}"),
     ("wage", "mean_wage", "{:>5.1f}"), ("floor", "wage_floor", "{:>5.1f}"), ("skill", "mean_skill", "{:>5.2f}"),
@@ -28,13 +30,14 @@ def play_bots_round(game: Game, personalities: dict[str, str] | None = None) -> 
     """Every seat's bot decides from its own view and sends its commands. Returns the events."""
     st = game.state
     events: list[dict[str, Any]] = []
-    for seat in sorted(st.seats):
-        p = (personalities or {}).get(seat, st.seats[seat].road)
-        for cmd in decide(view(st, seat), game.seed, p):
-            try:
-                events += game.apply(seat, cmd)
-            except EngineError as e:  # a bot's mistake must not stop the game; it is reported
-                events.append({"kind": "bot_error", "audience": "public", "seat": seat, "error": e.to_dict()})
+    for _pass in range(NEGOTIATION_PASSES):  # proposals made in one pass are answered in the next
+        for seat in sorted(st.seats):
+            p = (personalities or {}).get(seat, st.seats[seat].road)
+            for cmd in decide(view(st, seat), game.seed, p):
+                try:
+                    events += game.apply(seat, cmd)
+                except EngineError as e:  # a bot's mistake must not stop the game; it is reported
+                    events.append({"kind": "bot_error", "audience": "public", "seat": seat, "error": e.to_dict()})
     return events
 
 

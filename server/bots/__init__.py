@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from server.bots.broker import broker_decisions
+from server.bots.deals import negotiate
 from server.bots.firm import firm_decisions
 from server.bots.government import government_decisions
 from server.bots.union import union_decisions
@@ -28,7 +29,8 @@ def bot_rng(seed: int, round_: int, seat: str, salt: str = "") -> np.random.Gene
 
 
 def decide(view: dict[str, Any], seed: int, personality: str | None = None) -> list[Command]:
-    """The commands a bot in this seat sends in this negotiation phase (decisions, then ready)."""
+    """The commands a bot in this seat sends now: answers to proposals, its own proposals, its
+    decisions, then ready. Safe to call again in the same round (it proposes nothing twice)."""
     if view["phase"] != "negotiation":
         return []
     role = view["role"]
@@ -47,7 +49,7 @@ def decide(view: dict[str, Any], seed: int, personality: str | None = None) -> l
         d = broker_decisions(view, rng, p)
     else:
         return []
-    cmds: list[Command] = []
+    cmds: list[Command] = [{**c, "round": view["round"]} for c in negotiate(view, rng, p)]
     if d:
         cmds.append({"type": "decide", "round": view["round"], "decisions": d})
     cmds.append({"type": "ready", "round": view["round"], "ready": True})

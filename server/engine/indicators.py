@@ -106,7 +106,7 @@ def role_scores(state: State, ind: dict[str, float], boards: dict[str, float]) -
     for seat, s in state.seats.items():
         if s.role == "firm":
             i = s.firm
-            nw = float(f.cash[i] - f.debt[i])
+            nw = float(f.cash[i] - f.debt[i] - f.public_debt[i])
             growth = nw - float(f.net_worth0[i])
             scores[seat] = round(growth if f.alive[i] else growth - 100.0, 1)
         elif s.role == "union":

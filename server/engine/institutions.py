@@ -153,17 +153,23 @@ def networks(state: State, report: dict[str, Any]) -> None:
         idx = np.array(net.members)
         dues = np.minimum(net.dues, np.maximum(0.0, f.cash[idx]))
         f.cash[idx] -= dues
-        fund = float(dues.sum())
+        acc.world += float(dues.sum())  # dues buy services from outside
+        fund = float(dues.sum()) + net.extra_funding  # plus grants already paid (deal_effects)
+        net.extra_funding = 0.0
         active = net.stock > 0.05
         if len(idx) >= 3 and active.sum() >= 2 and inst.network_grant > 0:
             grant = min(inst.network_grant, max(0.0, acc.government))
             acc.government -= grant
+            acc.world += grant
             fund += grant
             paid_grants += grant
-        acc.world += fund
         net.funded_last = fund
         scale = prm.factor_cost * max(1.0, len(idx) / 10.0)
-        kinds = active if active.any() else np.ones(len(FACTORS), dtype=bool)
+        if net.services:
+            kinds = np.zeros(len(FACTORS), dtype=bool)
+            kinds[net.services] = True
+        else:
+            kinds = active if active.any() else np.ones(len(FACTORS), dtype=bool)
         add = np.where(kinds, fund / scale / kinds.sum(), 0.0)
         net.stock = np.clip(net.stock * (1.0 - prm.factor_decay) + add, 0.0, 1.0)
         # members meet: trust grows inside a network

@@ -133,7 +133,7 @@ def deliver_tenders(state: State, cap: np.ndarray, report: dict[str, Any]) -> np
         member_short: dict[int, float] = {}
         for m, share in zip(t.winner, t.shares, strict=True):
             need = per_round * share
-            can = min(need, cap[m]) if f.alive[m] else 0.0
+            can = min(need, cap[m]) if f.alive[m] and m not in t.defectors else 0.0
             cap[m] -= can
             revenue[m] += can * t.winning_price
             short += need - can

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from server.engine import deals as deal_rules
+from server.engine import deal_effects as deal_rules
 from server.engine import finance, institutions, labour, markets
 from server.engine.errors import EngineError
 from server.engine.indicators import approval, indicators, role_scores, scoreboards
@@ -41,9 +41,10 @@ def resolve(state: State) -> dict[str, Any]:
     markets.productivity_and_quality(state, access)
     cap = markets.capacity(state, strike_loss)
     cap_before = cap.copy()
-    markets.award_tenders(state, cap, report, deal_rules.consortium_bids(state, cap))
+    markets.award_tenders(state, cap, report, deal_rules.consortium_bids(state, cap, report))
     tender_revenue = markets.deliver_tenders(state, cap, report)
     tender_units = cap_before - cap
+    deal_rules.move_work(state, cap, report)  # subcontracts after tender obligations
     market_revenue = markets.clear_markets(state, cap, access, report)
     f.sales = f.sales + tender_units
     institutions.audits(state, report)

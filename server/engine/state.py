@@ -45,7 +45,8 @@ class Firms:
     wage: np.ndarray  # base wage paid, k per worker per round
     skill_pay: np.ndarray  # premium paid to trained workers (share of the base wage)
     cash: np.ndarray
-    debt: np.ndarray
+    debt: np.ndarray  # owed to banks (outside)
+    public_debt: np.ndarray  # owed to the government (conditional credit)
     credit: np.ndarray  # credit standing 0-1
     reputation: np.ndarray  # delivery and quality record 0-1
     focus: np.ndarray  # int8: 0 commodity, 1 niche/export
@@ -98,6 +99,8 @@ class Network:
     funded_last: float = 0.0
     alive: bool = True
     broker: str = ""  # broker who formed it
+    services: list[int] = field(default_factory=list)  # factors its dues fund (empty: those in stock)
+    extra_funding: float = 0.0  # grants and matches received this round
 
 
 @dataclass(slots=True)
@@ -118,6 +121,7 @@ class Tender:
     delivered: float = 0.0
     shortfall: float = 0.0
     shares: list[float] = field(default_factory=list)
+    defectors: list[int] = field(default_factory=list)  # consortium members who will not deliver
 
 
 @dataclass(slots=True)

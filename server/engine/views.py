@@ -122,7 +122,8 @@ def _firm_private(state: State, seat: str) -> dict[str, Any]:
         "trained_last_round": _r(f.trained[i]), "lost_skilled": _r(f.lost_skilled[i]),
         "gained_skilled": _r(f.gained_skilled[i]), "underpaid_rounds": int(f.underpaid[i]),
         "price_stance": _r(f.price_stance[i]), "focus": FOCI[int(f.focus[i])],
-        "net_worth": _r(f.cash[i] - f.debt[i]), "net_worth_start": _r(f.net_worth0[i]),
+        "public_debt": _r(f.public_debt[i]),
+        "net_worth": _r(f.cash[i] - f.debt[i] - f.public_debt[i]), "net_worth_start": _r(f.net_worth0[i]),
         "trust": [_r(x) for x in state.trust[i]],
         "known_capabilities": {str(j): {ops[k]: _r(f.caps[j, k]) for k in np.flatnonzero(f.caps[j] > 0.05)}
                                for j in sorted(known)},
