@@ -1,0 +1,296 @@
+"""What the client knows: the latest view of its seat, the events since, its commands in flight,
+the errors the server sent back (with what caused them) and the state of the connection.
+
+The render loop owns the model; the network thread never touches it (it only fills a queue that
+the render loop drains into `ClientModel.feed`). Nothing here blocks or does I/O.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+View = dict[str, Any]
+Command = dict[str, Any]
+
+
+@dataclass(slots=True)
+class ServerError:
+    code: str
+    message: str
+    where: str = ""
+    command: str = ""  # the command type that caused it ("decide", "propose", ...)
+    cid: int | None = None
+    origin: str = ""  # the widget or form that sent the command ("decisions", "composer", ...)
+    at: float = field(default_factory=time.monotonic)
+
+    def readable(self) -> str:
+        """A message a person can act on: what was refused, where, and why."""
+        what = {"decide": "Decisions", "propose": "Proposal", "respond": "Answer", "counter": "Counter-offer",
+                "chat": "Message", "ready": "Ready", "preview": "Preview", "withdraw": "Withdrawal"}.get(
+            self.command, "")
+        place = humanise_where(self.where)
+        head = f"{what} refused" if what else "Refused"
+        return f"{head}: {place + ': ' if place else ''}{self.message}"
+
+
+def humanise_where(where: str) -> str:
+    if not where:
+        return ""
+    parts = where.replace("decisions.", "").replace("terms.", "").replace("_", " ")
+    return parts
+
+
+@dataclass
+class Outgoing:
+    """A command waiting to be sent (or sent and waiting for its ack)."""
+
+    cid: int
+    command: Command
+    origin: str
+    kind: str = "command"  # "command" (a game command) or "control" (a facilitator action)
+    sent_at: float = field(default_factory=time.monotonic)
+
+
+class ClientModel:
+    """Latest view + events; commands in flight; errors; connection status; private previews."""
+
+    def __init__(self, view: View | None = None) -> None:
+        self.view: View | None = None
+        self.status = "offline"  # offline, connecting, connected, reconnecting, failed
+        self.status_detail = ""
+        self.seat: str = ""
+        self.code: str = ""
+        self.session: dict[str, Any] = {}  # what the server said about the session (timer, seats, ...)
+        self.errors: list[ServerError] = []
+        self.notices: list[tuple[float, str]] = []  # short messages for the toast line
+        self.pending: dict[int, Outgoing] = {}
+        self.outbox: list[Outgoing] = []
+        self.previews: dict[str, Any] = {}  # key -> the private preview the server computed
+        self.last_event_seq = 0
+        self.view_version = 0  # bumps on every new full view (scenes rebuild what depends on it)
+        self.events_version = 0  # bumps on every event (chat, ready, deals, ...)
+        self.timer: dict[str, Any] = {}  # {"deadline": monotonic seconds, "paused": bool, "remaining": s}
+        self._cids = itertools.count(1)
+        self.acked: list[int] = []
+        if view is not None:
+            self.set_view(view)
+
+    # --- outgoing -------------------------------------------------------------------------------
+    def send(self, command: Command, origin: str = "") -> int:
+        """Queue a command for the network thread. Stamps the round it was made in."""
+        cmd = dict(command)
+        if self.view is not None and "round" not in cmd and cmd.get("type") in (
+                "decide", "ready", "propose", "respond", "counter", "withdraw", "preview"):
+            cmd["round"] = self.view.get("round")
+        out = Outgoing(next(self._cids), cmd, origin)
+        self.outbox.append(out)
+        self.pending[out.cid] = out
+        self.clear_errors(origin)
+        return out.cid
+
+    def control(self, action: str, origin: str = "console", **fields: Any) -> int:
+        """Queue a facilitator control action (start, pause, resume, extend, advance, end, bot, ...)."""
+        out = Outgoing(next(self._cids), {"action": action, **fields}, origin, kind="control")
+        self.outbox.append(out)
+        self.pending[out.cid] = out
+        self.clear_errors(origin)
+        return out.cid
+
+    def take_outbox(self) -> list[Outgoing]:
+        out, self.outbox = self.outbox, []
+        return out
+
+    # --- incoming -------------------------------------------------------------------------------
+    def feed(self, msg: dict[str, Any]) -> None:
+        """One message from the server (see server/protocol.py SERVER_MESSAGES)."""
+        t = msg.get("type")
+        if t == "welcome":
+            self.seat = str(msg.get("seat", ""))
+            self.code = str(msg.get("code", self.code))
+            self.session.update({k: msg.get(k) for k in ("session", "role", "name", "scenario", "status", "road")})
+            if msg.get("token"):
+                self.session["token"] = msg["token"]
+            self.status = "connected"
+        elif t == "view":
+            v = msg.get("view")
+            if isinstance(v, dict):
+                self.set_view(v)
+            if isinstance(msg.get("seq"), int):
+                self.last_event_seq = max(self.last_event_seq, msg["seq"])
+        elif t == "event":
+            ev = msg.get("event")
+            if isinstance(ev, dict):
+                self.apply_event(ev, msg.get("seq") if isinstance(msg.get("seq"), int) else None)
+        elif t == "ack":
+            self.ack(msg.get("re"), msg.get("result"))  # type: ignore[arg-type]
+        elif t == "error":
+            re = msg.get("re")
+            err = self.error(re if isinstance(re, int) else None, str(msg.get("code", "")),
+                             str(msg.get("message", "")), str(msg.get("where", "")))
+            if re == "hello":
+                err.origin = "connect"
+                self.status_detail = err.message
+        elif t == "clock":
+            self.session["clock"] = msg
+            self.session["status"] = msg.get("status", self.session.get("status"))
+            self.set_timer({"remaining": msg.get("remaining"), "paused": msg.get("status") == "paused"})
+            if self.view is not None and msg.get("phase") and msg.get("round") == self.view.get("round"):
+                self.view["phase"] = msg["phase"]
+        elif t == "roster":
+            self.session["roster"] = msg.get("seats", [])
+            self.session["facilitator_connected"] = msg.get("facilitator")
+            self.session["observers"] = msg.get("observers")
+            self.events_version += 1
+        elif t == "bye":
+            self.notice(f"Disconnected by the server: {msg.get('message') or msg.get('reason', '')}")
+        elif t == "created":
+            self.session["created"] = msg
+
+    def set_status(self, status: str, detail: str = "") -> None:
+        self.status = status
+        self.status_detail = detail
+
+    def set_view(self, view: View) -> None:
+        self.view = view
+        self.seat = str(view.get("seat", self.seat))
+        self.view_version += 1
+        t = view.get("timer")
+        if isinstance(t, dict):
+            self.set_timer(t)
+
+    def set_timer(self, t: dict[str, Any]) -> None:
+        remaining = t.get("remaining")
+        paused = bool(t.get("paused", False))
+        self.timer = {"paused": paused, "remaining": remaining,
+                      "deadline": (time.monotonic() + float(remaining)) if remaining is not None else None}
+
+    def seconds_left(self) -> float | None:
+        if not self.timer or self.timer.get("remaining") is None:
+            return None
+        if self.timer.get("paused"):
+            return float(self.timer["remaining"])
+        return max(0.0, float(self.timer["deadline"]) - time.monotonic())
+
+    def ack(self, cid: int, result: Any = None) -> None:
+        self.pending.pop(cid, None)
+        self.acked.append(cid)
+        del self.acked[:-200]
+        if result is not None:
+            self.session.setdefault("results", {})[cid] = result
+
+    def error(self, cid: int | None, code: str, message: str, where: str = "") -> ServerError:
+        out = self.pending.pop(cid, None) if cid is not None else None
+        err = ServerError(code=code, message=message, where=where,
+                          command=str(out.command.get("type", "")) if out else "",
+                          cid=cid, origin=out.origin if out else "")
+        self.errors.append(err)
+        del self.errors[:-50]
+        return err
+
+    def errors_for(self, origin: str) -> list[ServerError]:
+        return [e for e in self.errors if e.origin == origin]
+
+    def error_at(self, origin: str, field_name: str) -> ServerError | None:
+        """The latest error of `origin` whose place names `field_name` (e.g. decisions.wage)."""
+        for e in reversed(self.errors):
+            if e.origin == origin and (e.where == field_name or e.where.endswith("." + field_name)
+                                       or e.where.split("[")[0].endswith(field_name)):
+                return e
+        return None
+
+    def clear_errors(self, origin: str) -> None:
+        if origin:
+            self.errors = [e for e in self.errors if e.origin != origin]
+
+    def notice(self, text: str) -> None:
+        self.notices.append((time.monotonic(), text))
+        del self.notices[:-20]
+
+    def apply_event(self, ev: dict[str, Any], seq: int | None = None) -> None:
+        """Fold one pushed event into the view so the screen is current between full views."""
+        if seq is not None:
+            self.last_event_seq = max(self.last_event_seq, seq)
+        self.events_version += 1
+        v = self.view
+        kind = ev.get("kind")
+        if kind == "preview":
+            self.previews[str(ev.get("deal") or ev.get("deal_kind") or "")] = ev
+            self.previews["latest"] = ev
+            return
+        if kind == "timer":
+            self.set_timer(ev)
+            return
+        if v is None:
+            return
+        if kind == "chat":
+            v.setdefault("chat", []).append({k: x for k, x in ev.items() if k not in ("kind", "audience")})
+            del v["chat"][:-200]
+        elif kind == "ready":
+            ready = set(v.get("ready", []))
+            (ready.add if ev.get("ready") else ready.discard)(ev.get("seat"))
+            v["ready"] = sorted(ready)
+        elif kind == "decided" and ev.get("seat") == v.get("seat") and "me" in v:
+            v["me"].setdefault("decisions", {}).update(ev.get("decisions", {}))
+        elif kind == "news":
+            v.setdefault("news", []).append({k: x for k, x in ev.items() if k not in ("kind", "audience")})
+        elif kind == "chat_muted":
+            v["chat_muted"] = bool(ev.get("muted"))
+        elif kind == "phase":
+            v["phase"] = ev.get("phase", v.get("phase"))
+            v["round"] = ev.get("round", v.get("round"))
+        elif isinstance(kind, str) and kind.startswith("deal_") and isinstance(ev.get("deal"), str):
+            self._deal_event(kind[5:], ev)
+        elif kind == "broadcast":
+            self.notice(f"Facilitator: {ev.get('text', '')}")
+
+    def _deal_event(self, what: str, ev: dict[str, Any]) -> None:
+        """deal_proposed / accepted / rejected / countered / withdrawn / signed / failed / ..."""
+        assert self.view is not None
+        did = ev["deal"]
+        deal: dict[str, Any] = {"id": did, "status": ev.get("status", what)}
+        if ev.get("deal_kind"):
+            deal["kind"] = ev["deal_kind"]
+        for k in ("parties", "terms", "proposer", "counter_of"):
+            if k in ev:
+                deal[k] = ev[k]
+        old = next((d for d in self.view.get("deals", []) if d.get("id") == did), None)
+        responses = dict((old or {}).get("responses", {}))
+        if what == "proposed":
+            responses = {ev.get("proposer", ev.get("seat")): "accept"}
+            deal.setdefault("round_proposed", self.view.get("round"))
+        elif what in ("accepted", "rejected"):
+            responses[ev.get("seat")] = "accept" if what == "accepted" else "reject"
+        elif what == "countered" and ev.get("by"):
+            deal["countered_by"] = ev["by"]
+        elif what == "failed":
+            deal["why"] = ev.get("why", "")
+        deal["responses"] = responses
+        self._upsert_deal(deal)
+
+    def _upsert_deal(self, deal: dict[str, Any]) -> None:
+        assert self.view is not None
+        deals = self.view.setdefault("deals", [])
+        for i, d in enumerate(deals):
+            if d.get("id") == deal.get("id"):
+                deals[i] = {**d, **deal}
+                return
+        deals.append(deal)
+
+    # --- convenience ----------------------------------------------------------------------------
+    @property
+    def role(self) -> str:
+        return str((self.view or {}).get("role", ""))
+
+    @property
+    def me(self) -> dict[str, Any]:
+        return dict((self.view or {}).get("me") or {})
+
+    def my_firm(self) -> int | None:
+        f = self.me.get("firm")
+        return int(f) if isinstance(f, int) else None
+
+    def is_ready(self) -> bool:
+        return self.seat in (self.view or {}).get("ready", [])

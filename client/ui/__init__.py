@@ -1,0 +1,1 @@
+"""Drawing helpers, the theme, icons and the pygame_gui manager factory."""

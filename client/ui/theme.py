@@ -1,0 +1,134 @@
+"""One visual language: the palette, the shipped font, the pygame_gui theme scaled to the window.
+
+Sizes are designed for 1280x720 and multiplied by `scale` (window height / 720, at least 1), so the
+same layout reads well on a laptop and on a 1920x1080 projector.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pygame
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+FONT_DIR = ASSETS / "fonts"
+THEME_FILE = ASSETS / "theme.json"
+FONT_FILES = {
+    "regular": FONT_DIR / "NotoSans-Regular.ttf",
+    "bold": FONT_DIR / "NotoSans-Bold.ttf",
+    "italic": FONT_DIR / "NotoSans-Italic.ttf",
+    "bold_italic": FONT_DIR / "NotoSans-BoldItalic.ttf",
+}
+
+Color = tuple[int, int, int]
+
+
+def hexc(s: str) -> Color:
+    s = s.lstrip("#")
+    return (int(s[0:2], 16), int(s[2:4], 16), int(s[4:6], 16))
+
+
+class C:
+    """The palette. Every colour that carries meaning has a second signal (a shape, an icon, a word)."""
+
+    BG = hexc("#151b26")
+    PANEL = hexc("#1f2735")
+    PANEL_2 = hexc("#283244")
+    LINE = hexc("#3a4659")
+    TEXT = hexc("#eef1f6")
+    MUTED = hexc("#9aa6ba")
+    ACCENT = hexc("#f2b134")  # amber: me, focus, primary actions
+    ACCENT_DARK = hexc("#8a6416")
+    GOOD = hexc("#4cc38a")
+    WARN = hexc("#f0a03c")
+    BAD = hexc("#ee5d5d")
+    INFO = hexc("#5aa9f5")
+    NEW = hexc("#57d0e0")
+    CLOSED = hexc("#6b7485")
+    # map
+    LAND = hexc("#e8e2cf")
+    LAND_2 = hexc("#ddd5bd")
+    ROAD = hexc("#f6f2e6")
+    WATER = hexc("#b7d3df")
+    MAP_INK = hexc("#3b3a36")
+    # the three scoreboards
+    COMPETITIVENESS = hexc("#5aa9f5")
+    WORKER_WELFARE = hexc("#ee6b8b")
+    REGION = hexc("#4cc38a")
+    # sectors (building walls); more are generated
+    SECTORS = [hexc("#7f95b8"), hexc("#b99067"), hexc("#8fae7c"), hexc("#a98bbf"), hexc("#c4a95b"),
+               hexc("#7fb3b0")]
+
+
+BOARDS = {
+    "competitiveness": ("Competitiveness", C.COMPETITIVENESS, "trend"),
+    "worker_welfare": ("Worker welfare", C.WORKER_WELFARE, "people"),
+    "region": ("Region", C.REGION, "region"),
+}
+
+HEALTH = {  # colour and the word that goes with it (never colour alone)
+    "healthy": (C.GOOD, "healthy"),
+    "struggling": (C.WARN, "struggling"),
+    "new": (C.NEW, "new"),
+    "closed": (C.CLOSED, "closed"),
+}
+
+
+def trust_style(t: float) -> tuple[Color, str]:
+    """Link colour and dash style for a trust level 0-1: solid high, dashed middling, dotted low."""
+    if t >= 0.6:
+        return C.GOOD, "solid"
+    if t >= 0.4:
+        return C.WARN, "dashed"
+    return C.BAD, "dotted"
+
+
+@dataclass
+class Fonts:
+    """pygame fonts of the shipped family, cached by (style, size in design pixels)."""
+
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        self._cache: dict[tuple[str, int], pygame.font.Font] = {}
+
+    def get(self, size: int, style: str = "regular") -> pygame.font.Font:
+        px = max(8, round(size * self.scale))
+        key = (style, px)
+        f = self._cache.get(key)
+        if f is None:
+            f = pygame.font.Font(str(FONT_FILES[style]), px)
+            self._cache[key] = f
+        return f
+
+
+def ui_scale(size: tuple[int, int]) -> float:
+    w, h = size
+    return max(1.0, min(w / 1280.0, h / 720.0))
+
+
+def theme_dict(scale: float) -> dict[str, Any]:
+    """The pygame_gui theme from assets/theme.json with every font size multiplied by `scale`."""
+    raw = json.loads(THEME_FILE.read_text())
+    theme = copy.deepcopy(raw)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "font" and isinstance(v, dict) and "size" in v:
+                    v["size"] = str(max(8, round(int(v["size"]) * scale)))
+                    for style, p in (("regular_path", "regular"), ("bold_path", "bold"),
+                                     ("italic_path", "italic"), ("bold_italic_path", "bold_italic")):
+                        v.setdefault(style, str(FONT_FILES[p]))
+                elif k in ("border_width", "shadow_width") and isinstance(v, str) and scale >= 1.4:
+                    v_int = int(v)
+                    node[k] = str(max(v_int, round(v_int * scale)))
+                else:
+                    walk(v)
+
+    walk(theme)
+    return theme
