@@ -30,16 +30,18 @@ def firm_decisions(view: dict[str, Any], rng: np.random.Generator, personality: 
     profit = me["profit"]
     margin = profit / me["revenue"] if me["revenue"] > 0 else 0.0
     d: dict[str, Any] = {}
+    # cheap labour tilts firms to squeezing labour rather than innovating (003 I-2.3)
+    pressure = min(1.0, max(0.4, outside / max(inst["reference_wage"], 1e-9))) ** 2
     healthy = cash > 15.0 * math.sqrt(workers + 1)
     lost_ratio = me["lost_skilled"] / max(1.0, me["trained_last_round"] + me["skilled"] * 0.2)
     if personality == "low":
         risky = enforcement < 0.5
         d["wage"] = round(max(floor * (0.8 if risky else 1.0), 0.8 * outside), 2)
-        d["skill_pay"] = 0.28
+        d["skill_pay"] = 0.35  # outbids trainers for their trained workers
         d["price"] = -0.5
         d["focus"] = "commodity"
         d["poach"] = int(2 + rng.integers(0, 3)) if healthy else 0
-        d["technology"] = round(min(0.3 * can, 0.01 * max(me["revenue"], 0.0)), 1)
+        d["technology"] = round(min(0.3 * can, 0.01 * pressure * max(me["revenue"], 0.0)), 1)
     elif personality == "mixed":
         d["wage"] = round(max(floor, 0.98 * outside), 2)
         d["skill_pay"] = 0.15
@@ -47,7 +49,7 @@ def firm_decisions(view: dict[str, Any], rng: np.random.Generator, personality: 
         d["focus"] = "niche" if me["quality"] >= 0.5 else "commodity"
         trainees = math.ceil(0.05 * workers) if healthy else 0
         d["training"] = round(min(0.3 * can, trainees * 6.0), 1)
-        d["technology"] = round(min(0.3 * can, 0.02 * max(me["revenue"], 0.0)), 1) if healthy else 0.0
+        d["technology"] = round(min(0.3 * can, 0.02 * pressure * max(me["revenue"], 0.0)), 1) if healthy else 0.0
     else:  # high road
         d["wage"] = round(max(floor * 1.03, outside), 2)
         d["skill_pay"] = 0.15
@@ -56,7 +58,7 @@ def firm_decisions(view: dict[str, Any], rng: np.random.Generator, personality: 
         share = 0.12 if me["anti_poach"] or lost_ratio < 0.3 else 0.03
         trainees = math.ceil(share * workers) if healthy else 0
         d["training"] = round(min(0.4 * can, trainees * 6.0), 1)
-        d["technology"] = round(min(0.3 * can, 0.04 * max(me["revenue"], 0.0)), 1) if healthy else 0.0
+        d["technology"] = round(min(0.3 * can, 0.04 * pressure * max(me["revenue"], 0.0)), 1) if healthy else 0.0
     # hiring follows margins
     if margin > 0.04 and healthy:
         d["hire"] = int(math.ceil(0.08 * workers))

@@ -51,7 +51,7 @@ def fire_event(state: State, e: EventSpec) -> list[dict[str, Any]]:
         inst.enforcement = min(1.0, inst.enforcement + e.value)
     elif e.kind == "interest":
         inst.interest_rate = max(0.0, e.value)
-    item = {"round": state.round, "kind": e.kind, "headline": e.headline, "value": e.value,
+    item = {"round": state.round, "event": e.kind, "headline": e.headline, "value": e.value,
             "source": e.source, "detail": detail}
     state.news.append(item)
     return [{"kind": "news", "audience": "public", **item}]

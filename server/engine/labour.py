@@ -77,7 +77,7 @@ def poach(state: State, report: dict[str, Any]) -> None:
     has = total_pull > 0
     if not has.any():
         return
-    leave = f.skilled[src] * prm.poaching_mobility * np.minimum(1.0, gap.max(axis=1) / 0.2)
+    leave = f.skilled[src] * prm.poaching_mobility * np.minimum(1.0, gap.max(axis=1) / 0.1)
     flows = np.where(has[:, None], pull / np.maximum(total_pull, 1e-12)[:, None], 0.0) * leave[:, None]
     # a poacher takes no more than it seeks
     got = flows.sum(axis=0)
@@ -135,7 +135,7 @@ def hire_and_quit(state: State, report: dict[str, Any]) -> None:
     lab.unemployed_skill = pool_sk / max(lab.unemployed, 1e-9)
     # hiring: attractive wages fill vacancies first; the pool limits everyone
     want = np.where(alive, np.maximum(f.hire, 0.0), 0.0)
-    attract = np.clip(1.0 + 3.0 * (f.wage - w_out) / w_out, 0.1, 1.0)
+    attract = np.clip(1.0 + 2.0 * (f.wage - w_out) / w_out, 0.2, 1.0)
     referral = 1.2 if state.decisions.get("union", {}).get("referral") else 1.0
     available = lab.unemployed * min(1.0, prm.hiring_rate * referral)
     asked = float((want * attract).sum())

@@ -67,7 +67,7 @@ class Params:
     poaching_mobility: float = p(0.35, "1/round", "share of a firm's trained workers who leave per round for a clearly better offer",
                                  "000 III.1, L157 (technicians pirated back and forth)", hi=1)
     poaching_threshold: float = p(0.05, "-", "relative wage gap below which trained workers do not move", hi=1)
-    quit_rate: float = p(0.5, "1/round", "quit rate of workers paid far below their outside option", hi=1)
+    quit_rate: float = p(0.25, "1/round", "quit rate of workers paid far below their outside option", hi=1)
     surplus_wage_pressure: float = p(1.0, "-", "how much the labour surplus lowers the outside option wage",
                                      "003 I-2.3 (surplus labour pushes wages down)", hi=5)
     hiring_rate: float = p(0.5, "-", "share of a firm's vacancies filled per round from the unemployed pool", hi=1)

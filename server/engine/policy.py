@@ -62,7 +62,9 @@ def background_decisions(state: State) -> None:
     trainees = np.where(healthy, np.ceil(0.08 * f.workers), 0.0)
     f.training_spend[high] = (trainees * prm.training_cost)[high]
     f.training_spend[mixed] = (0.5 * trainees * prm.training_cost)[mixed]
-    f.tech_spend[bg] = np.where(healthy, 0.02, 0.0)[bg] * np.maximum(f.revenue, 0.0)[bg]
+    # cheap labour tilts firms to squeezing labour rather than innovating (003 I-2.3)
+    pressure = float(np.clip(w_out / inst.reference_wage, 0.4, 1.0)) ** 2
+    f.tech_spend[bg] = np.where(healthy, 0.02 * pressure, 0.0)[bg] * np.maximum(f.revenue, 0.0)[bg]
     f.tech_spend[high] *= 2.0
     f.skill_pay[high | mixed] = prm.skilled_premium_market
     f.skill_pay[low] = prm.skilled_premium_market + 0.1

@@ -490,7 +490,8 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
 
     players_raw = c.table(data, "players", "players")
     from server.engine.seating import parse_players
-    players = parse_players(players_raw, [s.id for s in seats], c.problems)
+    # the players table refers to seats: check it once the seats themselves are sound
+    players = parse_players(players_raw, [s.id for s in seats], c.problems) if not c.problems else players_raw
 
     if c.problems:
         raise ScenarioError(source, c.problems)
