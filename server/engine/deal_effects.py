@@ -96,8 +96,7 @@ def on_signed(state: State, d: Deal) -> None:
             spend = min(amount, max(0.0, f.cash[i]))
             f.cash[i] -= spend
             acc.world += spend
-            free = max(0.0, f.workers[i] - f.skilled[i] - f.pipeline[i].sum())
-            f.pipeline[i, -1] += min(free, spend / state.params.training_cost)
+            f.funded_trainees[i] += spend / state.params.training_cost
         if "scrap_machines" in t["conditions"]:
             # 003 fn 12: aid conditional on scrapping old machines destroyed the second-hand
             # market small firms lived on: the borrower loses its old machines, entrants find none
@@ -166,8 +165,7 @@ def take_effect(state: State, report: dict[str, Any]) -> None:
             weights = payroll[members] / max(payroll[members].sum(), 1e-9)
             cost = prm.training_cost * (1.1 if t["training_type"] == "cross_functional" else 1.0)
             for i, w in zip(members, weights, strict=True):
-                free = max(0.0, f.workers[i] - f.skilled[i] - f.pipeline[i].sum())
-                f.pipeline[i, -1] += min(free, pool * w / cost)
+                f.funded_trainees[i] += pool * w / cost
                 if t["training_type"] == "cross_functional":
                     f.technology[i] = min(1.0, f.technology[i] + 0.01)
             clause = max(clause, min(1.0, t["pass_through"] + (0.2 if t["union_seat"] and "union" in d.parties else 0.0)))

@@ -43,7 +43,8 @@ def train(state: State, report: dict[str, Any]) -> None:
     f.cash -= spend
     acc.world += float(spend.sum()) + total_gov
     seats_free = np.maximum(0.0, f.workers - f.skilled - f.pipeline.sum(axis=1))
-    trainees = np.minimum(seats_free, (spend + gov_part) / prm.training_cost)
+    trainees = np.minimum(seats_free, (spend + gov_part) / prm.training_cost + f.funded_trainees)
+    f.funded_trainees[:] = 0.0
     f.pipeline[:, -1] += trainees
     report["trainees"] = float(trainees.sum())
     report["trained"] = float(done.sum())

@@ -56,6 +56,7 @@ class Firms:
     underpaid: np.ndarray  # rounds of underpayment not yet found (for back pay)
     pipeline: np.ndarray  # (n, lag) workers in training, column 0 completes next
     training_spend: np.ndarray
+    funded_trainees: np.ndarray  # trainees paid for by levies or credit, enrolled at the next training step
     tech_spend: np.ndarray
     price_stance: np.ndarray  # -1 (undercut) .. +1 (premium)
     poach: np.ndarray  # trained workers sought from rivals this round
