@@ -37,6 +37,7 @@ def decide(view: dict[str, Any], seed: int, personality: str | None = None) -> l
     seat = view["seat"]
     rng = bot_rng(seed, view["round"], seat)
     p = personality or "high"
+    negotiation = negotiate(view, rng, p) if role != "firm" or view["firms"][view["me"]["firm"]]["alive"] else []
     if role == "firm":
         if not view["firms"][view["me"]["firm"]]["alive"]:
             return []
@@ -45,11 +46,13 @@ def decide(view: dict[str, Any], seed: int, personality: str | None = None) -> l
         d = union_decisions(view, rng, p)
     elif role == "government":
         d = government_decisions(view, rng, p)
-    elif role == "broker":
-        d = broker_decisions(view, rng, p)
+    elif role == "broker":  # drafting the proposals above takes some of this round's hours
+        drafted = sum(1 for c in negotiation if c["type"] == "propose")
+        hours = view["me"]["hours"] - drafted * view["me"]["draft_hours"]
+        d = broker_decisions({**view, "me": {**view["me"], "hours": hours}}, rng, p)
     else:
         return []
-    cmds: list[Command] = [{**c, "round": view["round"]} for c in negotiate(view, rng, p)]
+    cmds: list[Command] = [{**c, "round": view["round"]} for c in negotiation]
     if d:
         cmds.append({"type": "decide", "round": view["round"], "decisions": d})
     cmds.append({"type": "ready", "round": view["round"], "ready": True})

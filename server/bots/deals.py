@@ -96,10 +96,7 @@ def answers(view: dict[str, Any], p: str) -> list[Command]:
     for d in view["deals"]:
         if d["status"] != "proposed" or seat not in d["parties"] or seat in d.get("responses", {}):
             continue
-        if view["role"] == "firm":
-            a = _firm_answer(view, d, p)
-        else:
-            a = _institution_answer(view, d, p)
+        a = _firm_answer(view, d, p) if view["role"] == "firm" else _institution_answer(view, d, p)
         out.append({"type": "respond", "deal": d["id"], "answer": a})
     return out
 
@@ -184,10 +181,13 @@ def firm_proposals(view: dict[str, Any], rng: np.random.Generator, p: str) -> li
             extra = [op for op in f["operations"] if op not in mine_ops]
             if f["id"] != i and extra and me["cash"] > 60:
                 ref = view["markets"]["reference_price"]
+                price = round(ref * (0.6 if p == "low" else 0.7), 1)
+                volume = round(min(0.25 * f["workers"], 0.25 * me["cash"] / price), 1)
+                if volume < 1.0:
+                    break
                 out.append({"type": "propose", "kind": "subcontract", "parties": [seat, f["seat"]],
                             "terms": {"buyer": seat, "supplier": f["seat"], "operation": extra[0],
-                                      "volume": max(1.0, round(0.25 * f["workers"], 1)),
-                                      "unit_price": round(ref * (0.6 if p == "low" else 0.7), 1),
+                                      "volume": volume, "unit_price": price,
                                       "rounds": 2, "assistance": 0.0 if p == "low" else 5.0,
                                       "piece_rate": p == "low", "exit_clause": True}})
                 break

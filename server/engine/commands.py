@@ -106,7 +106,7 @@ def _firm_decisions(state: State, seat: str, d: dict[str, Any]) -> dict[str, Any
     money = out.get("training", state.decisions.get(seat, {}).get("training", 0.0)) + out.get(
         "technology", state.decisions.get(seat, {}).get("technology", 0.0))
     can = spendable(state, i)
-    if money > can:
+    if money > 0 and money > can:
         raise EngineError("cannot_afford", f"training and technology come to {money:.0f}k, more than "
                           f"you can spend this round ({can:.0f}k: cash plus open credit)", "decisions")
     return out

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from server.engine.state import State, make_firms, append_firms
+from server.engine.state import State, append_firms, make_firms
 
 
 def settle(state: State, sales_revenue: np.ndarray, units: np.ndarray, report: dict[str, Any]) -> None:

@@ -277,7 +277,7 @@ class _Checker:
             self.bad(f"{path}.{key}", f"expected a table of {what} = level (0-1)")
             return {}
         out: dict[str, float] = {}
-        for k, x in v.items():
+        for k, _x in v.items():
             if k not in known:
                 self.bad(f"{path}.{key}", f"unknown {what} '{k}' (known: {', '.join(known)})")
                 continue
@@ -479,7 +479,7 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
 
     pt = c.table(data, "params", "params")
     overrides: dict[str, float] = {}
-    for k, v in pt.items():
+    for k, _v in pt.items():
         if k not in PARAM_FIELDS:
             c.bad(f"params.{k}", f"unknown parameter (see docs/model.md; known: {len(PARAM_FIELDS)} names "
                                  f"such as {', '.join(list(PARAM_FIELDS)[:4])}, ...)")

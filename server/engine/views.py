@@ -169,6 +169,8 @@ def view(state: State, seat: str) -> dict[str, Any]:
         ops = state.scenario.operations
         f = state.firms
         me.update(funds=_r(state.accounts.brokers.get(seat, 0.0)), hours=_r(broker_hours(state, seat)),
+                  draft_hours=state.params.draft_hours, event_hours=state.params.event_hours,
+                  intro_hours=state.params.intro_hours, intel_hours=state.params.intel_hours,
                   fees=_r(bs["fees"]), reputation=_r(bs["reputation"]), events_held=bs["events"],
                   introductions=bs["intros"],
                   intel=[_tender(t) for t in state.tenders if t.id in bs["intel"]],

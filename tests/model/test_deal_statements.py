@@ -3,7 +3,6 @@ stock, conditional credit, brokers and the trust ladder. Each compares controlle
 
 from __future__ import annotations
 
-
 from tests.helpers import district, firm, game, play, seat
 
 A, B, C = seat("Alpha"), seat("Beta"), seat("Gamma")

@@ -3,6 +3,7 @@ headcounts and cash stay finite and non-negative where they must, replay reprodu
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -44,15 +45,11 @@ def _play(plans: list) -> tuple:
                 except EngineError:
                     pass  # refused (e.g. cannot afford): must change nothing
         if gov_d:
-            try:
+            with contextlib.suppress(EngineError):
                 g.apply("government", {"type": "decide", "decisions": gov_d})
-            except EngineError:
-                pass
-        try:
+        with contextlib.suppress(EngineError):
             g.apply("union", {"type": "decide", "decisions": {
                 "organise": [{"firm": 0, "spend": organise}], "strike": {"firm": 1, "demand": 40.0} if strike else None}})
-        except EngineError:
-            pass
         g.resolve()
         totals.append(money_total(g.state))
         if g.state.round >= SC.rounds:
