@@ -122,7 +122,7 @@ def _tender_partners(view: dict[str, Any], tender: dict[str, Any], me_id: int | 
         if not cands:
             return None
 
-        def rank(f: dict[str, Any]) -> tuple[float, float]:
+        def rank(f: dict[str, Any], op: str = op) -> tuple[float, float]:
             lvl = known.get(str(f["id"]), {}).get(op, 0.5)
             tr = trust[f["id"]] if trust else 0.5
             return (-(lvl >= tender["operations"][op]), -(tr + 0.3 * f["reputation"]))

@@ -48,7 +48,7 @@ def government(state: State, report: dict[str, Any]) -> None:
     elif spend["broker_programme"] > 0:
         inst.broker_programme = 0.0
     # a funded programme lets brokers work (near) full time (004 S.IV)
-    for b, bs in state.broker_state.items():
+    for bs in state.broker_state.values():
         funded = inst.broker_programme / max(1, len(brokers))
         bs["hours"] = state.params.broker_hours * float(np.clip(0.6 + funded / 50.0, 0.6, 1.2))
     report["government_spend"] = total * scale

@@ -40,10 +40,8 @@ def _play(plans: list) -> tuple:
     for firms_d, gov_d, organise, strike in plans:
         for s, d in zip(seats, firms_d, strict=True):
             if d:
-                try:
+                with contextlib.suppress(EngineError):  # refused (cannot afford): changes nothing
                     g.apply(s, {"type": "decide", "decisions": d})
-                except EngineError:
-                    pass  # refused (e.g. cannot afford): must change nothing
         if gov_d:
             with contextlib.suppress(EngineError):
                 g.apply("government", {"type": "decide", "decisions": gov_d})
