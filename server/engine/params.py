@@ -82,7 +82,6 @@ class Params:
     audit_lookback: float = p(2, "rounds", "rounds of back pay owed when underpayment is found", lo=0, hi=10)
     audit_reputation_loss: float = p(0.15, "0-1", "reputation lost when an audit finds underpayment", hi=1)
     enforcement_cost: float = p(40.0, "k per point", "government spending for 0.1 of enforcement intensity per round", lo=0.01)
-    enforcement_decay: float = p(0.5, "-", "share of enforcement intensity that lapses each round unless funded", hi=1)
     payroll_tax: float = p(0.05, "-", "default payroll tax rate to the regional government", hi=0.5)
     # --- finance ----------------------------------------------------------------------------
     fixed_cost: float = p(20.0, "k/round", "overhead per firm per round (rent, upkeep)", lo=0)

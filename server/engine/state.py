@@ -185,7 +185,6 @@ class Accounts:
     government: float = 0.0
     union: float = 0.0
     brokers: dict[str, float] = field(default_factory=dict)
-    levy_pool: float = 0.0  # training levy funds held for training
 
 
 @dataclass(slots=True)
@@ -394,7 +393,7 @@ def new_state(scenario: Scenario, seed: int) -> State:
 def money_total(state: State) -> float:
     """The sum of every account; every transfer keeps it (up to float rounding)."""
     a = state.accounts
-    return (float(state.firms.cash.sum()) + a.world + a.government + a.union + a.levy_pool
+    return (float(state.firms.cash.sum()) + a.world + a.government + a.union
             + sum(a.brokers.values()))
 
 
