@@ -1,18 +1,253 @@
-"""Client entry points (the Pygame client replaces the terminal fallback where a display exists)."""
+"""The client application: window, render loop, scene selection, and the `district play` and
+`district demo` entry points.
+
+The render loop never blocks: each frame it folds what the network thread received into the
+model, lets the scene handle input, and draws. `App.frame()` is one such frame and is what the
+headless tests drive.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import time
+from typing import Any
+
+import pygame
+
+from client.connection import Connection
+from client.model import ClientModel
+from client.net import NetClient
+from client.scenes.base import Scene
+from client.settings import Settings
+from client.ui.theme import ui_scale
+
+DEFAULT_SIZE = (1280, 720)
 
 
-def demo_main(args: argparse.Namespace) -> int:
-    from server.engine import find_scenario
-    from server.simulate import simulate
-    print("No game window yet: playing a bots-only game in the terminal.")
-    simulate(find_scenario(args.scenario), args.seed, None, None)
-    return 0
+class App:
+    def __init__(self, model: ClientModel | None = None, size: tuple[int, int] = DEFAULT_SIZE,
+                 settings: Settings | None = None, surface: pygame.Surface | None = None,
+                 window: bool = False) -> None:
+        pygame.display.init()
+        pygame.font.init()
+        self.window = window
+        if surface is None:
+            flags = pygame.RESIZABLE if window else 0
+            surface = pygame.display.set_mode(size, flags) if window or not pygame.display.get_surface() \
+                else pygame.Surface(size)
+            if window:
+                pygame.display.set_caption("District")
+                from client.ui.icons import icon
+                pygame.display.set_icon(icon("district", 64))
+        self.surface = surface
+        self.size = surface.get_size()
+        self.model = model or ClientModel()
+        self.settings = settings or Settings()
+        self.connection: Connection | None = None
+        self.scenes: dict[str, Scene] = {}
+        self.scene: Scene | None = None
+        self.override: str | None = None  # a scene the user chose (projector, debrief, report)
+        self.report_seen: int = -1  # the round whose report the player closed
+        self.running = True
+        self.frames = 0
+        self.on_exit: list[Any] = []
+        self.select_scene()
+
+    # --- scenes -----------------------------------------------------------------------------------
+    def wanted_scene(self) -> str:
+        m = self.model
+        v = m.view
+        if v is None:
+            return "connect"
+        role = v.get("role") or m.seat
+        if role == "facilitator":
+            return self.override if self.override in ("projector", "debrief") else "facilitator"
+        if m.session.get("status") == "lobby" or (v.get("round", 0) == 0 and v.get("phase") in ("briefing", None)):
+            return "connect"
+        if self.override:
+            return self.override
+        phase = v.get("phase")
+        if role == "observer":
+            return "projector"
+        if phase == "ended":
+            return "debrief"
+        if phase == "report" and self.report_seen != v.get("round"):
+            return "report"
+        return "district"
+
+    def _make(self, name: str) -> Scene:
+        from client.scenes import connect, debrief, district, facilitator, projector, report
+        cls = {"connect": connect.ConnectScene, "district": district.DistrictScene, "report": report.ReportScene,
+               "debrief": debrief.DebriefScene, "facilitator": facilitator.FacilitatorScene,
+               "projector": projector.ProjectorScene}[name]
+        return cls(self)
+
+    def select_scene(self) -> Scene:
+        name = self.wanted_scene()
+        if self.scene is None or self.scene.name != name:
+            if name not in self.scenes:
+                self.scenes[name] = self._make(name)
+            self.scene = self.scenes[name]
+            self.scene._seen = (-1, -1)
+        return self.scene
+
+    def show(self, name: str | None) -> None:
+        """Switch to a scene by hand (None: back to what the game's phase asks for)."""
+        self.override = name
+        self.select_scene()
+
+    def close_report(self) -> None:
+        self.report_seen = int((self.model.view or {}).get("round", -1))
+        if self.override == "report":
+            self.override = None
+        self.select_scene()
+
+    def reset_scenes(self) -> None:
+        self.scenes.clear()
+        self.scene = None
+        self.select_scene()
+
+    # --- connection -------------------------------------------------------------------------------
+    def connect(self, server: str, *, code: str | None = None, name: str | None = None, role: str | None = None,
+                token: str | None = None, observer: bool = False) -> Connection:
+        if self.connection is not None:
+            self.connection.close()
+        hello: dict[str, Any] = {}
+        if token:
+            hello["token"] = token
+        if code:
+            hello["code"] = code
+        if name:
+            hello["name"] = name
+        if role:
+            hello["role"] = role
+        if observer:
+            hello["observer"] = True
+        net = NetClient(server, hello).start()
+        self.connection = Connection(net, self.model)
+        self.model.set_status("connecting")
+        self.model.code = code or self.model.code
+        self._server = server
+        return self.connection
+
+    def _remember(self) -> None:
+        tok = self.model.session.get("token")
+        if tok and getattr(self, "_server", None) and self.model.code:
+            if self.settings.token_for(self._server, self.model.code) != tok:
+                self.settings.remember_token(self._server, self.model.code, tok)
+                self.settings.save()
+
+    # --- the loop ---------------------------------------------------------------------------------
+    def frame(self, events: list[pygame.event.Event] | None = None, dt: float = 1 / 60) -> None:
+        if self.connection is not None:
+            self.connection.pump()
+            self._remember()
+        scene = self.select_scene()
+        for e in events if events is not None else pygame.event.get():
+            if e.type == pygame.QUIT:
+                self.running = False
+                continue
+            if e.type == pygame.VIDEORESIZE and self.window:
+                self.resize((max(960, e.w), max(540, e.h)))
+                scene = self.scene or scene
+                continue
+            if e.type == pygame.KEYDOWN and self._global_key(e):
+                continue
+            scene.process(e)
+            scene = self.select_scene()
+        scene.update(dt)
+        scene.draw(self.surface)
+        self.frames += 1
+
+    def _global_key(self, e: pygame.event.Event) -> bool:
+        if e.key == pygame.K_F11 and self.window:
+            pygame.display.toggle_fullscreen()
+            return True
+        role = (self.model.view or {}).get("role")
+        if e.key == pygame.K_F9 and role == "facilitator":
+            self.show(None if self.override == "projector" else "projector")
+            return True
+        if e.key == pygame.K_F10 and self.model.view is not None and role not in (None, "observer"):
+            self.show(None if self.override == "debrief" else "debrief")
+            return True
+        return False
+
+    def resize(self, size: tuple[int, int]) -> None:
+        if self.window:
+            self.surface = pygame.display.set_mode(size, pygame.RESIZABLE)
+        else:
+            self.surface = pygame.Surface(size)
+        self.size = size
+        for s in self.scenes.values():
+            s.resize(size)
+
+    def run(self, fps: int = 60) -> None:
+        clock = pygame.time.Clock()
+        while self.running:
+            dt = clock.tick(fps) / 1000.0
+            self.frame(None, dt)
+            pygame.display.flip()
+        for f in self.on_exit:
+            f()
+        if self.connection is not None:
+            self.connection.close()
+
+    @property
+    def scale(self) -> float:
+        return ui_scale(self.size)
+
+
+# --- entry points --------------------------------------------------------------------------------
+
+def has_display() -> bool:
+    if os.environ.get("SDL_VIDEODRIVER", "") in ("dummy", "offscreen"):
+        return False
+    if sys.platform.startswith("linux") or "bsd" in sys.platform:
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
 
 
 def play_main(args: argparse.Namespace) -> int:
-    print("The game window is not built yet; try `district demo`.")
-    return 1
+    """`district play [--server URL] [--code CODE] [--name NAME]`: the connect screen, then the game."""
+    if not has_display():
+        print("No display found (no DISPLAY or WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy): the game window "
+              "cannot open here. Run `district demo --headless` for a terminal game.", file=sys.stderr)
+        return 1
+    settings = Settings.load()
+    for k in ("server", "code", "name"):
+        v = getattr(args, k, None)
+        if v:
+            setattr(settings, k, v)
+    app = App(settings=settings, window=True)
+    if getattr(args, "server", None) and getattr(args, "code", None) and getattr(args, "name", None):
+        from client.scenes.connect import ConnectScene
+        scene = app.scene
+        if isinstance(scene, ConnectScene):
+            scene.join()
+    app.run()
+    return 0
+
+
+def demo_main(args: argparse.Namespace) -> int:
+    """`district demo`: a server in the background, you in one seat, bots in all the others."""
+    from client import demo
+    if getattr(args, "headless", False) or not has_display():
+        why = "--headless was given" if getattr(args, "headless", False) else \
+            "no display was found (no DISPLAY or WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy)"
+        print(f"District demo: {why}, so no window can open. Playing a bots-only game in the terminal "
+              "instead.\n")
+        return demo.terminal_game(args.scenario, args.seed)
+    return demo.window_game(args.scenario, args.role, args.seed)
+
+
+def wait_until(app: App, cond: Any, timeout: float = 10.0, step: float = 0.02) -> bool:
+    """Run frames until `cond()` is true (tests and the demo's start-up)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        app.frame([])
+        if cond():
+            return True
+        time.sleep(step)
+    return bool(cond())

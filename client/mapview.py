@@ -170,7 +170,7 @@ class MapView:
             if len(firms) < 2:
                 continue
             live = status in ("signed", "active")
-            lk = kind if live else "proposed"
+            lk = ("network" if kind == "network_charter" else kind) if live else "proposed"
             if kind == "subcontract" or len(firms) == 2:
                 pairs = [(firms[0], firms[1])]
             else:
@@ -392,6 +392,11 @@ class MapView:
 
     # --- per frame ------------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:
+        self.draw_base(surface)
+        self.draw_marks(surface)
+
+    def draw_base(self, surface: pygame.Surface) -> None:
+        """The cached layer: ground, links, places, buildings, labels, legend."""
         if self.view is None:
             panel(surface, self.rect)
             text(surface, "Waiting for the district…", self.fonts.get(16), C.MUTED, self.rect.center, "center")
@@ -399,6 +404,11 @@ class MapView:
         if self._layer is None:
             self._layer = self._render_layer()
         surface.blit(self._layer, self.rect)
+
+    def draw_marks(self, surface: pygame.Surface) -> None:
+        """Per frame: parties picked, the selection, the hovered firm and its card."""
+        if self.view is None:
+            return
         s = self.s
         for fid in self.picked:
             if 0 <= fid < len(self.marks):

@@ -73,6 +73,8 @@ class ClientModel:
         self.view_version = 0  # bumps on every new full view (scenes rebuild what depends on it)
         self.events_version = 0  # bumps on every event (chat, ready, deals, ...)
         self.timer: dict[str, Any] = {}  # {"deadline": monotonic seconds, "paused": bool, "remaining": s}
+        self.me_history: dict[int, dict[str, Any]] = {}
+        self.need_sync = False  # resolved rounds -> my private numbers then
         self._cids = itertools.count(1)
         self.acked: list[int] = []
         if view is not None:
@@ -119,11 +121,18 @@ class ClientModel:
             if isinstance(v, dict):
                 self.set_view(v)
             if isinstance(msg.get("seq"), int):
-                self.last_event_seq = max(self.last_event_seq, msg["seq"])
+                self.last_event_seq = msg["seq"]
+                self.need_sync = False
         elif t == "event":
             ev = msg.get("event")
+            seq = msg.get("seq") if isinstance(msg.get("seq"), int) else None
+            if seq is not None and self.last_event_seq and seq <= self.last_event_seq:
+                return  # already seen (a replay after reconnecting)
+            if seq is not None and self.last_event_seq and seq > self.last_event_seq + 1:
+                self.need_sync = True  # a gap: ask the server to catch us up
+                return
             if isinstance(ev, dict):
-                self.apply_event(ev, msg.get("seq") if isinstance(msg.get("seq"), int) else None)
+                self.apply_event(ev, seq)
         elif t == "ack":
             self.ack(msg.get("re"), msg.get("result"))  # type: ignore[arg-type]
         elif t == "error":
@@ -157,6 +166,9 @@ class ClientModel:
         self.view = view
         self.seat = str(view.get("seat", self.seat))
         self.view_version += 1
+        me = view.get("me")
+        if isinstance(me, dict):
+            self.me_history[len(view.get("history", []))] = dict(me)
         t = view.get("timer")
         if isinstance(t, dict):
             self.set_timer(t)
@@ -291,6 +303,15 @@ class ClientModel:
     def my_firm(self) -> int | None:
         f = self.me.get("firm")
         return int(f) if isinstance(f, int) else None
+
+    def series(self, key: str) -> list[float]:
+        """My private number `key` after each resolved round this client has seen (for trends)."""
+        out = []
+        for r in sorted(self.me_history):
+            v = self.me_history[r].get(key)
+            if isinstance(v, int | float) and not isinstance(v, bool) and r > 0:
+                out.append(float(v))
+        return out
 
     def is_ready(self) -> bool:
         return self.seat in (self.view or {}).get("ready", [])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pygame
 import pygame_gui
 
@@ -14,8 +16,10 @@ def make_manager(size: tuple[int, int]) -> pygame_gui.UIManager:
     manager.add_font_paths("notosans", str(FONT_FILES["regular"]), str(FONT_FILES["bold"]),
                            str(FONT_FILES["italic"]), str(FONT_FILES["bold_italic"]))
     sizes = sorted({max(8, round(px * scale)) for px in (11, 12, 13, 14, 15, 16, 18, 20, 24, 28, 36)})
-    manager.preload_fonts([{"name": "notosans", "point_size": px, "style": style}
-                           for px in sizes for style in ("regular", "bold", "italic")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        manager.preload_fonts([{"name": "notosans", "point_size": px, "style": style}
+                               for px in sizes for style in ("regular", "bold", "italic")])
     return manager
 
 

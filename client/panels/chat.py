@@ -1,0 +1,136 @@
+"""Chat: public, per deal, and private between two seats."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UITextBox, UITextEntryLine
+
+from client.dealspec import kind_title
+from client.panels.common import Tab, oid, seat_name
+
+
+def channels(view: dict[str, Any], me: str) -> list[tuple[str, str]]:
+    out = [("Public (everyone)", "public")]
+    for d in view.get("deals", []):
+        if me in d.get("parties", []) and d.get("status") in ("proposed", "active", "signed"):
+            out.append((f"Deal {d['id']} · {kind_title(d.get('kind', ''))}", str(d["id"])))
+    for s in view.get("seats", []):
+        if s.get("id") != me:
+            out.append((f"Private: {seat_name(view, s['id'])}", str(s["id"])))
+    return out
+
+
+def messages_for(view: dict[str, Any], me: str, channel: str) -> list[dict[str, Any]]:
+    out = []
+    for msg in view.get("chat", []):
+        to = msg.get("to", "public")
+        if channel == "public":
+            ok = to == "public"
+        elif channel.startswith("deal-"):
+            ok = to == channel
+        else:  # private with `channel`
+            ok = (msg.get("from") == me and to == channel) or (msg.get("from") == channel and to == me)
+        if ok:
+            out.append(msg)
+    return out
+
+
+class ChatTab(Tab):
+    title = "Chat"
+    icon = "chat"
+
+    def __init__(self, scene: Any, rect: pygame.Rect) -> None:
+        self.channel = "public"
+        self.draft = ""
+        self.sent_cid: int | None = None
+        self.seen = 0
+        super().__init__(scene, rect)
+
+    def build(self) -> None:
+        u = self.u
+        m = self.manager
+        p = self.panel
+        w = self.inner_width()
+        view = self.model.view or {}
+        opts = channels(view, self.model.seat) if view else [("Public (everyone)", "public")]
+        keys = [k for _l, k in opts]
+        if self.channel not in keys:
+            self.channel = "public"
+        start = next(o for o in opts if o[1] == self.channel)
+        UILabel(pygame.Rect(u(10), u(8), u(60), u(30)), "To", m, container=p, object_id=oid("@muted"))
+        self.menu = UIDropDownMenu(opts, start, pygame.Rect(u(50), u(8), w - u(40), u(30)), m, container=p,
+                                   object_id=oid(None, "chat_channel"), expansion_height_limit=u(260))
+        muted = bool(view.get("chat_muted"))
+        self.log = UITextBox(self.log_html(), pygame.Rect(u(10), u(46), w, self.rect.height - u(46) - u(84)), m,
+                             container=p, object_id=oid(None, "chat_log"))
+        self.error = UILabel(pygame.Rect(u(10), self.rect.height - u(80), w, u(18)),
+                             "The facilitator has paused the chat" if muted else "", m, container=p,
+                             object_id=oid("@error", "chat_error"))
+        self.entry = UITextEntryLine(pygame.Rect(u(10), self.rect.height - u(56), w - u(96), u(44)), m, container=p,
+                                     object_id=oid(None, "chat_entry"), initial_text=self.draft,
+                                     placeholder_text="Write a message, Enter to send")
+        self.entry.set_text_length_limit(500)
+        self.send_button = UIButton(pygame.Rect(w - u(80), self.rect.height - u(56), u(90), u(44)), "Send", m,
+                                    container=p, object_id=oid("@primary", "chat_send"), command=self.send)
+        self.log.scroll_bar and self.log.scroll_bar.set_scroll_from_start_percentage(1.0)  # type: ignore[func-returns-value]
+        self.show_error()
+
+    def log_html(self) -> str:
+        view = self.model.view or {}
+        me = self.model.seat
+        msgs = messages_for(view, me, self.channel)
+        if not msgs:
+            return "<font color=#9aa6ba><i>No messages here yet.</i></font>"
+        lines = []
+        for msg in msgs[-80:]:
+            who = "You" if msg.get("from") == me else seat_name(view, msg.get("from"))
+            col = "#f2b134" if msg.get("from") == me else ("#5aa9f5" if msg.get("from") == "facilitator" else "#eef1f6")
+            lines.append(f"<font color=#9aa6ba>r{msg.get('round', '')}</font> <font color={col}><b>"
+                         f"{html.escape(who)}</b></font>: {html.escape(str(msg.get('text', '')))}")
+        return "<br>".join(lines)
+
+    def set_channel(self, channel: str) -> None:
+        self.channel = channel
+        self.draft = self.entry.get_text() if hasattr(self, "entry") else self.draft
+        self.rebuild()
+
+    def send(self) -> int | None:
+        text = self.entry.get_text().strip()
+        if not text:
+            return None
+        self.sent_cid = self.model.send({"type": "chat", "text": text, "to": self.channel}, origin="chat")
+        self.draft = ""
+        self.entry.set_text("")
+        return self.sent_cid
+
+    def show_error(self) -> None:
+        errs = self.model.errors_for("chat")
+        if errs:
+            self.error.set_text("! " + errs[-1].readable())
+
+    def refresh(self, view_changed: bool) -> None:
+        if view_changed:
+            self.draft = self.entry.get_text()
+            self.rebuild()
+            return
+        self.log.set_text(self.log_html())
+        if self.log.scroll_bar is not None:
+            self.log.scroll_bar.set_scroll_from_start_percentage(1.0)
+        self.show_error()
+
+    def handle(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and event.ui_element is self.entry:
+            self.send()
+            return True
+        if event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.menu:
+            sel = self.menu.selected_option
+            self.set_channel(sel[1] if isinstance(sel, tuple) else sel)
+            return True
+        return False
+
+    def unread(self) -> int:
+        return max(0, len((self.model.view or {}).get("chat", [])) - self.seen)

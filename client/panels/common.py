@@ -1,0 +1,228 @@
+"""Pieces shared by the panels: the tab base, seat names, number parsing, the top bar."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import pygame
+import pygame_gui
+from pygame_gui.core import ObjectID
+
+from client.ui.draw import chip, text
+from client.ui.icons import blit_icon
+from client.ui.theme import C
+
+if TYPE_CHECKING:
+    from client.scenes.base import Scene
+
+
+def oid(cls: str | None = None, ident: str | None = None) -> ObjectID:
+    return ObjectID(object_id=f"#{ident}" if ident else None, class_id=cls)
+
+
+def seat_name(view: dict[str, Any], seat: str | None) -> str:
+    if not seat:
+        return ""
+    if seat == "facilitator":
+        return "Facilitator"
+    for s in view.get("seats", []):
+        if s.get("id") == seat:
+            name = s.get("name") or seat
+            if s.get("role") == "firm" and s.get("firm", -1) >= 0:
+                firms = view.get("firms", [])
+                fi = s["firm"]
+                if 0 <= fi < len(firms) and firms[fi].get("name") and firms[fi]["name"] != name:
+                    return f"{firms[fi]['name']} ({name})"
+            return str(name)
+    return seat.split(":", 1)[-1].replace("-", " ").title()
+
+
+def role_word(seat: str) -> str:
+    r = seat.split(":", 1)[0]
+    return {"firm": "firm", "union": "union", "government": "government", "broker": "broker"}.get(r, r)
+
+
+def parse_number(raw: str, spec: dict[str, Any]) -> tuple[float | int | None, str]:
+    """Text from an entry -> (value, '') or (None, a message saying what is wrong)."""
+    s = raw.strip().replace(",", ".").rstrip("k").strip()
+    if not s:
+        return None, "enter a number"
+    try:
+        v = float(s)
+    except ValueError:
+        return None, f"'{raw}' is not a number"
+    if spec.get("type") == "int":
+        if v != int(v):
+            return None, "a whole number"
+        v = int(v)
+    lo, hi = spec.get("min"), spec.get("max")
+    if lo is not None and v < lo:
+        return None, f"at least {fmt_bound(lo)}"
+    if hi is not None and v > hi:
+        return None, f"at most {fmt_bound(hi)}"
+    return v, ""
+
+
+def fmt_bound(x: float) -> str:
+    x = float(x)
+    if abs(x) >= 1e5:
+        return f"{x:,.0f}"
+    return f"{x:g}"
+
+
+def fmt_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:g}" if abs(v) < 1e5 else f"{v:,.0f}"
+    if isinstance(v, list):
+        return ", ".join(fmt_value(x) for x in v) or "none"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {fmt_value(x)}" for k, x in v.items())
+    return str(v)
+
+
+class Tab:
+    """A tab of the district scene's right-hand column: a panel of widgets and some drawing."""
+
+    title = "Tab"
+    icon = "deal"
+
+    def __init__(self, scene: Scene, rect: pygame.Rect) -> None:
+        self.scene = scene
+        self.model = scene.model
+        self.rect = pygame.Rect(rect)
+        self.visible = True
+        self.panel: pygame_gui.elements.UIPanel | None = None
+        self.rebuild()
+
+    @property
+    def manager(self) -> pygame_gui.UIManager:
+        return self.scene.manager
+
+    def u(self, v: float) -> int:
+        return self.scene.u(v)
+
+    def rebuild(self) -> None:
+        if self.panel is not None:
+            self.panel.kill()
+        self.panel = pygame_gui.elements.UIPanel(self.rect, starting_height=1, manager=self.manager,
+                                                 object_id=oid(None, f"tab_{self.title.lower()}"))
+        self.build()
+        if not self.visible:
+            self.panel.hide()
+
+    def build(self) -> None:
+        """Create widgets inside self.panel (coordinates relative to the panel)."""
+
+    def show(self) -> None:
+        self.visible = True
+        if self.panel is not None:
+            self.panel.show()
+
+    def hide(self) -> None:
+        self.visible = False
+        if self.panel is not None:
+            self.panel.hide()
+
+    def handle(self, event: pygame.event.Event) -> bool:
+        return False
+
+    def refresh(self, view_changed: bool) -> None:
+        """The model changed."""
+
+    def draw_over(self, surface: pygame.Surface) -> None:
+        """Drawn above the widgets, in screen coordinates."""
+
+    def inner_width(self) -> int:
+        return self.rect.width - self.u(20)
+
+
+def draw_top_bar(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, *, big: bool = False) -> dict[str, pygame.Rect]:
+    """Round, phase, timer, events and connection: the same bar for players, console and projector."""
+    m = scene.model
+    v = m.view or {}
+    u = scene.u
+    k = 1.6 if big else 1.0
+    pygame.draw.rect(surface, C.PANEL, rect)
+    pygame.draw.line(surface, C.LINE, rect.bottomleft, rect.bottomright, 1)
+    out: dict[str, pygame.Rect] = {}
+    cy = rect.centery
+    x = rect.x + u(12)
+    blit_icon(surface, "district", (x + u(14 * k), cy), u(28 * k))
+    x += u(36 * k)
+    title = str(v.get("scenario", {}).get("title", "District")).split(":")[0]
+    out["title"] = text(surface, title, scene.fonts.get(round(16 * k), "bold"), C.TEXT, (x, cy), "midleft",
+                        max_width=u(230 * k))
+    x = out["title"].right + u(16)
+    rnd = f"Round {v.get('round', 0)} of {v.get('rounds', '?')}"
+    out["round"] = chip(surface, rnd, scene.fonts.get(round(14 * k), "bold"), C.BG, C.ACCENT, (x, cy), "midleft",
+                        (u(10), u(4)))
+    x = out["round"].right + u(8)
+    phase = str(v.get("phase", "")).replace("_", " ")
+    status = m.session.get("status")
+    if status == "paused":
+        phase = "paused"
+    pcol = {"negotiation": C.INFO, "report": C.REGION, "ended": C.MUTED, "paused": C.WARN}.get(phase, C.MUTED)
+    picon = {"negotiation": "chat", "report": "trend", "ended": "flag", "paused": "pause"}.get(phase, "clock")
+    pr = chip(surface, "      " + phase.capitalize(), scene.fonts.get(round(14 * k), "bold"), C.BG, pcol, (x, cy),
+              "midleft", (u(10), u(4)))
+    blit_icon(surface, picon, (pr.x + u(16 * k), cy), u(14 * k), C.BG)
+    out["phase"] = pr
+    x = pr.right + u(14)
+    left = m.seconds_left()
+    blit_icon(surface, "clock", (x + u(9 * k), cy), u(18 * k), C.MUTED)
+    if left is None:
+        tstr = "no clock"
+        tcol = C.MUTED
+    else:
+        mins, secs = divmod(int(left + 0.999), 60)
+        tstr = f"{mins}:{secs:02d}" + (" paused" if m.timer.get("paused") else "")
+        tcol = C.BAD if left < 30 and not m.timer.get("paused") else C.TEXT
+    out["timer"] = text(surface, tstr, scene.fonts.get(round(16 * k), "bold"), tcol, (x + u(22 * k), cy), "midleft")
+    x = out["timer"].right + u(18)
+    news = v.get("news", [])
+    right_reserve = u(430 if not big else 330)
+    if news:
+        blit_icon(surface, "bell", (x + u(8 * k), cy), u(16 * k), C.ACCENT)
+        head = news[-1].get("headline", "")
+        more = f"  (+{len(news) - 1} more)" if len(news) > 1 else ""
+        out["news"] = text(surface, head + more, scene.fonts.get(round(13 * k)), C.TEXT, (x + u(20 * k), cy), "midleft",
+                           max_width=max(u(60), rect.right - right_reserve - x))
+    # connection status (word + icon, not colour alone)
+    st = m.status
+    scol = {"connected": C.GOOD, "connecting": C.WARN, "reconnecting": C.WARN, "failed": C.BAD}.get(st, C.MUTED)
+    word = {"connected": "online", "offline": "offline (recorded)", "reconnecting": "reconnecting…",
+            "connecting": "connecting…", "failed": "disconnected", "closed": "disconnected"}.get(st, st)
+    sx = rect.right - u(230 if not big else 200)
+    if big:
+        sx = rect.right - u(200)
+    blit_icon(surface, "plug", (sx, cy), u(16), scol)
+    out["status"] = text(surface, word, scene.fonts.get(12), scol, (sx + u(12), cy), "midleft")
+    return out
+
+
+def toast(scene: Scene, surface: pygame.Surface, anchor: tuple[int, int], width: int) -> None:
+    """The latest notice or an error that has no widget to sit next to, for a few seconds."""
+    m = scene.model
+    now = time.monotonic()
+    items: list[tuple[str, tuple[int, int, int], str]] = []
+    for e in m.errors[-3:]:
+        if now - e.at < 8 and e.origin in ("", "ready", "topbar", "console", "connect"):
+            items.append((e.readable(), C.BAD, "warning"))
+    for t, msg in m.notices[-2:]:
+        if now - t < 8:
+            items.append((msg, C.ACCENT, "megaphone"))
+    y = anchor[1]
+    font = scene.fonts.get(13, "bold")
+    for msg, col, ic in items[-3:]:
+        img = font.render(msg, True, C.TEXT)
+        w = min(width, img.get_width() + scene.u(44))
+        r = pygame.Rect(0, 0, w, img.get_height() + scene.u(12))
+        r.midbottom = (anchor[0], y)
+        pygame.draw.rect(surface, (16, 20, 28), r, border_radius=scene.u(8))
+        pygame.draw.rect(surface, col, r, 2, border_radius=scene.u(8))
+        blit_icon(surface, ic, (r.x + scene.u(18), r.centery), scene.u(16), col)
+        text(surface, msg, font, C.TEXT, (r.x + scene.u(32), r.centery), "midleft", max_width=r.width - scene.u(40))
+        y = r.y - scene.u(6)

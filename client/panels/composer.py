@@ -1,0 +1,486 @@
+"""The deal composer, generated from the engine's term schema (server.engine.deals.DEAL_SPECS):
+one typed field per term with its range, parties picked from a list or from the map, the private
+preview of what the deal does to me, and send (or counter).
+
+The half-written proposal lives in a `Draft` owned by the scene, not in the widgets: it survives a
+rebuild of the form, a new view, a change of tab and a reconnect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox, UITextEntryLine
+
+from client.dealspec import deal_spec
+from client.panels.common import fmt_bound, fmt_value, oid, parse_number, seat_name
+
+if TYPE_CHECKING:
+    from client.panels.deals import DealsTab
+
+NUMERIC = ("float", "int")
+DROPDOWN = ("choice", "operation", "tender", "seat")
+MULTI = ("factors", "conditions")
+
+
+@dataclass
+class Draft:
+    kind: str
+    parties: list[str]
+    raw: dict[str, Any] = field(default_factory=dict)
+    counter_of: str = ""
+    sent_cid: int | None = None
+    preview_cid: int | None = None
+
+
+def allowed_kinds(view: dict[str, Any]) -> list[str]:
+    """Deal kinds my role may be a party to (brokers may also draft for others)."""
+    role = view.get("role", "")
+    spec = deal_spec(view)
+    out = []
+    for kind, e in spec.items():
+        parties = e.get("parties")
+        roles = list(parties) if isinstance(parties, dict) else list(e.get("roles", []))
+        if role in roles or role == "broker":
+            out.append(kind)
+    return out
+
+
+def party_rules(kind: str, view: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    e = deal_spec(view).get(kind, {})
+    p = e.get("parties")
+    if isinstance(p, dict):
+        return {r: (int(lohi[0]), int(lohi[1])) for r, lohi in p.items()}
+    return {r: (0, 40) for r in e.get("roles", [])}
+
+
+def eligible_seats(kind: str, view: dict[str, Any]) -> list[str]:
+    rules = party_rules(kind, view)
+    firms = view.get("firms", [])
+    out = []
+    for s in view.get("seats", []):
+        r = s.get("role")
+        if r not in rules or rules[r][1] == 0:
+            continue
+        if r == "firm" and 0 <= s.get("firm", -1) < len(firms) and not firms[s["firm"]].get("alive", True):
+            continue
+        out.append(str(s["id"]))
+    return out
+
+
+def default_raw(kind: str, view: dict[str, Any], parties: list[str]) -> dict[str, Any]:
+    spec = deal_spec(view)[kind]["terms"]
+    raw: dict[str, Any] = {}
+    for name, t in spec.items():
+        typ = t.get("type")
+        d = t.get("default")
+        if typ in NUMERIC:
+            raw[name] = "" if d is None else fmt_bound(d)
+        elif typ == "bool":
+            raw[name] = bool(d)
+        elif typ in MULTI:
+            raw[name] = list(d or [])
+        elif typ == "shares":
+            raw[name] = {}
+        else:
+            raw[name] = "" if d is None else str(d)
+    if kind == "joint_bid":
+        tenders = open_tenders(view)
+        if tenders and not raw.get("tender"):
+            raw["tender"] = tenders[0]["id"]
+            raw["price"] = fmt_bound(round(float(tenders[0]["price"]) * 0.95, 2))
+    return raw
+
+
+def open_tenders(view: dict[str, Any]) -> list[dict[str, Any]]:
+    return [t for t in view.get("tenders", []) if t.get("status") == "open"]
+
+
+def to_command(draft: Draft, view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The draft as a propose/counter command, or the problems found before sending."""
+    spec = deal_spec(view)[draft.kind]["terms"]
+    terms: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    firm_parties = [p for p in draft.parties if p.startswith("firm:")]
+    for name, t in spec.items():
+        typ = t.get("type")
+        raw = draft.raw.get(name)
+        if typ in NUMERIC:
+            if (raw is None or str(raw).strip() == "") and not t.get("required"):
+                continue
+            v, err = parse_number(str(raw or ""), t)
+            if err:
+                problems[name] = err
+            else:
+                terms[name] = v if typ == "int" else float(v)  # type: ignore[arg-type]
+        elif typ == "bool":
+            terms[name] = bool(raw)
+        elif typ in MULTI:
+            if not raw:
+                problems[name] = "pick at least one"
+            else:
+                terms[name] = list(raw)
+        elif typ == "shares":
+            shares: dict[str, float] = {}
+            vals = raw if isinstance(raw, dict) else {}
+            for p in firm_parties:
+                r = str(vals.get(p, "")).strip()
+                if not r:
+                    r = fmt_bound(round(1.0 / max(1, len(firm_parties)), 4))
+                try:
+                    shares[p] = float(r.replace(",", "."))
+                except ValueError:
+                    problems[name] = f"'{r}' is not a number"
+            if shares and not problems.get(name):
+                total = sum(shares.values())
+                if abs(total - 1.0) > 0.011:
+                    problems[name] = f"shares must add up to 1 (now {total:.2f})"
+                else:  # absorb rounding so the server's exact check passes
+                    last = firm_parties[-1]
+                    shares[last] = round(1.0 - sum(v for k, v in shares.items() if k != last), 6)
+                    terms[name] = shares
+        elif typ == "seat":
+            if raw in firm_parties:
+                terms[name] = raw
+            elif firm_parties and t.get("required"):
+                terms[name] = firm_parties[0]
+            elif t.get("required"):
+                problems[name] = "pick a firm party"
+        else:
+            if raw in (None, "") and t.get("required"):
+                problems[name] = "required"
+            elif raw not in (None, ""):
+                terms[name] = raw
+    rules = party_rules(draft.kind, view)
+    counts: dict[str, int] = {}
+    for p in draft.parties:
+        r = p.split(":", 1)[0]
+        counts[r] = counts.get(r, 0) + 1
+    for r, (lo, hi) in rules.items():
+        c = counts.get(r, 0)
+        if not lo <= c <= hi:
+            need = f"{lo}" if lo == hi else f"{lo} to {hi}"
+            problems["parties"] = f"needs {need} {r} part{'y' if hi == 1 else 'ies'} (now {c})"
+            break
+    if draft.counter_of:
+        cmd = {"type": "counter", "deal": draft.counter_of, "terms": terms}
+    else:
+        cmd = {"type": "propose", "kind": draft.kind, "parties": list(draft.parties), "terms": terms}
+    return cmd, problems
+
+
+def preview_lines(ev: dict[str, Any]) -> list[tuple[str, float]]:
+    delta = ev.get("delta") or {}
+    return [(k, float(v)) for k, v in delta.items()]
+
+
+class Composer:
+    """The form. Built inside a scrolling container that fills `rect` of the deals tab's panel."""
+
+    def __init__(self, tab: DealsTab, rect: pygame.Rect, draft: Draft) -> None:
+        self.tab = tab
+        self.scene = tab.scene
+        self.model = tab.model
+        self.draft = draft
+        self.rect = rect
+        self.local_errors: dict[str, str] = {}
+        self.widgets: dict[str, Any] = {}
+        self.error_labels: dict[str, UILabel] = {}
+        self.party_buttons: dict[str, UIButton] = {}
+        self.multi_buttons: dict[tuple[str, str], UIButton] = {}
+        self.share_entries: dict[str, UITextEntryLine] = {}
+        self.build()
+
+    @property
+    def view(self) -> dict[str, Any]:
+        return self.model.view or {}
+
+    def u(self, v: float) -> int:
+        return self.scene.u(v)
+
+    def build(self) -> None:
+        u = self.u
+        m = self.scene.manager
+        spec = deal_spec(self.view)[self.draft.kind]
+        w = self.rect.width - u(18)
+        self.scroll = UIScrollingContainer(self.rect, m, container=self.tab.panel, allow_scroll_x=False,
+                                           object_id=oid(None, "composer"))
+        c = self.scroll
+        y = u(4)
+        title = ("Counter-offer: " if self.draft.counter_of else "New ") + str(spec.get("title", self.draft.kind))
+        UILabel(pygame.Rect(0, y, w, u(26)), title, m, container=c, object_id=oid("@heading", "composer_title"))
+        y += u(26)
+        help_text = str(spec.get("help", ""))
+        if help_text:
+            tb = UITextBox(help_text, pygame.Rect(0, y, w, -1), m, container=c, wrap_to_height=True,
+                           object_id=oid("@help"))
+            y += tb.rect.height + u(6)
+        # parties
+        UILabel(pygame.Rect(0, y, w, u(22)), "Parties (click here or on the map)", m, container=c,
+                object_id=oid("@muted"))
+        y += u(22)
+        me = self.model.seat
+        seats = eligible_seats(self.draft.kind, self.view)
+        if me not in seats and me:
+            seats = [me] + seats
+        col_w = (w - u(6)) // 2
+        for k, sid in enumerate(seats):
+            x = (k % 2) * (col_w + u(6))
+            if k % 2 == 0 and k:
+                y += u(30)
+            label = ("You: " if sid == me else "") + seat_name(self.view, sid)
+            b = UIButton(pygame.Rect(x, y, col_w, u(28)), label, m, container=c, object_id=oid("@row", f"party_{sid}"),
+                         tool_tip_text=f"{sid} ({sid.split(':')[0]})",
+                         command=(lambda s=sid: self.toggle_party(s)))
+            if sid in self.draft.parties:
+                b.select()
+            if self.draft.counter_of or (sid == me and not me.startswith("broker:")):
+                b.disable() if sid != me else None
+            self.party_buttons[sid] = b
+        y += u(32)
+        rules = party_rules(self.draft.kind, self.view)
+        need = ", ".join(f"{lo}–{hi} {r}" if lo != hi else f"{lo} {r}" for r, (lo, hi) in rules.items() if hi > 0)
+        UILabel(pygame.Rect(0, y, w, u(18)), f"Needs: {need}", m, container=c, object_id=oid("@hint"))
+        y += u(18)
+        self.error_labels["parties"] = UILabel(pygame.Rect(0, y, w, u(18)), "", m, container=c,
+                                               object_id=oid("@error", "err_parties"))
+        y += u(20)
+        # terms
+        label_w = round(w * 0.36)
+        input_w = round(w * 0.40)
+        hint_x = label_w + input_w + u(6)
+        for name, t in spec["terms"].items():
+            typ = t.get("type")
+            label = name.replace("_", " ").capitalize()
+            UILabel(pygame.Rect(0, y, label_w, u(30)), label, m, container=c, object_id=oid(None, f"label_{name}"),
+                    )
+            r_in = pygame.Rect(label_w, y, input_w, u(30))
+            hint = ""
+            raw = self.draft.raw.get(name)
+            if typ in NUMERIC or typ == "text":
+                e = UITextEntryLine(r_in, m, container=c, object_id=oid(None, f"term_{name}"),
+                                    initial_text=str(raw or ""))
+                if typ in NUMERIC:
+                    e.set_allowed_characters(list("0123456789.-,k"))
+                    hint = f"{fmt_bound(t.get('min', 0))} – {fmt_bound(t.get('max', 0))}" if "max" in t else ""
+                self.widgets[name] = e
+            elif typ == "bool":
+                b = UIButton(r_in, "Yes" if raw else "No", m, container=c, object_id=oid("@row", f"term_{name}"),
+                             command=(lambda n=name: self.toggle_bool(n)))
+                if raw:
+                    b.select()
+                self.widgets[name] = b
+            elif typ in DROPDOWN:
+                opts = self.options(name, t)
+                if not opts:
+                    opts = [("(none available)", "")]
+                keys = [k for _l, k in opts]
+                cur = raw if raw in keys else keys[0]
+                self.draft.raw[name] = cur
+                start = next(o for o in opts if o[1] == cur)
+                dd = UIDropDownMenu(opts, start, r_in, m, container=c, object_id=oid(None, f"term_{name}"),
+                                    expansion_height_limit=u(180))
+                self.widgets[name] = dd
+            elif typ in MULTI:
+                y += u(30)
+                choices = list(t.get("choices", []))
+                bw = (w - u(6) * 2) // 3
+                for k, ch in enumerate(choices):
+                    if k % 3 == 0 and k:
+                        y += u(30)
+                    b = UIButton(pygame.Rect((k % 3) * (bw + u(6)), y, bw, u(28)), ch.replace("_", " "), m,
+                                 container=c, object_id=oid("@row", f"term_{name}_{ch}"),
+                                 command=(lambda n=name, x=ch: self.toggle_multi(n, x)))
+                    if ch in (raw or []):
+                        b.select()
+                    self.multi_buttons[(name, ch)] = b
+                y -= u(0)
+            elif typ == "shares":
+                firms = [p for p in self.draft.parties if p.startswith("firm:")]
+                vals = raw if isinstance(raw, dict) else {}
+                y += u(30)
+                for p in firms:
+                    UILabel(pygame.Rect(u(12), y, label_w - u(12), u(28)), seat_name(self.view, p), m, container=c,
+                            object_id=oid("@muted"))
+                    default = fmt_bound(round(1.0 / max(1, len(firms)), 4))
+                    e = UITextEntryLine(pygame.Rect(label_w, y, input_w, u(28)), m, container=c,
+                                        object_id=oid(None, f"share_{p}"), initial_text=str(vals.get(p, default)))
+                    e.set_allowed_characters(list("0123456789.,"))
+                    self.share_entries[p] = e
+                    y += u(30)
+                y -= u(30)
+                hint = "shares add up to 1"
+            if t.get("unit") or "(k)" in str(t.get("help", "")):
+                hint = (hint + " k").strip()
+            if hint:
+                UILabel(pygame.Rect(hint_x, y, w - hint_x, u(30)), hint, m, container=c, object_id=oid("@hint"))
+            y += u(30)
+            if t.get("help"):
+                UILabel(pygame.Rect(u(4), y, w - u(4), u(18)), str(t["help"]), m, container=c, object_id=oid("@hint"))
+                y += u(18)
+            self.error_labels[name] = UILabel(pygame.Rect(u(4), y, w - u(4), u(17)), "", m, container=c,
+                                              object_id=oid("@error", f"err_{name}"))
+            y += u(21)
+        # preview and actions
+        self.preview_box = UITextBox(self.preview_html(), pygame.Rect(0, y, w, u(78)), m, container=c,
+                                     object_id=oid(None, "preview_box"))
+        y += u(84)
+        self.error_labels[""] = UILabel(pygame.Rect(0, y, w, u(18)), "", m, container=c,
+                                        object_id=oid("@error", "err_general"))
+        y += u(22)
+        bw = (w - u(12)) // 3
+        self.preview_button = UIButton(pygame.Rect(0, y, bw, u(34)), "Preview (Ctrl+P)", m, container=c,
+                                       object_id=oid(None, "preview"), command=self.preview,
+                                       tool_tip_text="what this deal would do to your numbers next round")
+        self.send_button = UIButton(pygame.Rect(bw + u(6), y, bw, u(34)),
+                                    "Send counter" if self.draft.counter_of else "Send (Ctrl+S)", m, container=c,
+                                    object_id=oid("@primary", "send"), command=self.send)
+        self.cancel_button = UIButton(pygame.Rect(2 * (bw + u(6)), y, bw, u(34)), "Cancel (Esc)", m, container=c,
+                                      object_id=oid(None, "cancel"), command=self.tab.close_composer)
+        y += u(44)
+        c.set_scrollable_area_dimensions((w, y))
+        self.show_errors()
+
+    def options(self, name: str, t: dict[str, Any]) -> list[tuple[str, str]]:
+        typ = t.get("type")
+        if typ == "choice":
+            return [(str(ch).replace("_", " "), str(ch)) for ch in t.get("choices", [])]
+        if typ == "operation":
+            return [(op, op) for op in self.view.get("scenario", {}).get("operations", [])]
+        if typ == "tender":
+            return [(f"{x['id']} · {x.get('buyer', '')} · {fmt_value(x.get('volume'))} u at {fmt_value(x.get('price'))}k",
+                     str(x["id"])) for x in open_tenders(self.view)]
+        if typ == "seat":
+            firms = [p for p in self.draft.parties if p.startswith("firm:")]
+            return [(seat_name(self.view, p), p) for p in firms]
+        return []
+
+    # --- reading the widgets into the draft ------------------------------------------------------
+    def collect(self) -> None:
+        spec = deal_spec(self.view)[self.draft.kind]["terms"]
+        for name, t in spec.items():
+            w = self.widgets.get(name)
+            typ = t.get("type")
+            if isinstance(w, UITextEntryLine):
+                self.draft.raw[name] = w.get_text()
+            elif isinstance(w, UIDropDownMenu):
+                sel = w.selected_option
+                self.draft.raw[name] = sel[1] if isinstance(sel, tuple) else sel
+            elif typ == "shares":
+                self.draft.raw[name] = {p: e.get_text() for p, e in self.share_entries.items()}
+
+    def toggle_party(self, seat: str) -> None:
+        self.collect()
+        if self.draft.counter_of:
+            return
+        if seat == self.model.seat and not seat.startswith("broker:"):
+            return
+        if seat in self.draft.parties:
+            self.draft.parties.remove(seat)
+        else:
+            self.draft.parties.append(seat)
+        self.tab.rebuild_composer()
+
+    def toggle_bool(self, name: str) -> None:
+        self.collect()
+        self.draft.raw[name] = not bool(self.draft.raw.get(name))
+        b = self.widgets[name]
+        b.set_text("Yes" if self.draft.raw[name] else "No")
+        b.select() if self.draft.raw[name] else b.unselect()
+
+    def toggle_multi(self, name: str, choice: str) -> None:
+        self.collect()
+        cur = list(self.draft.raw.get(name) or [])
+        if choice in cur:
+            cur.remove(choice)
+        else:
+            cur.append(choice)
+        self.draft.raw[name] = cur
+        b = self.multi_buttons[(name, choice)]
+        b.select() if choice in cur else b.unselect()
+
+    # --- actions ----------------------------------------------------------------------------------
+    def send(self) -> int | None:
+        self.collect()
+        cmd, problems = to_command(self.draft, self.view)
+        self.local_errors = problems
+        if problems:
+            self.show_errors()
+            return None
+        self.draft.sent_cid = self.model.send(cmd, origin="composer")
+        self.show_errors()
+        return self.draft.sent_cid
+
+    def preview(self) -> int | None:
+        self.collect()
+        cmd, problems = to_command(self.draft, self.view)
+        self.local_errors = problems
+        if problems:
+            self.show_errors()
+            return None
+        if self.draft.counter_of:
+            cmd = {"type": "propose", "kind": self.draft.kind, "parties": self.draft.parties, "terms": cmd["terms"]}
+        cmd = {**cmd, "type": "preview"}
+        self.draft.preview_cid = self.model.send(cmd, origin="composer")
+        self.preview_box.set_text("<i>Asking the server what this deal does to you…</i>")
+        self.show_errors()
+        return self.draft.preview_cid
+
+    def preview_html(self) -> str:
+        ev = self.model.previews.get(self.draft.kind)
+        if not ev:
+            return "<font color=#9aa6ba><i>Preview: what this deal would do to your own numbers next round " \
+                   "(private; computed by the server).</i></font>"
+        lines = []
+        for k, v in preview_lines(ev):
+            col = "#4cc38a" if v > 0 else ("#ee5d5d" if v < 0 else "#9aa6ba")
+            word = "up" if v > 0 else ("down" if v < 0 else "same")
+            lines.append(f"{k.replace('_', ' ')}: <font color={col}><b>{v:+,.2f}</b> ({word})</font>")
+        return "<b>If signed, next round for you:</b><br>" + "<br>".join(lines)
+
+    def show_errors(self) -> None:
+        server = {}
+        for e in self.model.errors_for("composer"):
+            key = e.where.split(".", 1)[1] if e.where.startswith("terms.") else e.where
+            key = key.split("[")[0]
+            if key not in self.error_labels:
+                key = "parties" if key == "parties" else ""
+            server[key] = e.message
+        for name, lab in self.error_labels.items():
+            msg = self.local_errors.get(name) or server.get(name, "")
+            lab.set_text(("! " + msg) if msg else "")
+            w = self.widgets.get(name)
+            if isinstance(w, UITextEntryLine):
+                if msg:
+                    w.change_object_id(oid("@invalid", f"term_{name}"))
+                elif "@invalid" in (w.object_ids or []):
+                    w.change_object_id(oid(None, f"term_{name}"))
+
+    def refresh(self) -> None:
+        self.preview_box.set_text(self.preview_html())
+        self.show_errors()
+
+    def handle(self, event: pygame.event.Event) -> bool:
+        if event.type in (pygame_gui.UI_TEXT_ENTRY_CHANGED, pygame_gui.UI_DROP_DOWN_MENU_CHANGED):
+            before = self.draft.raw.get("tender")
+            self.collect()
+            if self.draft.kind == "joint_bid" and self.draft.raw.get("tender") != before:
+                t = next((x for x in open_tenders(self.view) if x["id"] == self.draft.raw.get("tender")), None)
+                if t is not None and "price" in self.widgets:
+                    self.widgets["price"].set_text(fmt_bound(round(float(t["price"]) * 0.95, 2)))
+                    self.collect()
+            return False
+        if event.type == pygame.KEYDOWN and event.mod & pygame.KMOD_CTRL:
+            if event.key == pygame.K_s:
+                self.send()
+                return True
+            if event.key == pygame.K_p:
+                self.preview()
+                return True
+        return False
+
+    def kill(self) -> None:
+        self.scroll.kill()

@@ -1,0 +1,341 @@
+"""The deals panel: incoming proposals waiting for my answer, my own proposals, active deals;
+the detail of one deal with accept / reject / counter / preview / withdraw; and the composer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
+
+from client.dealspec import deal_spec, kind_title
+from client.panels.common import Tab, fmt_value, oid, seat_name
+from client.panels.composer import Composer, Draft, allowed_kinds, default_raw, preview_lines
+
+OPEN = ("proposed",)
+CLOSED = ("rejected", "countered", "withdrawn", "expired", "failed", "fulfilled", "breached")
+
+
+def sort_deals(view: dict[str, Any], me: str) -> dict[str, list[dict[str, Any]]]:
+    """incoming: proposed to me and not yet answered by me; mine: proposed by me (or answered
+    and waiting for others); active: signed and running; closed: the rest."""
+    out: dict[str, list[dict[str, Any]]] = {"incoming": [], "mine": [], "active": [], "closed": []}
+    for d in view.get("deals", []):
+        st = d.get("status", "")
+        if st in OPEN:
+            if d.get("proposer") == me or d.get("drafted_by") == me:
+                out["mine"].append(d)
+            elif me in d.get("parties", []) and d.get("responses", {}).get(me) != "accept":
+                out["incoming"].append(d)
+            else:
+                out["mine"].append(d)
+        elif st in ("active", "signed"):
+            out["active"].append(d)
+        else:
+            out["closed"].append(d)
+    return out
+
+
+def deal_line(view: dict[str, Any], d: dict[str, Any]) -> str:
+    terms = d.get("terms", {})
+    bits = [kind_title(d.get("kind", ""), deal_spec(view))]
+    if terms.get("tender"):
+        bits.append(str(terms["tender"]))
+    others = [seat_name(view, p) for p in d.get("parties", []) if p != view.get("seat")]
+    if others:
+        bits.append("with " + ", ".join(others[:2]) + (f" +{len(others) - 2}" if len(others) > 2 else ""))
+    return " · ".join(bits) + f"  [{d.get('status', '')}]"
+
+
+class DealsTab(Tab):
+    title = "Deals"
+    icon = "deal"
+
+    def __init__(self, scene: Any, rect: pygame.Rect) -> None:
+        self.mode = "list"
+        self.selected: str | None = None
+        self.composer: Composer | None = None
+        self.draft: Draft | None = None  # the half-written proposal (kept across rebuilds/reconnects)
+        self.row_buttons: dict[str, UIButton] = {}
+        self.action_buttons: dict[str, UIButton] = {}
+        self.notice = ""
+        super().__init__(scene, rect)
+
+    # --- building -------------------------------------------------------------------------------
+    def build(self) -> None:
+        self.composer = None
+        self.row_buttons = {}
+        self.action_buttons = {}
+        if self.mode == "compose" and self.draft is not None and self.model.view:
+            self.composer = Composer(self, pygame.Rect(self.u(8), self.u(6), self.rect.width - self.u(16),
+                                                       self.rect.height - self.u(12)), self.draft)
+        elif self.mode == "detail" and self.selected:
+            self.build_detail()
+        else:
+            self.mode = "list"
+            self.build_list()
+
+    def build_list(self) -> None:
+        u = self.u
+        m = self.manager
+        p = self.panel
+        w = self.inner_width()
+        view = self.model.view or {}
+        kinds = allowed_kinds(view) if view else []
+        opts = [(kind_title(k, deal_spec(view)), k) for k in kinds] or [("(no deal kinds)", "")]
+        last = self.draft.kind if self.draft else opts[0][1]
+        start = next((o for o in opts if o[1] == last), opts[0])
+        UILabel(pygame.Rect(u(10), u(8), u(80), u(32)), "New deal", m, container=p, object_id=oid("@heading"))
+        self.kind_menu = UIDropDownMenu(opts, start, pygame.Rect(u(92), u(8), w - u(92) - u(118), u(32)), m,
+                                        container=p, object_id=oid(None, "deal_kind"),
+                                        expansion_height_limit=u(300))
+        self.compose_button = UIButton(pygame.Rect(w - u(108) + u(10), u(8), u(108), u(32)),
+                                       "Resume draft" if self.draft else "Compose", m, container=p,
+                                       object_id=oid("@primary", "compose"), command=self.open_composer,
+                                       tool_tip_text="write a proposal of this kind (N)")
+        if self.notice:
+            UILabel(pygame.Rect(u(10), u(42), w, u(20)), self.notice, m, container=p, object_id=oid("@muted"))
+        top = u(64)
+        self.scroll = UIScrollingContainer(pygame.Rect(u(4), top, self.rect.width - u(8), self.rect.height - top - u(6)),
+                                           m, container=p, allow_scroll_x=False, object_id=oid(None, "deal_list"))
+        groups = sort_deals(view, self.model.seat)
+        y = 0
+        sw = self.rect.width - u(30)
+        titles = {"incoming": "Waiting for your answer", "mine": "Your proposals", "active": "Active deals",
+                  "closed": "Closed"}
+        for key in ("incoming", "mine", "active", "closed"):
+            items = groups[key]
+            if key == "closed" and not items:
+                continue
+            UILabel(pygame.Rect(u(6), y, sw, u(24)), f"{titles[key]} ({len(items)})", m, container=self.scroll,
+                    object_id=oid("@heading" if key == "incoming" and items else "@muted", f"group_{key}"))
+            y += u(26)
+            if not items:
+                UILabel(pygame.Rect(u(14), y, sw, u(20)), "none", m, container=self.scroll, object_id=oid("@hint"))
+                y += u(22)
+            for d in (items if key != "closed" else items[-8:]):
+                b = UIButton(pygame.Rect(u(6), y, sw, u(30)), deal_line(view, d), m, container=self.scroll,
+                             object_id=oid("@row", f"deal_{d['id']}"),
+                             tool_tip_text=f"{d['id']}: open to read the terms and answer",
+                             command=(lambda did=d["id"]: self.open_deal(did)))
+                self.row_buttons[d["id"]] = b
+                y += u(33)
+            y += u(6)
+        self.scroll.set_scrollable_area_dimensions((sw, y + u(10)))
+
+    def build_detail(self) -> None:
+        u = self.u
+        m = self.manager
+        p = self.panel
+        w = self.inner_width()
+        view = self.model.view or {}
+        d = self.deal(self.selected)
+        if d is None:
+            self.mode = "list"
+            self.build_list()
+            return
+        UIButton(pygame.Rect(u(10), u(8), u(90), u(30)), "< Back", m, container=p, object_id=oid(None, "back"),
+                 command=self.back)
+        UILabel(pygame.Rect(u(108), u(8), w - u(100), u(30)), f"{kind_title(d.get('kind', ''))} · {d['id']}", m,
+                container=p, object_id=oid("@heading", "deal_title"))
+        bottom_h = u(128)
+        self.detail_box = UITextBox(self.detail_html(d), pygame.Rect(u(10), u(44), w, self.rect.height - u(44) - bottom_h),
+                                    m, container=p, object_id=oid(None, "deal_detail"))
+        y = self.rect.height - bottom_h + u(6)
+        self.detail_error = UILabel(pygame.Rect(u(10), y, w, u(18)), "", m, container=p,
+                                    object_id=oid("@error", "deal_error"))
+        y += u(22)
+        me = self.model.seat
+        can_answer = d.get("status") == "proposed" and me in d.get("parties", []) and \
+            d.get("responses", {}).get(me) != "accept"
+        bw = (w - u(12)) // 3
+        specs = [("accept", "Accept (A)", "@accept", self.accept, can_answer),
+                 ("reject", "Reject (X)", "@reject", self.reject, can_answer),
+                 ("counter", "Counter (C)", None, self.counter, can_answer),
+                 ("preview", "Preview (P)", None, self.preview_deal,
+                  d.get("status") == "proposed" and me in d.get("parties", [])),
+                 ("withdraw", "Withdraw", None, self.withdraw, d.get("status") == "proposed" and d.get("proposer") == me),
+                 ("discuss", "Discuss", None, self.discuss, me in d.get("parties", []))]
+        for k, (key, label, cls, cb, enabled) in enumerate(specs):
+            r = pygame.Rect(u(10) + (k % 3) * (bw + u(6)), y + (k // 3) * u(40), bw, u(34))
+            b = UIButton(r, label, m, container=p, object_id=oid(cls, f"deal_{key}"), command=cb)
+            if not enabled:
+                b.disable()
+            self.action_buttons[key] = b
+        self.show_detail_errors()
+
+    def detail_html(self, d: dict[str, Any]) -> str:
+        view = self.model.view or {}
+        spec = deal_spec(view).get(d.get("kind", ""), {})
+        lines = [f"<b>Status:</b> {d.get('status', '')}"
+                 + (f" (counter-offer to {d['counter_of']})" if d.get("counter_of") else "")
+                 + (f" — {d['why']}" if d.get("why") else "")]
+        if d.get("proposer"):
+            lines.append(f"<b>Proposed by:</b> {seat_name(view, d['proposer'])}")
+        resp = d.get("responses", {})
+        plines = []
+        for p in d.get("parties", []):
+            a = resp.get(p)
+            word = {"accept": "<font color=#4cc38a>accepted</font>", "reject": "<font color=#ee5d5d>rejected</font>"}.get(
+                a or "", "<font color=#9aa6ba>waiting</font>")
+            plines.append(f"&nbsp;&nbsp;{seat_name(view, p)} — {word}")
+        lines.append("<b>Parties:</b><br>" + "<br>".join(plines))
+        tl = []
+        for name, v in d.get("terms", {}).items():
+            help_ = spec.get("terms", {}).get(name, {}).get("help", "")
+            tl.append(f"&nbsp;&nbsp;<b>{name.replace('_', ' ')}</b>: {fmt_value(v)}"
+                      + (f" <font color=#9aa6ba><i>({help_})</i></font>" if help_ else ""))
+        lines.append("<b>Terms:</b><br>" + ("<br>".join(tl) or "&nbsp;&nbsp;(not public)"))
+        if d.get("ends_round"):
+            lines.append(f"<b>Runs</b> from round {d.get('signed_round')} to {d.get('ends_round')}")
+        if d.get("forced"):
+            lines.append("<font color=#f0a03c>Signed across a trust gate it did not meet: it is more likely to fail.</font>")
+        ev = self.model.previews.get(d["id"])
+        if ev:
+            pl = []
+            for k, v in preview_lines(ev):
+                col = "#4cc38a" if v > 0 else ("#ee5d5d" if v < 0 else "#9aa6ba")
+                pl.append(f"&nbsp;&nbsp;{k}: <font color={col}><b>{v:+,.2f}</b></font>")
+            lines.append("<b>Preview, if signed, for you next round:</b><br>" + "<br>".join(pl))
+        return "<br>".join(lines)
+
+    # --- actions ----------------------------------------------------------------------------------
+    def deal(self, did: str | None) -> dict[str, Any] | None:
+        return next((d for d in (self.model.view or {}).get("deals", []) if d.get("id") == did), None)
+
+    def open_deal(self, did: str) -> None:
+        self.mode = "detail"
+        self.selected = did
+        self.rebuild()
+
+    def back(self) -> None:
+        self.mode = "list"
+        self.rebuild()
+
+    def open_composer(self, kind: str | None = None) -> None:
+        view = self.model.view or {}
+        if kind is None and getattr(self, "kind_menu", None) is not None and self.kind_menu.alive():
+            sel = self.kind_menu.selected_option
+            kind = sel[1] if isinstance(sel, tuple) else sel
+        if not kind or kind not in deal_spec(view):
+            return
+        if self.draft is None or self.draft.kind != kind or self.draft.counter_of:
+            me = self.model.seat
+            parties = [me] if me and not me.startswith("broker:") else ([me] if me else [])
+            self.draft = Draft(kind, parties, default_raw(kind, view, parties))
+        self.mode = "compose"
+        self.notice = ""
+        self.rebuild()
+        self.scene.on_composer(True)
+
+    def close_composer(self) -> None:
+        """Cancel: the draft is dropped."""
+        self.draft = None
+        self.mode = "list"
+        self.rebuild()
+        self.scene.on_composer(False)
+
+    def rebuild_composer(self) -> None:
+        self.rebuild()
+        self.scene.on_composer(True)
+
+    def toggle_party_seat(self, seat: str) -> bool:
+        """A firm clicked on the map while composing: add or remove its seat as a party."""
+        if self.mode != "compose" or self.composer is None or self.draft is None:
+            return False
+        if seat not in [s for s in self.composer.party_buttons]:
+            self.model.notice("That firm cannot be a party to this kind of deal (it needs a player seat).")
+            return False
+        self.composer.toggle_party(seat)
+        return True
+
+    def accept(self) -> None:
+        if self.selected:
+            self.model.send({"type": "respond", "deal": self.selected, "answer": "accept"}, origin="deal")
+
+    def reject(self) -> None:
+        if self.selected:
+            self.model.send({"type": "respond", "deal": self.selected, "answer": "reject"}, origin="deal")
+
+    def withdraw(self) -> None:
+        if self.selected:
+            self.model.send({"type": "withdraw", "deal": self.selected}, origin="deal")
+
+    def preview_deal(self) -> None:
+        if self.selected:
+            self.model.send({"type": "preview", "deal": self.selected}, origin="deal")
+
+    def counter(self) -> None:
+        d = self.deal(self.selected)
+        if d is None:
+            return
+        view = self.model.view or {}
+        raw = default_raw(d["kind"], view, list(d.get("parties", [])))
+        spec = deal_spec(view)[d["kind"]]["terms"]
+        for k, v in d.get("terms", {}).items():
+            typ = spec.get(k, {}).get("type")
+            if typ in ("float", "int"):
+                raw[k] = fmt_value(v)
+            elif typ == "shares" and isinstance(v, dict):
+                raw[k] = {p: fmt_value(x) for p, x in v.items()}
+            else:
+                raw[k] = v
+        self.draft = Draft(d["kind"], list(d.get("parties", [])), raw, counter_of=d["id"])
+        self.mode = "compose"
+        self.rebuild()
+        self.scene.on_composer(True)
+
+    def discuss(self) -> None:
+        if self.selected:
+            self.scene.open_chat(self.selected)
+
+    def show_detail_errors(self) -> None:
+        if self.mode != "detail" or not hasattr(self, "detail_error"):
+            return
+        errs = self.model.errors_for("deal")
+        self.detail_error.set_text(("! " + errs[-1].readable()) if errs else "")
+
+    # --- events -----------------------------------------------------------------------------------
+    def refresh(self, view_changed: bool) -> None:
+        if self.mode == "compose" and self.composer is not None and self.draft is not None:
+            if self.draft.sent_cid is not None and self.draft.sent_cid in self.model.acked:
+                what = "Counter-offer" if self.draft.counter_of else "Proposal"
+                self.notice = f"{what} sent: it is in 'Your proposals' until the others answer."
+                self.draft = None
+                self.mode = "list"
+                self.rebuild()
+                self.scene.on_composer(False)
+                return
+            if view_changed:
+                self.rebuild()
+            else:
+                self.composer.refresh()
+            return
+        self.rebuild()
+
+    def handle(self, event: pygame.event.Event) -> bool:
+        if self.composer is not None and self.composer.handle(event):
+            return True
+        if event.type == pygame.KEYDOWN and not self.scene.focused_text_entry():
+            if event.key == pygame.K_ESCAPE and self.mode != "list":
+                if self.mode == "compose":
+                    self.mode = "list"  # keep the draft: Esc only leaves the form
+                    self.rebuild()
+                    self.scene.on_composer(False)
+                else:
+                    self.back()
+                return True
+            if self.mode == "detail":
+                keys = {pygame.K_a: "accept", pygame.K_x: "reject", pygame.K_c: "counter", pygame.K_p: "preview"}
+                key = keys.get(event.key)
+                if key and self.action_buttons.get(key) and self.action_buttons[key].is_enabled:
+                    {"accept": self.accept, "reject": self.reject, "counter": self.counter,
+                     "preview": self.preview_deal}[key]()
+                    return True
+            if self.mode == "list" and event.key == pygame.K_n:
+                self.open_composer()
+                return True
+        if event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and self.mode == "list":
+            return False
+        return False

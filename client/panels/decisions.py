@@ -1,0 +1,355 @@
+"""My decisions for the round, generated per role with the ranges the engine checks; errors from
+the server are shown under the field they name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextEntryLine
+
+from client.dealspec import decision_fields
+from client.panels.common import Tab, fmt_bound, oid, parse_number, seat_name
+
+
+class DecisionsTab(Tab):
+    title = "Decide"
+    icon = "check"
+
+    def __init__(self, scene: Any, rect: pygame.Rect) -> None:
+        self.raw: dict[str, Any] = {}  # what the player typed, kept across rebuilds
+        self.round_of_raw: int | None = None
+        self.widgets: dict[str, Any] = {}
+        self.multi: dict[tuple[str, Any], UIButton] = {}
+        self.errors: dict[str, UILabel] = {}
+        self.local_errors: dict[str, str] = {}
+        self.sent_cid: int | None = None
+        self.status_text = ""
+        super().__init__(scene, rect)
+
+    def fields(self) -> list[tuple[str, dict[str, Any]]]:
+        return decision_fields(self.model.view) if self.model.view else []
+
+    def build(self) -> None:
+        u = self.u
+        m = self.manager
+        view = self.model.view or {}
+        self.widgets, self.multi, self.errors = {}, {}, {}
+        if self.round_of_raw != view.get("round"):
+            self.raw = {}
+            self.round_of_raw = view.get("round")
+        w = self.rect.width - u(30)
+        self.scroll = UIScrollingContainer(pygame.Rect(u(4), u(4), self.rect.width - u(8), self.rect.height - u(58)), m,
+                                           container=self.panel, allow_scroll_x=False, object_id=oid(None, "decisions"))
+        c = self.scroll
+        y = u(4)
+        fields = self.fields()
+        if not fields:
+            UILabel(pygame.Rect(u(6), y, w, u(28)), "This seat has no decisions to make.", m, container=c,
+                    object_id=oid("@muted"))
+        label_w = round(w * 0.34)
+        input_w = round(w * 0.36)
+        firms = [f for f in view.get("firms", []) if f.get("alive")]
+        for name, f in fields:
+            typ = f.get("type")
+            raw = self.raw.get(name, f.get("default"))
+            UILabel(pygame.Rect(u(6), y, label_w, u(30)), f.get("label", name), m, container=c,
+                    object_id=oid(None, f"dlabel_{name}"))
+            r_in = pygame.Rect(label_w + u(6), y, input_w, u(30))
+            hint = ""
+            if typ in ("float", "int"):
+                e = UITextEntryLine(r_in, m, container=c, object_id=oid(None, f"dec_{name}"),
+                                    initial_text=_show(raw))
+                e.set_allowed_characters(list("0123456789.-,k"))
+                self.widgets[name] = e
+                hint = f"{fmt_bound(f.get('min', 0))} – {fmt_bound(f.get('max', 0))}{' k' if f.get('unit') == 'k' else ''}"
+            elif typ == "choice":
+                opts = [(str(x), str(x)) for x in f.get("choices", [])]
+                cur = str(raw) if str(raw) in dict(opts).values() else opts[0][1]
+                self.widgets[name] = UIDropDownMenu(opts, (cur, cur), r_in, m, container=c,
+                                                    object_id=oid(None, f"dec_{name}"))
+            elif typ == "bool":
+                b = UIButton(r_in, "Yes" if raw else "No", m, container=c, object_id=oid("@row", f"dec_{name}"),
+                             command=(lambda n=name: self.toggle_bool(n)))
+                if raw:
+                    b.select()
+                self.widgets[name] = b
+                self.raw[name] = bool(raw)
+            elif typ == "bids":
+                y += u(30)
+                bids = {b["tender"]: b.get("price") for b in (raw or [])}
+                tenders = [t for t in view.get("tenders", []) if t.get("status") == "open"]
+                if not tenders:
+                    UILabel(pygame.Rect(u(18), y, w, u(24)), "no tender is open this round", m, container=c,
+                            object_id=oid("@hint"))
+                    y += u(24)
+                for t in tenders:
+                    on = t["id"] in bids
+                    b = UIButton(pygame.Rect(u(18), y, label_w - u(12), u(28)), f"{t['id']} ({t.get('buyer', '')})", m,
+                                 container=c, object_id=oid("@row", f"bid_{t['id']}"),
+                                 tool_tip_text=f"needs {', '.join(t.get('operations', {}))}; volume "
+                                               f"{t.get('volume')}; quality >= {t.get('min_quality')}",
+                                 command=(lambda tid=t["id"]: self.toggle_bid(tid)))
+                    if on:
+                        b.select()
+                    self.multi[(name, t["id"])] = b
+                    e = UITextEntryLine(pygame.Rect(label_w + u(6), y, input_w, u(28)), m, container=c,
+                                        object_id=oid(None, f"bidprice_{t['id']}"),
+                                        initial_text=_show(bids.get(t["id"], t.get("price"))))
+                    e.set_allowed_characters(list("0123456789.,"))
+                    self.widgets[f"bid:{t['id']}"] = e
+                    UILabel(pygame.Rect(label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(28)),
+                            f"<= {fmt_bound(t.get('price', 0))}", m, container=c, object_id=oid("@hint"))
+                    y += u(30)
+                y -= u(30)
+            elif typ in ("firms", "firm_spend", "firm_groups", "firm_pairs", "strike"):
+                y += u(30)
+                chosen = self._chosen_firms(name, typ, raw)
+                cols = 3
+                bw = (w - u(18)) // cols
+                for k, fm in enumerate(firms[:60]):
+                    if k % cols == 0 and k:
+                        y += u(28)
+                    b = UIButton(pygame.Rect(u(12) + (k % cols) * (bw + u(3)), y, bw, u(26)), fm["name"], m,
+                                 container=c, object_id=oid("@row", f"pick_{name}_{fm['id']}"),
+                                 command=(lambda n=name, fid=fm["id"]: self.toggle_firm(n, fid)))
+                    if fm["id"] in chosen:
+                        b.select()
+                    self.multi[(name, fm["id"])] = b
+                y += u(28)
+                if typ in ("firm_spend", "strike"):
+                    key = f"{name}:amount"
+                    UILabel(pygame.Rect(u(12), y, label_w, u(28)),
+                            "spend per firm (k)" if typ == "firm_spend" else "wage demand (k)", m, container=c,
+                            object_id=oid("@muted"))
+                    amount = self.raw.get(key) or self._amount_default(typ, raw, view)
+                    e = UITextEntryLine(pygame.Rect(label_w + u(6), y, input_w, u(28)), m, container=c,
+                                        object_id=oid(None, f"dec_{key}"), initial_text=_show(amount))
+                    self.widgets[key] = e
+                    y += u(30)
+                y -= u(30)
+                hint = {"firm_groups": "one event with these firms", "firm_pairs": "introduce two firms",
+                        "strike": "pick one firm, or none"}.get(typ, "")
+            if hint:
+                UILabel(pygame.Rect(label_w + input_w + u(12), y if typ not in ("firm_groups", "firm_pairs", "strike")
+                                    else y - u(0), w - label_w - input_w - u(12), u(30)), hint, m, container=c,
+                        object_id=oid("@hint"))
+            y += u(30)
+            if f.get("help"):
+                UILabel(pygame.Rect(u(10), y, w - u(10), u(18)), str(f["help"]), m, container=c, object_id=oid("@hint"))
+                y += u(18)
+            self.errors[name] = UILabel(pygame.Rect(u(10), y, w - u(10), u(17)), "", m, container=c,
+                                        object_id=oid("@error", f"derr_{name}"))
+            y += u(20)
+        c.set_scrollable_area_dimensions((w, y + u(8)))
+        bw = (self.rect.width - u(30)) // 2
+        by = self.rect.height - u(48)
+        self.save_button = UIButton(pygame.Rect(u(10), by, bw, u(38)), "Save decisions (Ctrl+S)", m, container=self.panel,
+                                    object_id=oid("@primary", "save_decisions"), command=self.save)
+        self.status_label = UILabel(pygame.Rect(u(20) + bw, by, bw, u(38)), self.status_text, m, container=self.panel,
+                                    object_id=oid("@muted", "decisions_status"))
+        self.show_errors()
+
+    # --- values ---------------------------------------------------------------------------------
+    def _chosen_firms(self, name: str, typ: str, raw: Any) -> set[int]:
+        key = f"{name}:firms"
+        if key in self.raw:
+            return set(self.raw[key])
+        out: set[int] = set()
+        if typ == "firms" and isinstance(raw, list):
+            out = {int(x) for x in raw}
+        elif typ == "firm_spend" and isinstance(raw, list):
+            out = {int(o["firm"]) for o in raw if isinstance(o, dict)}
+        elif typ == "firm_groups" and isinstance(raw, list) and raw:
+            out = {int(x) for x in raw[0]}
+        elif typ == "firm_pairs" and isinstance(raw, list) and raw:
+            out = {int(x) for x in raw[0]}
+        elif typ == "strike" and isinstance(raw, dict):
+            out = {int(raw["firm"])}
+        self.raw[key] = sorted(out)
+        return out
+
+    def _amount_default(self, typ: str, raw: Any, view: dict[str, Any]) -> Any:
+        if typ == "firm_spend":
+            return raw[0]["spend"] if isinstance(raw, list) and raw else 10
+        if isinstance(raw, dict):
+            return raw.get("demand")
+        return round(float(view.get("institutions", {}).get("wage_floor", 30)) * 1.1, 1)
+
+    def collect(self) -> None:
+        for name, w in self.widgets.items():
+            if isinstance(w, UITextEntryLine):
+                self.raw[name] = w.get_text()
+            elif isinstance(w, UIDropDownMenu):
+                sel = w.selected_option
+                self.raw[name] = sel[1] if isinstance(sel, tuple) else sel
+
+    def toggle_bool(self, name: str) -> None:
+        self.collect()
+        self.raw[name] = not bool(self.raw.get(name))
+        b = self.widgets[name]
+        b.set_text("Yes" if self.raw[name] else "No")
+        b.select() if self.raw[name] else b.unselect()
+
+    def toggle_bid(self, tid: str) -> None:
+        self.collect()
+        on = set(self.raw.get("bids:on", [b["tender"] for b in (self._field_default("bids") or [])]))
+        on ^= {tid}
+        self.raw["bids:on"] = sorted(on)
+        b = self.multi[("bids", tid)]
+        b.select() if tid in on else b.unselect()
+
+    def toggle_firm(self, name: str, fid: int) -> None:
+        self.collect()
+        typ = dict(self.fields())[name]["type"]
+        key = f"{name}:firms"
+        cur = set(self.raw.get(key, []))
+        if fid in cur:
+            cur.remove(fid)
+        else:
+            if typ == "strike":
+                cur = set()
+            if typ == "firm_pairs" and len(cur) >= 2:
+                cur = set(sorted(cur)[-1:])
+            cur.add(fid)
+        self.raw[key] = sorted(cur)
+        for (n, f), b in self.multi.items():
+            if n == name:
+                b.select() if f in cur else b.unselect()
+
+    def _field_default(self, name: str) -> Any:
+        return dict(self.fields()).get(name, {}).get("default")
+
+    def to_decisions(self) -> tuple[dict[str, Any], dict[str, str]]:
+        self.collect()
+        out: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        for name, f in self.fields():
+            typ = f.get("type")
+            if typ in ("float", "int"):
+                raw = self.raw.get(name, f.get("default"))
+                v, err = parse_number(_show(raw), f)
+                if err:
+                    problems[name] = err
+                else:
+                    out[name] = v if typ == "int" else float(v)  # type: ignore[arg-type]
+            elif typ == "choice":
+                out[name] = self.raw.get(name, f.get("default"))
+            elif typ == "bool":
+                out[name] = bool(self.raw.get(name, f.get("default")))
+            elif typ == "bids":
+                on = self.raw.get("bids:on", [b["tender"] for b in (f.get("default") or [])])
+                bids = []
+                for tid in on:
+                    v, err = parse_number(_show(self.raw.get(f"bid:{tid}", "")), {"type": "float", "min": 0.01})
+                    if err:
+                        problems[name] = f"{tid}: {err}"
+                    else:
+                        bids.append({"tender": tid, "price": float(v)})  # type: ignore[arg-type]
+                out[name] = bids
+            else:
+                firms = list(self.raw.get(f"{name}:firms", []))
+                if typ == "firms":
+                    out[name] = firms
+                elif typ == "firm_spend":
+                    v, err = parse_number(_show(self.raw.get(f"{name}:amount", 10)), {"type": "float", "min": 0})
+                    if err:
+                        problems[name] = err
+                    else:
+                        out[name] = [{"firm": fid, "spend": float(v)} for fid in firms]  # type: ignore[arg-type]
+                elif typ == "strike":
+                    if not firms:
+                        out[name] = None
+                    else:
+                        v, err = parse_number(_show(self.raw.get(f"{name}:amount", "")), {"type": "float", "min": 1})
+                        if err:
+                            problems[name] = err
+                        else:
+                            out[name] = {"firm": firms[0], "demand": float(v)}  # type: ignore[arg-type]
+                elif typ == "firm_groups":
+                    if len(firms) == 1:
+                        problems[name] = "an event needs at least two firms"
+                    out[name] = [firms] if len(firms) >= 2 else []
+                elif typ == "firm_pairs":
+                    if len(firms) == 1:
+                        problems[name] = "pick a second firm"
+                    out[name] = [firms[:2]] if len(firms) == 2 else []
+        return out, problems
+
+    def save(self) -> int | None:
+        decisions, problems = self.to_decisions()
+        self.local_errors = problems
+        if problems:
+            self.status_text = "Fix the fields marked in red"
+            self.show_errors()
+            return None
+        self.sent_cid = self.model.send({"type": "decide", "decisions": decisions}, origin="decisions")
+        self.status_text = "Sending…"
+        self.show_errors()
+        return self.sent_cid
+
+    def show_errors(self) -> None:
+        general = ""
+        placed: set[int] = set()
+        for name, lab in self.errors.items():
+            msg = self.local_errors.get(name, "")
+            if not msg:
+                e = self.model.error_at("decisions", name)
+                if e is not None:
+                    msg = e.message
+                    placed.add(id(e))
+            lab.set_text(("! " + msg) if msg else "")
+            w = self.widgets.get(name)
+            if isinstance(w, UITextEntryLine):
+                if msg:
+                    w.change_object_id(oid("@invalid", f"dec_{name}"))
+                elif "@invalid" in (w.object_ids or []):
+                    w.change_object_id(oid(None, f"dec_{name}"))
+        for e in self.model.errors_for("decisions"):
+            if id(e) not in placed:
+                general = e.readable()
+        if general:
+            self.status_text = general
+        if hasattr(self, "status_label"):
+            self.status_label.set_text(self.status_text)
+            self.status_label.change_object_id(oid("@error" if general or self.local_errors else "@muted",
+                                                   "decisions_status"))
+
+    def refresh(self, view_changed: bool) -> None:
+        if self.sent_cid is not None and self.sent_cid in self.model.acked:
+            self.sent_cid = None
+            self.status_text = "Saved. You can change them until the round ends."
+        elif self.sent_cid is not None and self.sent_cid not in self.model.pending:
+            self.sent_cid = None
+            self.status_text = "Not saved: see the messages in red"
+        if view_changed:
+            self.collect()
+            self.rebuild()
+        else:
+            self.show_errors()
+
+    def handle(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame.KEYDOWN and event.mod & pygame.KMOD_CTRL and event.key == pygame.K_s:
+            self.save()
+            return True
+        if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and event.ui_element in self.widgets.values():
+            self.collect()
+            return False
+        return False
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return fmt_bound(round(v, 4))
+    return str(v)
+
+
+def firm_names(view: dict[str, Any], ids: list[int]) -> str:
+    firms = view.get("firms", [])
+    return ", ".join(firms[i]["name"] for i in ids if 0 <= i < len(firms))
+
+
+__all__ = ["DecisionsTab", "firm_names", "seat_name"]

@@ -1,0 +1,1 @@
+"""Scenes: connect/lobby, district, report, debrief, facilitator console, projector."""

@@ -1,0 +1,9 @@
+"""Placeholder."""
+
+from __future__ import annotations
+
+from client.scenes.base import Scene
+
+
+class ConnectScene(Scene):
+    name = "connect"

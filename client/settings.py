@@ -1,0 +1,62 @@
+"""What the connect screen remembers between runs: server, join code, name, and seat tokens
+(so a player who closes the window comes back to the same seat)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+DEFAULT_SERVER = "ws://127.0.0.1:8765"
+
+
+def settings_path() -> Path:
+    env = os.environ.get("DISTRICT_CLIENT_CONFIG")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "district" / "client.json"
+
+
+@dataclass
+class Settings:
+    server: str = DEFAULT_SERVER
+    code: str = ""
+    name: str = ""
+    role: str = ""
+    tokens: dict[str, str] = field(default_factory=dict)  # "server|code" -> seat token
+
+    def token_for(self, server: str, code: str) -> str | None:
+        return self.tokens.get(f"{server}|{code.upper()}")
+
+    def remember_token(self, server: str, code: str, token: str) -> None:
+        self.tokens[f"{server}|{code.upper()}"] = token
+        if len(self.tokens) > 20:
+            for k in list(self.tokens)[:-20]:
+                del self.tokens[k]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        p = path or settings_path()
+        try:
+            raw = json.loads(p.read_text())
+        except (OSError, ValueError):
+            return cls()
+        s = cls()
+        for k in ("server", "code", "name", "role"):
+            if isinstance(raw.get(k), str):
+                setattr(s, k, raw[k])
+        if isinstance(raw.get("tokens"), dict):
+            s.tokens = {str(k): str(v) for k, v in raw["tokens"].items()}
+        return s
+
+    def save(self, path: Path | None = None) -> None:
+        p = path or settings_path()
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            tmp = p.with_suffix(".tmp")
+            tmp.write_text(json.dumps(asdict(self), indent=1))
+            tmp.replace(p)
+        except OSError:
+            pass  # remembering is a convenience; never fail the game for it
