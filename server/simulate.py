@@ -76,7 +76,8 @@ def deal_line(report: dict[str, Any]) -> str:
 
 
 def simulate(scenario: Scenario, seed: int, rounds: int | None, out: Path | None,
-             stream: TextIO = sys.stdout) -> Game:
+             stream: TextIO | None = None) -> Game:
+    stream = stream or sys.stdout  # looked up at call time (tests and callers may redirect it)
     print(f"{scenario.title} - seed {seed}, {rounds or scenario.rounds} rounds, "
           f"{len(scenario.firms) + scenario.background.count} firms, {len(scenario.seats)} seats (all bots)",
           file=stream)
