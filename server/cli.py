@@ -82,12 +82,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8765)
     s.add_argument("--db", default=None, help="SQLite file (default: in your data directory)")
+    s.add_argument("--scenarios", action="append", default=[], metavar="DIR",
+                   help="another directory of scenario files (may be repeated)")
+    s.add_argument("--create-key", default=None, help="only clients that give this key may create sessions")
+    s.add_argument("--durable", action="store_true", help="fsync every commit (survives a power cut)")
+    s.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     s.set_defaults(func=_serve)
 
     s = sub.add_parser("bots", help="fill seats of a session with bots over the network")
     s.add_argument("--server", default="ws://127.0.0.1:8765")
     s.add_argument("--code", required=True)
     s.add_argument("--seats", type=int, default=1)
+    s.add_argument("--seed", type=int, default=None, help="the bots' seed (default: from the code)")
+    s.add_argument("--role", default=None, choices=["firm", "union", "government", "broker"],
+                   help="take seats of this role only")
+    s.add_argument("--think", type=float, default=0.0, help="seconds each bot waits before it acts")
     s.set_defaults(func=_bots)
 
     s = sub.add_parser("play", help="open the game window and join a session")

@@ -1,0 +1,179 @@
+"""A server in a background thread, and a small synchronous client API for scripts and tests.
+
+    with LocalServer() as url:                       # free loopback port, temporary database
+        code, token = create_session(url, "emilia-romagna", seed=1, negotiation_seconds=300)
+        fill_with_bots(url, token, keep=["firm"])     # every seat but the first free firm seat
+        control(url, token, "start")
+        ... a player joins with `code` ...
+
+The server runs on its own asyncio loop in its own thread; `LocalServer.run(coro)` runs a
+coroutine there (for tests that need to look inside).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import tempfile
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import msgpack
+from websockets.sync.client import connect
+
+from server.protocol import MAX_SERVER_FRAME, PROTOCOL_VERSION, ROLES, encode
+
+
+class LocalServer:
+    """`district serve` in a thread, on 127.0.0.1 and a free port (or `port`)."""
+
+    def __init__(self, db_path: str | Path | None = None, *, port: int = 0,
+                 scenario_dirs: tuple[str | Path, ...] = (), **config: Any) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if db_path is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="district-")
+            db_path = Path(self._tmp.name) / "district.sqlite3"
+        self.db_path = Path(db_path)
+        self.port = port
+        self.scenario_dirs = tuple(Path(d) for d in scenario_dirs)
+        self.config = config
+        self.server: Any = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.url = ""
+        self._thread: threading.Thread | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    def start(self) -> str:
+        if self._thread is not None:
+            return self.url
+        self._thread = threading.Thread(target=self._main, name="district-local-server", daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise RuntimeError(f"the local server did not start: {self._error}") from self._error
+        if not self.url:
+            raise RuntimeError("the local server did not start in 30 s")
+        return self.url
+
+    def _main(self) -> None:
+        from server.engine.scenario import SCENARIO_DIR
+        from server.net import Server, ServerConfig
+        cfg = ServerConfig(db=self.db_path, port=self.port, scenario_dirs=(SCENARIO_DIR, *self.scenario_dirs),
+                           **self.config)
+
+        async def run() -> None:
+            self.loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            self.server = Server(cfg)
+            try:
+                await self.server.start()
+            except BaseException as e:
+                self._error = e
+                self._ready.set()
+                return
+            self.url = self.server.url
+            self._ready.set()
+            await self._stop.wait()
+            await self.server.stop()
+
+        try:
+            asyncio.run(run())
+        except BaseException as e:  # reported by start()
+            self._error = e
+            self._ready.set()
+
+    def run(self, coro_fn: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:
+        """Run a coroutine on the server's loop and wait for its result."""
+        assert self.loop is not None
+        fut: concurrent.futures.Future[Any] = asyncio.run_coroutine_threadsafe(coro_fn(), self.loop)  # type: ignore[arg-type]
+        return fut.result(timeout)
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        if self.loop is not None and self._stop is not None:
+            self.loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
+        self._thread = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+# --- a synchronous client for scripts ----------------------------------------------------------
+
+def _exchange(url: str, msgs: list[dict[str, Any]], timeout: float = 10.0) -> list[dict[str, Any]]:
+    """Send messages one by one on one connection; the reply to each (by id)."""
+    replies: list[dict[str, Any]] = []
+    with connect(url, max_size=MAX_SERVER_FRAME, open_timeout=timeout, compression=None) as ws:
+        for i, m in enumerate(msgs, start=1):
+            ws.send(encode({**m, "id": i}))
+            while True:
+                reply = msgpack.unpackb(ws.recv(timeout=timeout), raw=False)
+                if reply.get("re") == i and reply["type"] in ("ack", "error", "welcome", "created", "scenarios"):
+                    break
+            if reply["type"] == "error":
+                raise RuntimeError(f"{m['type']}: {reply['code']}: {reply['message']}")
+            replies.append(reply)
+    return replies
+
+
+def create_session(url: str, scenario: str = "emilia-romagna", seed: int | None = None,
+                   negotiation_seconds: float = 480.0, report_seconds: float = 120.0) -> tuple[str, str]:
+    """Create a session; returns (join code, facilitator token)."""
+    msg: dict[str, Any] = {"type": "create", "scenario": scenario, "negotiation_seconds": negotiation_seconds,
+                           "report_seconds": report_seconds}
+    if seed is not None:
+        msg["seed"] = seed
+    created = _exchange(url, [msg])[0]
+    return created["code"], created["facilitator_token"]
+
+
+def control(url: str, facilitator_token: str, action: str, **fields: Any) -> dict[str, Any]:
+    """One facilitator action; returns the ack's result (or {})."""
+    hello = {"type": "hello", "version": PROTOCOL_VERSION, "token": facilitator_token}
+    replies = _exchange(url, [hello, {"type": "control", "action": action, **fields}])
+    return dict(replies[1].get("result") or {})
+
+
+def fill_with_bots(url: str, facilitator_token: str, keep: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Hand every seat nobody holds to a server-side bot, except those in `keep`: seat ids, or role
+    names meaning "the first free seat of that role" (repeat a role to keep several). Returns the
+    seats given to bots."""
+    hello = {"type": "hello", "version": PROTOCOL_VERSION, "token": facilitator_token}
+    with connect(url, max_size=MAX_SERVER_FRAME, compression=None) as ws:
+        ws.send(encode({**hello, "id": 1}))
+        roster = None
+        while roster is None:
+            m = msgpack.unpackb(ws.recv(timeout=10), raw=False)
+            if m["type"] == "error":
+                raise RuntimeError(f"hello: {m['code']}: {m['message']}")
+            if m["type"] == "roster":
+                roster = m
+        free = [s for s in roster["seats"] if s["controller"] == "open"]
+        kept: set[str] = {k for k in keep if k not in ROLES}
+        for role in [k for k in keep if k in ROLES]:
+            for s in free:
+                if s["role"] == role and s["id"] not in kept:
+                    kept.add(s["id"])
+                    break
+        botted = [s["id"] for s in free if s["id"] not in kept]
+        for i, seat in enumerate(botted, start=2):
+            ws.send(encode({"type": "control", "id": i, "action": "bot", "seat": seat}))
+            while True:
+                m = msgpack.unpackb(ws.recv(timeout=10), raw=False)
+                if m.get("re") == i:
+                    break
+            if m["type"] == "error":
+                raise RuntimeError(f"bot {seat}: {m['code']}: {m['message']}")
+    return botted

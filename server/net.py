@@ -1,0 +1,541 @@
+"""The WebSocket server: connections, identity, limits, and the sessions it hosts.
+
+A `Connection` reads frames, checks the rate limit, decodes them strictly (server/protocol.py) and
+hands each message to its session's actor (server/session.py). It writes through a bounded queue:
+a client that does not read fast enough is dropped (and can reconnect), never waited for.
+
+`Server` owns the store, the sessions (created, or recovered from the store at start-up) and the
+indexes that find a session by join code or token. `serve_main` is `district serve`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import secrets
+import signal
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from server.engine.scenario import SCENARIO_DIR, Scenario, load_scenario, parse_scenario
+from server.protocol import (
+    CLOSE_POLICY,
+    CLOSE_SLOW,
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    HELLO_TIMEOUT,
+    MAX_SERVER_FRAME,
+    MAX_TRANSPORT_FRAME,
+    OUT_QUEUE,
+    PROTOCOL_VERSION,
+    RATE_ABUSE,
+    RATE_BURST,
+    RATE_PER_SECOND,
+    ProtocolError,
+    check_message,
+    decode,
+    encode,
+    id_of,
+    normalise_code,
+)
+from server.session import (
+    FACILITATOR,
+    Session,
+    SessionCore,
+    SessionInfo,
+    SessionLog,
+    build_core,
+    hash_token,
+    new_token,
+)
+from server.store import Store, StoredSession
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_log = logging.getLogger("district.net")
+
+
+@dataclass(slots=True)
+class ServerConfig:
+    db: Path
+    host: str = "127.0.0.1"
+    port: int = 8765
+    scenario_dirs: tuple[Path, ...] = (SCENARIO_DIR,)
+    create_key: str | None = None
+    durable: bool = False
+    grace: float = 15.0  # seconds given back after a restart when a deadline passed meanwhile
+    rate: float = RATE_PER_SECOND
+    burst: float = RATE_BURST
+    out_queue: int = OUT_QUEUE
+    hello_timeout: float = HELLO_TIMEOUT
+    ping_interval: float | None = 20.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Connection:
+    """One client. `send` never blocks: frames wait in a bounded queue for the writer task."""
+
+    def __init__(self, ws: ServerConnection, server: Server, n: int) -> None:
+        self.ws = ws
+        self.server = server
+        self.n = n
+        self.recipient: str | None = None
+        self.session: Session | None = None
+        self.closed = False
+        cfg = server.config
+        self._q: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue(maxsize=cfg.out_queue)
+        self._tokens = float(cfg.burst)
+        self._last = time.monotonic()
+        self.refused = 0
+        self.hello_by = time.monotonic() + cfg.hello_timeout
+        self.log = SessionLog(_log, {"session": "-"})
+        self._writer = asyncio.get_running_loop().create_task(self._write(), name=f"conn:{n}:writer")
+
+    # --- the Conn interface of server.session ----------------------------------------------
+
+    def send(self, msg: dict[str, Any]) -> None:
+        self.send_bytes(encode(msg))
+
+    def send_bytes(self, data: bytes) -> None:
+        if self.closed:
+            return
+        try:
+            self._q.put_nowait(data)
+        except asyncio.QueueFull:
+            self._drop_slow()
+
+    def bind(self, session: Session, recipient: str) -> None:
+        self.session = session
+        self.recipient = recipient
+        self.log = SessionLog(_log, {"session": session.id})
+
+    def bye(self, reason: str, message: str, code: int) -> None:
+        if self.closed:
+            return
+        self.send({"type": "bye", "reason": reason, "message": message})
+        self.closed = True
+        try:
+            self._q.put_nowait((code, reason))
+        except asyncio.QueueFull:
+            self._abort(code, reason)
+
+    # --- internals -------------------------------------------------------------------------
+
+    def allow(self) -> bool:
+        """Token bucket: `rate` messages a second, bursts of `burst`."""
+        now = time.monotonic()
+        cfg = self.server.config
+        self._tokens = min(float(cfg.burst), self._tokens + (now - self._last) * cfg.rate)
+        self._last = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            self.refused = 0
+            return True
+        self.refused += 1
+        return False
+
+    def _drop_slow(self) -> None:
+        self.log.warning("conn %d (%s) is not reading its messages: dropped", self.n, self.recipient)
+        self.closed = True
+        self._abort(CLOSE_SLOW, "too slow")
+
+    def _abort(self, code: int, reason: str) -> None:
+        self._writer.cancel()
+
+        async def close() -> None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.ws.close(code, reason), 2.0)
+            if self.ws.transport is not None:
+                self.ws.transport.abort()
+        asyncio.get_running_loop().create_task(close())
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                item = await self._q.get()
+                if isinstance(item, tuple):
+                    await self.ws.close(item[0], item[1])
+                    return
+                await self.ws.send(item)
+        except (ConnectionClosed, asyncio.CancelledError):
+            pass
+        except Exception:
+            self.log.exception("conn %d: writer failed", self.n)
+
+    async def finish(self) -> None:
+        self.closed = True
+        self._writer.cancel()
+        with contextlib.suppress(BaseException):
+            await self._writer
+
+
+class Server:
+    """Sessions, their indexes and the listening socket."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.store = Store(config.db, durable=config.durable)
+        self.sessions: dict[str, Session] = {}
+        self.codes: dict[str, str] = {}
+        self.tokens: dict[str, tuple[str, str]] = {}
+        self.conns: set[Connection] = set()
+        self.port: int | None = None
+        self.recovery_seconds = 0.0
+        self._ws: Any = None
+        self._n = 0
+        self._scenarios: dict[Path, tuple[float, dict[str, Any] | None]] = {}
+        self._loading: dict[str, asyncio.Future[Session | None]] = {}
+        self.log = SessionLog(_log, {"session": "-"})
+        from server.bots import decide
+        self._bot = decide
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.config.host}:{self.port}"
+
+    # --- life ------------------------------------------------------------------------------
+
+    async def start(self) -> int:
+        self.store.start()
+        t0 = time.perf_counter()
+        await self.recover()
+        self.recovery_seconds = time.perf_counter() - t0
+        self._ws = await serve(
+            self._handle, self.config.host, self.config.port, max_size=MAX_TRANSPORT_FRAME,
+            compression=None, ping_interval=self.config.ping_interval, ping_timeout=20,
+            close_timeout=2, max_queue=32)
+        self.port = self._ws.sockets[0].getsockname()[1]
+        self.log.info("listening on %s", self.url)
+        return self.port
+
+    async def recover(self) -> None:
+        """Every unfinished session, from its snapshot and later entries; timers re-armed."""
+        ids = self.store.open_ids()
+        for sid in ids:
+            stored = self.store.load(sid)
+            if stored is None:
+                continue
+            try:
+                session = self._open(stored)
+            except Exception:
+                self.log.exception("could not recover session %s", sid)
+                continue
+            await session.recovered()
+            c = session.core
+            session.log.info("recovered: %s, round %d %s, %s, %d entries", c.info.scenario, c.round,
+                             c.phase, c.status, c.entries)
+        if ids:
+            self.log.info("recovered %d session(s)", len(ids))
+
+    async def stop(self) -> None:
+        if self._ws is not None:
+            self._ws.close(close_connections=False)
+        for conn in list(self.conns):
+            conn.bye("shutdown", "the server is shutting down; reconnect later", 1001)
+        for s in list(self.sessions.values()):
+            await s.stop()
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._ws.wait_closed(), 3.0)
+        for conn in list(self.conns):
+            await conn.finish()
+        self.store.close()
+        self.log.info("stopped")
+
+    # --- sessions --------------------------------------------------------------------------
+
+    def _scenario_from_text(self, name: str, text: str) -> Scenario:
+        return parse_scenario(tomllib.loads(text), f"{name} (stored)")
+
+    def _open(self, stored: StoredSession) -> Session:
+        scenario = self._scenario_from_text(stored.info["scenario"], stored.scenario_text)
+        log = SessionLog(logging.getLogger("district.session"), {"session": stored.info["id"]})
+        core = build_core(stored, scenario, log, self.store)
+        return self._register(core)
+
+    def _register(self, core: SessionCore) -> Session:
+        s = Session(core, self.store, self, grace=self.config.grace, bot=self._bot)
+        self.sessions[s.id] = s
+        self.codes[core.info.code] = s.id
+        self.tokens[core.info.facilitator_hash] = (s.id, FACILITATOR)
+        for seat in core.seats.values():
+            if seat.token_hash:
+                self.tokens[seat.token_hash] = (s.id, seat.id)
+        s.start()
+        return s
+
+    async def session(self, sid: str) -> Session | None:
+        """A loaded session, or one loaded now from the store (a finished game, for viewing)."""
+        s = self.sessions.get(sid)
+        if s is not None:
+            return s
+        fut = self._loading.get(sid)
+        if fut is not None:
+            return await fut
+        fut = self._loading[sid] = asyncio.get_running_loop().create_future()
+        try:
+            stored = await self.store.read(lambda conn: self.store.load(sid, conn))
+            s = self._open(stored) if stored is not None else None
+            fut.set_result(s)
+            return s
+        except Exception as e:
+            self.log.exception("could not load session %s", sid)
+            fut.set_exception(e)
+            raise
+        finally:
+            del self._loading[sid]
+
+    # hub interface
+    def token_added(self, hash_: str, session: str, who: str) -> None:
+        self.tokens[hash_] = (session, who)
+
+    def token_removed(self, hash_: str) -> None:
+        self.tokens.pop(hash_, None)
+
+    def session_ended(self, session: str) -> None:
+        pass  # kept loaded: players may still look at the final view
+
+    def scenario_path(self, name: str) -> Path | None:
+        if not NAME_RE.match(name):
+            return None
+        for d in self.config.scenario_dirs:
+            p = Path(d) / f"{name}.toml"
+            if p.is_file():
+                return p
+        return None
+
+    def scenario_list(self) -> list[dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for d in self.config.scenario_dirs:
+            for p in sorted(Path(d).glob("*.toml")):
+                if p.stem in out or not NAME_RE.match(p.stem):
+                    continue
+                mtime = p.stat().st_mtime
+                cached = self._scenarios.get(p)
+                if cached is None or cached[0] != mtime:
+                    try:
+                        sc = load_scenario(p)
+                        item: dict[str, Any] | None = {
+                            "name": p.stem, "title": sc.title, "rounds": sc.rounds,
+                            "seats": [{"id": s.id, "role": s.role, "name": s.name} for s in sc.seats]}
+                    except Exception as e:
+                        self.log.warning("scenario %s is not usable: %s", p, e)
+                        item = None
+                    cached = self._scenarios[p] = (mtime, item)
+                if cached[1] is not None:
+                    out[p.stem] = cached[1]
+        return list(out.values())
+
+    async def create(self, msg: dict[str, Any]) -> dict[str, Any]:
+        cfg = self.config
+        re_ = msg.get("id")
+        if cfg.create_key is not None and not secrets.compare_digest(msg.get("key", ""), cfg.create_key):
+            raise ProtocolError("forbidden", "creating a session needs this server's creation key", "key")
+        name = msg["scenario"]
+        path = self.scenario_path(name)
+        if path is None:
+            known = ", ".join(s["name"] for s in self.scenario_list())
+            raise ProtocolError("unknown_scenario", f"no scenario named {name!r} (known: {known})", "scenario")
+        text = path.read_text(encoding="utf-8")
+        try:
+            scenario = self._scenario_from_text(name, text)
+        except Exception as e:
+            raise ProtocolError("unknown_scenario", f"scenario {name!r} does not load: {e}", "scenario") from None
+        seed = msg.get("seed")
+        if seed is None:
+            seed = secrets.randbelow(2**31)
+        code = await self._new_code()
+        token = new_token()
+        info = SessionInfo(id="s-" + secrets.token_hex(6), code=code, scenario=name, seed=seed,
+                           facilitator_hash=hash_token(token), created=time.time(),
+                           negotiation_seconds=float(msg.get("negotiation_seconds", 480.0)),
+                           report_seconds=float(msg.get("report_seconds", 120.0)))
+        core = SessionCore(info, scenario)
+        await self.store.write(Store.new_session(
+            {k: getattr(info, k) for k in SessionInfo.__dataclass_fields__}, text))
+        s = self._register(core)
+        s.log.info("created: scenario %s, seed %d, code %s", name, seed, code)
+        return {"type": "created", "re": re_, "session": info.id, "code": code, "facilitator_token": token,
+                "scenario": name, "seed": seed,
+                "seats": [{"id": x.id, "role": x.role, "name": x.name} for x in core.seats.values()]}
+
+    async def _new_code(self) -> str:
+        for _ in range(100):
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            if code in self.codes:
+                continue
+            if await self.store.read(lambda conn, c=code: Store.lookup_code(conn, c)) is None:
+                return code
+        raise ProtocolError("internal", "could not find a free join code")
+
+    # --- connections -----------------------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        self._n += 1
+        conn = Connection(ws, self, self._n)
+        self.conns.add(conn)
+        watchdog = asyncio.get_running_loop().create_task(self._watch_hello(conn))
+        try:
+            async for frame in ws:
+                if conn.closed:
+                    break
+                if not conn.allow():
+                    if conn.refused >= RATE_ABUSE:
+                        conn.bye("policy", "far too many messages", CLOSE_POLICY)
+                        break
+                    if conn.refused == 1 or conn.refused % 20 == 0:
+                        conn.send({"type": "error", "re": None, "code": "rate_limited",
+                                   "message": f"more than {self.config.rate:g} messages a second; "
+                                              "this message was dropped", "where": ""})
+                    continue
+                await self._message(conn, frame)
+        except ConnectionClosed:
+            pass
+        except Exception:
+            conn.log.exception("conn %d failed", conn.n)
+        finally:
+            watchdog.cancel()
+            self.conns.discard(conn)
+            conn.closed = True
+            if conn.session is not None:
+                conn.session.submit(("gone", conn), client=False)
+            await conn.finish()
+
+    async def _watch_hello(self, conn: Connection) -> None:
+        while conn.session is None and not conn.closed:
+            wait = conn.hello_by - time.monotonic()
+            if wait <= 0:
+                conn.bye("policy", "no hello in time", CLOSE_POLICY)
+                return
+            await asyncio.sleep(wait)
+
+    async def _message(self, conn: Connection, frame: bytes | str) -> None:
+        raw: Any = None
+        try:
+            raw = decode(frame)
+            msg = check_message(raw)
+            t = msg["type"]
+            if t == "ping":
+                conn.send({"type": "pong", "re": msg.get("id"), "server_time": time.time()})
+            elif t == "scenarios":
+                conn.hello_by = time.monotonic() + self.config.hello_timeout
+                conn.send({"type": "scenarios", "re": msg.get("id"), "scenarios": self.scenario_list()})
+            elif t == "create":
+                conn.hello_by = time.monotonic() + self.config.hello_timeout
+                conn.send(await self.create(msg))
+            elif t == "hello":
+                await self._hello(conn, msg)
+            else:  # command, control, sync
+                s = conn.session
+                if s is None:
+                    raise ProtocolError("need_hello", f"say hello before sending a {t}")
+                if not s.submit((t, conn, msg)):
+                    raise ProtocolError("busy", "the session has too many commands waiting; try again")
+        except ProtocolError as e:
+            conn.send(e.to_message(id_of(raw)))
+        except Exception:
+            conn.log.exception("conn %d: failed on a message", conn.n)
+            conn.send({"type": "error", "re": id_of(raw), "code": "internal",
+                       "message": "the server failed on this message; nothing was changed", "where": ""})
+
+    async def _hello(self, conn: Connection, msg: dict[str, Any]) -> None:
+        if conn.session is not None:
+            raise ProtocolError("already_joined", f"this connection is already {conn.recipient}; open a new "
+                                "connection to be someone else")
+        if msg["version"] != PROTOCOL_VERSION:
+            raise ProtocolError("version", f"this server speaks protocol version {PROTOCOL_VERSION}, the client "
+                                f"{msg['version']}", "version")
+        how: tuple[Any, ...]
+        if "token" in msg:
+            h = hash_token(msg["token"])
+            loc = self.tokens.get(h)
+            if loc is None:
+                loc = await self.store.read(lambda c: Store.lookup_token(c, h))
+            if loc is None:
+                raise ProtocolError("bad_token", "no seat or facilitator holds this token", "token")
+            sid, who = loc
+            how = ("token", who, h)
+        else:
+            code = normalise_code(msg["code"])
+            sid = self.codes.get(code) or await self.store.read(lambda c: Store.lookup_code(c, code))
+            if sid is None:
+                raise ProtocolError("bad_code", f"no session has the code {msg['code'][:16]!r}", "code")
+            if not msg.get("observer") and "name" not in msg:
+                raise ProtocolError("bad_message", "joining needs a name", "name")
+            how = ("observer",) if msg.get("observer") else ("join",)
+        session = await self.session(sid)
+        if session is None:
+            raise ProtocolError("bad_token" if "token" in msg else "bad_code", "that session no longer exists")
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        if not session.submit(("hello", conn, msg, how, fut)):
+            raise ProtocolError("busy", "the session has too many messages waiting; try again")
+        await fut
+
+
+# --- district serve ---------------------------------------------------------------------------
+
+def default_db_path() -> Path:
+    """The user's data directory: $DISTRICT_DATA, else the platform's usual place."""
+    env = os.environ.get("DISTRICT_DATA")
+    if env:
+        base = Path(env)
+    elif sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "district"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support" / "district"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "district"
+    return base / "district.sqlite3"
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    dirs = [SCENARIO_DIR] + [Path(d) for d in (getattr(args, "scenarios", None) or [])]
+    return ServerConfig(db=Path(args.db) if args.db else default_db_path(), host=args.host, port=args.port,
+                        scenario_dirs=tuple(dirs), create_key=getattr(args, "create_key", None),
+                        durable=bool(getattr(args, "durable", False)))
+
+
+async def run_server(config: ServerConfig, ready: Any = None) -> None:
+    """Serve until SIGINT/SIGTERM (or cancellation), then stop cleanly."""
+    server = Server(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    await server.start()
+    print(f"District server: {server.url}  (protocol {PROTOCOL_VERSION})", flush=True)
+    print(f"database: {config.db}", flush=True)
+    print(f"sessions recovered: {len(server.sessions)} in {server.recovery_seconds:.2f} s", flush=True)
+    if ready is not None:
+        ready(server)
+    try:
+        await stop.wait()
+    finally:
+        print("stopping...", flush=True)
+        await server.stop()
+
+
+def serve_main(args: argparse.Namespace) -> int:
+    level = getattr(args, "log_level", "INFO") or "INFO"
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("websockets").setLevel(logging.WARNING)
+    config = config_from_args(args)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_server(config))
+    print("stopped.", flush=True)
+    return 0
+
+
+__all__ = ["MAX_SERVER_FRAME", "Connection", "Server", "ServerConfig", "default_db_path", "run_server",
+           "serve_main"]
