@@ -193,3 +193,34 @@ def test_signed_deals_are_public_proposals_are_not() -> None:
     v = view(g.state, "union")
     kinds = {(d["kind"], d["status"]) for d in v["deals"]}
     assert ("network_charter", "active") in kinds and ("subcontract", "proposed") not in kinds
+
+
+def test_terms_are_checked_again_at_signing() -> None:
+    g = world()
+    one = g.apply("government", {"type": "propose", "kind": "conditional_credit", "parties": ["government", A],
+                                 "terms": {"amount": 700.0, "purpose": "working_capital"}})[0]["deal"]
+    two = g.apply("government", {"type": "propose", "kind": "conditional_credit", "parties": ["government", B],
+                                 "terms": {"amount": 700.0, "purpose": "working_capital"}})[0]["deal"]
+    g.apply(A, {"type": "respond", "deal": one, "answer": "accept"})
+    ev = g.apply(B, {"type": "respond", "deal": two, "answer": "accept"})
+    assert g.state.deals[one].status == "active"
+    assert g.state.deals[two].status == "failed", "the budget no longer covers the second loan"
+    assert "less than" in ev[-1]["why"]
+    assert g.state.firms.public_debt[1] == 0.0
+
+
+def test_chat_public_per_deal_private_and_muted() -> None:
+    g = world()
+    did = g.apply(A, {"type": "propose", "kind": "network_charter", "parties": [A, B, C], "terms": {}})[0]["deal"]
+    assert g.apply(A, {"type": "chat", "text": "hello all"})[0]["audience"] == "public"
+    assert g.apply(B, {"type": "chat", "text": "on the hub", "to": did})[0]["audience"] == [A, B, C]
+    assert g.apply(A, {"type": "chat", "text": "psst", "to": "union"})[0]["audience"] == [A, "union"]
+    with pytest.raises(EngineError) as e:
+        g.apply("union", {"type": "chat", "text": "let me in", "to": did})
+    assert e.value.code == "forbidden"
+    assert [m["text"] for m in view(g.state, C)["chat"]] == ["hello all", "on the hub"]
+    g.apply("facilitator", {"type": "mute_chat", "muted": True})
+    with pytest.raises(EngineError) as e:
+        g.apply(A, {"type": "chat", "text": "anyone?"})
+    assert e.value.code == "muted"
+    g.apply("facilitator", {"type": "chat", "text": "Five minutes left"})

@@ -18,7 +18,7 @@ def test_simulate_prints_table_and_writes_outputs(tmp_path: Path, capsys) -> Non
     lines = [line for line in out.splitlines() if line[:4].strip().isdigit()]
     assert len(lines) == 3, out
     assert "floor" in out and "COMP" in out and "deals:" in out
-    rows = list(csv.DictReader(open(tmp_path / "indicators.csv")))
+    rows = list(csv.DictReader((tmp_path / "indicators.csv").read_text().splitlines()))
     assert {r["round"] for r in rows} == {"1", "2", "3"}
     assert any(r["indicator"] == "wage_floor" for r in rows)
     final = json.loads((tmp_path / "final_state.json").read_text())
