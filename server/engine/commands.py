@@ -14,7 +14,7 @@ from typing import Any
 
 from server.engine.errors import EngineError
 from server.engine.scenario import EVENT_KINDS, FOCI, MARKETS, EventSpec
-from server.engine.state import State, role_of
+from server.engine.state import State
 
 Event = dict[str, Any]
 
@@ -322,9 +322,3 @@ def apply(state: State, seat: str, command: dict[str, Any]) -> list[Event]:
     if seat == "facilitator" and kind not in FACILITATOR_COMMANDS:
         raise EngineError("forbidden", "the facilitator steers the game; it does not play a seat")
     return COMMANDS[kind](state, seat, command)
-
-
-def role_check(state: State, seat: str, roles: tuple[str, ...], what: str) -> None:
-    r = role_of(seat)
-    if r not in roles:
-        raise EngineError("wrong_role", f"{what} is for {' or '.join(roles)} seats, not a {r or seat}")

@@ -209,7 +209,6 @@ def take_effect(state: State, report: dict[str, Any]) -> None:
 def move_work(state: State, cap: np.ndarray, report: dict[str, Any]) -> None:
     """Subcontracts: the supplier makes units for the buyer, who sells them as its own."""
     f = state.firms
-    acc = state.accounts
     for d in state.deals.values():
         if d.status != "active" or d.kind != "subcontract":
             continue
@@ -242,7 +241,6 @@ def move_work(state: State, cap: np.ndarray, report: dict[str, Any]) -> None:
             state.trust[b, s] = min(1.0, state.trust[b, s] + 0.03)
             state.trust[s, b] = min(1.0, state.trust[s, b] + 0.03)
         d.ledger["units"] = d.ledger.get("units", 0.0) + units
-    del acc
 
 
 def consortium_bids(state: State, cap: np.ndarray, report: dict[str, Any] | None = None) -> list[dict[str, Any]]:
