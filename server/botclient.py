@@ -77,12 +77,16 @@ class SeatClient:
 
     # --- connection ------------------------------------------------------------------------
 
-    async def connect(self, timeout: float = 10.0) -> dict[str, Any]:
-        """Open a connection and say hello (with the token once we have one). Returns the welcome."""
+    async def connect_only(self, timeout: float = 10.0) -> None:
+        """Open a connection without saying hello (to create a session or list scenarios)."""
         ws = await connect(self.url, max_size=MAX_SERVER_FRAME, compression=None, open_timeout=timeout,
                            ping_interval=None)
         self._ws = ws
         self._reader = asyncio.get_running_loop().create_task(self._read(ws))
+
+    async def connect(self, timeout: float = 10.0) -> dict[str, Any]:
+        """Open a connection and say hello (with the token once we have one). Returns the welcome."""
+        await self.connect_only(timeout)
         hello: dict[str, Any] = {"type": "hello", "version": PROTOCOL_VERSION}
         if self.token is not None:
             hello["token"] = self.token

@@ -1,0 +1,193 @@
+"""Joining, identity and seats, over real websockets on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgpack
+import pytest
+
+from server.botclient import Refused, SeatClient
+from server.net import Server
+from server.protocol import CLOSE_REPLACED, PROTOCOL_VERSION, encode
+from tests.server.conftest import create, fingerprint, join, until
+
+
+async def test_players_join_with_the_code_and_get_seats_in_order(server: Server) -> None:
+    created, fac = await create(server.url)
+    code = created["code"]
+    assert len(code) == 6 and created["session"] in server.sessions
+    a = await join(server.url, code, "Ada")
+    b = await join(server.url, code.lower()[:3] + "-" + code.lower()[3:], "Bo")  # codes forgive case and dashes
+    u = await join(server.url, code, "Una", role="union")
+    assert (a.seat, b.seat, u.seat) == ("firm:alpha-meccanica", "firm:beta-saldature", "union")
+    assert a.welcome is not None and a.welcome["role"] == "firm" and a.welcome["name"] == "Ada"
+    assert a.welcome["road"] == "high" and b.welcome is not None and b.welcome["road"] == "low"
+    assert a.token and a.token != b.token
+    # everyone got a view of their own, a clock and a roster
+    assert a.view is not None and a.view["seat"] == a.seat and "me" in a.view
+    assert a.clock is not None and a.clock["status"] == "lobby"
+    await until(lambda: a.roster is not None and sum(s["connected"] for s in a.roster["seats"]) == 3)
+    seats = {s["id"]: s for s in a.roster["seats"]}
+    assert seats["union"]["player"] == "Una" and seats["union"]["controller"] == "human"
+    assert seats["government"]["controller"] == "open" and a.roster["facilitator"] is True
+    # the one union seat is taken: asking for it again is refused
+    with pytest.raises(Refused) as e:
+        await join(server.url, code, "Uma", role="union")
+    assert e.value.code == "session_full"
+    # tokens are stored hashed: the raw token is nowhere in the database
+    raw = (server.config.db).read_bytes() + (server.config.db.with_suffix(".sqlite3-wal")).read_bytes()
+    assert a.token.encode() not in raw and created["facilitator_token"].encode() not in raw
+    for c in (a, b, u, fac):
+        await c.close()
+
+
+async def test_a_token_brings_a_player_back_to_the_same_seat(server: Server) -> None:
+    created, fac = await create(server.url)
+    a = await join(server.url, created["code"], "Ada")
+    seat, token = a.seat, a.token
+    await a.close()
+    again = SeatClient(server.url, token=token)
+    w = await again.connect()
+    assert w["seat"] == seat and "token" not in w and w["name"] == "Ada"
+    await again.close()
+    await fac.close()
+
+
+@pytest.mark.parametrize("hello, code", [
+    ({"token": "nope"}, "bad_token"),
+    ({"code": "ZZZZZZ", "name": "x"}, "bad_code"),
+    ({"code": "ZZZZZZ", "name": "x", "version": 99}, "version"),
+    ({"code": "ZZZZZZ"}, "bad_message"),
+    ({"token": "a", "code": "b"}, "bad_message"),
+    ({"code": "ZZZZZZ", "name": "x", "role": "king"}, "bad_message"),
+    ({"code": "ZZZZZZ", "name": "x", "colour": "red"}, "bad_message"),
+])
+async def test_bad_hellos_are_refused_with_a_code(server: Server, hello: dict, code: str) -> None:
+    created, fac = await create(server.url)
+    if hello.get("code") == "ZZZZZZ" and code not in ("bad_code",):
+        hello = {**hello, "code": created["code"]}
+    before = await fingerprint(server, created["session"])
+    c = SeatClient(server.url, code="-")
+    await c.connect_only()
+    reply = await c.request({"type": "hello", "version": PROTOCOL_VERSION, **hello})
+    assert reply["type"] == "error" and reply["code"] == code, reply
+    assert reply["message"] and isinstance(reply["where"], str)
+    # the connection is still usable and nothing changed
+    assert (await c.request({"type": "ping"}))["type"] == "pong"
+    assert await fingerprint(server, created["session"]) == before
+    await c.close()
+    await fac.close()
+
+
+async def test_commands_before_hello_and_a_second_hello_are_refused(server: Server) -> None:
+    created, fac = await create(server.url)
+    c = SeatClient(server.url, code="-")
+    await c.connect_only()
+    r = await c.request({"type": "command", "command": {"type": "ready"}})
+    assert r["code"] == "need_hello"
+    r = await c.request({"type": "control", "action": "start"})
+    assert r["code"] == "need_hello"
+    ok = await c.request({"type": "hello", "version": 1, "code": created["code"], "name": "Ada"})
+    assert ok["type"] == "welcome"
+    r = await c.request({"type": "hello", "version": 1, "code": created["code"], "name": "Bo"})
+    assert r["code"] == "already_joined"
+    await until(lambda: c.roster is not None)
+    assert sum(s["player"] is not None for s in c.roster["seats"]) == 1  # the second hello took no seat
+    await c.close()
+    await fac.close()
+
+
+async def test_two_connections_for_one_seat_the_newer_wins(server: Server) -> None:
+    created, fac = await create(server.url)
+    await fac.control("start", fill_bots=False)
+    old = await join(server.url, created["code"], "Ada")
+    new = SeatClient(server.url, token=old.token, record=True)
+    await new.connect()
+    await until(lambda: old.bye is not None and not old.connected.is_set())
+    assert old.bye["reason"] == "replaced"
+    assert old._reader is not None
+    await until(lambda: old._reader.done())
+    # the newer connection plays the seat; the older one is closed with 4000
+    r = await new.command({"type": "chat", "text": "it's me", "to": "public"})
+    assert r["type"] == "ack"
+    assert any(m.get("type") == "event" and m["event"].get("text") == "it's me" for m in new.received)
+    assert not any(m.get("type") == "event" and m["event"].get("text") == "it's me" for m in old.received)
+    await until(lambda: fac.roster is not None and {s["id"]: s for s in fac.roster["seats"]}[new.seat]["connected"])
+    await new.close()
+    await fac.close()
+
+
+async def test_the_replaced_connection_sees_close_code_4000(server: Server) -> None:
+    from websockets.asyncio.client import connect
+    created, fac = await create(server.url)
+    a = await join(server.url, created["code"], "Ada")
+    async with connect(server.url) as ws:
+        await ws.send(encode({"type": "hello", "version": 1, "token": a.token}))
+        assert msgpack.unpackb(await ws.recv())["type"] == "welcome"
+        await until(lambda: a._ws is not None and a._ws.close_code is not None)
+        assert a._ws.close_code == CLOSE_REPLACED
+    await fac.close()
+
+
+async def test_observers_see_the_public_view_and_cannot_act(server: Server) -> None:
+    created, fac = await create(server.url)
+    obs = SeatClient(server.url, code=created["code"], observer=True, record=True)
+    w = await obs.connect()
+    assert w["seat"] == "observer" and w["role"] == "observer"
+    assert obs.view is not None and "me" not in obs.view and "scores" not in obs.view
+    r = await obs.command({"type": "chat", "text": "hi", "to": "public"})
+    assert r["code"] == "forbidden"
+    r = await obs.control("start")
+    assert r["code"] == "forbidden"
+    await obs.close()
+    await fac.close()
+
+
+async def test_scenarios_and_create_errors(server: Server) -> None:
+    c = SeatClient(server.url, code="-")
+    await c.connect_only()
+    r = await c.request({"type": "scenarios"})
+    names = {s["name"] for s in r["scenarios"]}
+    assert {"server-test", "emilia-romagna"} <= names
+    st = next(s for s in r["scenarios"] if s["name"] == "server-test")
+    assert st["rounds"] == 3 and len(st["seats"]) == 7
+    for bad in ("nope", "../scenarios/emilia-romagna", "/etc/passwd", "Emilia-Romagna"):
+        r = await c.request({"type": "create", "scenario": bad})
+        assert r["code"] == "unknown_scenario", bad
+    r = await c.request({"type": "create", "scenario": "server-test", "negotiation_seconds": 1})
+    assert r["code"] == "bad_message" and r["where"] == "negotiation_seconds"
+    assert server.sessions == {}
+    await c.close()
+
+
+async def test_a_creation_key_is_required_when_the_server_has_one(tmp_path) -> None:
+    from tests.server.conftest import make_config
+    srv = Server(make_config(tmp_path, create_key="sesame"))
+    await srv.start()
+    try:
+        c = SeatClient(srv.url, code="-")
+        await c.connect_only()
+        r = await c.request({"type": "create", "scenario": "server-test"})
+        assert r["code"] == "forbidden" and r["where"] == "key"
+        r = await c.request({"type": "create", "scenario": "server-test", "key": "sesame"})
+        assert r["type"] == "created"
+        await c.close()
+    finally:
+        await srv.stop()
+
+
+async def test_no_hello_in_time_closes_the_connection(tmp_path) -> None:
+    from websockets.asyncio.client import connect
+
+    from tests.server.conftest import make_config
+    srv = Server(make_config(tmp_path, hello_timeout=0.3))
+    await srv.start()
+    try:
+        async with connect(srv.url) as ws:
+            msg = msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5))
+            assert msg["type"] == "bye" and msg["reason"] == "policy"
+            await asyncio.wait_for(ws.wait_closed(), 5)
+            assert ws.close_code == 1008
+    finally:
+        await srv.stop()
