@@ -134,10 +134,10 @@ class App:
 
     def _remember(self) -> None:
         tok = self.model.session.get("token")
-        if tok and getattr(self, "_server", None) and self.model.code:
-            if self.settings.token_for(self._server, self.model.code) != tok:
-                self.settings.remember_token(self._server, self.model.code, tok)
-                self.settings.save()
+        server = getattr(self, "_server", None)
+        if tok and server and self.model.code and self.settings.token_for(server, self.model.code) != tok:
+            self.settings.remember_token(server, self.model.code, tok)
+            self.settings.save()
 
     # --- the loop ---------------------------------------------------------------------------------
     def frame(self, events: list[pygame.event.Event] | None = None, dt: float = 1 / 60) -> None:

@@ -209,10 +209,12 @@ class MapView:
         for m in sorted(self.marks, key=lambda m: (m.data.get("alive", True), m.pos[1])):
             self._draw_firm(layer, m, o(m.pos))
         if self.labels != "none":
-            for m in self.marks:
+            taken: list[pygame.Rect] = []
+            order = sorted(self.marks, key=lambda m: (m.id != self.my_firm, -m.radius))
+            for m in order:
                 seated = m.data.get("seat") is not None
-                if self.labels == "all" or seated or m.id == self.my_firm:
-                    self._label(layer, m, o(m.pos))
+                if (self.labels == "all" or seated or m.id == self.my_firm) and m.data.get("alive", True):
+                    self._label(layer, m, o(m.pos), taken)
         if self.legend:
             self._draw_legend(layer)
         return layer
@@ -257,7 +259,7 @@ class MapView:
         pygame.draw.circle(layer, p.color, at, rad)
         pygame.draw.circle(layer, C.BG, at, rad, max(1, round(2 * s)))
         blit_icon(layer, p.icon, at, round(rad * 1.25), C.BG)
-        if p.icon != "hub" or self.labels == "all" or len([x for x in self.places if x.icon == "hub"]) <= 6:
+        if (p.icon != "hub" and self.labels != "none") or self.labels == "all":
             font = self.fonts.get(11, "bold")
             label = p.label if len(p.label) <= 22 else p.label[:21] + "…"
             img = font.render(label, True, C.MAP_INK)
@@ -331,12 +333,20 @@ class MapView:
         if m.id == self.my_firm:
             pygame.draw.circle(layer, C.ACCENT, (x, y), r * 1.55, max(2, round(2.5 * s)))
 
-    def _label(self, layer: pygame.Surface, m: FirmMark, at: tuple[float, float]) -> None:
+    def _label(self, layer: pygame.Surface, m: FirmMark, at: tuple[float, float], taken: list[pygame.Rect]) -> None:
+        """A name under the building, or above it if that is free; skipped if both would overlap."""
         s = self.s
         font = self.fonts.get(11, "bold" if m.id == self.my_firm else "regular")
         name = str(m.data.get("name", m.id))
         img = font.render(name, True, C.MAP_INK if m.id != self.my_firm else (20, 20, 20))
-        lr = img.get_rect(midtop=(at[0], at[1] + m.radius * 0.75 + 3 * s))
+        below = img.get_rect(midtop=(at[0], at[1] + m.radius * 0.75 + 3 * s))
+        above = img.get_rect(midbottom=(at[0], at[1] - m.radius * 1.4 - 2 * s))
+        lr = next((r for r in (below, above) if r.inflate(4, 0).collidelist(taken) < 0), None)
+        if lr is None:
+            if m.id != self.my_firm:
+                return
+            lr = below
+        taken.append(lr)
         bg = lr.inflate(6 * s, 1 * s)
         surf = pygame.Surface(bg.size, pygame.SRCALPHA)
         surf.fill((*(C.ACCENT if m.id == self.my_firm else C.ROAD), 215))
@@ -348,7 +358,7 @@ class MapView:
         font = self.fonts.get(10)
         items: list[tuple[str, str]] = [("healthy", "healthy"), ("struggling", "struggling"), ("new", "new"),
                                         ("closed", "closed"), ("niche", "sawtooth roof: niche / export"),
-                                        ("commodity", "flat roof: commodity")]
+                                        ("commodity", "flat roof: commodity"), ("hub", "service hub / network")]
         lh = round(15 * s)
         w = round(180 * s)
         h = lh * (len(items) + 3) + round(8 * s)
@@ -374,6 +384,9 @@ class MapView:
                     pygame.draw.line(layer, C.MAP_INK, (cx, cy - 3 * s), (cx, cy + 3 * s))
                 elif key == "closed":
                     pygame.draw.line(layer, C.MAP_INK, box.topleft, box.bottomright)
+            elif key == "hub":
+                pygame.draw.circle(layer, C.REGION, (cx, cy), 6 * s)
+                blit_icon(layer, "hub", (cx, cy), round(9 * s), C.BG)
             elif key == "niche":
                 pts = [(cx - 6 * s, cy + 4 * s), (cx - 6 * s, cy - 4 * s), (cx, cy), (cx, cy - 4 * s), (cx + 6 * s, cy),
                        (cx + 6 * s, cy + 4 * s)]

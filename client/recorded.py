@@ -12,6 +12,7 @@ renders every scene of a recorded game to PNGs in OUT_DIR.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import dataclasses
 import sys
@@ -42,10 +43,8 @@ def record(scenario: str = "emilia-romagna", seed: int = 1, rounds: int = 3, hum
             if seat == human:
                 continue
             for cmd in decide(view(st, seat), seed, st.seats[seat].road):
-                try:
+                with contextlib.suppress(EngineError):
                     game.apply(seat, cmd)
-                except EngineError:
-                    pass
         for s in watch:
             frames[s].append(copy.deepcopy(view(st, s)))
         game.resolve()

@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from client.scenes.base import Scene
 
 
+def bind(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """A no-argument callback for a button (pygame_gui calls commands with no or one argument)."""
+    def call() -> Any:
+        return fn(*args, **kwargs)
+    return call
+
+
 def oid(cls: str | None = None, ident: str | None = None) -> ObjectID:
     return ObjectID(object_id=f"#{ident}" if ident else None, class_id=cls)
 
@@ -139,7 +146,8 @@ class Tab:
         return self.rect.width - self.u(20)
 
 
-def draw_top_bar(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, *, big: bool = False) -> dict[str, pygame.Rect]:
+def draw_top_bar(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, *, big: bool = False,
+                 reserve: int = 0) -> dict[str, pygame.Rect]:
     """Round, phase, timer, events and connection: the same bar for players, console and projector."""
     m = scene.model
     v = m.view or {}
@@ -183,7 +191,7 @@ def draw_top_bar(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, *, bi
     out["timer"] = text(surface, tstr, scene.fonts.get(round(16 * k), "bold"), tcol, (x + u(22 * k), cy), "midleft")
     x = out["timer"].right + u(18)
     news = v.get("news", [])
-    right_reserve = u(430 if not big else 330)
+    right_reserve = u(150 if not big else 240) + reserve
     if news:
         blit_icon(surface, "bell", (x + u(8 * k), cy), u(16 * k), C.ACCENT)
         head = news[-1].get("headline", "")
@@ -195,9 +203,7 @@ def draw_top_bar(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, *, bi
     scol = {"connected": C.GOOD, "connecting": C.WARN, "reconnecting": C.WARN, "failed": C.BAD}.get(st, C.MUTED)
     word = {"connected": "online", "offline": "offline (recorded)", "reconnecting": "reconnecting…",
             "connecting": "connecting…", "failed": "disconnected", "closed": "disconnected"}.get(st, st)
-    sx = rect.right - u(230 if not big else 200)
-    if big:
-        sx = rect.right - u(200)
+    sx = rect.right - u(130 if not big else 150) - reserve
     blit_icon(surface, "plug", (sx, cy), u(16), scol)
     out["status"] = text(surface, word, scene.fonts.get(12), scol, (sx + u(12), cy), "midleft")
     return out

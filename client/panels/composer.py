@@ -13,10 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox, UITextEntryLine
+from pygame_gui.elements import (
+    UIButton,
+    UIDropDownMenu,
+    UILabel,
+    UIScrollingContainer,
+    UITextBox,
+    UITextEntryLine,
+)
 
 from client.dealspec import deal_spec
-from client.panels.common import fmt_bound, fmt_value, oid, parse_number, seat_name
+from client.panels.common import bind, fmt_bound, fmt_value, oid, parse_number, seat_name
 
 if TYPE_CHECKING:
     from client.panels.deals import DealsTab
@@ -234,7 +241,7 @@ class Composer:
             label = ("You: " if sid == me else "") + seat_name(self.view, sid)
             b = UIButton(pygame.Rect(x, y, col_w, u(28)), label, m, container=c, object_id=oid("@row", f"party_{sid}"),
                          tool_tip_text=f"{sid} ({sid.split(':')[0]})",
-                         command=(lambda s=sid: self.toggle_party(s)))
+                         command=bind(self.toggle_party, sid))
             if sid in self.draft.parties:
                 b.select()
             if self.draft.counter_of or (sid == me and not me.startswith("broker:")):
@@ -269,7 +276,7 @@ class Composer:
                 self.widgets[name] = e
             elif typ == "bool":
                 b = UIButton(r_in, "Yes" if raw else "No", m, container=c, object_id=oid("@row", f"term_{name}"),
-                             command=(lambda n=name: self.toggle_bool(n)))
+                             command=bind(self.toggle_bool, name))
                 if raw:
                     b.select()
                 self.widgets[name] = b
@@ -293,7 +300,7 @@ class Composer:
                         y += u(30)
                     b = UIButton(pygame.Rect((k % 3) * (bw + u(6)), y, bw, u(28)), ch.replace("_", " "), m,
                                  container=c, object_id=oid("@row", f"term_{name}_{ch}"),
-                                 command=(lambda n=name, x=ch: self.toggle_multi(n, x)))
+                                 command=bind(self.toggle_multi, name, ch))
                     if ch in (raw or []):
                         b.select()
                     self.multi_buttons[(name, ch)] = b

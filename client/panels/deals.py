@@ -10,7 +10,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
 
 from client.dealspec import deal_spec, kind_title
-from client.panels.common import Tab, fmt_value, oid, seat_name
+from client.panels.common import Tab, bind, fmt_value, oid, seat_name
 from client.panels.composer import Composer, Draft, allowed_kinds, default_raw, preview_lines
 
 OPEN = ("proposed",)
@@ -38,14 +38,24 @@ def sort_deals(view: dict[str, Any], me: str) -> dict[str, list[dict[str, Any]]]
 
 
 def deal_line(view: dict[str, Any], d: dict[str, Any]) -> str:
+    """One line for the list: status first, then kind, the tender if any, and the other parties."""
     terms = d.get("terms", {})
-    bits = [kind_title(d.get("kind", ""), deal_spec(view))]
+    title = str(deal_spec(view).get(d.get("kind", ""), {}).get("title", d.get("kind", ""))).split(" (")[0]
+    bits = [f"[{d.get('status', '')}] {title}"]
     if terms.get("tender"):
         bits.append(str(terms["tender"]))
-    others = [seat_name(view, p) for p in d.get("parties", []) if p != view.get("seat")]
+    others = [seat_name(view, p).split(" (")[0] for p in d.get("parties", []) if p != view.get("seat")]
     if others:
-        bits.append("with " + ", ".join(others[:2]) + (f" +{len(others) - 2}" if len(others) > 2 else ""))
-    return " · ".join(bits) + f"  [{d.get('status', '')}]"
+        bits.append(", ".join(others[:2]) + (f" +{len(others) - 2}" if len(others) > 2 else ""))
+    return " · ".join(bits)
+
+
+def fit(s: str, font: Any, width: int) -> str:
+    if font.size(s)[0] <= width:
+        return s
+    while s and font.size(s + "…")[0] > width:
+        s = s[:-1]
+    return s + "…"
 
 
 class DealsTab(Tab):
@@ -115,10 +125,11 @@ class DealsTab(Tab):
                 UILabel(pygame.Rect(u(14), y, sw, u(20)), "none", m, container=self.scroll, object_id=oid("@hint"))
                 y += u(22)
             for d in (items if key != "closed" else items[-8:]):
-                b = UIButton(pygame.Rect(u(6), y, sw, u(30)), deal_line(view, d), m, container=self.scroll,
+                b = UIButton(pygame.Rect(u(6), y, sw, u(30)), fit(deal_line(view, d), self.scene.fonts.get(13), sw - u(22)),
+                             m, container=self.scroll,
                              object_id=oid("@row", f"deal_{d['id']}"),
                              tool_tip_text=f"{d['id']}: open to read the terms and answer",
-                             command=(lambda did=d["id"]: self.open_deal(did)))
+                             command=bind(self.open_deal, d["id"]))
                 self.row_buttons[d["id"]] = b
                 y += u(33)
             y += u(6)
@@ -129,7 +140,6 @@ class DealsTab(Tab):
         m = self.manager
         p = self.panel
         w = self.inner_width()
-        view = self.model.view or {}
         d = self.deal(self.selected)
         if d is None:
             self.mode = "list"

@@ -7,10 +7,16 @@ from typing import Any
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextEntryLine
+from pygame_gui.elements import (
+    UIButton,
+    UIDropDownMenu,
+    UILabel,
+    UIScrollingContainer,
+    UITextEntryLine,
+)
 
 from client.dealspec import decision_fields
-from client.panels.common import Tab, fmt_bound, oid, parse_number, seat_name
+from client.panels.common import Tab, bind, fmt_bound, oid, parse_number, seat_name
 
 
 class DecisionsTab(Tab):
@@ -71,7 +77,7 @@ class DecisionsTab(Tab):
                                                     object_id=oid(None, f"dec_{name}"))
             elif typ == "bool":
                 b = UIButton(r_in, "Yes" if raw else "No", m, container=c, object_id=oid("@row", f"dec_{name}"),
-                             command=(lambda n=name: self.toggle_bool(n)))
+                             command=bind(self.toggle_bool, name))
                 if raw:
                     b.select()
                 self.widgets[name] = b
@@ -90,7 +96,7 @@ class DecisionsTab(Tab):
                                  container=c, object_id=oid("@row", f"bid_{t['id']}"),
                                  tool_tip_text=f"needs {', '.join(t.get('operations', {}))}; volume "
                                                f"{t.get('volume')}; quality >= {t.get('min_quality')}",
-                                 command=(lambda tid=t["id"]: self.toggle_bid(tid)))
+                                 command=bind(self.toggle_bid, t["id"]))
                     if on:
                         b.select()
                     self.multi[(name, t["id"])] = b
@@ -113,7 +119,7 @@ class DecisionsTab(Tab):
                         y += u(28)
                     b = UIButton(pygame.Rect(u(12) + (k % cols) * (bw + u(3)), y, bw, u(26)), fm["name"], m,
                                  container=c, object_id=oid("@row", f"pick_{name}_{fm['id']}"),
-                                 command=(lambda n=name, fid=fm["id"]: self.toggle_firm(n, fid)))
+                                 command=bind(self.toggle_firm, name, fm["id"]))
                     if fm["id"] in chosen:
                         b.select()
                     self.multi[(name, fm["id"])] = b
@@ -161,9 +167,7 @@ class DecisionsTab(Tab):
             out = {int(x) for x in raw}
         elif typ == "firm_spend" and isinstance(raw, list):
             out = {int(o["firm"]) for o in raw if isinstance(o, dict)}
-        elif typ == "firm_groups" and isinstance(raw, list) and raw:
-            out = {int(x) for x in raw[0]}
-        elif typ == "firm_pairs" and isinstance(raw, list) and raw:
+        elif typ == "firm_groups" and isinstance(raw, list) and raw or typ == "firm_pairs" and isinstance(raw, list) and raw:
             out = {int(x) for x in raw[0]}
         elif typ == "strike" and isinstance(raw, dict):
             out = {int(raw["firm"])}

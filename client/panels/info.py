@@ -14,7 +14,7 @@ from client.panels.common import Tab, fmt_value, oid
 
 
 def _hex(c: tuple[int, int, int]) -> str:
-    return "#%02x%02x%02x" % c
+    return "#{:02x}{:02x}{:02x}".format(*c)
 
 
 class InfoTab(Tab):

@@ -15,7 +15,7 @@ from pygame_gui.elements import UIButton
 
 from client.mapview import MapView
 from client.panels.chat import ChatTab
-from client.panels.common import Tab, draw_top_bar, oid, toast
+from client.panels.common import Tab, bind, draw_top_bar, oid, toast
 from client.panels.dashboard import draw_dashboard
 from client.panels.deals import DealsTab, sort_deals
 from client.panels.decisions import DecisionsTab
@@ -80,7 +80,7 @@ class DistrictScene(Scene):
         for k, t in enumerate(self.tabs):
             b = UIButton(pygame.Rect(L["tabs"].x + k * (bw + u(4)), L["tabs"].y, bw, L["tabs"].height),
                          f"{t.title} (F{k + 1})", m, object_id=oid("@tab", f"tab_{t.title.lower()}"),
-                         command=(lambda k=k: self.switch(k)))
+                         command=bind(self.switch, k))
             self.tab_buttons.append(b)
         W = self.size[0]
         self.ready_button = UIButton(pygame.Rect(W - u(200), u(8), u(190), u(36)), "I'm ready (F5)", m,
@@ -231,7 +231,9 @@ class DistrictScene(Scene):
     def draw_under(self, surface: pygame.Surface) -> None:
         surface.fill(C.BG)
         L = self.L
-        self.top_rects = draw_top_bar(self, surface, L["top"])
+        self.top_rects = draw_top_bar(self, surface, L["top"], reserve=self.u(205))
+        pygame.draw.rect(surface, C.PANEL, L["body"], border_radius=self.u(8))
+        pygame.draw.rect(surface, C.LINE, L["body"], 1, border_radius=self.u(8))
         if self.map is not None:
             self.map.draw_base(surface)
         self.dashboard_cards = draw_dashboard(self, surface, L["dash"])
