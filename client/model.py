@@ -188,6 +188,7 @@ class ClientModel:
 
     def ack(self, cid: int, result: Any = None) -> None:
         self.pending.pop(cid, None)
+        self.events_version += 1
         self.acked.append(cid)
         del self.acked[:-200]
         if result is not None:
@@ -200,6 +201,7 @@ class ClientModel:
                           cid=cid, origin=out.origin if out else "")
         self.errors.append(err)
         del self.errors[:-50]
+        self.events_version += 1
         return err
 
     def errors_for(self, origin: str) -> list[ServerError]:

@@ -73,6 +73,8 @@ def parse_number(raw: str, spec: dict[str, Any]) -> tuple[float | int | None, st
 
 def fmt_bound(x: float) -> str:
     x = float(x)
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:g}M"
     if abs(x) >= 1e5:
         return f"{x:,.0f}"
     return f"{x:g}"

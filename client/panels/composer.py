@@ -179,6 +179,14 @@ def to_command(draft: Draft, view: dict[str, Any]) -> tuple[dict[str, Any], dict
     return cmd, problems
 
 
+def range_hint(t: dict[str, Any]) -> str:
+    if "min" not in t or "max" not in t:
+        return ""
+    if float(t["max"]) >= 1e5:
+        return f"from {fmt_bound(t['min'])}"
+    return f"{fmt_bound(t['min'])} – {fmt_bound(t['max'])}"
+
+
 def preview_lines(ev: dict[str, Any]) -> list[tuple[str, float]]:
     delta = ev.get("delta") or {}
     return [(k, float(v)) for k, v in delta.items()]
@@ -213,7 +221,9 @@ class Composer:
         m = self.scene.manager
         spec = deal_spec(self.view)[self.draft.kind]
         w = self.rect.width - u(18)
-        self.scroll = UIScrollingContainer(self.rect, m, container=self.tab.panel, allow_scroll_x=False,
+        bar_h = u(64)
+        scroll_r = pygame.Rect(self.rect.x, self.rect.y, self.rect.width, self.rect.height - bar_h)
+        self.scroll = UIScrollingContainer(scroll_r, m, container=self.tab.panel, allow_scroll_x=False,
                                            object_id=oid(None, "composer"))
         c = self.scroll
         y = u(4)
@@ -272,7 +282,7 @@ class Composer:
                                     initial_text=str(raw or ""))
                 if typ in NUMERIC:
                     e.set_allowed_characters(list("0123456789.-,k"))
-                    hint = f"{fmt_bound(t.get('min', 0))} – {fmt_bound(t.get('max', 0))}" if "max" in t else ""
+                    hint = range_hint(t)
                 self.widgets[name] = e
             elif typ == "bool":
                 b = UIButton(r_in, "Yes" if raw else "No", m, container=c, object_id=oid("@row", f"term_{name}"),
@@ -335,20 +345,26 @@ class Composer:
         self.preview_box = UITextBox(self.preview_html(), pygame.Rect(0, y, w, u(78)), m, container=c,
                                      object_id=oid(None, "preview_box"))
         y += u(84)
-        self.error_labels[""] = UILabel(pygame.Rect(0, y, w, u(18)), "", m, container=c,
+        c.set_scrollable_area_dimensions((w, y))
+        # the actions stay in view below the form
+        p = self.tab.panel
+        by = scroll_r.bottom + u(4)
+        bx = self.rect.x
+        bw_all = self.rect.width - u(8)
+        self.error_labels[""] = UILabel(pygame.Rect(bx, by, bw_all, u(18)), "", m, container=p,
                                         object_id=oid("@error", "err_general"))
-        y += u(22)
-        bw = (w - u(12)) // 3
-        self.preview_button = UIButton(pygame.Rect(0, y, bw, u(34)), "Preview (Ctrl+P)", m, container=c,
+        by += u(20)
+        bw = (bw_all - u(12)) // 3
+        self.preview_button = UIButton(pygame.Rect(bx, by, bw, u(36)), "Preview (Ctrl+P)", m, container=p,
                                        object_id=oid(None, "preview"), command=self.preview,
                                        tool_tip_text="what this deal would do to your numbers next round")
-        self.send_button = UIButton(pygame.Rect(bw + u(6), y, bw, u(34)),
-                                    "Send counter" if self.draft.counter_of else "Send (Ctrl+S)", m, container=c,
+        self.send_button = UIButton(pygame.Rect(bx + bw + u(6), by, bw, u(36)),
+                                    "Send counter" if self.draft.counter_of else "Send (Ctrl+S)", m, container=p,
                                     object_id=oid("@primary", "send"), command=self.send)
-        self.cancel_button = UIButton(pygame.Rect(2 * (bw + u(6)), y, bw, u(34)), "Cancel (Esc)", m, container=c,
-                                      object_id=oid(None, "cancel"), command=self.tab.close_composer)
-        y += u(44)
-        c.set_scrollable_area_dimensions((w, y))
+        self.cancel_button = UIButton(pygame.Rect(bx + 2 * (bw + u(6)), by, bw, u(36)), "Cancel", m, container=p,
+                                      object_id=oid(None, "cancel"), command=self.tab.close_composer,
+                                      tool_tip_text="drop this proposal (Esc only leaves the form and keeps it)")
+
         self.show_errors()
 
     def options(self, name: str, t: dict[str, Any]) -> list[tuple[str, str]]:
@@ -490,4 +506,5 @@ class Composer:
         return False
 
     def kill(self) -> None:
-        self.scroll.kill()
+        for e in (self.scroll, self.preview_button, self.send_button, self.cancel_button, self.error_labels[""]):
+            e.kill()

@@ -102,7 +102,7 @@ class DealsTab(Tab):
                                         expansion_height_limit=u(300))
         self.compose_button = UIButton(pygame.Rect(w - u(108) + u(10), u(8), u(108), u(32)),
                                        "Resume draft" if self.draft else "Compose", m, container=p,
-                                       object_id=oid("@primary", "compose"), command=self.open_composer,
+                                       object_id=oid("@primary", "compose"), command=bind(self.open_composer),
                                        tool_tip_text="write a proposal of this kind (N)")
         if self.notice:
             UILabel(pygame.Rect(u(10), u(42), w, u(20)), self.notice, m, container=p, object_id=oid("@muted"))

@@ -17,6 +17,7 @@ from pygame_gui.elements import (
 
 from client.dealspec import decision_fields
 from client.panels.common import Tab, bind, fmt_bound, oid, parse_number, seat_name
+from client.panels.composer import range_hint
 
 
 class DecisionsTab(Tab):
@@ -69,7 +70,7 @@ class DecisionsTab(Tab):
                                     initial_text=_show(raw))
                 e.set_allowed_characters(list("0123456789.-,k"))
                 self.widgets[name] = e
-                hint = f"{fmt_bound(f.get('min', 0))} – {fmt_bound(f.get('max', 0))}{' k' if f.get('unit') == 'k' else ''}"
+                hint = range_hint(f) + (" k" if f.get("unit") == "k" else "")
             elif typ == "choice":
                 opts = [(str(x), str(x)) for x in f.get("choices", [])]
                 cur = str(raw) if str(raw) in dict(opts).values() else opts[0][1]

@@ -1,0 +1,188 @@
+"""The deals panel: the inbox shows the deals the view holds; the composer is generated from the
+engine's term spec; composing a joint bid with mouse and keyboard queues exactly the propose
+command; answers, counters and previews; errors land next to the term that caused them; the
+half-written proposal survives a new view and a reconnect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+
+from client.dealspec import deal_spec
+from client.panels.composer import to_command
+from client.panels.deals import sort_deals
+from server.engine.deals import DEAL_SPECS
+from tests.client.conftest import HUMAN, click, key, select_option, type_into
+
+
+def open_composer(app: Any, kind: str) -> Any:
+    scene = app.scene
+    key(app, pygame.K_F1)
+    tab = scene.deals
+    if tab.mode != "list":
+        tab.back()
+        app.frame([])
+    select_option(app, tab.kind_menu, kind)
+    click(app, tab.compose_button)
+    assert tab.mode == "compose" and tab.composer is not None
+    assert tab.draft is not None and tab.draft.kind == kind
+    return tab
+
+
+def test_composer_fields_come_from_the_engine_spec(make_app: Any) -> None:
+    assert deal_spec() == {k: deal_spec()[k] for k in DEAL_SPECS}
+    app = make_app()
+    for kind in ("joint_bid", "subcontract", "network_charter", "training_levy"):
+        tab = open_composer(app, kind)
+        comp = tab.composer
+        for name, t in DEAL_SPECS[kind]["terms"].items():
+            if t["type"] in ("float", "int", "text", "bool", "choice", "tender", "seat", "operation"):
+                assert name in comp.widgets, (kind, name)
+            assert name in comp.error_labels
+        tab.close_composer()
+        app.frame([])
+
+
+def test_inbox_shows_incoming_mine_and_active(make_app: Any) -> None:
+    app = make_app()
+    view = app.model.view
+    groups = sort_deals(view, HUMAN)
+    assert groups["incoming"], "the recorded game should have proposals waiting for FSM"
+    tab = app.scene.deals
+    for d in groups["incoming"] + groups["active"]:
+        assert d["id"] in tab.row_buttons, d["id"]
+        assert tab.row_buttons[d["id"]].text.startswith(f"[{d['status']}]")
+    # open one and answer it
+    d = groups["incoming"][0]
+    click(app, tab.row_buttons[d["id"]])
+    assert tab.mode == "detail" and tab.selected == d["id"]
+    assert tab.action_buttons["accept"].is_enabled
+    click(app, tab.action_buttons["accept"])
+    out = app.model.take_outbox()
+    assert [o.command for o in out] == [{"type": "respond", "deal": d["id"], "answer": "accept",
+                                          "round": view["round"]}]
+
+
+def test_compose_a_joint_bid_with_widgets(make_app: Any) -> None:
+    app = make_app()
+    view = app.model.view
+    tender = next(t for t in view["tenders"] if t["status"] == "open")
+    tab = open_composer(app, "joint_bid")
+    comp = tab.composer
+    partner = "firm:meccanica-ferri"
+    click(app, comp.party_buttons[partner])  # the form rebuilds with the new party
+    comp = tab.composer
+    assert tab.draft.parties == [HUMAN, partner]
+    assert comp.party_buttons[partner].is_selected
+    select_option(app, comp.widgets["tender"], tender["id"])
+    type_into(app, comp.widgets["price"], "80.5")
+    select_option(app, comp.widgets["lead"], HUMAN)
+    type_into(app, comp.share_entries[HUMAN], "0.6")
+    type_into(app, comp.share_entries[partner], "0.4")
+    click(app, comp.send_button)
+    out = app.model.take_outbox()
+    assert len(out) == 1
+    cmd = out[0].command
+    assert cmd["type"] == "propose" and cmd["kind"] == "joint_bid"
+    assert cmd["parties"] == [HUMAN, partner]
+    assert cmd["terms"]["tender"] == tender["id"]
+    assert cmd["terms"]["price"] == 80.5
+    assert cmd["terms"]["lead"] == HUMAN
+    assert cmd["terms"]["shares"] == {HUMAN: 0.6, partner: 0.4}
+    assert cmd["round"] == view["round"]
+    assert out[0].origin == "composer"
+
+
+def test_parties_can_be_picked_on_the_map(make_app: Any) -> None:
+    app = make_app()
+    tab = open_composer(app, "subcontract")
+    mv = app.scene.map
+    f = next(f for f in app.model.view["firms"] if f["seat"] == "firm:elettronica-bassi")
+    pos = (round(mv.marks[f["id"]].pos[0]), round(mv.marks[f["id"]].pos[1]))
+    from tests.client.conftest import click_at
+    click_at(app, pos)
+    assert "firm:elettronica-bassi" in tab.draft.parties
+    assert f["id"] in mv.picked
+    click_at(app, pos)
+    assert "firm:elettronica-bassi" not in tab.draft.parties
+
+
+def test_bad_terms_are_caught_before_sending_and_shown_by_the_field(make_app: Any) -> None:
+    app = make_app()
+    tab = open_composer(app, "subcontract")
+    comp = tab.composer
+    type_into(app, comp.widgets["rounds"], "99")
+    click(app, comp.send_button)
+    assert app.model.take_outbox() == []
+    assert "at most 12" in tab.composer.error_labels["rounds"].text
+    assert "needs 2" in tab.composer.error_labels["parties"].text  # only me so far
+
+
+def test_server_error_appears_next_to_the_term(make_app: Any) -> None:
+    app = make_app()
+    tab = open_composer(app, "subcontract")
+    click(app, tab.composer.party_buttons["firm:meccanica-ferri"])
+    comp = tab.composer
+    click(app, comp.send_button)
+    (out,) = app.model.take_outbox()
+    app.model.feed({"type": "error", "re": out.cid, "code": "cannot_deliver",
+                    "message": "30 units a round is more than the supplier can make (about 20)",
+                    "where": "terms.volume"})
+    app.frame([])
+    assert "more than the supplier can make" in tab.composer.error_labels["volume"].text
+    assert tab.composer.error_labels["price" if "price" in tab.composer.error_labels else "rounds"].text == ""
+    assert tab.mode == "compose"  # the proposal is still there to fix
+
+
+def test_draft_survives_a_new_view_and_a_reconnect(make_app: Any) -> None:
+    app = make_app()
+    tab = open_composer(app, "subcontract")
+    click(app, tab.composer.party_buttons["firm:meccanica-ferri"])
+    type_into(app, tab.composer.widgets["volume"], "7.5")
+    # the connection drops and comes back with a fresh view of the same round
+    import copy
+    app.model.set_status("reconnecting", "connection lost")
+    app.frame([])
+    app.model.set_status("connected")
+    app.model.feed({"type": "view", "seq": 99, "view": copy.deepcopy(app.model.view)})
+    app.frame([])
+    assert tab.mode == "compose"
+    assert tab.composer.widgets["volume"].get_text() == "7.5"
+    assert tab.draft.parties == [HUMAN, "firm:meccanica-ferri"]
+    # Esc leaves the form but keeps the draft; Compose brings it back
+    key(app, pygame.K_ESCAPE)
+    assert tab.mode == "list" and tab.draft is not None
+    assert tab.compose_button.text == "Resume draft"
+
+
+def test_ack_closes_the_composer_and_counter_prefills(make_app: Any) -> None:
+    app = make_app()
+    tab = open_composer(app, "subcontract")
+    click(app, tab.composer.party_buttons["firm:meccanica-ferri"])
+    click(app, tab.composer.send_button)
+    (out,) = app.model.take_outbox()
+    app.model.feed({"type": "ack", "re": out.cid, "seq": 100})
+    app.frame([])
+    assert tab.mode == "list" and tab.draft is None and "sent" in tab.notice
+    # counter an incoming deal: the composer opens with its terms
+    d = sort_deals(app.model.view, HUMAN)["incoming"][0]
+    click(app, tab.row_buttons[d["id"]])
+    click(app, tab.action_buttons["counter"])
+    assert tab.mode == "compose" and tab.draft.counter_of == d["id"]
+    cmd, problems = to_command(tab.draft, app.model.view)
+    assert cmd["type"] == "counter" and cmd["deal"] == d["id"]
+
+
+def test_preview_shows_what_the_deal_does_to_me(make_app: Any) -> None:
+    app = make_app()
+    tab = open_composer(app, "subcontract")
+    click(app, tab.composer.party_buttons["firm:meccanica-ferri"])
+    click(app, tab.composer.preview_button)
+    (out,) = app.model.take_outbox()
+    assert out.command["type"] == "preview" and out.command["kind"] == "subcontract"
+    app.model.feed({"type": "event", "seq": app.model.last_event_seq + 1, "event": {
+        "kind": "preview", "deal_kind": "subcontract", "deal": "", "delta": {"cash": -120.5, "profit": 33.25}}})
+    app.frame([])
+    html = tab.composer.preview_html()
+    assert "-120.50" in html and "+33.25" in html and "down" in html and "up" in html

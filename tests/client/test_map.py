@@ -1,0 +1,112 @@
+"""The district map: every firm is drawn where the view puts it, coloured and marked by health,
+hover shows the public profile, clicks pick firms, and 200 firms render."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pygame
+
+from client.mapview import MapView, profile_lines
+from client.ui.theme import HEALTH, C, Fonts
+from tests.client.conftest import HUMAN, click_at, rec_frames
+
+
+def body_pixel(mv: MapView, fid: int) -> tuple[int, int]:
+    """A point on the building's wall (left of the door)."""
+    m = mv.marks[fid]
+    w, h = m.radius * 1.8, m.radius * 1.25
+    return (round(m.pos[0] - w * 0.3), round(m.pos[1] + h * 0.55 - h * 0.3))
+
+
+def make_map(view: dict[str, Any], my_firm: int | None = None, size: tuple[int, int] = (900, 600)) -> tuple[MapView, pygame.Surface]:
+    surf = pygame.Surface(size)
+    mv = MapView(pygame.Rect(0, 0, *size), Fonts(1.0))
+    mv.legend = False
+    mv.set_view(view, my_firm)
+    mv.draw(surf)
+    return mv, surf
+
+
+def test_every_firm_is_drawn_at_its_place_in_its_health_colour(recorded: dict[str, Any]) -> None:
+    pygame.init()
+    view = rec_frames(recorded, HUMAN)[-2]
+    mv, surf = make_map(view)
+    alive = [f for f in view["firms"] if f["alive"]]
+    assert len(alive) >= 20
+    healths = set()
+    for f in alive:
+        x, y = mv.to_screen(f["x"], f["y"])
+        m = mv.marks[f["id"]]
+        assert abs(m.pos[0] - x) < 1e-6 and abs(m.pos[1] - y) < 1e-6
+        px = surf.get_at(body_pixel(mv, f["id"]))[:3]
+        assert px == HEALTH[f["health"]][0], (f["name"], f["health"], px)
+        healths.add(f["health"])
+    assert len(healths) >= 2  # the test would not notice swapped colours otherwise
+
+
+def test_building_size_follows_employment(recorded: dict[str, Any]) -> None:
+    view = rec_frames(recorded, HUMAN)[-2]
+    mv, _ = make_map(view)
+    alive = sorted((f for f in view["firms"] if f["alive"]), key=lambda f: f["workers"])
+    small, big = alive[0], alive[-1]
+    assert big["workers"] > small["workers"]
+    assert mv.marks[big["id"]].radius > mv.marks[small["id"]].radius
+
+
+def test_an_empty_district_draws_nothing_where_firms_would_be(recorded: dict[str, Any]) -> None:
+    view = rec_frames(recorded, HUMAN)[-2]
+    mv, surf = make_map(view)
+    f = next(f for f in view["firms"] if f["alive"])
+    pt = body_pixel(mv, f["id"])
+    empty = copy.deepcopy(view)
+    empty["firms"] = []
+    mv2, surf2 = make_map(empty)
+    assert surf.get_at(pt)[:3] != surf2.get_at(pt)[:3]
+
+
+def test_hover_shows_the_public_profile_and_click_selects(make_app: Any) -> None:
+    app = make_app()
+    scene = app.scene
+    mv = scene.map
+    f = next(f for f in app.model.view["firms"] if f["alive"] and f["seat"] and f["id"] != 0)
+    pos = (round(mv.marks[f["id"]].pos[0]), round(mv.marks[f["id"]].pos[1]))
+    assert mv.firm_at(pos) == f["id"]
+    before = app.surface.copy()
+    app.frame([pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0), touch=False)])
+    assert mv.hover == f["id"]
+    card = mv.draw_card(app.surface, mv.marks[f["id"]])
+    assert card.width > 100 and mv.rect.contains(card)
+    assert pygame.image.tobytes(before.subsurface(card), "RGB") != pygame.image.tobytes(app.surface.subsurface(card), "RGB")
+    labels = [label for label, _v, _c in profile_lines(f, app.model.view)]
+    assert {"Health", "Workers", "Operations", "Networks"} <= set(labels)
+    click_at(app, pos)
+    assert scene.info.firm == f["id"]
+    assert f["name"] in scene.info.html()
+    assert scene.active == 3  # the district tab opened on the profile
+
+
+def test_links_for_deals_and_networks(recorded: dict[str, Any]) -> None:
+    view = rec_frames(recorded, HUMAN)[-2]
+    mv, _ = make_map(view, my_firm=0)
+    kinds = {lk.kind for lk in mv.links}
+    assert "network" in kinds or "subcontract" in kinds
+    hubs = [p for p in mv.places if p.icon == "hub"]
+    assert len(hubs) == sum(1 for n in view["networks"] if n["alive"])
+    assert {"government", "union"} <= {p.id for p in mv.places}
+    # trust shown by style: links touching my firm carry my trust of the other firm
+    mine = [lk for lk in mv.links if lk.trust is not None]
+    assert all(0.0 <= lk.trust <= 1.0 for lk in mine)
+
+
+def test_two_hundred_firms_render(recorded: dict[str, Any]) -> None:
+    from client.recorded import record
+    rec = record("emilia-romagna", seed=2, rounds=1, background=200 - 16)
+    view = rec["frames"][HUMAN][0]
+    assert len(view["firms"]) == 200
+    mv, surf = make_map(view, 0, (1200, 800))
+    drawn = sum(1 for f in view["firms"] if surf.get_at(body_pixel(mv, f["id"]))[:3] in
+                {c for c, _w in HEALTH.values()})
+    assert drawn >= 150  # a few are hidden under bigger neighbours
+    assert C.LAND in {surf.get_at((x, 300))[:3] for x in range(0, 1200, 7)}
