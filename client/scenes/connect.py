@@ -101,7 +101,9 @@ class ConnectScene(Scene):
         self.console_button = UIButton(pygame.Rect(rx + rw - u(100), y + u(22), u(100), u(36)), "Open", m,
                                        object_id=oid(None, "console"), command=self.open_console)
         self.fields += [self.scenario_entry, self.neg_entry, self.rep_entry, self.token_entry]
-        self.fields[0 if not st.server else (1 if not st.code else 2)].focus()
+        first = self.fields[0 if not st.server else (1 if not st.code else 2)]
+        self.manager.set_focus_set(first)
+        first.focus()
 
     # --- actions ------------------------------------------------------------------------------
     def values(self) -> tuple[str, str, str, str]:
