@@ -525,9 +525,9 @@ class Session:
                     self.waiting -= 1
                 try:
                     await self._handle(job)
-                except Exception:
+                except Exception as e:
                     self.log.exception("failed on a %s job", job[0])
-                    await self._internal(job)
+                    await self._internal(job, e)
             try:
                 await self._flush()
                 await self._progress()
@@ -951,7 +951,7 @@ class Session:
 
     # --- failures --------------------------------------------------------------------------
 
-    async def _internal(self, job: tuple[Any, ...]) -> None:
+    async def _internal(self, job: tuple[Any, ...], error: Exception) -> None:
         """An unexpected failure while handling a job: whatever it half-did is thrown away by
         reloading the session from the store (after saving what was complete before it)."""
         await self._flush()
@@ -959,8 +959,8 @@ class Session:
         if job[0] in ("command", "control", "hello", "sync"):
             conn, msg = job[1], job[2]
             conn.send({"type": "error", "re": msg.get("id") if isinstance(msg, dict) else None,
-                       "code": "internal", "message": "the server failed on this message; nothing was changed",
-                       "where": ""})
+                       "code": "internal", "message": f"the server failed on this message ({type(error).__name__}: "
+                       f"{str(error)[:200]}); nothing was changed", "where": ""})
 
     async def _reload(self) -> None:
         self._stmts, self._out = [], []
