@@ -345,7 +345,7 @@ class Composer:
         self.preview_box = UITextBox(self.preview_html(), pygame.Rect(0, y, w, u(78)), m, container=c,
                                      object_id=oid(None, "preview_box"))
         y += u(84)
-        c.set_scrollable_area_dimensions((w, y))
+        c.set_scrollable_area_dimensions((w, y + u(200)))  # room for a drop-down to open near the end
         # the actions stay in view below the form
         p = self.tab.panel
         by = scroll_r.bottom + u(4)

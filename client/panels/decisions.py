@@ -149,7 +149,7 @@ class DecisionsTab(Tab):
             self.errors[name] = UILabel(pygame.Rect(u(10), y, w - u(10), u(17)), "", m, container=c,
                                         object_id=oid("@error", f"derr_{name}"))
             y += u(20)
-        c.set_scrollable_area_dimensions((w, y + u(8)))
+        c.set_scrollable_area_dimensions((w, y + u(200)))  # room for a drop-down to open near the end
         bw = (self.rect.width - u(30)) // 2
         by = self.rect.height - u(48)
         self.save_button = UIButton(pygame.Rect(u(10), by, bw, u(38)), "Save decisions (Ctrl+S)", m, container=self.panel,
@@ -324,7 +324,7 @@ class DecisionsTab(Tab):
     def refresh(self, view_changed: bool) -> None:
         if self.sent_cid is not None and self.sent_cid in self.model.acked:
             self.sent_cid = None
-            self.status_text = "Saved. You can change them until the round ends."
+            self.status_text = "Saved (you can still change them)"
         elif self.sent_cid is not None and self.sent_cid not in self.model.pending:
             self.sent_cid = None
             self.status_text = "Not saved: see the messages in red"

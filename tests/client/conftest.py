@@ -74,7 +74,8 @@ def reveal(app: App, element: Any) -> None:
     for sc in app.scene.all_elements():
         if isinstance(sc, UIScrollingContainer) and element.ui_container is sc.get_container():
             view_h = sc.rect.height
-            if sc.vert_scroll_bar is None or sc.rect.contains(element.rect):
+            if sc.vert_scroll_bar is None or (sc.rect.contains(element.rect)
+                                              and element.rect.bottom < sc.rect.y + view_h * 0.6):
                 return
             total = max(1, sc.scrolling_height)
             y = element.relative_rect.y
@@ -149,13 +150,10 @@ def text_drawn(surface: pygame.Surface, s: str, font: pygame.font.Font, color: t
     w, h = img.get_size()
     if hay.shape[0] < w or hay.shape[1] < h:
         return False
-    ink = np.argwhere((np.abs(want - np.array(color)).sum(axis=2) == 0))
+    ink = np.argwhere(np.abs(want - np.array(color)).sum(axis=2) == 0)
     if len(ink) == 0:
         return False
     ax, ay = ink[0]
-    cand = np.argwhere((np.abs(hay[ax:hay.shape[0] - w + ax + 1, ay:hay.shape[1] - h + ay + 1]
-                               - np.array(color)).sum(axis=2) == 0))
-    for cx, cy in cand:
-        if np.array_equal(hay[cx:cx + w, cy:cy + h], want):
-            return True
-    return False
+    cand = np.argwhere(np.abs(hay[ax:hay.shape[0] - w + ax + 1, ay:hay.shape[1] - h + ay + 1]
+                               - np.array(color)).sum(axis=2) == 0)
+    return any(np.array_equal(hay[cx:cx + w, cy:cy + h], want) for cx, cy in cand)
