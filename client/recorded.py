@@ -66,36 +66,67 @@ def model_for(frames: list[View], upto: int | None = None) -> Any:
 
 
 def render_all(out: Path, scenario: str, seed: int, rounds: int, size: tuple[int, int] = (1280, 720)) -> list[Path]:
+    """Every scene as a PNG (the screenshots of README.md and docs/facilitator.md)."""
     import os
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    import pygame
+
     from client.app import App
     out.mkdir(parents=True, exist_ok=True)
-    rec = record(scenario, seed, rounds, seats=("union", "government"))
-    human = rec["frames"]["firm:fsm-robotica"]
-    written = []
+    human_seat = "firm:fsm-robotica"
+    rec = record(scenario, seed, rounds, human=human_seat, seats=("union", "government", "broker:impannatore"))
+    human = rec["frames"][human_seat]
+    written: list[Path] = []
+    n = len(human)
 
-    def shot(name: str, frames: list[View], upto: int, scene: str | None = None, setup: Any = None) -> None:
-        app = App(model_for(frames, upto), size=size)
+    def shot(name: str, frames: list[View], upto: int, scene: str | None = None, setup: Any = None,
+             at: tuple[int, int] = size) -> None:
+        app = App(model_for(frames, upto), size=at)
+        app.model.status = "connected"
         if scene:
             app.show(scene)
         app.frame([])
         if setup is not None:
             setup(app)
-            app.frame([])
+            for _ in range(3):
+                app.frame(pygame.event.get())
         p = out / f"{name}.png"
-        import pygame
         pygame.image.save(app.surface, str(p))
         written.append(p)
 
-    n = len(human)
-    shot("district", human, n - 1)
+    def hover(app: Any) -> None:
+        mv = app.scene.map
+        f = next(f for f in app.model.view["firms"] if f.get("seat") == "firm:meccanica-ferri")
+        m = mv.marks[f["id"]]
+        app.frame([pygame.event.Event(pygame.MOUSEMOTION, pos=(round(m.pos[0]), round(m.pos[1])), rel=(0, 0),
+                                      buttons=(0, 0, 0), touch=False)])
+
+    def compose(app: Any) -> None:
+        tab = app.scene.deals
+        tab.open_composer("joint_bid")
+        tab.composer.toggle_party("firm:meccanica-ferri")
+        tab.composer.toggle_party("firm:idraulica-conti")
+        hover(app)
+
+    def decide(app: Any) -> None:
+        app.scene.switch(1)
+
+    shot("district", human, n - 1, setup=hover)
+    shot("district-composer", human, n - 1, setup=compose)
+    shot("district-decisions", human, n - 1, setup=decide)
+    shot("district-1080p", human, n - 1, setup=hover, at=(1920, 1080))
     shot("report", human, n)
-    shot("facilitator", rec["frames"]["facilitator"], n - 1)
-    shot("projector", rec["frames"]["observer"], n - 1)
-    shot("union", rec["frames"]["union"], n - 1)
-    shot("government", rec["frames"]["government"], n - 1)
     shot("debrief", human, n, scene="debrief")
+    shot("facilitator", rec["frames"]["facilitator"], n - 1)
+    shot("projector", rec["frames"]["observer"], n - 1, at=(1920, 1080))
+    shot("union", rec["frames"]["union"], n - 1)
+    shot("government", rec["frames"]["government"], n - 1, setup=decide)
+    shot("broker", rec["frames"]["broker:impannatore"], n - 1)
+    app = App(size=size)
+    app.frame([])
+    pygame.image.save(app.surface, str(out / "connect.png"))
+    written.append(out / "connect.png")
     return written
 
 

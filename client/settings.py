@@ -25,6 +25,7 @@ class Settings:
     code: str = ""
     name: str = ""
     role: str = ""
+    facilitator: str = ""  # the token of the last session this computer created (the teacher's)
     tokens: dict[str, str] = field(default_factory=dict)  # "server|code" -> seat token
 
     def token_for(self, server: str, code: str) -> str | None:
@@ -44,7 +45,7 @@ class Settings:
         except (OSError, ValueError):
             return cls()
         s = cls()
-        for k in ("server", "code", "name", "role"):
+        for k in ("server", "code", "name", "role", "facilitator"):
             if isinstance(raw.get(k), str):
                 setattr(s, k, raw[k])
         if isinstance(raw.get("tokens"), dict):

@@ -298,7 +298,8 @@ class Composer:
                 cur = raw if raw in keys else keys[0]
                 self.draft.raw[name] = cur
                 start = next(o for o in opts if o[1] == cur)
-                dd = UIDropDownMenu(opts, start, r_in, m, container=c, object_id=oid(None, f"term_{name}"),
+                dd = UIDropDownMenu(opts, start, pygame.Rect(label_w, y, w - label_w, u(30)), m, container=c,
+                                    object_id=oid(None, f"term_{name}"),
                                     expansion_height_limit=u(180))
                 self.widgets[name] = dd
             elif typ in MULTI:

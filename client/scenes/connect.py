@@ -97,7 +97,8 @@ class ConnectScene(Scene):
         y += u(54)
         UILabel(pygame.Rect(rx, y, rw, u(22)), "…or come back with a facilitator token", m, object_id=oid("@muted"))
         self.token_entry = UITextEntryLine(pygame.Rect(rx, y + u(22), rw - u(110), u(36)), m,
-                                           object_id=oid(None, "connect_token"), placeholder_text="facilitator token")
+                                           object_id=oid(None, "connect_token"), placeholder_text="facilitator token",
+                                           initial_text=st.facilitator)
         self.console_button = UIButton(pygame.Rect(rx + rw - u(100), y + u(22), u(100), u(36)), "Open", m,
                                        object_id=oid(None, "console"), command=self.open_console)
         self.fields += [self.scenario_entry, self.neg_entry, self.rep_entry, self.token_entry]
@@ -186,6 +187,7 @@ class ConnectScene(Scene):
             if c.get("type") == "created":
                 self.message = f"Session created: join code {c['code']}"
                 self.model.session["facilitator_token"] = c["facilitator_token"]
+                self.app.settings.facilitator = c["facilitator_token"]
                 self.model.code = c["code"]
                 self.open_console(c["facilitator_token"])
             else:
@@ -219,10 +221,10 @@ class ConnectScene(Scene):
         W, H = self.size
         c = self.card
         # title
-        blit_icon(surface, "district", (W // 2 - u(110), c.y - u(52)), u(56))
-        text(surface, "District", self.fonts.get(40, "bold"), C.TEXT, (W // 2 - u(70), c.y - u(52)), "midleft")
+        blit_icon(surface, "district", (W // 2 - u(110), c.y - u(70)), u(56))
+        text(surface, "District", self.fonts.get(40, "bold"), C.TEXT, (W // 2 - u(70), c.y - u(70)), "midleft")
         text(surface, "a serious game of industrial districts, networks and the high road", self.fonts.get(14),
-             C.MUTED, (W // 2, c.y - u(14)), "midbottom")
+             C.MUTED, (W // 2, c.y - u(10)), "midbottom")
         panel(surface, c, C.PANEL, C.LINE, u(12))
         if self.lobby:
             self.draw_lobby(surface)

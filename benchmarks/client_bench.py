@@ -1,0 +1,87 @@
+"""Frame time of the client's district scene with 200 firms on SDL's software renderer.
+
+    SDL_VIDEODRIVER=dummy python benchmarks/client_bench.py [--firms 200] [--frames 300] [--size 1280x720]
+
+Prints the time of a frame (events, update, draw of every widget and the map) while the mouse
+moves over the map (hover cards), the time of the frame that follows a new view (the map's layer
+is redrawn), and the projector view. Target: < 16 ms a frame (60 FPS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pygame  # noqa: E402
+
+from client.app import App  # noqa: E402
+from client.recorded import model_for, record  # noqa: E402
+
+
+def stats(ms: list[float]) -> str:
+    ms = sorted(ms)
+    p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]  # noqa: E731
+    return (f"mean {statistics.fmean(ms):6.2f} ms  p50 {p(0.5):6.2f}  p95 {p(0.95):6.2f}  max {ms[-1]:6.2f}  "
+            f"({len(ms)} frames)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--firms", type=int, default=200)
+    ap.add_argument("--frames", type=int, default=300)
+    ap.add_argument("--size", default="1280x720")
+    a = ap.parse_args(argv)
+    w, h = (int(x) for x in a.size.split("x"))
+    t0 = time.perf_counter()
+    from server.engine import find_scenario
+    named = len(find_scenario("emilia-romagna").firms)
+    rec = record("emilia-romagna", seed=3, rounds=2, background=max(0, a.firms - named), seats=())
+    frames = rec["frames"]["firm:fsm-robotica"]
+    n_firms = len(frames[-2]["firms"])
+    print(f"recorded a {n_firms}-firm district in {time.perf_counter() - t0:.1f} s; "
+          f"video driver {pygame.display.get_driver() if pygame.display.get_init() else os.environ['SDL_VIDEODRIVER']}")
+    app = App(model_for(frames, len(frames) - 1), size=(w, h))
+    app.frame([])
+    scene = app.scene
+    mv = scene.map
+    assert scene.name == "district" and mv is not None
+    pts = [(round(m.pos[0]), round(m.pos[1])) for m in mv.marks]
+    hover = []
+    for k in range(a.frames):
+        pos = pts[k % len(pts)]
+        ev = [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(1, 0), buttons=(0, 0, 0), touch=False)]
+        t = time.perf_counter()
+        app.frame(ev)
+        hover.append((time.perf_counter() - t) * 1000)
+    print(f"district scene, {n_firms} firms, {w}x{h}, mouse over the map:  {stats(hover)}")
+    rebuild = []
+    for _ in range(20):
+        app.model.set_view(dict(app.model.view))
+        t = time.perf_counter()
+        app.frame([])
+        rebuild.append((time.perf_counter() - t) * 1000)
+    print(f"district scene, frame after a new view (map layer and tabs rebuilt): {stats(rebuild)}")
+    obs = App(model_for(rec["frames"]["observer"], len(frames) - 1), size=(w, h))
+    obs.frame([])
+    proj = []
+    for _ in range(a.frames // 2):
+        t = time.perf_counter()
+        obs.frame([])
+        proj.append((time.perf_counter() - t) * 1000)
+    print(f"projector view:                                     {stats(proj)}")
+    ok = statistics.fmean(hover) < 16.0
+    print(f"target < 16 ms a frame: {'met' if ok else 'NOT met'} (mean of the district scene)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
