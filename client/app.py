@@ -185,10 +185,15 @@ class App:
 
     def run(self, fps: int = 60) -> None:
         clock = pygame.time.Clock()
+        shot = os.environ.get("DISTRICT_SCREENSHOT")  # PATH[:seconds]: save the window, then quit
+        shot_at = time.monotonic() + (float(shot.rsplit(":", 1)[1]) if shot and ":" in shot else 4.0)
         while self.running:
             dt = clock.tick(fps) / 1000.0
             self.frame(None, dt)
             pygame.display.flip()
+            if shot and time.monotonic() >= shot_at:
+                pygame.image.save(self.surface, shot.rsplit(":", 1)[0] if ":" in shot else shot)
+                self.running = False
         for f in self.on_exit:
             f()
         if self.connection is not None:

@@ -84,6 +84,7 @@ def render_all(out: Path, scenario: str, seed: int, rounds: int, size: tuple[int
              at: tuple[int, int] = size) -> None:
         app = App(model_for(frames, upto), size=at)
         app.model.status = "connected"
+        app.model.code = "K7QM2P"  # an example join code for the console's corner
         if scene:
             app.show(scene)
         app.frame([])

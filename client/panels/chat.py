@@ -72,7 +72,7 @@ class ChatTab(Tab):
                              object_id=oid("@error", "chat_error"))
         self.entry = UITextEntryLine(pygame.Rect(u(10), self.rect.height - u(56), w - u(96), u(44)), m, container=p,
                                      object_id=oid(None, "chat_entry"), initial_text=self.draft,
-                                     placeholder_text="Write a message, Enter to send")
+                                     placeholder_text="(write a message; Enter sends)")
         self.entry.set_text_length_limit(500)
         self.send_button = UIButton(pygame.Rect(w - u(80), self.rect.height - u(56), u(90), u(44)), "Send", m,
                                     container=p, object_id=oid("@primary", "chat_send"), command=self.send)

@@ -84,6 +84,23 @@ class Scene:
         return any(isinstance(e, pygame_gui.elements.UITextEntryLine | pygame_gui.elements.UITextEntryBox)
                    for e in (f or set()))
 
+    def cycle_focus(self, reverse: bool = False) -> bool:
+        """Tab / Shift+Tab: the next visible text field on screen (top to bottom, left to right)."""
+        fields = [e for e in self.all_elements()
+                  if isinstance(e, pygame_gui.elements.UITextEntryLine) and e.visible and e.is_enabled
+                  and self.manager.get_root_container().get_rect().colliderect(e.rect)]
+        if not fields:
+            return False
+        fields.sort(key=lambda e: (e.rect.y, e.rect.x))
+        focus = self.manager.get_focus_set() or set()
+        cur = next((i for i, f in enumerate(fields) if f in focus), -1)
+        nxt = fields[(cur + (-1 if reverse else 1)) % len(fields)]
+        for f in fields:
+            f.unfocus()
+        self.manager.set_focus_set(nxt)
+        nxt.focus()
+        return True
+
     def element_by_id(self, object_id: str) -> Any:
         """The first live element whose object id ends with `object_id` (tests and shortcuts)."""
         for e in self.all_elements():

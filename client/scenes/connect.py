@@ -61,7 +61,7 @@ class ConnectScene(Scene):
         fw = u(390)
         y = c.y + u(60)
         for label, attr, ph in (("Server", "server", "ws://127.0.0.1:8765"), ("Join code", "code", "e.g. K7QM2P"),
-                                ("Your name", "name", "as the others will see it")):
+                                ("Your name", "name", "(as the others will see it)")):
             UILabel(pygame.Rect(lx, y, fw, u(22)), label, m, object_id=oid("@muted"))
             e = UITextEntryLine(pygame.Rect(lx, y + u(22), fw, u(36)), m, object_id=oid(None, f"connect_{attr}"),
                                 initial_text=getattr(st, attr) or "", placeholder_text=ph)
@@ -97,7 +97,7 @@ class ConnectScene(Scene):
         y += u(54)
         UILabel(pygame.Rect(rx, y, rw, u(22)), "…or come back with a facilitator token", m, object_id=oid("@muted"))
         self.token_entry = UITextEntryLine(pygame.Rect(rx, y + u(22), rw - u(110), u(36)), m,
-                                           object_id=oid(None, "connect_token"), placeholder_text="facilitator token",
+                                           object_id=oid(None, "connect_token"), placeholder_text="(facilitator token)",
                                            initial_text=st.facilitator)
         self.console_button = UIButton(pygame.Rect(rx + rw - u(100), y + u(22), u(100), u(36)), "Open", m,
                                        object_id=oid(None, "console"), command=self.open_console)

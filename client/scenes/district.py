@@ -202,6 +202,12 @@ class DistrictScene(Scene):
         return False
 
     def key(self, event: pygame.event.Event) -> bool:
+        if event.key == pygame.K_TAB:
+            return self.cycle_focus(bool(event.mod & pygame.KMOD_SHIFT))
+        if event.key == pygame.K_l and not self.focused_text_entry() and self.map is not None:
+            self.map.legend = not self.map.legend  # L: show / hide the map's legend
+            self.map.set_view(self.model.view or {}, self.model.my_firm())
+            return True
         if event.key in TAB_KEYS:
             self.switch(TAB_KEYS[event.key])
             return True

@@ -108,12 +108,12 @@ class FacilitatorScene(Scene):
         btn("inject", "Inject", pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(32)), self.inject, "@primary")
         y += u(36)
         self.event_headline = UITextEntryLine(pygame.Rect(x, y, w, u(32)), m, object_id=oid(None, "event_headline"),
-                                              placeholder_text="headline the class will read")
+                                              placeholder_text="(a headline the class will read)")
         y += u(46)
         UILabel(pygame.Rect(x, y, w, u(22)), "Broadcast to everyone", m, object_id=oid("@heading"))
         y += u(24)
         self.broadcast_entry = UITextEntryLine(pygame.Rect(x, y, w - bw - u(6), u(32)), m,
-                                               object_id=oid(None, "broadcast"), placeholder_text="message, Enter sends")
+                                               object_id=oid(None, "broadcast"), placeholder_text="(a message; Enter sends)")
         btn("broadcast", "Send", pygame.Rect(x + w - bw, y, bw, u(32)), self.broadcast)
         y += u(40)
         btn("mute", "Mute chat", pygame.Rect(x, y, bw, u(34)), self.toggle_mute)
@@ -235,6 +235,8 @@ class FacilitatorScene(Scene):
             return True
         if event.type == pygame.MOUSEMOTION and self.map is not None:
             self.map.on_mouse_move(event.pos)
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_TAB:
+            return self.cycle_focus(bool(event.mod & pygame.KMOD_SHIFT))
         return False
 
     def draw_under(self, surface: pygame.Surface) -> None:

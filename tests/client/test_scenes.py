@@ -57,6 +57,8 @@ def test_decisions_form_sends_and_shows_errors_by_the_field(make_app: Any) -> No
     tab: DecisionsTab = app.scene.decisions
     assert app.scene.active == 1 and tab.visible
     type_into(app, tab.widgets["wage"], "36.5")
+    key(app, pygame.K_TAB)  # keyboard: Tab moves to the next field (the skill premium)
+    assert tab.widgets["skill_pay"].is_focused and not tab.widgets["wage"].is_focused
     type_into(app, tab.widgets["poach"], "3")
     click(app, tab.save_button)
     (out,) = app.model.take_outbox()
