@@ -245,7 +245,11 @@ def cmd_validate(paths: list[str], out: TextIO) -> int:
 # --- list ----------------------------------------------------------------------------------------
 
 def teaches_short(sc: Scenario) -> str:
-    """The first thing a scenario teaches, without its citation."""
+    """What a scenario teaches in a phrase: its title after the place ("Oregon plastics: training
+    or poaching" -> "training or poaching"), else its first lesson without the citation."""
+    if ": " in sc.title:
+        place, what = sc.title.split(": ", 1)
+        return ("tutorial: " if "tutorial" in place.lower() else "") + what.strip()
     t = sc.teaches[0] if sc.teaches else sc.title
     return re.sub(r"\s*\((?:[^()]*\b00[0234]\b[^()]*)\)\s*\.?\s*$", "", t).rstrip(" .")
 
