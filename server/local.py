@@ -115,7 +115,7 @@ class LocalServer:
 def _exchange(url: str, msgs: list[dict[str, Any]], timeout: float = 10.0) -> list[dict[str, Any]]:
     """Send messages one by one on one connection; the reply to each (by id)."""
     replies: list[dict[str, Any]] = []
-    with connect(url, max_size=MAX_SERVER_FRAME, open_timeout=timeout, compression=None) as ws:
+    with connect(url, max_size=MAX_SERVER_FRAME, open_timeout=timeout, compression=None, max_queue=None) as ws:
         for i, m in enumerate(msgs, start=1):
             ws.send(encode({**m, "id": i}))
             while True:
@@ -151,7 +151,7 @@ def fill_with_bots(url: str, facilitator_token: str, keep: list[str] | tuple[str
     names meaning "the first free seat of that role" (repeat a role to keep several). Returns the
     seats given to bots."""
     hello = {"type": "hello", "version": PROTOCOL_VERSION, "token": facilitator_token}
-    with connect(url, max_size=MAX_SERVER_FRAME, compression=None) as ws:
+    with connect(url, max_size=MAX_SERVER_FRAME, compression=None, max_queue=None) as ws:
         ws.send(encode({**hello, "id": 1}))
         roster = None
         while roster is None:

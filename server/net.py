@@ -18,15 +18,18 @@ import os
 import re
 import secrets
 import signal
+import socket
 import sys
 import time
 import tomllib
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from server.engine.scenario import SCENARIO_DIR, Scenario, load_scenario, parse_scenario
 from server.protocol import (
@@ -61,6 +64,7 @@ from server.session import (
 )
 from server.store import Store, StoredSession
 
+ABUSE_WINDOW = 10.0  # seconds over which refused messages are counted (RATE_ABUSE of them close)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _log = logging.getLogger("district.net")
 
@@ -79,6 +83,7 @@ class ServerConfig:
     out_queue: int = OUT_QUEUE
     hello_timeout: float = HELLO_TIMEOUT
     ping_interval: float | None = 20.0
+    socket_buffer: int | None = None  # SO_SNDBUF of each client socket (None: the system's default)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -92,11 +97,13 @@ class Connection:
         self.recipient: str | None = None
         self.session: Session | None = None
         self.closed = False
+        self._close_queued = False
         cfg = server.config
         self._q: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue(maxsize=cfg.out_queue)
         self._tokens = float(cfg.burst)
         self._last = time.monotonic()
-        self.refused = 0
+        self.refused = 0  # refused messages in the last ABUSE_WINDOW seconds
+        self._refusals: deque[float] = deque()
         self.hello_by = time.monotonic() + cfg.hello_timeout
         self.log = SessionLog(_log, {"session": "-"})
         self._writer = asyncio.get_running_loop().create_task(self._write(), name=f"conn:{n}:writer")
@@ -124,6 +131,7 @@ class Connection:
             return
         self.send({"type": "bye", "reason": reason, "message": message})
         self.closed = True
+        self._close_queued = True
         try:
             self._q.put_nowait((code, reason))
         except asyncio.QueueFull:
@@ -139,9 +147,11 @@ class Connection:
         self._last = now
         if self._tokens >= 1.0:
             self._tokens -= 1.0
-            self.refused = 0
             return True
-        self.refused += 1
+        self._refusals.append(now)
+        while self._refusals and self._refusals[0] < now - ABUSE_WINDOW:
+            self._refusals.popleft()
+        self.refused = len(self._refusals)
         return False
 
     def _drop_slow(self) -> None:
@@ -150,6 +160,7 @@ class Connection:
         self._abort(CLOSE_SLOW, "too slow")
 
     def _abort(self, code: int, reason: str) -> None:
+        self._close_queued = True
         self._writer.cancel()
 
         async def close() -> None:
@@ -164,7 +175,8 @@ class Connection:
             while True:
                 item = await self._q.get()
                 if isinstance(item, tuple):
-                    await self.ws.close(item[0], item[1])
+                    if self.ws.state is State.OPEN:
+                        await self.ws.close(item[0], item[1])
                     return
                 await self.ws.send(item)
         except (ConnectionClosed, asyncio.CancelledError):
@@ -173,8 +185,18 @@ class Connection:
             self.log.exception("conn %d: writer failed", self.n)
 
     async def finish(self) -> None:
+        """The connection is over: let the writer send what is queued (a bye), then stop it."""
         self.closed = True
-        self._writer.cancel()
+        if not self._close_queued:
+            self._close_queued = True
+            try:
+                self._q.put_nowait((1000, ""))
+            except asyncio.QueueFull:
+                self._writer.cancel()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._writer), 3.0)
+        except BaseException:
+            self._writer.cancel()
         with contextlib.suppress(BaseException):
             await self._writer
 
@@ -382,6 +404,10 @@ class Server:
 
     async def _handle(self, ws: ServerConnection) -> None:
         self._n += 1
+        if self.config.socket_buffer:
+            sock = ws.transport.get_extra_info("socket") if ws.transport is not None else None
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.config.socket_buffer)
         conn = Connection(ws, self, self._n)
         self.conns.add(conn)
         watchdog = asyncio.get_running_loop().create_task(self._watch_hello(conn))
@@ -393,7 +419,7 @@ class Server:
                     if conn.refused >= RATE_ABUSE:
                         conn.bye("policy", "far too many messages", CLOSE_POLICY)
                         break
-                    if conn.refused == 1 or conn.refused % 20 == 0:
+                    if conn.refused % 20 == 1:
                         conn.send({"type": "error", "re": None, "code": "rate_limited",
                                    "message": f"more than {self.config.rate:g} messages a second; "
                                               "this message was dropped", "where": ""})
@@ -406,7 +432,7 @@ class Server:
         finally:
             watchdog.cancel()
             self.conns.discard(conn)
-            conn.closed = True
+            conn.closed = True  # nothing more is queued for it; finish() sends what is
             if conn.session is not None:
                 conn.session.submit(("gone", conn), client=False)
             await conn.finish()

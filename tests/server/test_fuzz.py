@@ -109,11 +109,11 @@ FIELDS = ["round", "decisions", "ready", "text", "to", "deal", "answer", "kind",
 commands = st.fixed_dictionaries(
     {"type": st.sampled_from(ENGINE_TYPES)},
     optional={
-        "round": st.sampled_from([1]) | st.integers(-5, 10) | plain,
+        "round": st.one_of(st.just(1), st.just(1), st.just(1), st.integers(-5, 10), plain),
         "decisions": st.fixed_dictionaries({}, optional={"wage": st.floats(20, 60), "skill_pay": st.floats(0, 1),
                                                           "focus": st.sampled_from(["commodity", "niche"])})
         | st.dictionaries(st.sampled_from(DECISIONS), plain, max_size=3) | plain,
-        "ready": st.booleans() | plain,
+        "ready": st.one_of(st.booleans(), st.booleans(), plain),
         "text": st.text(max_size=40) | plain,
         "to": st.sampled_from(["public", "union", "firm:beta-saldature", "deal-1", "facilitator"]) | plain,
         "deal": st.sampled_from(["deal-1", "deal-2"]) | plain,
@@ -141,17 +141,17 @@ class Rig:
         self.stack = contextlib.ExitStack()
         self.replies: Counter[str] = Counter()
         self.internal: list[dict[str, Any]] = []
-        self.ws_maker = self.stack.enter_context(connect(url))
+        self.ws_maker = self.stack.enter_context(connect(url, max_queue=None))
         self.n = 0
         created = self.ask(self.ws_maker, {"type": "create", "scenario": "server-test", "seed": 2,
                                            "negotiation_seconds": 86400, "report_seconds": 86400})
         self.sid = created["session"]
-        self.fac = self.stack.enter_context(connect(url))
+        self.fac = self.stack.enter_context(connect(url, max_queue=None))
         self.ask(self.fac, {"type": "hello", "version": 1, "token": created["facilitator_token"]})
-        self.player = self.stack.enter_context(connect(url))
+        self.player = self.stack.enter_context(connect(url, max_queue=None))
         self.ask(self.player, {"type": "hello", "version": 1, "code": created["code"], "name": "Fuzz"})
         # a second player who never says ready, so the fuzzer's `ready` does not end the round
-        self.idle = self.stack.enter_context(connect(url))
+        self.idle = self.stack.enter_context(connect(url, max_queue=None))
         self.ask(self.idle, {"type": "hello", "version": 1, "code": created["code"], "name": "Idle"})
         self.ask(self.fac, {"type": "control", "action": "start", "fill_bots": False})
 
