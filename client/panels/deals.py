@@ -74,6 +74,7 @@ class DealsTab(Tab):
 
     # --- building -------------------------------------------------------------------------------
     def build(self) -> None:
+        self._sig = self.signature() if self.model.view is not None else None
         self.composer = None
         self.row_buttons = {}
         self.action_buttons = {}
@@ -322,7 +323,19 @@ class DealsTab(Tab):
             else:
                 self.composer.refresh()
             return
-        self.rebuild()
+        sig = self.signature()
+        if sig != getattr(self, "_sig", None):
+            self.rebuild()
+
+    def signature(self) -> str:
+        """What the list or the detail shows: rebuild only when it changes."""
+        deals = (self.model.view or {}).get("deals", [])
+        if self.mode == "detail":
+            d = self.deal(self.selected)
+            errs = len(self.model.errors_for("deal"))
+            return repr((self.mode, self.selected, d, errs, self.model.previews.get(self.selected or "")))
+        return repr((self.mode, self.notice, [(d.get("id"), d.get("status"), d.get("responses")) for d in deals],
+                     (self.model.view or {}).get("role"), self.draft is not None))
 
     def handle(self, event: pygame.event.Event) -> bool:
         if self.composer is not None and self.composer.handle(event):

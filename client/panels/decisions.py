@@ -43,6 +43,7 @@ class DecisionsTab(Tab):
         m = self.manager
         view = self.model.view or {}
         self.widgets, self.multi, self.errors = {}, {}, {}
+        self._sig = self.signature()
         if self.round_of_raw != view.get("round"):
             self.raw = {}
             self.round_of_raw = view.get("round")
@@ -328,11 +329,19 @@ class DecisionsTab(Tab):
         elif self.sent_cid is not None and self.sent_cid not in self.model.pending:
             self.sent_cid = None
             self.status_text = "Not saved: see the messages in red"
-        if view_changed:
+        sig = self.signature()
+        if view_changed and sig != getattr(self, "_sig", None):
             self.collect()
             self.rebuild()
         else:
             self.show_errors()
+        self._sig = sig
+
+    def signature(self) -> tuple[Any, ...]:
+        """What the form's shape depends on: rebuild only when it changes (a rebuild costs ~50 ms)."""
+        v = self.model.view or {}
+        return (v.get("round"), v.get("role"), tuple(t["id"] for t in v.get("tenders", []) if t.get("status") == "open"),
+                tuple(f["id"] for f in v.get("firms", []) if f.get("alive")))
 
     def handle(self, event: pygame.event.Event) -> bool:
         if event.type == pygame.KEYDOWN and event.mod & pygame.KMOD_CTRL and event.key == pygame.K_s:
