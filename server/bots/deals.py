@@ -44,8 +44,11 @@ def _firm_answer(view: dict[str, Any], d: dict[str, Any], p: str) -> str:
         return "accept" if need <= 0.9 * _capacity(view) and t["price"] >= 0.8 * tender["price"] else "reject"
     if k == "subcontract":
         ref = view["markets"]["reference_price"]
-        if t["supplier"] == view["seat"]:
-            return "accept" if t["unit_price"] >= 0.55 * ref and t["volume"] <= 0.5 * _capacity(view) else "reject"
+        if t["supplier"] == view["seat"]:  # never farm in more than a third of what it can make
+            taken = sum(x["terms"]["volume"] for x in _mine(view) if x["kind"] == "subcontract"
+                        and x["status"] == "active" and x["terms"].get("supplier") == view["seat"])
+            ok = t["unit_price"] >= 0.55 * ref and taken + t["volume"] <= _capacity(view) / 3
+            return "accept" if ok else "reject"
         return "accept" if t["unit_price"] <= 0.85 * ref else "reject"
     if k == "network_charter":
         limit = 1.0 if p == "low" else 0.04 * revenue + 2.0
@@ -177,9 +180,18 @@ def firm_proposals(view: dict[str, Any], rng: np.random.Generator, p: str) -> li
     if view["round"] >= 2 and not any(d["kind"] == "subcontract" and d["status"] in ("proposed", "active")
                                        for d in _mine(view)):
         mine_ops = set(view["firms"][i]["operations"])
-        for f in _seat_firms(view):
+        busy = {}
+        for x in view["deals"]:
+            if x["kind"] == "subcontract" and x["status"] == "active":
+                for party in x["parties"]:
+                    busy[party] = busy.get(party, 0) + 1
+        suppliers = [f for f in _seat_firms(view) if f["id"] != i and busy.get(f["seat"], 0) < 2
+                     and set(f["operations"]) - mine_ops]
+        if suppliers:  # spread the work: a random supplier among those that are not busy
+            suppliers = [suppliers[int(rng.integers(0, len(suppliers)))]]
+        for f in suppliers:
             extra = [op for op in f["operations"] if op not in mine_ops]
-            if f["id"] != i and extra and me["cash"] > 60:
+            if extra and me["cash"] > 60:
                 ref = view["markets"]["reference_price"]
                 price = round(ref * (0.6 if p == "low" else 0.7), 1)
                 volume = round(min(0.25 * f["workers"], 0.25 * me["cash"] / price), 1)

@@ -188,13 +188,13 @@ def clear_markets(state: State, cap: np.ndarray, access: np.ndarray, report: dic
     ex_ok = niche_firm & (f.quality >= prm.export_min_quality) & (ex_access >= prm.export_min_access)
     ex_weight = cap * f.quality ** 2 * (0.5 + ex_access)
     exports = _share_out(m.export_demand, np.where(ex_ok, cap, 0.0), ex_weight)
-    ex_price = prm.export_price * (0.6 + 0.8 * f.quality)
+    ex_price = prm.export_price * (0.8 + 0.4 * f.quality)
     cap_left = cap - exports
     # niche: quality and reputation
     ni_ok = niche_firm & (f.quality >= prm.niche_min_quality)
     ni_weight = cap_left * f.quality ** 2 * (0.5 + f.reputation)
     niche = _share_out(m.niche_demand, np.where(ni_ok, cap_left, 0.0), ni_weight)
-    ni_price = prm.niche_price * (0.6 + 0.8 * f.quality)
+    ni_price = prm.niche_price * (0.8 + 0.4 * f.quality)
     cap_left = cap_left - niche
     # commodity: everything else; price falls with oversupply and imports
     supply = float(cap_left.sum())

@@ -24,8 +24,8 @@ class Params:
     # --- production -------------------------------------------------------------------------
     base_productivity: float = p(1.0, "units/worker/round",
                                  "output of a worker with skill 0.5 and technology 0.5", lo=0.01, hi=100)
-    skill_elasticity: float = p(0.8, "-", "how much productivity rises with mean skill", lo=0, hi=3)
-    tech_elasticity: float = p(0.8, "-", "how much productivity rises with technology", lo=0, hi=3)
+    skill_elasticity: float = p(0.5, "-", "how much productivity rises with mean skill", lo=0, hi=3)
+    tech_elasticity: float = p(0.5, "-", "how much productivity rises with technology", lo=0, hi=3)
     factor_productivity: float = p(0.25, "-",
                                    "productivity gain from a full stock of shared factors (training, equipment)",
                                    "004 S.II (factor-creating networks raise members' productivity)", hi=2)
