@@ -234,7 +234,7 @@ def decision_fields(view: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
                                    ("broker_programme", "Broker programme", "funds brokers' hours"),
                                    ("infrastructure", "Infrastructure", "roads, parks, centres"),
                                    ("publicity", "Publicity", "approval")):
-            out.append((name, {**_f(0.0, round(budget, 2), dec.get(name, 0.0), help_, "k"), "label": label}))
+            out.append((name, {**_f(0.0, float(int(budget)), dec.get(name, 0.0), help_, "k"), "label": label}))
         out.append(("training_match", {**_f(0.0, 1.0, dec.get("training_match", inst.get("training_match", 0.0)),
                                             "public match per training euro"), "label": "Training match"}))
         out.append(("payroll_tax", {**_f(0.0, 0.3, dec.get("payroll_tax", inst.get("payroll_tax", 0.05)),

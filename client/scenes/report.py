@@ -19,10 +19,16 @@ MINE = {
              ("Workers", "workers", ""), ("Trained workers", "skilled", ""), ("Wage", "wage", "k"), ("Skill", "skill", ""),
              ("Quality", "quality", ""), ("Productivity", "productivity", ""), ("Exports", "exports", "k"),
              ("Fines", "fines", "k"), ("Poached from you", "lost_skilled", ""), ("Score", "score", "")],
-    "union": [("Funds", "funds", "k"), ("Score", "score", "")],
-    "government": [("Budget", "budget", "k"), ("Score", "score", "")],
-    "broker": [("Funds", "funds", "k"), ("Fees", "fees", "k"), ("Reputation", "reputation", ""), ("Score", "score", "")],
+    "union": [("Funds", "funds", "k"), ("Wage floor", "h:wage_floor", "k"), ("Mean wage", "h:mean_wage", "k"),
+              ("Union density", "h:union_density", "%"), ("Employment", "h:employment", ""),
+              ("Compliance", "h:compliance", "%"), ("Trained share", "h:trained_share", "%"), ("Score", "score", "")],
+    "government": [("Budget", "budget", "k"), ("Approval", "h:approval", "%"), ("Employment", "h:employment", ""),
+                   ("Unemployment", "h:unemployment_rate", "%"), ("Value added", "h:value_added", "k"),
+                   ("Networks", "h:networks", ""), ("Score", "score", "")],
+    "broker": [("Funds", "funds", "k"), ("Fees", "fees", "k"), ("Reputation", "reputation", ""),
+               ("Networks", "h:networks", ""), ("Networked firms", "h:networked_share", "%"), ("Score", "score", "")],
 }
+BAD_WHEN_UP = {"Unemployment", "Fines", "Poached from you"}
 DISTRICT = [("Firms alive", "firms_alive", ""), ("Employment", "employment", ""), ("Mean wage", "mean_wage", "k"),
             ("Wage floor", "wage_floor", "k"), ("Mean skill", "mean_skill", ""), ("Exports", "exports", "k"),
             ("Tenders won", "tenders_won", ""), ("Networks", "networks", ""), ("Compliance", "compliance", "%"),
@@ -117,6 +123,8 @@ class ReportScene(Scene):
             if isinstance(now, int | float) and isinstance(before, int | float):
                 d = float(now) - float(before)
                 s, col, direction = delta_text(d * (100 if unit == "%" else 1), "{:+,.1f}" if abs(d) >= 1 else "{:+.2f}")
+                if label in BAD_WHEN_UP and direction != "flat":
+                    col = C.BAD if d > 0 else C.GOOD
                 arrow(surface, direction, (vr.right + u(12), vr.centery), u(5), col)
                 text(surface, s, f, col, (vr.right + u(22), y))
             y += u(22)
@@ -138,8 +146,13 @@ class ReportScene(Scene):
         rows = []
         if role in MINE:
             scores = me.get("score_history", [])
+            hist = v.get("history", [])
             for label, key, unit in MINE[role]:
-                if key == "score":
+                if key.startswith("h:"):
+                    k = key[2:]
+                    if hist and k in hist[-1]:
+                        rows.append((label, hist[-1][k], hist[-2].get(k) if len(hist) >= 2 else None, unit))
+                elif key == "score":
                     rows.append((label, me.get("score"), scores[-2] if len(scores) >= 2 else None, unit))
                 elif key in me:
                     rows.append((label, me.get(key), before.get(key), unit))
