@@ -308,7 +308,10 @@ class BotPlayer:
                 self.acted[r] = n + 1
                 if self.think:
                     await asyncio.sleep(self.think)
-                for i, cmd in enumerate(decide(view, self.seed, c.road)):
+                cmds = decide(view, self.seed, c.road)
+                if not any(x.get("type") == "ready" for x in cmds):  # e.g. its firm has closed
+                    cmds.append({"type": "ready", "round": r, "ready": True})
+                for i, cmd in enumerate(cmds):
                     reply = await c.command_surely(cmd, f"{c.seat}:{r}:{n}:{i}")
                     if reply["type"] == "error":
                         self.refused.append(reply)

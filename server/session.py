@@ -825,7 +825,10 @@ class Session:
     def _record(self, e: Entry) -> None:
         """Apply an entry now; it is written and its results sent at the next flush."""
         e = plain(e)
+        ready = len(self.core.game.state.ready)
         out = self.core.apply(e)
+        if len(self.core.game.state.ready) != ready:
+            self._roster_dirty = True
         self._stmts.append(Store.entry(self.id, self.core.entries, e))
         self._out.extend(out)
 
