@@ -15,6 +15,7 @@ import re
 import shutil
 import sys
 import textwrap
+import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +23,13 @@ from typing import TextIO
 
 from server.engine.errors import ScenarioError
 from server.engine.scenario import (
-    INSTITUTION_KEYS,
     Scenario,
     find_scenario,
     list_scenarios,
     load_scenario,
+    slug,
 )
-from server.engine.seating import STANDARD_CLASSES, players_of
+from server.engine.seating import STANDARD_CLASSES, parse_players, players_of
 
 CITATION = re.compile(r"\b00[0234]\b|assum", re.IGNORECASE)
 # tables whose every line is a figure that needs its own source or "assumption"
@@ -124,9 +125,9 @@ def index_toml(text: str) -> TomlIndex:
     for n, raw in enumerate(text.splitlines(), start=1):
         inside = bool(state.get("quote")) or int(state.get("depth", 0)) > 0  # type: ignore[call-overload]
         code, comment = _split_comment(raw, state)
-        if block and block in idx.blocks and comment:
-            first, _last, comments = idx.blocks[block]
-            comments.append(comment)
+        is_header = not inside and bool(HEADER.match(code)) and not KEY.match(code)
+        if block and block in idx.blocks and comment and not is_header:
+            idx.blocks[block][2].append(comment)
         if inside:
             if block in idx.blocks:
                 first, _last, comments = idx.blocks[block]
@@ -140,7 +141,7 @@ def index_toml(text: str) -> TomlIndex:
                 pending = []
             continue
         m = HEADER.match(code)
-        if m and not KEY.match(code):
+        if m and is_header:
             name = m.group(2).replace(" ", "")
             if m.group(1) == "[[":
                 table = f"{name}[{counts[name]}]"
@@ -197,6 +198,32 @@ def _event_source_problems(sc: Scenario) -> list[str]:
             if e.source and not CITATION.search(e.source)]
 
 
+def _players_problems(text: str) -> list[str]:
+    """The [players] table checked against the seats the file declares, even when the engine
+    stopped before it because of other problems (so that every problem is listed at once)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return []
+    seat_ids: list[str] = []
+    for f in raw.get("firms", []) if isinstance(raw.get("firms"), list) else []:
+        if isinstance(f, dict) and f.get("seat") is True and isinstance(f.get("name"), str):
+            sid = f.get("id")
+            seat_ids.append(sid if isinstance(sid, str) else "firm:" + slug(f["name"]))
+    for i, s in enumerate(raw.get("seats", []) if isinstance(raw.get("seats"), list) else []):
+        if isinstance(s, dict) and isinstance(s.get("role"), str):
+            role = s["role"]
+            sid = s.get("id", role if role != "broker" else f"broker:{i}")
+            if isinstance(sid, str):
+                seat_ids.append(sid)
+    players = raw.get("players", {})
+    if not isinstance(players, dict):
+        return []
+    out: list[str] = []
+    parse_players(players, seat_ids, out)
+    return out
+
+
 def validate_file(path: str | Path) -> list[str]:
     """Every problem of one scenario file, each as 'file:line: place: message'."""
     p = Path(path)
@@ -210,7 +237,10 @@ def validate_file(path: str | Path) -> list[str]:
         sc = load_scenario(p)
     except ScenarioError as e:
         problems += e.problems
-    if sc is not None or not any(x.startswith("not valid TOML") for x in problems):
+    toml_ok = not any(x.startswith("not valid TOML") for x in problems)
+    if sc is None and toml_ok:
+        problems += [x for x in _players_problems(text) if x not in problems]
+    if toml_ok:
         problems += source_problems(text)
     if sc is not None:
         problems += _event_source_problems(sc)
@@ -348,8 +378,8 @@ def show_page(sc: Scenario, text: str = "") -> str:
     n_firms = len(sc.firms) + sc.background.count
     lines: list[str] = []
     lines += [sc.title, "=" * len(sc.title)]
-    lines.append(f"{sc.name} · {sc.rounds} rounds of a {sc.round_length} · {pl['min']} to {pl['max']} "
-                 f"players · {n_firms} firms, {len(firm_seats)} of them played · money in {sc.currency}")
+    lines.append(_wrap(f"{sc.name} · {sc.rounds} rounds of a {sc.round_length} · {pl['min']} to {pl['max']} "
+                       f"players · {n_firms} firms, {len(firm_seats)} of them played · money in {sc.currency}"))
     lines.append("")
     for para in sc.summary.strip().split("\n\n"):
         lines.append(_wrap(para))
@@ -365,7 +395,7 @@ def show_page(sc: Scenario, text: str = "") -> str:
             lines.append(_wrap(q, "     ", f"  {i}. "))
         lines.append("")
 
-    lines.append("Seats")
+    lines.append("Seats (a firm's road is the strategy its bot plays when nobody takes the seat)")
     by_role: dict[str, list[str]] = {}
     for s in sc.seats:
         by_role.setdefault(s.role, []).append(s.name + (f" ({s.road} road)" if s.role == "firm" else ""))
@@ -377,9 +407,10 @@ def show_page(sc: Scenario, text: str = "") -> str:
             lines.append(_wrap(f"{label} ({len(names)}): {shown}", "      ", "  "))
     if sc.background.count:
         b = sc.background
-        lines.append(_wrap(f"Run by the computer: {sc.background.count} background firms of "
+        src = _source(idx, "background.count")
+        lines.append(_wrap(f"Background firms (always run by the computer): {sc.background.count} firms of "
                            f"{b.workers[0]:g}-{b.workers[1]:g} workers, {b.high_road_share:.0%} of them "
-                           f"on the high road. {_source(idx, 'background.count')}", "      ", "  "))
+                           f"on the high road" + (f"  [{src}]" if src else ""), "      ", "  "))
     lines.append("")
     lines.append("Who sits where (people take these seats; bots play the rest)")
     for n in STANDARD_CLASSES:
@@ -387,34 +418,44 @@ def show_page(sc: Scenario, text: str = "") -> str:
             lines.append(_wrap(_class_line(sc, n, pl["classes"][n]), "               ", "  "))
     small = min(pl["classes"]) if pl["classes"] else None
     if small is not None:
-        lines.append(_wrap(f"With {small} players: {_named_seats(sc, pl['classes'][small])}.", "      ", "  "))
+        lines.append(_wrap(f"The {small} seats of the smallest class: {_named_seats(sc, pl['classes'][small])}.",
+                           "      ", "  "))
     lines.append(_wrap(f"Bots take seats in this order: {_named_seats(sc, pl['bots_first'], 6)}.",
                        "      ", "  "))
     if pl.get("advice"):
-        lines.append(_wrap(pl["advice"], "      ", "  "))
+        lines.append(_wrap("Advice: " + pl["advice"], "      ", "  "))
     lines.append("")
 
-    lines.append("The district at the start")
+    lines.append("The district at the start (figure, then its source)")
     inst = sc.institutions
-    for key in ("wage_floor", "reference_wage", "enforcement", "union_density", "union_power",
-                "labour_surplus", "government_budget", "pass_through_clause"):
-        if key in INSTITUTION_KEYS and (key != "pass_through_clause" or inst[key] > 0):
-            meaning = INSTITUTION_KEYS[key][3]
-            src = _source(idx, f"institutions.{key}")
-            lines.append(_wrap(f"{_fmt(inst[key])}  {meaning}" + (f"  [{src}]" if src else ""),
-                               "        ", f"  {key.replace('_', ' ')}: "))
+    cur = sc.currency
+    shown = [("wage_floor", f"legal wage floor: {_fmt(inst['wage_floor'])} {cur} per worker a {sc.round_length}"),
+             ("reference_wage", f"going wage when labour is neither short nor in surplus: {_fmt(inst['reference_wage'])}"),
+             ("enforcement", f"chance that a firm paying below the floor is audited: {inst['enforcement']:.0%} a round"),
+             ("union_density", f"union members: {inst['union_density']:.0%} of workers, bargaining power "
+                               f"{inst['union_power']:.2f}"),
+             ("labour_surplus", f"unemployed: {inst['labour_surplus']:.0%} of the labour force"),
+             ("government_budget", f"government budget: {_fmt(inst['government_budget'])} {cur}")]
+    if inst["pass_through_clause"] > 0:
+        shown.append(("pass_through_clause", f"share of productivity growth passed to the floor by law: "
+                                             f"{inst['pass_through_clause']:.0%}"))
+    for key, text in shown:
+        src = _source(idx, f"institutions.{key}")
+        lines.append(_wrap(text + (f"  [{src}]" if src else ""), "      ", "  - "))
     mk = sc.markets
+    growth = f"; niche and export demand grow {mk['growth']:+.0%} a round" if mk["growth"] else ""
     lines.append(_wrap(f"markets: commodity {_fmt(mk['commodity_demand'])}, niche {_fmt(mk['niche_demand'])}, "
-                       f"export {_fmt(mk['export_demand'])} units a round; import pressure "
-                       f"{mk['import_pressure']:.0%}; niche and export growth {mk['growth']:+.0%} a round",
-                       "        ", "  "))
+                       f"export {_fmt(mk['export_demand'])} units a round; imports push the commodity price "
+                       f"down {mk['import_pressure']:.0%}{growth}", "      ", "  - "))
     tr = sc.trust
-    lines.append(f"  trust between firms {tr['firms']:.2f}, within networks {tr['network']:.2f}, "
-                 f"firms-union {tr['union']:.2f}, firms-government {tr['government']:.2f}")
+    lines.append(_wrap(f"trust (0-1) between firms {tr['firms']:.2f}, within a network {tr['network']:.2f}, "
+                       f"firms and union {tr['union']:.2f}, firms and government {tr['government']:.2f}, "
+                       f"firms and brokers {tr['broker']:.2f}", "      ", "  - "))
     for n in sc.networks:
         members = "every firm" if "*" in n.members else f"{len(n.members)} firms"
-        stock = ", ".join(f"{k} {v:.1f}" for k, v in n.stock.items() if v > 0) or "no stock yet"
-        lines.append(_wrap(f"network '{n.name}': {members}; {stock}; dues {n.dues:g}", "        ", "  "))
+        stock = ", ".join(f"{k} {v:.1f}" for k, v in n.stock.items() if v > 0) or "no services yet"
+        lines.append(_wrap(f"network '{n.name}': {members}; shared {stock}; dues {n.dues:g} {cur} a round",
+                           "      ", "  - "))
     lines.append("")
 
     lines.append("Round by round")
