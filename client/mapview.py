@@ -264,6 +264,7 @@ class MapView:
             label = p.label if len(p.label) <= 22 else p.label[:21] + "…"
             img = font.render(label, True, C.MAP_INK)
             lr = img.get_rect(midtop=(at[0], at[1] + rad + 2 * s))
+            lr.clamp_ip(layer.get_rect().inflate(-8 * s, -4 * s))  # keep it on the map
             bg = lr.inflate(6 * s, 2 * s)
             pygame.draw.rect(layer, (*C.LAND,), bg, border_radius=round(4 * s))
             layer.blit(img, lr)
