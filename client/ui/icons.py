@@ -173,6 +173,6 @@ def export(out: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    pygame.init()
+    pygame.display.init()
     files = export(Path(sys.argv[1]) if len(sys.argv) > 1 else ASSETS / "icons")
     print(f"wrote {len(files)} icons")
