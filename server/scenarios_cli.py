@@ -415,7 +415,7 @@ def show_page(sc: Scenario, text: str = "") -> str:
     lines.append("Who sits where (people take these seats; bots play the rest)")
     for n in STANDARD_CLASSES:
         if n in pl["classes"]:
-            lines.append(_wrap(_class_line(sc, n, pl["classes"][n]), "               ", "  "))
+            lines.append(_wrap(_class_line(sc, n, pl["classes"][n]), "      ", "  "))
     small = min(pl["classes"]) if pl["classes"] else None
     if small is not None:
         lines.append(_wrap(f"The {small} seats of the smallest class: {_named_seats(sc, pl['classes'][small])}.",

@@ -18,6 +18,7 @@ from tests.scenarios.helpers import (
     initial_firms,
     mean,
     run,
+    run_class,
     run_variant,
     scenario,
     series,
@@ -111,21 +112,30 @@ def test_emilia_romagna_wages_rise_with_enforced_standards_and_low_unemployment(
 
 # --- contrast: institutions decide whether gains reach workers (000 II.d, III.3, III.4) -------------
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_same_bots_different_institutions_emilia_romagna_against_los_angeles(seed: int) -> None:
+def _contrast_runs(how: str, seed: int) -> tuple:
+    if how == "as designed":
+        return run("emilia-romagna", seed)[0], run("la-apparel", seed)[0]
+    # the same strategies seat by seat: every firm seat cycles low, mixed, high road (a class of 40)
+    return run_class("emilia-romagna", 40, seed)[0], run_class("la-apparel", 40, seed)[0]
+
+
+@pytest.mark.parametrize(("how", "seed"), [("as designed", 1), ("as designed", 2), ("same strategies", 11)])
+def test_same_bots_different_institutions_emilia_romagna_against_los_angeles(how: str, seed: int) -> None:
     """000 II.d L107 (standards "take wages out of competition" in Emilia-Romagna) against 000 III.4
     L223-225 and L239 (Los Angeles: abuses rampant, no union, compliance "does not guarantee
-    high-wage jobs"). The same bot strategies play both. Indicators: both districts become more
-    competitive, but only in Emilia-Romagna does the wage floor rise (by 10 points of growth or more
-    than in Los Angeles, where it stays within 2%), and compliance averages at least 25 points higher."""
-    er, _ = run("emilia-romagna", seed)
-    la, _ = run("la-apparel", seed)
+    high-wage jobs"); 000 C L251, L267: networks "may address the competitive challenge, but not
+    the distributive crisis". The same bot code plays both, once with each case's own mix of firm
+    strategies and once with the very same mix seat by seat. Indicators: both districts become
+    more competitive (index >= 110), but only Emilia-Romagna's wage floor rises (by at least 10
+    points of growth more than Los Angeles', which stays within 3%); compliance averages at least
+    15 points higher and union density ends at least 30 points higher in Emilia-Romagna."""
+    er, la = _contrast_runs(how, seed)
     for g in (er, la):
         assert series(g, "competitiveness")[-1] >= 110, "both networks should gain competitiveness"
     growth = {k: series(g, "wage_floor")[-1] / series(g, "wage_floor")[0] - 1 for k, g in (("er", er), ("la", la))}
-    assert abs(growth["la"]) < 0.02, growth
+    assert abs(growth["la"]) < 0.03, growth
     assert growth["er"] - growth["la"] >= 0.10, growth
-    assert mean(series(er, "compliance")) - mean(series(la, "compliance")) >= 0.25
+    assert mean(series(er, "compliance")) - mean(series(la, "compliance")) >= 0.15
     assert series(er, "union_density")[-1] - series(la, "union_density")[-1] >= 0.3
 
 
