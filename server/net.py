@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import re
@@ -84,6 +85,8 @@ class ServerConfig:
     hello_timeout: float = HELLO_TIMEOUT
     ping_interval: float | None = 20.0
     socket_buffer: int | None = None  # SO_SNDBUF of each client socket (None: the system's default)
+    gc_freeze: bool = False  # see LoopMonitor; on for `district serve` (a process of its own)
+    gc_full_every: float | None = 900.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -201,6 +204,85 @@ class Connection:
             await self._writer
 
 
+class LoopMonitor:
+    """How late the event loop wakes a task that sleeps `step` seconds: a stall measure.
+
+    It also keeps the garbage collector's full passes short. With a thousand connections a full
+    pass over every object takes ~100 ms: a stall. Objects that survived a full pass are
+    long-lived (connections, sessions, modules), so after each full pass they are moved out of the
+    collector's way (gc.freeze; reference counting still frees them as usual); later full passes
+    look only at younger objects. Every `full_every` seconds one full collection over everything
+    runs, so that cycles among frozen objects are not kept for ever."""
+
+    def __init__(self, step: float = 0.01, window: float = 10.0, freeze: bool = True,
+                 full_every: float | None = 900.0) -> None:
+        self.step = step
+        self.window = window
+        self.freeze = freeze
+        self.full_every = full_every
+        self.worst = 0.0
+        self._recent: deque[tuple[float, float]] = deque()
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.gc_worst = 0.0
+        self._gc_started = 0.0
+        self._gc_recent: deque[tuple[float, float]] = deque()
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._run(), name="loop-monitor")
+        gc.callbacks.append(self._gc)
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self._gc in gc.callbacks:
+            gc.callbacks.remove(self._gc)
+
+    def _gc(self, phase: str, info: dict[str, Any]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._gc_started = now
+            return
+        pause = now - self._gc_started
+        self.gc_worst = max(self.gc_worst, pause)
+        if pause > 0.001:
+            self._gc_recent.append((now, pause))
+            while self._gc_recent and self._gc_recent[0][0] < now - self.window:
+                self._gc_recent.popleft()
+        if self.freeze and info.get("generation") == 2 and self._loop is not None:
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(gc.freeze)
+
+    def recent_gc_max(self) -> float:
+        now = time.perf_counter()
+        return max((p for t, p in self._gc_recent if t >= now - self.window), default=0.0)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_full = loop.time()
+        while True:
+            if self.full_every is not None and loop.time() - last_full >= self.full_every:
+                gc.unfreeze()
+                gc.collect()
+                if self.freeze:
+                    gc.freeze()
+                last_full = loop.time()
+            t0 = loop.time()
+            await asyncio.sleep(self.step)
+            now = loop.time()
+            lag = max(0.0, now - t0 - self.step)
+            self.worst = max(self.worst, lag)
+            if lag > 0.001:
+                self._recent.append((now, lag))
+            while self._recent and self._recent[0][0] < now - self.window:
+                self._recent.popleft()
+
+    def recent_max(self) -> float:
+        """The worst lag in the last `window` seconds."""
+        return max((lag for _t, lag in self._recent), default=0.0)
+
+
 class Server:
     """Sessions, their indexes and the listening socket."""
 
@@ -218,6 +300,8 @@ class Server:
         self._scenarios: dict[Path, tuple[float, dict[str, Any] | None]] = {}
         self._loading: dict[str, asyncio.Future[Session | None]] = {}
         self.log = SessionLog(_log, {"session": "-"})
+        self.monitor = LoopMonitor(freeze=config.gc_freeze,
+                                   full_every=config.gc_full_every if config.gc_freeze else None)
         from server.bots import decide
         self._bot = decide
 
@@ -232,11 +316,17 @@ class Server:
         t0 = time.perf_counter()
         await self.recover()
         self.recovery_seconds = time.perf_counter() - t0
+        if self.config.gc_freeze:
+            # what exists now (modules, scenarios, recovered sessions) lives as long as the
+            # process: keep it out of the collector's full passes, which would stall the loop
+            gc.collect()
+            gc.freeze()
         self._ws = await serve(
             self._handle, self.config.host, self.config.port, max_size=MAX_TRANSPORT_FRAME,
             compression=None, ping_interval=self.config.ping_interval, ping_timeout=20,
             close_timeout=2, max_queue=32)
         self.port = self._ws.sockets[0].getsockname()[1]
+        self.monitor.start()
         self.log.info("listening on %s", self.url)
         return self.port
 
@@ -260,6 +350,7 @@ class Server:
             self.log.info("recovered %d session(s)", len(ids))
 
     async def stop(self) -> None:
+        self.monitor.stop()
         if self._ws is not None:
             self._ws.close(close_connections=False)
         for conn in list(self.conns):
@@ -318,6 +409,13 @@ class Server:
             del self._loading[sid]
 
     # hub interface
+    def stats(self) -> dict[str, Any]:
+        """Figures of the whole process (for the facilitator's `info` and the benchmarks)."""
+        return {"connections": len(self.conns), "sessions": len(self.sessions),
+                "loop_lag_ms": round(self.monitor.recent_max() * 1000, 2),
+                "loop_lag_max_ms": round(self.monitor.worst * 1000, 2),
+                "gc_pause_ms": round(self.monitor.recent_gc_max() * 1000, 2)}
+
     def token_added(self, hash_: str, session: str, who: str) -> None:
         self.tokens[hash_] = (session, who)
 
@@ -528,7 +626,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     dirs = [SCENARIO_DIR] + [Path(d) for d in (getattr(args, "scenarios", None) or [])]
     return ServerConfig(db=Path(args.db) if args.db else default_db_path(), host=args.host, port=args.port,
                         scenario_dirs=tuple(dirs), create_key=getattr(args, "create_key", None),
-                        durable=bool(getattr(args, "durable", False)))
+                        durable=bool(getattr(args, "durable", False)), gc_freeze=True)
 
 
 async def run_server(config: ServerConfig, ready: Any = None) -> None:

@@ -39,13 +39,14 @@ from server.protocol import (
 from server.store import Statement, Store, StoredSession
 
 Entry = dict[str, Any]
-Delivery = tuple[Any, ...]  # ("event", recipient, seq, event) | ("view", recipient, seq)
+Delivery = tuple[Any, ...]  # ("event", recipient, seq, packed event) | ("view", recipient, seq)
 
 FACILITATOR = "facilitator"
 OBSERVER = "observer"
 ROLE_ORDER = {"firm": 0, "union": 1, "government": 2, "broker": 3}
 BOT_PASSES = 3  # times a bot may act in one negotiation phase (first move, then answers to deals)
 MAX_CIDS = 4096  # idempotency keys remembered per seat
+YIELD_EVERY = 0.005  # seconds of fan-out work after which a session lets the others run
 
 
 class SessionError(Exception):
@@ -94,7 +95,7 @@ class Stream:
 
     seq: int = 0
     view_seq: int = 0
-    items: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    items: list[tuple[int, bytes]] = field(default_factory=list)  # (seq, the event packed)
 
 
 def plain(x: Any) -> Any:
@@ -185,7 +186,7 @@ class SessionCore:
                 "server_time": now, "negotiation_seconds": self.negotiation_seconds,
                 "report_seconds": self.report_seconds}
 
-    def catch_up(self, recipient: str, last: int | None) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
+    def catch_up(self, recipient: str, last: int | None) -> tuple[str, list[tuple[int, bytes]]]:
         """("events", missed items) when `last` is at or after the latest view, else ("view", [])."""
         st = self.streams[recipient]
         if last is not None and st.view_seq <= last <= st.seq:
@@ -325,12 +326,14 @@ class SessionCore:
     def _events(self, events: list[dict[str, Any]]) -> list[Delivery]:
         out: list[Delivery] = []
         for ev in events:
-            clean = {k: v for k, v in ev.items() if k != "audience"}
+            # packed once: the same bytes go to every recipient, and kept as bytes they cost the
+            # garbage collector nothing
+            packed = encode({k: v for k, v in ev.items() if k != "audience"})
             for r in self.audience_of(ev):
                 st = self.streams[r]
                 st.seq += 1
-                st.items.append((st.seq, clean))
-                out.append(("event", r, st.seq, clean))
+                st.items.append((st.seq, packed))
+                out.append(("event", r, st.seq, packed))
         return out
 
     def _views(self) -> list[Delivery]:
@@ -425,6 +428,7 @@ class Hub(Protocol):
     def token_added(self, hash_: str, session: str, who: str) -> None: ...
     def token_removed(self, hash_: str) -> None: ...
     def session_ended(self, session: str) -> None: ...
+    def stats(self) -> dict[str, Any]: ...
 
 
 def new_token() -> str:
@@ -706,7 +710,7 @@ class Session:
         elif action == "info":
             result = {"status": c.status, "round": c.round, "phase": c.phase, "hash": c.game.hash(),
                       "entries": c.entries, "commands": c.commands, "seed": c.info.seed,
-                      "scenario": c.info.scenario}
+                      "scenario": c.info.scenario, "server": self.hub.stats()}
         ack: dict[str, Any] = {"type": "ack", "re": re, "seq": c.streams[FACILITATOR].seq}
         if result is not None:
             ack["result"] = result
@@ -806,8 +810,8 @@ class Session:
         c = self.core
         how, items = c.catch_up(recipient, last)
         if how == "events":
-            for seq, ev in items:
-                conn.send_bytes(event_frame(seq, encode(ev)))
+            for seq, packed in items:
+                conn.send_bytes(event_frame(seq, packed))
         else:
             conn.send({"type": "view", "seq": c.streams[recipient].seq, "view": c.game.view(recipient)})
 
@@ -851,7 +855,7 @@ class Session:
                                    "message": "the server could not save this; nothing was changed",
                                    "where": ""})
                 return False
-        self._deliver(out)
+        await self._deliver(out)
         if self._clock_dirty:
             self._clock_dirty = False
             self._broadcast(self.core.clock(self.now()))
@@ -871,19 +875,19 @@ class Session:
                 self.log.error("could not save a snapshot: %s", e)
         return True
 
-    def _deliver(self, out: list[tuple[Any, ...]]) -> None:
+    async def _deliver(self, out: list[tuple[Any, ...]]) -> None:
+        """Send what a flush made. Views are computed here, one per recipient: for a big session
+        that is many milliseconds of work, so the loop is given back to the other sessions every
+        few milliseconds (this session's state cannot change meanwhile: only this task changes it)."""
         game = self.core.game
-        packed: dict[int, bytes] = {}
+        slice_start = time.perf_counter()
         for d in out:
             kind = d[0]
             if kind == "event":
-                _k, r, seq, ev = d
+                _k, r, seq, packed = d
                 targets = self._targets(r)
                 if targets:
-                    b = packed.get(id(ev))
-                    if b is None:
-                        b = packed[id(ev)] = encode(ev)
-                    frame = event_frame(seq, b)
+                    frame = event_frame(seq, packed)
                     for t in targets:
                         t.send_bytes(frame)
             elif kind == "view":
@@ -893,6 +897,9 @@ class Session:
                     frame = encode({"type": "view", "seq": seq, "view": game.view(r)})
                     for t in targets:
                         t.send_bytes(frame)
+                    if time.perf_counter() - slice_start > YIELD_EVERY:
+                        await asyncio.sleep(0)
+                        slice_start = time.perf_counter()
             else:  # "send" or "ack"
                 d[1].send(d[2])
 
@@ -922,13 +929,18 @@ class Session:
     async def _progress(self) -> None:
         """Bots take their turns; a phase whose time is up, or whose seats are all ready, ends."""
         c = self.core
+        slice_start = time.perf_counter()
         for _ in range(10000):
+            c = self.core
             if c.status != "running":
                 break
             now = self.now()
             due = c.deadline is not None and now >= c.deadline
             if c.phase == "negotiation" and c.pending_bots:
                 self._bot_turn(c.pending_bots[0])
+                if time.perf_counter() - slice_start > YIELD_EVERY:  # let the other sessions run
+                    await asyncio.sleep(0)
+                    slice_start = time.perf_counter()
                 continue
             if (c.phase == "negotiation" and (due or c.negotiation_done())) or (c.phase == "report" and due):
                 self._end_phase(now)
