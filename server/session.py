@@ -980,7 +980,7 @@ class Session:
     async def _reload(self) -> None:
         self._stmts, self._out = [], []
         stored = await self.store.read(lambda conn: self.store.load(self.id, conn))
-        self.core = build_core(stored, self.core.scenario, self.log)
+        self.core = build_core(stored, self.core.scenario, self.log, self.store)
         self.log.warning("reloaded from the store at entry %d", self.core.entries)
 
 
