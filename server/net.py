@@ -338,11 +338,12 @@ class Server:
             if stored is None:
                 continue
             try:
-                session = self._open(stored)
+                session = self._open(stored, start=False)
             except Exception:
                 self.log.exception("could not recover session %s", sid)
                 continue
-            await session.recovered()
+            await session.recovered()  # before its actor starts: nothing else touches it yet
+            session.start()
             c = session.core
             session.log.info("recovered: %s, round %d %s, %s, %d entries", c.info.scenario, c.round,
                              c.phase, c.status, c.entries)
@@ -370,13 +371,13 @@ class Server:
     def _scenario_from_text(self, name: str, text: str) -> Scenario:
         return parse_scenario(tomllib.loads(text), f"{name} (stored)")
 
-    def _open(self, stored: StoredSession) -> Session:
+    def _open(self, stored: StoredSession, start: bool = True) -> Session:
         scenario = self._scenario_from_text(stored.info["scenario"], stored.scenario_text)
         log = SessionLog(logging.getLogger("district.session"), {"session": stored.info["id"]})
         core = build_core(stored, scenario, log, self.store)
-        return self._register(core)
+        return self._register(core, start)
 
-    def _register(self, core: SessionCore) -> Session:
+    def _register(self, core: SessionCore, start: bool = True) -> Session:
         s = Session(core, self.store, self, grace=self.config.grace, bot=self._bot)
         self.sessions[s.id] = s
         self.codes[core.info.code] = s.id
@@ -384,7 +385,8 @@ class Server:
         for seat in core.seats.values():
             if seat.token_hash:
                 self.tokens[seat.token_hash] = (s.id, seat.id)
-        s.start()
+        if start:
+            s.start()
         return s
 
     async def session(self, sid: str) -> Session | None:
