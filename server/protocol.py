@@ -103,6 +103,8 @@ ENGINE_ERRORS: dict[str, str] = {
     "no_time": "more hours than the broker has",
     "muted": "the facilitator has paused the chat",
     "unknown_deal": "no such deal",
+    "unknown_kind": "no such deal kind",
+    "deal_closed": "the deal is no longer open to that",
 }
 
 
@@ -212,6 +214,7 @@ SERVER_MESSAGES: dict[str, dict[str, str]] = {
         "scenario": "scenario name", "status": "lobby, running, paused or ended",
         "last_event": "the stream number the client is at once the catch-up that follows is read",
         "server_time": "server clock, seconds since 1970 (float)",
+        "deal_kinds": "the deal kinds of this server: kind -> {title, help, source, parties, gate, terms}",
     },
     "created": {
         "re": "id of the create", "session": "session id", "code": "join code for players",

@@ -14,6 +14,7 @@ to anyone before it is on disk.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import pickle
@@ -431,6 +432,14 @@ class Hub(Protocol):
     def stats(self) -> dict[str, Any]: ...
 
 
+@functools.cache
+def deal_kinds() -> dict[str, Any]:
+    """The engine's schema of every deal kind (parties, terms with types and ranges), as plain
+    data: clients build their deal composer from it."""
+    from server.engine import deals
+    return plain(getattr(deals, "DEAL_SPECS", {}))
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -798,6 +807,7 @@ class Session:
             "server_time": self.now()}
         if recipient in c.seats:
             welcome["road"] = c.seats[recipient].road
+        welcome["deal_kinds"] = deal_kinds()
         if token is not None:
             welcome["token"] = token
         conn.send(welcome)

@@ -23,6 +23,8 @@ async def test_players_join_with_the_code_and_get_seats_in_order(server: Server)
     assert (a.seat, b.seat, u.seat) == ("firm:alpha-meccanica", "firm:beta-saldature", "union")
     assert a.welcome is not None and a.welcome["role"] == "firm" and a.welcome["name"] == "Ada"
     assert a.welcome["road"] == "high" and b.welcome is not None and b.welcome["road"] == "low"
+    kinds = a.welcome["deal_kinds"]  # the engine's deal schema, for the client's composer
+    assert "joint_bid" in kinds and kinds["joint_bid"]["terms"]["price"]["type"] == "float"
     assert a.token and a.token != b.token
     # everyone got a view of their own, a clock and a roster
     assert a.view is not None and a.view["seat"] == a.seat and "me" in a.view

@@ -30,7 +30,7 @@ def leaves(x: Any) -> list[Any]:
     return [x]
 
 
-async def play(c: SeatClient, index: int, seats: list[str]) -> None:
+async def play(c: SeatClient, index: int, seats: list[str], previews: dict[str, int]) -> None:
     """Like a bot, plus a private message to the next seat and a marked private decision."""
     for r in range(1, ROUNDS + 1):
         await until(lambda r=r: c.view is not None and c.view["round"] == r and c.view["phase"] == "negotiation"
@@ -40,6 +40,12 @@ async def play(c: SeatClient, index: int, seats: list[str]) -> None:
         role = c.view["role"]
         if role in MARKED:
             await c.command({"type": "decide", "round": r, "decisions": {MARKED[role]: marker(index, r)}})
+        if role == "firm":  # a private preview: only the asking seat may see its answer
+            other = next(s for s in seats if s.startswith("firm:") and s != c.seat)
+            r_ = await c.command({"type": "preview", "kind": "subcontract", "parties": [c.seat, other],
+                                  "terms": {"buyer": c.seat, "supplier": other, "operation": "machining"}})
+            if r_["type"] == "ack":
+                previews[c.seat] = previews.get(c.seat, 0) + 1
         view = c.view
         for cmd in decide(view, 3, c.road):
             await c.command(cmd)
@@ -56,7 +62,9 @@ async def test_no_message_to_a_seat_holds_another_seats_private_data(server: Ser
     seats = [p.seat for p in players]
     assert sorted(seats) == sorted(s["id"] for s in seats_info)
     await fac.control("start")
-    await asyncio.wait_for(asyncio.gather(*(play(p, i, seats) for i, p in enumerate(players))), 60)
+    previews: dict[str, int] = {}
+    await asyncio.wait_for(asyncio.gather(*(play(p, i, seats, previews) for i, p in enumerate(players))), 60)
+    assert sum(previews.values()) >= 4
     await until(lambda: obs.clock is not None and obs.clock["status"] == "ended")
 
     markers = {seat: {marker(i, r) for r in range(1, ROUNDS + 1)} for i, seat in enumerate(seats)}
@@ -90,10 +98,14 @@ async def test_no_message_to_a_seat_holds_another_seats_private_data(server: Ser
             if m.get("type") == "event":
                 ev = m["event"]
                 assert ev.get("kind") != "decided" or ev["seat"] == me
-                assert ev.get("kind") != "preview" or me in seats
+                assert ev.get("kind") != "preview" or previews.get(me, 0) > 0
                 if str(ev.get("kind", "")).startswith("deal_") and ev.get("status") in (
                         "proposed", "rejected", "countered", "withdrawn"):
                     assert me in parties.get(ev["deal"], {me}), f"{me} saw {ev}"
+    # each seat got exactly the answers to its own previews
+    for p in players:
+        got = sum(1 for m in p.received if m.get("type") == "event" and m["event"]["kind"] == "preview")
+        assert got == previews.get(p.seat, 0), p.seat
     # and each seat did see its own private things
     for _i, p in enumerate(players):
         mine = {v for m in p.received for v in leaves(m) if isinstance(v, float)}
