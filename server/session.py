@@ -516,8 +516,9 @@ class Session:
         return await fut
 
     async def recovered(self) -> None:
-        """After loading from the store: a deadline that passed while the server was down moves
-        to `grace` seconds from now, so players have time to come back."""
+        """After loading from the store: a deadline that passed while the server was down (or is
+        closer than `grace` seconds) moves to `grace` seconds from now, so that players have time
+        to come back."""
         c = self.core
         now = self.now()
         if c.status == "running" and c.deadline is not None and c.deadline < now + self.grace:
@@ -530,9 +531,10 @@ class Session:
             batch = [await self.queue.get()]
             while not self.queue.empty() and len(batch) < 64:
                 batch.append(self.queue.get_nowait())
-            for job in batch:
+            for i, job in enumerate(batch):
                 if job[0] == "stop":
                     await self._flush()
+                    self._abandon(batch[i + 1:])
                     return
                 if job[0] in ("hello", "command", "control", "sync"):
                     self.waiting -= 1
@@ -546,8 +548,25 @@ class Session:
                 await self._progress()
             except Exception:
                 self.log.exception("failed while moving the game on")
-                await self._reload()
+                try:
+                    await self._reload()
+                except Exception:  # the store itself is failing: keep serving what we have
+                    self.log.exception("could not reload from the store")
             self._arm()
+
+    def _abandon(self, jobs: list[tuple[Any, ...]]) -> None:
+        """The session is stopping: nobody may wait for ever on a job it will not run."""
+        while not self.queue.empty():
+            jobs.append(self.queue.get_nowait())
+        for job in jobs:
+            fut = job[4] if job[0] == "hello" and len(job) > 4 else job[2] if job[0] == "call" else None
+            if fut is not None and not fut.done():
+                if job[0] == "hello":
+                    job[1].send({"type": "error", "re": job[2].get("id"), "code": "busy",
+                                 "message": "the server is shutting down; try again in a moment", "where": ""})
+                    fut.set_result(False)
+                else:
+                    fut.set_exception(RuntimeError("the session has stopped"))
 
     def _arm(self) -> None:
         if self._timer is not None:
