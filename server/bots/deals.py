@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 Command = dict[str, Any]
+MAX_FIRMS = 40  # the most firm parties a deal allows
 
 
 def _mine(view: dict[str, Any]) -> list[dict[str, Any]]:
@@ -172,7 +173,10 @@ def firm_proposals(view: dict[str, Any], rng: np.random.Generator, p: str) -> li
         refused = _refusers(view, "network_charter")
         others = [f for f in _seat_firms(view) if f["id"] != i and not f["networks"] and f["seat"] not in refused]
         others.sort(key=lambda f: -me["trust"][f["id"]])
-        group = [f["seat"] for f in others[:3]]
+        # without a broker or a grant, only firms that already trust each other network (004 S.III)
+        helped = any(s["role"] == "broker" for s in view["seats"]) or view["institutions"]["network_grant"] > 0
+        trusted = [f for f in others if me["trust"][f["id"]] >= (0.35 if helped else 0.5)]
+        group = [f["seat"] for f in trusted[:3]]
         if len(group) >= 2:
             out.append({"type": "propose", "kind": "network_charter", "parties": [seat] + group,
                         "terms": {"name": f"{view['firms'][i]['name']} hub", "dues": 3.0,
@@ -214,13 +218,13 @@ def union_proposals(view: dict[str, Any], rng: np.random.Generator, p: str) -> l
     floor = view["institutions"]["wage_floor"]
     if firms and not _live(view, "training_levy"):
         out.append({"type": "propose", "kind": "training_levy",
-                    "parties": ["union"] + [f["seat"] for f in firms] + (["government"] if gov else []),
+                    "parties": ["union"] + [f["seat"] for f in firms[:MAX_FIRMS]] + (["government"] if gov else []),
                     "terms": {"levy_rate": 0.015, "government_match": 0.5 if gov else 0.0, "union_seat": True,
                               "pass_through": 0.2, "anti_poaching": True, "rounds": 4,
                               "training_type": "cross_functional"}})
     if firms and not _live(view, "standards_agreement"):
         out.append({"type": "propose", "kind": "standards_agreement",
-                    "parties": ["union"] + [f["seat"] for f in firms],
+                    "parties": ["union"] + [f["seat"] for f in firms[:MAX_FIRMS]],
                     "terms": {"wage_floor": round(floor * 1.03, 2), "compliance": True, "no_strike": True,
                               "rounds": 4}})
     return out
@@ -237,7 +241,7 @@ def government_proposals(view: dict[str, Any], rng: np.random.Generator, p: str)
     for n in view["networks"]:
         seats = [seat_of[m] for m in n["members"] if m in seat_of]
         if n["alive"] and len(seats) >= 3 and not any(set(seats) <= g for g in granted) and len(out) < 2:
-            out.append({"type": "propose", "kind": "challenge_grant", "parties": ["government"] + seats,
+            out.append({"type": "propose", "kind": "challenge_grant", "parties": ["government"] + seats[:MAX_FIRMS],
                         "terms": {"amount": round(min(30.0, 0.05 * budget), 1), "match_share": 0.5,
                                   "min_firms": 3, "min_activities": 2, "phase_out": 3,
                                   "services": ["training", "intelligence"]}})
@@ -257,7 +261,7 @@ def government_proposals(view: dict[str, Any], rng: np.random.Generator, p: str)
         firms = [f["seat"] for f in _seat_firms(view)]
         firms = [s for s in firms if s not in _refusers(view, "training_levy")]
         if firms:
-            out.append({"type": "propose", "kind": "training_levy", "parties": ["government"] + firms,
+            out.append({"type": "propose", "kind": "training_levy", "parties": ["government"] + firms[:MAX_FIRMS],
                         "terms": {"levy_rate": 0.015, "government_match": 1.0, "anti_poaching": True,
                                   "rounds": 4}})
     return out
@@ -266,7 +270,12 @@ def government_proposals(view: dict[str, Any], rng: np.random.Generator, p: str)
 def broker_proposals(view: dict[str, Any], rng: np.random.Generator, p: str) -> list[Command]:
     out: list[Command] = []
     seat = view["seat"]
-    if view["me"]["hours"] < 6:
+    me = view["me"]
+    plans = me["decisions"]
+    planned = (len(plans.get("events", [])) * me["event_hours"] + len(plans.get("intros", [])) * me["intro_hours"]
+               + (me["intel_hours"] if plans.get("intel") else 0.0))
+    budget = me["hours"] - planned
+    if budget < me["draft_hours"]:
         return out
     known = view["me"]["known_capabilities"]
     for t in view["tenders"]:
@@ -277,7 +286,7 @@ def broker_proposals(view: dict[str, Any], rng: np.random.Generator, p: str) -> 
                 break
     refused = _refusers(view, "network_charter")
     firms = [f for f in _seat_firms(view) if not f["networks"] and f["seat"] not in refused]
-    if len(firms) >= 3 and not _live(view, "network_charter") and view["me"]["hours"] >= 12:
+    if len(firms) >= 3 and not _live(view, "network_charter") and budget - len(out) * me["draft_hours"] >= me["draft_hours"]:
         out.append({"type": "propose", "kind": "network_charter", "parties": [f["seat"] for f in firms[:5]] + [seat],
                     "terms": {"name": "Broker-led network", "dues": 2.0, "services": ["training", "intelligence"],
                               "rounds": 4}})

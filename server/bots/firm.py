@@ -18,6 +18,11 @@ from typing import Any
 import numpy as np
 
 
+def up(x: float) -> float:
+    """Round a wage up to the cent, so that a wage at the floor never rounds below it."""
+    return math.ceil(x * 100.0 - 1e-9) / 100.0
+
+
 def firm_decisions(view: dict[str, Any], rng: np.random.Generator, personality: str) -> dict[str, Any]:
     me = view["me"]
     inst = view["institutions"]
@@ -36,14 +41,14 @@ def firm_decisions(view: dict[str, Any], rng: np.random.Generator, personality: 
     lost_ratio = me["lost_skilled"] / max(1.0, me["trained_last_round"] + me["skilled"] * 0.2)
     if personality == "low":
         risky = enforcement < 0.5
-        d["wage"] = round(max(floor * (0.8 if risky else 1.0), 0.8 * outside), 2)
+        d["wage"] = up(max(floor * (0.8 if risky else 1.0), 0.8 * outside))
         d["skill_pay"] = 0.35  # outbids trainers for their trained workers
         d["price"] = -0.5
         d["focus"] = "commodity"
         d["poach"] = int(2 + rng.integers(0, 3)) if healthy else 0
         d["technology"] = round(min(0.3 * can, 0.01 * pressure * max(me["revenue"], 0.0)), 1)
     elif personality == "mixed":
-        d["wage"] = round(max(floor, 0.98 * outside), 2)
+        d["wage"] = up(max(floor, 0.98 * outside))
         d["skill_pay"] = 0.15
         d["price"] = -0.1
         d["focus"] = "niche" if me["quality"] >= 0.5 else "commodity"
@@ -51,7 +56,7 @@ def firm_decisions(view: dict[str, Any], rng: np.random.Generator, personality: 
         d["training"] = round(min(0.3 * can, trainees * 6.0), 1)
         d["technology"] = round(min(0.3 * can, 0.02 * pressure * max(me["revenue"], 0.0)), 1) if healthy else 0.0
     else:  # high road
-        d["wage"] = round(max(floor * 1.03, outside), 2)
+        d["wage"] = up(max(floor * 1.03, outside))
         d["skill_pay"] = 0.15
         d["price"] = 0.0
         d["focus"] = "niche" if me["quality"] >= 0.47 else "commodity"

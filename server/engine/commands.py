@@ -176,7 +176,6 @@ def _government_decisions(state: State, seat: str, d: dict[str, Any]) -> dict[st
 
 def _broker_decisions(state: State, seat: str, d: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    prm = state.params
     for k, v in d.items():
         w = f"decisions.{k}"
         if k == "events":
@@ -202,13 +201,18 @@ def _broker_decisions(state: State, seat: str, d: dict[str, Any]) -> dict[str, A
             out[k] = v
         else:
             raise EngineError("unknown_decision", f"a broker has no decision '{k}' (known: events, intel, intros)", w)
-    merged = {**state.decisions.get(seat, {}), **out}
-    hours = (len(merged.get("events", [])) * prm.event_hours + len(merged.get("intros", [])) * prm.intro_hours
-             + (prm.intel_hours if merged.get("intel") else 0.0))
+    hours = planned_hours(state, {**state.decisions.get(seat, {}), **out})
     have = broker_hours(state, seat)
     if hours > have + 1e-9:
         raise EngineError("no_time", f"these plans take {hours:g} hours; you have {have:g} this round", "decisions")
     return out
+
+
+def planned_hours(state: State, decisions: dict[str, Any]) -> float:
+    """Hours a broker's planned events, introductions and intelligence take."""
+    prm = state.params
+    return (len(decisions.get("events", [])) * prm.event_hours + len(decisions.get("intros", [])) * prm.intro_hours
+            + (prm.intel_hours if decisions.get("intel") else 0.0))
 
 
 def broker_hours(state: State, seat: str) -> float:

@@ -388,7 +388,7 @@ def _need_negotiation(state: State, what: str) -> None:
 
 def _kind(cmd: dict[str, Any]) -> str:
     kind = cmd.get("kind")
-    if kind not in DEAL_SPECS:
+    if not isinstance(kind, str) or kind not in DEAL_SPECS:
         raise _bad("unknown_kind", f"unknown deal kind {kind!r} (known: {', '.join(DEAL_SPECS)})", "kind")
     return kind
 
@@ -419,10 +419,11 @@ def _new_deal(state: State, seat: str, kind: str, parties: list[str], terms: dic
 
 def _charge_drafting(state: State, seat: str) -> None:
     if role_of(seat) == "broker":
-        from server.engine.commands import broker_hours
-        if broker_hours(state, seat) < state.params.draft_hours:
+        from server.engine.commands import broker_hours, planned_hours
+        free = broker_hours(state, seat) - planned_hours(state, state.decisions.get(seat, {}))
+        if free < state.params.draft_hours:
             raise _bad("no_time", f"drafting a deal takes {state.params.draft_hours:g} hours; you have "
-                       f"{broker_hours(state, seat):g} left this round", "")
+                       f"{max(0.0, free):g} left this round after your planned events and introductions", "")
         state.broker_state[seat]["drafted_hours"] = state.broker_state[seat].get("drafted_hours", 0.0) \
             + state.params.draft_hours
 

@@ -65,6 +65,9 @@ def begin_round(state: State) -> list[dict[str, Any]]:
         state.phase = "ended"
         return [{"kind": "phase", "audience": "public", "round": state.round, "phase": "ended"}]
     state.round += 1
+    if state.round > 1:  # niche and export demand grow (or shrink) each round
+        state.markets.niche_demand *= 1.0 + state.markets.growth
+        state.markets.export_demand *= 1.0 + state.markets.growth
     state.news = []
     state.ready = set()
     out: list[dict[str, Any]] = []

@@ -29,6 +29,8 @@ def resolve(state: State) -> dict[str, Any]:
         raise EngineError("wrong_phase", f"only a round in negotiation can be resolved (now: {state.phase})")
     f = state.firms
     report: dict[str, Any] = {"round": state.round}
+    prod_before = f.productivity.copy()
+    alive_before = f.alive.copy()
     seat_decisions(state)
     background_decisions(state)
     deal_rules.take_effect(state, report)
@@ -54,10 +56,11 @@ def resolve(state: State) -> dict[str, Any]:
     deal_rules.enforce(state, report)
     institutions.union_dues(state)
     institutions.trust_decay(state)
-    prev = state.history[-1]["productivity"] if state.history else None
-    out_w = float((f.workers * f.productivity)[f.alive].sum())
-    prod = out_w / max(float(f.workers[f.alive].sum()), 1e-9)
-    growth = (prod / prev - 1.0) if prev else 0.0
+    # productivity growth of the firms that carried on (exits of weak firms raise no floor)
+    stay = np.flatnonzero(alive_before & f.alive)
+    w = f.workers[stay]
+    before = float((w * prod_before[stay]).sum())
+    growth = float((w * f.productivity[stay]).sum()) / before - 1.0 if state.history and before > 0 else 0.0
     institutions.wage_floor_update(state, growth, report)
     finance.entry(state, report)
     f.output = np.where(f.alive, f.sales, 0.0)

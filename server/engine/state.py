@@ -218,6 +218,8 @@ class State:
     union_state: dict[str, Any] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)  # round-0 indicators, for the indices
     chat_muted: bool = False
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)  # derived data (views); not hashed
+
 
     def next_id(self, kind: str) -> str:
         self.counters[kind] = self.counters.get(kind, 0) + 1
@@ -445,7 +447,7 @@ def state_hash(state: State) -> str:
     """A hash of everything that can change during a game (not the immutable scenario)."""
     h = hashlib.sha256()
     for fl in fields(state):
-        if fl.name in ("scenario", "params"):
+        if fl.name in ("scenario", "params", "cache"):
             continue
         _feed(h, fl.name)
         _feed(h, getattr(state, fl.name))

@@ -31,7 +31,29 @@ def _tender(t: Any, full: bool = True) -> dict[str, Any]:
     return d
 
 
+def _cached(state: State, name: str, key: tuple, make: Any) -> Any:
+    """Derived public data is the same for every seat until the state changes in a way the key
+    names; views are built many times a round (every seat, every bot pass), the data once."""
+    hit = state.cache.get(name)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    value = make(state)
+    state.cache[name] = (key, value)
+    return value
+
+
+def _public_key(state: State) -> tuple:
+    """Everything that can change the public firm table or history between phases: a new round or
+    phase, events (news), and networks founded, joined or closed."""
+    return (state.round, state.phase, state.firms.n, len(state.news), len(state.history),
+            tuple((n.id, len(n.members), n.alive) for n in state.networks))
+
+
 def public_firms(state: State) -> list[dict[str, Any]]:
+    return _cached(state, "firms", _public_key(state), _make_public_firms)
+
+
+def _make_public_firms(state: State) -> list[dict[str, Any]]:
     f = state.firms
     ops = state.scenario.operations
     seat_of = state.seat_of_firm()
@@ -78,13 +100,14 @@ def public_view(state: State) -> dict[str, Any]:
                     "import_pressure": _r(m.import_pressure), "reference_price": state.params.commodity_price},
         "labour": {"unemployed": int(round(state.labour.unemployed)),
                    "unemployment_rate": _r(state.history[-1]["unemployment_rate"], 3) if state.history else None},
-        "firms": public_firms(state),
+        "firms": [dict(x) for x in public_firms(state)],
         "networks": [{"id": n.id, "name": n.name, "members": list(n.members), "alive": n.alive,
                       "stock": {k: _r(v) for k, v in zip(FACTORS, n.stock, strict=True)},
                       "founded": n.founded, "broker": n.broker} for n in state.networks],
         "tenders": [_tender(t) for t in state.tenders if t.status != "upcoming"],
         "news": list(state.news),
-        "history": [{k: _r(v, 3) for k, v in h.items()} for h in state.history],
+        "history": [dict(h) for h in _cached(state, "history", (len(state.history),), lambda s: [
+            {k: _r(v, 3) for k, v in h.items()} for h in s.history])],
         "scoreboards": dict(last["scoreboards"]) if last else {},
         "last_report": _public_report(last) if last else None,
         "seats": [{"id": s.id, "role": s.role, "name": s.name, "firm": s.firm} for s in state.seats.values()],
@@ -162,6 +185,7 @@ def view(state: State, seat: str) -> dict[str, Any]:
     elif role == "government":
         inst = state.institutions
         me.update(budget=_r(state.accounts.government), enforcement_spend=_r(inst.enforcement_spend),
+                  enforcement_cost=state.params.enforcement_cost,
                   broker_programme=_r(inst.broker_programme), infrastructure_spend=_r(inst.infrastructure_spend),
                   trust=[_r(x) for x in state.inst_trust[state.inst_ids.index("government")]])
     elif role == "broker":
