@@ -251,8 +251,9 @@ SERVER_MESSAGES: dict[str, dict[str, str]] = {
 
 # --- codec -----------------------------------------------------------------------------------
 
-def _default(obj: Any) -> Any:
-    """Turn the few non-msgpack types that may appear in views (numpy scalars, sets) into plain data."""
+def plain_default(obj: Any) -> Any:
+    """Turn the few non-msgpack types that may appear in views and stored entries (numpy scalars
+    and arrays, sets) into plain data."""
     if hasattr(obj, "tolist"):
         return obj.tolist()
     if isinstance(obj, set | frozenset):
@@ -261,7 +262,7 @@ def _default(obj: Any) -> Any:
 
 
 def encode(msg: dict[str, Any]) -> bytes:
-    return msgpack.packb(msg, use_bin_type=True, default=_default)
+    return msgpack.packb(msg, use_bin_type=True, default=plain_default)
 
 
 def _no_ext(code: int, data: bytes) -> Any:

@@ -35,6 +35,7 @@ from server.protocol import (
     PROTOCOL_VERSION,
     SESSION_QUEUE,
     encode,
+    plain_default,
     valid_name,
 )
 from server.store import Statement, Store, StoredSession
@@ -101,16 +102,9 @@ class Stream:
 
 def plain(x: Any) -> Any:
     """Round-trip through msgpack: what a replay from the store will see, exactly."""
-    return msgpack.unpackb(msgpack.packb(x, use_bin_type=True, default=msgpack_default), raw=False,
+    return msgpack.unpackb(msgpack.packb(x, use_bin_type=True, default=plain_default), raw=False,
                            strict_map_key=False)
 
-
-def msgpack_default(obj: Any) -> Any:
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    if isinstance(obj, set | frozenset):
-        return sorted(obj, key=str)
-    raise TypeError(f"cannot store a {type(obj).__name__}")
 
 
 def seat_order(scenario: Scenario) -> list[str]:

@@ -29,6 +29,8 @@ from typing import Any
 
 import msgpack
 
+from server.protocol import plain_default
+
 log = logging.getLogger("district.store")
 
 SCHEMA = """
@@ -68,17 +70,9 @@ Statement = tuple[str, tuple[Any, ...]]
 Entry = dict[str, Any]
 
 
-def msgpack_default(obj: Any) -> Any:
-    """numpy scalars and arrays, sets: the few non-msgpack types that may reach the store."""
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    if isinstance(obj, set | frozenset):
-        return sorted(obj, key=str)
-    raise TypeError(f"cannot store a {type(obj).__name__}")
-
 
 def pack_entry(e: Entry) -> bytes:
-    return msgpack.packb(e, use_bin_type=True, default=msgpack_default)
+    return msgpack.packb(e, use_bin_type=True, default=plain_default)
 
 
 def unpack_entry(b: bytes) -> Entry:
