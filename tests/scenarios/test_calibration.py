@@ -328,10 +328,6 @@ def test_denmark_campaign_networks_about_40_percent_of_small_firms_within_three_
     assert sum(n.alive for n in early) / len(early) >= 0.75
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: deal bots form networks whether or not brokers and grants exist; 004 S.II L1655-1674 "
-    "needs network uptake to depend on the campaign (broker facilitation lowering trust gates, "
-    "grants paying dues). Remove this mark when the engine's bots respond to the campaign."))
 def test_denmark_uptake_is_caused_by_the_campaign() -> None:
     """004 S.II L1655-1674: the campaign (brokers, grants) produced the uptake. Indicator: without
     brokers and campaign money, the networked share at round 3 is at most 60% of the campaign's."""

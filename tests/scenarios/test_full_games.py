@@ -42,15 +42,7 @@ def test_full_bots_only_game_for_a_class(name: str, n_players: int) -> None:
     assert not internal, internal[:3]
 
 
-BOT_REFUSALS = pytest.mark.xfail(strict=False, reason=(
-    "engine bots (server/bots) still send some commands the engine refuses: brokers plan more hours "
-    "than they have left after drafting deals, and the government proposes a training levy with more "
-    "than the 40 firm parties a deal allows (Denmark has 56 firm seats); the games play on, but a "
-    "refused command is a bot bug to fix in server/bots"))
-KNOWN = {"denmark-1989", "la-apparel", "kumasi"}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=BOT_REFUSALS) if n in KNOWN else n for n in SHIPPED])
+@pytest.mark.parametrize("name", SHIPPED)
 def test_bots_send_no_refused_commands(name: str) -> None:
     _game, events = run_class(name, 40, 11)
     refused = [(e["seat"], e["error"]["code"], e["error"]["message"]) for e in events
