@@ -427,23 +427,27 @@ class Composer:
         b.select() if choice in cur else b.unselect()
 
     # --- actions ----------------------------------------------------------------------------------
-    def send(self) -> int | None:
+    def _checked_command(self) -> dict[str, Any] | None:
+        """The draft as a command, or None (with the problems shown next to their fields)."""
         self.collect()
         cmd, problems = to_command(self.draft, self.view)
         self.local_errors = problems
         if problems:
             self.show_errors()
             return None
+        return cmd
+
+    def send(self) -> int | None:
+        cmd = self._checked_command()
+        if cmd is None:
+            return None
         self.draft.sent_cid = self.model.send(cmd, origin="composer")
         self.show_errors()
         return self.draft.sent_cid
 
     def preview(self) -> int | None:
-        self.collect()
-        cmd, problems = to_command(self.draft, self.view)
-        self.local_errors = problems
-        if problems:
-            self.show_errors()
+        cmd = self._checked_command()
+        if cmd is None:
             return None
         if self.draft.counter_of:
             cmd = {"type": "propose", "kind": self.draft.kind, "parties": self.draft.parties, "terms": cmd["terms"]}
