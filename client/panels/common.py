@@ -234,3 +234,16 @@ def toast(scene: Scene, surface: pygame.Surface, anchor: tuple[int, int], width:
         blit_icon(surface, ic, (r.x + scene.u(18), r.centery), scene.u(16), col)
         text(surface, msg, font, C.TEXT, (r.x + scene.u(32), r.centery), "midleft", max_width=r.width - scene.u(40))
         y = r.y - scene.u(6)
+
+
+def help_and_error(manager: Any, container: Any, x: int, y: int, width: int, help_text: Any,
+                   error_id: str, line: int, help_line: int) -> tuple[Any, int]:
+    """Under a form field: its help text (if any), then an empty error label that server or local
+    errors fill later. Returns the error label and the y below it."""
+    if help_text:
+        pygame_gui.elements.UILabel(pygame.Rect(x, y, width - x, help_line), str(help_text), manager, container=container,
+                object_id=oid("@hint"))
+        y += help_line
+    error = pygame_gui.elements.UILabel(pygame.Rect(x, y, width - x, line), "", manager, container=container,
+                    object_id=oid("@error", error_id))
+    return error, y

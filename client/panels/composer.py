@@ -23,7 +23,15 @@ from pygame_gui.elements import (
 )
 
 from client.dealspec import deal_spec
-from client.panels.common import bind, fmt_bound, fmt_value, oid, parse_number, seat_name
+from client.panels.common import (
+    bind,
+    fmt_bound,
+    fmt_value,
+    help_and_error,
+    oid,
+    parse_number,
+    seat_name,
+)
 
 if TYPE_CHECKING:
     from client.panels.deals import DealsTab
@@ -336,11 +344,7 @@ class Composer:
             if hint:
                 UILabel(pygame.Rect(hint_x, y, w - hint_x, u(30)), hint, m, container=c, object_id=oid("@hint"))
             y += u(30)
-            if t.get("help"):
-                UILabel(pygame.Rect(u(4), y, w - u(4), u(18)), str(t["help"]), m, container=c, object_id=oid("@hint"))
-                y += u(18)
-            self.error_labels[name] = UILabel(pygame.Rect(u(4), y, w - u(4), u(17)), "", m, container=c,
-                                              object_id=oid("@error", f"err_{name}"))
+            self.error_labels[name], y = help_and_error(m, c, u(4), y, w, t.get("help"), f"err_{name}", u(17), u(18))
             y += u(21)
         # preview and actions
         self.preview_box = UITextBox(self.preview_html(), pygame.Rect(0, y, w, u(78)), m, container=c,

@@ -16,7 +16,7 @@ from pygame_gui.elements import (
 )
 
 from client.dealspec import decision_fields
-from client.panels.common import Tab, bind, fmt_bound, oid, parse_number, seat_name
+from client.panels.common import Tab, bind, fmt_bound, help_and_error, oid, parse_number, seat_name
 from client.panels.composer import range_hint
 
 
@@ -140,15 +140,10 @@ class DecisionsTab(Tab):
                 hint = {"firm_groups": "one event with these firms", "firm_pairs": "introduce two firms",
                         "strike": "pick one firm, or none"}.get(typ, "")
             if hint:
-                UILabel(pygame.Rect(label_w + input_w + u(12), y if typ not in ("firm_groups", "firm_pairs", "strike")
-                                    else y - u(0), w - label_w - input_w - u(12), u(30)), hint, m, container=c,
-                        object_id=oid("@hint"))
+                UILabel(pygame.Rect(label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(30)), hint, m,
+                        container=c, object_id=oid("@hint"))
             y += u(30)
-            if f.get("help"):
-                UILabel(pygame.Rect(u(10), y, w - u(10), u(18)), str(f["help"]), m, container=c, object_id=oid("@hint"))
-                y += u(18)
-            self.errors[name] = UILabel(pygame.Rect(u(10), y, w - u(10), u(17)), "", m, container=c,
-                                        object_id=oid("@error", f"derr_{name}"))
+            self.errors[name], y = help_and_error(m, c, u(10), y, w, f.get("help"), f"derr_{name}", u(17), u(18))
             y += u(20)
         c.set_scrollable_area_dimensions((w, y + u(200)))  # room for a drop-down to open near the end
         bw = (self.rect.width - u(30)) // 2
