@@ -14,24 +14,22 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import pygame  # noqa: E402
-
-from client.app import App  # noqa: E402
-from client.recorded import model_for, record  # noqa: E402
+import pygame
+from district.client.app import App
+from district.client.recorded import model_for, record
 
 
 def stats(ms: list[float]) -> str:
     ms = sorted(ms)
     p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]  # noqa: E731
-    return (f"mean {statistics.fmean(ms):6.2f} ms  p50 {p(0.5):6.2f}  p95 {p(0.95):6.2f}  max {ms[-1]:6.2f}  "
-            f"({len(ms)} frames)")
+    return (
+        f"mean {statistics.fmean(ms):6.2f} ms  p50 {p(0.5):6.2f}  p95 {p(0.95):6.2f}  max {ms[-1]:6.2f}  "
+        f"({len(ms)} frames)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,13 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     w, h = (int(x) for x in a.size.split("x"))
     t0 = time.perf_counter()
-    from server.engine import find_scenario
+    from district.server.engine import find_scenario
+
     named = len(find_scenario("emilia-romagna").firms)
     rec = record("emilia-romagna", seed=3, rounds=2, background=max(0, a.firms - named), seats=())
     frames = rec["frames"]["firm:fsm-robotica"]
     n_firms = len(frames[-2]["firms"])
-    print(f"recorded a {n_firms}-firm district in {time.perf_counter() - t0:.1f} s; "
-          f"video driver {pygame.display.get_driver() if pygame.display.get_init() else os.environ['SDL_VIDEODRIVER']}")
+    print(
+        f"recorded a {n_firms}-firm district in {time.perf_counter() - t0:.1f} s; "
+        f"video driver {pygame.display.get_driver() if pygame.display.get_init() else os.environ['SDL_VIDEODRIVER']}"
+    )
     app = App(model_for(frames, len(frames) - 1), size=(w, h))
     app.frame([])
     scene = app.scene
@@ -58,19 +59,26 @@ def main(argv: list[str] | None = None) -> int:
     hover = []
     for k in range(a.frames):
         pos = pts[k % len(pts)]
-        ev = [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(1, 0), buttons=(0, 0, 0), touch=False)]
+        ev = [
+            pygame.event.Event(
+                pygame.MOUSEMOTION, pos=pos, rel=(1, 0), buttons=(0, 0, 0), touch=False
+            )
+        ]
         t = time.perf_counter()
         app.frame(ev)
         hover.append((time.perf_counter() - t) * 1000)
     print(f"district scene, {n_firms} firms, {w}x{h}, mouse over the map:  {stats(hover)}")
     import copy
+
     same, phase = [], []
     for k in range(20):
         app.model.set_view(copy.deepcopy(app.model.view))  # a fresh view, same round (a reconnect)
         t = time.perf_counter()
         app.frame([])
         same.append((time.perf_counter() - t) * 1000)
-        app.model.set_view(copy.deepcopy(frames[-2 - 2 * (k % 2)]))  # another round: forms rebuilt too
+        app.model.set_view(
+            copy.deepcopy(frames[-2 - 2 * (k % 2)])
+        )  # another round: forms rebuilt too
         t = time.perf_counter()
         app.frame([])
         phase.append((time.perf_counter() - t) * 1000)

@@ -30,20 +30,31 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 import msgpack  # noqa: E402
+from district.server.botclient import SeatClient  # noqa: E402
 
-from server.botclient import SeatClient  # noqa: E402
+TARGETS = {
+    "commands_per_s": 1000,
+    "ack_p99_ms": 50,
+    "stall_ms": 50,
+    "fanout_p99_s": 1.0,
+    "restart_s": 2.0,
+}
 
-TARGETS = {"commands_per_s": 1000, "ack_p99_ms": 50, "stall_ms": 50, "fanout_p99_s": 1.0, "restart_s": 2.0}
 
-
-def scenario_toml(name: str, firm_seats: int, brokers: int, background: int = 20, rounds: int = 8) -> str:
-    caps = ["{ machining = 0.7, design = 0.4 }", "{ welding = 0.7, finishing = 0.5 }",
-            "{ assembly = 0.6, machining = 0.4 }", "{ finishing = 0.7 }"]
+def scenario_toml(
+    name: str, firm_seats: int, brokers: int, background: int = 20, rounds: int = 8
+) -> str:
+    caps = [
+        "{ machining = 0.7, design = 0.4 }",
+        "{ welding = 0.7, finishing = 0.5 }",
+        "{ assembly = 0.6, machining = 0.4 }",
+        "{ finishing = 0.7 }",
+    ]
     roads = ["high", "low", "mixed", "high"]
-    out = [f'''[scenario]
+    out = [
+        f'''[scenario]
 name = "{name}"
 title = "Benchmark district ({firm_seats} firm seats)"
 rounds = {rounds}
@@ -64,7 +75,8 @@ union_funds = 300.0
 commodity_demand = {20 * firm_seats + 10 * background}.0
 niche_demand = {6 * firm_seats}.0
 export_demand = {3 * firm_seats}.0
-''']
+'''
+    ]
     for i in range(firm_seats):
         out.append(f'''[[firms]]
 name = "Firm {i + 1:03d}"
@@ -76,7 +88,7 @@ wage = {30 + i % 3}.0
 cash = {90 + (i * 17) % 90}.0
 road = "{roads[i % 4]}"
 ''')
-    out.append(f'''[background]
+    out.append(f"""[background]
 count = {background}
 workers = [4, 12]
 
@@ -87,13 +99,13 @@ name = "Union"
 [[seats]]
 role = "government"
 name = "Region"
-''')
+""")
     for b in range(brokers):
-        out.append(f'''[[seats]]
+        out.append(f"""[[seats]]
 id = "broker:b{b + 1}"
 role = "broker"
 name = "Broker {b + 1}"
-''')
+""")
     return "\n".join(out)
 
 
@@ -115,10 +127,26 @@ class Proc:
     def start(self) -> float:
         t0 = time.perf_counter()
         self.p = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port), "--db", str(self.db),
-             "--scenarios", str(self.scenarios), "--log-level", "WARNING"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=None if os.environ.get("BENCH_SERVER_LOG") else subprocess.STDOUT,
-            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            [
+                sys.executable,
+                "-m",
+                "district.server.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--db",
+                str(self.db),
+                "--scenarios",
+                str(self.scenarios),
+                "--log-level",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=None if os.environ.get("BENCH_SERVER_LOG") else subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         assert self.p.stdout is not None
         lines = []
         while True:
@@ -152,7 +180,9 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-async def create(url: str, scenario: str, seed: int, **kw: Any) -> tuple[dict[str, Any], SeatClient]:
+async def create(
+    url: str, scenario: str, seed: int, **kw: Any
+) -> tuple[dict[str, Any], SeatClient]:
     maker = SeatClient(url, code="-")
     await maker.connect_only()
     created = await maker.request({"type": "create", "scenario": scenario, "seed": seed, **kw})
@@ -162,15 +192,24 @@ async def create(url: str, scenario: str, seed: int, **kw: Any) -> tuple[dict[st
     return created, fac
 
 
-DECISIONS = {"firm": lambda r: {"wage": round(31 + r.random() * 3, 2), "price": round(r.random() * 0.4 - 0.2, 2)},
-             "union": lambda r: {"training_participation": round(r.random(), 2)},
-             "government": lambda r: {"training_match": round(r.random() * 0.5, 2)},
-             "broker": lambda r: {"intel": False}}
+DECISIONS = {
+    "firm": lambda r: {
+        "wage": round(31 + r.random() * 3, 2),
+        "price": round(r.random() * 0.4 - 0.2, 2),
+    },
+    "union": lambda r: {"training_participation": round(r.random(), 2)},
+    "government": lambda r: {"training_match": round(r.random() * 0.5, 2)},
+    "broker": lambda r: {"intel": False},
+}
 
 
-async def throughput(url: str, sessions: int, seats: int, seconds: float, rate: float) -> dict[str, Any]:
-    made = [await create(url, "bench-seats", 1000 + i, negotiation_seconds=86400, report_seconds=86400)
-            for i in range(sessions)]
+async def throughput(
+    url: str, sessions: int, seats: int, seconds: float, rate: float
+) -> dict[str, Any]:
+    made = [
+        await create(url, "bench-seats", 1000 + i, negotiation_seconds=86400, report_seconds=86400)
+        for i in range(sessions)
+    ]
     clients: list[SeatClient] = []
     for created, _fac in made:
         group = [SeatClient(url, code=created["code"], name=f"P{j}") for j in range(seats)]
@@ -216,11 +255,19 @@ async def throughput(url: str, sessions: int, seats: int, seconds: float, rate: 
     info = (await made[0][1].control("info"))["result"]
     for c in clients:
         await c.close()
-    return {"connections": len(clients), "commands": len(lat), "commands_per_s": len(done) / seconds,
-            "ack_p50_ms": pct(lat, 0.5) * 1000, "ack_p99_ms": pct(lat, 0.99) * 1000,
-            "ack_max_ms": max(lat) * 1000, "errors": errors, "stall_ms": info["server"]["loop_lag_ms"],
-            "gc_ms": info["server"].get("gc_pause_ms", 0.0),
-            "sessions": made, "acked": acked}
+    return {
+        "connections": len(clients),
+        "commands": len(lat),
+        "commands_per_s": len(done) / seconds,
+        "ack_p50_ms": pct(lat, 0.5) * 1000,
+        "ack_p99_ms": pct(lat, 0.99) * 1000,
+        "ack_max_ms": max(lat) * 1000,
+        "errors": errors,
+        "stall_ms": info["server"]["loop_lag_ms"],
+        "gc_ms": info["server"].get("gc_pause_ms", 0.0),
+        "sessions": made,
+        "acked": acked,
+    }
 
 
 async def fanout(url: str, scenario: str, changes: int) -> dict[str, Any]:
@@ -232,7 +279,11 @@ async def fanout(url: str, scenario: str, changes: int) -> dict[str, Any]:
         def on(msg: dict[str, Any]) -> None:
             if msg.get("type") == "view":
                 v = msg["view"]
-                arrivals.setdefault((v["round"] * 2 + (v["phase"] != "negotiation"), c.seat or ""), time.perf_counter())
+                arrivals.setdefault(
+                    (v["round"] * 2 + (v["phase"] != "negotiation"), c.seat or ""),
+                    time.perf_counter(),
+                )
+
         return on
 
     clients = [SeatClient(url, code=created["code"], name=f"P{j}") for j in range(n)]
@@ -245,7 +296,9 @@ async def fanout(url: str, scenario: str, changes: int) -> dict[str, Any]:
     sizes: list[int] = []
     for i in range(changes):
         key_round = clients[0].view["round"] if clients[0].view else 1
-        key = key_round * 2 + (0 if clients[0].view and clients[0].view["phase"] != "negotiation" else 1)
+        key = key_round * 2 + (
+            0 if clients[0].view and clients[0].view["phase"] != "negotiation" else 1
+        )
         if clients[0].view and clients[0].view["phase"] != "negotiation":
             key = (key_round + 1) * 2
         t0 = time.perf_counter()
@@ -263,11 +316,19 @@ async def fanout(url: str, scenario: str, changes: int) -> dict[str, Any]:
     info = (await fac.control("info"))["result"]
     for c in [*clients, fac]:
         await c.close()
-    return {"seats": n, "deliveries": len(lat), "fanout_p50_s": pct(lat, 0.5), "fanout_p99_s": pct(lat, 0.99),
-            "view_bytes": sizes[0] if sizes else 0, "stall_ms": info["server"]["loop_lag_ms"]}
+    return {
+        "seats": n,
+        "deliveries": len(lat),
+        "fanout_p50_s": pct(lat, 0.5),
+        "fanout_p99_s": pct(lat, 0.99),
+        "view_bytes": sizes[0] if sizes else 0,
+        "stall_ms": info["server"]["loop_lag_ms"],
+    }
 
 
-async def restart(proc: Proc, made: list[tuple[dict[str, Any], SeatClient]], acked: list[str]) -> dict[str, Any]:
+async def restart(
+    proc: Proc, made: list[tuple[dict[str, Any], SeatClient]], acked: list[str]
+) -> dict[str, Any]:
     """Kill -9 mid-round, restart, and time until each session acknowledges a new command."""
     tokens = []
     for created, _fac in made:
@@ -294,8 +355,13 @@ async def restart(proc: Proc, made: list[tuple[dict[str, Any], SeatClient]], ack
         return time.perf_counter() - t0
 
     times = await asyncio.gather(*(one(t) for t in tokens))
-    return {"recovered_s": up, "playable_s": max(times), "lost": len(lost), "entries": entries,
-            "sessions": len(tokens)}
+    return {
+        "recovered_s": up,
+        "playable_s": max(times),
+        "lost": len(lost),
+        "entries": entries,
+        "sessions": len(tokens),
+    }
 
 
 def line(name: str, value: float, unit: str, target: float, lower_is_better: bool = True) -> str:
@@ -313,24 +379,41 @@ async def main_async(args: argparse.Namespace) -> None:
     proc = Proc(tmp / "bench.sqlite3", scen, free_port())
     proc.start()
     try:
-        print(f"server benchmark: {args.sessions} sessions x {args.seats} seats, {args.seconds:g} s, "
-              f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)
+        print(
+            f"server benchmark: {args.sessions} sessions x {args.seats} seats, {args.seconds:g} s, "
+            f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
+            flush=True,
+        )
         t = await throughput(proc.url, args.sessions, args.seats, args.seconds, args.rate)
-        print(f"1. throughput: {t['connections']} connected players, {t['commands']} commands "
-              f"({len(t['errors'])} refused)")
+        print(
+            f"1. throughput: {t['connections']} connected players, {t['commands']} commands "
+            f"({len(t['errors'])} refused)"
+        )
         print(line("commands/s", t["commands_per_s"], "cmd/s", TARGETS["commands_per_s"], False))
         print(line("ack latency p50", t["ack_p50_ms"], "ms", TARGETS["ack_p99_ms"]))
         print(line("ack latency p99", t["ack_p99_ms"], "ms", TARGETS["ack_p99_ms"]))
         print(line("worst event-loop stall (10 s)", t["stall_ms"], "ms", TARGETS["stall_ms"]))
         print(f"  (worst garbage-collector pause in those 10 s: {t['gc_ms']:.1f} ms)")
         f = await fanout(proc.url, args.fanout_scenario, args.changes)
-        print(f"2. fan-out: {f['seats']}-seat session ({args.fanout_scenario}), {f['deliveries']} view deliveries, "
-              f"view ~{f['view_bytes'] / 1024:.0f} KiB")
-        print(line("phase change to every player p50", f["fanout_p50_s"], "s", TARGETS["fanout_p99_s"]))
-        print(line("phase change to every player p99", f["fanout_p99_s"], "s", TARGETS["fanout_p99_s"]))
+        print(
+            f"2. fan-out: {f['seats']}-seat session ({args.fanout_scenario}), {f['deliveries']} view deliveries, "
+            f"view ~{f['view_bytes'] / 1024:.0f} KiB"
+        )
+        print(
+            line(
+                "phase change to every player p50", f["fanout_p50_s"], "s", TARGETS["fanout_p99_s"]
+            )
+        )
+        print(
+            line(
+                "phase change to every player p99", f["fanout_p99_s"], "s", TARGETS["fanout_p99_s"]
+            )
+        )
         print(line("worst event-loop stall meanwhile", f["stall_ms"], "ms", TARGETS["stall_ms"]))
         r = await restart(proc, t["sessions"], t["acked"])
-        print(f"3. restart after kill -9: {r['sessions'] + 1} sessions, {r['entries']} stored entries")
+        print(
+            f"3. restart after kill -9: {r['sessions'] + 1} sessions, {r['entries']} stored entries"
+        )
         print(line("process up, sessions recovered", r["recovered_s"], "s", TARGETS["restart_s"]))
         print(line("every session playable again", r["playable_s"], "s", TARGETS["restart_s"]))
         print(f"  acknowledged commands lost: {r['lost']} of {len(t['acked'])}")
@@ -339,7 +422,9 @@ async def main_async(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sessions", type=int, default=50)
     ap.add_argument("--seats", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=10.0)

@@ -15,31 +15,39 @@ import time
 from typing import Any
 
 import pygame
-
-from client.connection import Connection
-from client.model import ClientModel
-from client.net import NetClient
-from client.scenes.base import Scene
-from client.settings import Settings
-from client.ui.theme import ui_scale
+from district.client.connection import Connection
+from district.client.model import ClientModel
+from district.client.net import NetClient
+from district.client.scenes.base import Scene
+from district.client.settings import Settings
+from district.client.ui.theme import ui_scale
 
 DEFAULT_SIZE = (1280, 720)
 
 
 class App:
-    def __init__(self, model: ClientModel | None = None, size: tuple[int, int] = DEFAULT_SIZE,
-                 settings: Settings | None = None, surface: pygame.Surface | None = None,
-                 window: bool = False) -> None:
+    def __init__(
+        self,
+        model: ClientModel | None = None,
+        size: tuple[int, int] = DEFAULT_SIZE,
+        settings: Settings | None = None,
+        surface: pygame.Surface | None = None,
+        window: bool = False,
+    ) -> None:
         pygame.display.init()
         pygame.font.init()
         self.window = window
         if surface is None:
             flags = pygame.RESIZABLE if window else 0
-            surface = pygame.display.set_mode(size, flags) if window or not pygame.display.get_surface() \
+            surface = (
+                pygame.display.set_mode(size, flags)
+                if window or not pygame.display.get_surface()
                 else pygame.Surface(size)
+            )
             if window:
                 pygame.display.set_caption("District")
-                from client.ui.icons import icon
+                from district.client.ui.icons import icon
+
                 pygame.display.set_icon(icon("district", 64))
         self.surface = surface
         self.size = surface.get_size()
@@ -64,7 +72,9 @@ class App:
         role = v.get("role") or m.seat
         if role == "facilitator":
             return self.override if self.override in ("projector", "debrief") else "facilitator"
-        if m.session.get("status") == "lobby" or (v.get("round", 0) == 0 and v.get("phase") in ("briefing", None)):
+        if m.session.get("status") == "lobby" or (
+            v.get("round", 0) == 0 and v.get("phase") in ("briefing", None)
+        ):
             return "connect"
         if self.override:
             return self.override
@@ -78,10 +88,23 @@ class App:
         return "district"
 
     def _make(self, name: str) -> Scene:
-        from client.scenes import connect, debrief, district, facilitator, projector, report
-        cls = {"connect": connect.ConnectScene, "district": district.DistrictScene, "report": report.ReportScene,
-               "debrief": debrief.DebriefScene, "facilitator": facilitator.FacilitatorScene,
-               "projector": projector.ProjectorScene}[name]
+        from district.client.scenes import (
+            connect,
+            debrief,
+            district,
+            facilitator,
+            projector,
+            report,
+        )
+
+        cls = {
+            "connect": connect.ConnectScene,
+            "district": district.DistrictScene,
+            "report": report.ReportScene,
+            "debrief": debrief.DebriefScene,
+            "facilitator": facilitator.FacilitatorScene,
+            "projector": projector.ProjectorScene,
+        }[name]
         return cls(self)
 
     def select_scene(self) -> Scene:
@@ -110,8 +133,16 @@ class App:
         self.select_scene()
 
     # --- connection -------------------------------------------------------------------------------
-    def connect(self, server: str, *, code: str | None = None, name: str | None = None, role: str | None = None,
-                token: str | None = None, observer: bool = False) -> Connection:
+    def connect(
+        self,
+        server: str,
+        *,
+        code: str | None = None,
+        name: str | None = None,
+        role: str | None = None,
+        token: str | None = None,
+        observer: bool = False,
+    ) -> Connection:
         if self.connection is not None:
             self.connection.close()
         hello: dict[str, Any] = {}
@@ -135,7 +166,12 @@ class App:
     def _remember(self) -> None:
         tok = self.model.session.get("token")
         server = getattr(self, "_server", None)
-        if tok and server and self.model.code and self.settings.token_for(server, self.model.code) != tok:
+        if (
+            tok
+            and server
+            and self.model.code
+            and self.settings.token_for(server, self.model.code) != tok
+        ):
             self.settings.remember_token(server, self.model.code, tok)
             self.settings.save()
 
@@ -186,7 +222,9 @@ class App:
     def run(self, fps: int = 60) -> None:
         clock = pygame.time.Clock()
         shot = os.environ.get("DISTRICT_SCREENSHOT")  # PATH[:seconds]: save the window, then quit
-        shot_at = time.monotonic() + (float(shot.rsplit(":", 1)[1]) if shot and ":" in shot else 4.0)
+        shot_at = time.monotonic() + (
+            float(shot.rsplit(":", 1)[1]) if shot and ":" in shot else 4.0
+        )
         while self.running:
             dt = clock.tick(fps) / 1000.0
             self.frame(None, dt)
@@ -206,6 +244,7 @@ class App:
 
 # --- entry points --------------------------------------------------------------------------------
 
+
 def has_display() -> bool:
     if os.environ.get("SDL_VIDEODRIVER", "") in ("dummy", "offscreen"):
         return False
@@ -217,8 +256,11 @@ def has_display() -> bool:
 def play_main(args: argparse.Namespace) -> int:
     """`district play [--server URL] [--code CODE] [--name NAME]`: the connect screen, then the game."""
     if not has_display():
-        print("No display found (no DISPLAY or WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy): the game window "
-              "cannot open here. Run `district demo --headless` for a terminal game.", file=sys.stderr)
+        print(
+            "No display found (no DISPLAY or WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy): the game window "
+            "cannot open here. Run `district demo --headless` for a terminal game.",
+            file=sys.stderr,
+        )
         return 1
     settings = Settings.load()
     for k in ("server", "code", "name"):
@@ -226,8 +268,13 @@ def play_main(args: argparse.Namespace) -> int:
         if v:
             setattr(settings, k, v)
     app = App(settings=settings, window=True)
-    if getattr(args, "server", None) and getattr(args, "code", None) and getattr(args, "name", None):
-        from client.scenes.connect import ConnectScene
+    if (
+        getattr(args, "server", None)
+        and getattr(args, "code", None)
+        and getattr(args, "name", None)
+    ):
+        from district.client.scenes.connect import ConnectScene
+
         scene = app.scene
         if isinstance(scene, ConnectScene):
             scene.join()
@@ -237,12 +284,18 @@ def play_main(args: argparse.Namespace) -> int:
 
 def demo_main(args: argparse.Namespace) -> int:
     """`district demo`: a server in the background, you in one seat, bots in all the others."""
-    from client import demo
+    from district.client import demo
+
     if getattr(args, "headless", False) or not has_display():
-        why = "--headless was given" if getattr(args, "headless", False) else \
-            "no display was found (no DISPLAY or WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy)"
-        print(f"District demo: {why}, so no window can open. Playing a bots-only game in the terminal "
-              "instead.\n")
+        why = (
+            "--headless was given"
+            if getattr(args, "headless", False)
+            else "no display was found (no DISPLAY or WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy)"
+        )
+        print(
+            f"District demo: {why}, so no window can open. Playing a bots-only game in the terminal "
+            "instead.\n"
+        )
         return demo.terminal_game(args.scenario, args.seed)
     return demo.window_game(args.scenario, args.role, args.seed)
 

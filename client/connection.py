@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from client.model import ClientModel
-from client.net import NetClient
+from district.client.model import ClientModel
+from district.client.net import NetClient
 
 
 class Connection:

@@ -14,31 +14,44 @@ DEMO_REPORT = 45.0
 
 
 def terminal_game(scenario: str, seed: int) -> int:
-    from server.engine import find_scenario
-    from server.simulate import simulate
+    from district.server.engine import find_scenario
+    from district.server.simulate import simulate
+
     simulate(find_scenario(scenario), seed, None, None)
     return 0
 
 
-def start_local_game(scenario: str, role: str, seed: int, *, negotiation: float = DEMO_NEGOTIATION,
-                     report: float = DEMO_REPORT) -> tuple[Any, str, str, str]:
+def start_local_game(
+    scenario: str,
+    role: str,
+    seed: int,
+    *,
+    negotiation: float = DEMO_NEGOTIATION,
+    report: float = DEMO_REPORT,
+) -> tuple[Any, str, str, str]:
     """A LocalServer with one session whose other seats are bots. Returns (server, url, code,
     facilitator token). The game is not started yet (start it once the player has joined)."""
-    from server.local import LocalServer, create_session, fill_with_bots
+    from district.server.local import LocalServer, create_session, fill_with_bots
+
     server = LocalServer()
     url = server.start()
-    code, token = create_session(url, scenario, seed=seed, negotiation_seconds=negotiation, report_seconds=report)
+    code, token = create_session(
+        url, scenario, seed=seed, negotiation_seconds=negotiation, report_seconds=report
+    )
     fill_with_bots(url, token, keep=[] if role == "facilitator" else [role])
     return server, url, code, token
 
 
 def window_game(scenario: str, role: str, seed: int) -> int:
-    from client.app import App, wait_until
-    from server.local import control
+    from district.client.app import App, wait_until
+    from district.server.local import control
+
     print(f"Starting a local server and a {scenario} game (seed {seed})…")
     server, url, code, token = start_local_game(scenario, role, seed)
-    print(f"Server {url}, join code {code} (others on this machine can join with `district play "
-          f"--server {url} --code {code}`).")
+    print(
+        f"Server {url}, join code {code} (others on this machine can join with `district play "
+        f"--server {url} --code {code}`)."
+    )
     try:
         app = App(window=True)
         app.settings.server = url

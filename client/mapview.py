@@ -15,10 +15,9 @@ from typing import Any
 
 import numpy as np
 import pygame
-
-from client.ui.draw import panel, styled_line, text, wrap
-from client.ui.icons import blit_icon
-from client.ui.theme import HEALTH, C, Color, Fonts, trust_style
+from district.client.ui.draw import panel, styled_line, text, wrap
+from district.client.ui.icons import blit_icon
+from district.client.ui.theme import HEALTH, C, Color, Fonts, trust_style
 
 LINK_KINDS = {"subcontract", "joint_bid", "network_charter"}
 
@@ -104,7 +103,9 @@ class MapView:
             r = base * float(np.clip(math.sqrt(w / med), 0.6, 2.3))
             if not f.get("alive", True):
                 r = base * 0.75
-            self.marks.append(FirmMark(int(f["id"]), self.to_screen(float(f["x"]), float(f["y"])), r, f))
+            self.marks.append(
+                FirmMark(int(f["id"]), self.to_screen(float(f["x"]), float(f["y"])), r, f)
+            )
         self._xy = np.array([m.pos for m in self.marks], dtype=float).reshape(-1, 2)
         self._rad = np.array([m.radius for m in self.marks], dtype=float)
         self.places = self._places(view)
@@ -125,12 +126,36 @@ class MapView:
     def _places(self, view: dict[str, Any]) -> list[Place]:
         r = self.rect
         s = self.s
-        out = [Place("government", "Government", "government", (r.x + 40 * s, r.y + 34 * s), C.INFO, 17 * s),
-               Place("union", "Union", "union", (r.x + 40 * s, r.bottom - 34 * s), C.WORKER_WELFARE, 17 * s)]
+        out = [
+            Place(
+                "government",
+                "Government",
+                "government",
+                (r.x + 40 * s, r.y + 34 * s),
+                C.INFO,
+                17 * s,
+            ),
+            Place(
+                "union",
+                "Union",
+                "union",
+                (r.x + 40 * s, r.bottom - 34 * s),
+                C.WORKER_WELFARE,
+                17 * s,
+            ),
+        ]
         brokers = [x for x in view.get("seats", []) if x.get("role") == "broker"]
         for k, b in enumerate(brokers):
-            out.append(Place(b["id"], b.get("name") or "Broker", "broker",
-                             (r.right - 40 * s, r.y + (34 + 54 * k) * s), C.ACCENT, 15 * s))
+            out.append(
+                Place(
+                    b["id"],
+                    b.get("name") or "Broker",
+                    "broker",
+                    (r.right - 40 * s, r.y + (34 + 54 * k) * s),
+                    C.ACCENT,
+                    15 * s,
+                )
+            )
         by_id = {f["id"]: f for f in view.get("firms", [])}
         for n in view.get("networks", []):
             if not n.get("alive", True):
@@ -146,7 +171,11 @@ class MapView:
             px, py = self.to_screen(cx, cy)
             px += math.cos(ang) * 18 * s
             py += math.sin(ang) * 18 * s
-            out.append(Place(str(n["id"]), str(n.get("name") or n["id"]), "hub", (px, py), C.REGION, 13 * s))
+            out.append(
+                Place(
+                    str(n["id"]), str(n.get("name") or n["id"]), "hub", (px, py), C.REGION, 13 * s
+                )
+            )
         return out
 
     def _links(self, view: dict[str, Any]) -> list[Link]:
@@ -158,12 +187,24 @@ class MapView:
                 continue
             for m in n.get("members", []):
                 if m in pos:
-                    t = self._trust_between(m, self.my_firm) if self.my_firm in n.get("members", []) else None
-                    out.append(Link(pos[m], hubs[n["id"]], "network", t if m != self.my_firm else None))
+                    t = (
+                        self._trust_between(m, self.my_firm)
+                        if self.my_firm in n.get("members", [])
+                        else None
+                    )
+                    out.append(
+                        Link(pos[m], hubs[n["id"]], "network", t if m != self.my_firm else None)
+                    )
         for d in view.get("deals", []):
             kind = d.get("kind")
             status = d.get("status", "")
-            if kind not in LINK_KINDS or status in ("rejected", "withdrawn", "expired", "breached", "fulfilled"):
+            if kind not in LINK_KINDS or status in (
+                "rejected",
+                "withdrawn",
+                "expired",
+                "breached",
+                "fulfilled",
+            ):
                 continue
             firms = [_firm_of_seat(view, p) for p in d.get("parties", [])]
             firms = [f for f in firms if f is not None and f in pos]
@@ -174,8 +215,11 @@ class MapView:
             if kind == "subcontract" or len(firms) == 2:
                 pairs = [(firms[0], firms[1])]
             else:
-                lead = _firm_of_seat(view, d.get("terms", {}).get("lead")) if isinstance(
-                    d.get("terms", {}).get("lead"), str) else d.get("terms", {}).get("lead")
+                lead = (
+                    _firm_of_seat(view, d.get("terms", {}).get("lead"))
+                    if isinstance(d.get("terms", {}).get("lead"), str)
+                    else d.get("terms", {}).get("lead")
+                )
                 hub = lead if lead in firms else firms[0]
                 pairs = [(hub, f) for f in firms if f != hub]
             for a, b in pairs:
@@ -197,9 +241,15 @@ class MapView:
             if lk.trust is not None:
                 color, style = trust_style(lk.trust)
             else:
-                color, style = ({"network": (C.REGION[0] * 0.7, C.REGION[1] * 0.7, C.REGION[2] * 0.7),
-                                 "subcontract": C.INFO, "joint_bid": C.ACCENT_DARK,
-                                 "proposed": C.MUTED}[lk.kind], "solid" if lk.kind != "proposed" else "dashed")
+                color, style = (
+                    {
+                        "network": (C.REGION[0] * 0.7, C.REGION[1] * 0.7, C.REGION[2] * 0.7),
+                        "subcontract": C.INFO,
+                        "joint_bid": C.ACCENT_DARK,
+                        "proposed": C.MUTED,
+                    }[lk.kind],
+                    "solid" if lk.kind != "proposed" else "dashed",
+                )
             width = max(1, round((3 if lk.kind in ("joint_bid", "subcontract") else 2) * s))
             styled_line(layer, color, o(lk.a), o(lk.b), width, style, 9 * s)
             if lk.kind == "subcontract":  # arrow head: work flows from buyer to supplier
@@ -213,7 +263,9 @@ class MapView:
             order = sorted(self.marks, key=lambda m: (m.id != self.my_firm, -m.radius))
             for m in order:
                 seated = m.data.get("seat") is not None
-                if (self.labels == "all" or seated or m.id == self.my_firm) and m.data.get("alive", True):
+                if (self.labels == "all" or seated or m.id == self.my_firm) and m.data.get(
+                    "alive", True
+                ):
                     self._label(layer, m, o(m.pos), taken)
         if self.legend:
             self._draw_legend(layer)
@@ -225,7 +277,9 @@ class MapView:
         layer.fill(C.BG)
         land = r.inflate(-4, -4)
         pygame.draw.rect(layer, C.LAND, land, border_radius=round(10 * s))
-        seed = zlib.crc32(str((self.view or {}).get("scenario", {}).get("name", "district")).encode())
+        seed = zlib.crc32(
+            str((self.view or {}).get("scenario", {}).get("name", "district")).encode()
+        )
         rng = np.random.default_rng(seed)
         # fields / parcels
         for _ in range(26):
@@ -233,23 +287,43 @@ class MapView:
             h = rng.uniform(0.08, 0.2) * r.height
             x = rng.uniform(0.02, 0.98) * r.width - w / 2
             y = rng.uniform(0.02, 0.98) * r.height - h / 2
-            pygame.draw.rect(layer, C.LAND_2, pygame.Rect(x, y, w, h).clip(land), border_radius=round(6 * s))
+            pygame.draw.rect(
+                layer, C.LAND_2, pygame.Rect(x, y, w, h).clip(land), border_radius=round(6 * s)
+            )
         # a river
         pts = []
         y0 = rng.uniform(0.65, 0.85)
         for k in range(0, 41):
             t = k / 40
-            pts.append((land.x + t * land.width,
-                        land.y + land.height * (y0 + 0.06 * math.sin(t * 6.0 + seed % 7) - 0.12 * t)))
+            pts.append(
+                (
+                    land.x + t * land.width,
+                    land.y + land.height * (y0 + 0.06 * math.sin(t * 6.0 + seed % 7) - 0.12 * t),
+                )
+            )
         pygame.draw.lines(layer, C.WATER, False, pts, max(3, round(9 * s)))
         # roads: a grid bent a little, and a ring
         road_w = max(2, round(5 * s))
         for k in range(1, 4):
             x = land.x + land.width * (k / 4 + rng.uniform(-0.04, 0.04))
-            pygame.draw.line(layer, C.ROAD, (x, land.y + 4), (x + rng.uniform(-30, 30) * s, land.bottom - 4), road_w)
+            pygame.draw.line(
+                layer,
+                C.ROAD,
+                (x, land.y + 4),
+                (x + rng.uniform(-30, 30) * s, land.bottom - 4),
+                road_w,
+            )
             y = land.y + land.height * (k / 4 + rng.uniform(-0.04, 0.04))
-            pygame.draw.line(layer, C.ROAD, (land.x + 4, y), (land.right - 4, y + rng.uniform(-20, 20) * s), road_w)
-        pygame.draw.ellipse(layer, C.ROAD, land.inflate(-land.width * 0.35, -land.height * 0.35), road_w)
+            pygame.draw.line(
+                layer,
+                C.ROAD,
+                (land.x + 4, y),
+                (land.right - 4, y + rng.uniform(-20, 20) * s),
+                road_w,
+            )
+        pygame.draw.ellipse(
+            layer, C.ROAD, land.inflate(-land.width * 0.35, -land.height * 0.35), road_w
+        )
         pygame.draw.rect(layer, C.LINE, land, 2, border_radius=round(10 * s))
 
     def _draw_place(self, layer: pygame.Surface, p: Place, at: tuple[float, float]) -> None:
@@ -296,7 +370,10 @@ class MapView:
             tw = w / teeth
             pts = [(body.left, body.top)]
             for k in range(teeth):
-                pts += [(body.left + k * tw, body.top - roof_h), (body.left + (k + 1) * tw, body.top)]
+                pts += [
+                    (body.left + k * tw, body.top - roof_h),
+                    (body.left + (k + 1) * tw, body.top),
+                ]
             pts.append((body.right, body.top))
             pygame.draw.polygon(layer, _darker(color, 0.78), pts)
             pygame.draw.lines(layer, ink, False, pts, line)
@@ -304,7 +381,9 @@ class MapView:
             chim = pygame.Rect(body.right - w * 0.3, body.top - roof_h, w * 0.16, roof_h)
             pygame.draw.rect(layer, _darker(color, 0.7), chim)
             pygame.draw.rect(layer, ink, chim, line)
-            pygame.draw.line(layer, ink, (body.left - 1, body.top), (body.right, body.top), line + 1)
+            pygame.draw.line(
+                layer, ink, (body.left - 1, body.top), (body.right, body.top), line + 1
+            )
         pygame.draw.rect(layer, ink, body, line)
         door = pygame.Rect(0, 0, max(2, w * 0.2), h * 0.45)
         door.midbottom = body.midbottom
@@ -315,26 +394,52 @@ class MapView:
         if health == "struggling":
             pygame.draw.circle(layer, C.WARN, (bx, by), br)
             pygame.draw.circle(layer, ink, (bx, by), br, 1)
-            pygame.draw.polygon(layer, ink, [(bx - br * 0.55, by - br * 0.3), (bx + br * 0.55, by - br * 0.3),
-                                             (bx, by + br * 0.55)])
+            pygame.draw.polygon(
+                layer,
+                ink,
+                [
+                    (bx - br * 0.55, by - br * 0.3),
+                    (bx + br * 0.55, by - br * 0.3),
+                    (bx, by + br * 0.55),
+                ],
+            )
         elif health == "new":
             pygame.draw.circle(layer, C.NEW, (bx, by), br)
             pygame.draw.circle(layer, ink, (bx, by), br, 1)
-            pygame.draw.line(layer, ink, (bx - br * 0.55, by), (bx + br * 0.55, by), max(1, round(1.5 * s)))
-            pygame.draw.line(layer, ink, (bx, by - br * 0.55), (bx, by + br * 0.55), max(1, round(1.5 * s)))
+            pygame.draw.line(
+                layer, ink, (bx - br * 0.55, by), (bx + br * 0.55, by), max(1, round(1.5 * s))
+            )
+            pygame.draw.line(
+                layer, ink, (bx, by - br * 0.55), (bx, by + br * 0.55), max(1, round(1.5 * s))
+            )
         if f.get("audited"):  # found paying below the floor
             ax = body.left
-            pygame.draw.polygon(layer, C.BAD, [(ax, by - br), (ax - br, by + br * 0.8), (ax + br, by + br * 0.8)])
-            pygame.draw.line(layer, C.TEXT, (ax, by - br * 0.35), (ax, by + br * 0.25), max(1, round(1.2 * s)))
+            pygame.draw.polygon(
+                layer, C.BAD, [(ax, by - br), (ax - br, by + br * 0.8), (ax + br, by + br * 0.8)]
+            )
+            pygame.draw.line(
+                layer, C.TEXT, (ax, by - br * 0.35), (ax, by + br * 0.25), max(1, round(1.2 * s))
+            )
         if f.get("exporter"):
             fx = body.centerx
-            pygame.draw.line(layer, ink, (fx, body.top - roof_h), (fx, body.top - roof_h - 6 * s), line)
-            pygame.draw.polygon(layer, C.INFO, [(fx, body.top - roof_h - 6 * s), (fx + 5 * s, body.top - roof_h - 4.5 * s),
-                                                (fx, body.top - roof_h - 3 * s)])
+            pygame.draw.line(
+                layer, ink, (fx, body.top - roof_h), (fx, body.top - roof_h - 6 * s), line
+            )
+            pygame.draw.polygon(
+                layer,
+                C.INFO,
+                [
+                    (fx, body.top - roof_h - 6 * s),
+                    (fx + 5 * s, body.top - roof_h - 4.5 * s),
+                    (fx, body.top - roof_h - 3 * s),
+                ],
+            )
         if m.id == self.my_firm:
             pygame.draw.circle(layer, C.ACCENT, (x, y), r * 1.55, max(2, round(2.5 * s)))
 
-    def _label(self, layer: pygame.Surface, m: FirmMark, at: tuple[float, float], taken: list[pygame.Rect]) -> None:
+    def _label(
+        self, layer: pygame.Surface, m: FirmMark, at: tuple[float, float], taken: list[pygame.Rect]
+    ) -> None:
         """A name under the building, or above it if that is free; skipped if both would overlap."""
         s = self.s
         font = self.fonts.get(11, "bold" if m.id == self.my_firm else "regular")
@@ -357,13 +462,21 @@ class MapView:
     def _draw_legend(self, layer: pygame.Surface) -> None:
         s = self.s
         font = self.fonts.get(10)
-        items: list[tuple[str, str]] = [("healthy", "healthy"), ("struggling", "struggling"), ("new", "new"),
-                                        ("closed", "closed"), ("niche", "sawtooth roof: niche / export"),
-                                        ("commodity", "flat roof: commodity"), ("hub", "service hub / network")]
+        items: list[tuple[str, str]] = [
+            ("healthy", "healthy"),
+            ("struggling", "struggling"),
+            ("new", "new"),
+            ("closed", "closed"),
+            ("niche", "sawtooth roof: niche / export"),
+            ("commodity", "flat roof: commodity"),
+            ("hub", "service hub / network"),
+        ]
         lh = round(15 * s)
         w = round(180 * s)
         h = lh * (len(items) + 3) + round(8 * s)
-        r = pygame.Rect(layer.get_width() - w - round(10 * s), layer.get_height() - h - round(10 * s), w, h)
+        r = pygame.Rect(
+            layer.get_width() - w - round(10 * s), layer.get_height() - h - round(10 * s), w, h
+        )
         surf = pygame.Surface(r.size, pygame.SRCALPHA)
         surf.fill((*C.ROAD, 225))
         layer.blit(surf, r)
@@ -379,7 +492,11 @@ class MapView:
                 pygame.draw.rect(layer, col, box)
                 pygame.draw.rect(layer, C.MAP_INK, box, 1)
                 if key == "struggling":
-                    pygame.draw.polygon(layer, C.MAP_INK, [(cx - 3 * s, cy - 2 * s), (cx + 3 * s, cy - 2 * s), (cx, cy + 3 * s)])
+                    pygame.draw.polygon(
+                        layer,
+                        C.MAP_INK,
+                        [(cx - 3 * s, cy - 2 * s), (cx + 3 * s, cy - 2 * s), (cx, cy + 3 * s)],
+                    )
                 elif key == "new":
                     pygame.draw.line(layer, C.MAP_INK, (cx - 3 * s, cy), (cx + 3 * s, cy))
                     pygame.draw.line(layer, C.MAP_INK, (cx, cy - 3 * s), (cx, cy + 3 * s))
@@ -389,18 +506,40 @@ class MapView:
                 pygame.draw.circle(layer, C.REGION, (cx, cy), 6 * s)
                 blit_icon(layer, "hub", (cx, cy), round(9 * s), C.BG)
             elif key == "niche":
-                pts = [(cx - 6 * s, cy + 4 * s), (cx - 6 * s, cy - 4 * s), (cx, cy), (cx, cy - 4 * s), (cx + 6 * s, cy),
-                       (cx + 6 * s, cy + 4 * s)]
+                pts = [
+                    (cx - 6 * s, cy + 4 * s),
+                    (cx - 6 * s, cy - 4 * s),
+                    (cx, cy),
+                    (cx, cy - 4 * s),
+                    (cx + 6 * s, cy),
+                    (cx + 6 * s, cy + 4 * s),
+                ]
                 pygame.draw.polygon(layer, C.MAP_INK, pts, 1)
             else:
-                pygame.draw.rect(layer, C.MAP_INK, pygame.Rect(cx - 6 * s, cy - 2 * s, 12 * s, 6 * s), 1)
-                pygame.draw.rect(layer, C.MAP_INK, pygame.Rect(cx + 2 * s, cy - 6 * s, 2 * s, 4 * s))
+                pygame.draw.rect(
+                    layer, C.MAP_INK, pygame.Rect(cx - 6 * s, cy - 2 * s, 12 * s, 6 * s), 1
+                )
+                pygame.draw.rect(
+                    layer, C.MAP_INK, pygame.Rect(cx + 2 * s, cy - 6 * s, 2 * s, 4 * s)
+                )
             text(layer, label, font, C.MAP_INK, (r.x + round(24 * s), cy), "midleft")
             y += lh
-        for style, label in (("solid", "trust high"), ("dashed", "trust middling"), ("dotted", "trust low")):
+        for style, label in (
+            ("solid", "trust high"),
+            ("dashed", "trust middling"),
+            ("dotted", "trust low"),
+        ):
             cy = y + lh // 2
             col = {"solid": C.GOOD, "dashed": C.WARN, "dotted": C.BAD}[style]
-            styled_line(layer, col, (r.x + 5 * s, cy), (r.x + 19 * s, cy), max(1, round(2 * s)), style, 4 * s)
+            styled_line(
+                layer,
+                col,
+                (r.x + 5 * s, cy),
+                (r.x + 19 * s, cy),
+                max(1, round(2 * s)),
+                style,
+                4 * s,
+            )
             text(layer, label, font, C.MAP_INK, (r.x + round(24 * s), cy), "midleft")
             y += lh
 
@@ -413,7 +552,14 @@ class MapView:
         """The cached layer: ground, links, places, buildings, labels, legend."""
         if self.view is None:
             panel(surface, self.rect)
-            text(surface, "Waiting for the district…", self.fonts.get(16), C.MUTED, self.rect.center, "center")
+            text(
+                surface,
+                "Waiting for the district…",
+                self.fonts.get(16),
+                C.MUTED,
+                self.rect.center,
+                "center",
+            )
             return
         if self._layer is None:
             self._layer = self._render_layer()
@@ -428,8 +574,13 @@ class MapView:
             if 0 <= fid < len(self.marks):
                 m = self.marks[fid]
                 pygame.draw.circle(surface, C.ACCENT, m.pos, m.radius * 1.7, max(2, round(3 * s)))
-                blit_icon(surface, "check", (m.pos[0] + m.radius * 1.3, m.pos[1] - m.radius * 1.3), round(14 * s),
-                          C.ACCENT)
+                blit_icon(
+                    surface,
+                    "check",
+                    (m.pos[0] + m.radius * 1.3, m.pos[1] - m.radius * 1.3),
+                    round(14 * s),
+                    C.ACCENT,
+                )
         if self.selected is not None and 0 <= self.selected < len(self.marks):
             m = self.marks[self.selected]
             pygame.draw.circle(surface, C.INFO, m.pos, m.radius * 1.8, max(2, round(2 * s)))
@@ -482,8 +633,15 @@ class MapView:
         pygame.draw.rect(surface, (10, 12, 18), shadow, border_radius=round(8 * s))
         panel(surface, r, C.PANEL, C.ACCENT if m.id == self.my_firm else C.LINE, round(8 * s))
         blit_icon(surface, "firm", (r.x + 18 * s, r.y + 17 * s), round(18 * s), C.ACCENT)
-        text(surface, str(f.get("name", m.id)), title_font, C.TEXT, (r.x + 32 * s, r.y + 17 * s), "midleft",
-             max_width=w - round(40 * s))
+        text(
+            surface,
+            str(f.get("name", m.id)),
+            title_font,
+            C.TEXT,
+            (r.x + 32 * s, r.y + 17 * s),
+            "midleft",
+            max_width=w - round(40 * s),
+        )
         yy = r.y + round(32 * s)
         for ln, col in body:
             text(surface, ln, font, col, (r.x + 10 * s, yy))
@@ -508,12 +666,16 @@ class MapView:
             yy += font.get_linesize()
 
 
-def _arrow_head(layer: pygame.Surface, a: tuple[float, float], b: tuple[float, float], color: Color, size: float) -> None:
+def _arrow_head(
+    layer: pygame.Surface, a: tuple[float, float], b: tuple[float, float], color: Color, size: float
+) -> None:
     ang = math.atan2(b[1] - a[1], b[0] - a[0])
     mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
-    pts = [(mx + math.cos(ang) * size, my + math.sin(ang) * size),
-           (mx + math.cos(ang + 2.5) * size, my + math.sin(ang + 2.5) * size),
-           (mx + math.cos(ang - 2.5) * size, my + math.sin(ang - 2.5) * size)]
+    pts = [
+        (mx + math.cos(ang) * size, my + math.sin(ang) * size),
+        (mx + math.cos(ang + 2.5) * size, my + math.sin(ang + 2.5) * size),
+        (mx + math.cos(ang - 2.5) * size, my + math.sin(ang - 2.5) * size),
+    ]
     pygame.draw.polygon(layer, color, pts)
 
 
@@ -541,7 +703,12 @@ def profile_lines(f: dict[str, Any], view: dict[str, Any]) -> list[tuple[str, st
         who = f"player seat{(' – ' + name) if name else ''}"
     nets = {n["id"]: n.get("name", n["id"]) for n in view.get("networks", [])}
     out = [
-        ("Health", hword + (f" (closed in round {f['died']})" if health == "closed" and f.get("died") else ""), hcol),
+        (
+            "Health",
+            hword
+            + (f" (closed in round {f['died']})" if health == "closed" and f.get("died") else ""),
+            hcol,
+        ),
         ("Sector", str(f.get("sector", "")), C.TEXT),
         ("Workers", f"{f.get('workers', 0)}", C.TEXT),
         ("Market", "niche / export" if f.get("focus") == "niche" else "commodity", C.TEXT),
@@ -563,18 +730,25 @@ def profile_lines(f: dict[str, Any], view: dict[str, Any]) -> list[tuple[str, st
 def place_lines(p: Place, view: dict[str, Any]) -> list[str]:
     inst = view.get("institutions", {})
     if p.id == "government":
-        return [f"Wage floor {inst.get('wage_floor', '–')}", f"Enforcement {inst.get('enforcement', '–')}",
-                f"Payroll tax {float(inst.get('payroll_tax', 0)):.0%}", f"Approval {float(inst.get('approval', 0)):.0%}"]
+        return [
+            f"Wage floor {inst.get('wage_floor', '–')}",
+            f"Enforcement {inst.get('enforcement', '–')}",
+            f"Payroll tax {float(inst.get('payroll_tax', 0)):.0%}",
+            f"Approval {float(inst.get('approval', 0)):.0%}",
+        ]
     if p.id == "union":
         hist = view.get("history", [])
         dens = hist[-1].get("union_density") if hist else None
-        return [f"Bargaining power {inst.get('union_power', '–')}",
-                f"Union density {dens:.0%}" if isinstance(dens, float) else "Union density –"]
+        return [
+            f"Bargaining power {inst.get('union_power', '–')}",
+            f"Union density {dens:.0%}" if isinstance(dens, float) else "Union density –",
+        ]
     for n in view.get("networks", []):
         if str(n["id"]) == p.id:
             stock = n.get("stock", {})
-            return [f"{len(n.get('members', []))} member firms, founded round {n.get('founded', 0)}"] + [
-                f"{k}: {float(v):.2f}" for k, v in stock.items()]
+            return [
+                f"{len(n.get('members', []))} member firms, founded round {n.get('founded', 0)}"
+            ] + [f"{k}: {float(v):.2f}" for k, v in stock.items()]
     seat = next((s for s in view.get("seats", []) if s.get("id") == p.id), None)
     if seat:
         return [f"Broker seat {seat.get('name', '')}", "Events, introductions, market intelligence"]

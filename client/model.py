@@ -28,9 +28,16 @@ class ServerError:
 
     def readable(self) -> str:
         """A message a person can act on: what was refused, where, and why."""
-        what = {"decide": "Decisions", "propose": "Proposal", "respond": "Answer", "counter": "Counter-offer",
-                "chat": "Message", "ready": "Ready", "preview": "Preview", "withdraw": "Withdrawal"}.get(
-            self.command, "")
+        what = {
+            "decide": "Decisions",
+            "propose": "Proposal",
+            "respond": "Answer",
+            "counter": "Counter-offer",
+            "chat": "Message",
+            "ready": "Ready",
+            "preview": "Preview",
+            "withdraw": "Withdrawal",
+        }.get(self.command, "")
         place = humanise_where(self.where)
         head = f"{what} refused" if what else "Refused"
         return f"{head}: {place + ': ' if place else ''}{self.message}"
@@ -63,7 +70,9 @@ class ClientModel:
         self.status_detail = ""
         self.seat: str = ""
         self.code: str = ""
-        self.session: dict[str, Any] = {}  # what the server said about the session (timer, seats, ...)
+        self.session: dict[
+            str, Any
+        ] = {}  # what the server said about the session (timer, seats, ...)
         self.errors: list[ServerError] = []
         self.notices: list[tuple[float, str]] = []  # short messages for the toast line
         self.pending: dict[int, Outgoing] = {}
@@ -72,7 +81,9 @@ class ClientModel:
         self.last_event_seq = 0
         self.view_version = 0  # bumps on every new full view (scenes rebuild what depends on it)
         self.events_version = 0  # bumps on every event (chat, ready, deals, ...)
-        self.timer: dict[str, Any] = {}  # {"deadline": monotonic seconds, "paused": bool, "remaining": s}
+        self.timer: dict[
+            str, Any
+        ] = {}  # {"deadline": monotonic seconds, "paused": bool, "remaining": s}
         self.me_history: dict[int, dict[str, Any]] = {}
         self.need_sync = False  # resolved rounds -> my private numbers then
         self._cids = itertools.count(1)
@@ -84,8 +95,12 @@ class ClientModel:
     def send(self, command: Command, origin: str = "") -> int:
         """Queue a command for the network thread. Stamps the round it was made in."""
         cmd = dict(command)
-        if self.view is not None and "round" not in cmd and cmd.get("type") in (
-                "decide", "ready", "propose", "respond", "counter", "withdraw", "preview"):
+        if (
+            self.view is not None
+            and "round" not in cmd
+            and cmd.get("type")
+            in ("decide", "ready", "propose", "respond", "counter", "withdraw", "preview")
+        ):
             cmd["round"] = self.view.get("round")
         out = Outgoing(next(self._cids), cmd, origin)
         self.outbox.append(out)
@@ -112,7 +127,9 @@ class ClientModel:
         if t == "welcome":
             self.seat = str(msg.get("seat", ""))
             self.code = str(msg.get("code", self.code))
-            self.session.update({k: msg.get(k) for k in ("session", "role", "name", "scenario", "status", "road")})
+            self.session.update(
+                {k: msg.get(k) for k in ("session", "role", "name", "scenario", "status", "road")}
+            )
             if msg.get("token"):
                 self.session["token"] = msg["token"]
             self.status = "connected"
@@ -137,16 +154,26 @@ class ClientModel:
             self.ack(msg.get("re"), msg.get("result"))  # type: ignore[arg-type]
         elif t == "error":
             re = msg.get("re")
-            err = self.error(re if isinstance(re, int) else None, str(msg.get("code", "")),
-                             str(msg.get("message", "")), str(msg.get("where", "")))
+            err = self.error(
+                re if isinstance(re, int) else None,
+                str(msg.get("code", "")),
+                str(msg.get("message", "")),
+                str(msg.get("where", "")),
+            )
             if re == "hello":
                 err.origin = "connect"
                 self.status_detail = err.message
         elif t == "clock":
             self.session["clock"] = msg
             self.session["status"] = msg.get("status", self.session.get("status"))
-            self.set_timer({"remaining": msg.get("remaining"), "paused": msg.get("status") == "paused"})
-            if self.view is not None and msg.get("phase") and msg.get("round") == self.view.get("round"):
+            self.set_timer(
+                {"remaining": msg.get("remaining"), "paused": msg.get("status") == "paused"}
+            )
+            if (
+                self.view is not None
+                and msg.get("phase")
+                and msg.get("round") == self.view.get("round")
+            ):
                 self.view["phase"] = msg["phase"]
         elif t == "roster":
             self.session["roster"] = msg.get("seats", [])
@@ -154,7 +181,9 @@ class ClientModel:
             self.session["observers"] = msg.get("observers")
             self.events_version += 1
         elif t == "bye":
-            self.notice(f"Disconnected by the server: {msg.get('message') or msg.get('reason', '')}")
+            self.notice(
+                f"Disconnected by the server: {msg.get('message') or msg.get('reason', '')}"
+            )
         elif t == "created":
             self.session["created"] = msg
 
@@ -176,8 +205,11 @@ class ClientModel:
     def set_timer(self, t: dict[str, Any]) -> None:
         remaining = t.get("remaining")
         paused = bool(t.get("paused", False))
-        self.timer = {"paused": paused, "remaining": remaining,
-                      "deadline": (time.monotonic() + float(remaining)) if remaining is not None else None}
+        self.timer = {
+            "paused": paused,
+            "remaining": remaining,
+            "deadline": (time.monotonic() + float(remaining)) if remaining is not None else None,
+        }
 
     def seconds_left(self) -> float | None:
         if not self.timer or self.timer.get("remaining") is None:
@@ -196,9 +228,14 @@ class ClientModel:
 
     def error(self, cid: int | None, code: str, message: str, where: str = "") -> ServerError:
         out = self.pending.pop(cid, None) if cid is not None else None
-        err = ServerError(code=code, message=message, where=where,
-                          command=str(out.command.get("type", "")) if out else "",
-                          cid=cid, origin=out.origin if out else "")
+        err = ServerError(
+            code=code,
+            message=message,
+            where=where,
+            command=str(out.command.get("type", "")) if out else "",
+            cid=cid,
+            origin=out.origin if out else "",
+        )
         self.errors.append(err)
         del self.errors[:-50]
         self.events_version += 1
@@ -210,8 +247,11 @@ class ClientModel:
     def error_at(self, origin: str, field_name: str) -> ServerError | None:
         """The latest error of `origin` whose place names `field_name` (e.g. decisions.wage)."""
         for e in reversed(self.errors):
-            if e.origin == origin and (e.where == field_name or e.where.endswith("." + field_name)
-                                       or e.where.split("[")[0].endswith(field_name)):
+            if e.origin == origin and (
+                e.where == field_name
+                or e.where.endswith("." + field_name)
+                or e.where.split("[")[0].endswith(field_name)
+            ):
                 return e
         return None
 
@@ -240,7 +280,9 @@ class ClientModel:
         if v is None:
             return
         if kind == "chat":
-            v.setdefault("chat", []).append({k: x for k, x in ev.items() if k not in ("kind", "audience")})
+            v.setdefault("chat", []).append(
+                {k: x for k, x in ev.items() if k not in ("kind", "audience")}
+            )
             del v["chat"][:-200]
         elif kind == "ready":
             ready = set(v.get("ready", []))
@@ -249,7 +291,9 @@ class ClientModel:
         elif kind == "decided" and ev.get("seat") == v.get("seat") and "me" in v:
             v["me"].setdefault("decisions", {}).update(ev.get("decisions", {}))
         elif kind == "news":
-            v.setdefault("news", []).append({k: x for k, x in ev.items() if k not in ("kind", "audience")})
+            v.setdefault("news", []).append(
+                {k: x for k, x in ev.items() if k not in ("kind", "audience")}
+            )
         elif kind == "chat_muted":
             v["chat_muted"] = bool(ev.get("muted"))
         elif kind == "phase":

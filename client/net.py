@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import websockets
-
-from server import protocol
+from district.server import protocol
 
 log = logging.getLogger("district.client.net")
 
@@ -40,8 +39,14 @@ class Inbound:
 class NetClient:
     """A websocket client in a background thread. `hello` holds code/name/role/observer or token."""
 
-    def __init__(self, url: str, hello: dict[str, Any], *, retry: bool = True,
-                 backoff: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)) -> None:
+    def __init__(
+        self,
+        url: str,
+        hello: dict[str, Any],
+        *,
+        retry: bool = True,
+        backoff: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0),
+    ) -> None:
         self.url = url
         self.hello_args = dict(hello)
         self.token: str | None = hello.get("token")
@@ -133,8 +138,10 @@ class NetClient:
     async def _main(self) -> None:
         attempt = 0
         while not self._stop.is_set():
-            self._status("connecting" if attempt == 0 else "reconnecting",
-                         "" if attempt == 0 else f"attempt {attempt + 1}")
+            self._status(
+                "connecting" if attempt == 0 else "reconnecting",
+                "" if attempt == 0 else f"attempt {attempt + 1}",
+            )
             fatal = await self._session()
             if self._stop.is_set():
                 break
@@ -157,14 +164,24 @@ class NetClient:
         if self.token:
             return protocol.hello(token=self.token, last_event=self.last_seq or None, id="hello")
         a = self.hello_args
-        return protocol.hello(code=a.get("code"), name=a.get("name"), role=a.get("role"),
-                              observer=bool(a.get("observer")), id="hello")
+        return protocol.hello(
+            code=a.get("code"),
+            name=a.get("name"),
+            role=a.get("role"),
+            observer=bool(a.get("observer")),
+            id="hello",
+        )
 
     async def _session(self) -> str:
         """One connection. Returns '' to retry, or a reason not to (bad code, refused)."""
         try:
-            ws = await websockets.connect(self.url, max_size=protocol.MAX_SERVER_FRAME, open_timeout=5,
-                                          ping_interval=10, ping_timeout=10)
+            ws = await websockets.connect(
+                self.url,
+                max_size=protocol.MAX_SERVER_FRAME,
+                open_timeout=5,
+                ping_interval=10,
+                ping_timeout=10,
+            )
         except (TimeoutError, OSError, websockets.InvalidURI, websockets.InvalidHandshake) as e:
             if isinstance(e, websockets.InvalidURI):
                 return f"not a websocket address: {self.url}"
@@ -233,11 +250,18 @@ class NetClient:
 def protocol_decode(frame: Any) -> Message:
     """Server frames can be bigger than client ones; decode them with the client limit."""
     import msgpack
+
     if isinstance(frame, str):
         raise ValueError("text frame from server")
-    msg = msgpack.unpackb(frame, raw=False, strict_map_key=False, max_str_len=protocol.MAX_SERVER_FRAME,
-                          max_bin_len=protocol.MAX_SERVER_FRAME, max_array_len=1_000_000,
-                          max_map_len=1_000_000)
+    msg = msgpack.unpackb(
+        frame,
+        raw=False,
+        strict_map_key=False,
+        max_str_len=protocol.MAX_SERVER_FRAME,
+        max_bin_len=protocol.MAX_SERVER_FRAME,
+        max_array_len=1_000_000,
+        max_map_len=1_000_000,
+    )
     if not isinstance(msg, dict):
         raise ValueError("server frame is not a map")
     return msg

@@ -4,7 +4,7 @@ Tests, the screenshots in docs/ and the frame-time benchmark render scenes from 
 server and no network. (This is a developer tool; the client at run time gets views only from the
 server, through server/protocol.py.)
 
-    python -m client.recorded OUT_DIR [--scenario NAME] [--seed N] [--rounds R]
+    python -m district.client.recorded OUT_DIR [--scenario NAME] [--seed N] [--rounds R]
 
 renders every scene of a recorded game to PNGs in OUT_DIR.
 """
@@ -22,18 +22,26 @@ from typing import Any
 View = dict[str, Any]
 
 
-def record(scenario: str = "emilia-romagna", seed: int = 1, rounds: int = 3, human: str = "firm:fsm-robotica",
-           seats: tuple[str, ...] = (), background: int | None = None) -> dict[str, Any]:
+def record(
+    scenario: str = "emilia-romagna",
+    seed: int = 1,
+    rounds: int = 3,
+    human: str = "firm:fsm-robotica",
+    seats: tuple[str, ...] = (),
+    background: int | None = None,
+) -> dict[str, Any]:
     """Play `rounds` rounds with bots in every seat but `human` (who only says ready). Returns
     {"frames": {seat: [view, ...]}} with each seat's view at every negotiation (after the bots
     acted) and every report, in order, and "game" (the engine's Game)."""
-    from server.bots import decide
-    from server.engine import EngineError, Game, find_scenario
-    from server.engine.views import view
+    from district.server.bots import decide
+    from district.server.engine import EngineError, Game, find_scenario
+    from district.server.engine.views import view
 
     sc = find_scenario(scenario)
     if background is not None:
-        sc = dataclasses.replace(sc, background=dataclasses.replace(sc.background, count=background))
+        sc = dataclasses.replace(
+            sc, background=dataclasses.replace(sc.background, count=background)
+        )
     game = Game(sc, seed)
     watch = tuple(dict.fromkeys((human,) + tuple(seats) + ("facilitator", "observer")))
     frames: dict[str, list[View]] = {s: [] for s in watch}
@@ -57,7 +65,8 @@ def record(scenario: str = "emilia-romagna", seed: int = 1, rounds: int = 3, hum
 
 def model_for(frames: list[View], upto: int | None = None) -> Any:
     """A ClientModel that has seen `frames[:upto]` (so its trends are filled in), offline."""
-    from client.model import ClientModel
+    from district.client.model import ClientModel
+
     m = ClientModel()
     for v in frames[: upto if upto is not None else len(frames)]:
         m.set_view(copy.deepcopy(v))
@@ -65,23 +74,38 @@ def model_for(frames: list[View], upto: int | None = None) -> Any:
     return m
 
 
-def render_all(out: Path, scenario: str, seed: int, rounds: int, size: tuple[int, int] = (1280, 720)) -> list[Path]:
+def render_all(
+    out: Path, scenario: str, seed: int, rounds: int, size: tuple[int, int] = (1280, 720)
+) -> list[Path]:
     """Every scene as a PNG (the screenshots of README.md and docs/facilitator.md)."""
     import os
+
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     import pygame
+    from district.client.app import App
 
-    from client.app import App
     out.mkdir(parents=True, exist_ok=True)
     human_seat = "firm:fsm-robotica"
-    rec = record(scenario, seed, rounds, human=human_seat, seats=("union", "government", "broker:impannatore"))
+    rec = record(
+        scenario,
+        seed,
+        rounds,
+        human=human_seat,
+        seats=("union", "government", "broker:impannatore"),
+    )
     human = rec["frames"][human_seat]
     written: list[Path] = []
     n = len(human)
 
-    def shot(name: str, frames: list[View], upto: int, scene: str | None = None, setup: Any = None,
-             at: tuple[int, int] = size) -> None:
+    def shot(
+        name: str,
+        frames: list[View],
+        upto: int,
+        scene: str | None = None,
+        setup: Any = None,
+        at: tuple[int, int] = size,
+    ) -> None:
         app = App(model_for(frames, upto), size=at)
         app.model.status = "connected"
         app.model.code = "K7QM2P"  # an example join code for the console's corner
@@ -100,8 +124,17 @@ def render_all(out: Path, scenario: str, seed: int, rounds: int, size: tuple[int
         mv = app.scene.map
         f = next(f for f in app.model.view["firms"] if f.get("seat") == "firm:meccanica-ferri")
         m = mv.marks[f["id"]]
-        app.frame([pygame.event.Event(pygame.MOUSEMOTION, pos=(round(m.pos[0]), round(m.pos[1])), rel=(0, 0),
-                                      buttons=(0, 0, 0), touch=False)])
+        app.frame(
+            [
+                pygame.event.Event(
+                    pygame.MOUSEMOTION,
+                    pos=(round(m.pos[0]), round(m.pos[1])),
+                    rel=(0, 0),
+                    buttons=(0, 0, 0),
+                    touch=False,
+                )
+            ]
+        )
 
     def compose(app: Any) -> None:
         tab = app.scene.deals

@@ -17,10 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 import msgpack
+from district.server.protocol import MAX_SERVER_FRAME, PROTOCOL_VERSION, encode
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
-
-from server.protocol import MAX_SERVER_FRAME, PROTOCOL_VERSION, encode
 
 log = logging.getLogger("district.botclient")
 
@@ -43,9 +42,18 @@ class SeatClient:
     stream number, so exactly the missed messages come in.
     """
 
-    def __init__(self, url: str, *, code: str | None = None, token: str | None = None, name: str | None = None,
-                 role: str | None = None, observer: bool = False, record: bool = False,
-                 on_message: Callable[[dict[str, Any]], Any] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        code: str | None = None,
+        token: str | None = None,
+        name: str | None = None,
+        role: str | None = None,
+        observer: bool = False,
+        record: bool = False,
+        on_message: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> None:
         self.url = url
         self.code = code
         self.token = token
@@ -79,8 +87,13 @@ class SeatClient:
 
     async def connect_only(self, timeout: float = 10.0) -> None:
         """Open a connection without saying hello (to create a session or list scenarios)."""
-        ws = await connect(self.url, max_size=MAX_SERVER_FRAME, compression=None, open_timeout=timeout,
-                           ping_interval=None)
+        ws = await connect(
+            self.url,
+            max_size=MAX_SERVER_FRAME,
+            compression=None,
+            open_timeout=timeout,
+            ping_interval=None,
+        )
         self._ws = ws
         self._reader = asyncio.get_running_loop().create_task(self._read(ws))
 
@@ -180,7 +193,9 @@ class SeatClient:
             self.acked_cids.append(cid)
         return reply
 
-    async def command_surely(self, cmd: dict[str, Any], cid: str, within: float = 30.0) -> dict[str, Any]:
+    async def command_surely(
+        self, cmd: dict[str, Any], cid: str, within: float = 30.0
+    ) -> dict[str, Any]:
         """Send until acknowledged or refused, reconnecting as needed; the cid keeps it from being
         applied twice."""
         while True:
@@ -253,9 +268,21 @@ class BotPlayer:
     """A seat played by the role bots over the network: it acts when a negotiation phase is
     running, and again (at most `passes` times a round) when a deal is put to it."""
 
-    def __init__(self, url: str, code: str, name: str, *, seed: int | None = None, role: str | None = None,
-                 passes: int = 3, think: float = 0.0, record: bool = False) -> None:
-        self.client = SeatClient(url, code=code, name=name, role=role, record=record, on_message=self._on)
+    def __init__(
+        self,
+        url: str,
+        code: str,
+        name: str,
+        *,
+        seed: int | None = None,
+        role: str | None = None,
+        passes: int = 3,
+        think: float = 0.0,
+        record: bool = False,
+    ) -> None:
+        self.client = SeatClient(
+            url, code=code, name=name, role=role, record=record, on_message=self._on
+        )
         self.seed = seed if seed is not None else zlib.crc32(code.encode())
         self.passes = passes
         self.think = think
@@ -279,14 +306,19 @@ class BotPlayer:
         if c.view is None or c.clock is None or c.clock["status"] != "running":
             return False
         v = c.view
-        if v["phase"] != "negotiation" or v["round"] != c.clock["round"] or c.clock["phase"] != "negotiation":
+        if (
+            v["phase"] != "negotiation"
+            or v["round"] != c.clock["round"]
+            or c.clock["phase"] != "negotiation"
+        ):
             return False
         done = self.acted.get(v["round"], 0)
         return done == 0 or (self._deal_nudge and done < self.passes)
 
     async def play(self) -> None:
         """Join, then play until the game ends."""
-        from server.bots import decide
+        from district.server.bots import decide
+
         c = self.client
         await c.reconnect()
         while not c.ended.is_set():
@@ -321,10 +353,19 @@ class BotPlayer:
         await c.close()
 
 
-async def fill(url: str, code: str, seats: int, seed: int | None = None, role: str | None = None,
-               think: float = 0.0) -> list[BotPlayer]:
+async def fill(
+    url: str,
+    code: str,
+    seats: int,
+    seed: int | None = None,
+    role: str | None = None,
+    think: float = 0.0,
+) -> list[BotPlayer]:
     """`seats` bots join the session and play until the game ends."""
-    bots = [BotPlayer(url, code, f"Bot {i + 1}", seed=seed, role=role, think=think) for i in range(seats)]
+    bots = [
+        BotPlayer(url, code, f"Bot {i + 1}", seed=seed, role=role, think=think)
+        for i in range(seats)
+    ]
     await asyncio.gather(*(b.play() for b in bots))
     return bots
 
@@ -333,14 +374,24 @@ def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s %(message)s")
     print(f"{args.seats} bot(s) joining {args.code} at {args.server}", flush=True)
     try:
-        bots = asyncio.run(fill(args.server, args.code, args.seats, seed=getattr(args, "seed", None),
-                                role=getattr(args, "role", None), think=getattr(args, "think", 0.0)))
+        bots = asyncio.run(
+            fill(
+                args.server,
+                args.code,
+                args.seats,
+                seed=getattr(args, "seed", None),
+                role=getattr(args, "role", None),
+                think=getattr(args, "think", 0.0),
+            )
+        )
     except Refused as e:
         print(f"error: {e}", flush=True)
         return 1
     except KeyboardInterrupt:
         return 130
     for b in bots:
-        print(f"  {b.client.seat}: acted in {len(b.acted)} round(s), {len(b.refused)} command(s) refused")
+        print(
+            f"  {b.client.seat}: acted in {len(b.acted)} round(s), {len(b.refused)} command(s) refused"
+        )
     print("game over.", flush=True)
     return 0

@@ -1,12 +1,12 @@
 """The `district` command.
 
-  district simulate --scenario NAME|PATH --seed N [--rounds R] [--out DIR]
-  district scenarios list | show NAME | validate PATH...
-  district serve [--host H] [--port P] [--db PATH]
-  district bots --server URL --code CODE --seats N
-  district play [--server URL] [--code CODE] [--name NAME]
-  district demo [--scenario NAME]
-  district bench
+district simulate --scenario NAME|PATH --seed N [--rounds R] [--out DIR]
+district scenarios list | show NAME | validate PATH...
+district serve [--host H] [--port P] [--db PATH]
+district bots --server URL --code CODE --seats N
+district play [--server URL] [--code CODE] [--name NAME]
+district demo [--scenario NAME]
+district bench
 """
 
 from __future__ import annotations
@@ -15,55 +15,89 @@ import argparse
 import sys
 from pathlib import Path
 
-from server.engine.errors import ScenarioError
+from district.server.engine.errors import ScenarioError
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from server.engine import find_scenario
-    from server.simulate import simulate
+    from district.server.engine import find_scenario
+    from district.server.simulate import simulate
+
     sc = find_scenario(args.scenario)
     simulate(sc, args.seed, args.rounds, Path(args.out) if args.out else None)
     return 0
 
 
 def _scenarios(args: argparse.Namespace) -> int:
-    from server import scenarios_cli
+    from district.server import scenarios_cli
+
     return scenarios_cli.main(args)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from server import net
+    from district.server import net
+
     return net.serve_main(args)
 
 
 def _bots(args: argparse.Namespace) -> int:
-    from server import botclient
+    from district.server import botclient
+
     return botclient.main(args)
 
 
+CLIENT_MISSING = (
+    "error: the game window needs District's client extra (pygame-ce and pygame_gui), which is not "
+    "installed.\n  Add it with:  pip install 'district[client]'   (from a clone: pip install -e '.[client]')"
+)
+
+
+def _client_installed() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("pygame", "pygame_gui"))
+
+
 def _play(args: argparse.Namespace) -> int:
-    from client import app
+    if not _client_installed():
+        print(CLIENT_MISSING, file=sys.stderr)
+        return 2
+    from district.client import app
+
     return app.play_main(args)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from client import app
+    if not _client_installed():
+        if args.headless:  # a bots-only game in the terminal needs no window
+            from district.server.engine import find_scenario
+            from district.server.simulate import simulate
+
+            simulate(find_scenario(args.scenario), args.seed, None, None)
+            return 0
+        print(CLIENT_MISSING, file=sys.stderr)
+        return 2
+    from district.client import app
+
     return app.demo_main(args)
 
 
 def _bench(args: argparse.Namespace) -> int:
     import runpy
-    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "engine_bench.py"
-    runpy.run_path(str(bench), run_name="__main__")
+
+    runpy.run_module("district.benchmarks.engine_bench", run_name="__main__")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="district", description="District: a serious game of industrial districts.")
+    p = argparse.ArgumentParser(
+        prog="district", description="District: a serious game of industrial districts."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("simulate", help="play a bots-only game and print it round by round")
-    s.add_argument("--scenario", default="emilia-romagna", help="scenario name or path to a .toml file")
+    s.add_argument(
+        "--scenario", default="emilia-romagna", help="scenario name or path to a .toml file"
+    )
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--rounds", type=int, default=None)
     s.add_argument("--out", default=None, help="directory for CSV and JSON outputs")
@@ -82,10 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8765)
     s.add_argument("--db", default=None, help="SQLite file (default: in your data directory)")
-    s.add_argument("--scenarios", action="append", default=[], metavar="DIR",
-                   help="another directory of scenario files (may be repeated)")
-    s.add_argument("--create-key", default=None, help="only clients that give this key may create sessions")
-    s.add_argument("--durable", action="store_true", help="fsync every commit (survives a power cut)")
+    s.add_argument(
+        "--scenarios",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="another directory of scenario files (may be repeated)",
+    )
+    s.add_argument(
+        "--create-key", default=None, help="only clients that give this key may create sessions"
+    )
+    s.add_argument(
+        "--durable", action="store_true", help="fsync every commit (survives a power cut)"
+    )
     s.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     s.set_defaults(func=_serve)
 
@@ -94,8 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--code", required=True)
     s.add_argument("--seats", type=int, default=1)
     s.add_argument("--seed", type=int, default=None, help="the bots' seed (default: from the code)")
-    s.add_argument("--role", default=None, choices=["firm", "union", "government", "broker"],
-                   help="take seats of this role only")
+    s.add_argument(
+        "--role",
+        default=None,
+        choices=["firm", "union", "government", "broker"],
+        help="take seats of this role only",
+    )
     s.add_argument("--think", type=float, default=0.0, help="seconds each bot waits before it acts")
     s.set_defaults(func=_bots)
 
@@ -107,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("demo", help="a local game: server, your window, bots in the other seats")
     s.add_argument("--scenario", default="emilia-romagna")
-    s.add_argument("--role", default="firm", choices=["firm", "union", "government", "broker", "facilitator"])
+    s.add_argument(
+        "--role", default="firm", choices=["firm", "union", "government", "broker", "facilitator"]
+    )
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--headless", action="store_true", help="play a bots-only game in the terminal")
     s.set_defaults(func=_demo)

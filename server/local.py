@@ -21,16 +21,21 @@ from pathlib import Path
 from typing import Any
 
 import msgpack
+from district.server.protocol import MAX_SERVER_FRAME, PROTOCOL_VERSION, ROLES, encode
 from websockets.sync.client import connect
-
-from server.protocol import MAX_SERVER_FRAME, PROTOCOL_VERSION, ROLES, encode
 
 
 class LocalServer:
     """`district serve` in a thread, on 127.0.0.1 and a free port (or `port`)."""
 
-    def __init__(self, db_path: str | Path | None = None, *, port: int = 0,
-                 scenario_dirs: tuple[str | Path, ...] = (), **config: Any) -> None:
+    def __init__(
+        self,
+        db_path: str | Path | None = None,
+        *,
+        port: int = 0,
+        scenario_dirs: tuple[str | Path, ...] = (),
+        **config: Any,
+    ) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if db_path is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="district-")
@@ -50,7 +55,9 @@ class LocalServer:
     def start(self) -> str:
         if self._thread is not None:
             return self.url
-        self._thread = threading.Thread(target=self._main, name="district-local-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._main, name="district-local-server", daemon=True
+        )
         self._thread.start()
         self._ready.wait(30)
         if self._error is not None:
@@ -60,10 +67,15 @@ class LocalServer:
         return self.url
 
     def _main(self) -> None:
-        from server.engine.scenario import SCENARIO_DIR
-        from server.net import Server, ServerConfig
-        cfg = ServerConfig(db=self.db_path, port=self.port, scenario_dirs=(SCENARIO_DIR, *self.scenario_dirs),
-                           **self.config)
+        from district.server.engine.scenario import SCENARIO_DIR
+        from district.server.net import Server, ServerConfig
+
+        cfg = ServerConfig(
+            db=self.db_path,
+            port=self.port,
+            scenario_dirs=(SCENARIO_DIR, *self.scenario_dirs),
+            **self.config,
+        )
 
         async def run() -> None:
             self.loop = asyncio.get_running_loop()
@@ -112,15 +124,24 @@ class LocalServer:
 
 # --- a synchronous client for scripts ----------------------------------------------------------
 
+
 def _exchange(url: str, msgs: list[dict[str, Any]], timeout: float = 10.0) -> list[dict[str, Any]]:
     """Send messages one by one on one connection; the reply to each (by id)."""
     replies: list[dict[str, Any]] = []
-    with connect(url, max_size=MAX_SERVER_FRAME, open_timeout=timeout, compression=None, max_queue=None) as ws:
+    with connect(
+        url, max_size=MAX_SERVER_FRAME, open_timeout=timeout, compression=None, max_queue=None
+    ) as ws:
         for i, m in enumerate(msgs, start=1):
             ws.send(encode({**m, "id": i}))
             while True:
                 reply = msgpack.unpackb(ws.recv(timeout=timeout), raw=False)
-                if reply.get("re") == i and reply["type"] in ("ack", "error", "welcome", "created", "scenarios"):
+                if reply.get("re") == i and reply["type"] in (
+                    "ack",
+                    "error",
+                    "welcome",
+                    "created",
+                    "scenarios",
+                ):
                     break
             if reply["type"] == "error":
                 raise RuntimeError(f"{m['type']}: {reply['code']}: {reply['message']}")
@@ -128,11 +149,20 @@ def _exchange(url: str, msgs: list[dict[str, Any]], timeout: float = 10.0) -> li
     return replies
 
 
-def create_session(url: str, scenario: str = "emilia-romagna", seed: int | None = None,
-                   negotiation_seconds: float = 480.0, report_seconds: float = 120.0) -> tuple[str, str]:
+def create_session(
+    url: str,
+    scenario: str = "emilia-romagna",
+    seed: int | None = None,
+    negotiation_seconds: float = 480.0,
+    report_seconds: float = 120.0,
+) -> tuple[str, str]:
     """Create a session; returns (join code, facilitator token)."""
-    msg: dict[str, Any] = {"type": "create", "scenario": scenario, "negotiation_seconds": negotiation_seconds,
-                           "report_seconds": report_seconds}
+    msg: dict[str, Any] = {
+        "type": "create",
+        "scenario": scenario,
+        "negotiation_seconds": negotiation_seconds,
+        "report_seconds": report_seconds,
+    }
     if seed is not None:
         msg["seed"] = seed
     created = _exchange(url, [msg])[0]
@@ -146,7 +176,9 @@ def control(url: str, facilitator_token: str, action: str, **fields: Any) -> dic
     return dict(replies[1].get("result") or {})
 
 
-def fill_with_bots(url: str, facilitator_token: str, keep: list[str] | tuple[str, ...] = ()) -> list[str]:
+def fill_with_bots(
+    url: str, facilitator_token: str, keep: list[str] | tuple[str, ...] = ()
+) -> list[str]:
     """Hand every seat nobody holds to a server-side bot, except those in `keep`: seat ids, or role
     names meaning "the first free seat of that role" (repeat a role to keep several). Returns the
     seats given to bots."""

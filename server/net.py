@@ -28,12 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
-from websockets.protocol import State
-
-from server.engine.scenario import SCENARIO_DIR, Scenario, load_scenario, parse_scenario
-from server.protocol import (
+from district.server.engine.scenario import SCENARIO_DIR, Scenario, load_scenario, parse_scenario
+from district.server.protocol import (
     CLOSE_POLICY,
     CLOSE_SLOW,
     CODE_ALPHABET,
@@ -53,7 +49,7 @@ from server.protocol import (
     id_of,
     normalise_code,
 )
-from server.session import (
+from district.server.session import (
     FACILITATOR,
     Session,
     SessionCore,
@@ -63,7 +59,10 @@ from server.session import (
     hash_token,
     new_token,
 )
-from server.store import Store, StoredSession
+from district.server.store import Store, StoredSession
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 ABUSE_WINDOW = 10.0  # seconds over which refused messages are counted (RATE_ABUSE of them close)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -109,7 +108,9 @@ class Connection:
         self._refusals: deque[float] = deque()
         self.hello_by = time.monotonic() + cfg.hello_timeout
         self.log = SessionLog(_log, {"session": "-"})
-        self._writer = asyncio.get_running_loop().create_task(self._write(), name=f"conn:{n}:writer")
+        self._writer = asyncio.get_running_loop().create_task(
+            self._write(), name=f"conn:{n}:writer"
+        )
 
     # --- the Conn interface of server.session ----------------------------------------------
 
@@ -158,7 +159,9 @@ class Connection:
         return False
 
     def _drop_slow(self) -> None:
-        self.log.warning("conn %d (%s) is not reading its messages: dropped", self.n, self.recipient)
+        self.log.warning(
+            "conn %d (%s) is not reading its messages: dropped", self.n, self.recipient
+        )
         self.closed = True
         self._abort(CLOSE_SLOW, "too slow")
 
@@ -171,6 +174,7 @@ class Connection:
                 await asyncio.wait_for(self.ws.close(code, reason), 2.0)
             if self.ws.transport is not None:
                 self.ws.transport.abort()
+
         asyncio.get_running_loop().create_task(close())
 
     async def _write(self) -> None:
@@ -214,8 +218,13 @@ class LoopMonitor:
     look only at younger objects. Every `full_every` seconds one full collection over everything
     runs, so that cycles among frozen objects are not kept for ever."""
 
-    def __init__(self, step: float = 0.01, window: float = 10.0, freeze: bool = True,
-                 full_every: float | None = 900.0) -> None:
+    def __init__(
+        self,
+        step: float = 0.01,
+        window: float = 10.0,
+        freeze: bool = True,
+        full_every: float | None = 900.0,
+    ) -> None:
         self.step = step
         self.window = window
         self.freeze = freeze
@@ -300,9 +309,11 @@ class Server:
         self._scenarios: dict[Path, tuple[float, dict[str, Any] | None]] = {}
         self._loading: dict[str, asyncio.Future[Session | None]] = {}
         self.log = SessionLog(_log, {"session": "-"})
-        self.monitor = LoopMonitor(freeze=config.gc_freeze,
-                                   full_every=config.gc_full_every if config.gc_freeze else None)
-        from server.bots import decide
+        self.monitor = LoopMonitor(
+            freeze=config.gc_freeze, full_every=config.gc_full_every if config.gc_freeze else None
+        )
+        from district.server.bots import decide
+
         self._bot = decide
 
     @property
@@ -322,9 +333,16 @@ class Server:
             gc.collect()
             gc.freeze()
         self._ws = await serve(
-            self._handle, self.config.host, self.config.port, max_size=MAX_TRANSPORT_FRAME,
-            compression=None, ping_interval=self.config.ping_interval, ping_timeout=20,
-            close_timeout=2, max_queue=32)
+            self._handle,
+            self.config.host,
+            self.config.port,
+            max_size=MAX_TRANSPORT_FRAME,
+            compression=None,
+            ping_interval=self.config.ping_interval,
+            ping_timeout=20,
+            close_timeout=2,
+            max_queue=32,
+        )
         self.port = self._ws.sockets[0].getsockname()[1]
         self.monitor.start()
         self.log.info("listening on %s", self.url)
@@ -345,8 +363,14 @@ class Server:
             await session.recovered()  # before its actor starts: nothing else touches it yet
             session.start()
             c = session.core
-            session.log.info("recovered: %s, round %d %s, %s, %d entries", c.info.scenario, c.round,
-                             c.phase, c.status, c.entries)
+            session.log.info(
+                "recovered: %s, round %d %s, %s, %d entries",
+                c.info.scenario,
+                c.round,
+                c.phase,
+                c.status,
+                c.entries,
+            )
         if ids:
             self.log.info("recovered %d session(s)", len(ids))
 
@@ -413,10 +437,13 @@ class Server:
     # hub interface
     def stats(self) -> dict[str, Any]:
         """Figures of the whole process (for the facilitator's `info` and the benchmarks)."""
-        return {"connections": len(self.conns), "sessions": len(self.sessions),
-                "loop_lag_ms": round(self.monitor.recent_max() * 1000, 2),
-                "loop_lag_max_ms": round(self.monitor.worst * 1000, 2),
-                "gc_pause_ms": round(self.monitor.recent_gc_max() * 1000, 2)}
+        return {
+            "connections": len(self.conns),
+            "sessions": len(self.sessions),
+            "loop_lag_ms": round(self.monitor.recent_max() * 1000, 2),
+            "loop_lag_max_ms": round(self.monitor.worst * 1000, 2),
+            "gc_pause_ms": round(self.monitor.recent_gc_max() * 1000, 2),
+        }
 
     def token_added(self, hash_: str, session: str, who: str) -> None:
         self.tokens[hash_] = (session, who)
@@ -448,8 +475,13 @@ class Server:
                     try:
                         sc = load_scenario(p)
                         item: dict[str, Any] | None = {
-                            "name": p.stem, "title": sc.title, "rounds": sc.rounds,
-                            "seats": [{"id": s.id, "role": s.role, "name": s.name} for s in sc.seats]}
+                            "name": p.stem,
+                            "title": sc.title,
+                            "rounds": sc.rounds,
+                            "seats": [
+                                {"id": s.id, "role": s.role, "name": s.name} for s in sc.seats
+                            ],
+                        }
                     except Exception as e:
                         self.log.warning("scenario %s is not usable: %s", p, e)
                         item = None
@@ -461,35 +493,57 @@ class Server:
     async def create(self, msg: dict[str, Any]) -> dict[str, Any]:
         cfg = self.config
         re_ = msg.get("id")
-        if cfg.create_key is not None and not secrets.compare_digest(msg.get("key", ""), cfg.create_key):
-            raise ProtocolError("forbidden", "creating a session needs this server's creation key", "key")
+        if cfg.create_key is not None and not secrets.compare_digest(
+            msg.get("key", ""), cfg.create_key
+        ):
+            raise ProtocolError(
+                "forbidden", "creating a session needs this server's creation key", "key"
+            )
         name = msg["scenario"]
         path = self.scenario_path(name)
         if path is None:
             known = ", ".join(s["name"] for s in self.scenario_list())
-            raise ProtocolError("unknown_scenario", f"no scenario named {name!r} (known: {known})", "scenario")
+            raise ProtocolError(
+                "unknown_scenario", f"no scenario named {name!r} (known: {known})", "scenario"
+            )
         text = path.read_text(encoding="utf-8")
         try:
             scenario = self._scenario_from_text(name, text)
         except Exception as e:
-            raise ProtocolError("unknown_scenario", f"scenario {name!r} does not load: {e}", "scenario") from None
+            raise ProtocolError(
+                "unknown_scenario", f"scenario {name!r} does not load: {e}", "scenario"
+            ) from None
         seed = msg.get("seed")
         if seed is None:
             seed = secrets.randbelow(2**31)
         code = await self._new_code()
         token = new_token()
-        info = SessionInfo(id="s-" + secrets.token_hex(6), code=code, scenario=name, seed=seed,
-                           facilitator_hash=hash_token(token), created=time.time(),
-                           negotiation_seconds=float(msg.get("negotiation_seconds", 480.0)),
-                           report_seconds=float(msg.get("report_seconds", 120.0)))
+        info = SessionInfo(
+            id="s-" + secrets.token_hex(6),
+            code=code,
+            scenario=name,
+            seed=seed,
+            facilitator_hash=hash_token(token),
+            created=time.time(),
+            negotiation_seconds=float(msg.get("negotiation_seconds", 480.0)),
+            report_seconds=float(msg.get("report_seconds", 120.0)),
+        )
         core = SessionCore(info, scenario)
-        await self.store.write(Store.new_session(
-            {k: getattr(info, k) for k in SessionInfo.__dataclass_fields__}, text))
+        await self.store.write(
+            Store.new_session({k: getattr(info, k) for k in SessionInfo.__dataclass_fields__}, text)
+        )
         s = self._register(core)
         s.log.info("created: scenario %s, seed %d, code %s", name, seed, code)
-        return {"type": "created", "re": re_, "session": info.id, "code": code, "facilitator_token": token,
-                "scenario": name, "seed": seed,
-                "seats": [{"id": x.id, "role": x.role, "name": x.name} for x in core.seats.values()]}
+        return {
+            "type": "created",
+            "re": re_,
+            "session": info.id,
+            "code": code,
+            "facilitator_token": token,
+            "scenario": name,
+            "seed": seed,
+            "seats": [{"id": x.id, "role": x.role, "name": x.name} for x in core.seats.values()],
+        }
 
     async def _new_code(self) -> str:
         for _ in range(100):
@@ -520,9 +574,16 @@ class Server:
                         conn.bye("policy", "far too many messages", CLOSE_POLICY)
                         break
                     if conn.refused % 20 == 1:
-                        conn.send({"type": "error", "re": None, "code": "rate_limited",
-                                   "message": f"more than {self.config.rate:g} messages a second; "
-                                              "this message was dropped", "where": ""})
+                        conn.send(
+                            {
+                                "type": "error",
+                                "re": None,
+                                "code": "rate_limited",
+                                "message": f"more than {self.config.rate:g} messages a second; "
+                                "this message was dropped",
+                                "where": "",
+                            }
+                        )
                     continue
                 await self._message(conn, frame)
         except ConnectionClosed:
@@ -555,7 +616,9 @@ class Server:
                 conn.send({"type": "pong", "re": msg.get("id"), "server_time": time.time()})
             elif t == "scenarios":
                 conn.hello_by = time.monotonic() + self.config.hello_timeout
-                conn.send({"type": "scenarios", "re": msg.get("id"), "scenarios": self.scenario_list()})
+                conn.send(
+                    {"type": "scenarios", "re": msg.get("id"), "scenarios": self.scenario_list()}
+                )
             elif t == "create":
                 conn.hello_by = time.monotonic() + self.config.hello_timeout
                 conn.send(await self.create(msg))
@@ -566,21 +629,37 @@ class Server:
                 if s is None:
                     raise ProtocolError("need_hello", f"say hello before sending a {t}")
                 if not s.submit((t, conn, msg)):
-                    raise ProtocolError("busy", "the session has too many commands waiting; try again")
+                    raise ProtocolError(
+                        "busy", "the session has too many commands waiting; try again"
+                    )
         except ProtocolError as e:
             conn.send(e.to_message(id_of(raw)))
         except Exception:
             conn.log.exception("conn %d: failed on a message", conn.n)
-            conn.send({"type": "error", "re": id_of(raw), "code": "internal",
-                       "message": "the server failed on this message; nothing was changed", "where": ""})
+            conn.send(
+                {
+                    "type": "error",
+                    "re": id_of(raw),
+                    "code": "internal",
+                    "message": "the server failed on this message; nothing was changed",
+                    "where": "",
+                }
+            )
 
     async def _hello(self, conn: Connection, msg: dict[str, Any]) -> None:
         if conn.session is not None:
-            raise ProtocolError("already_joined", f"this connection is already {conn.recipient}; open a new "
-                                "connection to be someone else")
+            raise ProtocolError(
+                "already_joined",
+                f"this connection is already {conn.recipient}; open a new "
+                "connection to be someone else",
+            )
         if msg["version"] != PROTOCOL_VERSION:
-            raise ProtocolError("version", f"this server speaks protocol version {PROTOCOL_VERSION}, the client "
-                                f"{msg['version']}", "version")
+            raise ProtocolError(
+                "version",
+                f"this server speaks protocol version {PROTOCOL_VERSION}, the client "
+                f"{msg['version']}",
+                "version",
+            )
         how: tuple[Any, ...]
         if "token" in msg:
             h = hash_token(msg["token"])
@@ -593,15 +672,21 @@ class Server:
             how = ("token", who, h)
         else:
             code = normalise_code(msg["code"])
-            sid = self.codes.get(code) or await self.store.read(lambda c: Store.lookup_code(c, code))
+            sid = self.codes.get(code) or await self.store.read(
+                lambda c: Store.lookup_code(c, code)
+            )
             if sid is None:
-                raise ProtocolError("bad_code", f"no session has the code {msg['code'][:16]!r}", "code")
+                raise ProtocolError(
+                    "bad_code", f"no session has the code {msg['code'][:16]!r}", "code"
+                )
             if not msg.get("observer") and "name" not in msg:
                 raise ProtocolError("bad_message", "joining needs a name", "name")
             how = ("observer",) if msg.get("observer") else ("join",)
         session = await self.session(sid)
         if session is None:
-            raise ProtocolError("bad_token" if "token" in msg else "bad_code", "that session no longer exists")
+            raise ProtocolError(
+                "bad_token" if "token" in msg else "bad_code", "that session no longer exists"
+            )
         fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         if not session.submit(("hello", conn, msg, how, fut)):
             raise ProtocolError("busy", "the session has too many messages waiting; try again")
@@ -609,6 +694,7 @@ class Server:
 
 
 # --- district serve ---------------------------------------------------------------------------
+
 
 def default_db_path() -> Path:
     """The user's data directory: $DISTRICT_DATA, else the platform's usual place."""
@@ -620,15 +706,23 @@ def default_db_path() -> Path:
     elif sys.platform == "darwin":
         base = Path.home() / "Library" / "Application Support" / "district"
     else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "district"
+        base = (
+            Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "district"
+        )
     return base / "district.sqlite3"
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     dirs = [SCENARIO_DIR] + [Path(d) for d in (getattr(args, "scenarios", None) or [])]
-    return ServerConfig(db=Path(args.db) if args.db else default_db_path(), host=args.host, port=args.port,
-                        scenario_dirs=tuple(dirs), create_key=getattr(args, "create_key", None),
-                        durable=bool(getattr(args, "durable", False)), gc_freeze=True)
+    return ServerConfig(
+        db=Path(args.db) if args.db else default_db_path(),
+        host=args.host,
+        port=args.port,
+        scenario_dirs=tuple(dirs),
+        create_key=getattr(args, "create_key", None),
+        durable=bool(getattr(args, "durable", False)),
+        gc_freeze=True,
+    )
 
 
 async def run_server(config: ServerConfig, ready: Any = None) -> None:
@@ -642,7 +736,10 @@ async def run_server(config: ServerConfig, ready: Any = None) -> None:
     await server.start()
     print(f"District server: {server.url}  (protocol {PROTOCOL_VERSION})", flush=True)
     print(f"database: {config.db}", flush=True)
-    print(f"sessions recovered: {len(server.sessions)} in {server.recovery_seconds:.2f} s", flush=True)
+    print(
+        f"sessions recovered: {len(server.sessions)} in {server.recovery_seconds:.2f} s",
+        flush=True,
+    )
     if ready is not None:
         ready(server)
     try:
@@ -654,7 +751,9 @@ async def run_server(config: ServerConfig, ready: Any = None) -> None:
 
 def serve_main(args: argparse.Namespace) -> int:
     level = getattr(args, "log_level", "INFO") or "INFO"
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     logging.getLogger("websockets").setLevel(logging.WARNING)
     config = config_from_args(args)
     with contextlib.suppress(KeyboardInterrupt):
@@ -663,5 +762,12 @@ def serve_main(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["MAX_SERVER_FRAME", "Connection", "Server", "ServerConfig", "default_db_path", "run_server",
-           "serve_main"]
+__all__ = [
+    "MAX_SERVER_FRAME",
+    "Connection",
+    "Server",
+    "ServerConfig",
+    "default_db_path",
+    "run_server",
+    "serve_main",
+]

@@ -33,7 +33,9 @@ MAX_NAME = 40  # characters of a display name
 RATE_PER_SECOND = 20.0  # messages per second per connection, sustained
 RATE_BURST = 60  # messages a connection may send at once
 RATE_ABUSE = 200  # refused messages within 10 seconds after which the connection is closed
-OUT_QUEUE = 256  # outgoing messages waiting for one client; a client that falls further behind is dropped
+OUT_QUEUE = (
+    256  # outgoing messages waiting for one client; a client that falls further behind is dropped
+)
 HELLO_TIMEOUT = 15.0  # seconds a connection may stay without a successful hello or create
 SESSION_QUEUE = 1000  # commands waiting in one session; more get error busy
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # join codes: no 0/O, 1/I/L
@@ -55,7 +57,7 @@ BYE_REASONS = ("replaced", "slow", "released", "shutdown", "policy")
 ERRORS: dict[str, str] = {
     # frames and messages
     "bad_frame": "the frame is not one well-formed msgpack map (text frame, bad msgpack, trailing bytes, "
-                 "binary or extension values, non-string keys, duplicate keys, non-finite floats, too deep)",
+    "binary or extension values, non-string keys, duplicate keys, non-finite floats, too deep)",
     "too_large": "the frame, a string, an array or a map is over its limit",
     "bad_message": "a field is missing, of the wrong type or out of range ('where' names it)",
     "unknown_message": "the message type is not one of the protocol's",
@@ -118,10 +120,17 @@ class ProtocolError(Exception):
         self.where = where
 
     def to_message(self, re: Any = None) -> dict[str, Any]:
-        return {"type": "error", "re": re, "code": self.code, "message": self.message, "where": self.where}
+        return {
+            "type": "error",
+            "re": re,
+            "code": self.code,
+            "message": self.message,
+            "where": self.where,
+        }
 
 
 # --- message schemas --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Field:
@@ -140,44 +149,72 @@ def _f(kind: str, doc: str, required: bool = False, **kw: Any) -> Field:
     return Field(kind, required, doc=doc, **kw)
 
 
-ID = _f("id", "correlation id, echoed as `re` in the reply: an integer 0..2^53-1 or a string of at most 64 characters")
+ID = _f(
+    "id",
+    "correlation id, echoed as `re` in the reply: an integer 0..2^53-1 or a string of at most 64 characters",
+)
 
 CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
     "hello": {
         "id": ID,
         "version": _f("int", f"protocol version; must be {PROTOCOL_VERSION}", True, lo=0, hi=2**31),
-        "token": _f("str", "a seat token or the facilitator token, to come back to a seat", max_len=128),
-        "code": _f("str", "the session's join code, to join as a new player or as an observer",
-                   max_len=16),
+        "token": _f(
+            "str", "a seat token or the facilitator token, to come back to a seat", max_len=128
+        ),
+        "code": _f(
+            "str", "the session's join code, to join as a new player or as an observer", max_len=16
+        ),
         "name": _f("str", "display name of a new player (1-40 characters)", max_len=MAX_NAME),
         "role": _f("str", "preferred role of a new player", choices=ROLES),
         "observer": _f("bool", "with a code: join as an observer (public view only, no seat)"),
-        "last_event": _f("int", "the last stream number this client saw (on reconnect)", lo=0, hi=2**53),
+        "last_event": _f(
+            "int", "the last stream number this client saw (on reconnect)", lo=0, hi=2**53
+        ),
     },
     "create": {
         "id": ID,
         "scenario": _f("str", "scenario name (see `scenarios`)", True, max_len=64),
         "seed": _f("int", "random seed of the game (default: random)", lo=0, hi=2**63 - 1),
-        "negotiation_seconds": _f("number", "length of each negotiation phase (default 480)", lo=5, hi=86400),
-        "report_seconds": _f("number", "length of each report phase; 0 advances at once (default 120)",
-                             lo=0, hi=86400),
-        "key": _f("str", "the server's creation key, if the server was started with one", max_len=128),
+        "negotiation_seconds": _f(
+            "number", "length of each negotiation phase (default 480)", lo=5, hi=86400
+        ),
+        "report_seconds": _f(
+            "number",
+            "length of each report phase; 0 advances at once (default 120)",
+            lo=0,
+            hi=86400,
+        ),
+        "key": _f(
+            "str", "the server's creation key, if the server was started with one", max_len=128
+        ),
     },
     "scenarios": {"id": ID},
     "command": {
         "id": ID,
-        "command": _f("map", "a game command: a map with a string 'type' (see docs/protocol.md)", True),
-        "cid": _f("str", "idempotency key, unique per seat for the whole session: a command re-sent "
-                         "with a cid already applied is acknowledged again, not applied twice", max_len=MAX_ID),
+        "command": _f(
+            "map", "a game command: a map with a string 'type' (see docs/protocol.md)", True
+        ),
+        "cid": _f(
+            "str",
+            "idempotency key, unique per seat for the whole session: a command re-sent "
+            "with a cid already applied is acknowledged again, not applied twice",
+            max_len=MAX_ID,
+        ),
     },
     "control": {
         "id": ID,
         "action": _f("str", "facilitator action (see CONTROL_ACTIONS)", True, max_len=32),
-        "seconds": _f("number", "for extend: seconds to add (negative shortens)", lo=-86400, hi=86400),
+        "seconds": _f(
+            "number", "for extend: seconds to add (negative shortens)", lo=-86400, hi=86400
+        ),
         "seat": _f("str", "for bot, unbot, assign, release: the seat id", max_len=128),
         "name": _f("str", "for assign: the player's display name", max_len=MAX_NAME),
-        "fill_bots": _f("bool", "for start: put bots in every seat nobody has taken (default true)"),
-        "negotiation_seconds": _f("number", "for timers: length of later negotiation phases", lo=5, hi=86400),
+        "fill_bots": _f(
+            "bool", "for start: put bots in every seat nobody has taken (default true)"
+        ),
+        "negotiation_seconds": _f(
+            "number", "for timers: length of later negotiation phases", lo=5, hi=86400
+        ),
         "report_seconds": _f("number", "for timers: length of later report phases", lo=0, hi=86400),
     },
     "sync": {
@@ -197,7 +234,10 @@ CONTROL_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "end": ((), "end the game now"),
     "bot": (("seat",), "a bot plays this seat from now on"),
     "unbot": (("seat",), "give the seat back to its player (or leave it open)"),
-    "assign": (("seat", "name"), "reserve a seat for a named player; the ack's result has its token"),
+    "assign": (
+        ("seat", "name"),
+        "reserve a seat for a named player; the ack's result has its token",
+    ),
     "release": (("seat",), "free a seat: its token stops working and its connection is closed"),
     "timers": ((), "change negotiation_seconds and/or report_seconds of later phases"),
     "info": ((), "the ack's result has status, round, phase, the state hash and the log length"),
@@ -205,44 +245,65 @@ CONTROL_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
 
 SERVER_MESSAGES: dict[str, dict[str, str]] = {
     "welcome": {
-        "re": "id of the hello", "version": "protocol version", "session": "session id",
-        "code": "join code", "seat": "seat id, 'facilitator' or 'observer'",
+        "re": "id of the hello",
+        "version": "protocol version",
+        "session": "session id",
+        "code": "join code",
+        "seat": "seat id, 'facilitator' or 'observer'",
         "role": "firm, union, government, broker, facilitator or observer",
         "name": "display name of the player (seat name for the facilitator/observer)",
         "token": "only when a new seat was taken: the seat token; keep it to come back",
         "road": "the seat's suggested personality (high, low or mixed), seats only",
-        "scenario": "scenario name", "status": "lobby, running, paused or ended",
+        "scenario": "scenario name",
+        "status": "lobby, running, paused or ended",
         "last_event": "the stream number the client is at once the catch-up that follows is read",
         "server_time": "server clock, seconds since 1970 (float)",
         "deal_kinds": "the deal kinds of this server: kind -> {title, help, source, parties, gate, terms}",
     },
     "created": {
-        "re": "id of the create", "session": "session id", "code": "join code for players",
+        "re": "id of the create",
+        "session": "session id",
+        "code": "join code for players",
         "facilitator_token": "token for hello as the facilitator; keep it secret",
-        "scenario": "scenario name", "seed": "the game's seed",
+        "scenario": "scenario name",
+        "seed": "the game's seed",
         "seats": "list of {id, role, name}",
     },
-    "scenarios": {"re": "id", "scenarios": "list of {name, title, rounds, seats: [{id, role, name}]}"},
+    "scenarios": {
+        "re": "id",
+        "scenarios": "list of {name, title, rounds, seats: [{id, role, name}]}",
+    },
     "ack": {
         "re": "id of the command/control",
         "seq": "the sender's stream number after this command's events (which came before the ack)",
         "duplicate": "true when the cid had been applied before (nothing was applied now); absent otherwise",
         "result": "map with the result of some control actions (assign: token; info: status...)",
     },
-    "error": {"re": "id of the refused message, or nil", "code": "stable error code",
-              "message": "what was wrong, for a person", "where": "the field or place, or ''"},
-    "view": {"seq": "stream number of this view", "view": "everything this seat may see now (a map)"},
+    "error": {
+        "re": "id of the refused message, or nil",
+        "code": "stable error code",
+        "message": "what was wrong, for a person",
+        "where": "the field or place, or ''",
+    },
+    "view": {
+        "seq": "stream number of this view",
+        "view": "everything this seat may see now (a map)",
+    },
     "event": {"seq": "stream number", "event": "map with 'kind' and the event's fields"},
     "clock": {
-        "status": "lobby, running, paused or ended", "round": "round number", "phase": "negotiation, report or ended",
+        "status": "lobby, running, paused or ended",
+        "round": "round number",
+        "phase": "negotiation, report or ended",
         "deadline": "server time the phase ends, or nil (lobby, paused, ended)",
         "remaining": "seconds left in the phase when this was sent, or nil",
         "server_time": "server clock when this was sent",
-        "negotiation_seconds": "length of a negotiation phase", "report_seconds": "length of a report phase",
+        "negotiation_seconds": "length of a negotiation phase",
+        "report_seconds": "length of a report phase",
     },
     "roster": {
         "seats": "list of {id, role, name, player, controller, connected, ready}",
-        "facilitator": "true when the facilitator is connected", "observers": "connected observers",
+        "facilitator": "true when the facilitator is connected",
+        "observers": "connected observers",
     },
     "pong": {"re": "id of the ping", "server_time": "server clock"},
     "bye": {"reason": "replaced, slow, released, shutdown or policy", "message": "for a person"},
@@ -250,6 +311,7 @@ SERVER_MESSAGES: dict[str, dict[str, str]] = {
 
 
 # --- codec -----------------------------------------------------------------------------------
+
 
 def plain_default(obj: Any) -> Any:
     """Turn the few non-msgpack types that may appear in views and stored entries (numpy scalars
@@ -291,7 +353,9 @@ def _check_value(v: Any, where: str, depth: int) -> None:
         raise ProtocolError("bad_frame", f"nested more than {MAX_DEPTH} levels deep", where)
     if isinstance(v, str):
         if len(v) > MAX_STR:
-            raise ProtocolError("too_large", f"a string of {len(v)} characters (at most {MAX_STR})", where)
+            raise ProtocolError(
+                "too_large", f"a string of {len(v)} characters (at most {MAX_STR})", where
+            )
     elif isinstance(v, float):
         if not math.isfinite(v):
             raise ProtocolError("bad_frame", f"{v} is not a finite number", where)
@@ -302,7 +366,9 @@ def _check_value(v: Any, where: str, depth: int) -> None:
         for i, x in enumerate(v):
             _check_value(x, f"{where}[{i}]", depth + 1)
     elif isinstance(v, bytes | bytearray):
-        raise ProtocolError("bad_frame", "binary values are not allowed (send text as a string)", where)
+        raise ProtocolError(
+            "bad_frame", "binary values are not allowed (send text as a string)", where
+        )
     elif v is None or isinstance(v, bool | int):
         pass
     else:  # pragma: no cover - msgpack produces nothing else with these options
@@ -312,23 +378,41 @@ def _check_value(v: Any, where: str, depth: int) -> None:
 def decode(frame: bytes | str) -> dict[str, Any]:
     """One client frame -> a message map, or ProtocolError (bad_frame, too_large). Never anything else."""
     if isinstance(frame, str):
-        raise ProtocolError("bad_frame", "text frames are not accepted; send one msgpack map in a binary frame")
+        raise ProtocolError(
+            "bad_frame", "text frames are not accepted; send one msgpack map in a binary frame"
+        )
     if len(frame) > MAX_FRAME:
         raise ProtocolError("too_large", f"a frame of {len(frame)} bytes (at most {MAX_FRAME})")
     try:
         msg = msgpack.unpackb(
-            frame, raw=False, use_list=True, strict_map_key=True, object_pairs_hook=_pairs,
-            ext_hook=_no_ext, max_str_len=MAX_FRAME, max_bin_len=MAX_FRAME, max_array_len=MAX_ARRAY,
-            max_map_len=MAX_MAP, max_ext_len=MAX_FRAME, timestamp=0)
+            frame,
+            raw=False,
+            use_list=True,
+            strict_map_key=True,
+            object_pairs_hook=_pairs,
+            ext_hook=_no_ext,
+            max_str_len=MAX_FRAME,
+            max_bin_len=MAX_FRAME,
+            max_array_len=MAX_ARRAY,
+            max_map_len=MAX_MAP,
+            max_ext_len=MAX_FRAME,
+            timestamp=0,
+        )
     except _Limit as e:
         raise ProtocolError("too_large", str(e)) from None
     except ValueError as e:
         text = str(e)
         if "exceeds max" in text:
-            raise ProtocolError("too_large", f"a string, array or map is over its limit ({text})") from None
-        raise ProtocolError("bad_frame", f"not one well-formed msgpack value ({text or type(e).__name__})") from None
+            raise ProtocolError(
+                "too_large", f"a string, array or map is over its limit ({text})"
+            ) from None
+        raise ProtocolError(
+            "bad_frame", f"not one well-formed msgpack value ({text or type(e).__name__})"
+        ) from None
     except Exception as e:  # msgpack raises a handful of types; none may escape
-        raise ProtocolError("bad_frame", f"not one well-formed msgpack value ({type(e).__name__})") from None
+        raise ProtocolError(
+            "bad_frame", f"not one well-formed msgpack value ({type(e).__name__})"
+        ) from None
     if not isinstance(msg, dict):
         raise ProtocolError("bad_frame", f"a frame must hold a map, got {type(msg).__name__}")
     _check_value(msg, "", 1)
@@ -341,13 +425,19 @@ def _check_field(name: str, spec: Field, v: Any) -> None:
         if not isinstance(v, str):
             raise ProtocolError("bad_message", f"expected a string, got {_tname(v)}", name)
         if spec.max_len is not None and len(v) > spec.max_len:
-            raise ProtocolError("bad_message", f"at most {spec.max_len} characters, got {len(v)}", name)
+            raise ProtocolError(
+                "bad_message", f"at most {spec.max_len} characters, got {len(v)}", name
+            )
         if spec.choices and v not in spec.choices:
-            raise ProtocolError("bad_message", f"{v[:40]!r} is not one of: {', '.join(spec.choices)}", name)
+            raise ProtocolError(
+                "bad_message", f"{v[:40]!r} is not one of: {', '.join(spec.choices)}", name
+            )
         return
     if k == "id":
         if isinstance(v, bool) or not isinstance(v, int | str):
-            raise ProtocolError("bad_message", f"expected an integer or a string, got {_tname(v)}", name)
+            raise ProtocolError(
+                "bad_message", f"expected an integer or a string, got {_tname(v)}", name
+            )
         if isinstance(v, int) and not 0 <= v < 2**53:
             raise ProtocolError("bad_message", "an integer id is 0 to 2^53-1", name)
         if isinstance(v, str) and len(v) > MAX_ID:
@@ -359,7 +449,9 @@ def _check_field(name: str, spec: Field, v: Any) -> None:
             what = "an integer" if k == "int" else "a number"
             raise ProtocolError("bad_message", f"expected {what}, got {_tname(v)}", name)
         if (spec.lo is not None and v < spec.lo) or (spec.hi is not None and v > spec.hi):
-            raise ProtocolError("bad_message", f"{v!r} is out of range ({spec.lo:g} to {spec.hi:g})", name)
+            raise ProtocolError(
+                "bad_message", f"{v!r} is out of range ({spec.lo:g} to {spec.hi:g})", name
+            )
         return
     if k == "bool":
         if not isinstance(v, bool):
@@ -374,8 +466,14 @@ def _check_field(name: str, spec: Field, v: Any) -> None:
 def _tname(v: Any) -> str:
     if v is None:
         return "nil"
-    return {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
-            dict: "a map"}.get(type(v), type(v).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+        str: "a string",
+        list: "an array",
+        dict: "a map",
+    }.get(type(v), type(v).__name__)
 
 
 def check_message(msg: dict[str, Any]) -> dict[str, Any]:
@@ -385,15 +483,21 @@ def check_message(msg: dict[str, Any]) -> dict[str, Any]:
         raise ProtocolError("bad_message", "every message needs a string 'type'", "type")
     spec = CLIENT_MESSAGES.get(t)
     if spec is None:
-        raise ProtocolError("unknown_message", f"unknown message type {t[:40]!r} (known: "
-                            f"{', '.join(sorted(CLIENT_MESSAGES))})", "type")
+        raise ProtocolError(
+            "unknown_message",
+            f"unknown message type {t[:40]!r} (known: {', '.join(sorted(CLIENT_MESSAGES))})",
+            "type",
+        )
     for name, v in msg.items():
         if name == "type":
             continue
         f = spec.get(name)
         if f is None:
-            raise ProtocolError("bad_message", f"a {t} message has no field {name[:40]!r} (fields: "
-                                f"{', '.join(sorted(spec))})", name)
+            raise ProtocolError(
+                "bad_message",
+                f"a {t} message has no field {name[:40]!r} (fields: {', '.join(sorted(spec))})",
+                name,
+            )
         _check_field(name, f, v)
     for name, f in spec.items():
         if f.required and name not in msg:
@@ -402,18 +506,26 @@ def check_message(msg: dict[str, Any]) -> dict[str, Any]:
         action = msg["action"]
         need = CONTROL_ACTIONS.get(action)
         if need is None:
-            raise ProtocolError("bad_message", f"unknown action {action!r} (known: "
-                                f"{', '.join(CONTROL_ACTIONS)})", "action")
+            raise ProtocolError(
+                "bad_message",
+                f"unknown action {action!r} (known: {', '.join(CONTROL_ACTIONS)})",
+                "action",
+            )
         for name in need[0]:
             if name not in msg:
                 raise ProtocolError("bad_message", f"the {action} action needs '{name}'", name)
     elif t == "command":
         ctype = msg["command"].get("type")
         if not isinstance(ctype, str) or not ctype:
-            raise ProtocolError("bad_message", "a command is a map with a string 'type'", "command.type")
+            raise ProtocolError(
+                "bad_message", "a command is a map with a string 'type'", "command.type"
+            )
     elif t == "hello" and ("token" in msg) == ("code" in msg):
-        raise ProtocolError("bad_message", "a hello has either a token (to come back) or a code (to join)",
-                            "token" if "token" in msg else "code")
+        raise ProtocolError(
+            "bad_message",
+            "a hello has either a token (to come back) or a code (to join)",
+            "token" if "token" in msg else "code",
+        )
     return msg
 
 
@@ -427,18 +539,33 @@ def id_of(msg: Any) -> Any:
     if isinstance(msg, dict):
         v = msg.get("id")
         if (isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**53) or (
-                isinstance(v, str) and len(v) <= MAX_ID):
+            isinstance(v, str) and len(v) <= MAX_ID
+        ):
             return v
     return None
 
 
 # --- builders for clients ---------------------------------------------------------------------
 
-def hello(*, token: str | None = None, code: str | None = None, name: str | None = None,
-          role: str | None = None, observer: bool = False, last_event: int | None = None,
-          id: int | str = 0) -> dict[str, Any]:
+
+def hello(
+    *,
+    token: str | None = None,
+    code: str | None = None,
+    name: str | None = None,
+    role: str | None = None,
+    observer: bool = False,
+    last_event: int | None = None,
+    id: int | str = 0,
+) -> dict[str, Any]:
     m: dict[str, Any] = {"type": "hello", "id": id, "version": PROTOCOL_VERSION}
-    for k, v in (("token", token), ("code", code), ("name", name), ("role", role), ("last_event", last_event)):
+    for k, v in (
+        ("token", token),
+        ("code", code),
+        ("name", name),
+        ("role", role),
+        ("last_event", last_event),
+    ):
         if v is not None:
             m[k] = v
     if observer:
@@ -468,4 +595,3 @@ def valid_name(name: str) -> str | None:
     if not name or len(name) > MAX_NAME or any(not ch.isprintable() for ch in name):
         return None
     return name
-

@@ -21,15 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from server.engine.errors import ScenarioError
-from server.engine.scenario import (
+from district.server.engine.errors import ScenarioError
+from district.server.engine.scenario import (
     Scenario,
     find_scenario,
     list_scenarios,
     load_scenario,
     slug,
 )
-from server.engine.seating import STANDARD_CLASSES, parse_players, players_of
+from district.server.engine.seating import STANDARD_CLASSES, parse_players, players_of
 
 CITATION = re.compile(r"\b00[0234]\b|assum", re.IGNORECASE)
 # tables whose every line is a figure that needs its own source or "assumption"
@@ -39,6 +39,7 @@ FIGURE_BLOCKS = ("firms", "networks", "tenders", "events")
 
 
 # --- where things are in a TOML file -------------------------------------------------------------
+
 
 @dataclass
 class Place:
@@ -83,7 +84,7 @@ def _split_comment(line: str, state: dict[str, object]) -> tuple[str, str]:
                     quote = None
                     continue
             elif ch == "\\" and quote == '"':
-                code.append(line[i:i + 2])
+                code.append(line[i : i + 2])
                 i += 2
                 continue
             elif ch == quote:
@@ -92,7 +93,7 @@ def _split_comment(line: str, state: dict[str, object]) -> tuple[str, str]:
             i += 1
             continue
         if line.startswith('"""', i) or line.startswith("'''", i):
-            quote = line[i:i + 3]
+            quote = line[i : i + 3]
             code.append(quote)
             i += 3
             continue
@@ -100,7 +101,7 @@ def _split_comment(line: str, state: dict[str, object]) -> tuple[str, str]:
             quote = ch
         elif ch == "#":
             state["quote"] = quote
-            return "".join(code), line[i + 1:].strip()
+            return "".join(code), line[i + 1 :].strip()
         elif ch in "[{":
             state["depth"] = int(state.get("depth", 0)) + 1  # type: ignore[call-overload]
         elif ch in "]}":
@@ -168,6 +169,7 @@ def index_toml(text: str) -> TomlIndex:
 
 # --- validate ------------------------------------------------------------------------------------
 
+
 def source_problems(text: str, data_keys: dict[str, list[str]] | None = None) -> list[str]:
     """Figures without a source: every line of the figure tables, and every block of firms,
     networks, tenders and events, must cite a seed (000, 002, 003, 004) or say 'assumption'."""
@@ -176,8 +178,10 @@ def source_problems(text: str, data_keys: dict[str, list[str]] | None = None) ->
     for path, place in idx.places.items():
         head = path.split(".", 1)[0]
         if head in FIGURE_TABLES and "." in path and not CITATION.search(place.comment):
-            out.append(f"{path}: no source; end the line with a comment citing the seed and "
-                       "section (e.g. '# 000 III.1 L159') or saying 'assumption'")
+            out.append(
+                f"{path}: no source; end the line with a comment citing the seed and "
+                "section (e.g. '# 000 III.1 L159') or saying 'assumption'"
+            )
     for block, (_first, _last, comments) in idx.blocks.items():
         kind = block.split("[", 1)[0]
         if kind not in FIGURE_BLOCKS:
@@ -187,15 +191,20 @@ def source_problems(text: str, data_keys: dict[str, list[str]] | None = None) ->
             continue
         if kind == "events" and src is not None:
             continue  # an event's `source` field is checked below
-        out.append(f"{block}: no source; cite the seed and section in a comment in the block "
-                   "(or just above it), or say 'assumption'")
+        out.append(
+            f"{block}: no source; cite the seed and section in a comment in the block "
+            "(or just above it), or say 'assumption'"
+        )
     return out
 
 
 def _event_source_problems(sc: Scenario) -> list[str]:
-    return [f"events[{i}].source: '{e.source}' cites no seed (000, 002, 003, 004) and does not say "
-            "'assumption'" for i, e in enumerate(sc.events)
-            if e.source and not CITATION.search(e.source)]
+    return [
+        f"events[{i}].source: '{e.source}' cites no seed (000, 002, 003, 004) and does not say "
+        "'assumption'"
+        for i, e in enumerate(sc.events)
+        if e.source and not CITATION.search(e.source)
+    ]
 
 
 def _players_problems(text: str) -> list[str]:
@@ -265,14 +274,18 @@ def cmd_validate(paths: list[str], out: TextIO) -> int:
                 print(f"  {prob}", file=out)
         else:
             sc = load_scenario(path)
-            print(f"{path}: ok ({sc.name}, {sc.rounds} rounds, {len(sc.seats)} seats, "
-                  f"{len(sc.firms) + sc.background.count} firms)", file=out)
+            print(
+                f"{path}: ok ({sc.name}, {sc.rounds} rounds, {len(sc.seats)} seats, "
+                f"{len(sc.firms) + sc.background.count} firms)",
+                file=out,
+            )
     if len(paths) > 1:
         print(f"{len(paths) - bad} of {len(paths)} file(s) valid", file=out)
     return 1 if bad else 0
 
 
 # --- list ----------------------------------------------------------------------------------------
+
 
 def teaches_short(sc: Scenario) -> str:
     """What a scenario teaches in a phrase: its title after the place ("Oregon plastics: training
@@ -298,8 +311,14 @@ def cmd_list(out: TextIO, directory: Path | None = None) -> int:
         try:
             sc = load_scenario(p)
         except ScenarioError as e:
-            rows.append((p.stem, "-", "-", f"INVALID: {len(e.problems)} problem(s); run "
-                                           f"'district scenarios validate {p}'"))
+            rows.append(
+                (
+                    p.stem,
+                    "-",
+                    "-",
+                    f"INVALID: {len(e.problems)} problem(s); run 'district scenarios validate {p}'",
+                )
+            )
             problems += 1
             continue
         rows.append((sc.name, players_range(sc), str(sc.rounds), teaches_short(sc)))
@@ -320,8 +339,12 @@ WRAP = 96
 
 
 def _wrap(text: str, indent: str = "", first: str | None = None) -> str:
-    return textwrap.fill(" ".join(text.split()), WRAP, initial_indent=first if first is not None else indent,
-                         subsequent_indent=indent)
+    return textwrap.fill(
+        " ".join(text.split()),
+        WRAP,
+        initial_indent=first if first is not None else indent,
+        subsequent_indent=indent,
+    )
 
 
 def _seat_label(sc: Scenario, seat: str) -> str:
@@ -338,8 +361,12 @@ def _class_line(sc: Scenario, n: int, seats: list[str]) -> str:
     for s in count:
         roles[by_id[s].role] += 1
     parts = []
-    for role, label in (("government", "government"), ("union", "union"), ("broker", "broker"),
-                        ("firm", "firm")):
+    for role, label in (
+        ("government", "government"),
+        ("union", "union"),
+        ("broker", "broker"),
+        ("firm", "firm"),
+    ):
         k = roles.get(role, 0)
         if k:
             parts.append(f"{k} {label}{'s' if k > 1 and role in ('broker', 'firm') else ''}")
@@ -378,8 +405,12 @@ def show_page(sc: Scenario, text: str = "") -> str:
     n_firms = len(sc.firms) + sc.background.count
     lines: list[str] = []
     lines += [sc.title, "=" * len(sc.title)]
-    lines.append(_wrap(f"{sc.name} · {sc.rounds} rounds of a {sc.round_length} · {pl['min']} to {pl['max']} "
-                       f"players · {n_firms} firms, {len(firm_seats)} of them played · money in {sc.currency}"))
+    lines.append(
+        _wrap(
+            f"{sc.name} · {sc.rounds} rounds of a {sc.round_length} · {pl['min']} to {pl['max']} "
+            f"players · {n_firms} firms, {len(firm_seats)} of them played · money in {sc.currency}"
+        )
+    )
     lines.append("")
     for para in sc.summary.strip().split("\n\n"):
         lines.append(_wrap(para))
@@ -398,19 +429,33 @@ def show_page(sc: Scenario, text: str = "") -> str:
     lines.append("Seats (a firm's road is the strategy its bot plays when nobody takes the seat)")
     by_role: dict[str, list[str]] = {}
     for s in sc.seats:
-        by_role.setdefault(s.role, []).append(s.name + (f" ({s.road} road)" if s.role == "firm" else ""))
-    for role, label in (("government", "Government"), ("union", "Union"), ("broker", "Brokers"),
-                        ("firm", "Firms")):
+        by_role.setdefault(s.role, []).append(
+            s.name + (f" ({s.road} road)" if s.role == "firm" else "")
+        )
+    for role, label in (
+        ("government", "Government"),
+        ("union", "Union"),
+        ("broker", "Brokers"),
+        ("firm", "Firms"),
+    ):
         if role in by_role:
             names = by_role[role]
-            shown = "; ".join(names[:10]) + (f"; and {len(names) - 10} more" if len(names) > 10 else "")
+            shown = "; ".join(names[:10]) + (
+                f"; and {len(names) - 10} more" if len(names) > 10 else ""
+            )
             lines.append(_wrap(f"{label} ({len(names)}): {shown}", "      ", "  "))
     if sc.background.count:
         b = sc.background
         src = _source(idx, "background.count")
-        lines.append(_wrap(f"Background firms (always run by the computer): {sc.background.count} firms of "
-                           f"{b.workers[0]:g}-{b.workers[1]:g} workers, {b.high_road_share:.0%} of them "
-                           f"on the high road" + (f"  [{src}]" if src else ""), "      ", "  "))
+        lines.append(
+            _wrap(
+                f"Background firms (always run by the computer): {sc.background.count} firms of "
+                f"{b.workers[0]:g}-{b.workers[1]:g} workers, {b.high_road_share:.0%} of them "
+                f"on the high road" + (f"  [{src}]" if src else ""),
+                "      ",
+                "  ",
+            )
+        )
     lines.append("")
     lines.append("Who sits where (people take these seats; bots play the rest)")
     for n in STANDARD_CLASSES:
@@ -418,10 +463,20 @@ def show_page(sc: Scenario, text: str = "") -> str:
             lines.append(_wrap(_class_line(sc, n, pl["classes"][n]), "      ", "  "))
     small = min(pl["classes"]) if pl["classes"] else None
     if small is not None:
-        lines.append(_wrap(f"The {small} seats of the smallest class: {_named_seats(sc, pl['classes'][small])}.",
-                           "      ", "  "))
-    lines.append(_wrap(f"Bots take seats in this order: {_named_seats(sc, pl['bots_first'], 6)}.",
-                       "      ", "  "))
+        lines.append(
+            _wrap(
+                f"The {small} seats of the smallest class: {_named_seats(sc, pl['classes'][small])}.",
+                "      ",
+                "  ",
+            )
+        )
+    lines.append(
+        _wrap(
+            f"Bots take seats in this order: {_named_seats(sc, pl['bots_first'], 6)}.",
+            "      ",
+            "  ",
+        )
+    )
     if pl.get("advice"):
         lines.append(_wrap("Advice: " + pl["advice"], "      ", "  "))
     lines.append("")
@@ -429,33 +484,69 @@ def show_page(sc: Scenario, text: str = "") -> str:
     lines.append("The district at the start (figure, then its source)")
     inst = sc.institutions
     cur = sc.currency
-    shown = [("wage_floor", f"legal wage floor: {_fmt(inst['wage_floor'])} {cur} per worker a {sc.round_length}"),
-             ("reference_wage", f"going wage when labour is neither short nor in surplus: {_fmt(inst['reference_wage'])}"),
-             ("enforcement", f"chance that a firm paying below the floor is audited: {inst['enforcement']:.0%} a round"),
-             ("union_density", f"union members: {inst['union_density']:.0%} of workers, bargaining power "
-                               f"{inst['union_power']:.2f}"),
-             ("labour_surplus", f"unemployed: {inst['labour_surplus']:.0%} of the labour force"),
-             ("government_budget", f"government budget: {_fmt(inst['government_budget'])} {cur}")]
+    shown = [
+        (
+            "wage_floor",
+            f"legal wage floor: {_fmt(inst['wage_floor'])} {cur} per worker a {sc.round_length}",
+        ),
+        (
+            "reference_wage",
+            f"going wage when labour is neither short nor in surplus: {_fmt(inst['reference_wage'])}",
+        ),
+        (
+            "enforcement",
+            f"chance that a firm paying below the floor is audited: {inst['enforcement']:.0%} a round",
+        ),
+        (
+            "union_density",
+            f"union members: {inst['union_density']:.0%} of workers, bargaining power "
+            f"{inst['union_power']:.2f}",
+        ),
+        ("labour_surplus", f"unemployed: {inst['labour_surplus']:.0%} of the labour force"),
+        ("government_budget", f"government budget: {_fmt(inst['government_budget'])} {cur}"),
+    ]
     if inst["pass_through_clause"] > 0:
-        shown.append(("pass_through_clause", f"share of productivity growth passed to the floor by law: "
-                                             f"{inst['pass_through_clause']:.0%}"))
+        shown.append(
+            (
+                "pass_through_clause",
+                f"share of productivity growth passed to the floor by law: "
+                f"{inst['pass_through_clause']:.0%}",
+            )
+        )
     for key, text in shown:
         src = _source(idx, f"institutions.{key}")
         lines.append(_wrap(text + (f"  [{src}]" if src else ""), "      ", "  - "))
     mk = sc.markets
     growth = f"; niche and export demand grow {mk['growth']:+.0%} a round" if mk["growth"] else ""
-    lines.append(_wrap(f"markets: commodity {_fmt(mk['commodity_demand'])}, niche {_fmt(mk['niche_demand'])}, "
-                       f"export {_fmt(mk['export_demand'])} units a round; imports push the commodity price "
-                       f"down {mk['import_pressure']:.0%}{growth}", "      ", "  - "))
+    lines.append(
+        _wrap(
+            f"markets: commodity {_fmt(mk['commodity_demand'])}, niche {_fmt(mk['niche_demand'])}, "
+            f"export {_fmt(mk['export_demand'])} units a round; imports push the commodity price "
+            f"down {mk['import_pressure']:.0%}{growth}",
+            "      ",
+            "  - ",
+        )
+    )
     tr = sc.trust
-    lines.append(_wrap(f"trust (0-1) between firms {tr['firms']:.2f}, within a network {tr['network']:.2f}, "
-                       f"firms and union {tr['union']:.2f}, firms and government {tr['government']:.2f}, "
-                       f"firms and brokers {tr['broker']:.2f}", "      ", "  - "))
+    lines.append(
+        _wrap(
+            f"trust (0-1) between firms {tr['firms']:.2f}, within a network {tr['network']:.2f}, "
+            f"firms and union {tr['union']:.2f}, firms and government {tr['government']:.2f}, "
+            f"firms and brokers {tr['broker']:.2f}",
+            "      ",
+            "  - ",
+        )
+    )
     for n in sc.networks:
         members = "every firm" if "*" in n.members else f"{len(n.members)} firms"
         stock = ", ".join(f"{k} {v:.1f}" for k, v in n.stock.items() if v > 0) or "no services yet"
-        lines.append(_wrap(f"network '{n.name}': {members}; shared {stock}; dues {n.dues:g} {cur} a round",
-                           "      ", "  - "))
+        lines.append(
+            _wrap(
+                f"network '{n.name}': {members}; shared {stock}; dues {n.dues:g} {cur} a round",
+                "      ",
+                "  - ",
+            )
+        )
     lines.append("")
 
     lines.append("Round by round")
@@ -464,12 +555,17 @@ def show_page(sc: Scenario, text: str = "") -> str:
         ops = ", ".join(t.operations)
         by_round.setdefault(t.round, []).append(
             f"tender '{t.id}' from {t.buyer}: {t.volume:g} units at up to {t.price:g} over "
-            f"{t.delivery_rounds} round(s); needs {ops}; quality {t.min_quality:g}")
+            f"{t.delivery_rounds} round(s); needs {ops}; quality {t.min_quality:g}"
+        )
     for e in sc.events:
         by_round.setdefault(e.round, []).append(e.headline + (f" [{e.source}]" if e.source else ""))
     for r in sorted(by_round):
         for i, item in enumerate(by_round[r]):
-            lines.append(_wrap(item, "            ", f"  {'round ' + str(r) + ':':<10}" if i == 0 else " " * 12))
+            lines.append(
+                _wrap(
+                    item, "            ", f"  {'round ' + str(r) + ':':<10}" if i == 0 else " " * 12
+                )
+            )
     if not by_round:
         lines.append("  (no scheduled events or tenders)")
     lines.append("")

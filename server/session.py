@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import msgpack
-
-from server.engine import EngineError, Game, Scenario
-from server.engine.state import restore, snapshot
-from server.protocol import (
+from district.server.engine import EngineError, Game, Scenario
+from district.server.engine.state import restore, snapshot
+from district.server.protocol import (
     CLOSE_RELEASED,
     CLOSE_REPLACED,
     PROTOCOL_VERSION,
@@ -38,7 +37,7 @@ from server.protocol import (
     plain_default,
     valid_name,
 )
-from server.store import Statement, Store, StoredSession
+from district.server.store import Statement, Store, StoredSession
 
 Entry = dict[str, Any]
 Delivery = tuple[Any, ...]  # ("event", recipient, seq, packed event) | ("view", recipient, seq)
@@ -102,9 +101,9 @@ class Stream:
 
 def plain(x: Any) -> Any:
     """Round-trip through msgpack: what a replay from the store will see, exactly."""
-    return msgpack.unpackb(msgpack.packb(x, use_bin_type=True, default=plain_default), raw=False,
-                           strict_map_key=False)
-
+    return msgpack.unpackb(
+        msgpack.packb(x, use_bin_type=True, default=plain_default), raw=False, strict_map_key=False
+    )
 
 
 def seat_order(scenario: Scenario) -> list[str]:
@@ -130,7 +129,9 @@ class SessionCore:
         self.report_seconds = info.report_seconds
         st = self.game.state
         self.seats: dict[str, SeatInfo] = {
-            s.id: SeatInfo(id=s.id, role=s.role, name=s.name, road=s.road) for s in st.seats.values()}
+            s.id: SeatInfo(id=s.id, role=s.role, name=s.name, road=s.road)
+            for s in st.seats.values()
+        }
         self.order = seat_order(scenario)
         self.streams: dict[str, Stream] = {r: Stream(seq=1, view_seq=1) for r in self.recipients()}
         self.cids: dict[str, OrderedDict[str, int]] = {}
@@ -158,8 +159,11 @@ class SessionCore:
     def free_seat(self, role: str | None) -> str | None:
         """The seat a new player gets: the first nobody holds in seating order (of `role` if
         given), preferring seats no bot plays."""
-        cands = [s for s in self.order if self.seats[s].player is None
-                 and (role is None or self.seats[s].role == role)]
+        cands = [
+            s
+            for s in self.order
+            if self.seats[s].player is None and (role is None or self.seats[s].role == role)
+        ]
         open_ = [s for s in cands if not self.seats[s].bot]
         return (open_ or cands or [None])[0]
 
@@ -174,12 +178,23 @@ class SessionCore:
         return all(s.id in ready or (s.bot and self.bot_passes.get(s.id, 0) > 0) for s in played)
 
     def clock(self, now: float) -> dict[str, Any]:
-        return {"type": "clock", "status": self.status, "round": self.round, "phase": self.phase,
-                "deadline": self.deadline,
-                "remaining": (max(0.0, self.deadline - now) if self.deadline is not None
-                              else self.remaining if self.status == "paused" else None),
-                "server_time": now, "negotiation_seconds": self.negotiation_seconds,
-                "report_seconds": self.report_seconds}
+        return {
+            "type": "clock",
+            "status": self.status,
+            "round": self.round,
+            "phase": self.phase,
+            "deadline": self.deadline,
+            "remaining": (
+                max(0.0, self.deadline - now)
+                if self.deadline is not None
+                else self.remaining
+                if self.status == "paused"
+                else None
+            ),
+            "server_time": now,
+            "negotiation_seconds": self.negotiation_seconds,
+            "report_seconds": self.report_seconds,
+        }
 
     def catch_up(self, recipient: str, last: int | None) -> tuple[str, list[tuple[int, bytes]]]:
         """("events", missed items) when `last` is at or after the latest view, else ("view", [])."""
@@ -225,7 +240,9 @@ class SessionCore:
             self.game.resolve()
             self.deadline = e.get("deadline")
             self.pending_bots = []
-            out += self._events([{"kind": "phase", "audience": "public", "round": self.round, "phase": "report"}])
+            out += self._events(
+                [{"kind": "phase", "audience": "public", "round": self.round, "phase": "report"}]
+            )
             out += self._views()
         elif k == "advance":
             events = self.game.advance()
@@ -265,8 +282,17 @@ class SessionCore:
             self.deadline = None
             self.remaining = None
             self.pending_bots = []
-            out += self._events([{"kind": "phase", "audience": "public", "round": self.round, "phase": "ended",
-                                  "by": "facilitator"}])
+            out += self._events(
+                [
+                    {
+                        "kind": "phase",
+                        "audience": "public",
+                        "round": self.round,
+                        "phase": "ended",
+                        "by": "facilitator",
+                    }
+                ]
+            )
             out += self._views()
         elif k == "join":
             s = self.seats[e["seat"]]
@@ -314,8 +340,13 @@ class SessionCore:
                 continue
             for s in aud:
                 si = self.seats.get(s)
-                if (si is not None and si.bot and s != by and s not in self.pending_bots
-                        and 0 < self.bot_passes.get(s, 0) < BOT_PASSES):
+                if (
+                    si is not None
+                    and si.bot
+                    and s != by
+                    and s not in self.pending_bots
+                    and 0 < self.bot_passes.get(s, 0) < BOT_PASSES
+                ):
                     self.pending_bots.append(s)
 
     def _events(self, events: list[dict[str, Any]]) -> list[Delivery]:
@@ -344,15 +375,22 @@ class SessionCore:
 
     def snapshot(self) -> bytes:
         meta = {
-            "status": self.status, "deadline": self.deadline, "remaining": self.remaining,
-            "negotiation_seconds": self.negotiation_seconds, "report_seconds": self.report_seconds,
+            "status": self.status,
+            "deadline": self.deadline,
+            "remaining": self.remaining,
+            "negotiation_seconds": self.negotiation_seconds,
+            "report_seconds": self.report_seconds,
             "seats": {k: (s.player, s.token_hash, s.bot) for k, s in self.seats.items()},
             "streams": {r: (s.seq, s.view_seq, list(s.items)) for r, s in self.streams.items()},
-            "cids": {k: list(v) for k, v in self.cids.items()}, "bot_passes": dict(self.bot_passes),
-            "pending_bots": list(self.pending_bots), "entries": self.entries, "commands": self.commands,
+            "cids": {k: list(v) for k, v in self.cids.items()},
+            "bot_passes": dict(self.bot_passes),
+            "pending_bots": list(self.pending_bots),
+            "entries": self.entries,
+            "commands": self.commands,
         }
-        return pickle.dumps({"state": snapshot(self.game.state), "meta": meta, "hash": self.game.hash()},
-                            protocol=5)
+        return pickle.dumps(
+            {"state": snapshot(self.game.state), "meta": meta, "hash": self.game.hash()}, protocol=5
+        )
 
     def restore(self, blob: bytes) -> None:
         """Load a snapshot made by `snapshot` (trusted storage). Raises ValueError if it does not
@@ -366,11 +404,16 @@ class SessionCore:
         m = data["meta"]
         self.game = game
         self.status, self.deadline, self.remaining = m["status"], m["deadline"], m["remaining"]
-        self.negotiation_seconds, self.report_seconds = m["negotiation_seconds"], m["report_seconds"]
+        self.negotiation_seconds, self.report_seconds = (
+            m["negotiation_seconds"],
+            m["report_seconds"],
+        )
         for k, (player, token, bot) in m["seats"].items():
             s = self.seats[k]
             s.player, s.token_hash, s.bot = player, token, bot
-        self.streams = {r: Stream(seq=a, view_seq=b, items=list(c)) for r, (a, b, c) in m["streams"].items()}
+        self.streams = {
+            r: Stream(seq=a, view_seq=b, items=list(c)) for r, (a, b, c) in m["streams"].items()
+        }
         self.cids = {k: OrderedDict((c, 1) for c in v) for k, v in m["cids"].items()}
         self.bot_passes = dict(m["bot_passes"])
         self.pending_bots = list(m["pending_bots"])
@@ -378,13 +421,23 @@ class SessionCore:
 
     def fingerprint(self) -> tuple[Any, ...]:
         """Everything a refused message must leave unchanged (for tests and checks)."""
-        return (self.game.hash(), self.status, self.deadline, self.remaining, self.entries,
-                tuple((s.id, s.player, s.token_hash, s.bot) for s in self.seats.values()),
-                tuple((r, s.seq, s.view_seq, len(s.items)) for r, s in self.streams.items()),
-                tuple(self.pending_bots), self.negotiation_seconds, self.report_seconds)
+        return (
+            self.game.hash(),
+            self.status,
+            self.deadline,
+            self.remaining,
+            self.entries,
+            tuple((s.id, s.player, s.token_hash, s.bot) for s in self.seats.values()),
+            tuple((r, s.seq, s.view_seq, len(s.items)) for r, s in self.streams.items()),
+            tuple(self.pending_bots),
+            self.negotiation_seconds,
+            self.report_seconds,
+        )
 
 
-def replay_entries(core: SessionCore, entries: list[Entry], log: logging.LoggerAdapter[Any] | None = None) -> None:
+def replay_entries(
+    core: SessionCore, entries: list[Entry], log: logging.LoggerAdapter[Any] | None = None
+) -> None:
     """Apply stored entries (recovery). A stored command the engine now refuses is skipped and
     logged: it cannot happen with the same engine, and must not stop a recovery."""
     for e in entries:
@@ -397,6 +450,7 @@ def replay_entries(core: SessionCore, entries: list[Entry], log: logging.LoggerA
 
 
 # --- the actor ------------------------------------------------------------------------------
+
 
 class SessionLog(logging.LoggerAdapter):  # type: ignore[type-arg]
     """Every line says which session it is about."""
@@ -430,7 +484,8 @@ class Hub(Protocol):
 def deal_kinds() -> dict[str, Any]:
     """The engine's schema of every deal kind (parties, terms with types and ranges), as plain
     data: clients build their deal composer from it."""
-    from server.engine import deals
+    from district.server.engine import deals
+
     return plain(getattr(deals, "DEAL_SPECS", {}))
 
 
@@ -454,9 +509,16 @@ def event_frame(seq: int, packed_event: bytes) -> bytes:
 class Session:
     """The actor of one session. Jobs go in with `submit`; one task handles them in order."""
 
-    def __init__(self, core: SessionCore, store: Store, hub: Hub, *, grace: float = 15.0,
-                 clock: Callable[[], float] = time.time,
-                 bot: Callable[[dict[str, Any], int, str], list[dict[str, Any]]] | None = None) -> None:
+    def __init__(
+        self,
+        core: SessionCore,
+        store: Store,
+        hub: Hub,
+        *,
+        grace: float = 15.0,
+        clock: Callable[[], float] = time.time,
+        bot: Callable[[dict[str, Any], int, str], list[dict[str, Any]]] | None = None,
+    ) -> None:
         self.core = core
         self.store = store
         self.hub = hub
@@ -528,7 +590,7 @@ class Session:
             for i, job in enumerate(batch):
                 if job[0] == "stop":
                     await self._flush()
-                    self._abandon(batch[i + 1:])
+                    self._abandon(batch[i + 1 :])
                     return
                 if job[0] in ("hello", "command", "control", "sync"):
                     self.waiting -= 1
@@ -553,11 +615,24 @@ class Session:
         while not self.queue.empty():
             jobs.append(self.queue.get_nowait())
         for job in jobs:
-            fut = job[4] if job[0] == "hello" and len(job) > 4 else job[2] if job[0] == "call" else None
+            fut = (
+                job[4]
+                if job[0] == "hello" and len(job) > 4
+                else job[2]
+                if job[0] == "call"
+                else None
+            )
             if fut is not None and not fut.done():
                 if job[0] == "hello":
-                    job[1].send({"type": "error", "re": job[2].get("id"), "code": "busy",
-                                 "message": "the server is shutting down; try again in a moment", "where": ""})
+                    job[1].send(
+                        {
+                            "type": "error",
+                            "re": job[2].get("id"),
+                            "code": "busy",
+                            "message": "the server is shutting down; try again in a moment",
+                            "where": "",
+                        }
+                    )
                     fut.set_result(False)
                 else:
                     fut.set_exception(RuntimeError("the session has stopped"))
@@ -570,7 +645,8 @@ class Session:
         if c.status == "running" and c.deadline is not None:
             delay = max(0.0, c.deadline - self.now())
             self._timer = asyncio.get_running_loop().call_later(
-                delay, lambda: self.submit(("tick",), client=False))
+                delay, lambda: self.submit(("tick",), client=False)
+            )
 
     # --- jobs ------------------------------------------------------------------------------
 
@@ -592,7 +668,13 @@ class Session:
             conn, msg = job[1], job[2]
             if conn.recipient is not None:
                 self._catch_up(conn, conn.recipient, msg["last_event"])
-                conn.send({"type": "ack", "re": msg.get("id"), "seq": self.core.streams[conn.recipient].seq})
+                conn.send(
+                    {
+                        "type": "ack",
+                        "re": msg.get("id"),
+                        "seq": self.core.streams[conn.recipient].seq,
+                    }
+                )
         elif kind == "gone":
             self._gone(job[1])
         elif kind == "call":
@@ -607,8 +689,13 @@ class Session:
         # "tick": nothing to do here; _progress looks at the clock after every batch
 
     def _error(self, conn: Conn, re: Any, code: str, message: str, where: str = "") -> None:
-        self._out.append(("send", conn, {"type": "error", "re": re, "code": code, "message": message,
-                                         "where": where}))
+        self._out.append(
+            (
+                "send",
+                conn,
+                {"type": "error", "re": re, "code": code, "message": message, "where": where},
+            )
+        )
 
     def _command(self, conn: Conn, msg: dict[str, Any]) -> None:
         c = self.core
@@ -617,21 +704,34 @@ class Session:
         if seat is None or conn.closed:
             return
         if seat == OBSERVER:
-            return self._error(conn, re, "forbidden", "observers watch; they cannot send game commands")
+            return self._error(
+                conn, re, "forbidden", "observers watch; they cannot send game commands"
+            )
         if c.status == "ended":
             return self._error(conn, re, "ended", "the game is over")
         if seat != FACILITATOR:
             if c.status == "lobby":
-                return self._error(conn, re, "not_started", "the facilitator has not started the game yet")
+                return self._error(
+                    conn, re, "not_started", "the facilitator has not started the game yet"
+                )
             if c.status == "paused":
                 return self._error(conn, re, "paused", "the game is paused")
             if c.seats[seat].bot:
-                return self._error(conn, re, "bot_playing", f"a bot is playing {seat}; ask the facilitator "
-                                   "to give the seat back")
+                return self._error(
+                    conn,
+                    re,
+                    "bot_playing",
+                    f"a bot is playing {seat}; ask the facilitator to give the seat back",
+                )
         cid = msg.get("cid")
         if c.seen_cid(seat, cid):
-            self._out.append(("send", conn, {"type": "ack", "re": re, "seq": c.streams[seat].seq,
-                                             "duplicate": True}))
+            self._out.append(
+                (
+                    "send",
+                    conn,
+                    {"type": "ack", "re": re, "seq": c.streams[seat].seq, "duplicate": True},
+                )
+            )
             return
         entry: Entry = {"k": "cmd", "seat": seat, "cmd": msg["command"]}
         if cid is not None:
@@ -652,25 +752,47 @@ class Session:
         result: dict[str, Any] | None = None
         seat = msg.get("seat")
         if seat is not None and seat not in c.seats:
-            return self._error(conn, re, "unknown_seat", f"there is no seat {seat!r} (seats: "
-                               f"{', '.join(c.seats)})", "seat")
+            return self._error(
+                conn,
+                re,
+                "unknown_seat",
+                f"there is no seat {seat!r} (seats: {', '.join(c.seats)})",
+                "seat",
+            )
         if c.status == "ended" and action not in ("info",):
             return self._error(conn, re, "ended", "the game is over")
         if action == "start":
             if c.status != "lobby":
-                return self._error(conn, re, "wrong_phase", f"the game has already started (status {c.status})")
-            self._record({"k": "start", "deadline": now + c.negotiation_seconds,
-                          "fill": msg.get("fill_bots", True)})
+                return self._error(
+                    conn, re, "wrong_phase", f"the game has already started (status {c.status})"
+                )
+            self._record(
+                {
+                    "k": "start",
+                    "deadline": now + c.negotiation_seconds,
+                    "fill": msg.get("fill_bots", True),
+                }
+            )
             self._clock_dirty = self._roster_dirty = True
         elif action == "pause":
             if c.status != "running":
-                return self._error(conn, re, "wrong_phase", f"only a running game can be paused (status {c.status})")
+                return self._error(
+                    conn,
+                    re,
+                    "wrong_phase",
+                    f"only a running game can be paused (status {c.status})",
+                )
             left = max(0.0, c.deadline - now) if c.deadline is not None else None
             self._record({"k": "pause", "remaining": left})
             self._clock_dirty = True
         elif action == "resume":
             if c.status != "paused":
-                return self._error(conn, re, "wrong_phase", f"only a paused game can be resumed (status {c.status})")
+                return self._error(
+                    conn,
+                    re,
+                    "wrong_phase",
+                    f"only a paused game can be resumed (status {c.status})",
+                )
             left = c.remaining if c.remaining is not None else self._phase_length()
             self._record({"k": "resume", "deadline": now + left})
             self._clock_dirty = True
@@ -679,9 +801,13 @@ class Session:
             if c.status == "running" and c.deadline is not None:
                 self._record({"k": "deadline", "deadline": max(now, c.deadline + secs)})
             elif c.status == "paused" and c.remaining is not None:
-                self._record({"k": "deadline", "deadline": None, "remaining": max(0.0, c.remaining + secs)})
+                self._record(
+                    {"k": "deadline", "deadline": None, "remaining": max(0.0, c.remaining + secs)}
+                )
             else:
-                return self._error(conn, re, "wrong_phase", f"there is no clock to extend (status {c.status})")
+                return self._error(
+                    conn, re, "wrong_phase", f"there is no clock to extend (status {c.status})"
+                )
             self._clock_dirty = True
         elif action == "advance":
             if c.status == "lobby":
@@ -699,10 +825,14 @@ class Session:
         elif action == "assign":
             name = valid_name(msg["name"])
             if name is None:
-                return self._error(conn, re, "bad_message", "a name is 1-40 printable characters", "name")
+                return self._error(
+                    conn, re, "bad_message", "a name is 1-40 printable characters", "name"
+                )
             holder = c.seats[seat].player
             if holder is not None:
-                return self._error(conn, re, "forbidden", f"{seat} is held by {holder}; release it first", "seat")
+                return self._error(
+                    conn, re, "forbidden", f"{seat} is held by {holder}; release it first", "seat"
+                )
             token = new_token()
             h = hash_token(token)
             self._record({"k": "join", "seat": seat, "name": name, "token": h})
@@ -730,9 +860,17 @@ class Session:
             self._record(e)
             self._clock_dirty = True
         elif action == "info":
-            result = {"status": c.status, "round": c.round, "phase": c.phase, "hash": c.game.hash(),
-                      "entries": c.entries, "commands": c.commands, "seed": c.info.seed,
-                      "scenario": c.info.scenario, "server": self.hub.stats()}
+            result = {
+                "status": c.status,
+                "round": c.round,
+                "phase": c.phase,
+                "hash": c.game.hash(),
+                "entries": c.entries,
+                "commands": c.commands,
+                "seed": c.info.seed,
+                "scenario": c.info.scenario,
+                "server": self.hub.stats(),
+            }
         ack: dict[str, Any] = {"type": "ack", "re": re, "seq": c.streams[FACILITATOR].seq}
         if result is not None:
             ack["result"] = result
@@ -767,11 +905,21 @@ class Session:
         token: str | None = None
         if how[0] == "token":
             who, h = how[1], how[2]
-            ok = (c.info.facilitator_hash == h) if who == FACILITATOR else (
-                who in c.seats and c.seats[who].token_hash == h)
+            ok = (
+                (c.info.facilitator_hash == h)
+                if who == FACILITATOR
+                else (who in c.seats and c.seats[who].token_hash == h)
+            )
             if not ok:
-                conn.send({"type": "error", "re": re, "code": "bad_token",
-                           "message": "no seat or facilitator holds this token", "where": "token"})
+                conn.send(
+                    {
+                        "type": "error",
+                        "re": re,
+                        "code": "bad_token",
+                        "message": "no seat or facilitator holds this token",
+                        "where": "token",
+                    }
+                )
                 return
             recipient = who
         elif how[0] == "observer":
@@ -779,27 +927,54 @@ class Session:
         else:
             name = valid_name(msg.get("name") or "")
             if name is None:
-                conn.send({"type": "error", "re": re, "code": "bad_message",
-                           "message": "joining needs a name of 1-40 printable characters", "where": "name"})
+                conn.send(
+                    {
+                        "type": "error",
+                        "re": re,
+                        "code": "bad_message",
+                        "message": "joining needs a name of 1-40 printable characters",
+                        "where": "name",
+                    }
+                )
                 return
             if c.status == "ended":
-                conn.send({"type": "error", "re": re, "code": "ended", "message": "this game is over",
-                           "where": "code"})
+                conn.send(
+                    {
+                        "type": "error",
+                        "re": re,
+                        "code": "ended",
+                        "message": "this game is over",
+                        "where": "code",
+                    }
+                )
                 return
             role = msg.get("role")
             seat = c.free_seat(role)
             if seat is None:
-                conn.send({"type": "error", "re": re, "code": "session_full",
-                           "message": f"every {role + ' ' if role else ''}seat of this session is taken",
-                           "where": "role" if role else "code"})
+                conn.send(
+                    {
+                        "type": "error",
+                        "re": re,
+                        "code": "session_full",
+                        "message": f"every {role + ' ' if role else ''}seat of this session is taken",
+                        "where": "role" if role else "code",
+                    }
+                )
                 return
             token = new_token()
             h = hash_token(token)
             self._record({"k": "join", "seat": seat, "name": name, "token": h})
             self._stmts.append(Store.token(h, self.id, seat))
             if not await self._flush():
-                conn.send({"type": "error", "re": re, "code": "storage",
-                           "message": "the server could not save your seat; try again", "where": ""})
+                conn.send(
+                    {
+                        "type": "error",
+                        "re": re,
+                        "code": "storage",
+                        "message": "the server could not save your seat; try again",
+                        "where": "",
+                    }
+                )
                 return
             self.hub.token_added(h, self.id, seat)
             recipient = seat
@@ -812,12 +987,21 @@ class Session:
             self.conns[recipient] = conn
         conn.bind(self, recipient)
         welcome: dict[str, Any] = {
-            "type": "welcome", "re": re, "version": PROTOCOL_VERSION, "session": self.id, "code": c.info.code,
-            "seat": recipient, "role": c.seats[recipient].role if recipient in c.seats else recipient,
-            "name": (c.seats[recipient].player or c.seats[recipient].name) if recipient in c.seats
+            "type": "welcome",
+            "re": re,
+            "version": PROTOCOL_VERSION,
+            "session": self.id,
+            "code": c.info.code,
+            "seat": recipient,
+            "role": c.seats[recipient].role if recipient in c.seats else recipient,
+            "name": (c.seats[recipient].player or c.seats[recipient].name)
+            if recipient in c.seats
             else recipient.title(),
-            "scenario": c.info.scenario, "status": c.status, "last_event": c.streams[recipient].seq,
-            "server_time": self.now()}
+            "scenario": c.info.scenario,
+            "status": c.status,
+            "last_event": c.streams[recipient].seq,
+            "server_time": self.now(),
+        }
         if recipient in c.seats:
             welcome["road"] = c.seats[recipient].road
         welcome["deal_kinds"] = deal_kinds()
@@ -836,7 +1020,9 @@ class Session:
             for seq, packed in items:
                 conn.send_bytes(event_frame(seq, packed))
         else:
-            conn.send({"type": "view", "seq": c.streams[recipient].seq, "view": c.game.view(recipient)})
+            conn.send(
+                {"type": "view", "seq": c.streams[recipient].seq, "view": c.game.view(recipient)}
+            )
 
     def _gone(self, conn: Conn) -> None:
         r = conn.recipient
@@ -874,9 +1060,15 @@ class Session:
                 await self._reload()
                 for d in out:
                     if d[0] == "ack":
-                        d[1].send({"type": "error", "re": d[2].get("re"), "code": "storage",
-                                   "message": "the server could not save this; nothing was changed",
-                                   "where": ""})
+                        d[1].send(
+                            {
+                                "type": "error",
+                                "re": d[2].get("re"),
+                                "code": "storage",
+                                "message": "the server could not save this; nothing was changed",
+                                "where": "",
+                            }
+                        )
                 return False
         await self._deliver(out)
         if self._clock_dirty:
@@ -892,8 +1084,11 @@ class Session:
         if self._snapshot_due:
             self._snapshot_due = False
             try:
-                await self.store.write(Store.snapshot(self.id, self.core.entries, self.core.snapshot(),
-                                                      self.core.game.hash()))
+                await self.store.write(
+                    Store.snapshot(
+                        self.id, self.core.entries, self.core.snapshot(), self.core.game.hash()
+                    )
+                )
             except Exception as e:  # a missing snapshot only makes a recovery slower
                 self.log.error("could not save a snapshot: %s", e)
         return True
@@ -941,11 +1136,24 @@ class Session:
     def roster(self) -> dict[str, Any]:
         c = self.core
         ready = c.game.state.ready
-        seats = [{"id": s.id, "role": s.role, "name": s.name, "player": s.player, "controller": s.controller,
-                  "connected": s.id in self.conns and not self.conns[s.id].closed, "ready": s.id in ready}
-                 for s in c.seats.values()]
-        return {"type": "roster", "seats": seats, "facilitator": FACILITATOR in self.conns,
-                "observers": len(self.observers)}
+        seats = [
+            {
+                "id": s.id,
+                "role": s.role,
+                "name": s.name,
+                "player": s.player,
+                "controller": s.controller,
+                "connected": s.id in self.conns and not self.conns[s.id].closed,
+                "ready": s.id in ready,
+            }
+            for s in c.seats.values()
+        ]
+        return {
+            "type": "roster",
+            "seats": seats,
+            "facilitator": FACILITATOR in self.conns,
+            "observers": len(self.observers),
+        }
 
     # --- moving the game on ----------------------------------------------------------------
 
@@ -965,7 +1173,9 @@ class Session:
                     await asyncio.sleep(0)
                     slice_start = time.perf_counter()
                 continue
-            if (c.phase == "negotiation" and (due or c.negotiation_done())) or (c.phase == "report" and due):
+            if (c.phase == "negotiation" and (due or c.negotiation_done())) or (
+                c.phase == "report" and due
+            ):
                 self._end_phase(now)
                 await self._flush()
                 continue
@@ -996,9 +1206,16 @@ class Session:
         await self._reload()
         if job[0] in ("command", "control", "hello", "sync"):
             conn, msg = job[1], job[2]
-            conn.send({"type": "error", "re": msg.get("id") if isinstance(msg, dict) else None,
-                       "code": "internal", "message": f"the server failed on this message ({type(error).__name__}: "
-                       f"{str(error)[:200]}); nothing was changed", "where": ""})
+            conn.send(
+                {
+                    "type": "error",
+                    "re": msg.get("id") if isinstance(msg, dict) else None,
+                    "code": "internal",
+                    "message": f"the server failed on this message ({type(error).__name__}: "
+                    f"{str(error)[:200]}); nothing was changed",
+                    "where": "",
+                }
+            )
 
     async def _reload(self) -> None:
         self._stmts, self._out = [], []
@@ -1007,8 +1224,12 @@ class Session:
         self.log.warning("reloaded from the store at entry %d", self.core.entries)
 
 
-def build_core(stored: StoredSession, scenario: Scenario, log: logging.LoggerAdapter[Any] | None = None,
-               store: Store | None = None) -> SessionCore:
+def build_core(
+    stored: StoredSession,
+    scenario: Scenario,
+    log: logging.LoggerAdapter[Any] | None = None,
+    store: Store | None = None,
+) -> SessionCore:
     """A session's core from what the store holds: its snapshot plus the later entries, or every
     entry from the start if the snapshot cannot be used."""
     info = SessionInfo(**stored.info)
@@ -1017,7 +1238,9 @@ def build_core(stored: StoredSession, scenario: Scenario, log: logging.LoggerAda
         try:
             core.restore(stored.snapshot)
             if core.entries != stored.snapshot_n:
-                raise ValueError(f"snapshot covers {core.entries} entries, stored as {stored.snapshot_n}")
+                raise ValueError(
+                    f"snapshot covers {core.entries} entries, stored as {stored.snapshot_n}"
+                )
         except Exception as e:
             if log is not None:
                 log.warning("snapshot unusable (%s); replaying every entry", e)

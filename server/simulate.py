@@ -10,23 +10,32 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
-
-from server.bots import decide
-from server.engine import EngineError, Game, Scenario
-from server.engine.views import view
+from district.server.bots import decide
+from district.server.engine import EngineError, Game, Scenario
+from district.server.engine.views import view
 
 NEGOTIATION_PASSES = 3
 
 COLUMNS = [
-    ("rnd", "round", "{:>3.0f}"), ("firms", "firms_alive", "{:>5.0f}"), ("jobs", "employment", "{:>6.0f}"),
-    ("wage", "mean_wage", "{:>5.1f}"), ("floor", "wage_floor", "{:>5.1f}"), ("skill", "mean_skill", "{:>5.2f}"),
-    ("output", "output", "{:>7.0f}"), ("export", "exports", "{:>7.0f}"), ("tend", "tenders_won", "{:>4.0f}"),
-    ("gov", "government_budget", "{:>7.0f}"), ("COMP", "competitiveness", "{:>6.1f}"),
-    ("WORK", "worker_welfare", "{:>6.1f}"), ("REGN", "region", "{:>6.1f}"),
+    ("rnd", "round", "{:>3.0f}"),
+    ("firms", "firms_alive", "{:>5.0f}"),
+    ("jobs", "employment", "{:>6.0f}"),
+    ("wage", "mean_wage", "{:>5.1f}"),
+    ("floor", "wage_floor", "{:>5.1f}"),
+    ("skill", "mean_skill", "{:>5.2f}"),
+    ("output", "output", "{:>7.0f}"),
+    ("export", "exports", "{:>7.0f}"),
+    ("tend", "tenders_won", "{:>4.0f}"),
+    ("gov", "government_budget", "{:>7.0f}"),
+    ("COMP", "competitiveness", "{:>6.1f}"),
+    ("WORK", "worker_welfare", "{:>6.1f}"),
+    ("REGN", "region", "{:>6.1f}"),
 ]
 
 
-def play_bots_round(game: Game, personalities: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def play_bots_round(
+    game: Game, personalities: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     """Every seat's bot decides from its own view and sends its commands. Returns the events."""
     st = game.state
     events: list[dict[str, Any]] = []
@@ -37,13 +46,24 @@ def play_bots_round(game: Game, personalities: dict[str, str] | None = None) -> 
                 try:
                     events += game.apply(seat, cmd)
                 except EngineError as e:  # a bot's mistake must not stop the game; it is reported
-                    events.append({"kind": "bot_error", "audience": "public", "seat": seat, "error": e.to_dict()})
+                    events.append(
+                        {
+                            "kind": "bot_error",
+                            "audience": "public",
+                            "seat": seat,
+                            "error": e.to_dict(),
+                        }
+                    )
     return events
 
 
-def run_game(scenario: Scenario, seed: int, rounds: int | None = None,
-             personalities: dict[str, str] | None = None,
-             on_round: Any = None) -> tuple[Game, list[dict[str, Any]]]:
+def run_game(
+    scenario: Scenario,
+    seed: int,
+    rounds: int | None = None,
+    personalities: dict[str, str] | None = None,
+    on_round: Any = None,
+) -> tuple[Game, list[dict[str, Any]]]:
     game = Game(scenario, seed)
     events: list[dict[str, Any]] = list(game.start_events)
     last = min(rounds or scenario.rounds, scenario.rounds)
@@ -70,17 +90,27 @@ def deal_line(report: dict[str, Any]) -> str:
     d = report["details"].get("deal_summary")
     if not d:
         return ""
-    parts = [f"{what} {', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}"
-             for what, kinds in d.items() if kinds]
+    parts = [
+        f"{what} {', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}"
+        for what, kinds in d.items()
+        if kinds
+    ]
     return "      deals: " + "; ".join(parts) if parts else ""
 
 
-def simulate(scenario: Scenario, seed: int, rounds: int | None, out: Path | None,
-             stream: TextIO | None = None) -> Game:
+def simulate(
+    scenario: Scenario,
+    seed: int,
+    rounds: int | None,
+    out: Path | None,
+    stream: TextIO | None = None,
+) -> Game:
     stream = stream or sys.stdout  # looked up at call time (tests and callers may redirect it)
-    print(f"{scenario.title} - seed {seed}, {rounds or scenario.rounds} rounds, "
-          f"{len(scenario.firms) + scenario.background.count} firms, {len(scenario.seats)} seats (all bots)",
-          file=stream)
+    print(
+        f"{scenario.title} - seed {seed}, {rounds or scenario.rounds} rounds, "
+        f"{len(scenario.firms) + scenario.background.count} firms, {len(scenario.seats)} seats (all bots)",
+        file=stream,
+    )
     print(header(), file=stream)
 
     def on_round(game: Game, report: dict[str, Any]) -> None:
@@ -106,14 +136,22 @@ def summary(game: Game) -> str:
         return "no round was played"
     a, b = h[0], h[-1]
     lines = ["", "From round 1 to the end:"]
-    for label, k, fmt in (("firms alive", "firms_alive", "{:.0f}"), ("employment", "employment", "{:.0f}"),
-                          ("mean wage", "mean_wage", "{:.1f}"), ("wage floor", "wage_floor", "{:.1f}"),
-                          ("mean skill", "mean_skill", "{:.2f}"), ("quality", "quality", "{:.2f}"),
-                          ("exports", "exports", "{:.0f}"), ("compliance", "compliance", "{:.0%}"),
-                          ("networked firms", "networked_share", "{:.0%}")):
+    for label, k, fmt in (
+        ("firms alive", "firms_alive", "{:.0f}"),
+        ("employment", "employment", "{:.0f}"),
+        ("mean wage", "mean_wage", "{:.1f}"),
+        ("wage floor", "wage_floor", "{:.1f}"),
+        ("mean skill", "mean_skill", "{:.2f}"),
+        ("quality", "quality", "{:.2f}"),
+        ("exports", "exports", "{:.0f}"),
+        ("compliance", "compliance", "{:.0%}"),
+        ("networked firms", "networked_share", "{:.0%}"),
+    ):
         lines.append(f"  {label:<16} {fmt.format(a[k]):>8} -> {fmt.format(b[k]):>8}")
-    lines.append("  scoreboards      " + ", ".join(f"{k} {b[k]:.0f}" for k in
-                                                   ("competitiveness", "worker_welfare", "region")))
+    lines.append(
+        "  scoreboards      "
+        + ", ".join(f"{k} {b[k]:.0f}" for k in ("competitiveness", "worker_welfare", "region"))
+    )
     return "\n".join(lines)
 
 
@@ -146,9 +184,18 @@ def write_outputs(game: Game, events: list[dict[str, Any]], out: Path) -> None:
         for ind in st.history:
             w.writerow([ind[k] for k in keys])
     (out / "events.json").write_text(json.dumps(_plain(events), indent=1))
-    final = {"scenario": st.scenario.name, "seed": game.seed, "round": st.round, "hash": game.hash(),
-             "reports": _plain(st.reports), "facilitator_view": _plain(view(st, "facilitator")),
-             "firms": {name: _plain(getattr(st.firms, name)) for name in ["name"] + st.firms.array_fields()
-                       if name not in ("pipeline",)},
-             "deals": _plain([d.to_dict() if hasattr(d, "to_dict") else d for d in st.deals.values()])}
+    final = {
+        "scenario": st.scenario.name,
+        "seed": game.seed,
+        "round": st.round,
+        "hash": game.hash(),
+        "reports": _plain(st.reports),
+        "facilitator_view": _plain(view(st, "facilitator")),
+        "firms": {
+            name: _plain(getattr(st.firms, name))
+            for name in ["name"] + st.firms.array_fields()
+            if name not in ("pipeline",)
+        },
+        "deals": _plain([d.to_dict() if hasattr(d, "to_dict") else d for d in st.deals.values()]),
+    }
     (out / "final_state.json").write_text(json.dumps(final))

@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import msgpack
-
-from server.protocol import plain_default
+from district.server.protocol import plain_default
 
 log = logging.getLogger("district.store")
 
@@ -68,7 +67,6 @@ CREATE TABLE IF NOT EXISTS tokens (
 
 Statement = tuple[str, tuple[Any, ...]]
 Entry = dict[str, Any]
-
 
 
 def pack_entry(e: Entry) -> bytes:
@@ -121,7 +119,9 @@ class Store:
         if self._thread is not None:
             return
         self._conn = self._connect()
-        self._thread = threading.Thread(target=self._run, name=f"store:{self.path.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"store:{self.path.name}", daemon=True
+        )
         self._thread.start()
 
     def close(self) -> None:
@@ -209,22 +209,46 @@ class Store:
 
     @staticmethod
     def new_session(info: dict[str, Any], scenario_text: str) -> list[Statement]:
-        settings = msgpack.packb({"negotiation_seconds": info["negotiation_seconds"],
-                                  "report_seconds": info["report_seconds"]})
-        return [("INSERT INTO sessions (id, code, scenario, scenario_text, seed, settings, facilitator_hash,"
-                 " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 (info["id"], info["code"], info["scenario"], scenario_text, info["seed"], settings,
-                  info["facilitator_hash"], info["created"])),
-                ("INSERT INTO tokens (hash, session, seat) VALUES (?, ?, ?)",
-                 (info["facilitator_hash"], info["id"], "facilitator"))]
+        settings = msgpack.packb(
+            {
+                "negotiation_seconds": info["negotiation_seconds"],
+                "report_seconds": info["report_seconds"],
+            }
+        )
+        return [
+            (
+                "INSERT INTO sessions (id, code, scenario, scenario_text, seed, settings, facilitator_hash,"
+                " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    info["id"],
+                    info["code"],
+                    info["scenario"],
+                    scenario_text,
+                    info["seed"],
+                    settings,
+                    info["facilitator_hash"],
+                    info["created"],
+                ),
+            ),
+            (
+                "INSERT INTO tokens (hash, session, seat) VALUES (?, ?, ?)",
+                (info["facilitator_hash"], info["id"], "facilitator"),
+            ),
+        ]
 
     @staticmethod
     def entry(session: str, n: int, e: Entry) -> Statement:
-        return ("INSERT INTO entries (session, n, data) VALUES (?, ?, ?)", (session, n, pack_entry(e)))
+        return (
+            "INSERT INTO entries (session, n, data) VALUES (?, ?, ?)",
+            (session, n, pack_entry(e)),
+        )
 
     @staticmethod
     def token(hash_: str, session: str, seat: str) -> Statement:
-        return ("INSERT OR REPLACE INTO tokens (hash, session, seat) VALUES (?, ?, ?)", (hash_, session, seat))
+        return (
+            "INSERT OR REPLACE INTO tokens (hash, session, seat) VALUES (?, ?, ?)",
+            (hash_, session, seat),
+        )
 
     @staticmethod
     def drop_token(hash_: str) -> Statement:
@@ -232,9 +256,13 @@ class Store:
 
     @staticmethod
     def snapshot(session: str, n: int, blob: bytes, hash_: str) -> list[Statement]:
-        return [("INSERT OR REPLACE INTO snapshots (session, n, data, hash, created) VALUES (?, ?, ?, ?, ?)",
-                 (session, n, blob, hash_, time.time())),
-                ("DELETE FROM snapshots WHERE session = ? AND n < ?", (session, n))]
+        return [
+            (
+                "INSERT OR REPLACE INTO snapshots (session, n, data, hash, created) VALUES (?, ?, ?, ?, ?)",
+                (session, n, blob, hash_, time.time()),
+            ),
+            ("DELETE FROM snapshots WHERE session = ? AND n < ?", (session, n)),
+        ]
 
     @staticmethod
     def finish(session: str, when: float) -> Statement:
@@ -245,33 +273,63 @@ class Store:
     def open_ids(self) -> list[str]:
         conn = self._connect()
         try:
-            return [r[0] for r in conn.execute(
-                "SELECT id FROM sessions WHERE finished IS NULL ORDER BY created")]
+            return [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM sessions WHERE finished IS NULL ORDER BY created"
+                )
+            ]
         finally:
             conn.close()
 
-    def load(self, session: str, conn: sqlite3.Connection | None = None,
-             full: bool = False) -> StoredSession | None:
+    def load(
+        self, session: str, conn: sqlite3.Connection | None = None, full: bool = False
+    ) -> StoredSession | None:
         """A session with its latest snapshot and the entries after it (all entries if `full`)."""
         own = conn is None
         c = conn or self._connect()
         try:
-            row = c.execute("SELECT id, code, scenario, scenario_text, seed, settings, facilitator_hash, "
-                            "created, finished FROM sessions WHERE id = ?", (session,)).fetchone()
+            row = c.execute(
+                "SELECT id, code, scenario, scenario_text, seed, settings, facilitator_hash, "
+                "created, finished FROM sessions WHERE id = ?",
+                (session,),
+            ).fetchone()
             if row is None:
                 return None
             settings = msgpack.unpackb(row[5], raw=False)
-            info = {"id": row[0], "code": row[1], "scenario": row[2], "seed": row[4],
-                    "facilitator_hash": row[6], "created": row[7],
-                    "negotiation_seconds": settings["negotiation_seconds"],
-                    "report_seconds": settings["report_seconds"]}
-            snap = None if full else c.execute(
-                "SELECT n, data FROM snapshots WHERE session = ? ORDER BY n DESC LIMIT 1", (session,)).fetchone()
+            info = {
+                "id": row[0],
+                "code": row[1],
+                "scenario": row[2],
+                "seed": row[4],
+                "facilitator_hash": row[6],
+                "created": row[7],
+                "negotiation_seconds": settings["negotiation_seconds"],
+                "report_seconds": settings["report_seconds"],
+            }
+            snap = (
+                None
+                if full
+                else c.execute(
+                    "SELECT n, data FROM snapshots WHERE session = ? ORDER BY n DESC LIMIT 1",
+                    (session,),
+                ).fetchone()
+            )
             n0 = snap[0] if snap else 0
-            entries = [unpack_entry(r[0]) for r in c.execute(
-                "SELECT data FROM entries WHERE session = ? AND n > ? ORDER BY n", (session, n0))]
-            return StoredSession(info=info, scenario_text=row[3], finished=row[8],
-                                 snapshot=snap[1] if snap else None, snapshot_n=n0, entries=entries)
+            entries = [
+                unpack_entry(r[0])
+                for r in c.execute(
+                    "SELECT data FROM entries WHERE session = ? AND n > ? ORDER BY n", (session, n0)
+                )
+            ]
+            return StoredSession(
+                info=info,
+                scenario_text=row[3],
+                finished=row[8],
+                snapshot=snap[1] if snap else None,
+                snapshot_n=n0,
+                entries=entries,
+            )
         finally:
             if own:
                 c.close()
@@ -279,8 +337,12 @@ class Store:
     def all_entries(self, session: str) -> list[Entry]:
         conn = self._connect()
         try:
-            return [unpack_entry(r[0]) for r in conn.execute(
-                "SELECT data FROM entries WHERE session = ? ORDER BY n", (session,))]
+            return [
+                unpack_entry(r[0])
+                for r in conn.execute(
+                    "SELECT data FROM entries WHERE session = ? ORDER BY n", (session,)
+                )
+            ]
         finally:
             conn.close()
 
@@ -295,8 +357,12 @@ class Store:
         return row[0] if row else None
 
 
-def _resolve(loop: asyncio.AbstractEventLoop, fut: asyncio.Future[Any], result: Any,
-             error: BaseException | None) -> None:
+def _resolve(
+    loop: asyncio.AbstractEventLoop,
+    fut: asyncio.Future[Any],
+    result: Any,
+    error: BaseException | None,
+) -> None:
     def done() -> None:
         if fut.done():
             return
@@ -304,5 +370,6 @@ def _resolve(loop: asyncio.AbstractEventLoop, fut: asyncio.Future[Any], result: 
             fut.set_exception(error)
         else:
             fut.set_result(result)
+
     with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
         loop.call_soon_threadsafe(done)

@@ -5,14 +5,24 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from server.engine import Game
-from server.engine.scenario import Scenario, parse_scenario
+from district.server.engine import Game
+from district.server.engine.scenario import Scenario, parse_scenario
 
 
 def firm(name: str, **kw: Any) -> dict[str, Any]:
-    base = {"name": name, "seat": True, "workers": 12, "skilled": 2, "skill": 0.5, "technology": 0.5,
-            "capabilities": {"machining": 0.6}, "wage": 32.0, "cash": 200.0, "reputation": 0.5,
-            "focus": "commodity"}
+    base = {
+        "name": name,
+        "seat": True,
+        "workers": 12,
+        "skilled": 2,
+        "skill": 0.5,
+        "technology": 0.5,
+        "capabilities": {"machining": 0.6},
+        "wage": 32.0,
+        "cash": 200.0,
+        "reputation": 0.5,
+        "focus": "commodity",
+    }
     base.update(kw)
     return base
 
@@ -20,8 +30,15 @@ def firm(name: str, **kw: Any) -> dict[str, Any]:
 def district(firms: list[dict[str, Any]] | None = None, **sections: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "scenario": {"name": "test", "title": "Test district", "rounds": 8},
-        "institutions": {"wage_floor": 30.0, "reference_wage": 32.0, "enforcement": 0.3, "union_power": 0.0,
-                         "union_density": 0.0, "labour_surplus": 0.08, "government_budget": 1000.0},
+        "institutions": {
+            "wage_floor": 30.0,
+            "reference_wage": 32.0,
+            "enforcement": 0.3,
+            "union_power": 0.0,
+            "union_density": 0.0,
+            "labour_surplus": 0.08,
+            "government_budget": 1000.0,
+        },
         "markets": {"commodity_demand": 60.0, "niche_demand": 20.0, "export_demand": 10.0},
         "firms": firms if firms is not None else [firm("Alpha"), firm("Beta")],
     }
@@ -53,5 +70,6 @@ def play(g: Game, rounds: int, each_round: Any = None) -> None:
 
 
 def seat(name: str) -> str:
-    from server.engine.scenario import slug
+    from district.server.engine.scenario import slug
+
     return "firm:" + slug(name)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pygame
-
-from client.ui.draw import arrow, delta_text, line_chart, panel, text
-from client.ui.icons import blit_icon
-from client.ui.theme import BOARDS, C
+from district.client.ui.draw import arrow, delta_text, line_chart, panel, text
+from district.client.ui.icons import blit_icon
+from district.client.ui.theme import BOARDS, C
 
 if TYPE_CHECKING:
-    from client.scenes.base import Scene
+    from district.client.scenes.base import Scene
 
 STYLES = {"competitiveness": "solid", "worker_welfare": "dashed", "region": "dotted"}
 
@@ -21,8 +20,9 @@ def board_series(view: dict[str, Any], key: str) -> list[float]:
     return [float(h[key]) for h in view.get("history", []) if isinstance(h.get(key), int | float)]
 
 
-def draw_board_cards(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, vertical: bool = True,
-                     k: float = 1.0) -> dict[str, pygame.Rect]:
+def draw_board_cards(
+    scene: Scene, surface: pygame.Surface, rect: pygame.Rect, vertical: bool = True, k: float = 1.0
+) -> dict[str, pygame.Rect]:
     """One card per scoreboard with its number, its change and a sparkline of its rounds."""
     u = scene.u
     v = scene.model.view or {}
@@ -39,45 +39,107 @@ def draw_board_cards(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, v
             w = (rect.width - gap * (n - 1)) // n
             r = pygame.Rect(rect.x + i * (w + gap), rect.y, w, rect.height)
         panel(surface, r, C.PANEL, color, u(10))
-        pygame.draw.rect(surface, color, pygame.Rect(r.x, r.y, u(6 * k), r.height),
-                         border_top_left_radius=u(10), border_bottom_left_radius=u(10))
+        pygame.draw.rect(
+            surface,
+            color,
+            pygame.Rect(r.x, r.y, u(6 * k), r.height),
+            border_top_left_radius=u(10),
+            border_bottom_left_radius=u(10),
+        )
         series = board_series(v, key)
         val = series[-1] if series else v.get("scoreboards", {}).get(key)
         blit_icon(surface, icon, (r.x + u(26 * k), r.y + u(22 * k)), u(22 * k), color)
-        text(surface, label, scene.fonts.get(round(15 * k), "bold"), C.TEXT, (r.x + u(44 * k), r.y + u(22 * k)),
-             "midleft", max_width=r.width - u(60 * k))
+        text(
+            surface,
+            label,
+            scene.fonts.get(round(15 * k), "bold"),
+            C.TEXT,
+            (r.x + u(44 * k), r.y + u(22 * k)),
+            "midleft",
+            max_width=r.width - u(60 * k),
+        )
         vs = f"{val:.0f}" if isinstance(val, int | float) else "–"
-        vr = text(surface, vs, scene.fonts.get(round(34 * k), "bold"), C.TEXT, (r.x + u(18 * k), r.y + u(40 * k)))
+        vr = text(
+            surface,
+            vs,
+            scene.fonts.get(round(34 * k), "bold"),
+            C.TEXT,
+            (r.x + u(18 * k), r.y + u(40 * k)),
+        )
         if len(series) >= 2:
             d = series[-1] - series[-2]
             s, col, direction = delta_text(d, "{:+.1f}")
             arrow(surface, direction, (vr.right + u(14 * k), vr.centery), u(7 * k), col)
-            text(surface, s, scene.fonts.get(round(15 * k), "bold"), col, (vr.right + u(26 * k), vr.centery), "midleft")
-        text(surface, "index, round 1 = 100", scene.fonts.get(round(10 * k)), C.MUTED,
-             (r.x + u(18 * k), vr.bottom + u(2)))
-        chart = pygame.Rect(r.x + r.width // 2 + u(10), r.y + u(40 * k), r.width // 2 - u(24), r.height - u(56 * k))
+            text(
+                surface,
+                s,
+                scene.fonts.get(round(15 * k), "bold"),
+                col,
+                (vr.right + u(26 * k), vr.centery),
+                "midleft",
+            )
+        text(
+            surface,
+            "index, round 1 = 100",
+            scene.fonts.get(round(10 * k)),
+            C.MUTED,
+            (r.x + u(18 * k), vr.bottom + u(2)),
+        )
+        chart = pygame.Rect(
+            r.x + r.width // 2 + u(10), r.y + u(40 * k), r.width // 2 - u(24), r.height - u(56 * k)
+        )
         if chart.height > u(20) and series:
-            line_chart(surface, chart, {key: (series, color, "solid")}, scene.fonts.get(round(9 * k)), baseline=100.0)
+            line_chart(
+                surface,
+                chart,
+                {key: (series, color, "solid")},
+                scene.fonts.get(round(9 * k)),
+                baseline=100.0,
+            )
         out[key] = r
     return out
 
 
-def draw_boards_chart(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, k: float = 1.0) -> None:
+def draw_boards_chart(
+    scene: Scene, surface: pygame.Surface, rect: pygame.Rect, k: float = 1.0
+) -> None:
     """The three boards on one chart over rounds, with a legend naming each line style."""
     u = scene.u
     v = scene.model.view or {}
     panel(surface, rect, C.PANEL, C.LINE, u(10))
-    text(surface, "The three scoreboards over rounds", scene.fonts.get(round(15 * k), "bold"), C.ACCENT,
-         (rect.x + u(14), rect.y + u(10)))
+    text(
+        surface,
+        "The three scoreboards over rounds",
+        scene.fonts.get(round(15 * k), "bold"),
+        C.ACCENT,
+        (rect.x + u(14), rect.y + u(10)),
+    )
     series = {key: (board_series(v, key), BOARDS[key][1], STYLES[key]) for key in BOARDS}
     n = max((len(s[0]) for s in series.values()), default=0)
-    chart = pygame.Rect(rect.x + u(48), rect.y + u(64 * k), rect.width - u(70), rect.height - u(100 * k))
-    line_chart(surface, chart, series, scene.fonts.get(round(11 * k)), [f"r{i + 1}" for i in range(n)],
-               baseline=100.0, width=max(2, u(2 * k)))
+    chart = pygame.Rect(
+        rect.x + u(48), rect.y + u(64 * k), rect.width - u(70), rect.height - u(100 * k)
+    )
+    line_chart(
+        surface,
+        chart,
+        series,
+        scene.fonts.get(round(11 * k)),
+        [f"r{i + 1}" for i in range(n)],
+        baseline=100.0,
+        width=max(2, u(2 * k)),
+    )
     x = rect.x + u(14)
     y = rect.y + u(38 * k)
     for key, (label, color, _icon) in BOARDS.items():
-        from client.ui.draw import styled_line
+        from district.client.ui.draw import styled_line
+
         styled_line(surface, color, (x, y), (x + u(28), y), max(2, u(3)), STYLES[key], u(6))
-        r = text(surface, f"{label} ({STYLES[key]})", scene.fonts.get(round(12 * k)), C.TEXT, (x + u(34), y), "midleft")
+        r = text(
+            surface,
+            f"{label} ({STYLES[key]})",
+            scene.fonts.get(round(12 * k)),
+            C.TEXT,
+            (x + u(34), y),
+            "midleft",
+        )
         x = r.right + u(18)

@@ -7,10 +7,9 @@ from typing import Any
 
 import pygame
 import pygame_gui
+from district.client.dealspec import kind_title
+from district.client.panels.common import Tab, oid, seat_name
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UITextBox, UITextEntryLine
-
-from client.dealspec import kind_title
-from client.panels.common import Tab, oid, seat_name
 
 
 def channels(view: dict[str, Any], me: str) -> list[tuple[str, str]]:
@@ -33,7 +32,9 @@ def messages_for(view: dict[str, Any], me: str, channel: str) -> list[dict[str, 
         elif channel.startswith("deal-"):
             ok = to == channel
         else:  # private with `channel`
-            ok = (msg.get("from") == me and to == channel) or (msg.get("from") == channel and to == me)
+            ok = (msg.get("from") == me and to == channel) or (
+                msg.get("from") == channel and to == me
+            )
         if ok:
             out.append(msg)
     return out
@@ -61,21 +62,50 @@ class ChatTab(Tab):
         if self.channel not in keys:
             self.channel = "public"
         start = next(o for o in opts if o[1] == self.channel)
-        UILabel(pygame.Rect(u(10), u(8), u(60), u(30)), "To", m, container=p, object_id=oid("@muted"))
-        self.menu = UIDropDownMenu(opts, start, pygame.Rect(u(50), u(8), w - u(40), u(30)), m, container=p,
-                                   object_id=oid(None, "chat_channel"), expansion_height_limit=u(260))
+        UILabel(
+            pygame.Rect(u(10), u(8), u(60), u(30)), "To", m, container=p, object_id=oid("@muted")
+        )
+        self.menu = UIDropDownMenu(
+            opts,
+            start,
+            pygame.Rect(u(50), u(8), w - u(40), u(30)),
+            m,
+            container=p,
+            object_id=oid(None, "chat_channel"),
+            expansion_height_limit=u(260),
+        )
         muted = bool(view.get("chat_muted"))
-        self.log = UITextBox(self.log_html(), pygame.Rect(u(10), u(46), w, self.rect.height - u(46) - u(84)), m,
-                             container=p, object_id=oid(None, "chat_log"))
-        self.error = UILabel(pygame.Rect(u(10), self.rect.height - u(80), w, u(18)),
-                             "The facilitator has paused the chat" if muted else "", m, container=p,
-                             object_id=oid("@error", "chat_error"))
-        self.entry = UITextEntryLine(pygame.Rect(u(10), self.rect.height - u(56), w - u(96), u(44)), m, container=p,
-                                     object_id=oid(None, "chat_entry"), initial_text=self.draft,
-                                     placeholder_text="(write a message; Enter sends)")
+        self.log = UITextBox(
+            self.log_html(),
+            pygame.Rect(u(10), u(46), w, self.rect.height - u(46) - u(84)),
+            m,
+            container=p,
+            object_id=oid(None, "chat_log"),
+        )
+        self.error = UILabel(
+            pygame.Rect(u(10), self.rect.height - u(80), w, u(18)),
+            "The facilitator has paused the chat" if muted else "",
+            m,
+            container=p,
+            object_id=oid("@error", "chat_error"),
+        )
+        self.entry = UITextEntryLine(
+            pygame.Rect(u(10), self.rect.height - u(56), w - u(96), u(44)),
+            m,
+            container=p,
+            object_id=oid(None, "chat_entry"),
+            initial_text=self.draft,
+            placeholder_text="(write a message; Enter sends)",
+        )
         self.entry.set_text_length_limit(500)
-        self.send_button = UIButton(pygame.Rect(w - u(80), self.rect.height - u(56), u(90), u(44)), "Send", m,
-                                    container=p, object_id=oid("@primary", "chat_send"), command=self.send)
+        self.send_button = UIButton(
+            pygame.Rect(w - u(80), self.rect.height - u(56), u(90), u(44)),
+            "Send",
+            m,
+            container=p,
+            object_id=oid("@primary", "chat_send"),
+            command=self.send,
+        )
         self.log.scroll_bar and self.log.scroll_bar.set_scroll_from_start_percentage(1.0)  # type: ignore[func-returns-value]
         self.show_error()
 
@@ -88,9 +118,15 @@ class ChatTab(Tab):
         lines = []
         for msg in msgs[-80:]:
             who = "You" if msg.get("from") == me else seat_name(view, msg.get("from"))
-            col = "#f2b134" if msg.get("from") == me else ("#5aa9f5" if msg.get("from") == "facilitator" else "#eef1f6")
-            lines.append(f"<font color=#9aa6ba>r{msg.get('round', '')}</font> <font color={col}><b>"
-                         f"{html.escape(who)}</b></font>: {html.escape(str(msg.get('text', '')))}")
+            col = (
+                "#f2b134"
+                if msg.get("from") == me
+                else ("#5aa9f5" if msg.get("from") == "facilitator" else "#eef1f6")
+            )
+            lines.append(
+                f"<font color=#9aa6ba>r{msg.get('round', '')}</font> <font color={col}><b>"
+                f"{html.escape(who)}</b></font>: {html.escape(str(msg.get('text', '')))}"
+            )
         return "<br>".join(lines)
 
     def set_channel(self, channel: str) -> None:
@@ -102,7 +138,9 @@ class ChatTab(Tab):
         text = self.entry.get_text().strip()
         if not text:
             return None
-        self.sent_cid = self.model.send({"type": "chat", "text": text, "to": self.channel}, origin="chat")
+        self.sent_cid = self.model.send(
+            {"type": "chat", "text": text, "to": self.channel}, origin="chat"
+        )
         self.draft = ""
         self.entry.set_text("")
         return self.sent_cid

@@ -7,20 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 import pygame
 import pygame_gui
+from district.client.ui.draw import chip, text
+from district.client.ui.icons import blit_icon
+from district.client.ui.theme import C
 from pygame_gui.core import ObjectID
 
-from client.ui.draw import chip, text
-from client.ui.icons import blit_icon
-from client.ui.theme import C
-
 if TYPE_CHECKING:
-    from client.scenes.base import Scene
+    from district.client.scenes.base import Scene
 
 
 def bind(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """A no-argument callback for a button (pygame_gui calls commands with no or one argument)."""
+
     def call() -> Any:
         return fn(*args, **kwargs)
+
     return call
 
 
@@ -47,7 +48,9 @@ def seat_name(view: dict[str, Any], seat: str | None) -> str:
 
 def role_word(seat: str) -> str:
     r = seat.split(":", 1)[0]
-    return {"firm": "firm", "union": "union", "government": "government", "broker": "broker"}.get(r, r)
+    return {"firm": "firm", "union": "union", "government": "government", "broker": "broker"}.get(
+        r, r
+    )
 
 
 def parse_number(raw: str, spec: dict[str, Any]) -> tuple[float | int | None, str]:
@@ -116,8 +119,12 @@ class Tab:
     def rebuild(self) -> None:
         if self.panel is not None:
             self.panel.kill()
-        self.panel = pygame_gui.elements.UIPanel(self.rect, starting_height=1, manager=self.manager,
-                                                 object_id=oid(None, f"tab_{self.title.lower()}"))
+        self.panel = pygame_gui.elements.UIPanel(
+            self.rect,
+            starting_height=1,
+            manager=self.manager,
+            object_id=oid(None, f"tab_{self.title.lower()}"),
+        )
         self.build()
         if not self.visible:
             self.panel.hide()
@@ -148,8 +155,9 @@ class Tab:
         return self.rect.width - self.u(20)
 
 
-def draw_top_bar(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, *, big: bool = False,
-                 reserve: int = 0) -> dict[str, pygame.Rect]:
+def draw_top_bar(
+    scene: Scene, surface: pygame.Surface, rect: pygame.Rect, *, big: bool = False, reserve: int = 0
+) -> dict[str, pygame.Rect]:
     """Round, phase, timer, events and connection: the same bar for players, console and projector."""
     m = scene.model
     v = m.view or {}
@@ -163,21 +171,48 @@ def draw_top_bar(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, *, bi
     blit_icon(surface, "district", (x + u(14 * k), cy), u(28 * k))
     x += u(36 * k)
     title = str(v.get("scenario", {}).get("title", "District")).split(":")[0]
-    out["title"] = text(surface, title, scene.fonts.get(round(16 * k), "bold"), C.TEXT, (x, cy), "midleft",
-                        max_width=u(230 * k))
+    out["title"] = text(
+        surface,
+        title,
+        scene.fonts.get(round(16 * k), "bold"),
+        C.TEXT,
+        (x, cy),
+        "midleft",
+        max_width=u(230 * k),
+    )
     x = out["title"].right + u(16)
     rnd = f"Round {v.get('round', 0)} of {v.get('rounds', '?')}"
-    out["round"] = chip(surface, rnd, scene.fonts.get(round(14 * k), "bold"), C.BG, C.ACCENT, (x, cy), "midleft",
-                        (u(10), u(4)))
+    out["round"] = chip(
+        surface,
+        rnd,
+        scene.fonts.get(round(14 * k), "bold"),
+        C.BG,
+        C.ACCENT,
+        (x, cy),
+        "midleft",
+        (u(10), u(4)),
+    )
     x = out["round"].right + u(8)
     phase = str(v.get("phase", "")).replace("_", " ")
     status = m.session.get("status")
     if status == "paused":
         phase = "paused"
-    pcol = {"negotiation": C.INFO, "report": C.REGION, "ended": C.MUTED, "paused": C.WARN}.get(phase, C.MUTED)
-    picon = {"negotiation": "chat", "report": "trend", "ended": "flag", "paused": "pause"}.get(phase, "clock")
-    pr = chip(surface, "      " + phase.capitalize(), scene.fonts.get(round(14 * k), "bold"), C.BG, pcol, (x, cy),
-              "midleft", (u(10), u(4)))
+    pcol = {"negotiation": C.INFO, "report": C.REGION, "ended": C.MUTED, "paused": C.WARN}.get(
+        phase, C.MUTED
+    )
+    picon = {"negotiation": "chat", "report": "trend", "ended": "flag", "paused": "pause"}.get(
+        phase, "clock"
+    )
+    pr = chip(
+        surface,
+        "      " + phase.capitalize(),
+        scene.fonts.get(round(14 * k), "bold"),
+        C.BG,
+        pcol,
+        (x, cy),
+        "midleft",
+        (u(10), u(4)),
+    )
     blit_icon(surface, picon, (pr.x + u(16 * k), cy), u(14 * k), C.BG)
     out["phase"] = pr
     x = pr.right + u(14)
@@ -190,7 +225,9 @@ def draw_top_bar(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, *, bi
         mins, secs = divmod(int(left + 0.999), 60)
         tstr = f"{mins}:{secs:02d}" + (" paused" if m.timer.get("paused") else "")
         tcol = C.BAD if left < 30 and not m.timer.get("paused") else C.TEXT
-    out["timer"] = text(surface, tstr, scene.fonts.get(round(16 * k), "bold"), tcol, (x + u(22 * k), cy), "midleft")
+    out["timer"] = text(
+        surface, tstr, scene.fonts.get(round(16 * k), "bold"), tcol, (x + u(22 * k), cy), "midleft"
+    )
     x = out["timer"].right + u(18)
     news = v.get("news", [])
     right_reserve = u(150 if not big else 240) + reserve
@@ -198,13 +235,28 @@ def draw_top_bar(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, *, bi
         blit_icon(surface, "bell", (x + u(8 * k), cy), u(16 * k), C.ACCENT)
         head = news[-1].get("headline", "")
         more = f"  (+{len(news) - 1} more)" if len(news) > 1 else ""
-        out["news"] = text(surface, head + more, scene.fonts.get(round(13 * k)), C.TEXT, (x + u(20 * k), cy), "midleft",
-                           max_width=max(u(60), rect.right - right_reserve - x))
+        out["news"] = text(
+            surface,
+            head + more,
+            scene.fonts.get(round(13 * k)),
+            C.TEXT,
+            (x + u(20 * k), cy),
+            "midleft",
+            max_width=max(u(60), rect.right - right_reserve - x),
+        )
     # connection status (word + icon, not colour alone)
     st = m.status
-    scol = {"connected": C.GOOD, "connecting": C.WARN, "reconnecting": C.WARN, "failed": C.BAD}.get(st, C.MUTED)
-    word = {"connected": "online", "offline": "offline (recorded)", "reconnecting": "reconnecting…",
-            "connecting": "connecting…", "failed": "disconnected", "closed": "disconnected"}.get(st, st)
+    scol = {"connected": C.GOOD, "connecting": C.WARN, "reconnecting": C.WARN, "failed": C.BAD}.get(
+        st, C.MUTED
+    )
+    word = {
+        "connected": "online",
+        "offline": "offline (recorded)",
+        "reconnecting": "reconnecting…",
+        "connecting": "connecting…",
+        "failed": "disconnected",
+        "closed": "disconnected",
+    }.get(st, st)
     sx = rect.right - u(130 if not big else 150) - reserve
     blit_icon(surface, "plug", (sx, cy), u(16), scol)
     out["status"] = text(surface, word, scene.fonts.get(12), scol, (sx + u(12), cy), "midleft")
@@ -232,18 +284,45 @@ def toast(scene: Scene, surface: pygame.Surface, anchor: tuple[int, int], width:
         pygame.draw.rect(surface, (16, 20, 28), r, border_radius=scene.u(8))
         pygame.draw.rect(surface, col, r, 2, border_radius=scene.u(8))
         blit_icon(surface, ic, (r.x + scene.u(18), r.centery), scene.u(16), col)
-        text(surface, msg, font, C.TEXT, (r.x + scene.u(32), r.centery), "midleft", max_width=r.width - scene.u(40))
+        text(
+            surface,
+            msg,
+            font,
+            C.TEXT,
+            (r.x + scene.u(32), r.centery),
+            "midleft",
+            max_width=r.width - scene.u(40),
+        )
         y = r.y - scene.u(6)
 
 
-def help_and_error(manager: Any, container: Any, x: int, y: int, width: int, help_text: Any,
-                   error_id: str, line: int, help_line: int) -> tuple[Any, int]:
+def help_and_error(
+    manager: Any,
+    container: Any,
+    x: int,
+    y: int,
+    width: int,
+    help_text: Any,
+    error_id: str,
+    line: int,
+    help_line: int,
+) -> tuple[Any, int]:
     """Under a form field: its help text (if any), then an empty error label that server or local
     errors fill later. Returns the error label and the y below it."""
     if help_text:
-        pygame_gui.elements.UILabel(pygame.Rect(x, y, width - x, help_line), str(help_text), manager, container=container,
-                object_id=oid("@hint"))
+        pygame_gui.elements.UILabel(
+            pygame.Rect(x, y, width - x, help_line),
+            str(help_text),
+            manager,
+            container=container,
+            object_id=oid("@hint"),
+        )
         y += help_line
-    error = pygame_gui.elements.UILabel(pygame.Rect(x, y, width - x, line), "", manager, container=container,
-                    object_id=oid("@error", error_id))
+    error = pygame_gui.elements.UILabel(
+        pygame.Rect(x, y, width - x, line),
+        "",
+        manager,
+        container=container,
+        object_id=oid("@error", error_id),
+    )
     return error, y

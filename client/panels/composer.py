@@ -13,6 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 import pygame
 import pygame_gui
+from district.client.dealspec import deal_spec
+from district.client.panels.common import (
+    bind,
+    fmt_bound,
+    fmt_value,
+    help_and_error,
+    oid,
+    parse_number,
+    seat_name,
+)
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -22,19 +32,8 @@ from pygame_gui.elements import (
     UITextEntryLine,
 )
 
-from client.dealspec import deal_spec
-from client.panels.common import (
-    bind,
-    fmt_bound,
-    fmt_value,
-    help_and_error,
-    oid,
-    parse_number,
-    seat_name,
-)
-
 if TYPE_CHECKING:
-    from client.panels.deals import DealsTab
+    from district.client.panels.deals import DealsTab
 
 NUMERIC = ("float", "int")
 DROPDOWN = ("choice", "operation", "tender", "seat")
@@ -80,7 +79,11 @@ def eligible_seats(kind: str, view: dict[str, Any]) -> list[str]:
         r = s.get("role")
         if r not in rules or rules[r][1] == 0:
             continue
-        if r == "firm" and 0 <= s.get("firm", -1) < len(firms) and not firms[s["firm"]].get("alive", True):
+        if (
+            r == "firm"
+            and 0 <= s.get("firm", -1) < len(firms)
+            and not firms[s["firm"]].get("alive", True)
+        ):
             continue
         out.append(str(s["id"]))
     return out
@@ -183,7 +186,12 @@ def to_command(draft: Draft, view: dict[str, Any]) -> tuple[dict[str, Any], dict
     if draft.counter_of:
         cmd = {"type": "counter", "deal": draft.counter_of, "terms": terms}
     else:
-        cmd = {"type": "propose", "kind": draft.kind, "parties": list(draft.parties), "terms": terms}
+        cmd = {
+            "type": "propose",
+            "kind": draft.kind,
+            "parties": list(draft.parties),
+            "terms": terms,
+        }
     return cmd, problems
 
 
@@ -231,21 +239,45 @@ class Composer:
         w = self.rect.width - u(18)
         bar_h = u(64)
         scroll_r = pygame.Rect(self.rect.x, self.rect.y, self.rect.width, self.rect.height - bar_h)
-        self.scroll = UIScrollingContainer(scroll_r, m, container=self.tab.panel, allow_scroll_x=False,
-                                           object_id=oid(None, "composer"))
+        self.scroll = UIScrollingContainer(
+            scroll_r,
+            m,
+            container=self.tab.panel,
+            allow_scroll_x=False,
+            object_id=oid(None, "composer"),
+        )
         c = self.scroll
         y = u(4)
-        title = ("Counter-offer: " if self.draft.counter_of else "New ") + str(spec.get("title", self.draft.kind))
-        UILabel(pygame.Rect(0, y, w, u(26)), title, m, container=c, object_id=oid("@heading", "composer_title"))
+        title = ("Counter-offer: " if self.draft.counter_of else "New ") + str(
+            spec.get("title", self.draft.kind)
+        )
+        UILabel(
+            pygame.Rect(0, y, w, u(26)),
+            title,
+            m,
+            container=c,
+            object_id=oid("@heading", "composer_title"),
+        )
         y += u(26)
         help_text = str(spec.get("help", ""))
         if help_text:
-            tb = UITextBox(help_text, pygame.Rect(0, y, w, -1), m, container=c, wrap_to_height=True,
-                           object_id=oid("@help"))
+            tb = UITextBox(
+                help_text,
+                pygame.Rect(0, y, w, -1),
+                m,
+                container=c,
+                wrap_to_height=True,
+                object_id=oid("@help"),
+            )
             y += tb.rect.height + u(6)
         # parties
-        UILabel(pygame.Rect(0, y, w, u(22)), "Parties (click here or on the map)", m, container=c,
-                object_id=oid("@muted"))
+        UILabel(
+            pygame.Rect(0, y, w, u(22)),
+            "Parties (click here or on the map)",
+            m,
+            container=c,
+            object_id=oid("@muted"),
+        )
         y += u(22)
         me = self.model.seat
         seats = eligible_seats(self.draft.kind, self.view)
@@ -257,9 +289,15 @@ class Composer:
             if k % 2 == 0 and k:
                 y += u(30)
             label = ("You: " if sid == me else "") + seat_name(self.view, sid)
-            b = UIButton(pygame.Rect(x, y, col_w, u(28)), label, m, container=c, object_id=oid("@row", f"party_{sid}"),
-                         tool_tip_text=f"{sid} ({sid.split(':')[0]})",
-                         command=bind(self.toggle_party, sid))
+            b = UIButton(
+                pygame.Rect(x, y, col_w, u(28)),
+                label,
+                m,
+                container=c,
+                object_id=oid("@row", f"party_{sid}"),
+                tool_tip_text=f"{sid} ({sid.split(':')[0]})",
+                command=bind(self.toggle_party, sid),
+            )
             if sid in self.draft.parties:
                 b.select()
             if self.draft.counter_of or (sid == me and not me.startswith("broker:")):
@@ -267,11 +305,16 @@ class Composer:
             self.party_buttons[sid] = b
         y += u(32)
         rules = party_rules(self.draft.kind, self.view)
-        need = ", ".join(f"{lo}–{hi} {r}" if lo != hi else f"{lo} {r}" for r, (lo, hi) in rules.items() if hi > 0)
-        UILabel(pygame.Rect(0, y, w, u(18)), f"Needs: {need}", m, container=c, object_id=oid("@hint"))
+        need = ", ".join(
+            f"{lo}–{hi} {r}" if lo != hi else f"{lo} {r}" for r, (lo, hi) in rules.items() if hi > 0
+        )
+        UILabel(
+            pygame.Rect(0, y, w, u(18)), f"Needs: {need}", m, container=c, object_id=oid("@hint")
+        )
         y += u(18)
-        self.error_labels["parties"] = UILabel(pygame.Rect(0, y, w, u(18)), "", m, container=c,
-                                               object_id=oid("@error", "err_parties"))
+        self.error_labels["parties"] = UILabel(
+            pygame.Rect(0, y, w, u(18)), "", m, container=c, object_id=oid("@error", "err_parties")
+        )
         y += u(20)
         # terms
         label_w = round(w * 0.36)
@@ -280,21 +323,37 @@ class Composer:
         for name, t in spec["terms"].items():
             typ = t.get("type")
             label = name.replace("_", " ").capitalize()
-            UILabel(pygame.Rect(0, y, label_w, u(30)), label, m, container=c, object_id=oid(None, f"label_{name}"),
-                    )
+            UILabel(
+                pygame.Rect(0, y, label_w, u(30)),
+                label,
+                m,
+                container=c,
+                object_id=oid(None, f"label_{name}"),
+            )
             r_in = pygame.Rect(label_w, y, input_w, u(30))
             hint = ""
             raw = self.draft.raw.get(name)
             if typ in NUMERIC or typ == "text":
-                e = UITextEntryLine(r_in, m, container=c, object_id=oid(None, f"term_{name}"),
-                                    initial_text=str(raw or ""))
+                e = UITextEntryLine(
+                    r_in,
+                    m,
+                    container=c,
+                    object_id=oid(None, f"term_{name}"),
+                    initial_text=str(raw or ""),
+                )
                 if typ in NUMERIC:
                     e.set_allowed_characters(list("0123456789.-,k"))
                     hint = range_hint(t)
                 self.widgets[name] = e
             elif typ == "bool":
-                b = UIButton(r_in, "Yes" if raw else "No", m, container=c, object_id=oid("@row", f"term_{name}"),
-                             command=bind(self.toggle_bool, name))
+                b = UIButton(
+                    r_in,
+                    "Yes" if raw else "No",
+                    m,
+                    container=c,
+                    object_id=oid("@row", f"term_{name}"),
+                    command=bind(self.toggle_bool, name),
+                )
                 if raw:
                     b.select()
                 self.widgets[name] = b
@@ -306,9 +365,15 @@ class Composer:
                 cur = raw if raw in keys else keys[0]
                 self.draft.raw[name] = cur
                 start = next(o for o in opts if o[1] == cur)
-                dd = UIDropDownMenu(opts, start, pygame.Rect(label_w, y, w - label_w, u(30)), m, container=c,
-                                    object_id=oid(None, f"term_{name}"),
-                                    expansion_height_limit=u(180))
+                dd = UIDropDownMenu(
+                    opts,
+                    start,
+                    pygame.Rect(label_w, y, w - label_w, u(30)),
+                    m,
+                    container=c,
+                    object_id=oid(None, f"term_{name}"),
+                    expansion_height_limit=u(180),
+                )
                 self.widgets[name] = dd
             elif typ in MULTI:
                 y += u(30)
@@ -317,9 +382,14 @@ class Composer:
                 for k, ch in enumerate(choices):
                     if k % 3 == 0 and k:
                         y += u(30)
-                    b = UIButton(pygame.Rect((k % 3) * (bw + u(6)), y, bw, u(28)), ch.replace("_", " "), m,
-                                 container=c, object_id=oid("@row", f"term_{name}_{ch}"),
-                                 command=bind(self.toggle_multi, name, ch))
+                    b = UIButton(
+                        pygame.Rect((k % 3) * (bw + u(6)), y, bw, u(28)),
+                        ch.replace("_", " "),
+                        m,
+                        container=c,
+                        object_id=oid("@row", f"term_{name}_{ch}"),
+                        command=bind(self.toggle_multi, name, ch),
+                    )
                     if ch in (raw or []):
                         b.select()
                     self.multi_buttons[(name, ch)] = b
@@ -329,11 +399,21 @@ class Composer:
                 vals = raw if isinstance(raw, dict) else {}
                 y += u(30)
                 for p in firms:
-                    UILabel(pygame.Rect(u(12), y, label_w - u(12), u(28)), seat_name(self.view, p), m, container=c,
-                            object_id=oid("@muted"))
+                    UILabel(
+                        pygame.Rect(u(12), y, label_w - u(12), u(28)),
+                        seat_name(self.view, p),
+                        m,
+                        container=c,
+                        object_id=oid("@muted"),
+                    )
                     default = fmt_bound(round(1.0 / max(1, len(firms)), 4))
-                    e = UITextEntryLine(pygame.Rect(label_w, y, input_w, u(28)), m, container=c,
-                                        object_id=oid(None, f"share_{p}"), initial_text=str(vals.get(p, default)))
+                    e = UITextEntryLine(
+                        pygame.Rect(label_w, y, input_w, u(28)),
+                        m,
+                        container=c,
+                        object_id=oid(None, f"share_{p}"),
+                        initial_text=str(vals.get(p, default)),
+                    )
                     e.set_allowed_characters(list("0123456789.,"))
                     self.share_entries[p] = e
                     y += u(30)
@@ -342,33 +422,70 @@ class Composer:
             if t.get("unit") or "(k)" in str(t.get("help", "")):
                 hint = (hint + " k").strip()
             if hint:
-                UILabel(pygame.Rect(hint_x, y, w - hint_x, u(30)), hint, m, container=c, object_id=oid("@hint"))
+                UILabel(
+                    pygame.Rect(hint_x, y, w - hint_x, u(30)),
+                    hint,
+                    m,
+                    container=c,
+                    object_id=oid("@hint"),
+                )
             y += u(30)
-            self.error_labels[name], y = help_and_error(m, c, u(4), y, w, t.get("help"), f"err_{name}", u(17), u(18))
+            self.error_labels[name], y = help_and_error(
+                m, c, u(4), y, w, t.get("help"), f"err_{name}", u(17), u(18)
+            )
             y += u(21)
         # preview and actions
-        self.preview_box = UITextBox(self.preview_html(), pygame.Rect(0, y, w, u(78)), m, container=c,
-                                     object_id=oid(None, "preview_box"))
+        self.preview_box = UITextBox(
+            self.preview_html(),
+            pygame.Rect(0, y, w, u(78)),
+            m,
+            container=c,
+            object_id=oid(None, "preview_box"),
+        )
         y += u(84)
-        c.set_scrollable_area_dimensions((w, y + u(200)))  # room for a drop-down to open near the end
+        c.set_scrollable_area_dimensions(
+            (w, y + u(200))
+        )  # room for a drop-down to open near the end
         # the actions stay in view below the form
         p = self.tab.panel
         by = scroll_r.bottom + u(4)
         bx = self.rect.x
         bw_all = self.rect.width - u(8)
-        self.error_labels[""] = UILabel(pygame.Rect(bx, by, bw_all, u(18)), "", m, container=p,
-                                        object_id=oid("@error", "err_general"))
+        self.error_labels[""] = UILabel(
+            pygame.Rect(bx, by, bw_all, u(18)),
+            "",
+            m,
+            container=p,
+            object_id=oid("@error", "err_general"),
+        )
         by += u(20)
         bw = (bw_all - u(12)) // 3
-        self.preview_button = UIButton(pygame.Rect(bx, by, bw, u(36)), "Preview (Ctrl+P)", m, container=p,
-                                       object_id=oid(None, "preview"), command=self.preview,
-                                       tool_tip_text="what this deal would do to your numbers next round")
-        self.send_button = UIButton(pygame.Rect(bx + bw + u(6), by, bw, u(36)),
-                                    "Send counter" if self.draft.counter_of else "Send (Ctrl+S)", m, container=p,
-                                    object_id=oid("@primary", "send"), command=self.send)
-        self.cancel_button = UIButton(pygame.Rect(bx + 2 * (bw + u(6)), by, bw, u(36)), "Cancel", m, container=p,
-                                      object_id=oid(None, "cancel"), command=self.tab.close_composer,
-                                      tool_tip_text="drop this proposal (Esc only leaves the form and keeps it)")
+        self.preview_button = UIButton(
+            pygame.Rect(bx, by, bw, u(36)),
+            "Preview (Ctrl+P)",
+            m,
+            container=p,
+            object_id=oid(None, "preview"),
+            command=self.preview,
+            tool_tip_text="what this deal would do to your numbers next round",
+        )
+        self.send_button = UIButton(
+            pygame.Rect(bx + bw + u(6), by, bw, u(36)),
+            "Send counter" if self.draft.counter_of else "Send (Ctrl+S)",
+            m,
+            container=p,
+            object_id=oid("@primary", "send"),
+            command=self.send,
+        )
+        self.cancel_button = UIButton(
+            pygame.Rect(bx + 2 * (bw + u(6)), by, bw, u(36)),
+            "Cancel",
+            m,
+            container=p,
+            object_id=oid(None, "cancel"),
+            command=self.tab.close_composer,
+            tool_tip_text="drop this proposal (Esc only leaves the form and keeps it)",
+        )
 
         self.show_errors()
 
@@ -379,8 +496,13 @@ class Composer:
         if typ == "operation":
             return [(op, op) for op in self.view.get("scenario", {}).get("operations", [])]
         if typ == "tender":
-            return [(f"{x['id']} · {x.get('buyer', '')} · {fmt_value(x.get('volume'))} u at {fmt_value(x.get('price'))}k",
-                     str(x["id"])) for x in open_tenders(self.view)]
+            return [
+                (
+                    f"{x['id']} · {x.get('buyer', '')} · {fmt_value(x.get('volume'))} u at {fmt_value(x.get('price'))}k",
+                    str(x["id"]),
+                )
+                for x in open_tenders(self.view)
+            ]
         if typ == "seat":
             firms = [p for p in self.draft.parties if p.startswith("firm:")]
             return [(seat_name(self.view, p), p) for p in firms]
@@ -454,7 +576,12 @@ class Composer:
         if cmd is None:
             return None
         if self.draft.counter_of:
-            cmd = {"type": "propose", "kind": self.draft.kind, "parties": self.draft.parties, "terms": cmd["terms"]}
+            cmd = {
+                "type": "propose",
+                "kind": self.draft.kind,
+                "parties": self.draft.parties,
+                "terms": cmd["terms"],
+            }
         cmd = {**cmd, "type": "preview"}
         self.draft.preview_cid = self.model.send(cmd, origin="composer")
         self.preview_box.set_text("<i>Asking the server what this deal does to you…</i>")
@@ -464,13 +591,17 @@ class Composer:
     def preview_html(self) -> str:
         ev = self.model.previews.get(self.draft.kind)
         if not ev:
-            return "<font color=#9aa6ba><i>Preview: what this deal would do to your own numbers next round " \
-                   "(private; computed by the server).</i></font>"
+            return (
+                "<font color=#9aa6ba><i>Preview: what this deal would do to your own numbers next round "
+                "(private; computed by the server).</i></font>"
+            )
         lines = []
         for k, v in preview_lines(ev):
             col = "#4cc38a" if v > 0 else ("#ee5d5d" if v < 0 else "#9aa6ba")
             word = "up" if v > 0 else ("down" if v < 0 else "same")
-            lines.append(f"{k.replace('_', ' ')}: <font color={col}><b>{v:+,.2f}</b> ({word})</font>")
+            lines.append(
+                f"{k.replace('_', ' ')}: <font color={col}><b>{v:+,.2f}</b> ({word})</font>"
+            )
         return "<b>If signed, next round for you:</b><br>" + "<br>".join(lines)
 
     def show_errors(self) -> None:
@@ -500,7 +631,10 @@ class Composer:
             before = self.draft.raw.get("tender")
             self.collect()
             if self.draft.kind == "joint_bid" and self.draft.raw.get("tender") != before:
-                t = next((x for x in open_tenders(self.view) if x["id"] == self.draft.raw.get("tender")), None)
+                t = next(
+                    (x for x in open_tenders(self.view) if x["id"] == self.draft.raw.get("tender")),
+                    None,
+                )
                 if t is not None and "price" in self.widgets:
                     self.widgets["price"].set_text(fmt_bound(round(float(t["price"]) * 0.95, 2)))
                     self.collect()
@@ -515,5 +649,11 @@ class Composer:
         return False
 
     def kill(self) -> None:
-        for e in (self.scroll, self.preview_button, self.send_button, self.cancel_button, self.error_labels[""]):
+        for e in (
+            self.scroll,
+            self.preview_button,
+            self.send_button,
+            self.cancel_button,
+            self.error_labels[""],
+        ):
             e.kill()

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pygame
-
-from client.ui.draw import arrow, delta_text, fmt_num, panel, sparkline, text
-from client.ui.theme import C, Color
+from district.client.ui.draw import arrow, delta_text, fmt_num, panel, sparkline, text
+from district.client.ui.theme import C, Color
 
 if TYPE_CHECKING:
-    from client.model import ClientModel
-    from client.scenes.base import Scene
+    from district.client.model import ClientModel
+    from district.client.scenes.base import Scene
 
 
 @dataclass
@@ -47,13 +46,32 @@ def metrics(model: ClientModel) -> list[Metric]:
         below = isinstance(wage, int | float) and isinstance(floor, int | float) and wage < floor
         return [
             Metric("Cash", me.get("cash"), "k", mine("cash")),
-            Metric("Net worth", me.get("net_worth"), "k", mine("net_worth"),
-                   f"start {fmt_num(me.get('net_worth_start'), 'k')}"),
+            Metric(
+                "Net worth",
+                me.get("net_worth"),
+                "k",
+                mine("net_worth"),
+                f"start {fmt_num(me.get('net_worth_start'), 'k')}",
+            ),
             Metric("Profit", me.get("profit"), "k", mine("profit")),
-            Metric("Workers", me.get("workers"), "", mine("workers"), f"{fmt_num(me.get('skilled'))} trained"),
-            Metric("Wage", wage, "k", mine("wage"), ("BELOW floor " if below else "floor ") + fmt_num(floor),
-                   color=C.BAD if below else C.ACCENT),
-            Metric("Skill", me.get("skill"), "", mine("skill"), f"tech {fmt_num(me.get('technology'))}"),
+            Metric(
+                "Workers",
+                me.get("workers"),
+                "",
+                mine("workers"),
+                f"{fmt_num(me.get('skilled'))} trained",
+            ),
+            Metric(
+                "Wage",
+                wage,
+                "k",
+                mine("wage"),
+                ("BELOW floor " if below else "floor ") + fmt_num(floor),
+                color=C.BAD if below else C.ACCENT,
+            ),
+            Metric(
+                "Skill", me.get("skill"), "", mine("skill"), f"tech {fmt_num(me.get('technology'))}"
+            ),
             Metric("Quality", me.get("quality"), "", mine("quality")),
             Metric("Score", me.get("score"), "", score_hist, "net worth growth"),
         ]
@@ -62,19 +80,37 @@ def metrics(model: ClientModel) -> list[Metric]:
             Metric("Funds", me.get("funds"), "k", mine("funds")),
             Metric("Wage floor", inst.get("wage_floor"), "k", _hist(v, "wage_floor")),
             Metric("Mean wage", (_hist(v, "mean_wage") or [None])[-1], "k", _hist(v, "mean_wage")),
-            Metric("Union density", (_hist(v, "union_density") or [None])[-1], "", _hist(v, "union_density")),
-            Metric("Employment", (_hist(v, "employment") or [None])[-1], "", _hist(v, "employment")),
-            Metric("Compliance", (_hist(v, "compliance") or [None])[-1], "", _hist(v, "compliance")),
+            Metric(
+                "Union density",
+                (_hist(v, "union_density") or [None])[-1],
+                "",
+                _hist(v, "union_density"),
+            ),
+            Metric(
+                "Employment", (_hist(v, "employment") or [None])[-1], "", _hist(v, "employment")
+            ),
+            Metric(
+                "Compliance", (_hist(v, "compliance") or [None])[-1], "", _hist(v, "compliance")
+            ),
             Metric("Score", me.get("score"), "", score_hist, "worker welfare"),
         ]
     if role == "government":
         return [
             Metric("Budget", me.get("budget"), "k", mine("budget")),
             Metric("Approval", inst.get("approval"), "", _hist(v, "approval")),
-            Metric("Employment", (_hist(v, "employment") or [None])[-1], "", _hist(v, "employment")),
-            Metric("Unemployment", (_hist(v, "unemployment_rate") or [None])[-1], "", _hist(v, "unemployment_rate"),
-                   good_up=False),
-            Metric("Value added", (_hist(v, "value_added") or [None])[-1], "k", _hist(v, "value_added")),
+            Metric(
+                "Employment", (_hist(v, "employment") or [None])[-1], "", _hist(v, "employment")
+            ),
+            Metric(
+                "Unemployment",
+                (_hist(v, "unemployment_rate") or [None])[-1],
+                "",
+                _hist(v, "unemployment_rate"),
+                good_up=False,
+            ),
+            Metric(
+                "Value added", (_hist(v, "value_added") or [None])[-1], "k", _hist(v, "value_added")
+            ),
             Metric("Mean wage", (_hist(v, "mean_wage") or [None])[-1], "k", _hist(v, "mean_wage")),
             Metric("Score", me.get("score"), "", score_hist),
         ]
@@ -96,7 +132,9 @@ def metrics(model: ClientModel) -> list[Metric]:
     ]
 
 
-def draw_dashboard(scene: Scene, surface: pygame.Surface, rect: pygame.Rect) -> list[tuple[Metric, pygame.Rect]]:
+def draw_dashboard(
+    scene: Scene, surface: pygame.Surface, rect: pygame.Rect
+) -> list[tuple[Metric, pygame.Rect]]:
     """Cards in a row. Returns each metric with its card (tests read what was drawn where)."""
     u = scene.u
     panel(surface, rect, C.PANEL, C.LINE, u(8))
@@ -104,8 +142,12 @@ def draw_dashboard(scene: Scene, surface: pygame.Surface, rect: pygame.Rect) -> 
     v = scene.model.view or {}
     role = v.get("role", "")
     seat = scene.model.seat
-    head = {"firm": "Your firm", "union": "The union", "government": "The government", "broker": "Your brokerage"}.get(
-        role, "The district")
+    head = {
+        "firm": "Your firm",
+        "union": "The union",
+        "government": "The government",
+        "broker": "Your brokerage",
+    }.get(role, "The district")
     if role == "firm":
         me = v.get("me") or {}
         firms = v.get("firms", [])
@@ -113,7 +155,14 @@ def draw_dashboard(scene: Scene, surface: pygame.Surface, rect: pygame.Rect) -> 
         if isinstance(fi, int) and 0 <= fi < len(firms):
             head = firms[fi]["name"]
     text(surface, head, scene.fonts.get(14, "bold"), C.ACCENT, (rect.x + u(12), rect.y + u(6)))
-    text(surface, f"seat {seat}", scene.fonts.get(11), C.MUTED, (rect.right - u(12), rect.y + u(8)), "topright")
+    text(
+        surface,
+        f"seat {seat}",
+        scene.fonts.get(11),
+        C.MUTED,
+        (rect.right - u(12), rect.y + u(8)),
+        "topright",
+    )
     out = []
     if not ms:
         return out
@@ -125,10 +174,27 @@ def draw_dashboard(scene: Scene, surface: pygame.Surface, rect: pygame.Rect) -> 
     for k, mt in enumerate(ms):
         r = pygame.Rect(round(rect.x + u(8) + k * (cw + gap)), top, round(cw), ch)
         pygame.draw.rect(surface, C.PANEL_2, r, border_radius=u(6))
-        text(surface, mt.label, scene.fonts.get(11), C.MUTED, (r.x + u(8), r.y + u(5)), max_width=r.width - u(12))
-        val = fmt_num(mt.value, mt.unit) if mt.unit != "" or not _is_share(mt) else f"{float(mt.value or 0):.0%}"
-        text(surface, val, scene.fonts.get(18, "bold"), mt.color if mt.color != C.ACCENT else C.TEXT,
-             (r.x + u(8), r.y + u(20)), max_width=r.width - u(12))
+        text(
+            surface,
+            mt.label,
+            scene.fonts.get(11),
+            C.MUTED,
+            (r.x + u(8), r.y + u(5)),
+            max_width=r.width - u(12),
+        )
+        val = (
+            fmt_num(mt.value, mt.unit)
+            if mt.unit != "" or not _is_share(mt)
+            else f"{float(mt.value or 0):.0%}"
+        )
+        text(
+            surface,
+            val,
+            scene.fonts.get(18, "bold"),
+            mt.color if mt.color != C.ACCENT else C.TEXT,
+            (r.x + u(8), r.y + u(20)),
+            max_width=r.width - u(12),
+        )
         series = mt.series
         if len(series) >= 2:
             d = series[-1] - series[-2]
@@ -136,19 +202,37 @@ def draw_dashboard(scene: Scene, surface: pygame.Surface, rect: pygame.Rect) -> 
             if not mt.good_up and direction != "flat":
                 col = C.GOOD if d < 0 else C.BAD
             arrow(surface, direction, (r.x + u(13), r.y + u(54)), u(5), col)
-            text(surface, s_txt, scene.fonts.get(11, "bold"), col, (r.x + u(22), r.y + u(54)), "midleft")
+            text(
+                surface,
+                s_txt,
+                scene.fonts.get(11, "bold"),
+                col,
+                (r.x + u(22), r.y + u(54)),
+                "midleft",
+            )
         elif mt.note:
             pass
         if mt.note:
-            text(surface, mt.note, scene.fonts.get(10), C.BAD if mt.color == C.BAD else C.MUTED,
-                 (r.x + u(8), r.y + u(64)), max_width=r.width - u(12))
+            text(
+                surface,
+                mt.note,
+                scene.fonts.get(10),
+                C.BAD if mt.color == C.BAD else C.MUTED,
+                (r.x + u(8), r.y + u(64)),
+                max_width=r.width - u(12),
+            )
         spark = pygame.Rect(r.x + u(8), r.bottom - u(26), r.width - u(16), u(18))
         if series:
-            sparkline(surface, spark, series, C.ACCENT if mt.color == C.ACCENT else mt.color, max(1, u(2)))
+            sparkline(
+                surface, spark, series, C.ACCENT if mt.color == C.ACCENT else mt.color, max(1, u(2))
+            )
         out.append((mt, r))
     return out
 
 
 def _is_share(mt: Metric) -> bool:
-    return mt.label in ("Union density", "Compliance", "Approval", "Unemployment") and isinstance(mt.value, int | float) \
+    return (
+        mt.label in ("Union density", "Compliance", "Approval", "Unemployment")
+        and isinstance(mt.value, int | float)
         and float(mt.value) <= 1.0
+    )

@@ -7,11 +7,16 @@ from typing import Any
 
 import pygame
 import pygame_gui
+from district.client.dealspec import deal_spec, kind_title
+from district.client.panels.common import Tab, bind, fmt_value, oid, seat_name
+from district.client.panels.composer import (
+    Composer,
+    Draft,
+    allowed_kinds,
+    default_raw,
+    preview_lines,
+)
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
-
-from client.dealspec import deal_spec, kind_title
-from client.panels.common import Tab, bind, fmt_value, oid, seat_name
-from client.panels.composer import Composer, Draft, allowed_kinds, default_raw, preview_lines
 
 OPEN = ("proposed",)
 CLOSED = ("rejected", "countered", "withdrawn", "expired", "failed", "fulfilled", "breached")
@@ -40,11 +45,15 @@ def sort_deals(view: dict[str, Any], me: str) -> dict[str, list[dict[str, Any]]]
 def deal_line(view: dict[str, Any], d: dict[str, Any]) -> str:
     """One line for the list: status first, then kind, the tender if any, and the other parties."""
     terms = d.get("terms", {})
-    title = str(deal_spec(view).get(d.get("kind", ""), {}).get("title", d.get("kind", ""))).split(" (")[0]
+    title = str(deal_spec(view).get(d.get("kind", ""), {}).get("title", d.get("kind", ""))).split(
+        " ("
+    )[0]
     bits = [f"[{d.get('status', '')}] {title}"]
     if terms.get("tender"):
         bits.append(str(terms["tender"]))
-    others = [seat_name(view, p).split(" (")[0] for p in d.get("parties", []) if p != view.get("seat")]
+    others = [
+        seat_name(view, p).split(" (")[0] for p in d.get("parties", []) if p != view.get("seat")
+    ]
     if others:
         bits.append(", ".join(others[:2]) + (f" +{len(others) - 2}" if len(others) > 2 else ""))
     return " · ".join(bits)
@@ -66,7 +75,9 @@ class DealsTab(Tab):
         self.mode = "list"
         self.selected: str | None = None
         self.composer: Composer | None = None
-        self.draft: Draft | None = None  # the half-written proposal (kept across rebuilds/reconnects)
+        self.draft: Draft | None = (
+            None  # the half-written proposal (kept across rebuilds/reconnects)
+        )
         self.row_buttons: dict[str, UIButton] = {}
         self.action_buttons: dict[str, UIButton] = {}
         self.notice = ""
@@ -79,8 +90,16 @@ class DealsTab(Tab):
         self.row_buttons = {}
         self.action_buttons = {}
         if self.mode == "compose" and self.draft is not None and self.model.view:
-            self.composer = Composer(self, pygame.Rect(self.u(8), self.u(6), self.rect.width - self.u(16),
-                                                       self.rect.height - self.u(12)), self.draft)
+            self.composer = Composer(
+                self,
+                pygame.Rect(
+                    self.u(8),
+                    self.u(6),
+                    self.rect.width - self.u(16),
+                    self.rect.height - self.u(12),
+                ),
+                self.draft,
+            )
         elif self.mode == "detail" and self.selected:
             self.build_detail()
         else:
@@ -97,40 +116,89 @@ class DealsTab(Tab):
         opts = [(kind_title(k, deal_spec(view)), k) for k in kinds] or [("(no deal kinds)", "")]
         last = self.draft.kind if self.draft else opts[0][1]
         start = next((o for o in opts if o[1] == last), opts[0])
-        UILabel(pygame.Rect(u(10), u(8), u(80), u(32)), "New deal", m, container=p, object_id=oid("@heading"))
-        self.kind_menu = UIDropDownMenu(opts, start, pygame.Rect(u(92), u(8), w - u(92) - u(118), u(32)), m,
-                                        container=p, object_id=oid(None, "deal_kind"),
-                                        expansion_height_limit=u(300))
-        self.compose_button = UIButton(pygame.Rect(w - u(108) + u(10), u(8), u(108), u(32)),
-                                       "Resume draft" if self.draft else "Compose", m, container=p,
-                                       object_id=oid("@primary", "compose"), command=bind(self.open_composer),
-                                       tool_tip_text="write a proposal of this kind (N)")
+        UILabel(
+            pygame.Rect(u(10), u(8), u(80), u(32)),
+            "New deal",
+            m,
+            container=p,
+            object_id=oid("@heading"),
+        )
+        self.kind_menu = UIDropDownMenu(
+            opts,
+            start,
+            pygame.Rect(u(92), u(8), w - u(92) - u(118), u(32)),
+            m,
+            container=p,
+            object_id=oid(None, "deal_kind"),
+            expansion_height_limit=u(300),
+        )
+        self.compose_button = UIButton(
+            pygame.Rect(w - u(108) + u(10), u(8), u(108), u(32)),
+            "Resume draft" if self.draft else "Compose",
+            m,
+            container=p,
+            object_id=oid("@primary", "compose"),
+            command=bind(self.open_composer),
+            tool_tip_text="write a proposal of this kind (N)",
+        )
         if self.notice:
-            UILabel(pygame.Rect(u(10), u(42), w, u(20)), self.notice, m, container=p, object_id=oid("@muted"))
+            UILabel(
+                pygame.Rect(u(10), u(42), w, u(20)),
+                self.notice,
+                m,
+                container=p,
+                object_id=oid("@muted"),
+            )
         top = u(64)
-        self.scroll = UIScrollingContainer(pygame.Rect(u(4), top, self.rect.width - u(8), self.rect.height - top - u(6)),
-                                           m, container=p, allow_scroll_x=False, object_id=oid(None, "deal_list"))
+        self.scroll = UIScrollingContainer(
+            pygame.Rect(u(4), top, self.rect.width - u(8), self.rect.height - top - u(6)),
+            m,
+            container=p,
+            allow_scroll_x=False,
+            object_id=oid(None, "deal_list"),
+        )
         groups = sort_deals(view, self.model.seat)
         y = 0
         sw = self.rect.width - u(30)
-        titles = {"incoming": "Waiting for your answer", "mine": "Your proposals", "active": "Active deals",
-                  "closed": "Closed"}
+        titles = {
+            "incoming": "Waiting for your answer",
+            "mine": "Your proposals",
+            "active": "Active deals",
+            "closed": "Closed",
+        }
         for key in ("incoming", "mine", "active", "closed"):
             items = groups[key]
             if key == "closed" and not items:
                 continue
-            UILabel(pygame.Rect(u(6), y, sw, u(24)), f"{titles[key]} ({len(items)})", m, container=self.scroll,
-                    object_id=oid("@heading" if key == "incoming" and items else "@muted", f"group_{key}"))
+            UILabel(
+                pygame.Rect(u(6), y, sw, u(24)),
+                f"{titles[key]} ({len(items)})",
+                m,
+                container=self.scroll,
+                object_id=oid(
+                    "@heading" if key == "incoming" and items else "@muted", f"group_{key}"
+                ),
+            )
             y += u(26)
             if not items:
-                UILabel(pygame.Rect(u(14), y, sw, u(20)), "none", m, container=self.scroll, object_id=oid("@hint"))
+                UILabel(
+                    pygame.Rect(u(14), y, sw, u(20)),
+                    "none",
+                    m,
+                    container=self.scroll,
+                    object_id=oid("@hint"),
+                )
                 y += u(22)
-            for d in (items if key != "closed" else items[-8:]):
-                b = UIButton(pygame.Rect(u(6), y, sw, u(30)), fit(deal_line(view, d), self.scene.fonts.get(13), sw - u(22)),
-                             m, container=self.scroll,
-                             object_id=oid("@row", f"deal_{d['id']}"),
-                             tool_tip_text=f"{d['id']}: open to read the terms and answer",
-                             command=bind(self.open_deal, d["id"]))
+            for d in items if key != "closed" else items[-8:]:
+                b = UIButton(
+                    pygame.Rect(u(6), y, sw, u(30)),
+                    fit(deal_line(view, d), self.scene.fonts.get(13), sw - u(22)),
+                    m,
+                    container=self.scroll,
+                    object_id=oid("@row", f"deal_{d['id']}"),
+                    tool_tip_text=f"{d['id']}: open to read the terms and answer",
+                    command=bind(self.open_deal, d["id"]),
+                )
                 self.row_buttons[d["id"]] = b
                 y += u(33)
             y += u(6)
@@ -146,28 +214,65 @@ class DealsTab(Tab):
             self.mode = "list"
             self.build_list()
             return
-        UIButton(pygame.Rect(u(10), u(8), u(90), u(30)), "< Back", m, container=p, object_id=oid(None, "back"),
-                 command=self.back)
-        UILabel(pygame.Rect(u(108), u(8), w - u(100), u(30)), f"{kind_title(d.get('kind', ''))} · {d['id']}", m,
-                container=p, object_id=oid("@heading", "deal_title"))
+        UIButton(
+            pygame.Rect(u(10), u(8), u(90), u(30)),
+            "< Back",
+            m,
+            container=p,
+            object_id=oid(None, "back"),
+            command=self.back,
+        )
+        UILabel(
+            pygame.Rect(u(108), u(8), w - u(100), u(30)),
+            f"{kind_title(d.get('kind', ''))} · {d['id']}",
+            m,
+            container=p,
+            object_id=oid("@heading", "deal_title"),
+        )
         bottom_h = u(128)
-        self.detail_box = UITextBox(self.detail_html(d), pygame.Rect(u(10), u(44), w, self.rect.height - u(44) - bottom_h),
-                                    m, container=p, object_id=oid(None, "deal_detail"))
+        self.detail_box = UITextBox(
+            self.detail_html(d),
+            pygame.Rect(u(10), u(44), w, self.rect.height - u(44) - bottom_h),
+            m,
+            container=p,
+            object_id=oid(None, "deal_detail"),
+        )
         y = self.rect.height - bottom_h + u(6)
-        self.detail_error = UILabel(pygame.Rect(u(10), y, w, u(18)), "", m, container=p,
-                                    object_id=oid("@error", "deal_error"))
+        self.detail_error = UILabel(
+            pygame.Rect(u(10), y, w, u(18)),
+            "",
+            m,
+            container=p,
+            object_id=oid("@error", "deal_error"),
+        )
         y += u(22)
         me = self.model.seat
-        can_answer = d.get("status") == "proposed" and me in d.get("parties", []) and \
-            d.get("responses", {}).get(me) != "accept"
+        can_answer = (
+            d.get("status") == "proposed"
+            and me in d.get("parties", [])
+            and d.get("responses", {}).get(me) != "accept"
+        )
         bw = (w - u(12)) // 3
-        specs = [("accept", "Accept (A)", "@accept", self.accept, can_answer),
-                 ("reject", "Reject (X)", "@reject", self.reject, can_answer),
-                 ("counter", "Counter (C)", None, self.counter, can_answer),
-                 ("preview", "Preview (P)", None, self.preview_deal,
-                  d.get("status") == "proposed" and me in d.get("parties", [])),
-                 ("withdraw", "Withdraw", None, self.withdraw, d.get("status") == "proposed" and d.get("proposer") == me),
-                 ("discuss", "Discuss", None, self.discuss, me in d.get("parties", []))]
+        specs = [
+            ("accept", "Accept (A)", "@accept", self.accept, can_answer),
+            ("reject", "Reject (X)", "@reject", self.reject, can_answer),
+            ("counter", "Counter (C)", None, self.counter, can_answer),
+            (
+                "preview",
+                "Preview (P)",
+                None,
+                self.preview_deal,
+                d.get("status") == "proposed" and me in d.get("parties", []),
+            ),
+            (
+                "withdraw",
+                "Withdraw",
+                None,
+                self.withdraw,
+                d.get("status") == "proposed" and d.get("proposer") == me,
+            ),
+            ("discuss", "Discuss", None, self.discuss, me in d.get("parties", [])),
+        ]
         for k, (key, label, cls, cb, enabled) in enumerate(specs):
             r = pygame.Rect(u(10) + (k % 3) * (bw + u(6)), y + (k // 3) * u(40), bw, u(34))
             b = UIButton(r, label, m, container=p, object_id=oid(cls, f"deal_{key}"), command=cb)
@@ -179,29 +284,37 @@ class DealsTab(Tab):
     def detail_html(self, d: dict[str, Any]) -> str:
         view = self.model.view or {}
         spec = deal_spec(view).get(d.get("kind", ""), {})
-        lines = [f"<b>Status:</b> {d.get('status', '')}"
-                 + (f" (counter-offer to {d['counter_of']})" if d.get("counter_of") else "")
-                 + (f" — {d['why']}" if d.get("why") else "")]
+        lines = [
+            f"<b>Status:</b> {d.get('status', '')}"
+            + (f" (counter-offer to {d['counter_of']})" if d.get("counter_of") else "")
+            + (f" — {d['why']}" if d.get("why") else "")
+        ]
         if d.get("proposer"):
             lines.append(f"<b>Proposed by:</b> {seat_name(view, d['proposer'])}")
         resp = d.get("responses", {})
         plines = []
         for p in d.get("parties", []):
             a = resp.get(p)
-            word = {"accept": "<font color=#4cc38a>accepted</font>", "reject": "<font color=#ee5d5d>rejected</font>"}.get(
-                a or "", "<font color=#9aa6ba>waiting</font>")
+            word = {
+                "accept": "<font color=#4cc38a>accepted</font>",
+                "reject": "<font color=#ee5d5d>rejected</font>",
+            }.get(a or "", "<font color=#9aa6ba>waiting</font>")
             plines.append(f"&nbsp;&nbsp;{seat_name(view, p)} — {word}")
         lines.append("<b>Parties:</b><br>" + "<br>".join(plines))
         tl = []
         for name, v in d.get("terms", {}).items():
             help_ = spec.get("terms", {}).get(name, {}).get("help", "")
-            tl.append(f"&nbsp;&nbsp;<b>{name.replace('_', ' ')}</b>: {fmt_value(v)}"
-                      + (f" <font color=#9aa6ba><i>({help_})</i></font>" if help_ else ""))
+            tl.append(
+                f"&nbsp;&nbsp;<b>{name.replace('_', ' ')}</b>: {fmt_value(v)}"
+                + (f" <font color=#9aa6ba><i>({help_})</i></font>" if help_ else "")
+            )
         lines.append("<b>Terms:</b><br>" + ("<br>".join(tl) or "&nbsp;&nbsp;(not public)"))
         if d.get("ends_round"):
             lines.append(f"<b>Runs</b> from round {d.get('signed_round')} to {d.get('ends_round')}")
         if d.get("forced"):
-            lines.append("<font color=#f0a03c>Signed across a trust gate it did not meet: it is more likely to fail.</font>")
+            lines.append(
+                "<font color=#f0a03c>Signed across a trust gate it did not meet: it is more likely to fail.</font>"
+            )
         ev = self.model.previews.get(d["id"])
         if ev:
             pl = []
@@ -213,7 +326,9 @@ class DealsTab(Tab):
 
     # --- actions ----------------------------------------------------------------------------------
     def deal(self, did: str | None) -> dict[str, Any] | None:
-        return next((d for d in (self.model.view or {}).get("deals", []) if d.get("id") == did), None)
+        return next(
+            (d for d in (self.model.view or {}).get("deals", []) if d.get("id") == did), None
+        )
 
     def open_deal(self, did: str) -> None:
         self.mode = "detail"
@@ -256,18 +371,24 @@ class DealsTab(Tab):
         if self.mode != "compose" or self.composer is None or self.draft is None:
             return False
         if seat not in [s for s in self.composer.party_buttons]:
-            self.model.notice("That firm cannot be a party to this kind of deal (it needs a player seat).")
+            self.model.notice(
+                "That firm cannot be a party to this kind of deal (it needs a player seat)."
+            )
             return False
         self.composer.toggle_party(seat)
         return True
 
     def accept(self) -> None:
         if self.selected:
-            self.model.send({"type": "respond", "deal": self.selected, "answer": "accept"}, origin="deal")
+            self.model.send(
+                {"type": "respond", "deal": self.selected, "answer": "accept"}, origin="deal"
+            )
 
     def reject(self) -> None:
         if self.selected:
-            self.model.send({"type": "respond", "deal": self.selected, "answer": "reject"}, origin="deal")
+            self.model.send(
+                {"type": "respond", "deal": self.selected, "answer": "reject"}, origin="deal"
+            )
 
     def withdraw(self) -> None:
         if self.selected:
@@ -333,9 +454,18 @@ class DealsTab(Tab):
         if self.mode == "detail":
             d = self.deal(self.selected)
             errs = len(self.model.errors_for("deal"))
-            return repr((self.mode, self.selected, d, errs, self.model.previews.get(self.selected or "")))
-        return repr((self.mode, self.notice, [(d.get("id"), d.get("status"), d.get("responses")) for d in deals],
-                     (self.model.view or {}).get("role"), self.draft is not None))
+            return repr(
+                (self.mode, self.selected, d, errs, self.model.previews.get(self.selected or ""))
+            )
+        return repr(
+            (
+                self.mode,
+                self.notice,
+                [(d.get("id"), d.get("status"), d.get("responses")) for d in deals],
+                (self.model.view or {}).get("role"),
+                self.draft is not None,
+            )
+        )
 
     def handle(self, event: pygame.event.Event) -> bool:
         if self.composer is not None and self.composer.handle(event):
@@ -350,11 +480,20 @@ class DealsTab(Tab):
                     self.back()
                 return True
             if self.mode == "detail":
-                keys = {pygame.K_a: "accept", pygame.K_x: "reject", pygame.K_c: "counter", pygame.K_p: "preview"}
+                keys = {
+                    pygame.K_a: "accept",
+                    pygame.K_x: "reject",
+                    pygame.K_c: "counter",
+                    pygame.K_p: "preview",
+                }
                 key = keys.get(event.key)
                 if key and self.action_buttons.get(key) and self.action_buttons[key].is_enabled:
-                    {"accept": self.accept, "reject": self.reject, "counter": self.counter,
-                     "preview": self.preview_deal}[key]()
+                    {
+                        "accept": self.accept,
+                        "reject": self.reject,
+                        "counter": self.counter,
+                        "preview": self.preview_deal,
+                    }[key]()
                     return True
             if self.mode == "list" and event.key == pygame.K_n:
                 self.open_composer()

@@ -7,6 +7,17 @@ from typing import Any
 
 import pygame
 import pygame_gui
+from district.client.dealspec import decision_fields
+from district.client.panels.common import (
+    Tab,
+    bind,
+    fmt_bound,
+    help_and_error,
+    oid,
+    parse_number,
+    seat_name,
+)
+from district.client.panels.composer import range_hint
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -14,10 +25,6 @@ from pygame_gui.elements import (
     UIScrollingContainer,
     UITextEntryLine,
 )
-
-from client.dealspec import decision_fields
-from client.panels.common import Tab, bind, fmt_bound, help_and_error, oid, parse_number, seat_name
-from client.panels.composer import range_hint
 
 
 class DecisionsTab(Tab):
@@ -48,38 +55,65 @@ class DecisionsTab(Tab):
             self.raw = {}
             self.round_of_raw = view.get("round")
         w = self.rect.width - u(30)
-        self.scroll = UIScrollingContainer(pygame.Rect(u(4), u(4), self.rect.width - u(8), self.rect.height - u(58)), m,
-                                           container=self.panel, allow_scroll_x=False, object_id=oid(None, "decisions"))
+        self.scroll = UIScrollingContainer(
+            pygame.Rect(u(4), u(4), self.rect.width - u(8), self.rect.height - u(58)),
+            m,
+            container=self.panel,
+            allow_scroll_x=False,
+            object_id=oid(None, "decisions"),
+        )
         c = self.scroll
         y = u(4)
         fields = self.fields()
         if not fields:
-            UILabel(pygame.Rect(u(6), y, w, u(28)), "This seat has no decisions to make.", m, container=c,
-                    object_id=oid("@muted"))
+            UILabel(
+                pygame.Rect(u(6), y, w, u(28)),
+                "This seat has no decisions to make.",
+                m,
+                container=c,
+                object_id=oid("@muted"),
+            )
         label_w = round(w * 0.34)
         input_w = round(w * 0.36)
         firms = [f for f in view.get("firms", []) if f.get("alive")]
         for name, f in fields:
             typ = f.get("type")
             raw = self.raw.get(name, f.get("default"))
-            UILabel(pygame.Rect(u(6), y, label_w, u(30)), f.get("label", name), m, container=c,
-                    object_id=oid(None, f"dlabel_{name}"))
+            UILabel(
+                pygame.Rect(u(6), y, label_w, u(30)),
+                f.get("label", name),
+                m,
+                container=c,
+                object_id=oid(None, f"dlabel_{name}"),
+            )
             r_in = pygame.Rect(label_w + u(6), y, input_w, u(30))
             hint = ""
             if typ in ("float", "int"):
-                e = UITextEntryLine(r_in, m, container=c, object_id=oid(None, f"dec_{name}"),
-                                    initial_text=_show(raw))
+                e = UITextEntryLine(
+                    r_in,
+                    m,
+                    container=c,
+                    object_id=oid(None, f"dec_{name}"),
+                    initial_text=_show(raw),
+                )
                 e.set_allowed_characters(list("0123456789.-,k"))
                 self.widgets[name] = e
                 hint = range_hint(f) + (" k" if f.get("unit") == "k" else "")
             elif typ == "choice":
                 opts = [(str(x), str(x)) for x in f.get("choices", [])]
                 cur = str(raw) if str(raw) in dict(opts).values() else opts[0][1]
-                self.widgets[name] = UIDropDownMenu(opts, (cur, cur), r_in, m, container=c,
-                                                    object_id=oid(None, f"dec_{name}"))
+                self.widgets[name] = UIDropDownMenu(
+                    opts, (cur, cur), r_in, m, container=c, object_id=oid(None, f"dec_{name}")
+                )
             elif typ == "bool":
-                b = UIButton(r_in, "Yes" if raw else "No", m, container=c, object_id=oid("@row", f"dec_{name}"),
-                             command=bind(self.toggle_bool, name))
+                b = UIButton(
+                    r_in,
+                    "Yes" if raw else "No",
+                    m,
+                    container=c,
+                    object_id=oid("@row", f"dec_{name}"),
+                    command=bind(self.toggle_bool, name),
+                )
                 if raw:
                     b.select()
                 self.widgets[name] = b
@@ -89,26 +123,47 @@ class DecisionsTab(Tab):
                 bids = {b["tender"]: b.get("price") for b in (raw or [])}
                 tenders = [t for t in view.get("tenders", []) if t.get("status") == "open"]
                 if not tenders:
-                    UILabel(pygame.Rect(u(18), y, w, u(24)), "no tender is open this round", m, container=c,
-                            object_id=oid("@hint"))
+                    UILabel(
+                        pygame.Rect(u(18), y, w, u(24)),
+                        "no tender is open this round",
+                        m,
+                        container=c,
+                        object_id=oid("@hint"),
+                    )
                     y += u(24)
                 for t in tenders:
                     on = t["id"] in bids
-                    b = UIButton(pygame.Rect(u(18), y, label_w - u(12), u(28)), f"{t['id']} ({t.get('buyer', '')})", m,
-                                 container=c, object_id=oid("@row", f"bid_{t['id']}"),
-                                 tool_tip_text=f"needs {', '.join(t.get('operations', {}))}; volume "
-                                               f"{t.get('volume')}; quality >= {t.get('min_quality')}",
-                                 command=bind(self.toggle_bid, t["id"]))
+                    b = UIButton(
+                        pygame.Rect(u(18), y, label_w - u(12), u(28)),
+                        f"{t['id']} ({t.get('buyer', '')})",
+                        m,
+                        container=c,
+                        object_id=oid("@row", f"bid_{t['id']}"),
+                        tool_tip_text=f"needs {', '.join(t.get('operations', {}))}; volume "
+                        f"{t.get('volume')}; quality >= {t.get('min_quality')}",
+                        command=bind(self.toggle_bid, t["id"]),
+                    )
                     if on:
                         b.select()
                     self.multi[(name, t["id"])] = b
-                    e = UITextEntryLine(pygame.Rect(label_w + u(6), y, input_w, u(28)), m, container=c,
-                                        object_id=oid(None, f"bidprice_{t['id']}"),
-                                        initial_text=_show(bids.get(t["id"], t.get("price"))))
+                    e = UITextEntryLine(
+                        pygame.Rect(label_w + u(6), y, input_w, u(28)),
+                        m,
+                        container=c,
+                        object_id=oid(None, f"bidprice_{t['id']}"),
+                        initial_text=_show(bids.get(t["id"], t.get("price"))),
+                    )
                     e.set_allowed_characters(list("0123456789.,"))
                     self.widgets[f"bid:{t['id']}"] = e
-                    UILabel(pygame.Rect(label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(28)),
-                            f"<= {fmt_bound(t.get('price', 0))}", m, container=c, object_id=oid("@hint"))
+                    UILabel(
+                        pygame.Rect(
+                            label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(28)
+                        ),
+                        f"<= {fmt_bound(t.get('price', 0))}",
+                        m,
+                        container=c,
+                        object_id=oid("@hint"),
+                    )
                     y += u(30)
                 y -= u(30)
             elif typ in ("firms", "firm_spend", "firm_groups", "firm_pairs", "strike"):
@@ -119,39 +174,76 @@ class DecisionsTab(Tab):
                 for k, fm in enumerate(firms[:60]):
                     if k % cols == 0 and k:
                         y += u(28)
-                    b = UIButton(pygame.Rect(u(12) + (k % cols) * (bw + u(3)), y, bw, u(26)), fm["name"], m,
-                                 container=c, object_id=oid("@row", f"pick_{name}_{fm['id']}"),
-                                 command=bind(self.toggle_firm, name, fm["id"]))
+                    b = UIButton(
+                        pygame.Rect(u(12) + (k % cols) * (bw + u(3)), y, bw, u(26)),
+                        fm["name"],
+                        m,
+                        container=c,
+                        object_id=oid("@row", f"pick_{name}_{fm['id']}"),
+                        command=bind(self.toggle_firm, name, fm["id"]),
+                    )
                     if fm["id"] in chosen:
                         b.select()
                     self.multi[(name, fm["id"])] = b
                 y += u(28)
                 if typ in ("firm_spend", "strike"):
                     key = f"{name}:amount"
-                    UILabel(pygame.Rect(u(12), y, label_w, u(28)),
-                            "spend per firm (k)" if typ == "firm_spend" else "wage demand (k)", m, container=c,
-                            object_id=oid("@muted"))
+                    UILabel(
+                        pygame.Rect(u(12), y, label_w, u(28)),
+                        "spend per firm (k)" if typ == "firm_spend" else "wage demand (k)",
+                        m,
+                        container=c,
+                        object_id=oid("@muted"),
+                    )
                     amount = self.raw.get(key) or self._amount_default(typ, raw, view)
-                    e = UITextEntryLine(pygame.Rect(label_w + u(6), y, input_w, u(28)), m, container=c,
-                                        object_id=oid(None, f"dec_{key}"), initial_text=_show(amount))
+                    e = UITextEntryLine(
+                        pygame.Rect(label_w + u(6), y, input_w, u(28)),
+                        m,
+                        container=c,
+                        object_id=oid(None, f"dec_{key}"),
+                        initial_text=_show(amount),
+                    )
                     self.widgets[key] = e
                     y += u(30)
                 y -= u(30)
-                hint = {"firm_groups": "one event with these firms", "firm_pairs": "introduce two firms",
-                        "strike": "pick one firm, or none"}.get(typ, "")
+                hint = {
+                    "firm_groups": "one event with these firms",
+                    "firm_pairs": "introduce two firms",
+                    "strike": "pick one firm, or none",
+                }.get(typ, "")
             if hint:
-                UILabel(pygame.Rect(label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(30)), hint, m,
-                        container=c, object_id=oid("@hint"))
+                UILabel(
+                    pygame.Rect(label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(30)),
+                    hint,
+                    m,
+                    container=c,
+                    object_id=oid("@hint"),
+                )
             y += u(30)
-            self.errors[name], y = help_and_error(m, c, u(10), y, w, f.get("help"), f"derr_{name}", u(17), u(18))
+            self.errors[name], y = help_and_error(
+                m, c, u(10), y, w, f.get("help"), f"derr_{name}", u(17), u(18)
+            )
             y += u(20)
-        c.set_scrollable_area_dimensions((w, y + u(200)))  # room for a drop-down to open near the end
+        c.set_scrollable_area_dimensions(
+            (w, y + u(200))
+        )  # room for a drop-down to open near the end
         bw = (self.rect.width - u(30)) // 2
         by = self.rect.height - u(48)
-        self.save_button = UIButton(pygame.Rect(u(10), by, bw, u(38)), "Save decisions (Ctrl+S)", m, container=self.panel,
-                                    object_id=oid("@primary", "save_decisions"), command=self.save)
-        self.status_label = UILabel(pygame.Rect(u(20) + bw, by, bw, u(38)), self.status_text, m, container=self.panel,
-                                    object_id=oid("@muted", "decisions_status"))
+        self.save_button = UIButton(
+            pygame.Rect(u(10), by, bw, u(38)),
+            "Save decisions (Ctrl+S)",
+            m,
+            container=self.panel,
+            object_id=oid("@primary", "save_decisions"),
+            command=self.save,
+        )
+        self.status_label = UILabel(
+            pygame.Rect(u(20) + bw, by, bw, u(38)),
+            self.status_text,
+            m,
+            container=self.panel,
+            object_id=oid("@muted", "decisions_status"),
+        )
         self.show_errors()
 
     # --- values ---------------------------------------------------------------------------------
@@ -164,7 +256,14 @@ class DecisionsTab(Tab):
             out = {int(x) for x in raw}
         elif typ == "firm_spend" and isinstance(raw, list):
             out = {int(o["firm"]) for o in raw if isinstance(o, dict)}
-        elif typ == "firm_groups" and isinstance(raw, list) and raw or typ == "firm_pairs" and isinstance(raw, list) and raw:
+        elif (
+            typ == "firm_groups"
+            and isinstance(raw, list)
+            and raw
+            or typ == "firm_pairs"
+            and isinstance(raw, list)
+            and raw
+        ):
             out = {int(x) for x in raw[0]}
         elif typ == "strike" and isinstance(raw, dict):
             out = {int(raw["firm"])}
@@ -195,7 +294,9 @@ class DecisionsTab(Tab):
 
     def toggle_bid(self, tid: str) -> None:
         self.collect()
-        on = set(self.raw.get("bids:on", [b["tender"] for b in (self._field_default("bids") or [])]))
+        on = set(
+            self.raw.get("bids:on", [b["tender"] for b in (self._field_default("bids") or [])])
+        )
         on ^= {tid}
         self.raw["bids:on"] = sorted(on)
         b = self.multi[("bids", tid)]
@@ -243,7 +344,9 @@ class DecisionsTab(Tab):
                 on = self.raw.get("bids:on", [b["tender"] for b in (f.get("default") or [])])
                 bids = []
                 for tid in on:
-                    v, err = parse_number(_show(self.raw.get(f"bid:{tid}", "")), {"type": "float", "min": 0.01})
+                    v, err = parse_number(
+                        _show(self.raw.get(f"bid:{tid}", "")), {"type": "float", "min": 0.01}
+                    )
                     if err:
                         problems[name] = f"{tid}: {err}"
                     else:
@@ -254,7 +357,9 @@ class DecisionsTab(Tab):
                 if typ == "firms":
                     out[name] = firms
                 elif typ == "firm_spend":
-                    v, err = parse_number(_show(self.raw.get(f"{name}:amount", 10)), {"type": "float", "min": 0})
+                    v, err = parse_number(
+                        _show(self.raw.get(f"{name}:amount", 10)), {"type": "float", "min": 0}
+                    )
                     if err:
                         problems[name] = err
                     else:
@@ -263,7 +368,9 @@ class DecisionsTab(Tab):
                     if not firms:
                         out[name] = None
                     else:
-                        v, err = parse_number(_show(self.raw.get(f"{name}:amount", "")), {"type": "float", "min": 1})
+                        v, err = parse_number(
+                            _show(self.raw.get(f"{name}:amount", "")), {"type": "float", "min": 1}
+                        )
                         if err:
                             problems[name] = err
                         else:
@@ -285,7 +392,9 @@ class DecisionsTab(Tab):
             self.status_text = "Fix the fields marked in red"
             self.show_errors()
             return None
-        self.sent_cid = self.model.send({"type": "decide", "decisions": decisions}, origin="decisions")
+        self.sent_cid = self.model.send(
+            {"type": "decide", "decisions": decisions}, origin="decisions"
+        )
         self.status_text = "Sending…"
         self.show_errors()
         return self.sent_cid
@@ -314,8 +423,9 @@ class DecisionsTab(Tab):
             self.status_text = general
         if hasattr(self, "status_label"):
             self.status_label.set_text(self.status_text)
-            self.status_label.change_object_id(oid("@error" if general or self.local_errors else "@muted",
-                                                   "decisions_status"))
+            self.status_label.change_object_id(
+                oid("@error" if general or self.local_errors else "@muted", "decisions_status")
+            )
 
     def refresh(self, view_changed: bool) -> None:
         if self.sent_cid is not None and self.sent_cid in self.model.acked:
@@ -335,14 +445,25 @@ class DecisionsTab(Tab):
     def signature(self) -> tuple[Any, ...]:
         """What the form's shape depends on: rebuild only when it changes (a rebuild costs ~50 ms)."""
         v = self.model.view or {}
-        return (v.get("round"), v.get("role"), tuple(t["id"] for t in v.get("tenders", []) if t.get("status") == "open"),
-                tuple(f["id"] for f in v.get("firms", []) if f.get("alive")))
+        return (
+            v.get("round"),
+            v.get("role"),
+            tuple(t["id"] for t in v.get("tenders", []) if t.get("status") == "open"),
+            tuple(f["id"] for f in v.get("firms", []) if f.get("alive")),
+        )
 
     def handle(self, event: pygame.event.Event) -> bool:
-        if event.type == pygame.KEYDOWN and event.mod & pygame.KMOD_CTRL and event.key == pygame.K_s:
+        if (
+            event.type == pygame.KEYDOWN
+            and event.mod & pygame.KMOD_CTRL
+            and event.key == pygame.K_s
+        ):
             self.save()
             return True
-        if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and event.ui_element in self.widgets.values():
+        if (
+            event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED
+            and event.ui_element in self.widgets.values()
+        ):
             self.collect()
             return False
         return False

@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import pygame
 import pygame_gui
-
-from client.ui.gui import make_manager
-from client.ui.theme import C, Fonts, ui_scale
+from district.client.ui.gui import make_manager
+from district.client.ui.theme import C, Fonts, ui_scale
 
 if TYPE_CHECKING:
-    from client.app import App
+    from district.client.app import App
 
 
 class Scene:
@@ -81,14 +80,21 @@ class Scene:
 
     def focused_text_entry(self) -> bool:
         f = self.manager.get_focus_set()
-        return any(isinstance(e, pygame_gui.elements.UITextEntryLine | pygame_gui.elements.UITextEntryBox)
-                   for e in (f or set()))
+        return any(
+            isinstance(e, pygame_gui.elements.UITextEntryLine | pygame_gui.elements.UITextEntryBox)
+            for e in (f or set())
+        )
 
     def cycle_focus(self, reverse: bool = False) -> bool:
         """Tab / Shift+Tab: the next visible text field on screen (top to bottom, left to right)."""
-        fields = [e for e in self.all_elements()
-                  if isinstance(e, pygame_gui.elements.UITextEntryLine) and e.visible and e.is_enabled
-                  and self.manager.get_root_container().get_rect().colliderect(e.rect)]
+        fields = [
+            e
+            for e in self.all_elements()
+            if isinstance(e, pygame_gui.elements.UITextEntryLine)
+            and e.visible
+            and e.is_enabled
+            and self.manager.get_root_container().get_rect().colliderect(e.rect)
+        ]
         if not fields:
             return False
         fields.sort(key=lambda e: (e.rect.y, e.rect.x))

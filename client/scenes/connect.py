@@ -9,27 +9,46 @@ from typing import Any
 
 import pygame
 import pygame_gui
+from district.client.panels.common import oid, seat_name
+from district.client.scenes.base import Scene
+from district.client.ui.draw import panel, text, wrap
+from district.client.ui.icons import blit_icon
+from district.client.ui.theme import C
+from district.server import protocol
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UITextEntryLine
 
-from client.panels.common import oid, seat_name
-from client.scenes.base import Scene
-from client.ui.draw import panel, text, wrap
-from client.ui.icons import blit_icon
-from client.ui.theme import C
-from server import protocol
-
-ROLE_OPTIONS = [("Any seat", ""), ("A firm", "firm"), ("The union", "union"), ("The government", "government"),
-                ("A broker", "broker")]
+ROLE_OPTIONS = [
+    ("Any seat", ""),
+    ("A firm", "firm"),
+    ("The union", "union"),
+    ("The government", "government"),
+    ("A broker", "broker"),
+]
 
 
-def create_session_sync(url: str, scenario: str, negotiation_seconds: float, report_seconds: float,
-                        timeout: float = 10.0) -> dict[str, Any]:
+def create_session_sync(
+    url: str,
+    scenario: str,
+    negotiation_seconds: float,
+    report_seconds: float,
+    timeout: float = 10.0,
+) -> dict[str, Any]:
     """`create` on a fresh connection (the facilitator's console then says hello with the token)."""
     import msgpack
     from websockets.sync.client import connect
+
     with connect(url, max_size=protocol.MAX_SERVER_FRAME, open_timeout=timeout) as ws:
-        ws.send(protocol.encode({"type": "create", "id": 1, "scenario": scenario,
-                                 "negotiation_seconds": negotiation_seconds, "report_seconds": report_seconds}))
+        ws.send(
+            protocol.encode(
+                {
+                    "type": "create",
+                    "id": 1,
+                    "scenario": scenario,
+                    "negotiation_seconds": negotiation_seconds,
+                    "report_seconds": report_seconds,
+                }
+            )
+        )
         while True:
             reply = msgpack.unpackb(ws.recv(timeout=timeout), raw=False)
             if reply.get("re") == 1:
@@ -60,47 +79,106 @@ class ConnectScene(Scene):
         lx = c.x + u(28)
         fw = u(390)
         y = c.y + u(60)
-        for label, attr, ph in (("Server", "server", "ws://127.0.0.1:8765"), ("Join code", "code", "e.g. K7QM2P"),
-                                ("Your name", "name", "(as the others will see it)")):
+        for label, attr, ph in (
+            ("Server", "server", "ws://127.0.0.1:8765"),
+            ("Join code", "code", "e.g. K7QM2P"),
+            ("Your name", "name", "(as the others will see it)"),
+        ):
             UILabel(pygame.Rect(lx, y, fw, u(22)), label, m, object_id=oid("@muted"))
-            e = UITextEntryLine(pygame.Rect(lx, y + u(22), fw, u(36)), m, object_id=oid(None, f"connect_{attr}"),
-                                initial_text=getattr(st, attr) or "", placeholder_text=ph)
+            e = UITextEntryLine(
+                pygame.Rect(lx, y + u(22), fw, u(36)),
+                m,
+                object_id=oid(None, f"connect_{attr}"),
+                initial_text=getattr(st, attr) or "",
+                placeholder_text=ph,
+            )
             setattr(self, f"{attr}_entry", e)
             self.fields.append(e)
             y += u(66)
         self.name_entry.set_text_length_limit(protocol.MAX_NAME)
         UILabel(pygame.Rect(lx, y, fw, u(22)), "I would like to play", m, object_id=oid("@muted"))
         cur = next((o for o in ROLE_OPTIONS if o[1] == st.role), ROLE_OPTIONS[0])
-        self.role_menu = UIDropDownMenu(ROLE_OPTIONS, cur, pygame.Rect(lx, y + u(22), fw, u(34)), m,
-                                        object_id=oid(None, "connect_role"))
+        self.role_menu = UIDropDownMenu(
+            ROLE_OPTIONS,
+            cur,
+            pygame.Rect(lx, y + u(22), fw, u(34)),
+            m,
+            object_id=oid(None, "connect_role"),
+        )
         y += u(66)
-        self.join_button = UIButton(pygame.Rect(lx, y, u(190), u(40)), "Join game (Enter)", m,
-                                    object_id=oid("@primary", "join"), command=self.join)
-        self.watch_button = UIButton(pygame.Rect(lx + u(200), y, u(190), u(40)), "Watch (projector)", m,
-                                     object_id=oid(None, "watch"), command=lambda: self.join(observer=True))
+        self.join_button = UIButton(
+            pygame.Rect(lx, y, u(190), u(40)),
+            "Join game (Enter)",
+            m,
+            object_id=oid("@primary", "join"),
+            command=self.join,
+        )
+        self.watch_button = UIButton(
+            pygame.Rect(lx + u(200), y, u(190), u(40)),
+            "Watch (projector)",
+            m,
+            object_id=oid(None, "watch"),
+            command=lambda: self.join(observer=True),
+        )
         # teacher side
         rx = c.x + card_w // 2 + u(24)
         rw = card_w // 2 - u(52)
         y = c.y + u(60)
         UILabel(pygame.Rect(rx, y, rw, u(22)), "Scenario", m, object_id=oid("@muted"))
-        self.scenario_entry = UITextEntryLine(pygame.Rect(rx, y + u(22), rw, u(36)), m,
-                                              object_id=oid(None, "connect_scenario"), initial_text="emilia-romagna")
+        self.scenario_entry = UITextEntryLine(
+            pygame.Rect(rx, y + u(22), rw, u(36)),
+            m,
+            object_id=oid(None, "connect_scenario"),
+            initial_text="emilia-romagna",
+        )
         y += u(66)
-        UILabel(pygame.Rect(rx, y, rw, u(22)), "Minutes per negotiation / report", m, object_id=oid("@muted"))
-        self.neg_entry = UITextEntryLine(pygame.Rect(rx, y + u(22), rw // 2 - u(4), u(36)), m,
-                                         object_id=oid(None, "connect_neg"), initial_text="8")
-        self.rep_entry = UITextEntryLine(pygame.Rect(rx + rw // 2 + u(4), y + u(22), rw // 2 - u(4), u(36)), m,
-                                         object_id=oid(None, "connect_rep"), initial_text="2")
+        UILabel(
+            pygame.Rect(rx, y, rw, u(22)),
+            "Minutes per negotiation / report",
+            m,
+            object_id=oid("@muted"),
+        )
+        self.neg_entry = UITextEntryLine(
+            pygame.Rect(rx, y + u(22), rw // 2 - u(4), u(36)),
+            m,
+            object_id=oid(None, "connect_neg"),
+            initial_text="8",
+        )
+        self.rep_entry = UITextEntryLine(
+            pygame.Rect(rx + rw // 2 + u(4), y + u(22), rw // 2 - u(4), u(36)),
+            m,
+            object_id=oid(None, "connect_rep"),
+            initial_text="2",
+        )
         y += u(66)
-        self.create_button = UIButton(pygame.Rect(rx, y, rw, u(40)), "Create a session and open the console", m,
-                                      object_id=oid("@primary", "create"), command=self.create)
+        self.create_button = UIButton(
+            pygame.Rect(rx, y, rw, u(40)),
+            "Create a session and open the console",
+            m,
+            object_id=oid("@primary", "create"),
+            command=self.create,
+        )
         y += u(54)
-        UILabel(pygame.Rect(rx, y, rw, u(22)), "…or come back with a facilitator token", m, object_id=oid("@muted"))
-        self.token_entry = UITextEntryLine(pygame.Rect(rx, y + u(22), rw - u(110), u(36)), m,
-                                           object_id=oid(None, "connect_token"), placeholder_text="(facilitator token)",
-                                           initial_text=st.facilitator)
-        self.console_button = UIButton(pygame.Rect(rx + rw - u(100), y + u(22), u(100), u(36)), "Open", m,
-                                       object_id=oid(None, "console"), command=self.open_console)
+        UILabel(
+            pygame.Rect(rx, y, rw, u(22)),
+            "…or come back with a facilitator token",
+            m,
+            object_id=oid("@muted"),
+        )
+        self.token_entry = UITextEntryLine(
+            pygame.Rect(rx, y + u(22), rw - u(110), u(36)),
+            m,
+            object_id=oid(None, "connect_token"),
+            placeholder_text="(facilitator token)",
+            initial_text=st.facilitator,
+        )
+        self.console_button = UIButton(
+            pygame.Rect(rx + rw - u(100), y + u(22), u(100), u(36)),
+            "Open",
+            m,
+            object_id=oid(None, "console"),
+            command=self.open_console,
+        )
         self.fields += [self.scenario_entry, self.neg_entry, self.rep_entry, self.token_entry]
         first = self.fields[0 if not st.server else (1 if not st.code else 2)]
         self.manager.set_focus_set(first)
@@ -118,7 +196,9 @@ class ConnectScene(Scene):
     def check(self, server: str, code: str, name: str, observer: bool) -> str:
         if not server.startswith(("ws://", "wss://")):
             return "The server address starts with ws:// (for example ws://127.0.0.1:8765)."
-        if len(code) != protocol.CODE_LENGTH or any(ch not in protocol.CODE_ALPHABET for ch in code):
+        if len(code) != protocol.CODE_LENGTH or any(
+            ch not in protocol.CODE_ALPHABET for ch in code
+        ):
             return f"A join code is {protocol.CODE_LENGTH} letters and digits (ask your teacher)."
         if not observer and protocol.valid_name(name) is None:
             return f"Type your name (1 to {protocol.MAX_NAME} characters)."
@@ -134,8 +214,14 @@ class ConnectScene(Scene):
         st.server, st.code, st.name, st.role = server, code, protocol.valid_name(name) or name, role
         st.save()
         token = None if observer else st.token_for(server, code)
-        self.app.connect(server, code=None if token else code, name=None if token else st.name,
-                         role=role or None, token=token, observer=observer)
+        self.app.connect(
+            server,
+            code=None if token else code,
+            name=None if token else st.name,
+            role=role or None,
+            token=token,
+            observer=observer,
+        )
         self.model.code = code
         self.message = "Coming back to your seat…" if token else "Connecting…"
         return True
@@ -158,7 +244,10 @@ class ConnectScene(Scene):
             try:
                 self.created = create_session_sync(server, scenario, max(5.0, neg), max(0.0, rep))
             except Exception as e:  # shown to the teacher; nothing else to do with it here
-                self.created = {"type": "error", "message": f"could not reach {server} ({type(e).__name__})"}
+                self.created = {
+                    "type": "error",
+                    "message": f"could not reach {server} ({type(e).__name__})",
+                }
 
         self.creating = threading.Thread(target=work, daemon=True)
         self.creating.start()
@@ -167,7 +256,9 @@ class ConnectScene(Scene):
         server = self.server_entry.get_text().strip()
         tok = token or self.token_entry.get_text().strip()
         if not tok:
-            self.message = "Paste the facilitator token you were given when the session was created."
+            self.message = (
+                "Paste the facilitator token you were given when the session was created."
+            )
             return
         self.app.settings.server = server
         self.app.settings.save()
@@ -222,30 +313,70 @@ class ConnectScene(Scene):
         c = self.card
         # title
         blit_icon(surface, "district", (W // 2 - u(110), c.y - u(70)), u(56))
-        text(surface, "District", self.fonts.get(40, "bold"), C.TEXT, (W // 2 - u(70), c.y - u(70)), "midleft")
-        text(surface, "a serious game of industrial districts, networks and the high road", self.fonts.get(14),
-             C.MUTED, (W // 2, c.y - u(10)), "midbottom")
+        text(
+            surface,
+            "District",
+            self.fonts.get(40, "bold"),
+            C.TEXT,
+            (W // 2 - u(70), c.y - u(70)),
+            "midleft",
+        )
+        text(
+            surface,
+            "a serious game of industrial districts, networks and the high road",
+            self.fonts.get(14),
+            C.MUTED,
+            (W // 2, c.y - u(10)),
+            "midbottom",
+        )
         panel(surface, c, C.PANEL, C.LINE, u(12))
         if self.lobby:
             self.draw_lobby(surface)
             return
         half = c.x + c.width // 2
         pygame.draw.line(surface, C.LINE, (half, c.y + u(20)), (half, c.bottom - u(20)))
-        text(surface, "Join a game", self.fonts.get(18, "bold"), C.ACCENT, (c.x + u(28), c.y + u(20)))
-        text(surface, "Run a session (teacher)", self.fonts.get(18, "bold"), C.ACCENT, (half + u(24), c.y + u(20)))
+        text(
+            surface, "Join a game", self.fonts.get(18, "bold"), C.ACCENT, (c.x + u(28), c.y + u(20))
+        )
+        text(
+            surface,
+            "Run a session (teacher)",
+            self.fonts.get(18, "bold"),
+            C.ACCENT,
+            (half + u(24), c.y + u(20)),
+        )
         msg = self.message or ""
         errs = self.model.errors_for("connect")
         if errs:
             msg = f"Could not join: {errs[-1].message}"
         if self.model.status in ("connecting", "reconnecting") and not errs:
-            msg = "Connecting to the server…" if self.model.status == "connecting" else \
-                f"Server not answering; retrying ({self.model.status_detail})"
+            msg = (
+                "Connecting to the server…"
+                if self.model.status == "connecting"
+                else f"Server not answering; retrying ({self.model.status_detail})"
+            )
         if msg:
-            col = C.BAD if msg.startswith(("Could not", "The server", "A join", "Type", "Minutes", "Paste")) else C.ACCENT
+            col = (
+                C.BAD
+                if msg.startswith(("Could not", "The server", "A join", "Type", "Minutes", "Paste"))
+                else C.ACCENT
+            )
             for k, line in enumerate(wrap(msg, self.fonts.get(14, "bold"), c.width - u(56))[:2]):
-                text(surface, line, self.fonts.get(14, "bold"), col, (c.x + u(28), c.bottom - u(46) + k * u(20)))
-        text(surface, "Tab moves between fields; Enter joins.", self.fonts.get(12), C.MUTED,
-             (c.right - u(24), c.bottom - u(18)), "bottomright")
+                text(
+                    surface,
+                    line,
+                    self.fonts.get(14, "bold"),
+                    col,
+                    (c.x + u(28), c.bottom - u(46) + k * u(20)),
+                )
+        text(
+            surface,
+            "Tab moves between fields; Enter joins.",
+            self.fonts.get(12),
+            C.MUTED,
+            (c.right - u(24), c.bottom - u(18)),
+            "bottomright",
+        )
 
     def draw_lobby(self, surface: pygame.Surface) -> None:
         u = self.u
@@ -254,13 +385,23 @@ class ConnectScene(Scene):
         sc = v.get("scenario", {})
         seat = self.model.seat
         x = c.x + u(28)
-        text(surface, str(sc.get("title", "")), self.fonts.get(20, "bold"), C.TEXT, (x, c.y + u(20)))
+        text(
+            surface, str(sc.get("title", "")), self.fonts.get(20, "bold"), C.TEXT, (x, c.y + u(20))
+        )
         role = v.get("role", "")
         who = seat_name(v, seat) if seat not in ("observer", "facilitator") else seat
-        text(surface, f"You are {who} ({role}). Waiting for the facilitator to start the game…",
-             self.fonts.get(15, "bold"), C.ACCENT, (x, c.y + u(54)), max_width=c.width - u(56))
+        text(
+            surface,
+            f"You are {who} ({role}). Waiting for the facilitator to start the game…",
+            self.fonts.get(15, "bold"),
+            C.ACCENT,
+            (x, c.y + u(54)),
+            max_width=c.width - u(56),
+        )
         y = c.y + u(88)
-        for line in wrap(str(sc.get("summary", "")).strip(), self.fonts.get(13), c.width // 2 - u(40))[:12]:
+        for line in wrap(
+            str(sc.get("summary", "")).strip(), self.fonts.get(13), c.width // 2 - u(40)
+        )[:12]:
             text(surface, line, self.fonts.get(13), C.TEXT, (x, y))
             y += self.fonts.get(13).get_linesize()
         rx = c.x + c.width // 2 + u(10)
@@ -271,10 +412,23 @@ class ConnectScene(Scene):
             ic = {"human": "user", "bot": "bot"}.get(s.get("controller", ""), "clock")
             col = C.GOOD if s.get("connected") else C.MUTED
             blit_icon(surface, ic, (rx + u(8), y + u(9)), u(14), col)
-            label = f"{s.get('name', s.get('id'))}: " + (s.get("player") or {"bot": "bot", "open": "open"}.get(
-                s.get("controller", ""), ""))
-            text(surface, label, self.fonts.get(12), C.TEXT if s.get("id") != seat else C.ACCENT, (rx + u(22), y),
-                 max_width=c.right - rx - u(40))
+            label = f"{s.get('name', s.get('id'))}: " + (
+                s.get("player") or {"bot": "bot", "open": "open"}.get(s.get("controller", ""), "")
+            )
+            text(
+                surface,
+                label,
+                self.fonts.get(12),
+                C.TEXT if s.get("id") != seat else C.ACCENT,
+                (rx + u(22), y),
+                max_width=c.right - rx - u(40),
+            )
             y += u(21)
         if len(roster) > 14:
-            text(surface, f"… and {len(roster) - 14} more", self.fonts.get(12), C.MUTED, (rx + u(22), y))
+            text(
+                surface,
+                f"… and {len(roster) - 14} more",
+                self.fonts.get(12),
+                C.MUTED,
+                (rx + u(22), y),
+            )

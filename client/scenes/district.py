@@ -11,19 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 import pygame
+from district.client.mapview import MapView
+from district.client.panels.chat import ChatTab
+from district.client.panels.common import Tab, bind, draw_top_bar, oid, toast
+from district.client.panels.dashboard import draw_dashboard
+from district.client.panels.deals import DealsTab, sort_deals
+from district.client.panels.decisions import DecisionsTab
+from district.client.panels.info import InfoTab
+from district.client.scenes.base import Scene
+from district.client.ui.draw import text
+from district.client.ui.icons import blit_icon
+from district.client.ui.theme import C
 from pygame_gui.elements import UIButton
-
-from client.mapview import MapView
-from client.panels.chat import ChatTab
-from client.panels.common import Tab, bind, draw_top_bar, oid, toast
-from client.panels.dashboard import draw_dashboard
-from client.panels.deals import DealsTab, sort_deals
-from client.panels.decisions import DecisionsTab
-from client.panels.info import InfoTab
-from client.scenes.base import Scene
-from client.ui.draw import text
-from client.ui.icons import blit_icon
-from client.ui.theme import C
 
 TAB_KEYS = {pygame.K_F1: 0, pygame.K_F2: 1, pygame.K_F3: 2, pygame.K_F4: 3}
 
@@ -52,9 +51,17 @@ class DistrictScene(Scene):
         dash_r = pygame.Rect(mx, map_r.bottom + u(8), map_r.width, dash_h)
         col = pygame.Rect(map_r.right + mx, top + u(8), col_w, H - top - u(16))
         tabs_r = pygame.Rect(col.x, col.y, col.width, u(36))
-        body = pygame.Rect(col.x, tabs_r.bottom + u(4), col.width, col.bottom - tabs_r.bottom - u(4))
-        return {"top": pygame.Rect(0, 0, W, top), "map": map_r, "dash": dash_r, "col": col, "tabs": tabs_r,
-                "body": body}
+        body = pygame.Rect(
+            col.x, tabs_r.bottom + u(4), col.width, col.bottom - tabs_r.bottom - u(4)
+        )
+        return {
+            "top": pygame.Rect(0, 0, W, top),
+            "map": map_r,
+            "dash": dash_r,
+            "col": col,
+            "tabs": tabs_r,
+            "body": body,
+        }
 
     def build(self) -> None:
         L = self.layout()
@@ -72,21 +79,34 @@ class DistrictScene(Scene):
                 t.panel = None
                 t.rebuild()
         else:
-            self.tabs = [DealsTab(self, L["body"]), DecisionsTab(self, L["body"]), ChatTab(self, L["body"]),
-                         InfoTab(self, L["body"])]
+            self.tabs = [
+                DealsTab(self, L["body"]),
+                DecisionsTab(self, L["body"]),
+                ChatTab(self, L["body"]),
+                InfoTab(self, L["body"]),
+            ]
         self.tab_buttons: list[UIButton] = []
         n = len(self.tabs)
         bw = (L["tabs"].width - u(4) * (n - 1)) // n
         for k, t in enumerate(self.tabs):
-            b = UIButton(pygame.Rect(L["tabs"].x + k * (bw + u(4)), L["tabs"].y, bw, L["tabs"].height),
-                         f"{t.title} (F{k + 1})", m, object_id=oid("@tab", f"tab_{t.title.lower()}"),
-                         command=bind(self.switch, k))
+            b = UIButton(
+                pygame.Rect(L["tabs"].x + k * (bw + u(4)), L["tabs"].y, bw, L["tabs"].height),
+                f"{t.title} (F{k + 1})",
+                m,
+                object_id=oid("@tab", f"tab_{t.title.lower()}"),
+                command=bind(self.switch, k),
+            )
             self.tab_buttons.append(b)
         W = self.size[0]
-        self.ready_button = UIButton(pygame.Rect(W - u(200), u(8), u(190), u(36)), "I'm ready (F5)", m,
-                                     object_id=oid("@primary", "ready"), command=self.toggle_ready,
-                                     tool_tip_text="say you are done for this round; the round resolves when "
-                                                   "every player is ready or the clock runs out")
+        self.ready_button = UIButton(
+            pygame.Rect(W - u(200), u(8), u(190), u(36)),
+            "I'm ready (F5)",
+            m,
+            object_id=oid("@primary", "ready"),
+            command=self.toggle_ready,
+            tool_tip_text="say you are done for this round; the round resolves when "
+            "every player is ready or the clock runs out",
+        )
         self.switch(self.active)
         self.update_ready()
 
@@ -122,7 +142,12 @@ class DistrictScene(Scene):
     def update_ready(self) -> None:
         v = self.model.view or {}
         ready = self.model.is_ready()
-        can = v.get("phase") == "negotiation" and v.get("role") in ("firm", "union", "government", "broker")
+        can = v.get("phase") == "negotiation" and v.get("role") in (
+            "firm",
+            "union",
+            "government",
+            "broker",
+        )
         self.ready_button.set_text("Ready: yes (F5 to undo)" if ready else "I'm ready (F5)")
         self.ready_button.select() if ready else self.ready_button.unselect()
         self.ready_button.enable() if can else self.ready_button.disable()
@@ -159,8 +184,10 @@ class DistrictScene(Scene):
                 self.on_composer(True)
                 return
             if not seat:
-                self.model.notice(f"{(self.model.view or {})['firms'][fid]['name']} is a background firm: "
-                                  "it has no seat to make deals with.")
+                self.model.notice(
+                    f"{(self.model.view or {})['firms'][fid]['name']} is a background firm: "
+                    "it has no seat to make deals with."
+                )
                 return
         self.info.select_firm(fid)
         if self.map is not None:
@@ -211,8 +238,11 @@ class DistrictScene(Scene):
         if event.key in TAB_KEYS:
             self.switch(TAB_KEYS[event.key])
             return True
-        if event.key == pygame.K_F5 or (event.key == pygame.K_r and not self.focused_text_entry()
-                                        and not event.mod & pygame.KMOD_CTRL):
+        if event.key == pygame.K_F5 or (
+            event.key == pygame.K_r
+            and not self.focused_text_entry()
+            and not event.mod & pygame.KMOD_CTRL
+        ):
             if self.ready_button.is_enabled:
                 self.toggle_ready()
             return True
@@ -249,9 +279,26 @@ class DistrictScene(Scene):
             self.map.draw_marks(surface)
         L = self.L
         if self.deals.mode == "compose" and self.map is not None:
-            r = pygame.Rect(L["map"].x + self.u(60), L["map"].y + self.u(6), L["map"].width - self.u(120), self.u(24))
+            r = pygame.Rect(
+                L["map"].x + self.u(60),
+                L["map"].y + self.u(6),
+                L["map"].width - self.u(120),
+                self.u(24),
+            )
             pygame.draw.rect(surface, C.ACCENT, r, border_radius=self.u(12))
             blit_icon(surface, "deal", (r.x + self.u(14), r.centery), self.u(14), C.BG)
-            text(surface, "Composing a deal: click firms with a player seat to add or remove them as parties",
-                 self.fonts.get(12, "bold"), C.BG, (r.x + self.u(26), r.centery), "midleft", max_width=r.width - self.u(30))
-        toast(self, surface, (L["map"].centerx, L["map"].bottom - self.u(10)), L["map"].width - self.u(40))
+            text(
+                surface,
+                "Composing a deal: click firms with a player seat to add or remove them as parties",
+                self.fonts.get(12, "bold"),
+                C.BG,
+                (r.x + self.u(26), r.centery),
+                "midleft",
+                max_width=r.width - self.u(30),
+            )
+        toast(
+            self,
+            surface,
+            (L["map"].centerx, L["map"].bottom - self.u(10)),
+            L["map"].width - self.u(40),
+        )

@@ -8,6 +8,13 @@ from typing import Any
 
 import pygame
 import pygame_gui
+from district.client.mapview import MapView
+from district.client.panels.boards import board_series
+from district.client.panels.common import bind, draw_top_bar, oid, toast
+from district.client.scenes.base import Scene
+from district.client.ui.draw import chip, fmt_num, panel, sparkline, text
+from district.client.ui.icons import blit_icon
+from district.client.ui.theme import BOARDS, C
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -16,22 +23,29 @@ from pygame_gui.elements import (
     UITextEntryLine,
 )
 
-from client.mapview import MapView
-from client.panels.boards import board_series
-from client.panels.common import bind, draw_top_bar, oid, toast
-from client.scenes.base import Scene
-from client.ui.draw import chip, fmt_num, panel, sparkline, text
-from client.ui.icons import blit_icon
-from client.ui.theme import BOARDS, C
-
-EVENT_KINDS = [("Import pressure (0-0.9)", "import_pressure"), ("Demand shock (x factor)", "demand"),
-               ("Labour surplus (+share)", "surplus"), ("Enforcement (0-1)", "enforcement"),
-               ("Wage floor (k)", "wage_floor"), ("Budget (+k)", "budget"), ("Supplier cut (keep n)", "supplier_cut"),
-               ("Scandal (+enforcement)", "scandal"), ("Interest rate", "interest")]
+EVENT_KINDS = [
+    ("Import pressure (0-0.9)", "import_pressure"),
+    ("Demand shock (x factor)", "demand"),
+    ("Labour surplus (+share)", "surplus"),
+    ("Enforcement (0-1)", "enforcement"),
+    ("Wage floor (k)", "wage_floor"),
+    ("Budget (+k)", "budget"),
+    ("Supplier cut (keep n)", "supplier_cut"),
+    ("Scandal (+enforcement)", "scandal"),
+    ("Interest rate", "interest"),
+]
 MARKETS = [("commodity", "commodity"), ("niche", "niche"), ("export", "export")]
-INDICATORS = [("Firms alive", "firms_alive", ""), ("Employment", "employment", ""), ("Unemployment", "unemployment_rate", "%"),
-              ("Mean wage", "mean_wage", "k"), ("Wage floor", "wage_floor", "k"), ("Mean skill", "mean_skill", ""),
-              ("Networks", "networks", ""), ("Compliance", "compliance", "%"), ("Gov. budget", "government_budget", "k")]
+INDICATORS = [
+    ("Firms alive", "firms_alive", ""),
+    ("Employment", "employment", ""),
+    ("Unemployment", "unemployment_rate", "%"),
+    ("Mean wage", "mean_wage", "k"),
+    ("Wage floor", "wage_floor", "k"),
+    ("Mean skill", "mean_skill", ""),
+    ("Networks", "networks", ""),
+    ("Compliance", "compliance", "%"),
+    ("Gov. budget", "government_budget", "k"),
+]
 
 
 def roster_rows(model: Any) -> list[dict[str, Any]]:
@@ -41,8 +55,18 @@ def roster_rows(model: Any) -> list[dict[str, Any]]:
     roster = model.session.get("roster")
     if roster:
         return [{**s, "ready": s.get("ready", s.get("id") in ready)} for s in roster]
-    return [{"id": s["id"], "role": s.get("role"), "name": s.get("name"), "player": None, "controller": "bot",
-             "connected": False, "ready": s["id"] in ready} for s in v.get("seats", [])]
+    return [
+        {
+            "id": s["id"],
+            "role": s.get("role"),
+            "name": s.get("name"),
+            "player": None,
+            "controller": "bot",
+            "connected": False,
+            "ready": s["id"] in ready,
+        }
+        for s in v.get("seats", [])
+    ]
 
 
 class FacilitatorScene(Scene):
@@ -61,12 +85,24 @@ class FacilitatorScene(Scene):
         top = u(52)
         self.top = pygame.Rect(0, 0, W, top)
         self.seats_r = pygame.Rect(u(8), top + u(8), round(W * 0.36), H - top - u(16))
-        self.ctrl_r = pygame.Rect(self.seats_r.right + u(8), top + u(8), round(W * 0.30), H - top - u(16))
-        self.live_r = pygame.Rect(self.ctrl_r.right + u(8), top + u(8), W - self.ctrl_r.right - u(16), H - top - u(16))
+        self.ctrl_r = pygame.Rect(
+            self.seats_r.right + u(8), top + u(8), round(W * 0.30), H - top - u(16)
+        )
+        self.live_r = pygame.Rect(
+            self.ctrl_r.right + u(8), top + u(8), W - self.ctrl_r.right - u(16), H - top - u(16)
+        )
         # seats list
-        self.seat_scroll = UIScrollingContainer(pygame.Rect(self.seats_r.x + u(4), self.seats_r.y + u(40),
-                                                            self.seats_r.width - u(8), self.seats_r.height - u(46)),
-                                                m, allow_scroll_x=False, object_id=oid(None, "seat_list"))
+        self.seat_scroll = UIScrollingContainer(
+            pygame.Rect(
+                self.seats_r.x + u(4),
+                self.seats_r.y + u(40),
+                self.seats_r.width - u(8),
+                self.seats_r.height - u(46),
+            ),
+            m,
+            allow_scroll_x=False,
+            object_id=oid(None, "seat_list"),
+        )
         self.build_seats()
         # controls
         c = self.ctrl_r
@@ -75,50 +111,133 @@ class FacilitatorScene(Scene):
         bw = (w - u(12)) // 3
         self.buttons: dict[str, UIButton] = {}
 
-        def btn(key: str, label: str, r: pygame.Rect, cb: Any, cls: str | None = None, tip: str | None = None) -> None:
-            self.buttons[key] = UIButton(r, label, m, object_id=oid(cls, f"ctl_{key}"), command=cb, tool_tip_text=tip)
+        def btn(
+            key: str,
+            label: str,
+            r: pygame.Rect,
+            cb: Any,
+            cls: str | None = None,
+            tip: str | None = None,
+        ) -> None:
+            self.buttons[key] = UIButton(
+                r, label, m, object_id=oid(cls, f"ctl_{key}"), command=cb, tool_tip_text=tip
+            )
 
-        btn("start", "Start game", pygame.Rect(x, y, bw, u(36)), lambda: self.control("start"), "@primary",
-            "bots take every seat nobody has taken")
+        btn(
+            "start",
+            "Start game",
+            pygame.Rect(x, y, bw, u(36)),
+            lambda: self.control("start"),
+            "@primary",
+            "bots take every seat nobody has taken",
+        )
         btn("pause", "Pause", pygame.Rect(x + bw + u(6), y, bw, u(36)), self.pause_resume)
-        btn("advance", "Advance >", pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(36)), lambda: self.control("advance"),
-            None, "end this phase now")
+        btn(
+            "advance",
+            "Advance >",
+            pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(36)),
+            lambda: self.control("advance"),
+            None,
+            "end this phase now",
+        )
         y += u(42)
-        btn("minus", "-1 min", pygame.Rect(x, y, bw, u(36)), lambda: self.control("extend", seconds=-60.0))
-        btn("plus", "+1 min", pygame.Rect(x + bw + u(6), y, bw, u(36)), lambda: self.control("extend", seconds=60.0))
-        btn("end", "End game", pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(36)), self.confirm_end, "@reject")
+        btn(
+            "minus",
+            "-1 min",
+            pygame.Rect(x, y, bw, u(36)),
+            lambda: self.control("extend", seconds=-60.0),
+        )
+        btn(
+            "plus",
+            "+1 min",
+            pygame.Rect(x + bw + u(6), y, bw, u(36)),
+            lambda: self.control("extend", seconds=60.0),
+        )
+        btn(
+            "end",
+            "End game",
+            pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(36)),
+            self.confirm_end,
+            "@reject",
+        )
         y += u(48)
-        UILabel(pygame.Rect(x, y, w, u(22)), "Later phases (minutes): negotiation / report", m, object_id=oid("@muted"))
+        UILabel(
+            pygame.Rect(x, y, w, u(22)),
+            "Later phases (minutes): negotiation / report",
+            m,
+            object_id=oid("@muted"),
+        )
         y += u(22)
-        self.neg_entry = UITextEntryLine(pygame.Rect(x, y, bw, u(32)), m, object_id=oid(None, "timer_neg"),
-                                         initial_text="8")
-        self.rep_entry = UITextEntryLine(pygame.Rect(x + bw + u(6), y, bw, u(32)), m, object_id=oid(None, "timer_rep"),
-                                         initial_text="2")
+        self.neg_entry = UITextEntryLine(
+            pygame.Rect(x, y, bw, u(32)), m, object_id=oid(None, "timer_neg"), initial_text="8"
+        )
+        self.rep_entry = UITextEntryLine(
+            pygame.Rect(x + bw + u(6), y, bw, u(32)),
+            m,
+            object_id=oid(None, "timer_rep"),
+            initial_text="2",
+        )
         btn("timers", "Set", pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(32)), self.set_timers)
         y += u(44)
         UILabel(pygame.Rect(x, y, w, u(22)), "Inject an event", m, object_id=oid("@heading"))
         y += u(24)
-        self.event_menu = UIDropDownMenu(EVENT_KINDS, EVENT_KINDS[0], pygame.Rect(x, y, w, u(32)), m,
-                                         object_id=oid(None, "event_kind"), expansion_height_limit=u(260))
+        self.event_menu = UIDropDownMenu(
+            EVENT_KINDS,
+            EVENT_KINDS[0],
+            pygame.Rect(x, y, w, u(32)),
+            m,
+            object_id=oid(None, "event_kind"),
+            expansion_height_limit=u(260),
+        )
         y += u(36)
-        self.event_value = UITextEntryLine(pygame.Rect(x, y, bw, u(32)), m, object_id=oid(None, "event_value"),
-                                           initial_text="0.3")
-        self.event_market = UIDropDownMenu(MARKETS, MARKETS[0], pygame.Rect(x + bw + u(6), y, bw, u(32)), m,
-                                           object_id=oid(None, "event_market"))
-        btn("inject", "Inject", pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(32)), self.inject, "@primary")
+        self.event_value = UITextEntryLine(
+            pygame.Rect(x, y, bw, u(32)), m, object_id=oid(None, "event_value"), initial_text="0.3"
+        )
+        self.event_market = UIDropDownMenu(
+            MARKETS,
+            MARKETS[0],
+            pygame.Rect(x + bw + u(6), y, bw, u(32)),
+            m,
+            object_id=oid(None, "event_market"),
+        )
+        btn(
+            "inject",
+            "Inject",
+            pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(32)),
+            self.inject,
+            "@primary",
+        )
         y += u(36)
-        self.event_headline = UITextEntryLine(pygame.Rect(x, y, w, u(32)), m, object_id=oid(None, "event_headline"),
-                                              placeholder_text="(a headline the class will read)")
+        self.event_headline = UITextEntryLine(
+            pygame.Rect(x, y, w, u(32)),
+            m,
+            object_id=oid(None, "event_headline"),
+            placeholder_text="(a headline the class will read)",
+        )
         y += u(46)
         UILabel(pygame.Rect(x, y, w, u(22)), "Broadcast to everyone", m, object_id=oid("@heading"))
         y += u(24)
-        self.broadcast_entry = UITextEntryLine(pygame.Rect(x, y, w - bw - u(6), u(32)), m,
-                                               object_id=oid(None, "broadcast"), placeholder_text="(a message; Enter sends)")
+        self.broadcast_entry = UITextEntryLine(
+            pygame.Rect(x, y, w - bw - u(6), u(32)),
+            m,
+            object_id=oid(None, "broadcast"),
+            placeholder_text="(a message; Enter sends)",
+        )
         btn("broadcast", "Send", pygame.Rect(x + w - bw, y, bw, u(32)), self.broadcast)
         y += u(40)
         btn("mute", "Mute chat", pygame.Rect(x, y, bw, u(34)), self.toggle_mute)
-        btn("projector", "Projector (F9)", pygame.Rect(x + bw + u(6), y, bw, u(34)), lambda: self.app.show("projector"))
-        btn("debrief", "Debrief (F10)", pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(34)), lambda: self.app.show("debrief"))
+        btn(
+            "projector",
+            "Projector (F9)",
+            pygame.Rect(x + bw + u(6), y, bw, u(34)),
+            lambda: self.app.show("projector"),
+        )
+        btn(
+            "debrief",
+            "Debrief (F10)",
+            pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(34)),
+            lambda: self.app.show("debrief"),
+        )
         y += u(40)
         self.confirming_end = False
         # live map
@@ -144,11 +263,17 @@ class FacilitatorScene(Scene):
         for k, s in enumerate(rows):
             y = k * u(34)
             bot = s.get("controller") == "bot"
-            b = UIButton(pygame.Rect(w - u(98), y + u(2), u(96), u(28)), "Give back" if bot else "Bot plays",
-                         m, container=self.seat_scroll, object_id=oid(None, f"bot_{s['id']}"),
-                         tool_tip_text="a bot plays this seat from now on" if not bot else
-                         "give the seat back to its player (or leave it open)",
-                         command=bind(self.control, "unbot" if bot else "bot", seat=s["id"]))
+            b = UIButton(
+                pygame.Rect(w - u(98), y + u(2), u(96), u(28)),
+                "Give back" if bot else "Bot plays",
+                m,
+                container=self.seat_scroll,
+                object_id=oid(None, f"bot_{s['id']}"),
+                tool_tip_text="a bot plays this seat from now on"
+                if not bot
+                else "give the seat back to its player (or leave it open)",
+                command=bind(self.control, "unbot" if bot else "bot", seat=s["id"]),
+            )
             self.seat_buttons[s["id"]] = b
         self.seat_scroll.set_scrollable_area_dimensions((w, len(rows) * u(34) + u(6)))
         self.roster_sig = repr([(s["id"], s.get("controller")) for s in rows])
@@ -185,9 +310,12 @@ class FacilitatorScene(Scene):
         except ValueError:
             self.model.notice("The event's value is a number.")
             return None
-        ev: dict[str, Any] = {"kind": kind, "value": value,
-                              "headline": self.event_headline.get_text().strip() or dict(
-                                  (k, lab) for lab, k in EVENT_KINDS)[kind].split(" (")[0]}
+        ev: dict[str, Any] = {
+            "kind": kind,
+            "value": value,
+            "headline": self.event_headline.get_text().strip()
+            or dict((k, lab) for lab, k in EVENT_KINDS)[kind].split(" (")[0],
+        }
         if kind == "demand":
             ms = self.event_market.selected_option
             ev["market"] = ms[1] if isinstance(ms, tuple) else ms
@@ -230,7 +358,10 @@ class FacilitatorScene(Scene):
         self.update_buttons()
 
     def handle(self, event: pygame.event.Event) -> bool:
-        if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and event.ui_element is self.broadcast_entry:
+        if (
+            event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED
+            and event.ui_element is self.broadcast_entry
+        ):
             self.broadcast()
             return True
         if event.type == pygame.MOUSEMOTION and self.map is not None:
@@ -245,12 +376,26 @@ class FacilitatorScene(Scene):
         draw_top_bar(self, surface, self.top, reserve=u(190))
         code = self.model.code or self.model.session.get("code") or ""
         if code:
-            chip(surface, f"Join code  {code}", self.fonts.get(16, "bold"), C.BG, C.ACCENT,
-                 (self.top.right - u(12), self.top.centery), "midright", (u(12), u(5)))
+            chip(
+                surface,
+                f"Join code  {code}",
+                self.fonts.get(16, "bold"),
+                C.BG,
+                C.ACCENT,
+                (self.top.right - u(12), self.top.centery),
+                "midright",
+                (u(12), u(5)),
+            )
         self.draw_seats(surface)
         c = self.ctrl_r
         panel(surface, c, C.PANEL, C.LINE, u(10))
-        text(surface, "Run the session", self.fonts.get(16, "bold"), C.ACCENT, (c.x + u(12), c.y + u(10)))
+        text(
+            surface,
+            "Run the session",
+            self.fonts.get(16, "bold"),
+            C.ACCENT,
+            (c.x + u(12), c.y + u(10)),
+        )
         self.draw_live(surface)
 
     def draw_seats(self, surface: pygame.Surface) -> None:
@@ -260,11 +405,18 @@ class FacilitatorScene(Scene):
         rows = roster_rows(self.model)
         ready = sum(1 for s in rows if s.get("ready"))
         humans = sum(1 for s in rows if s.get("controller") == "human")
-        text(surface, f"Seats  ·  {humans} players, {ready}/{len(rows)} ready", self.fonts.get(16, "bold"), C.ACCENT,
-             (r.x + u(12), r.y + u(10)))
+        text(
+            surface,
+            f"Seats  ·  {humans} players, {ready}/{len(rows)} ready",
+            self.fonts.get(16, "bold"),
+            C.ACCENT,
+            (r.x + u(12), r.y + u(10)),
+        )
         sc = self.seat_scroll
         top = sc.rect.y
-        off = -sc.vert_scroll_bar.start_percentage * sc.scrolling_height if sc.vert_scroll_bar else 0
+        off = (
+            -sc.vert_scroll_bar.start_percentage * sc.scrolling_height if sc.vert_scroll_bar else 0
+        )
         f = self.fonts.get(12)
         fb = self.fonts.get(12, "bold")
         clip = surface.get_clip()
@@ -275,24 +427,62 @@ class FacilitatorScene(Scene):
             row = pygame.Rect(r.x + u(6), y, r.width - u(12), u(32))
             self.seat_rows[s["id"]] = row
             pygame.draw.rect(surface, C.PANEL_2 if k % 2 else C.PANEL, row, border_radius=u(4))
-            role_icon = {"firm": "firm", "union": "union", "government": "government", "broker": "broker"}.get(
-                str(s.get("role")), "user")
+            role_icon = {
+                "firm": "firm",
+                "union": "union",
+                "government": "government",
+                "broker": "broker",
+            }.get(str(s.get("role")), "user")
             blit_icon(surface, role_icon, (row.x + u(14), row.centery), u(16), C.MUTED)
             name = str(s.get("name") or s["id"])
-            text(surface, name, fb, C.TEXT, (row.x + u(28), row.y + u(1)), max_width=row.width - u(300))
+            text(
+                surface,
+                name,
+                fb,
+                C.TEXT,
+                (row.x + u(28), row.y + u(1)),
+                max_width=row.width - u(300),
+            )
             ctl = s.get("controller", "")
-            who = s.get("player") or {"bot": "bot", "open": "open seat", "human": "player"}.get(ctl, ctl)
-            text(surface, f"{s.get('role', '')} · {who}", f, C.MUTED, (row.x + u(28), row.y + u(16)),
-                 max_width=row.width - u(300))
+            who = s.get("player") or {"bot": "bot", "open": "open seat", "human": "player"}.get(
+                ctl, ctl
+            )
+            text(
+                surface,
+                f"{s.get('role', '')} · {who}",
+                f,
+                C.MUTED,
+                (row.x + u(28), row.y + u(16)),
+                max_width=row.width - u(300),
+            )
             x = row.right - u(270)
             con = bool(s.get("connected"))
             blit_icon(surface, "plug", (x + u(6), row.centery), u(13), C.GOOD if con else C.MUTED)
-            text(surface, "online" if con else ("bot" if ctl == "bot" else "offline"), f,
-                 C.GOOD if con else C.MUTED, (x + u(16), row.centery), "midleft")
+            text(
+                surface,
+                "online" if con else ("bot" if ctl == "bot" else "offline"),
+                f,
+                C.GOOD if con else C.MUTED,
+                (x + u(16), row.centery),
+                "midleft",
+            )
             x += u(82)
             rd = bool(s.get("ready"))
-            blit_icon(surface, "check" if rd else "clock", (x + u(6), row.centery), u(13), C.GOOD if rd else C.MUTED)
-            text(surface, "ready" if rd else "deciding", f, C.GOOD if rd else C.MUTED, (x + u(16), row.centery), "midleft")
+            blit_icon(
+                surface,
+                "check" if rd else "clock",
+                (x + u(6), row.centery),
+                u(13),
+                C.GOOD if rd else C.MUTED,
+            )
+            text(
+                surface,
+                "ready" if rd else "deciding",
+                f,
+                C.GOOD if rd else C.MUTED,
+                (x + u(16), row.centery),
+                "midleft",
+            )
         surface.set_clip(clip)
 
     def draw_live(self, surface: pygame.Surface) -> None:
@@ -302,7 +492,13 @@ class FacilitatorScene(Scene):
         map_top = self.map.rect.y if self.map else lr.bottom
         r = pygame.Rect(lr.x, lr.y, lr.width, map_top - lr.y - u(8))
         panel(surface, r, C.PANEL, C.LINE, u(10))
-        text(surface, "The district, live", self.fonts.get(16, "bold"), C.ACCENT, (r.x + u(12), r.y + u(10)))
+        text(
+            surface,
+            "The district, live",
+            self.fonts.get(16, "bold"),
+            C.ACCENT,
+            (r.x + u(12), r.y + u(10)),
+        )
         y = r.y + u(38)
         f = self.fonts.get(12)
         fb = self.fonts.get(14, "bold")
@@ -310,8 +506,20 @@ class FacilitatorScene(Scene):
             s = board_series(v, key)
             blit_icon(surface, icon, (r.x + u(20), y + u(10)), u(16), color)
             text(surface, label, f, C.TEXT, (r.x + u(34), y + u(10)), "midleft")
-            text(surface, f"{s[-1]:.0f}" if s else "–", fb, C.TEXT, (r.x + round(r.width * 0.62), y + u(10)), "midright")
-            sparkline(surface, pygame.Rect(r.x + round(r.width * 0.66), y + u(2), round(r.width * 0.3), u(16)), s, color)
+            text(
+                surface,
+                f"{s[-1]:.0f}" if s else "–",
+                fb,
+                C.TEXT,
+                (r.x + round(r.width * 0.62), y + u(10)),
+                "midright",
+            )
+            sparkline(
+                surface,
+                pygame.Rect(r.x + round(r.width * 0.66), y + u(2), round(r.width * 0.3), u(16)),
+                s,
+                color,
+            )
             y += u(24)
         y += u(4)
         hist = v.get("history", [])
@@ -321,9 +529,22 @@ class FacilitatorScene(Scene):
             s = [float(h[key]) for h in hist if key in h]
             val = (f"{s[-1] * 100:.0f}%" if unit == "%" else fmt_num(s[-1], unit)) if s else "–"
             text(surface, label, f, C.MUTED, (r.x + u(16), y + u(8)), "midleft")
-            text(surface, val, self.fonts.get(12, "bold"), C.TEXT, (r.x + round(r.width * 0.62), y + u(8)), "midright")
-            sparkline(surface, pygame.Rect(r.x + round(r.width * 0.66), y, round(r.width * 0.3), u(14)), s, C.ACCENT,
-                      1, dot=True)
+            text(
+                surface,
+                val,
+                self.fonts.get(12, "bold"),
+                C.TEXT,
+                (r.x + round(r.width * 0.62), y + u(8)),
+                "midright",
+            )
+            sparkline(
+                surface,
+                pygame.Rect(r.x + round(r.width * 0.66), y, round(r.width * 0.3), u(14)),
+                s,
+                C.ACCENT,
+                1,
+                dot=True,
+            )
             y += u(20)
         if self.map is not None:
             self.map.draw(surface)

@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pygame
-
-from client.mapview import MapView
-from client.panels.boards import draw_board_cards
-from client.panels.common import draw_top_bar
-from client.scenes.base import Scene
-from client.ui.draw import text
-from client.ui.icons import blit_icon
-from client.ui.theme import C
+from district.client.mapview import MapView
+from district.client.panels.boards import draw_board_cards
+from district.client.panels.common import draw_top_bar
+from district.client.scenes.base import Scene
+from district.client.ui.draw import text
+from district.client.ui.icons import blit_icon
+from district.client.ui.theme import C
 
 
 class ProjectorScene(Scene):
@@ -29,9 +28,12 @@ class ProjectorScene(Scene):
         self.top = pygame.Rect(0, 0, W, u(76))
         ticker_h = u(56)
         map_w = round(W * 0.62)
-        self.map_r = pygame.Rect(u(12), self.top.bottom + u(10), map_w, H - self.top.bottom - ticker_h - u(24))
-        self.boards_r = pygame.Rect(self.map_r.right + u(12), self.map_r.y, W - self.map_r.right - u(24),
-                                    self.map_r.height)
+        self.map_r = pygame.Rect(
+            u(12), self.top.bottom + u(10), map_w, H - self.top.bottom - ticker_h - u(24)
+        )
+        self.boards_r = pygame.Rect(
+            self.map_r.right + u(12), self.map_r.y, W - self.map_r.right - u(24), self.map_r.height
+        )
         self.ticker_r = pygame.Rect(u(12), self.map_r.bottom + u(8), W - u(24), ticker_h)
         if self.map is None:
             self.map = MapView(self.map_r, self.fonts, labels="players")
@@ -64,13 +66,28 @@ class ProjectorScene(Scene):
             news = [n.get("headline", "") for n in v["last_report"].get("news", [])]
         blit_icon(surface, "bell", (r.x + u(24), r.centery), u(26), C.ACCENT)
         line = "   ·   ".join(news) if news else "No news this round."
-        text(surface, line, self.fonts.get(22, "bold"), C.TEXT, (r.x + u(48), r.centery), "midleft",
-             max_width=r.width - u(60))
+        text(
+            surface,
+            line,
+            self.fonts.get(22, "bold"),
+            C.TEXT,
+            (r.x + u(48), r.centery),
+            "midleft",
+            max_width=r.width - u(60),
+        )
         hist = v.get("history", [])
         if hist:
             h = hist[-1]
-            facts = (f"{h.get('firms_alive', 0):.0f} firms · {h.get('employment', 0):.0f} jobs · mean wage "
-                     f"{h.get('mean_wage', 0):.1f} (floor {h.get('wage_floor', 0):.1f}) · "
-                     f"{h.get('networks', 0):.0f} networks")
-            text(surface, facts, self.fonts.get(16, "bold"), C.MAP_INK, (self.map_r.centerx, self.map_r.bottom - u(12)),
-                 "midbottom")
+            facts = (
+                f"{h.get('firms_alive', 0):.0f} firms · {h.get('employment', 0):.0f} jobs · mean wage "
+                f"{h.get('mean_wage', 0):.1f} (floor {h.get('wage_floor', 0):.1f}) · "
+                f"{h.get('networks', 0):.0f} networks"
+            )
+            text(
+                surface,
+                facts,
+                self.fonts.get(16, "bold"),
+                C.MAP_INK,
+                (self.map_r.centerx, self.map_r.bottom - u(12)),
+                "midbottom",
+            )

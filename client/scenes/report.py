@@ -5,34 +5,72 @@ from __future__ import annotations
 from typing import Any
 
 import pygame
+from district.client.panels.boards import draw_board_cards
+from district.client.panels.common import draw_top_bar, oid, seat_name, toast
+from district.client.scenes.base import Scene
+from district.client.ui.draw import arrow, delta_text, fmt_num, line_chart, panel, text, wrap
+from district.client.ui.icons import blit_icon
+from district.client.ui.theme import C
 from pygame_gui.elements import UIButton
 
-from client.panels.boards import draw_board_cards
-from client.panels.common import draw_top_bar, oid, seat_name, toast
-from client.scenes.base import Scene
-from client.ui.draw import arrow, delta_text, fmt_num, line_chart, panel, text, wrap
-from client.ui.icons import blit_icon
-from client.ui.theme import C
-
 MINE = {
-    "firm": [("Revenue", "revenue", "k"), ("Profit", "profit", "k"), ("Cash", "cash", "k"), ("Net worth", "net_worth", "k"),
-             ("Workers", "workers", ""), ("Trained workers", "skilled", ""), ("Wage", "wage", "k"), ("Skill", "skill", ""),
-             ("Quality", "quality", ""), ("Productivity", "productivity", ""), ("Exports", "exports", "k"),
-             ("Fines", "fines", "k"), ("Poached from you", "lost_skilled", ""), ("Score", "score", "")],
-    "union": [("Funds", "funds", "k"), ("Wage floor", "h:wage_floor", "k"), ("Mean wage", "h:mean_wage", "k"),
-              ("Union density", "h:union_density", "%"), ("Employment", "h:employment", ""),
-              ("Compliance", "h:compliance", "%"), ("Trained share", "h:trained_share", "%"), ("Score", "score", "")],
-    "government": [("Budget", "budget", "k"), ("Approval", "h:approval", "%"), ("Employment", "h:employment", ""),
-                   ("Unemployment", "h:unemployment_rate", "%"), ("Value added", "h:value_added", "k"),
-                   ("Networks", "h:networks", ""), ("Score", "score", "")],
-    "broker": [("Funds", "funds", "k"), ("Fees", "fees", "k"), ("Reputation", "reputation", ""),
-               ("Networks", "h:networks", ""), ("Networked firms", "h:networked_share", "%"), ("Score", "score", "")],
+    "firm": [
+        ("Revenue", "revenue", "k"),
+        ("Profit", "profit", "k"),
+        ("Cash", "cash", "k"),
+        ("Net worth", "net_worth", "k"),
+        ("Workers", "workers", ""),
+        ("Trained workers", "skilled", ""),
+        ("Wage", "wage", "k"),
+        ("Skill", "skill", ""),
+        ("Quality", "quality", ""),
+        ("Productivity", "productivity", ""),
+        ("Exports", "exports", "k"),
+        ("Fines", "fines", "k"),
+        ("Poached from you", "lost_skilled", ""),
+        ("Score", "score", ""),
+    ],
+    "union": [
+        ("Funds", "funds", "k"),
+        ("Wage floor", "h:wage_floor", "k"),
+        ("Mean wage", "h:mean_wage", "k"),
+        ("Union density", "h:union_density", "%"),
+        ("Employment", "h:employment", ""),
+        ("Compliance", "h:compliance", "%"),
+        ("Trained share", "h:trained_share", "%"),
+        ("Score", "score", ""),
+    ],
+    "government": [
+        ("Budget", "budget", "k"),
+        ("Approval", "h:approval", "%"),
+        ("Employment", "h:employment", ""),
+        ("Unemployment", "h:unemployment_rate", "%"),
+        ("Value added", "h:value_added", "k"),
+        ("Networks", "h:networks", ""),
+        ("Score", "score", ""),
+    ],
+    "broker": [
+        ("Funds", "funds", "k"),
+        ("Fees", "fees", "k"),
+        ("Reputation", "reputation", ""),
+        ("Networks", "h:networks", ""),
+        ("Networked firms", "h:networked_share", "%"),
+        ("Score", "score", ""),
+    ],
 }
 BAD_WHEN_UP = {"Unemployment", "Fines", "Poached from you"}
-DISTRICT = [("Firms alive", "firms_alive", ""), ("Employment", "employment", ""), ("Mean wage", "mean_wage", "k"),
-            ("Wage floor", "wage_floor", "k"), ("Mean skill", "mean_skill", ""), ("Exports", "exports", "k"),
-            ("Tenders won", "tenders_won", ""), ("Networks", "networks", ""), ("Compliance", "compliance", "%"),
-            ("Unemployment", "unemployment_rate", "%")]
+DISTRICT = [
+    ("Firms alive", "firms_alive", ""),
+    ("Employment", "employment", ""),
+    ("Mean wage", "mean_wage", "k"),
+    ("Wage floor", "wage_floor", "k"),
+    ("Mean skill", "mean_skill", ""),
+    ("Exports", "exports", "k"),
+    ("Tenders won", "tenders_won", ""),
+    ("Networks", "networks", ""),
+    ("Compliance", "compliance", "%"),
+    ("Unemployment", "unemployment_rate", "%"),
+]
 
 
 def report_events(view: dict[str, Any]) -> list[tuple[str, str]]:
@@ -51,8 +89,13 @@ def report_events(view: dict[str, Any]) -> list[tuple[str, str]]:
         if isinstance(t, dict):
             who = ", ".join(fname(i) for i in t.get("winner", [])) or "nobody"
             how = " (joint bid)" if t.get("deal") else ""
-            out.append(("star", f"Tender {t.get('tender', t.get('id', ''))} won by {who}{how} at "
-                                f"{fmt_num(t.get('price'), 'k')} a unit"))
+            out.append(
+                (
+                    "star",
+                    f"Tender {t.get('tender', t.get('id', ''))} won by {who}{how} at "
+                    f"{fmt_num(t.get('price'), 'k')} a unit",
+                )
+            )
         else:
             out.append(("star", f"Tender awarded: {t}"))
     for a in d.get("audits", []):
@@ -61,11 +104,18 @@ def report_events(view: dict[str, Any]) -> list[tuple[str, str]]:
     for e in d.get("exits", []):
         out.append(("stop", f"{fname(e if not isinstance(e, dict) else e.get('firm'))} closed"))
     for e in d.get("entries", []):
-        out.append(("firm", f"New workshop: {fname(e if not isinstance(e, dict) else e.get('firm'))}"))
+        out.append(
+            ("firm", f"New workshop: {fname(e if not isinstance(e, dict) else e.get('firm'))}")
+        )
     for s in d.get("strikes", []):
         if isinstance(s, dict):
             how = "settled" if s.get("settled") else f"lost {fmt_num(s.get('loss'), 'k')}"
-            out.append(("union", f"Strike at {fname(s.get('firm'))} for a wage of {fmt_num(s.get('demand'), 'k')}: {how}"))
+            out.append(
+                (
+                    "union",
+                    f"Strike at {fname(s.get('firm'))} for a wage of {fmt_num(s.get('demand'), 'k')}: {how}",
+                )
+            )
     for o in d.get("deal_outcomes", [])[:6]:
         if isinstance(o, dict):
             out.append(("deal", f"{o.get('deal', '')}: {o.get('text', o.get('outcome', ''))}"))
@@ -84,13 +134,21 @@ class ReportScene(Scene):
     def build(self) -> None:
         W, H = self.size
         u = self.u
-        self.continue_button = UIButton(pygame.Rect(W - u(290), H - u(56), u(280), u(44)),
-                                        "Back to the district (Enter)", self.manager,
-                                        object_id=oid("@primary", "continue"), command=self.app.close_report)
+        self.continue_button = UIButton(
+            pygame.Rect(W - u(290), H - u(56), u(280), u(44)),
+            "Back to the district (Enter)",
+            self.manager,
+            object_id=oid("@primary", "continue"),
+            command=self.app.close_report,
+        )
         self.drawn: dict[str, Any] = {}
 
     def handle(self, event: pygame.event.Event) -> bool:
-        if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_ESCAPE, pygame.K_SPACE):
+        if event.type == pygame.KEYDOWN and event.key in (
+            pygame.K_RETURN,
+            pygame.K_ESCAPE,
+            pygame.K_SPACE,
+        ):
             self.app.close_report()
             return True
         return False
@@ -102,27 +160,44 @@ class ReportScene(Scene):
         v = self.model.view or {}
         draw_top_bar(self, surface, pygame.Rect(0, 0, W, u(52)))
         top = u(62)
-        text(surface, f"Round {v.get('round', '')} report", self.fonts.get(24, "bold"), C.TEXT, (u(16), top))
+        text(
+            surface,
+            f"Round {v.get('round', '')} report",
+            self.fonts.get(24, "bold"),
+            C.TEXT,
+            (u(16), top),
+        )
         col_w = (W - u(48)) // 3
         y0 = top + u(42)
         h = H - y0 - u(70)
         me_r = pygame.Rect(u(16), y0, col_w, h)
         dist_r = pygame.Rect(me_r.right + u(8), y0, col_w, h)
         ev_r = pygame.Rect(dist_r.right + u(8), y0, col_w, h)
-        self.drawn = {"me": self.draw_me(surface, me_r), "district": self.draw_district(surface, dist_r),
-                      "events": self.draw_events(surface, ev_r)}
+        self.drawn = {
+            "me": self.draw_me(surface, me_r),
+            "district": self.draw_district(surface, dist_r),
+            "events": self.draw_events(surface, ev_r),
+        }
 
-    def _rows(self, surface: pygame.Surface, r: pygame.Rect, y: int, rows: list[tuple[str, Any, Any, str]]) -> int:
+    def _rows(
+        self, surface: pygame.Surface, r: pygame.Rect, y: int, rows: list[tuple[str, Any, Any, str]]
+    ) -> int:
         u = self.u
         f = self.fonts.get(13)
         fb = self.fonts.get(13, "bold")
         for label, now, before, unit in rows:
             text(surface, label, f, C.MUTED, (r.x + u(14), y))
-            shown = f"{float(now) * 100:.0f}%" if unit == "%" and isinstance(now, int | float) else fmt_num(now, unit)
+            shown = (
+                f"{float(now) * 100:.0f}%"
+                if unit == "%" and isinstance(now, int | float)
+                else fmt_num(now, unit)
+            )
             vr = text(surface, shown, fb, C.TEXT, (r.x + r.width * 0.55, y), "topright")
             if isinstance(now, int | float) and isinstance(before, int | float):
                 d = float(now) - float(before)
-                s, col, direction = delta_text(d * (100 if unit == "%" else 1), "{:+,.1f}" if abs(d) >= 1 else "{:+.2f}")
+                s, col, direction = delta_text(
+                    d * (100 if unit == "%" else 1), "{:+,.1f}" if abs(d) >= 1 else "{:+.2f}"
+                )
                 if label in BAD_WHEN_UP and direction != "flat":
                     col = C.BAD if d > 0 else C.GOOD
                 arrow(surface, direction, (vr.right + u(12), vr.centery), u(5), col)
@@ -137,8 +212,14 @@ class ReportScene(Scene):
         role = v.get("role", "")
         title = "What happened to you" if role in MINE else "The district"
         text(surface, title, self.fonts.get(16, "bold"), C.ACCENT, (r.x + u(14), r.y + u(10)))
-        text(surface, seat_name(v, self.model.seat), self.fonts.get(12), C.MUTED, (r.x + u(14), r.y + u(32)),
-             max_width=r.width - u(28))
+        text(
+            surface,
+            seat_name(v, self.model.seat),
+            self.fonts.get(12),
+            C.MUTED,
+            (r.x + u(14), r.y + u(32)),
+            max_width=r.width - u(28),
+        )
         me = v.get("me") or {}
         hist = self.model.me_history
         rounds = sorted(k for k in hist if k < len(v.get("history", [])))
@@ -151,44 +232,86 @@ class ReportScene(Scene):
                 if key.startswith("h:"):
                     k = key[2:]
                     if hist and k in hist[-1]:
-                        rows.append((label, hist[-1][k], hist[-2].get(k) if len(hist) >= 2 else None, unit))
+                        rows.append(
+                            (label, hist[-1][k], hist[-2].get(k) if len(hist) >= 2 else None, unit)
+                        )
                 elif key == "score":
-                    rows.append((label, me.get("score"), scores[-2] if len(scores) >= 2 else None, unit))
+                    rows.append(
+                        (label, me.get("score"), scores[-2] if len(scores) >= 2 else None, unit)
+                    )
                 elif key in me:
                     rows.append((label, me.get(key), before.get(key), unit))
         y = self._rows(surface, r, r.y + u(56), rows)
         series = [float(x) for x in me.get("score_history", [])]
         if len(series) >= 1 and r.bottom - y > u(90):
             chart = pygame.Rect(r.x + u(50), y + u(26), r.width - u(70), r.bottom - y - u(52))
-            text(surface, "Your score by round", self.fonts.get(12, "bold"), C.TEXT, (r.x + u(14), y + u(6)))
-            line_chart(surface, chart, {"score": (series, C.ACCENT, "solid")}, self.fonts.get(10),
-                       [f"r{i + 1}" for i in range(len(series))])
+            text(
+                surface,
+                "Your score by round",
+                self.fonts.get(12, "bold"),
+                C.TEXT,
+                (r.x + u(14), y + u(6)),
+            )
+            line_chart(
+                surface,
+                chart,
+                {"score": (series, C.ACCENT, "solid")},
+                self.fonts.get(10),
+                [f"r{i + 1}" for i in range(len(series))],
+            )
         return [row[0] for row in rows]
 
     def draw_district(self, surface: pygame.Surface, r: pygame.Rect) -> list[str]:
         u = self.u
         v = self.model.view or {}
         panel(surface, r, C.PANEL, C.LINE, u(10))
-        text(surface, "What happened to the district", self.fonts.get(16, "bold"), C.ACCENT, (r.x + u(14), r.y + u(10)))
+        text(
+            surface,
+            "What happened to the district",
+            self.fonts.get(16, "bold"),
+            C.ACCENT,
+            (r.x + u(14), r.y + u(10)),
+        )
         cards = pygame.Rect(r.x + u(10), r.y + u(40), r.width - u(20), u(250))
         draw_board_cards(self, surface, cards, vertical=True, k=0.8)
         h = v.get("history", [])
         now = h[-1] if h else {}
         prev = h[-2] if len(h) >= 2 else {}
-        rows = [(label, now.get(key), prev.get(key), unit) for label, key, unit in DISTRICT if key in now]
-        self._rows(surface, r, cards.bottom + u(10), rows[: max(0, (r.bottom - cards.bottom - u(16)) // u(22))])
+        rows = [
+            (label, now.get(key), prev.get(key), unit)
+            for label, key, unit in DISTRICT
+            if key in now
+        ]
+        self._rows(
+            surface,
+            r,
+            cards.bottom + u(10),
+            rows[: max(0, (r.bottom - cards.bottom - u(16)) // u(22))],
+        )
         return [row[0] for row in rows]
 
     def draw_events(self, surface: pygame.Surface, r: pygame.Rect) -> list[str]:
         u = self.u
         v = self.model.view or {}
         panel(surface, r, C.PANEL, C.LINE, u(10))
-        text(surface, "This round's events", self.fonts.get(16, "bold"), C.ACCENT, (r.x + u(14), r.y + u(10)))
+        text(
+            surface,
+            "This round's events",
+            self.fonts.get(16, "bold"),
+            C.ACCENT,
+            (r.x + u(14), r.y + u(10)),
+        )
         lines = report_events(v)
         y = r.y + u(42)
         f = self.fonts.get(13)
         if not lines:
-            text(surface, "A quiet year: no tenders, audits, closures or strikes.", f, C.MUTED, (r.x + u(14), y))
+            text(
+                surface,
+                "A quiet year: no tenders, audits, closures or strikes.",
+                f,
+                C.MUTED,
+                (r.x + u(14), y),
+            )
         for ic, line in lines:
             blit_icon(surface, ic, (r.x + u(22), y + u(9)), u(14), C.ACCENT)
             for k, ln in enumerate(wrap(line, f, r.width - u(52))):

@@ -6,12 +6,18 @@ import math
 from collections.abc import Sequence
 
 import pygame
+from district.client.ui.theme import C, Color
 
-from client.ui.theme import C, Color
 
-
-def text(surface: pygame.Surface, s: str, font: pygame.font.Font, color: Color,
-         pos: tuple[float, float], anchor: str = "topleft", max_width: int | None = None) -> pygame.Rect:
+def text(
+    surface: pygame.Surface,
+    s: str,
+    font: pygame.font.Font,
+    color: Color,
+    pos: tuple[float, float],
+    anchor: str = "topleft",
+    max_width: int | None = None,
+) -> pygame.Rect:
     """Blit one line of text; `anchor` is a pygame.Rect attribute name. Cut with an ellipsis to fit."""
     if max_width is not None and font.size(s)[0] > max_width:
         while s and font.size(s + "…")[0] > max_width:
@@ -38,8 +44,15 @@ def wrap(s: str, font: pygame.font.Font, width: int) -> list[str]:
     return lines
 
 
-def styled_line(surface: pygame.Surface, color: Color, a: tuple[float, float], b: tuple[float, float],
-                width: int = 1, style: str = "solid", dash: float = 8.0) -> None:
+def styled_line(
+    surface: pygame.Surface,
+    color: Color,
+    a: tuple[float, float],
+    b: tuple[float, float],
+    width: int = 1,
+    style: str = "solid",
+    dash: float = 8.0,
+) -> None:
     """A line that is solid, dashed or dotted (trust is shown by style as well as colour)."""
     if style == "solid":
         pygame.draw.line(surface, color, a, b, width)
@@ -54,19 +67,31 @@ def styled_line(surface: pygame.Surface, color: Color, a: tuple[float, float], b
         step = max(3.0, width * 3.0)
         t = 0.0
         while t <= length:
-            pygame.draw.circle(surface, color, (ax + ux * t, ay + uy * t), max(1, width * 0.75 + 0.5))
+            pygame.draw.circle(
+                surface, color, (ax + ux * t, ay + uy * t), max(1, width * 0.75 + 0.5)
+            )
             t += step
         return
     on, off = dash, dash * 0.6
     t = 0.0
     while t < length:
         e = min(t + on, length)
-        pygame.draw.line(surface, color, (ax + ux * t, ay + uy * t), (ax + ux * e, ay + uy * e), width)
+        pygame.draw.line(
+            surface, color, (ax + ux * t, ay + uy * t), (ax + ux * e, ay + uy * e), width
+        )
         t = e + off
 
 
-def chip(surface: pygame.Surface, s: str, font: pygame.font.Font, fg: Color, bg: Color,
-         pos: tuple[float, float], anchor: str = "topleft", pad: tuple[int, int] = (8, 3)) -> pygame.Rect:
+def chip(
+    surface: pygame.Surface,
+    s: str,
+    font: pygame.font.Font,
+    fg: Color,
+    bg: Color,
+    pos: tuple[float, float],
+    anchor: str = "topleft",
+    pad: tuple[int, int] = (8, 3),
+) -> pygame.Rect:
     img = font.render(s, True, fg)
     r = img.get_rect().inflate(pad[0] * 2, pad[1] * 2)
     setattr(r, anchor, (round(pos[0]), round(pos[1])))
@@ -75,14 +100,21 @@ def chip(surface: pygame.Surface, s: str, font: pygame.font.Font, fg: Color, bg:
     return r
 
 
-def panel(surface: pygame.Surface, r: pygame.Rect, color: Color = C.PANEL, border: Color | None = C.LINE,
-          radius: int = 8) -> None:
+def panel(
+    surface: pygame.Surface,
+    r: pygame.Rect,
+    color: Color = C.PANEL,
+    border: Color | None = C.LINE,
+    radius: int = 8,
+) -> None:
     pygame.draw.rect(surface, color, r, border_radius=radius)
     if border is not None:
         pygame.draw.rect(surface, border, r, 1, border_radius=radius)
 
 
-def bar(surface: pygame.Surface, r: pygame.Rect, frac: float, color: Color, bg: Color = C.PANEL_2) -> None:
+def bar(
+    surface: pygame.Surface, r: pygame.Rect, frac: float, color: Color, bg: Color = C.PANEL_2
+) -> None:
     pygame.draw.rect(surface, bg, r, border_radius=r.height // 2)
     f = max(0.0, min(1.0, frac))
     if f > 0:
@@ -90,16 +122,23 @@ def bar(surface: pygame.Surface, r: pygame.Rect, frac: float, color: Color, bg: 
         pygame.draw.rect(surface, color, fr, border_radius=r.height // 2)
 
 
-def _scale_points(r: pygame.Rect, values: Sequence[float], lo: float, hi: float,
-                  n: int | None = None) -> list[tuple[float, float]]:
+def _scale_points(
+    r: pygame.Rect, values: Sequence[float], lo: float, hi: float, n: int | None = None
+) -> list[tuple[float, float]]:
     n = n or len(values)
     span = (hi - lo) or 1.0
     dx = r.width / max(1, n - 1)
     return [(r.x + i * dx, r.bottom - (v - lo) / span * r.height) for i, v in enumerate(values)]
 
 
-def sparkline(surface: pygame.Surface, r: pygame.Rect, values: Sequence[float], color: Color,
-              width: int = 2, dot: bool = True) -> None:
+def sparkline(
+    surface: pygame.Surface,
+    r: pygame.Rect,
+    values: Sequence[float],
+    color: Color,
+    width: int = 2,
+    dot: bool = True,
+) -> None:
     """A trend line with the last value dotted; flat or single values draw a short level line."""
     vals = [float(v) for v in values if v is not None]
     if not vals:
@@ -118,9 +157,17 @@ def sparkline(surface: pygame.Surface, r: pygame.Rect, values: Sequence[float], 
         pygame.draw.circle(surface, color, pts[-1], width + 2)
 
 
-def line_chart(surface: pygame.Surface, r: pygame.Rect, series: dict[str, tuple[Sequence[float], Color, str]],
-               font: pygame.font.Font, x_labels: Sequence[str] | None = None, baseline: float | None = None,
-               lo: float | None = None, hi: float | None = None, width: int = 2) -> None:
+def line_chart(
+    surface: pygame.Surface,
+    r: pygame.Rect,
+    series: dict[str, tuple[Sequence[float], Color, str]],
+    font: pygame.font.Font,
+    x_labels: Sequence[str] | None = None,
+    baseline: float | None = None,
+    lo: float | None = None,
+    hi: float | None = None,
+    width: int = 2,
+) -> None:
     """Several series on shared axes. Each series is (values, colour, dash style) so the lines
     differ by style and marker as well as colour."""
     allv = [float(v) for vals, _c, _s in series.values() for v in vals]
@@ -164,14 +211,22 @@ def line_chart(surface: pygame.Surface, r: pygame.Rect, series: dict[str, tuple[
                 text(surface, lab, font, C.MUTED, (r.x + i * dx, r.bottom + 3), "midtop")
 
 
-def marker(surface: pygame.Surface, shape: str, p: tuple[float, float], s: float, color: Color) -> None:
+def marker(
+    surface: pygame.Surface, shape: str, p: tuple[float, float], s: float, color: Color
+) -> None:
     x, y = p
     if shape == "square":
         pygame.draw.rect(surface, color, pygame.Rect(x - s, y - s, 2 * s, 2 * s))
     elif shape == "triangle":
-        pygame.draw.polygon(surface, color, [(x, y - s * 1.2), (x - s * 1.1, y + s * 0.8), (x + s * 1.1, y + s * 0.8)])
+        pygame.draw.polygon(
+            surface,
+            color,
+            [(x, y - s * 1.2), (x - s * 1.1, y + s * 0.8), (x + s * 1.1, y + s * 0.8)],
+        )
     elif shape == "diamond":
-        pygame.draw.polygon(surface, color, [(x, y - s * 1.3), (x + s * 1.3, y), (x, y + s * 1.3), (x - s * 1.3, y)])
+        pygame.draw.polygon(
+            surface, color, [(x, y - s * 1.3), (x + s * 1.3, y), (x, y + s * 1.3), (x - s * 1.3, y)]
+        )
     else:
         pygame.draw.circle(surface, color, (x, y), s)
 
@@ -183,13 +238,19 @@ def delta_text(v: float, fmt: str = "{:+.1f}") -> tuple[str, Color, str]:
     return fmt.format(v), (C.GOOD if v > 0 else C.BAD), ("up" if v > 0 else "down")
 
 
-def arrow(surface: pygame.Surface, direction: str, center: tuple[float, float], s: float, color: Color) -> None:
+def arrow(
+    surface: pygame.Surface, direction: str, center: tuple[float, float], s: float, color: Color
+) -> None:
     """A small up / down triangle or a flat bar: the shape says what the colour says."""
     x, y = center
     if direction == "up":
-        pygame.draw.polygon(surface, color, [(x, y - s), (x - s, y + s * 0.7), (x + s, y + s * 0.7)])
+        pygame.draw.polygon(
+            surface, color, [(x, y - s), (x - s, y + s * 0.7), (x + s, y + s * 0.7)]
+        )
     elif direction == "down":
-        pygame.draw.polygon(surface, color, [(x, y + s), (x - s, y - s * 0.7), (x + s, y - s * 0.7)])
+        pygame.draw.polygon(
+            surface, color, [(x, y + s), (x - s, y - s * 0.7), (x + s, y - s * 0.7)]
+        )
     else:
         pygame.draw.rect(surface, color, pygame.Rect(x - s, y - s * 0.25, 2 * s, max(2, s * 0.5)))
 
@@ -204,4 +265,8 @@ def fmt_num(v: float | int | None, unit: str = "", digits: int | None = None) ->
         s = f"{x / 1000:.1f}M" if unit == "k" else f"{x:,.0f}"
         return s if unit == "k" else f"{s}{(' ' + unit) if unit else ''}"
     s = f"{x:,.{digits}f}"
-    return f"{s}{unit}" if unit in ("%",) else (f"{s}{unit}" if unit == "k" else (f"{s} {unit}" if unit else s))
+    return (
+        f"{s}{unit}"
+        if unit in ("%",)
+        else (f"{s}{unit}" if unit == "k" else (f"{s} {unit}" if unit else s))
+    )

@@ -6,20 +6,31 @@ import warnings
 
 import pygame
 import pygame_gui
-
-from client.ui.theme import FONT_FILES, theme_dict, ui_scale
+from district.client.ui.theme import FONT_FILES, theme_dict, ui_scale
 
 
 def make_manager(size: tuple[int, int]) -> pygame_gui.UIManager:
     scale = ui_scale(size)
     manager = pygame_gui.UIManager(size, theme_dict(scale), enable_live_theme_updates=False)
-    manager.add_font_paths("notosans", str(FONT_FILES["regular"]), str(FONT_FILES["bold"]),
-                           str(FONT_FILES["italic"]), str(FONT_FILES["bold_italic"]))
-    sizes = sorted({max(8, round(px * scale)) for px in (11, 12, 13, 14, 15, 16, 18, 20, 24, 28, 36)})
+    manager.add_font_paths(
+        "notosans",
+        str(FONT_FILES["regular"]),
+        str(FONT_FILES["bold"]),
+        str(FONT_FILES["italic"]),
+        str(FONT_FILES["bold_italic"]),
+    )
+    sizes = sorted(
+        {max(8, round(px * scale)) for px in (11, 12, 13, 14, 15, 16, 18, 20, 24, 28, 36)}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        manager.preload_fonts([{"name": "notosans", "point_size": px, "style": style}
-                               for px in sizes for style in ("regular", "bold", "italic")])
+        manager.preload_fonts(
+            [
+                {"name": "notosans", "point_size": px, "style": style}
+                for px in sizes
+                for style in ("regular", "bold", "italic")
+            ]
+        )
     return manager
 
 

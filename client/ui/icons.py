@@ -1,6 +1,6 @@
 """District's icons, drawn as vectors so they stay crisp at any scale.
 
-`icon(name, size, color)` returns a cached transparent surface. `python -m client.ui.icons` writes
+`icon(name, size, color)` returns a cached transparent surface. `python -m district.client.ui.icons` writes
 them all to assets/icons/ as PNGs (the window icon, docs and anyone who wants the set).
 """
 
@@ -11,12 +11,37 @@ import sys
 from pathlib import Path
 
 import pygame
+from district.client.ui.theme import ASSETS, C, Color
 
-from client.ui.theme import ASSETS, C, Color
-
-NAMES = ("firm", "union", "government", "broker", "hub", "clock", "check", "warning", "chat", "deal",
-         "trend", "people", "region", "pause", "play", "plug", "star", "flag", "bot", "user", "bell",
-         "skip", "stop", "megaphone", "inbox", "send", "district")
+NAMES = (
+    "firm",
+    "union",
+    "government",
+    "broker",
+    "hub",
+    "clock",
+    "check",
+    "warning",
+    "chat",
+    "deal",
+    "trend",
+    "people",
+    "region",
+    "pause",
+    "play",
+    "plug",
+    "star",
+    "flag",
+    "bot",
+    "user",
+    "bell",
+    "skip",
+    "stop",
+    "megaphone",
+    "inbox",
+    "send",
+    "district",
+)
 
 _cache: dict[tuple[str, int, Color], pygame.Surface] = {}
 
@@ -32,8 +57,13 @@ def icon(name: str, size: int, color: Color = C.TEXT) -> pygame.Surface:
     return s
 
 
-def blit_icon(surface: pygame.Surface, name: str, center: tuple[float, float], size: int,
-              color: Color = C.TEXT) -> pygame.Rect:
+def blit_icon(
+    surface: pygame.Surface,
+    name: str,
+    center: tuple[float, float],
+    size: int,
+    color: Color = C.TEXT,
+) -> pygame.Rect:
     img = icon(name, size, color)
     r = img.get_rect(center=(round(center[0]), round(center[1])))
     surface.blit(img, r)
@@ -51,8 +81,9 @@ def _draw(s: pygame.Surface, name: str, n: int, c: Color) -> None:  # noqa: C901
         return pygame.Rect(round(x * u), round(y * u), round(ww * u), round(hh * u))
 
     if name == "firm":  # a sawtooth-roof workshop with a chimney
-        pygame.draw.polygon(s, c, [P(1, 14), P(1, 7), P(5, 4), P(5, 7), P(9, 4), P(9, 7), P(13, 4),
-                                   P(13, 14)])
+        pygame.draw.polygon(
+            s, c, [P(1, 14), P(1, 7), P(5, 4), P(5, 7), P(9, 4), P(9, 7), P(13, 4), P(13, 14)]
+        )
         pygame.draw.rect(s, c, R(11.5, 1.5, 2, 4))
         pygame.draw.rect(s, (0, 0, 0, 0), R(3, 9.5, 2, 2))
         pygame.draw.rect(s, (0, 0, 0, 0), R(7, 9.5, 2, 2))
@@ -60,7 +91,9 @@ def _draw(s: pygame.Surface, name: str, n: int, c: Color) -> None:  # noqa: C901
     elif name == "union":  # a raised fist, simplified: hand block and forearm
         pygame.draw.rect(s, c, R(4.5, 2, 7, 6.5), border_radius=round(1.5 * u))
         for k in range(3):
-            pygame.draw.line(s, (0, 0, 0, 0), P(6.8 + k * 2, 2), P(6.8 + k * 2, 5.2), max(1, round(0.8 * u)))
+            pygame.draw.line(
+                s, (0, 0, 0, 0), P(6.8 + k * 2, 2), P(6.8 + k * 2, 5.2), max(1, round(0.8 * u))
+            )
         pygame.draw.rect(s, c, R(5.5, 8, 5, 7))
     elif name == "government":  # a columned building
         pygame.draw.polygon(s, c, [P(1, 5.5), P(8, 1.5), P(15, 5.5)])
@@ -71,8 +104,13 @@ def _draw(s: pygame.Surface, name: str, n: int, c: Color) -> None:  # noqa: C901
         pygame.draw.circle(s, c, P(5.5, 8), 4 * u, w + 1)
         pygame.draw.circle(s, c, P(10.5, 8), 4 * u, w + 1)
     elif name == "hub":  # a hexagon with a centre dot
-        pts = [P(8 + 6.5 * math.cos(math.pi / 3 * k + math.pi / 6), 8 + 6.5 * math.sin(math.pi / 3 * k + math.pi / 6))
-               for k in range(6)]
+        pts = [
+            P(
+                8 + 6.5 * math.cos(math.pi / 3 * k + math.pi / 6),
+                8 + 6.5 * math.sin(math.pi / 3 * k + math.pi / 6),
+            )
+            for k in range(6)
+        ]
         pygame.draw.polygon(s, c, pts, w + 1)
         pygame.draw.circle(s, c, P(8, 8), 2.2 * u)
     elif name == "clock":
@@ -94,7 +132,9 @@ def _draw(s: pygame.Surface, name: str, n: int, c: Color) -> None:  # noqa: C901
             pygame.draw.line(s, c, P(4.5, 4 + k * 2.5), P(9.5, 4 + k * 2.5), w)
         pygame.draw.circle(s, c, P(11.5, 12), 3 * u)
     elif name == "trend":
-        pygame.draw.lines(s, c, False, [P(1.5, 13), P(6, 8), P(9, 10.5), P(14.5, 3.5)], round(2 * u))
+        pygame.draw.lines(
+            s, c, False, [P(1.5, 13), P(6, 8), P(9, 10.5), P(14.5, 3.5)], round(2 * u)
+        )
         pygame.draw.polygon(s, c, [P(14.8, 2.5), P(14.8, 7), P(10.5, 3)])
     elif name == "people":
         pygame.draw.circle(s, c, P(5.5, 5), 2.5 * u)
@@ -139,22 +179,28 @@ def _draw(s: pygame.Surface, name: str, n: int, c: Color) -> None:  # noqa: C901
         pygame.draw.circle(s, c, P(8, 5), 3.3 * u)
         pygame.draw.ellipse(s, c, R(2, 9.5, 12, 8))
     elif name == "bell":
-        pygame.draw.polygon(s, c, [P(8, 1.5), P(12, 4), P(12.5, 10), P(14.5, 12), P(1.5, 12), P(3.5, 10),
-                                   P(4, 4)])
+        pygame.draw.polygon(
+            s, c, [P(8, 1.5), P(12, 4), P(12.5, 10), P(14.5, 12), P(1.5, 12), P(3.5, 10), P(4, 4)]
+        )
         pygame.draw.circle(s, c, P(8, 13.6), 1.6 * u)
     elif name == "megaphone":
         pygame.draw.polygon(s, c, [P(2, 6), P(6, 6), P(13.5, 2), P(13.5, 14), P(6, 10), P(2, 10)])
         pygame.draw.rect(s, c, R(4.5, 10, 2.2, 4.5))
     elif name == "inbox":
         pygame.draw.rect(s, c, R(1.5, 3, 13, 11), w, border_radius=round(u))
-        pygame.draw.lines(s, c, False, [P(1.5, 9), P(5.5, 9), P(6.5, 11), P(9.5, 11), P(10.5, 9), P(14.5, 9)], w)
+        pygame.draw.lines(
+            s, c, False, [P(1.5, 9), P(5.5, 9), P(6.5, 11), P(9.5, 11), P(10.5, 9), P(14.5, 9)], w
+        )
     elif name == "send":
         pygame.draw.polygon(s, c, [P(1.5, 2), P(15, 8), P(1.5, 14), P(3.5, 8)])
     elif name == "district":  # the app icon: three buildings under a sawtooth skyline
         pygame.draw.rect(s, C.ACCENT, R(0, 0, 16, 16), border_radius=round(3 * u))
         ink = (27, 31, 39)
-        pygame.draw.polygon(s, ink, [P(2, 13.5), P(2, 8), P(5, 5.5), P(5, 8), P(8, 5.5), P(8, 8), P(11, 5.5),
-                                     P(11, 13.5)])
+        pygame.draw.polygon(
+            s,
+            ink,
+            [P(2, 13.5), P(2, 8), P(5, 5.5), P(5, 8), P(8, 5.5), P(8, 8), P(11, 5.5), P(11, 13.5)],
+        )
         pygame.draw.rect(s, ink, R(11.5, 3, 2.5, 10.5))
         pygame.draw.rect(s, ink, R(1.5, 13.5, 13, 1.2))
     else:

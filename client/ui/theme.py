@@ -9,12 +9,13 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pygame
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+ASSETS = Path(str(files("district.assets")))  # package data, wherever District is installed
 FONT_DIR = ASSETS / "fonts"
 THEME_FILE = ASSETS / "theme.json"
 FONT_FILES = {
@@ -60,8 +61,14 @@ class C:
     WORKER_WELFARE = hexc("#ee6b8b")
     REGION = hexc("#4cc38a")
     # sectors (building walls); more are generated
-    SECTORS = [hexc("#7f95b8"), hexc("#b99067"), hexc("#8fae7c"), hexc("#a98bbf"), hexc("#c4a95b"),
-               hexc("#7fb3b0")]
+    SECTORS = [
+        hexc("#7f95b8"),
+        hexc("#b99067"),
+        hexc("#8fae7c"),
+        hexc("#a98bbf"),
+        hexc("#c4a95b"),
+        hexc("#7fb3b0"),
+    ]
 
 
 BOARDS = {
@@ -121,8 +128,12 @@ def theme_dict(scale: float) -> dict[str, Any]:
             for k, v in node.items():
                 if k == "font" and isinstance(v, dict) and "size" in v:
                     v["size"] = str(max(8, round(int(v["size"]) * scale)))
-                    for style, p in (("regular_path", "regular"), ("bold_path", "bold"),
-                                     ("italic_path", "italic"), ("bold_italic_path", "bold_italic")):
+                    for style, p in (
+                        ("regular_path", "regular"),
+                        ("bold_path", "bold"),
+                        ("italic_path", "italic"),
+                        ("bold_italic_path", "bold_italic"),
+                    ):
                         v.setdefault(style, str(FONT_FILES[p]))
                 elif k in ("border_width", "shadow_width") and isinstance(v, str) and scale >= 1.4:
                     v_int = int(v)

@@ -1,7 +1,7 @@
 """Role bots: each plays from its seat's view alone (never the state) and returns commands.
 
 `decide(view, seed, personality=None) -> list[command]` is pure: the same view and seed give the
-same commands. Deals are proposed and answered by `negotiate` (see server.bots.deals), so a bot
+same commands. Deals are proposed and answered by `negotiate` (see district.server.bots.deals), so a bot
 goes through exactly the commands a human would.
 """
 
@@ -11,17 +11,20 @@ import zlib
 from typing import Any
 
 import numpy as np
-
-from server.bots.broker import broker_decisions
-from server.bots.deals import negotiate
-from server.bots.firm import firm_decisions
-from server.bots.government import government_decisions
-from server.bots.union import union_decisions
+from district.server.bots.broker import broker_decisions
+from district.server.bots.deals import negotiate
+from district.server.bots.firm import firm_decisions
+from district.server.bots.government import government_decisions
+from district.server.bots.union import union_decisions
 
 Command = dict[str, Any]
 
-PERSONALITIES = {"firm": ("high", "low", "mixed"), "union": ("high",), "government": ("high", "low"),
-                 "broker": ("high",)}
+PERSONALITIES = {
+    "firm": ("high", "low", "mixed"),
+    "union": ("high",),
+    "government": ("high", "low"),
+    "broker": ("high",),
+}
 
 
 def bot_rng(seed: int, round_: int, seat: str, salt: str = "") -> np.random.Generator:
@@ -37,7 +40,11 @@ def decide(view: dict[str, Any], seed: int, personality: str | None = None) -> l
     seat = view["seat"]
     rng = bot_rng(seed, view["round"], seat)
     p = personality or "high"
-    negotiation = negotiate(view, rng, p) if role != "firm" or view["firms"][view["me"]["firm"]]["alive"] else []
+    negotiation = (
+        negotiate(view, rng, p)
+        if role != "firm" or view["firms"][view["me"]["firm"]]["alive"]
+        else []
+    )
     if role == "firm":
         if not view["firms"][view["me"]["firm"]]["alive"]:
             return []

@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 
 
-def broker_decisions(view: dict[str, Any], rng: np.random.Generator, personality: str) -> dict[str, Any]:
+def broker_decisions(
+    view: dict[str, Any], rng: np.random.Generator, personality: str
+) -> dict[str, Any]:
     me = view["me"]
     hours = me["hours"]
     firms = [f for f in view["firms"] if f["alive"]]
@@ -19,7 +21,9 @@ def broker_decisions(view: dict[str, Any], rng: np.random.Generator, personality
     # an event for a cluster of neighbours around a seat firm (or a random firm)
     seated = [f for f in firms if f["seat"]] or firms
     centre = seated[int(rng.integers(0, len(seated)))]
-    near = sorted(firms, key=lambda f: (f["x"] - centre["x"]) ** 2 + (f["y"] - centre["y"]) ** 2)[:8]
+    near = sorted(firms, key=lambda f: (f["x"] - centre["x"]) ** 2 + (f["y"] - centre["y"]) ** 2)[
+        :8
+    ]
     events = [[f["id"] for f in near]] if hours >= 10 else []
     used = 10.0 * len(events)
     # introductions: firms whose operations differ (complementary), seat firms first
@@ -27,7 +31,14 @@ def broker_decisions(view: dict[str, Any], rng: np.random.Generator, personality
     for a in seated:
         if used + 4.0 > hours - 8.0 or len(intros) >= 3:
             break
-        partner = next((b for b in firms if b["id"] != a["id"] and set(b["operations"]) - set(a["operations"])), None)
+        partner = next(
+            (
+                b
+                for b in firms
+                if b["id"] != a["id"] and set(b["operations"]) - set(a["operations"])
+            ),
+            None,
+        )
         if partner is not None:
             intros.append([a["id"], partner["id"]])
             used += 4.0

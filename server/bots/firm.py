@@ -23,7 +23,9 @@ def up(x: float) -> float:
     return math.ceil(x * 100.0 - 1e-9) / 100.0
 
 
-def firm_decisions(view: dict[str, Any], rng: np.random.Generator, personality: str) -> dict[str, Any]:
+def firm_decisions(
+    view: dict[str, Any], rng: np.random.Generator, personality: str
+) -> dict[str, Any]:
     me = view["me"]
     inst = view["institutions"]
     floor = inst["wage_floor"]
@@ -54,7 +56,9 @@ def firm_decisions(view: dict[str, Any], rng: np.random.Generator, personality: 
         d["focus"] = "niche" if me["quality"] >= 0.5 else "commodity"
         trainees = math.ceil(0.05 * workers) if healthy else 0
         d["training"] = round(min(0.3 * can, trainees * 6.0), 1)
-        d["technology"] = round(min(0.3 * can, 0.02 * pressure * max(me["revenue"], 0.0)), 1) if healthy else 0.0
+        d["technology"] = (
+            round(min(0.3 * can, 0.02 * pressure * max(me["revenue"], 0.0)), 1) if healthy else 0.0
+        )
     else:  # high road
         d["wage"] = up(max(floor * 1.03, outside))
         d["skill_pay"] = 0.15
@@ -63,7 +67,9 @@ def firm_decisions(view: dict[str, Any], rng: np.random.Generator, personality: 
         share = 0.12 if me["anti_poach"] or lost_ratio < 0.3 else 0.03
         trainees = math.ceil(share * workers) if healthy else 0
         d["training"] = round(min(0.4 * can, trainees * 6.0), 1)
-        d["technology"] = round(min(0.3 * can, 0.04 * pressure * max(me["revenue"], 0.0)), 1) if healthy else 0.0
+        d["technology"] = (
+            round(min(0.3 * can, 0.04 * pressure * max(me["revenue"], 0.0)), 1) if healthy else 0.0
+        )
     # hiring follows margins
     if margin > 0.04 and healthy:
         d["hire"] = int(math.ceil(0.08 * workers))
@@ -75,9 +81,11 @@ def firm_decisions(view: dict[str, Any], rng: np.random.Generator, personality: 
     for t in view["tenders"]:
         if t["status"] != "open":
             continue
-        if all(caps.get(op, 0.0) >= lvl for op, lvl in t["operations"].items()) \
-                and me["quality"] >= t["min_quality"] \
-                and me["productivity"] * workers >= t["volume"] / t["delivery_rounds"]:
+        if (
+            all(caps.get(op, 0.0) >= lvl for op, lvl in t["operations"].items())
+            and me["quality"] >= t["min_quality"]
+            and me["productivity"] * workers >= t["volume"] / t["delivery_rounds"]
+        ):
             markup = 0.9 if personality == "low" else 0.97
             bids.append({"tender": t["id"], "price": round(t["price"] * markup, 2)})
     if bids:

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 
 
-def union_decisions(view: dict[str, Any], rng: np.random.Generator, personality: str) -> dict[str, Any]:
+def union_decisions(
+    view: dict[str, Any], rng: np.random.Generator, personality: str
+) -> dict[str, Any]:
     me = view["me"]
     funds = me["funds"]
     firms = [f for f in view["firms"] if f["alive"]]

@@ -4,12 +4,21 @@ Nothing here does I/O beyond reading scenario files; the server, the bots and th
 commands and read views.
 """
 
-from server.engine.errors import EngineError, ScenarioError
-from server.engine.game import Game, replay
-from server.engine.scenario import Scenario, find_scenario, list_scenarios, load_scenario
-from server.engine.state import State, new_state, state_hash
+from district.server.engine.errors import EngineError, ScenarioError
+from district.server.engine.game import Game, replay
+from district.server.engine.scenario import Scenario, find_scenario, list_scenarios, load_scenario
+from district.server.engine.state import State, new_state, state_hash
 
 __all__ = [
-    "EngineError", "Game", "Scenario", "ScenarioError", "State", "find_scenario",
-    "list_scenarios", "load_scenario", "new_state", "replay", "state_hash",
+    "EngineError",
+    "Game",
+    "Scenario",
+    "ScenarioError",
+    "State",
+    "find_scenario",
+    "list_scenarios",
+    "load_scenario",
+    "new_state",
+    "replay",
+    "state_hash",
 ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.engine.errors import EngineError
-from server.engine.state import State
+from district.server.engine.errors import EngineError
+from district.server.engine.state import State
 
 MAX_CHAT = 500
 MAX_LOG = 2000
@@ -16,7 +16,9 @@ def chat(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(text, str) or not text.strip():
         raise EngineError("bad_value", "a message needs some text", "text")
     if len(text) > MAX_CHAT:
-        raise EngineError("too_long", f"a message is at most {MAX_CHAT} characters (got {len(text)})", "text")
+        raise EngineError(
+            "too_long", f"a message is at most {MAX_CHAT} characters (got {len(text)})", "text"
+        )
     if state.chat_muted and seat != "facilitator":
         raise EngineError("muted", "the facilitator has paused the chat")
     to = cmd.get("to", "public")
@@ -37,9 +39,17 @@ def chat(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
         audience = sorted({seat, to} - {"facilitator"})
         channel = "private"
     else:
-        raise EngineError("bad_value", f"'to' is 'public', a deal id or a seat id; got {to!r}", "to")
-    msg = {"id": state.next_id("msg"), "round": state.round, "from": seat, "to": to,
-           "channel": channel, "text": text.strip()}
+        raise EngineError(
+            "bad_value", f"'to' is 'public', a deal id or a seat id; got {to!r}", "to"
+        )
+    msg = {
+        "id": state.next_id("msg"),
+        "round": state.round,
+        "from": seat,
+        "to": to,
+        "channel": channel,
+        "text": text.strip(),
+    }
     state.chat.append({**msg, "audience": audience})
     if len(state.chat) > MAX_LOG:
         del state.chat[: len(state.chat) - MAX_LOG]

@@ -17,12 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from server.engine.deals import Deal, deal_summary, expire_proposals
-from server.engine.markets import INTELLIGENCE, QUALITY, TRAINING, factor_access
-from server.engine.policy import effective_enforcement
-from server.engine.scenario import FACTORS
-from server.engine.state import Network, State, role_of
+from district.server.engine.deals import Deal, deal_summary, expire_proposals
+from district.server.engine.markets import INTELLIGENCE, QUALITY, TRAINING, factor_access
+from district.server.engine.policy import effective_enforcement
+from district.server.engine.scenario import FACTORS
+from district.server.engine.state import Network, State, role_of
 
 
 def _firms(state: State, d: Deal) -> list[int]:
@@ -30,7 +29,9 @@ def _firms(state: State, d: Deal) -> list[int]:
 
 
 def _note(report: dict[str, Any], d: Deal, text: str, **extra: Any) -> None:
-    report.setdefault("deal_outcomes", []).append({"deal": d.id, "kind": d.kind, "text": text, **extra})
+    report.setdefault("deal_outcomes", []).append(
+        {"deal": d.id, "kind": d.kind, "text": text, **extra}
+    )
 
 
 def _end(state: State, d: Deal, status: str, why: str = "") -> None:
@@ -61,6 +62,7 @@ def breach(state: State, d: Deal, firm: int, why: str, report: dict[str, Any]) -
 
 # --- signing ------------------------------------------------------------------------------------
 
+
 def on_signed(state: State, d: Deal) -> None:
     f = state.firms
     acc = state.accounts
@@ -69,9 +71,16 @@ def on_signed(state: State, d: Deal) -> None:
     if d.kind == "network_charter":
         services = [FACTORS.index(s) for s in t["services"]]
         broker = d.drafted_by or next((p for p in d.parties if role_of(p) == "broker"), "")
-        net = Network(id=state.next_id("network"), name=t["name"], members=sorted(members),
-                      stock=np.zeros(len(FACTORS)), dues=t["dues"], founded=state.round, deal=d.id,
-                      broker=broker)
+        net = Network(
+            id=state.next_id("network"),
+            name=t["name"],
+            members=sorted(members),
+            stock=np.zeros(len(FACTORS)),
+            dues=t["dues"],
+            founded=state.round,
+            deal=d.id,
+            broker=broker,
+        )
         net.services = services
         state.networks.append(net)
         d.ledger["network"] = float(len(state.networks) - 1)
@@ -105,9 +114,16 @@ def on_signed(state: State, d: Deal) -> None:
     elif d.kind == "challenge_grant":
         net = _group_network(state, members)
         if net is None:
-            net = Network(id=state.next_id("network"), name="Grant network", members=sorted(members),
-                          stock=np.zeros(len(FACTORS)), dues=0.0, founded=state.round, deal=d.id,
-                          broker=d.drafted_by or next((p for p in d.parties if role_of(p) == "broker"), ""))
+            net = Network(
+                id=state.next_id("network"),
+                name="Grant network",
+                members=sorted(members),
+                stock=np.zeros(len(FACTORS)),
+                dues=0.0,
+                founded=state.round,
+                deal=d.id,
+                broker=d.drafted_by or next((p for p in d.parties if role_of(p) == "broker"), ""),
+            )
             net.services = [FACTORS.index(s) for s in t["services"]]
             state.networks.append(net)
         d.ledger["network"] = float(state.networks.index(net))
@@ -123,6 +139,7 @@ def _group_network(state: State, members: list[int]) -> Network | None:
 
 # --- per round, before the labour market ----------------------------------------------------
 
+
 def take_effect(state: State, report: dict[str, Any]) -> None:
     f = state.firms
     acc = state.accounts
@@ -135,13 +152,26 @@ def take_effect(state: State, report: dict[str, Any]) -> None:
             continue
         members = [i for i in _firms(state, d) if f.alive[i]]
         t = d.terms
-        if d.forced and members and d.kind in ("joint_bid", "subcontract", "network_charter", "training_levy"):
+        if (
+            d.forced
+            and members
+            and d.kind in ("joint_bid", "subcontract", "network_charter", "training_levy")
+        ):
             p_fail = min(0.9, 0.3 + 2.0 * (d.gate - d.trust))
             if state.rng.random() < p_fail:
-                worst = min(members, key=lambda i: min((state.trust[j, i] for j in members if j != i), default=1.0))
+                worst = min(
+                    members,
+                    key=lambda i: min((state.trust[j, i] for j in members if j != i), default=1.0),
+                )
                 d.ledger["defector"] = float(worst)
                 if d.kind in ("network_charter", "training_levy"):
-                    breach(state, d, worst, "pulled out: the members did not trust each other enough", report)
+                    breach(
+                        state,
+                        d,
+                        worst,
+                        "pulled out: the members did not trust each other enough",
+                        report,
+                    )
                     if d.kind == "network_charter" and "network" in d.ledger:
                         net = state.networks[int(d.ledger["network"])]
                         net.members = [m for m in net.members if m != worst]
@@ -158,7 +188,11 @@ def take_effect(state: State, report: dict[str, Any]) -> None:
                 total += due
             if d.status != "active":
                 continue
-            match = min(total * t["government_match"], max(0.0, acc.government)) if "government" in d.parties else 0.0
+            match = (
+                min(total * t["government_match"], max(0.0, acc.government))
+                if "government" in d.parties
+                else 0.0
+            )
             acc.government -= match
             pool = total + match
             acc.world += pool  # paid to the college
@@ -168,7 +202,13 @@ def take_effect(state: State, report: dict[str, Any]) -> None:
                 f.funded_trainees[i] += pool * w / cost
                 if t["training_type"] == "cross_functional":
                     f.technology[i] = min(1.0, f.technology[i] + 0.01)
-            clause = max(clause, min(1.0, t["pass_through"] + (0.2 if t["union_seat"] and "union" in d.parties else 0.0)))
+            clause = max(
+                clause,
+                min(
+                    1.0,
+                    t["pass_through"] + (0.2 if t["union_seat"] and "union" in d.parties else 0.0),
+                ),
+            )
             d.ledger["collected"] = d.ledger.get("collected", 0.0) + pool
         elif d.kind == "broker_engagement":
             broker = next(p for p in d.parties if role_of(p) == "broker")
@@ -190,9 +230,13 @@ def take_effect(state: State, report: dict[str, Any]) -> None:
             live = [m for m in net.members if f.alive[m]]
             services = len(net.services) if net.services else int((net.stock > 0.05).sum())
             activities = services + sum(
-                1 for o in state.deals.values() if o.status == "active" and o.id != d.id
+                1
+                for o in state.deals.values()
+                if o.status == "active"
+                and o.id != d.id
                 and o.kind in ("joint_bid", "subcontract", "training_levy", "network_charter")
-                and set(_firms(state, o)) & set(live))
+                and set(_firms(state, o)) & set(live)
+            )
             if len(live) >= t["min_firms"] and activities >= t["min_activities"] and net.alive:
                 grant = min(t["amount"], max(0.0, acc.government))
                 acc.government -= grant
@@ -202,7 +246,11 @@ def take_effect(state: State, report: dict[str, Any]) -> None:
                 net.extra_funding += grant + match_each * len(live)
                 d.ledger["paid"] = d.ledger.get("paid", 0.0) + grant
             else:
-                _note(report, d, f"the group did not qualify this round ({len(live)} firms, {activities} joint activities)")
+                _note(
+                    report,
+                    d,
+                    f"the group did not qualify this round ({len(live)} firms, {activities} joint activities)",
+                )
     inst.pass_through_clause = clause
 
 
@@ -219,7 +267,9 @@ def move_work(state: State, cap: np.ndarray, report: dict[str, Any]) -> None:
             continue
         if d.ledger.get("defector") is not None and "defector" in d.ledger:
             d.ledger.pop("defector")
-            breach(state, d, s, "did not deliver: the firms did not trust each other enough", report)
+            breach(
+                state, d, s, "did not deliver: the firms did not trust each other enough", report
+            )
             continue
         units = min(t["volume"], cap[s])
         if units < t["volume"] - 1e-6 and not t["exit_clause"]:
@@ -231,9 +281,17 @@ def move_work(state: State, cap: np.ndarray, report: dict[str, Any]) -> None:
         f.cash[s] += pay
         if t["assistance"] > 0:
             w = max(f.workers[s], 1.0)
-            f.skill[s] = min(1.0, f.skill[s] + 0.3 * t["assistance"] / (state.params.training_cost * w))
-            f.technology[s] = min(1.0, f.technology[s] + 0.5 * t["assistance"] / (state.params.tech_cost_per_worker * w)
-                                  * (1 - f.technology[s]))
+            f.skill[s] = min(
+                1.0, f.skill[s] + 0.3 * t["assistance"] / (state.params.training_cost * w)
+            )
+            f.technology[s] = min(
+                1.0,
+                f.technology[s]
+                + 0.5
+                * t["assistance"]
+                / (state.params.tech_cost_per_worker * w)
+                * (1 - f.technology[s]),
+            )
         if t["piece_rate"]:  # "by the metre": cheaper, but lower quality and retention (003 I-2.3)
             f.quality[s] = max(0.0, f.quality[s] - 0.05)
             f.skill[s] = max(0.0, f.skill[s] - 0.01)
@@ -243,7 +301,9 @@ def move_work(state: State, cap: np.ndarray, report: dict[str, Any]) -> None:
         d.ledger["units"] = d.ledger.get("units", 0.0) + units
 
 
-def consortium_bids(state: State, cap: np.ndarray, report: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def consortium_bids(
+    state: State, cap: np.ndarray, report: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Active joint bids whose tender is open bid as one consortium."""
     f = state.firms
     ops = state.scenario.operations
@@ -263,7 +323,9 @@ def consortium_bids(state: State, cap: np.ndarray, report: dict[str, Any] | None
             continue
         shares = np.array([t["shares"][p] for p in seats])
         idx = np.array(members)
-        missing = [op for op, lvl in tender.operations.items() if f.caps[idx, ops.index(op)].max() < lvl]
+        missing = [
+            op for op, lvl in tender.operations.items() if f.caps[idx, ops.index(op)].max() < lvl
+        ]
         per_round = tender.volume / tender.delivery_rounds
         why = ""
         if missing:
@@ -274,14 +336,29 @@ def consortium_bids(state: State, cap: np.ndarray, report: dict[str, Any] | None
         ceiling = 0.35 + 0.6 * stock
         quality = min(float((f.quality[idx] * shares).sum()), ceiling)
         if not why and quality < tender.min_quality:
-            why = (f"consortium quality {quality:.2f} is below the buyer's {tender.min_quality:.2f}"
-                   + (" - the members' shared factor stock is too thin" if ceiling < tender.min_quality else ""))
+            why = (
+                f"consortium quality {quality:.2f} is below the buyer's {tender.min_quality:.2f}"
+                + (
+                    " - the members' shared factor stock is too thin"
+                    if ceiling < tender.min_quality
+                    else ""
+                )
+            )
         if why:
             if report is not None:
                 _note(report, d, f"joint bid for {tender.id} not eligible: {why}")
             continue
-        out.append({"tender": tender.id, "members": members, "shares": list(shares), "price": t["price"],
-                    "quality": quality, "reputation": float((f.reputation[idx] * shares).sum()), "deal": d.id})
+        out.append(
+            {
+                "tender": tender.id,
+                "members": members,
+                "shares": list(shares),
+                "price": t["price"],
+                "quality": quality,
+                "reputation": float((f.reputation[idx] * shares).sum()),
+                "deal": d.id,
+            }
+        )
         defector = d.ledger.pop("defector", None)
         tender.defectors = [int(defector)] if defector is not None else []
     return out
@@ -289,18 +366,29 @@ def consortium_bids(state: State, cap: np.ndarray, report: dict[str, Any] | None
 
 # --- after finance ---------------------------------------------------------------------------
 
+
 def _conditions_met(state: State, d: Deal, i: int) -> list[str]:
     f = state.firms
     floor = state.institutions.wage_floor
     broken = []
     for c in d.terms["conditions"]:
-        if (c == "compliance" and f.wage[i] < floor - 1e-9) or (c == "wage_floor" and f.wage[i] < 1.05 * floor) \
-                or (c == "training" and f.training_spend[i] <= 0 and f.trained[i] <= 0) \
-                or (c == "network" and not any(n.alive and i in n.members for n in state.networks)) \
-                or (c == "buyer_contract" and not f.preferred[i] and not any(
-                    o.kind == "subcontract" and o.status == "active" and state.firm_of(o.terms["supplier"]) == i
-                    for o in state.deals.values())) \
-                or (c == "certification" and f.quality[i] < 0.55):
+        if (
+            (c == "compliance" and f.wage[i] < floor - 1e-9)
+            or (c == "wage_floor" and f.wage[i] < 1.05 * floor)
+            or (c == "training" and f.training_spend[i] <= 0 and f.trained[i] <= 0)
+            or (c == "network" and not any(n.alive and i in n.members for n in state.networks))
+            or (
+                c == "buyer_contract"
+                and not f.preferred[i]
+                and not any(
+                    o.kind == "subcontract"
+                    and o.status == "active"
+                    and state.firm_of(o.terms["supplier"]) == i
+                    for o in state.deals.values()
+                )
+            )
+            or (c == "certification" and f.quality[i] < 0.55)
+        ):
             broken.append(c)
     return broken
 
@@ -320,7 +408,9 @@ def enforce(state: State, report: dict[str, Any]) -> None:
                     _end(state, d, "expired", "the bid did not win")
                     _note(report, d, f"joint bid for {tender.id} lost")
                 continue
-            short = next((s for s in report.get("tender_shortfalls", []) if s["tender"] == tender.id), None)
+            short = next(
+                (s for s in report.get("tender_shortfalls", []) if s["tender"] == tender.id), None
+            )
             if d.signed_round == state.round or tender.round == state.round:
                 broker = next((p for p in d.parties if role_of(p) == "broker"), None)
                 if broker and t["broker_fee"] > 0:
@@ -336,7 +426,13 @@ def enforce(state: State, report: dict[str, Any]) -> None:
                     f.cash[m] -= pen
                     for o in others:
                         f.cash[o] += pen / len(others)
-                    breach(state, d, m, f"left {miss:.1f} units of its share undelivered and paid {pen:.0f}k", report)
+                    breach(
+                        state,
+                        d,
+                        m,
+                        f"left {miss:.1f} units of its share undelivered and paid {pen:.0f}k",
+                        report,
+                    )
                 continue
             if tender.status == "done":
                 _trust_among(state, members, 0.1)  # successful joint work (004 S.III)
@@ -387,17 +483,30 @@ def enforce(state: State, report: dict[str, Any]) -> None:
                     f.cash[i] -= back
                     acc.world += back
                     state.inst_trust[state.inst_ids.index("union"), i] = max(
-                        0.0, state.inst_trust[state.inst_ids.index("union"), i] - 0.2)
-                    breach(state, d, i, f"paid {f.wage[i]:.1f} under the agreed floor {floor:.1f} and owed {back:.0f}k back pay", report)
+                        0.0, state.inst_trust[state.inst_ids.index("union"), i] - 0.2
+                    )
+                    breach(
+                        state,
+                        d,
+                        i,
+                        f"paid {f.wage[i]:.1f} under the agreed floor {floor:.1f} and owed {back:.0f}k back pay",
+                        report,
+                    )
                     break
             if d.status == "active" and t["no_strike"]:
                 for s in report.get("strikes", []):
                     if s["firm"] in members and s.get("loss", 0) > 0:
-                        d.breaches.append({"round": state.round, "seat": "union", "why": "struck a signatory"})
+                        d.breaches.append(
+                            {"round": state.round, "seat": "union", "why": "struck a signatory"}
+                        )
                         _end(state, d, "breached", "the union struck a signatory")
         if d.status == "active" and d.kind != "joint_bid" and state.round >= d.ends_round:
             if d.kind == "network_charter":
-                _note(report, d, "the charter's term ended; the network lives on if members keep paying dues")
+                _note(
+                    report,
+                    d,
+                    "the charter's term ended; the network lives on if members keep paying dues",
+                )
             _trust_among(state, members, 0.05)  # kept promises
             if d.kind == "training_levy" and t["anti_poaching"]:
                 group = int(d.id.split("-")[1])

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from server.engine.scenario import EventSpec
-from server.engine.state import State
+from district.server.engine.scenario import EventSpec
+from district.server.engine.state import State
 
 
 def fire_event(state: State, e: EventSpec) -> list[dict[str, Any]]:
@@ -37,22 +36,36 @@ def fire_event(state: State, e: EventSpec) -> list[dict[str, Any]]:
         # An outside buyer keeps only its best problem-solvers (002 sections 3-4): problem-solving
         # capacity is the breadth and depth of capabilities with skill and technology.
         alive = np.flatnonzero(f.alive)
-        score = f.caps[alive].max(axis=1) * 0.4 + (f.caps[alive] > 0.5).sum(axis=1) * 0.1 \
-            + f.skill[alive] * 0.3 + f.technology[alive] * 0.2
+        score = (
+            f.caps[alive].max(axis=1) * 0.4
+            + (f.caps[alive] > 0.5).sum(axis=1) * 0.1
+            + f.skill[alive] * 0.3
+            + f.technology[alive] * 0.2
+        )
         keep = alive[np.argsort(-score, kind="stable")[: max(0, e.keep)]]
         f.preferred[:] = False
         f.preferred[keep] = True
         m.reserved_share = 0.5
         m.commodity_demand *= max(0.0, 1.0 - e.value)
-        detail = f"kept: {', '.join(f.name[i] for i in keep)}" if len(keep) <= 12 else f"kept {len(keep)} firms"
+        detail = (
+            f"kept: {', '.join(f.name[i] for i in keep)}"
+            if len(keep) <= 12
+            else f"kept {len(keep)} firms"
+        )
     elif e.kind == "scandal":
         low = f.alive & (f.wage < inst.wage_floor)
         f.reputation[low] = np.maximum(0.0, f.reputation[low] - 0.15)
         inst.enforcement = min(1.0, inst.enforcement + e.value)
     elif e.kind == "interest":
         inst.interest_rate = max(0.0, e.value)
-    item = {"round": state.round, "event": e.kind, "headline": e.headline, "value": e.value,
-            "source": e.source, "detail": detail}
+    item = {
+        "round": state.round,
+        "event": e.kind,
+        "headline": e.headline,
+        "value": e.value,
+        "source": e.source,
+        "detail": detail,
+    }
     state.news.append(item)
     return [{"kind": "news", "audience": "public", **item}]
 
@@ -80,5 +93,7 @@ def begin_round(state: State) -> list[dict[str, Any]]:
     for bs in state.broker_state.values():
         bs["drafted_hours"] = 0.0
     state.phase = "negotiation"
-    out.append({"kind": "phase", "audience": "public", "round": state.round, "phase": "negotiation"})
+    out.append(
+        {"kind": "phase", "audience": "public", "round": state.round, "phase": "negotiation"}
+    )
     return out

@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from district.server.engine.state import State, append_firms, make_firms
 
-from server.engine.state import State, append_firms, make_firms
 
-
-def settle(state: State, sales_revenue: np.ndarray, units: np.ndarray, report: dict[str, Any]) -> None:
+def settle(
+    state: State, sales_revenue: np.ndarray, units: np.ndarray, report: dict[str, Any]
+) -> None:
     """Pay revenue in, costs out; borrow to cover a gap if credit allows; close firms that cannot."""
     f = state.firms
     prm = state.params
@@ -34,11 +35,20 @@ def settle(state: State, sales_revenue: np.ndarray, units: np.ndarray, report: d
     acc.government += float(tax.sum())
     # technology: investment moves the level toward 1, depreciation pulls it down
     step = tech / (prm.tech_cost_per_worker * np.maximum(f.workers, 1.0))
-    f.technology = np.clip(f.technology * (1.0 - prm.tech_depreciation) + step * (1.0 - f.technology), 0.0, 1.0)
+    f.technology = np.clip(
+        f.technology * (1.0 - prm.tech_depreciation) + step * (1.0 - f.technology), 0.0, 1.0
+    )
     f.revenue = revenue
-    f.profit = revenue - wages - tax - materials - fixed - interest - tech - f.training_spend - f.fines
-    report.update(revenue=float(revenue.sum()), wages=float(wages.sum()), payroll_tax=float(tax.sum()),
-                  materials=float(materials.sum()), interest=float(interest.sum()))
+    f.profit = (
+        revenue - wages - tax - materials - fixed - interest - tech - f.training_spend - f.fines
+    )
+    report.update(
+        revenue=float(revenue.sum()),
+        wages=float(wages.sum()),
+        payroll_tax=float(tax.sum()),
+        materials=float(materials.sum()),
+        interest=float(interest.sum()),
+    )
     _borrow_repay_exit(state, report)
 
 
@@ -56,7 +66,9 @@ def _borrow_repay_exit(state: State, report: dict[str, Any]) -> None:
     acc.world -= float(borrow.sum())
     # repay from cash above a buffer
     buffer = 10.0 + 2.0 * f.workers
-    repay = np.where(alive, np.minimum(f.debt, prm.repay_share * np.maximum(0.0, f.cash - buffer)), 0.0)
+    repay = np.where(
+        alive, np.minimum(f.debt, prm.repay_share * np.maximum(0.0, f.cash - buffer)), 0.0
+    )
     f.debt -= repay
     f.cash -= repay
     acc.world += float(repay.sum())
@@ -81,7 +93,9 @@ def close_firms(state: State, mask: np.ndarray) -> None:
     if len(idx) == 0:
         return
     workers = float(f.workers[idx].sum())
-    pool_skill = lab.unemployed_skill * lab.unemployed + float((f.workers[idx] * f.skill[idx]).sum())
+    pool_skill = lab.unemployed_skill * lab.unemployed + float(
+        (f.workers[idx] * f.skill[idx]).sum()
+    )
     lab.unemployed += workers
     lab.unemployed_skilled += float(f.skilled[idx].sum())
     lab.unemployed_skill = pool_skill / max(lab.unemployed, 1e-9)
@@ -125,7 +139,9 @@ def entry(state: State, report: dict[str, Any]) -> None:
     start = f.n
     rng = state.rng
     alive_idx = np.flatnonzero(alive)
-    template = alive_idx[rng.integers(0, len(alive_idx), size=k)] if len(alive_idx) else np.zeros(k, int)
+    template = (
+        alive_idx[rng.integers(0, len(alive_idx), size=k)] if len(alive_idx) else np.zeros(k, int)
+    )
     for j in range(k):
         new.name[j] = f"New workshop {start + j + 1}"
     new.sector[:] = f.sector[template] if len(alive_idx) else 0

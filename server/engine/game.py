@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.engine.commands import apply as apply_command
-from server.engine.events import begin_round
-from server.engine.resolve import resolve as resolve_round
-from server.engine.scenario import Scenario
-from server.engine.state import State, new_state, state_hash
-from server.engine.views import view as seat_view
+from district.server.engine.commands import apply as apply_command
+from district.server.engine.events import begin_round
+from district.server.engine.resolve import resolve as resolve_round
+from district.server.engine.scenario import Scenario
+from district.server.engine.state import State, new_state, state_hash
+from district.server.engine.views import view as seat_view
 
 LogEntry = tuple[Any, ...]
 

@@ -10,13 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from server.engine.state import State
+from district.server.engine.state import State
 
 SCOREBOARDS: dict[str, tuple[str, ...]] = {
     "competitiveness": ("sales_value", "exports", "tender_value", "quality"),
-    "worker_welfare": ("wage_floor", "mean_wage", "mean_skill", "employment", "compliance", "union_density"),
-    "region": ("value_added", "firms_alive", "networks", "factor_stock", "rivalry", "government_budget"),
+    "worker_welfare": (
+        "wage_floor",
+        "mean_wage",
+        "mean_skill",
+        "employment",
+        "compliance",
+        "union_density",
+    ),
+    "region": (
+        "value_added",
+        "firms_alive",
+        "networks",
+        "factor_stock",
+        "rivalry",
+        "government_budget",
+    ),
 }
 
 
@@ -27,7 +40,7 @@ def indicators(state: State, report: dict[str, Any]) -> dict[str, float]:
     paid = f.workers * f.wage + f.skilled * f.wage * f.skill_pay
     sales_w = np.maximum(f.revenue[a], 0.0)
     share = sales_w / sales_w.sum() if sales_w.sum() > 0 else sales_w
-    hhi = float((share ** 2).sum())
+    hhi = float((share**2).sum())
     live_nets = [n for n in state.networks if n.alive and len(n.members) >= 3]
     stock = float(np.mean([n.stock.mean() for n in live_nets])) if live_nets else 0.0
     out_w = f.workers * f.productivity
@@ -53,7 +66,8 @@ def indicators(state: State, report: dict[str, Any]) -> dict[str, float]:
         "compliance": float(f.workers[a & f.compliant].sum()) / max(emp, 1e-9),
         "union_density": float((f.workers * f.union_share)[a].sum()) / max(emp, 1e-9),
         "networks": float(len(live_nets)),
-        "networked_share": float(len({m for n in live_nets for m in n.members})) / max(1.0, float(a.sum())),
+        "networked_share": float(len({m for n in live_nets for m in n.members}))
+        / max(1.0, float(a.sum())),
         "factor_stock": stock,
         "rivalry": 1.0 - hhi,
         "government_budget": state.accounts.government,
@@ -82,8 +96,11 @@ def scoreboards(state: State, ind: dict[str, float]) -> dict[str, float]:
             b = base.get(c, 0.0)
             v = ind.get(c, 0.0)
             if abs(b) < 1e-9:
-                vals.append(1.0 + min(1.0, max(-1.0, v)) if c in ("networks", "exports", "tender_value",
-                                                                   "factor_stock") else 1.0)
+                vals.append(
+                    1.0 + min(1.0, max(-1.0, v))
+                    if c in ("networks", "exports", "tender_value", "factor_stock")
+                    else 1.0
+                )
             else:
                 vals.append(float(np.clip(v / b, 0.0, 3.0)) if b > 0 else 1.0)
         out[board] = round(100.0 * float(np.mean(vals)), 2)
@@ -96,7 +113,10 @@ def approval(state: State, ind: dict[str, float]) -> float:
     wage = ind["mean_wage"] / max(base.get("mean_wage", ind["mean_wage"]), 1e-9)
     budget_ok = 1.0 if ind["government_budget"] >= 0 else 0.6
     publicity = min(0.1, state.institutions.publicity / 500.0)
-    a = 0.5 * state.institutions.approval + 0.5 * float(np.clip(0.5 * emp + 0.4 * wage - 0.4 + publicity, 0, 1)) * budget_ok
+    a = (
+        0.5 * state.institutions.approval
+        + 0.5 * float(np.clip(0.5 * emp + 0.4 * wage - 0.4 + publicity, 0, 1)) * budget_ok
+    )
     return float(np.clip(a, 0.0, 1.0))
 
 
@@ -112,8 +132,12 @@ def role_scores(state: State, ind: dict[str, float], boards: dict[str, float]) -
         elif s.role == "union":
             scores[seat] = boards["worker_welfare"]
         elif s.role == "government":
-            scores[seat] = round(0.5 * boards["region"] + 0.3 * boards["worker_welfare"]
-                                 + 20.0 * state.institutions.approval, 2)
+            scores[seat] = round(
+                0.5 * boards["region"]
+                + 0.3 * boards["worker_welfare"]
+                + 20.0 * state.institutions.approval,
+                2,
+            )
         elif s.role == "broker":
             bs = state.broker_state[seat]
             alive_nets = sum(1 for n in state.networks if n.alive and n.broker == seat)

@@ -12,10 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from server.engine.policy import effective_enforcement
-from server.engine.scenario import FACTORS
-from server.engine.state import State
+from district.server.engine.policy import effective_enforcement
+from district.server.engine.scenario import FACTORS
+from district.server.engine.state import State
 
 
 def government(state: State, report: dict[str, Any]) -> None:
@@ -26,7 +25,10 @@ def government(state: State, report: dict[str, Any]) -> None:
     if "payroll_tax" in d:
         inst.payroll_tax = d["payroll_tax"]
     inst.training_match = d.get("training_match", inst.training_match)
-    spend = {k: d.get(k, 0.0) for k in ("enforcement_spend", "broker_programme", "infrastructure", "publicity")}
+    spend = {
+        k: d.get(k, 0.0)
+        for k in ("enforcement_spend", "broker_programme", "infrastructure", "publicity")
+    }
     total = sum(spend.values())
     scale = min(1.0, max(0.0, acc.government) / total) if total > 0 else 0.0
     for k in spend:
@@ -69,7 +71,9 @@ def union(state: State, report: dict[str, Any]) -> np.ndarray:
         acc.union -= spend
         acc.world += spend
         if f.alive[i]:
-            f.union_share[i] = min(1.0, f.union_share[i] + 0.1 * spend / prm.organising_cost * (1 - f.union_share[i]))
+            f.union_share[i] = min(
+                1.0, f.union_share[i] + 0.1 * spend / prm.organising_cost * (1 - f.union_share[i])
+            )
     if d.get("referral") and acc.union >= 10.0:
         acc.union -= 10.0
         acc.world += 10.0
@@ -80,7 +84,9 @@ def union(state: State, report: dict[str, Any]) -> np.ndarray:
         i = s["firm"]
         if f.wage[i] < s["demand"] and f.union_share[i] >= 0.2:
             loss[i] = prm.strike_output_loss * min(1.0, f.union_share[i] / 0.5)
-            pay = min(max(0.0, acc.union), 0.2 * f.workers[i] * f.union_share[i] * f.wage[i] * loss[i])
+            pay = min(
+                max(0.0, acc.union), 0.2 * f.workers[i] * f.union_share[i] * f.wage[i] * loss[i]
+            )
             acc.union -= pay
             acc.world += pay
             state.inst_trust[ui, i] = max(0.0, state.inst_trust[ui, i] - 0.1)
@@ -191,20 +197,25 @@ def brokers(state: State, report: dict[str, Any]) -> None:
             if len(idx) < 2:
                 continue
             sub = state.trust[np.ix_(idx, idx)]
-            state.trust[np.ix_(idx, idx)] = np.minimum(1.0, sub + prm.trust_event_gain * (1.0 - sub))
+            state.trust[np.ix_(idx, idx)] = np.minimum(
+                1.0, sub + prm.trust_event_gain * (1.0 - sub)
+            )
             state.inst_trust[bi, idx] = np.minimum(1.0, state.inst_trust[bi, idx] + 0.05)
             bs["events"] += 1
             done.append({"broker": seat, "event": [int(x) for x in idx]})
         for a, b in d.get("intros", []):
             for x, y in ((a, b), (b, a)):
-                state.trust[x, y] = min(1.0, state.trust[x, y] + prm.trust_intro_gain * (1 - state.trust[x, y]))
+                state.trust[x, y] = min(
+                    1.0, state.trust[x, y] + prm.trust_intro_gain * (1 - state.trust[x, y])
+                )
             known = bs["known_caps"]
             known.setdefault(str(a), []).append(b)
             known.setdefault(str(b), []).append(a)
             bs["intros"] += 1
             done.append({"broker": seat, "intro": [a, b]})
-        bs["intel"] = ([t.id for t in state.tenders if t.round == state.round + 1]
-                       if d.get("intel") else [])
+        bs["intel"] = (
+            [t.id for t in state.tenders if t.round == state.round + 1] if d.get("intel") else []
+        )
     report["broker_actions"] = done
 
 

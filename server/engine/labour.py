@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from server.engine.policy import outside_wage
-from server.engine.state import State
+from district.server.engine.policy import outside_wage
+from district.server.engine.state import State
 
 
 def train(state: State, report: dict[str, Any]) -> None:
@@ -67,7 +66,11 @@ def poach(state: State, report: dict[str, Any]) -> None:
     src = np.flatnonzero(f.alive & (f.skilled > 0.5))
     if len(src) == 0:
         return
-    gap = offer[poachers][None, :] / np.maximum(offer[src][:, None], 1e-9) - 1.0 - prm.poaching_threshold
+    gap = (
+        offer[poachers][None, :] / np.maximum(offer[src][:, None], 1e-9)
+        - 1.0
+        - prm.poaching_threshold
+    )
     gap = np.maximum(gap, 0.0)
     gap[src[:, None] == poachers[None, :]] = 0.0
     group = f.anti_poach
@@ -79,7 +82,9 @@ def poach(state: State, report: dict[str, Any]) -> None:
     if not has.any():
         return
     leave = f.skilled[src] * prm.poaching_mobility * np.minimum(1.0, gap.max(axis=1) / 0.1)
-    flows = np.where(has[:, None], pull / np.maximum(total_pull, 1e-12)[:, None], 0.0) * leave[:, None]
+    flows = (
+        np.where(has[:, None], pull / np.maximum(total_pull, 1e-12)[:, None], 0.0) * leave[:, None]
+    )
     # a poacher takes no more than it seeks
     got = flows.sum(axis=0)
     scale = np.where(got > f.poach[poachers], f.poach[poachers] / np.maximum(got, 1e-12), 1.0)
@@ -146,11 +151,20 @@ def hire_and_quit(state: State, report: dict[str, Any]) -> None:
     if total > 0:
         sk_frac = lab.unemployed_skilled / max(lab.unemployed, 1e-9)
         nw = f.workers + hired
-        f.skill = np.where(nw > 0, (f.skill * f.workers + hired * lab.unemployed_skill) / np.maximum(nw, 1e-9), f.skill)
+        f.skill = np.where(
+            nw > 0,
+            (f.skill * f.workers + hired * lab.unemployed_skill) / np.maximum(nw, 1e-9),
+            f.skill,
+        )
         f.workers = nw
         f.skilled += hired * sk_frac
         lab.unemployed -= total
         lab.unemployed_skilled = max(0.0, lab.unemployed_skilled - total * sk_frac)
     f.skilled = np.clip(f.skilled, 0.0, f.workers)
-    report.update(quits=float(quits.sum()), fired=float(fired.sum()), hired=total,
-                  outside_wage=w_out, surplus=surplus)
+    report.update(
+        quits=float(quits.sum()),
+        fired=float(fired.sum()),
+        hired=total,
+        outside_wage=w_out,
+        surplus=surplus,
+    )

@@ -15,12 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from district.server.engine.scenario import FACTORS
+from district.server.engine.state import State
 
-from server.engine.scenario import FACTORS
-from server.engine.state import State
-
-TRAINING, INTELLIGENCE, QUALITY, EQUIPMENT = (FACTORS.index(k) for k in
-                                              ("training", "intelligence", "quality", "equipment"))
+TRAINING, INTELLIGENCE, QUALITY, EQUIPMENT = (
+    FACTORS.index(k) for k in ("training", "intelligence", "quality", "equipment")
+)
 
 
 def factor_access(state: State) -> np.ndarray:
@@ -39,16 +39,25 @@ def productivity_and_quality(state: State, access: np.ndarray) -> None:
     prm = state.params
     floor = state.institutions.wage_floor
     shared = 0.5 * (access[:, TRAINING] + access[:, EQUIPMENT])
-    sweat = np.clip((floor - f.wage) / max(floor, 1e-9) / 0.5, 0.0, 1.0) * prm.sweat_productivity_loss
+    sweat = (
+        np.clip((floor - f.wage) / max(floor, 1e-9) / 0.5, 0.0, 1.0) * prm.sweat_productivity_loss
+    )
     infra = 1.0 + 0.1 * (state.institutions.infrastructure - 0.5)
-    f.productivity = (prm.base_productivity
-                      * (1.0 + prm.skill_elasticity * (f.skill - 0.5))
-                      * (1.0 + prm.tech_elasticity * (f.technology - 0.5))
-                      * (1.0 + prm.factor_productivity * shared) * infra * (1.0 - sweat))
+    f.productivity = (
+        prm.base_productivity
+        * (1.0 + prm.skill_elasticity * (f.skill - 0.5))
+        * (1.0 + prm.tech_elasticity * (f.technology - 0.5))
+        * (1.0 + prm.factor_productivity * shared)
+        * infra
+        * (1.0 - sweat)
+    )
     f.productivity = np.maximum(f.productivity, 0.05)
     wsum = prm.quality_skill_weight + prm.quality_tech_weight + prm.quality_factor_weight
-    q = (prm.quality_skill_weight * f.skill + prm.quality_tech_weight * f.technology
-         + prm.quality_factor_weight * access[:, QUALITY]) / max(wsum, 1e-9)
+    q = (
+        prm.quality_skill_weight * f.skill
+        + prm.quality_tech_weight * f.technology
+        + prm.quality_factor_weight * access[:, QUALITY]
+    ) / max(wsum, 1e-9)
     f.quality = np.clip(q * (1.0 - sweat), 0.0, 1.0)
 
 
@@ -69,14 +78,20 @@ def eligible_alone(state: State, t: Any, cap: np.ndarray) -> np.ndarray:
     return ok
 
 
-def bid_score(state: State, quality: float, price: float, reserve: float, reputation: float) -> float:
+def bid_score(
+    state: State, quality: float, price: float, reserve: float, reputation: float
+) -> float:
     prm = state.params
-    return (prm.tender_quality_weight * quality + prm.tender_price_weight * (1.0 - price / reserve)
-            + prm.tender_reputation_weight * reputation)
+    return (
+        prm.tender_quality_weight * quality
+        + prm.tender_price_weight * (1.0 - price / reserve)
+        + prm.tender_reputation_weight * reputation
+    )
 
 
-def award_tenders(state: State, cap: np.ndarray, report: dict[str, Any],
-                  consortium_bids: list[dict[str, Any]]) -> None:
+def award_tenders(
+    state: State, cap: np.ndarray, report: dict[str, Any], consortium_bids: list[dict[str, Any]]
+) -> None:
     """Award every open tender to the best eligible bid: single firms (their decisions) or
     consortia (joint-bid deals, given as dicts with members, shares, price, quality, reputation,
     deal). A tender with no eligible bid goes unawarded."""
@@ -91,14 +106,18 @@ def award_tenders(state: State, cap: np.ndarray, report: dict[str, Any],
         for i in np.flatnonzero(elig):
             seat = seat_of.get(int(i))
             if seat is not None:
-                mine = [b for b in state.decisions.get(seat, {}).get("bids", []) if b["tender"] == t.id]
+                mine = [
+                    b for b in state.decisions.get(seat, {}).get("bids", []) if b["tender"] == t.id
+                ]
                 if not mine:
                     continue
                 price = mine[0]["price"]
             else:  # background firms bid at a margin that depends on their road
                 price = t.price * (0.9 if f.road[i] == 1 else 0.97)
             s = bid_score(state, float(f.quality[i]), price, t.price, float(f.reputation[i]))
-            bids.append((s, len(bids), {"members": [int(i)], "shares": [1.0], "price": price, "deal": ""}))
+            bids.append(
+                (s, len(bids), {"members": [int(i)], "shares": [1.0], "price": price, "deal": ""})
+            )
         for cb in consortium_bids:
             if cb["tender"] == t.id:
                 s = bid_score(state, cb["quality"], cb["price"], t.price, cb["reputation"])
@@ -113,8 +132,15 @@ def award_tenders(state: State, cap: np.ndarray, report: dict[str, Any],
         t.shares = list(best["shares"])
         t.winner_deal = best.get("deal", "")
         t.winning_price = float(best["price"])
-        awarded.append({"tender": t.id, "winner": t.winner, "deal": t.winner_deal,
-                        "price": t.winning_price, "bids": len(bids)})
+        awarded.append(
+            {
+                "tender": t.id,
+                "winner": t.winner,
+                "deal": t.winner_deal,
+                "price": t.winning_price,
+                "bids": len(bids),
+            }
+        )
     report["tenders_awarded"] = awarded
 
 
@@ -144,9 +170,16 @@ def deliver_tenders(state: State, cap: np.ndarray, report: dict[str, Any]) -> np
         delivered_total += per_round - short
         if short > 1e-9:
             for m, miss in member_short.items():
-                f.reputation[m] = max(0.0, f.reputation[m] - 0.2 * min(1.0, miss / max(per_round, 1e-9)) - 0.05)
+                f.reputation[m] = max(
+                    0.0, f.reputation[m] - 0.2 * min(1.0, miss / max(per_round, 1e-9)) - 0.05
+                )
             report.setdefault("tender_shortfalls", []).append(
-                {"tender": t.id, "short": short, "members": {int(k): v for k, v in member_short.items()}})
+                {
+                    "tender": t.id,
+                    "short": short,
+                    "members": {int(k): v for k, v in member_short.items()},
+                }
+            )
         else:
             for m in t.winner:
                 f.reputation[m] = min(1.0, f.reputation[m] + 0.05)
@@ -176,7 +209,9 @@ def _share_out(total: float, supply: np.ndarray, weight: np.ndarray) -> np.ndarr
     return sold
 
 
-def clear_markets(state: State, cap: np.ndarray, access: np.ndarray, report: dict[str, Any]) -> np.ndarray:
+def clear_markets(
+    state: State, cap: np.ndarray, access: np.ndarray, report: dict[str, Any]
+) -> np.ndarray:
     """Sell remaining capacity: exports, then the niche market, then commodity. Returns revenue."""
     f = state.firms
     prm = state.params
@@ -185,14 +220,16 @@ def clear_markets(state: State, cap: np.ndarray, access: np.ndarray, report: dic
     niche_firm = alive & (f.focus == 1)
     # export: quality and market intelligence
     ex_access = np.maximum(0.6 * f.reputation, access[:, INTELLIGENCE])
-    ex_ok = niche_firm & (f.quality >= prm.export_min_quality) & (ex_access >= prm.export_min_access)
-    ex_weight = cap * f.quality ** 2 * (0.5 + ex_access)
+    ex_ok = (
+        niche_firm & (f.quality >= prm.export_min_quality) & (ex_access >= prm.export_min_access)
+    )
+    ex_weight = cap * f.quality**2 * (0.5 + ex_access)
     exports = _share_out(m.export_demand, np.where(ex_ok, cap, 0.0), ex_weight)
     ex_price = prm.export_price * (0.8 + 0.4 * f.quality)
     cap_left = cap - exports
     # niche: quality and reputation
     ni_ok = niche_firm & (f.quality >= prm.niche_min_quality)
-    ni_weight = cap_left * f.quality ** 2 * (0.5 + f.reputation)
+    ni_weight = cap_left * f.quality**2 * (0.5 + f.reputation)
     niche = _share_out(m.niche_demand, np.where(ni_ok, cap_left, 0.0), ni_weight)
     ni_price = prm.niche_price * (0.8 + 0.4 * f.quality)
     cap_left = cap_left - niche
@@ -205,8 +242,11 @@ def clear_markets(state: State, cap: np.ndarray, access: np.ndarray, report: dic
     weight = cap_left * np.exp(-prm.undercut_share_gain * f.price_stance)
     commodity = np.zeros(f.n)
     if m.reserved_share > 0 and f.preferred.any():
-        reserved = _share_out(m.reserved_share * sell_total, np.where(f.preferred, cap_left, 0.0),
-                              np.where(f.preferred, weight, 0.0))
+        reserved = _share_out(
+            m.reserved_share * sell_total,
+            np.where(f.preferred, cap_left, 0.0),
+            np.where(f.preferred, weight, 0.0),
+        )
         commodity += reserved
         sell_total -= float(reserved.sum())
     commodity += _share_out(sell_total, cap_left - commodity, weight)
@@ -218,7 +258,12 @@ def clear_markets(state: State, cap: np.ndarray, access: np.ndarray, report: dic
     m.commodity_sold = float(commodity.sum())
     m.niche_sold = float(niche.sum())
     m.export_sold = float(exports.sum())
-    report.update(commodity_price=price, commodity_units=m.commodity_sold, niche_units=m.niche_sold,
-                  export_units=m.export_sold, unsold_units=float(cap_left.sum() - commodity.sum()),
-                  exports_value=float(f.exports.sum()))
+    report.update(
+        commodity_price=price,
+        commodity_units=m.commodity_sold,
+        niche_units=m.niche_sold,
+        export_units=m.export_sold,
+        unsold_units=float(cap_left.sum() - commodity.sum()),
+        exports_value=float(f.exports.sum()),
+    )
     return revenue

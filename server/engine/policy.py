@@ -8,8 +8,7 @@ vectorised so that a 1,000-firm district resolves in milliseconds.
 from __future__ import annotations
 
 import numpy as np
-
-from server.engine.state import State
+from district.server.engine.state import State
 
 
 def outside_wage(state: State) -> float:

@@ -12,13 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from server.engine import deal_effects as deal_rules
-from server.engine import finance, institutions, labour, markets
-from server.engine.errors import EngineError
-from server.engine.indicators import approval, indicators, role_scores, scoreboards
-from server.engine.policy import background_decisions, seat_decisions
-from server.engine.state import State
+from district.server.engine import deal_effects as deal_rules
+from district.server.engine import finance, institutions, labour, markets
+from district.server.engine.errors import EngineError
+from district.server.engine.indicators import approval, indicators, role_scores, scoreboards
+from district.server.engine.policy import background_decisions, seat_decisions
+from district.server.engine.state import State
 
 ONE_ROUND_DECISIONS = ("training", "technology", "hire", "poach", "bids")
 
@@ -26,7 +25,9 @@ ONE_ROUND_DECISIONS = ("training", "technology", "hire", "poach", "bids")
 def resolve(state: State) -> dict[str, Any]:
     """Resolve the current round. Returns the round's report (also kept in state.reports)."""
     if state.phase != "negotiation":
-        raise EngineError("wrong_phase", f"only a round in negotiation can be resolved (now: {state.phase})")
+        raise EngineError(
+            "wrong_phase", f"only a round in negotiation can be resolved (now: {state.phase})"
+        )
     f = state.firms
     report: dict[str, Any] = {"round": state.round}
     prod_before = f.productivity.copy()
@@ -60,7 +61,11 @@ def resolve(state: State) -> dict[str, Any]:
     stay = np.flatnonzero(alive_before & f.alive)
     w = f.workers[stay]
     before = float((w * prod_before[stay]).sum())
-    growth = float((w * f.productivity[stay]).sum()) / before - 1.0 if state.history and before > 0 else 0.0
+    growth = (
+        float((w * f.productivity[stay]).sum()) / before - 1.0
+        if state.history and before > 0
+        else 0.0
+    )
     institutions.wage_floor_update(state, growth, report)
     finance.entry(state, report)
     f.output = np.where(f.alive, f.sales, 0.0)
@@ -73,8 +78,14 @@ def resolve(state: State) -> dict[str, Any]:
     ind.update(boards)
     scores = role_scores(state, ind, boards)
     state.history.append(ind)
-    full = {"round": state.round, "indicators": ind, "scoreboards": boards, "scores": scores,
-            "news": list(state.news), "details": report}
+    full = {
+        "round": state.round,
+        "indicators": ind,
+        "scoreboards": boards,
+        "scores": scores,
+        "news": list(state.news),
+        "details": report,
+    }
     state.reports.append(full)
     for d in state.decisions.values():
         for k in ONE_ROUND_DECISIONS:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from server.engine.errors import ScenarioError
-from server.engine.params import PARAM_FIELDS, Params
+from district.server.engine.errors import ScenarioError
+from district.server.engine.params import PARAM_FIELDS, Params
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+# the shipped scenarios: package data of `district.scenarios`, wherever District is installed
+SCENARIO_DIR = Path(str(files("district.scenarios")))
 
 OPERATIONS_DEFAULT = ["design", "machining", "welding", "finishing", "assembly", "electronics"]
 FACTORS = ["training", "intelligence", "quality", "equipment"]
@@ -156,10 +158,20 @@ INSTITUTION_KEYS: dict[str, tuple[float, float, float, str]] = {
     "broker_funds": (20.0, 0.0, 1e9, "each broker's funds at the start, k"),
     "payroll_tax": (0.05, 0.0, 0.5, "payroll tax rate paid to the regional government"),
     "infrastructure": (0.5, 0.0, 1.0, "public infrastructure, 0-1 (raises productivity a little)"),
-    "pass_through_clause": (0.0, 0.0, 1.0, "share of productivity growth passed to the floor by law or agreement"),
+    "pass_through_clause": (
+        0.0,
+        0.0,
+        1.0,
+        "share of productivity growth passed to the floor by law or agreement",
+    ),
 }
 MARKET_KEYS: dict[str, tuple[float, float, float, str]] = {
-    "commodity_demand": (300.0, 0.0, 1e9, "commodity demand, units per round at the reference price"),
+    "commodity_demand": (
+        300.0,
+        0.0,
+        1e9,
+        "commodity demand, units per round at the reference price",
+    ),
     "niche_demand": (100.0, 0.0, 1e9, "niche demand, units per round"),
     "export_demand": (60.0, 0.0, 1e9, "export demand, units per round"),
     "import_pressure": (0.0, 0.0, 0.9, "share by which imports push the commodity price down"),
@@ -190,10 +202,14 @@ class _Checker:
     def keys(self, table: dict[str, Any], path: str, known: list[str]) -> None:
         for k in table:
             if k not in known:
-                self.bad(f"{path}.{k}" if path else k,
-                         f"unknown key '{k}' (known: {', '.join(sorted(known))})")
+                self.bad(
+                    f"{path}.{k}" if path else k,
+                    f"unknown key '{k}' (known: {', '.join(sorted(known))})",
+                )
 
-    def table(self, parent: dict[str, Any], key: str, path: str, required: bool = False) -> dict[str, Any]:
+    def table(
+        self, parent: dict[str, Any], key: str, path: str, required: bool = False
+    ) -> dict[str, Any]:
         v = parent.get(key)
         if v is None:
             if required:
@@ -211,8 +227,16 @@ class _Checker:
             return []
         return v
 
-    def num(self, t: dict[str, Any], key: str, path: str, default: float | None,
-            lo: float = -1e18, hi: float = 1e18, integer: bool = False) -> float:
+    def num(
+        self,
+        t: dict[str, Any],
+        key: str,
+        path: str,
+        default: float | None,
+        lo: float = -1e18,
+        hi: float = 1e18,
+        integer: bool = False,
+    ) -> float:
         if key not in t:
             if default is None:
                 self.bad(f"{path}.{key}", "missing (a number is required)")
@@ -229,8 +253,14 @@ class _Checker:
             return min(max(float(v), lo), hi)
         return float(v)
 
-    def text(self, t: dict[str, Any], key: str, path: str, default: str | None = None,
-             choices: list[str] | None = None) -> str:
+    def text(
+        self,
+        t: dict[str, Any],
+        key: str,
+        path: str,
+        default: str | None = None,
+        choices: list[str] | None = None,
+    ) -> str:
         if key not in t:
             if default is None:
                 self.bad(f"{path}.{key}", "missing (text is required)")
@@ -252,26 +282,40 @@ class _Checker:
             return ()
         return tuple(v)
 
-    def range_(self, t: dict[str, Any], key: str, path: str, default: tuple[float, float],
-               lo: float = 0.0, hi: float = 1e9) -> tuple[float, float]:
+    def range_(
+        self,
+        t: dict[str, Any],
+        key: str,
+        path: str,
+        default: tuple[float, float],
+        lo: float = 0.0,
+        hi: float = 1e9,
+    ) -> tuple[float, float]:
         if key not in t:
             return default
         v = t[key]
         if isinstance(v, int | float) and not isinstance(v, bool):
             v = [v, v]
-        if (not isinstance(v, list) or len(v) != 2
-                or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)):
+        if (
+            not isinstance(v, list)
+            or len(v) != 2
+            or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
+        ):
             self.bad(f"{path}.{key}", f"expected [low, high] numbers, got {v!r}")
             return default
         a, b = float(v[0]), float(v[1])
         if a > b:
             self.bad(f"{path}.{key}", f"low {a:g} is above high {b:g}")
         if a < lo or b > hi:
-            self.bad(f"{path}.{key}", f"[{a:g}, {b:g}] is out of range (expected within {lo:g} to {hi:g})")
+            self.bad(
+                f"{path}.{key}",
+                f"[{a:g}, {b:g}] is out of range (expected within {lo:g} to {hi:g})",
+            )
         return (a, b)
 
-    def levels(self, t: dict[str, Any], key: str, path: str, known: list[str],
-               what: str) -> dict[str, float]:
+    def levels(
+        self, t: dict[str, Any], key: str, path: str, known: list[str], what: str
+    ) -> dict[str, float]:
         v = t.get(key, {})
         if not isinstance(v, dict):
             self.bad(f"{path}.{key}", f"expected a table of {what} = level (0-1)")
@@ -288,16 +332,46 @@ class _Checker:
 def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
     """Validate a scenario given as a dict (as tomllib returns it). Raises ScenarioError."""
     c = _Checker()
-    top_known = ["scenario", "institutions", "markets", "trust", "firms", "background", "networks",
-                 "seats", "tenders", "events", "params", "players"]
+    top_known = [
+        "scenario",
+        "institutions",
+        "markets",
+        "trust",
+        "firms",
+        "background",
+        "networks",
+        "seats",
+        "tenders",
+        "events",
+        "params",
+        "players",
+    ]
     c.keys(data, "", top_known)
 
     sc = c.table(data, "scenario", "scenario", required=True)
-    c.keys(sc, "scenario", ["name", "title", "summary", "teaches", "questions", "sources", "rounds",
-                            "round_length", "currency", "operations", "sectors"])
+    c.keys(
+        sc,
+        "scenario",
+        [
+            "name",
+            "title",
+            "summary",
+            "teaches",
+            "questions",
+            "sources",
+            "rounds",
+            "round_length",
+            "currency",
+            "operations",
+            "sectors",
+        ],
+    )
     name = c.text(sc, "name", "scenario")
     if name and slug(name) != name:
-        c.bad("scenario.name", f"'{name}' must be lower-case words joined by '-' (e.g. '{slug(name)}')")
+        c.bad(
+            "scenario.name",
+            f"'{name}' must be lower-case words joined by '-' (e.g. '{slug(name)}')",
+        )
     title = c.text(sc, "title", "scenario")
     summary = c.text(sc, "summary", "scenario", default="")
     teaches = c.texts(sc, "teaches", "scenario")
@@ -318,8 +392,13 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
                 c.bad(sp, "expected a table {seed, section, what}")
                 continue
             c.keys(s, sp, ["seed", "section", "what"])
-            sources.append({"seed": c.text(s, "seed", sp, choices=["000", "002", "003", "004"]),
-                            "section": c.text(s, "section", sp), "what": c.text(s, "what", sp, "")})
+            sources.append(
+                {
+                    "seed": c.text(s, "seed", sp, choices=["000", "002", "003", "004"]),
+                    "section": c.text(s, "section", sp),
+                    "what": c.text(s, "what", sp, ""),
+                }
+            )
 
     def kv_table(key: str, spec: dict[str, tuple[float, float, float, str]]) -> dict[str, float]:
         t = c.table(data, key, key)
@@ -333,8 +412,25 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
     # firms
     firms: list[FirmSpec] = []
     names_seen: set[str] = set()
-    firm_keys = ["name", "seat", "sector", "workers", "skilled", "skill", "technology", "capabilities",
-                 "wage", "cash", "debt", "reputation", "focus", "road", "union_share", "location", "id"]
+    firm_keys = [
+        "name",
+        "seat",
+        "sector",
+        "workers",
+        "skilled",
+        "skill",
+        "technology",
+        "capabilities",
+        "wage",
+        "cash",
+        "debt",
+        "reputation",
+        "focus",
+        "road",
+        "union_share",
+        "location",
+        "id",
+    ]
     for i, f in enumerate(c.tables(data, "firms", "firms")):
         fp = f"firms[{i}]"
         c.keys(f, fp, firm_keys)
@@ -349,34 +445,65 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
         workers = c.num(f, "workers", fp, None, 1, 100000)
         skilled = c.num(f, "skilled", fp, 0.0, 0, 100000)
         if skilled > workers:
-            c.bad(f"{fp}.skilled", f"{skilled:g} trained workers is more than the firm's {workers:g} workers")
+            c.bad(
+                f"{fp}.skilled",
+                f"{skilled:g} trained workers is more than the firm's {workers:g} workers",
+            )
         loc = f.get("location")
         location: tuple[float, float] | None = None
         if loc is not None:
-            if (isinstance(loc, list) and len(loc) == 2
-                    and all(isinstance(x, int | float) and 0 <= x <= 1 for x in loc)):
+            if (
+                isinstance(loc, list)
+                and len(loc) == 2
+                and all(isinstance(x, int | float) and 0 <= x <= 1 for x in loc)
+            ):
                 location = (float(loc[0]), float(loc[1]))
             else:
                 c.bad(f"{fp}.location", f"expected [x, y] with each between 0 and 1, got {loc!r}")
         sid = c.text(f, "id", fp, default="firm:" + slug(fname))
         if not sid.startswith("firm:"):
             c.bad(f"{fp}.id", f"a firm seat id must start with 'firm:', got '{sid}'")
-        firms.append(FirmSpec(
-            name=fname, seat=seat, sector=c.text(f, "sector", fp, sectors[0], sectors),
-            workers=workers, skilled=skilled,
-            skill=c.num(f, "skill", fp, 0.5, 0, 1), technology=c.num(f, "technology", fp, 0.4, 0, 1),
-            capabilities=c.levels(f, "capabilities", fp, operations, "operation"),
-            wage=c.num(f, "wage", fp, institutions["reference_wage"], 0, 1e6),
-            cash=c.num(f, "cash", fp, 50.0, 0, 1e9), debt=c.num(f, "debt", fp, 0.0, 0, 1e9),
-            reputation=c.num(f, "reputation", fp, 0.5, 0, 1),
-            focus=c.text(f, "focus", fp, "commodity", FOCI), road=c.text(f, "road", fp, "high", ROADS),
-            union_share=c.num(f, "union_share", fp, institutions["union_density"], 0, 1),
-            location=location, seat_id=sid))
+        firms.append(
+            FirmSpec(
+                name=fname,
+                seat=seat,
+                sector=c.text(f, "sector", fp, sectors[0], sectors),
+                workers=workers,
+                skilled=skilled,
+                skill=c.num(f, "skill", fp, 0.5, 0, 1),
+                technology=c.num(f, "technology", fp, 0.4, 0, 1),
+                capabilities=c.levels(f, "capabilities", fp, operations, "operation"),
+                wage=c.num(f, "wage", fp, institutions["reference_wage"], 0, 1e6),
+                cash=c.num(f, "cash", fp, 50.0, 0, 1e9),
+                debt=c.num(f, "debt", fp, 0.0, 0, 1e9),
+                reputation=c.num(f, "reputation", fp, 0.5, 0, 1),
+                focus=c.text(f, "focus", fp, "commodity", FOCI),
+                road=c.text(f, "road", fp, "high", ROADS),
+                union_share=c.num(f, "union_share", fp, institutions["union_density"], 0, 1),
+                location=location,
+                seat_id=sid,
+            )
+        )
 
     bg = c.table(data, "background", "background")
-    c.keys(bg, "background", ["count", "sectors", "workers", "skill", "technology", "wage", "cash",
-                              "capability", "operations_per_firm", "union_share", "high_road_share",
-                              "niche_share"])
+    c.keys(
+        bg,
+        "background",
+        [
+            "count",
+            "sectors",
+            "workers",
+            "skill",
+            "technology",
+            "wage",
+            "cash",
+            "capability",
+            "operations_per_firm",
+            "union_share",
+            "high_road_share",
+            "niche_share",
+        ],
+    )
     bg_sectors = c.texts(bg, "sectors", "background") or tuple(sectors)
     for s in bg_sectors:
         if s not in sectors:
@@ -388,8 +515,14 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
         workers=c.range_(bg, "workers", "background", (3, 15), 1, 100000),
         skill=c.range_(bg, "skill", "background", (0.3, 0.6), 0, 1),
         technology=c.range_(bg, "technology", "background", (0.2, 0.5), 0, 1),
-        wage=c.range_(bg, "wage", "background", (institutions["wage_floor"] * 0.95,
-                                                 institutions["reference_wage"]), 0, 1e6),
+        wage=c.range_(
+            bg,
+            "wage",
+            "background",
+            (institutions["wage_floor"] * 0.95, institutions["reference_wage"]),
+            0,
+            1e6,
+        ),
         cash=c.range_(bg, "cash", "background", (30, 80), 0, 1e9),
         capability=c.range_(bg, "capability", "background", (0.3, 0.7), 0, 1),
         operations_per_firm=(int(opf[0]), int(opf[1])),
@@ -408,14 +541,19 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
         if members == "*":
             members = ["*"]
         if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-            c.bad(f"{np_}.members", "expected a list of firm names, or \"*\" for every firm")
+            c.bad(f"{np_}.members", 'expected a list of firm names, or "*" for every firm')
             members = []
         for m in members:
             if m != "*" and m not in names_seen:
                 c.bad(f"{np_}.members", f"no firm named '{m}'")
-        networks.append(NetworkSpec(name=c.text(n, "name", np_), members=tuple(members),
-                                    stock=c.levels(n, "stock", np_, FACTORS, "factor"),
-                                    dues=c.num(n, "dues", np_, 0.0, 0, 1e6)))
+        networks.append(
+            NetworkSpec(
+                name=c.text(n, "name", np_),
+                members=tuple(members),
+                stock=c.levels(n, "stock", np_, FACTORS, "factor"),
+                dues=c.num(n, "dues", np_, 0.0, 0, 1e6),
+            )
+        )
 
     seats: list[SeatSpec] = []
     ids_seen: set[str] = set()
@@ -431,8 +569,14 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
             c.bad(f"{sp}.id", f"the {role} seat's id must be '{role}'")
         if role == "broker" and not sid.startswith("broker:"):
             c.bad(f"{sp}.id", f"a broker seat id must start with 'broker:', got '{sid}'")
-        seats.append(SeatSpec(id=sid, role=role, name=c.text(s, "name", sp, default=role.title()),
-                              road=c.text(s, "road", sp, "high", ROADS)))
+        seats.append(
+            SeatSpec(
+                id=sid,
+                role=role,
+                name=c.text(s, "name", sp, default=role.title()),
+                road=c.text(s, "road", sp, "high", ROADS),
+            )
+        )
     for s in seats:
         if s.id in ids_seen:
             c.bad("seats", f"seat id '{s.id}' is used twice")
@@ -442,8 +586,21 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
     tender_ids: set[str] = set()
     for i, t in enumerate(c.tables(data, "tenders", "tenders")):
         tp = f"tenders[{i}]"
-        c.keys(t, tp, ["id", "round", "buyer", "operations", "volume", "price", "min_quality",
-                       "delivery_rounds", "penalty"])
+        c.keys(
+            t,
+            tp,
+            [
+                "id",
+                "round",
+                "buyer",
+                "operations",
+                "volume",
+                "price",
+                "min_quality",
+                "delivery_rounds",
+                "penalty",
+            ],
+        )
         tid = c.text(t, "id", tp)
         if tid in tender_ids:
             c.bad(f"{tp}.id", f"tender id '{tid}' is used twice")
@@ -451,13 +608,19 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
         ops = c.levels(t, "operations", tp, operations, "operation")
         if not ops:
             c.bad(f"{tp}.operations", "a tender needs at least one operation")
-        tenders.append(TenderSpec(
-            id=tid, round=int(c.num(t, "round", tp, None, 1, rounds, integer=True)),
-            buyer=c.text(t, "buyer", tp, "outside buyer"), operations=ops,
-            volume=c.num(t, "volume", tp, None, 0.1, 1e7), price=c.num(t, "price", tp, None, 0.01, 1e7),
-            min_quality=c.num(t, "min_quality", tp, 0.4, 0, 1),
-            delivery_rounds=int(c.num(t, "delivery_rounds", tp, 1, 1, 10, integer=True)),
-            penalty=c.num(t, "penalty", tp, 0.2, 0, 5)))
+        tenders.append(
+            TenderSpec(
+                id=tid,
+                round=int(c.num(t, "round", tp, None, 1, rounds, integer=True)),
+                buyer=c.text(t, "buyer", tp, "outside buyer"),
+                operations=ops,
+                volume=c.num(t, "volume", tp, None, 0.1, 1e7),
+                price=c.num(t, "price", tp, None, 0.01, 1e7),
+                min_quality=c.num(t, "min_quality", tp, 0.4, 0, 1),
+                delivery_rounds=int(c.num(t, "delivery_rounds", tp, 1, 1, 10, integer=True)),
+                penalty=c.num(t, "penalty", tp, 0.2, 0, 5),
+            )
+        )
 
     events: list[EventSpec] = []
     for i, e in enumerate(c.tables(data, "events", "events")):
@@ -467,41 +630,78 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
         market = c.text(e, "market", ep, "", MARKETS + [""])
         if kind == "demand" and not market:
             c.bad(f"{ep}.market", f"a demand event needs market = one of {', '.join(MARKETS)}")
-        lo, hi = {"import_pressure": (0, 0.9), "enforcement": (0, 1), "demand": (0, 10),
-                  "surplus": (-0.5, 0.9), "scandal": (0, 1), "interest": (0, 1),
-                  "supplier_cut": (0, 1)}.get(kind, (-1e9, 1e9))
-        events.append(EventSpec(
-            round=int(c.num(e, "round", ep, None, 1, rounds, integer=True)), kind=kind,
-            value=c.num(e, "value", ep, 0.0 if kind == "message" else None, lo, hi),
-            headline=c.text(e, "headline", ep), market=market,
-            keep=int(c.num(e, "keep", ep, 0, 0, 100000, integer=True)),
-            source=c.text(e, "source", ep, "")))
+        lo, hi = {
+            "import_pressure": (0, 0.9),
+            "enforcement": (0, 1),
+            "demand": (0, 10),
+            "surplus": (-0.5, 0.9),
+            "scandal": (0, 1),
+            "interest": (0, 1),
+            "supplier_cut": (0, 1),
+        }.get(kind, (-1e9, 1e9))
+        events.append(
+            EventSpec(
+                round=int(c.num(e, "round", ep, None, 1, rounds, integer=True)),
+                kind=kind,
+                value=c.num(e, "value", ep, 0.0 if kind == "message" else None, lo, hi),
+                headline=c.text(e, "headline", ep),
+                market=market,
+                keep=int(c.num(e, "keep", ep, 0, 0, 100000, integer=True)),
+                source=c.text(e, "source", ep, ""),
+            )
+        )
 
     pt = c.table(data, "params", "params")
     overrides: dict[str, float] = {}
     for k, _v in pt.items():
         if k not in PARAM_FIELDS:
-            c.bad(f"params.{k}", f"unknown parameter (see docs/model.md; known: {len(PARAM_FIELDS)} names "
-                                 f"such as {', '.join(list(PARAM_FIELDS)[:4])}, ...)")
+            c.bad(
+                f"params.{k}",
+                f"unknown parameter (see docs/model.md; known: {len(PARAM_FIELDS)} names "
+                f"such as {', '.join(list(PARAM_FIELDS)[:4])}, ...)",
+            )
             continue
         md = PARAM_FIELDS[k].metadata
         overrides[k] = c.num(pt, k, "params", None, md["lo"], md["hi"])
     params = Params().overridden(overrides)
 
     players_raw = c.table(data, "players", "players")
-    from server.engine.seating import parse_players
+    from district.server.engine.seating import parse_players
+
     # the players table refers to seats: check it once the seats themselves are sound
-    players = parse_players(players_raw, [s.id for s in seats], c.problems) if not c.problems else players_raw
+    players = (
+        parse_players(players_raw, [s.id for s in seats], c.problems)
+        if not c.problems
+        else players_raw
+    )
 
     if c.problems:
         raise ScenarioError(source, c.problems)
     return Scenario(
-        name=name, title=title, summary=summary, teaches=teaches, questions=questions,
-        sources=tuple(sources), rounds=rounds, round_length=round_length, currency=currency,
-        operations=tuple(operations), sectors=tuple(sectors), institutions=institutions,
-        markets=markets, trust=trust, firms=tuple(firms), background=background,
-        networks=tuple(networks), seats=tuple(seats), tenders=tuple(tenders), events=tuple(events),
-        params=params, extra={"players": players}, path=source)
+        name=name,
+        title=title,
+        summary=summary,
+        teaches=teaches,
+        questions=questions,
+        sources=tuple(sources),
+        rounds=rounds,
+        round_length=round_length,
+        currency=currency,
+        operations=tuple(operations),
+        sectors=tuple(sectors),
+        institutions=institutions,
+        markets=markets,
+        trust=trust,
+        firms=tuple(firms),
+        background=background,
+        networks=tuple(networks),
+        seats=tuple(seats),
+        tenders=tuple(tenders),
+        events=tuple(events),
+        params=params,
+        extra={"players": players},
+        path=source,
+    )
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -34,8 +34,7 @@ KEYS = ("min", "max", "max_team", "humans_first", "bots_first", "classes", "advi
 DEFAULT_MAX_TEAM = 3
 
 
-def _int(raw: dict[str, Any], key: str, default: int, lo: int, hi: int,
-         problems: list[str]) -> int:
+def _int(raw: dict[str, Any], key: str, default: int, lo: int, hi: int, problems: list[str]) -> int:
     if key not in raw:
         return default
     v = raw[key]
@@ -48,8 +47,14 @@ def _int(raw: dict[str, Any], key: str, default: int, lo: int, hi: int,
     return v
 
 
-def _seat_list(raw: dict[str, Any], key: str, seat_ids: list[str], problems: list[str],
-               allow_repeats: bool = False, where: str = "") -> list[str]:
+def _seat_list(
+    raw: dict[str, Any],
+    key: str,
+    seat_ids: list[str],
+    problems: list[str],
+    allow_repeats: bool = False,
+    where: str = "",
+) -> list[str]:
     where = where or f"players.{key}"
     v = raw.get(key, [])
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
@@ -95,8 +100,10 @@ def fill(order: list[str], n: int, max_team: int, start: list[str] | None = None
     while len(out) < n:
         size += 1
         if size > max_team:
-            raise ValueError(f"{n} people do not fit: {len(order)} seats with at most "
-                             f"{max_team} people at a seat hold {len(order) * max_team}")
+            raise ValueError(
+                f"{n} people do not fit: {len(order)} seats with at most "
+                f"{max_team} people at a seat hold {len(order) * max_team}"
+            )
         for s in order:
             if len(out) >= n:
                 break
@@ -123,8 +130,10 @@ def parse_players(raw: dict[str, Any], seat_ids: list[str], problems: list[str])
     if lo > hi:
         problems.append(f"players.min: {lo} is more than players.max {hi}")
     if hi > capacity:
-        problems.append(f"players.max: {hi} people do not fit in {n_seats} seats with at most "
-                        f"{max_team} at a seat ({capacity}); add seats or raise players.max_team")
+        problems.append(
+            f"players.max: {hi} people do not fit in {n_seats} seats with at most "
+            f"{max_team} at a seat ({capacity}); add seats or raise players.max_team"
+        )
     humans_first = _seat_list(raw, "humans_first", seat_ids, problems)
     bots_first = _seat_list(raw, "bots_first", seat_ids, problems)
     for s in sorted(set(humans_first) & set(bots_first)):
@@ -144,20 +153,29 @@ def parse_players(raw: dict[str, Any], seat_ids: list[str], problems: list[str])
     for key in cl:
         where = f"classes.{key}"
         if not key.isdigit() or int(key) < 1:
-            problems.append(f"players.{where}: a class size is a whole number of people, got '{key}'")
+            problems.append(
+                f"players.{where}: a class size is a whole number of people, got '{key}'"
+            )
             continue
         size = int(key)
         if not lo <= size <= hi:
-            problems.append(f"players.{where}: a class of {size} is outside players.min to "
-                            f"players.max ({lo} to {hi})")
+            problems.append(
+                f"players.{where}: a class of {size} is outside players.min to "
+                f"players.max ({lo} to {hi})"
+            )
         n_before = len(problems)
-        seats = _seat_list(cl, key, seat_ids, problems, allow_repeats=True, where=f"players.{where}")
+        seats = _seat_list(
+            cl, key, seat_ids, problems, allow_repeats=True, where=f"players.{where}"
+        )
         if len(problems) == n_before and len(seats) != size:
-            problems.append(f"players.{where}: a class of {size} needs {size} seats, got {len(seats)}")
+            problems.append(
+                f"players.{where}: a class of {size} needs {size} seats, got {len(seats)}"
+            )
         for s, k in Counter(seats).items():
             if k > max_team:
-                problems.append(f"players.{where}: {k} people at seat '{s}' (players.max_team "
-                                f"is {max_team})")
+                problems.append(
+                    f"players.{where}: {k} people at seat '{s}' (players.max_team is {max_team})"
+                )
         explicit[size] = seats
 
     classes: dict[int, list[str]] = {}
@@ -166,9 +184,16 @@ def parse_players(raw: dict[str, Any], seat_ids: list[str], problems: list[str])
             classes[size] = explicit[size]
         elif lo <= size <= hi and size <= capacity:
             classes[size] = _derive(size, explicit, order, max_team)
-    return {"min": lo, "max": hi, "max_team": max_team, "order": order,
-            "bots_first": list(reversed(order)), "classes": classes,
-            "explicit": sorted(explicit), "advice": advice.strip()}
+    return {
+        "min": lo,
+        "max": hi,
+        "max_team": max_team,
+        "order": order,
+        "bots_first": list(reversed(order)),
+        "classes": classes,
+        "explicit": sorted(explicit),
+        "advice": advice.strip(),
+    }
 
 
 def _derive(n: int, explicit: dict[int, list[str]], order: list[str], max_team: int) -> list[str]:

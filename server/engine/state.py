@@ -15,9 +15,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 import numpy as np
-
-from server.engine.params import Params
-from server.engine.scenario import FACTORS, FOCI, ROADS, Scenario
+from district.server.engine.params import Params
+from district.server.engine.scenario import FACTORS, FOCI, ROADS, Scenario
 
 ROLE_OF_PREFIX = {"firm": "firm", "broker": "broker", "union": "union", "government": "government"}
 
@@ -56,7 +55,9 @@ class Firms:
     underpaid: np.ndarray  # rounds of underpayment not yet found (for back pay)
     pipeline: np.ndarray  # (n, lag) workers in training, column 0 completes next
     training_spend: np.ndarray
-    funded_trainees: np.ndarray  # trainees paid for by levies or credit, enrolled at the next training step
+    funded_trainees: (
+        np.ndarray
+    )  # trainees paid for by levies or credit, enrolled at the next training step
     tech_spend: np.ndarray
     price_stance: np.ndarray  # -1 (undercut) .. +1 (premium)
     poach: np.ndarray  # trained workers sought from rivals this round
@@ -100,7 +101,9 @@ class Network:
     funded_last: float = 0.0
     alive: bool = True
     broker: str = ""  # broker who formed it
-    services: list[int] = field(default_factory=list)  # factors its dues fund (empty: those in stock)
+    services: list[int] = field(
+        default_factory=list
+    )  # factors its dues fund (empty: those in stock)
     extra_funding: float = 0.0  # grants and matches received this round
 
 
@@ -116,7 +119,9 @@ class Tender:
     delivery_rounds: int
     penalty: float
     status: str = "upcoming"  # upcoming, open, awarded, done, unawarded
-    winner: list[int] = field(default_factory=list)  # firm indices of the winner (one or a consortium)
+    winner: list[int] = field(
+        default_factory=list
+    )  # firm indices of the winner (one or a consortium)
     winner_deal: str = ""
     winning_price: float = 0.0
     delivered: float = 0.0
@@ -218,8 +223,9 @@ class State:
     union_state: dict[str, Any] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)  # round-0 indicators, for the indices
     chat_muted: bool = False
-    cache: dict[str, Any] = field(default_factory=dict, repr=False)  # derived data (views); not hashed
-
+    cache: dict[str, Any] = field(
+        default_factory=dict, repr=False
+    )  # derived data (views); not hashed
 
     def next_id(self, kind: str) -> str:
         self.counters[kind] = self.counters.get(kind, 0) + 1
@@ -270,7 +276,8 @@ def append_firms(state: State, new: Firms) -> None:
     np.fill_diagonal(t, 1.0)
     state.trust = t
     state.inst_trust = np.concatenate(
-        [state.inst_trust, np.full((len(state.inst_ids), k), state.params.trust_baseline)], axis=1)
+        [state.inst_trust, np.full((len(state.inst_ids), k), state.params.trust_baseline)], axis=1
+    )
 
 
 def new_state(scenario: Scenario, seed: int) -> State:
@@ -342,8 +349,16 @@ def new_state(scenario: Scenario, seed: int) -> State:
     for j, ns in enumerate(scenario.networks):
         members = list(range(n)) if "*" in ns.members else sorted(name_index[m] for m in ns.members)
         stock = np.array([ns.stock.get(fac, 0.0) for fac in FACTORS])
-        networks.append(Network(id=f"network-{j + 1}", name=ns.name, members=members, stock=stock,
-                                dues=ns.dues, founded=0))
+        networks.append(
+            Network(
+                id=f"network-{j + 1}",
+                name=ns.name,
+                members=members,
+                stock=stock,
+                dues=ns.dues,
+                founded=0,
+            )
+        )
         idx = np.array(members)
         if len(idx) and "*" not in ns.members:
             trust[np.ix_(idx, idx)] = np.maximum(trust[np.ix_(idx, idx)], scenario.trust["network"])
@@ -351,8 +366,13 @@ def new_state(scenario: Scenario, seed: int) -> State:
 
     seats: dict[str, Seat] = {}
     for s in scenario.seats:
-        seats[s.id] = Seat(id=s.id, role=s.role, name=s.name,
-                           firm=name_index[s.firm] if s.role == "firm" else -1, road=s.road)
+        seats[s.id] = Seat(
+            id=s.id,
+            role=s.role,
+            name=s.name,
+            firm=name_index[s.firm] if s.role == "firm" else -1,
+            road=s.road,
+        )
     inst_ids = ["union", "government"] + sorted(s.id for s in scenario.seats if s.role == "broker")
     inst_trust = np.zeros((len(inst_ids), n))
     for r, iid in enumerate(inst_ids):
@@ -361,32 +381,80 @@ def new_state(scenario: Scenario, seed: int) -> State:
     workforce = float(f.workers.sum())
     surplus = inst["labour_surplus"]
     unemployed = workforce * surplus / max(1e-9, 1 - surplus)
-    accounts = Accounts(government=inst["government_budget"], union=inst["union_funds"],
-                        brokers={s.id: inst["broker_funds"] for s in scenario.seats if s.role == "broker"})
-    accounts.world = -(accounts.government + accounts.union + sum(accounts.brokers.values())
-                       + float(f.cash.sum()))
+    accounts = Accounts(
+        government=inst["government_budget"],
+        union=inst["union_funds"],
+        brokers={s.id: inst["broker_funds"] for s in scenario.seats if s.role == "broker"},
+    )
+    accounts.world = -(
+        accounts.government + accounts.union + sum(accounts.brokers.values()) + float(f.cash.sum())
+    )
     state = State(
-        scenario=scenario, params=prm, seed=seed, round=0, phase="briefing", firms=f, trust=trust,
-        inst_ids=inst_ids, inst_trust=inst_trust, networks=networks,
-        tenders=[Tender(id=t.id, round=t.round, buyer=t.buyer, operations=dict(t.operations),
-                        volume=t.volume, price=t.price, min_quality=t.min_quality,
-                        delivery_rounds=t.delivery_rounds, penalty=t.penalty)
-                 for t in scenario.tenders],
+        scenario=scenario,
+        params=prm,
+        seed=seed,
+        round=0,
+        phase="briefing",
+        firms=f,
+        trust=trust,
+        inst_ids=inst_ids,
+        inst_trust=inst_trust,
+        networks=networks,
+        tenders=[
+            Tender(
+                id=t.id,
+                round=t.round,
+                buyer=t.buyer,
+                operations=dict(t.operations),
+                volume=t.volume,
+                price=t.price,
+                min_quality=t.min_quality,
+                delivery_rounds=t.delivery_rounds,
+                penalty=t.penalty,
+            )
+            for t in scenario.tenders
+        ],
         seats=seats,
         institutions=Institutions(
-            wage_floor=inst["wage_floor"], enforcement=inst["enforcement"],
-            union_power=inst["union_power"], payroll_tax=inst["payroll_tax"],
-            infrastructure=inst["infrastructure"], pass_through_clause=inst["pass_through_clause"],
-            interest_rate=prm.interest_rate, reference_wage=inst["reference_wage"]),
-        markets=Markets(**{k: scenario.markets[k] for k in
-                           ("commodity_demand", "niche_demand", "export_demand", "import_pressure",
-                            "growth")}),
-        labour=Labour(unemployed=unemployed, unemployed_skilled=unemployed * 0.1,
-                      unemployed_skill=0.3),
-        accounts=accounts, rng=rng,
-        broker_state={s.id: {"hours": prm.broker_hours, "reputation": 0.5, "fees": 0.0,
-                             "intel": [], "known_caps": {}, "events": 0, "intros": 0}
-                      for s in scenario.seats if s.role == "broker"},
+            wage_floor=inst["wage_floor"],
+            enforcement=inst["enforcement"],
+            union_power=inst["union_power"],
+            payroll_tax=inst["payroll_tax"],
+            infrastructure=inst["infrastructure"],
+            pass_through_clause=inst["pass_through_clause"],
+            interest_rate=prm.interest_rate,
+            reference_wage=inst["reference_wage"],
+        ),
+        markets=Markets(
+            **{
+                k: scenario.markets[k]
+                for k in (
+                    "commodity_demand",
+                    "niche_demand",
+                    "export_demand",
+                    "import_pressure",
+                    "growth",
+                )
+            }
+        ),
+        labour=Labour(
+            unemployed=unemployed, unemployed_skilled=unemployed * 0.1, unemployed_skill=0.3
+        ),
+        accounts=accounts,
+        rng=rng,
+        broker_state={
+            s.id: {
+                "hours": prm.broker_hours,
+                "reputation": 0.5,
+                "fees": 0.0,
+                "intel": [],
+                "known_caps": {},
+                "events": 0,
+                "intros": 0,
+            }
+            for s in scenario.seats
+            if s.role == "broker"
+        },
         union_state={"strikes": [], "campaigns": []},
     )
     return state
@@ -395,8 +463,9 @@ def new_state(scenario: Scenario, seed: int) -> State:
 def money_total(state: State) -> float:
     """The sum of every account; every transfer keeps it (up to float rounding)."""
     a = state.accounts
-    return (float(state.firms.cash.sum()) + a.world + a.government + a.union
-            + sum(a.brokers.values()))
+    return (
+        float(state.firms.cash.sum()) + a.world + a.government + a.union + sum(a.brokers.values())
+    )
 
 
 def copy_state(state: State) -> State:

@@ -17,10 +17,9 @@ from typing import Any  # noqa: E402
 
 import pygame  # noqa: E402
 import pytest  # noqa: E402
-
-from client.app import App  # noqa: E402
-from client.recorded import model_for, record  # noqa: E402
-from client.settings import Settings  # noqa: E402
+from district.client.app import App  # noqa: E402
+from district.client.recorded import model_for, record  # noqa: E402
+from district.client.settings import Settings  # noqa: E402
 
 HUMAN = "firm:fsm-robotica"
 
@@ -28,8 +27,13 @@ HUMAN = "firm:fsm-robotica"
 @pytest.fixture(scope="session")
 def recorded() -> dict[str, Any]:
     """Three rounds of Emilia-Romagna with bots everywhere but FSM Robotica; every seat's views."""
-    return record("emilia-romagna", seed=1, rounds=3, human=HUMAN,
-                  seats=("union", "government", "broker:impannatore", "firm:elettronica-bassi"))
+    return record(
+        "emilia-romagna",
+        seed=1,
+        rounds=3,
+        human=HUMAN,
+        seats=("union", "government", "broker:impannatore", "firm:elettronica-bassi"),
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +46,9 @@ def make_app(recorded: dict[str, Any]) -> Callable[..., App]:
     """App(seat, upto=index into that seat's frames (default: the last negotiation), size=...)."""
     apps: list[App] = []
 
-    def make(seat: str = HUMAN, upto: int | None = None, size: tuple[int, int] = (1280, 720)) -> App:
+    def make(
+        seat: str = HUMAN, upto: int | None = None, size: tuple[int, int] = (1280, 720)
+    ) -> App:
         frames = rec_frames(recorded, seat)
         n = len(frames) - 1 if upto is None else upto
         app = App(model_for(frames, n), size=size, settings=Settings())
@@ -62,6 +68,7 @@ def rec_frames(recorded: dict[str, Any], seat: str) -> list[dict[str, Any]]:
 
 # --- synthetic input ------------------------------------------------------------------------------
 
+
 def pump(app: App, n: int = 2) -> None:
     """Run frames with what pygame_gui posted (button presses, entry changes) until it settles."""
     for _ in range(n):
@@ -71,15 +78,19 @@ def pump(app: App, n: int = 2) -> None:
 def reveal(app: App, element: Any) -> None:
     """Scroll the element's scrolling container (as a player would) until the element is in view."""
     from pygame_gui.elements import UIScrollingContainer
+
     for sc in app.scene.all_elements():
         if isinstance(sc, UIScrollingContainer) and element.ui_container is sc.get_container():
             view_h = sc.rect.height
-            if sc.vert_scroll_bar is None or (sc.rect.contains(element.rect)
-                                              and element.rect.bottom < sc.rect.y + view_h * 0.6):
+            if sc.vert_scroll_bar is None or (
+                sc.rect.contains(element.rect) and element.rect.bottom < sc.rect.y + view_h * 0.6
+            ):
                 return
             total = max(1, sc.scrolling_height)
             y = element.relative_rect.y
-            sc.vert_scroll_bar.set_scroll_from_start_percentage(max(0.0, min(1.0, (y - view_h / 3) / total)))
+            sc.vert_scroll_bar.set_scroll_from_start_percentage(
+                max(0.0, min(1.0, (y - view_h / 3) / total))
+            )
             for _ in range(3):
                 app.frame([])
             return
@@ -90,14 +101,26 @@ def click(app: App, element: Any, button: int = 1) -> None:
     assert element.visible, f"{element} is hidden"
     reveal(app, element)
     pos = element.rect.center
-    app.frame([pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0), touch=False)])
+    app.frame(
+        [
+            pygame.event.Event(
+                pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0), touch=False
+            )
+        ]
+    )
     app.frame([pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button, touch=False)])
     app.frame([pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button, touch=False)])
     pump(app)
 
 
 def click_at(app: App, pos: tuple[int, int]) -> None:
-    app.frame([pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0), touch=False)])
+    app.frame(
+        [
+            pygame.event.Event(
+                pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0), touch=False
+            )
+        ]
+    )
     app.frame([pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1, touch=False)])
     app.frame([pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1, touch=False)])
     pump(app)
@@ -133,14 +156,23 @@ def select_option(app: App, menu: Any, key_: str) -> None:
 
 
 def same_pixels(a: pygame.Surface, b: pygame.Surface) -> bool:
-    return a.get_size() == b.get_size() and pygame.image.tobytes(a, "RGB") == pygame.image.tobytes(b, "RGB")
+    return a.get_size() == b.get_size() and pygame.image.tobytes(a, "RGB") == pygame.image.tobytes(
+        b, "RGB"
+    )
 
 
-def text_drawn(surface: pygame.Surface, s: str, font: pygame.font.Font, color: tuple[int, int, int],
-               bg: tuple[int, int, int], search: pygame.Rect | None = None) -> bool:
+def text_drawn(
+    surface: pygame.Surface,
+    s: str,
+    font: pygame.font.Font,
+    color: tuple[int, int, int],
+    bg: tuple[int, int, int],
+    search: pygame.Rect | None = None,
+) -> bool:
     """Is `s` (in that font and colour, on that background) drawn somewhere in `search`? A real
     pixel comparison of the rendered glyphs, so a wrong number or a missing label fails."""
     import numpy as np
+
     img = pygame.Surface(font.size(s))
     img.fill(bg)
     img.blit(font.render(s, True, color), (0, 0))
@@ -154,6 +186,10 @@ def text_drawn(surface: pygame.Surface, s: str, font: pygame.font.Font, color: t
     if len(ink) == 0:
         return False
     ax, ay = ink[0]
-    cand = np.argwhere(np.abs(hay[ax:hay.shape[0] - w + ax + 1, ay:hay.shape[1] - h + ay + 1]
-                               - np.array(color)).sum(axis=2) == 0)
-    return any(np.array_equal(hay[cx:cx + w, cy:cy + h], want) for cx, cy in cand)
+    cand = np.argwhere(
+        np.abs(
+            hay[ax : hay.shape[0] - w + ax + 1, ay : hay.shape[1] - h + ay + 1] - np.array(color)
+        ).sum(axis=2)
+        == 0
+    )
+    return any(np.array_equal(hay[cx : cx + w, cy : cy + h], want) for cx, cy in cand)

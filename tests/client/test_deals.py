@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pygame
+from district.client.dealspec import deal_spec
+from district.client.panels.composer import to_command
+from district.client.panels.deals import sort_deals
+from district.server.engine.deals import DEAL_SPECS
 
-from client.dealspec import deal_spec
-from client.panels.composer import to_command
-from client.panels.deals import sort_deals
-from server.engine.deals import DEAL_SPECS
 from tests.client.conftest import HUMAN, click, key, select_option, type_into
 
 
@@ -37,7 +37,16 @@ def test_composer_fields_come_from_the_engine_spec(make_app: Any) -> None:
         tab = open_composer(app, kind)
         comp = tab.composer
         for name, t in DEAL_SPECS[kind]["terms"].items():
-            if t["type"] in ("float", "int", "text", "bool", "choice", "tender", "seat", "operation"):
+            if t["type"] in (
+                "float",
+                "int",
+                "text",
+                "bool",
+                "choice",
+                "tender",
+                "seat",
+                "operation",
+            ):
                 assert name in comp.widgets, (kind, name)
             assert name in comp.error_labels
         tab.close_composer()
@@ -60,8 +69,9 @@ def test_inbox_shows_incoming_mine_and_active(make_app: Any) -> None:
     assert tab.action_buttons["accept"].is_enabled
     click(app, tab.action_buttons["accept"])
     out = app.model.take_outbox()
-    assert [o.command for o in out] == [{"type": "respond", "deal": d["id"], "answer": "accept",
-                                          "round": view["round"]}]
+    assert [o.command for o in out] == [
+        {"type": "respond", "deal": d["id"], "answer": "accept", "round": view["round"]}
+    ]
 
 
 def test_compose_a_joint_bid_with_widgets(make_app: Any) -> None:
@@ -101,6 +111,7 @@ def test_parties_can_be_picked_on_the_map(make_app: Any) -> None:
     f = next(f for f in app.model.view["firms"] if f["seat"] == "firm:elettronica-bassi")
     pos = (round(mv.marks[f["id"]].pos[0]), round(mv.marks[f["id"]].pos[1]))
     from tests.client.conftest import click_at
+
     click_at(app, pos)
     assert "firm:elettronica-bassi" in tab.draft.parties
     assert f["id"] in mv.picked
@@ -126,12 +137,23 @@ def test_server_error_appears_next_to_the_term(make_app: Any) -> None:
     comp = tab.composer
     click(app, comp.send_button)
     (out,) = app.model.take_outbox()
-    app.model.feed({"type": "error", "re": out.cid, "code": "cannot_deliver",
-                    "message": "30 units a round is more than the supplier can make (about 20)",
-                    "where": "terms.volume"})
+    app.model.feed(
+        {
+            "type": "error",
+            "re": out.cid,
+            "code": "cannot_deliver",
+            "message": "30 units a round is more than the supplier can make (about 20)",
+            "where": "terms.volume",
+        }
+    )
     app.frame([])
     assert "more than the supplier can make" in tab.composer.error_labels["volume"].text
-    assert tab.composer.error_labels["price" if "price" in tab.composer.error_labels else "rounds"].text == ""
+    assert (
+        tab.composer.error_labels[
+            "price" if "price" in tab.composer.error_labels else "rounds"
+        ].text
+        == ""
+    )
     assert tab.mode == "compose"  # the proposal is still there to fix
 
 
@@ -142,6 +164,7 @@ def test_draft_survives_a_new_view_and_a_reconnect(make_app: Any) -> None:
     type_into(app, tab.composer.widgets["volume"], "7.5")
     # the connection drops and comes back with a fresh view of the same round
     import copy
+
     app.model.set_status("reconnecting", "connection lost")
     app.frame([])
     app.model.set_status("connected")
@@ -181,8 +204,18 @@ def test_preview_shows_what_the_deal_does_to_me(make_app: Any) -> None:
     click(app, tab.composer.preview_button)
     (out,) = app.model.take_outbox()
     assert out.command["type"] == "preview" and out.command["kind"] == "subcontract"
-    app.model.feed({"type": "event", "seq": app.model.last_event_seq + 1, "event": {
-        "kind": "preview", "deal_kind": "subcontract", "deal": "", "delta": {"cash": -120.5, "profit": 33.25}}})
+    app.model.feed(
+        {
+            "type": "event",
+            "seq": app.model.last_event_seq + 1,
+            "event": {
+                "kind": "preview",
+                "deal_kind": "subcontract",
+                "deal": "",
+                "delta": {"cash": -120.5, "profit": 33.25},
+            },
+        }
+    )
     app.frame([])
     html = tab.composer.preview_html()
     assert "-120.50" in html and "+33.25" in html and "down" in html and "up" in html

@@ -7,9 +7,9 @@ import copy
 from typing import Any
 
 import pygame
+from district.client.mapview import MapView, profile_lines
+from district.client.ui.theme import HEALTH, C, Fonts
 
-from client.mapview import MapView, profile_lines
-from client.ui.theme import HEALTH, C, Fonts
 from tests.client.conftest import HUMAN, click_at, rec_frames
 
 
@@ -20,7 +20,9 @@ def body_pixel(mv: MapView, fid: int) -> tuple[int, int]:
     return (round(m.pos[0] - w * 0.3), round(m.pos[1] + h * 0.55 - h * 0.3))
 
 
-def make_map(view: dict[str, Any], my_firm: int | None = None, size: tuple[int, int] = (900, 600)) -> tuple[MapView, pygame.Surface]:
+def make_map(
+    view: dict[str, Any], my_firm: int | None = None, size: tuple[int, int] = (900, 600)
+) -> tuple[MapView, pygame.Surface]:
     surf = pygame.Surface(size)
     mv = MapView(pygame.Rect(0, 0, *size), Fonts(1.0))
     mv.legend = False
@@ -74,11 +76,19 @@ def test_hover_shows_the_public_profile_and_click_selects(make_app: Any) -> None
     pos = (round(mv.marks[f["id"]].pos[0]), round(mv.marks[f["id"]].pos[1]))
     assert mv.firm_at(pos) == f["id"]
     before = app.surface.copy()
-    app.frame([pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0), touch=False)])
+    app.frame(
+        [
+            pygame.event.Event(
+                pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0), touch=False
+            )
+        ]
+    )
     assert mv.hover == f["id"]
     card = mv.draw_card(app.surface, mv.marks[f["id"]])
     assert card.width > 100 and mv.rect.contains(card)
-    assert pygame.image.tobytes(before.subsurface(card), "RGB") != pygame.image.tobytes(app.surface.subsurface(card), "RGB")
+    assert pygame.image.tobytes(before.subsurface(card), "RGB") != pygame.image.tobytes(
+        app.surface.subsurface(card), "RGB"
+    )
     labels = [label for label, _v, _c in profile_lines(f, app.model.view)]
     assert {"Health", "Workers", "Operations", "Networks"} <= set(labels)
     click_at(app, pos)
@@ -101,12 +111,16 @@ def test_links_for_deals_and_networks(recorded: dict[str, Any]) -> None:
 
 
 def test_two_hundred_firms_render(recorded: dict[str, Any]) -> None:
-    from client.recorded import record
+    from district.client.recorded import record
+
     rec = record("emilia-romagna", seed=2, rounds=1, background=200 - 16)
     view = rec["frames"][HUMAN][0]
     assert len(view["firms"]) == 200
     mv, surf = make_map(view, 0, (1200, 800))
-    drawn = sum(1 for f in view["firms"] if surf.get_at(body_pixel(mv, f["id"]))[:3] in
-                {c for c, _w in HEALTH.values()})
+    drawn = sum(
+        1
+        for f in view["firms"]
+        if surf.get_at(body_pixel(mv, f["id"]))[:3] in {c for c, _w in HEALTH.values()}
+    )
     assert drawn >= 150  # a few are hidden under bigger neighbours
     assert C.LAND in {surf.get_at((x, 300))[:3] for x in range(0, 1200, 7)}

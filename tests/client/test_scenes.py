@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pygame
+from district.client.panels.dashboard import metrics
+from district.client.panels.decisions import DecisionsTab
+from district.client.ui.draw import fmt_num
+from district.client.ui.theme import C
 
-from client.panels.dashboard import metrics
-from client.panels.decisions import DecisionsTab
-from client.ui.draw import fmt_num
-from client.ui.theme import C
 from tests.client.conftest import HUMAN, click, key, pump, rec_frames, text_drawn, type_into
 
 
@@ -32,9 +32,17 @@ def test_district_scene_dashboard_shows_my_numbers(make_app: Any, tmp_path: Path
     assert cards["Cash"][0].value == me["cash"] and cards["Workers"][0].value == me["workers"]
     mt, r = cards["Cash"]
     # the number itself is drawn in the card (pixel comparison of the rendered glyphs)
-    assert text_drawn(app.surface, fmt_num(me["cash"], "k"), app.scene.fonts.get(18, "bold"), C.TEXT, C.PANEL_2, r)
-    assert not text_drawn(app.surface, fmt_num(me["cash"] + 1000, "k"), app.scene.fonts.get(18, "bold"), C.TEXT,
-                          C.PANEL_2, r)
+    assert text_drawn(
+        app.surface, fmt_num(me["cash"], "k"), app.scene.fonts.get(18, "bold"), C.TEXT, C.PANEL_2, r
+    )
+    assert not text_drawn(
+        app.surface,
+        fmt_num(me["cash"] + 1000, "k"),
+        app.scene.fonts.get(18, "bold"),
+        C.TEXT,
+        C.PANEL_2,
+        r,
+    )
     # trends come from the views seen in earlier rounds
     assert len(mt.series) >= 2
 
@@ -65,8 +73,15 @@ def test_decisions_form_sends_and_shows_errors_by_the_field(make_app: Any) -> No
     d = out.command["decisions"]
     assert out.command["type"] == "decide" and d["wage"] == 36.5 and d["poach"] == 3
     assert d["focus"] in ("commodity", "niche") and isinstance(d["bids"], list)
-    app.model.feed({"type": "error", "re": out.cid, "code": "out_of_range",
-                    "message": "36.5 is out of range (9 to 30)", "where": "decisions.wage"})
+    app.model.feed(
+        {
+            "type": "error",
+            "re": out.cid,
+            "code": "out_of_range",
+            "message": "36.5 is out of range (9 to 30)",
+            "where": "decisions.wage",
+        }
+    )
     pump(app)
     assert "out of range" in tab.errors["wage"].text
     assert tab.errors["poach"].text == ""
@@ -82,8 +97,13 @@ def test_ready_by_button_and_by_key(make_app: Any) -> None:
     click(app, app.scene.ready_button)
     (out,) = app.model.take_outbox()
     assert out.command == {"type": "ready", "ready": True, "round": app.model.view["round"]}
-    app.model.feed({"type": "event", "seq": app.model.last_event_seq + 1,
-                    "event": {"kind": "ready", "seat": HUMAN, "ready": True}})
+    app.model.feed(
+        {
+            "type": "event",
+            "seq": app.model.last_event_seq + 1,
+            "event": {"kind": "ready", "seat": HUMAN, "ready": True},
+        }
+    )
     pump(app)
     assert app.model.is_ready() and app.scene.ready_button.text.startswith("Ready: yes")
     key(app, pygame.K_F5)
@@ -99,12 +119,26 @@ def test_chat_public_and_per_deal(make_app: Any) -> None:
     key(app, pygame.K_RETURN)
     (out,) = app.model.take_outbox()
     assert out.command == {"type": "chat", "text": "Anyone for the Milan tender?", "to": "public"}
-    app.model.feed({"type": "event", "seq": app.model.last_event_seq + 1, "event": {
-        "kind": "chat", "id": "msg-x", "round": 3, "from": "firm:meccanica-ferri", "to": "public",
-        "channel": "public", "text": "Count me in"}})
+    app.model.feed(
+        {
+            "type": "event",
+            "seq": app.model.last_event_seq + 1,
+            "event": {
+                "kind": "chat",
+                "id": "msg-x",
+                "round": 3,
+                "from": "firm:meccanica-ferri",
+                "to": "public",
+                "channel": "public",
+                "text": "Count me in",
+            },
+        }
+    )
     pump(app)
     assert "Count me in" in tab.log_html()
-    deal = next(d for d in app.model.view["deals"] if HUMAN in d["parties"] and d["status"] == "proposed")
+    deal = next(
+        d for d in app.model.view["deals"] if HUMAN in d["parties"] and d["status"] == "proposed"
+    )
     app.scene.open_chat(deal["id"])
     pump(app)
     assert tab.channel == deal["id"] and app.scene.active == 2
@@ -114,7 +148,9 @@ def test_chat_public_and_per_deal(make_app: Any) -> None:
     assert out.command["to"] == deal["id"]
 
 
-def test_report_scene_after_resolution(make_app: Any, recorded: dict[str, Any], tmp_path: Path) -> None:
+def test_report_scene_after_resolution(
+    make_app: Any, recorded: dict[str, Any], tmp_path: Path
+) -> None:
     frames = rec_frames(recorded, HUMAN)
     app = make_app(upto=len(frames))
     assert app.model.view["phase"] == "report"
@@ -147,8 +183,10 @@ def test_facilitator_console_controls(make_app: Any, tmp_path: Path) -> None:
     type_into(app, scene.broadcast_entry, "Five minutes left")
     key(app, pygame.K_RETURN)
     out = [o.command for o in app.model.take_outbox()]
-    assert {"type": "inject_event", "event": {"kind": "import_pressure", "value": 0.4,
-                                              "headline": "Cheap imports arrive"}} in out
+    assert {
+        "type": "inject_event",
+        "event": {"kind": "import_pressure", "value": 0.4, "headline": "Cheap imports arrive"},
+    } in out
     assert {"type": "chat", "text": "Five minutes left", "to": "public"} in out
     click(app, scene.buttons["end"])
     assert app.model.take_outbox() == []  # asks to confirm first
@@ -166,8 +204,14 @@ def test_projector_is_large_and_shows_the_boards(make_app: Any, tmp_path: Path) 
     assert set(scene.cards) == {"competitiveness", "worker_welfare", "region"}
     assert scene.map.rect.width > 1100
     val = app.model.view["history"][-1]["competitiveness"]
-    assert text_drawn(app.surface, f"{val:.0f}", scene.fonts.get(round(34 * 1.25), "bold"), C.TEXT, C.PANEL,
-                      scene.cards["competitiveness"])
+    assert text_drawn(
+        app.surface,
+        f"{val:.0f}",
+        scene.fonts.get(round(34 * 1.25), "bold"),
+        C.TEXT,
+        C.PANEL,
+        scene.cards["competitiveness"],
+    )
 
 
 def test_debrief_scene(make_app: Any, tmp_path: Path) -> None:
@@ -195,8 +239,9 @@ def test_layout_scales_to_1920x1080(make_app: Any, tmp_path: Path) -> None:
 
 
 def test_connect_scene_checks_and_remembers(tmp_path: Path) -> None:
-    from client.app import App
-    from client.settings import Settings
+    from district.client.app import App
+    from district.client.settings import Settings
+
     app = App(size=(1280, 720), settings=Settings.load())
     assert app.scene.name == "connect"
     sc = app.scene

@@ -13,18 +13,20 @@ from typing import Any  # noqa: E402
 
 import pygame  # noqa: E402
 import pytest  # noqa: E402
+from district.client.app import App, wait_until  # noqa: E402
+from district.client.demo import start_local_game  # noqa: E402
+from district.client.settings import Settings  # noqa: E402
+from district.server.local import control  # noqa: E402
 
-from client.app import App, wait_until  # noqa: E402
-from client.demo import start_local_game  # noqa: E402
-from client.settings import Settings  # noqa: E402
-from server.local import control  # noqa: E402
 from tests.client.conftest import click, key, select_option, type_into  # noqa: E402
 
 
 @pytest.fixture
 def game(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("DISTRICT_CLIENT_CONFIG", str(tmp_path / "client.json"))
-    server, url, code, token = start_local_game("emilia-romagna", "firm", 7, negotiation=120.0, report=1.0)
+    server, url, code, token = start_local_game(
+        "emilia-romagna", "firm", 7, negotiation=120.0, report=1.0
+    )
     app = App(size=(1280, 720), settings=Settings())
     yield server, url, code, token, app
     if app.connection is not None:
@@ -42,9 +44,17 @@ def state_snapshot(server: Any, app: App) -> dict[str, Any]:
 
     async def read() -> dict[str, Any]:
         st = core.game.state
-        return {"round": st.round, "phase": st.phase, "reports": len(st.reports),
-                "log": [e for e in core.game.log if e[0] == "cmd" and e[1] == app.model.seat],
-                "deals": {d.id: (d.kind, d.proposer, list(d.parties), dict(d.terms)) for d in st.deals.values()}}
+        return {
+            "round": st.round,
+            "phase": st.phase,
+            "reports": len(st.reports),
+            "log": [e for e in core.game.log if e[0] == "cmd" and e[1] == app.model.seat],
+            "deals": {
+                d.id: (d.kind, d.proposer, list(d.parties), dict(d.terms))
+                for d in st.deals.values()
+            },
+        }
+
     return server.run(read)
 
 
@@ -55,14 +65,18 @@ def play_round(app: App, wage: str) -> None:
     tab = scene.decisions
     type_into(app, tab.widgets["wage"], wage)
     click(app, tab.save_button)
-    assert wait_until(app, lambda: tab.sent_cid is None and "Saved" in tab.status_text, 10), tab.status_text
+    assert wait_until(app, lambda: tab.sent_cid is None and "Saved" in tab.status_text, 10), (
+        tab.status_text
+    )
     key(app, pygame.K_F5)
 
 
 def test_two_rounds_against_bots(game: Any) -> None:
     server, url, code, token, app = game
     app.connect(url, code=code, name="Tester", role="firm")
-    assert wait_until(app, lambda: app.model.view is not None and app.model.seat.startswith("firm:"), 15)
+    assert wait_until(
+        app, lambda: app.model.view is not None and app.model.seat.startswith("firm:"), 15
+    )
     assert app.scene.name == "connect"  # the lobby, until the facilitator starts
     me = app.model.seat
     control(url, token, "start")
@@ -80,11 +94,15 @@ def test_two_rounds_against_bots(game: Any) -> None:
     comp = scene.deals.composer
     select_option(app, comp.widgets["buyer"], me)
     select_option(app, comp.widgets["supplier"], partner)
-    supplier_ops = app.model.view["firms"][next(s["firm"] for s in app.model.view["seats"] if s["id"] == partner)]["operations"]
+    supplier_ops = app.model.view["firms"][
+        next(s["firm"] for s in app.model.view["seats"] if s["id"] == partner)
+    ]["operations"]
     select_option(app, comp.widgets["operation"], supplier_ops[0])
     type_into(app, comp.widgets["volume"], "1")
     click(app, comp.send_button)
-    assert wait_until(app, lambda: scene.deals.mode == "list", 10), [e.readable() for e in app.model.errors]
+    assert wait_until(app, lambda: scene.deals.mode == "list", 10), [
+        e.readable() for e in app.model.errors
+    ]
     assert "sent" in scene.deals.notice
 
     # a network drop: the client reconnects by itself to the same seat
@@ -94,8 +112,12 @@ def test_two_rounds_against_bots(game: Any) -> None:
     assert app.model.seat == me
 
     play_round(app, "35")
-    assert wait_until(app, lambda: app.model.view["round"] == 2 or app.model.view["phase"] == "report", 30)
-    assert wait_until(app, lambda: app.model.view["round"] == 2 and app.model.view["phase"] == "negotiation", 30)
+    assert wait_until(
+        app, lambda: app.model.view["round"] == 2 or app.model.view["phase"] == "report", 30
+    )
+    assert wait_until(
+        app, lambda: app.model.view["round"] == 2 and app.model.view["phase"] == "negotiation", 30
+    )
     app.close_report()
     app.frame([])
 
@@ -104,7 +126,11 @@ def test_two_rounds_against_bots(game: Any) -> None:
     assert wait_until(app, lambda: state_snapshot(server, app)["reports"] >= 2, 30)
 
     st = state_snapshot(server, app)
-    decided = [(c.get("round"), c["decisions"].get("wage")) for _k, _s, c in st["log"] if c["type"] == "decide"]
+    decided = [
+        (c.get("round"), c["decisions"].get("wage"))
+        for _k, _s, c in st["log"]
+        if c["type"] == "decide"
+    ]
     assert (1, 35.0) in decided and (2, 36.0) in decided
     readies = [c for _k, _s, c in st["log"] if c["type"] == "ready"]
     assert len(readies) >= 2

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
-from server.bots import decide
-from server.engine import find_scenario
-from server.engine.views import view
-from server.simulate import run_game
+from district.server.bots import decide
+from district.server.engine import find_scenario
+from district.server.engine.views import view
+from district.server.simulate import run_game
 
 
 @pytest.mark.parametrize("name", ["emilia-romagna", "oregon-plastics"])

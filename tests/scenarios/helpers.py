@@ -16,14 +16,21 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+from district.server.engine import Game, find_scenario
+from district.server.engine.scenario import SCENARIO_DIR, Scenario, parse_scenario
+from district.server.engine.seating import seats_for
+from district.server.simulate import run_game
 
-from server.engine import Game, find_scenario
-from server.engine.scenario import SCENARIO_DIR, Scenario, parse_scenario
-from server.engine.seating import seats_for
-from server.simulate import run_game
-
-SHIPPED = ("emilia-romagna", "denmark-1989", "baden-wuerttemberg", "oregon-plastics", "la-apparel",
-           "ny-garment", "kumasi", "alberta-1993")
+SHIPPED = (
+    "emilia-romagna",
+    "denmark-1989",
+    "baden-wuerttemberg",
+    "oregon-plastics",
+    "la-apparel",
+    "ny-garment",
+    "kumasi",
+    "alberta-1993",
+)
 STUDENTS = ("low", "mixed", "high")  # a class: some defect, some hedge, some go for the high road
 
 
@@ -46,11 +53,15 @@ def run(name: str, seed: int, rounds: int | None = None) -> tuple[Game, tuple[di
 VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {}
 
 
-def variant(key: str) -> Callable[[Callable[[dict[str, Any]], None]], Callable[[dict[str, Any]], None]]:
+def variant(
+    key: str,
+) -> Callable[[Callable[[dict[str, Any]], None]], Callable[[dict[str, Any]], None]]:
     """Register a named change to a scenario's data (so that cached runs can be keyed by name)."""
+
     def deco(fn: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
         VARIANTS[key] = fn
         return fn
+
     return deco
 
 

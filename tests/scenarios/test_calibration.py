@@ -49,13 +49,18 @@ def _no_factor_stock(d: dict) -> None:
 def _no_campaign(d: dict) -> None:
     d["events"] = [e for e in d["events"] if e["kind"] != "budget"]
     d["seats"] = [s for s in d["seats"] if s["role"] != "broker"]
-    d["players"]["humans_first"] = [s for s in d["players"]["humans_first"] if not s.startswith("broker:")]
+    d["players"]["humans_first"] = [
+        s for s in d["players"]["humans_first"] if not s.startswith("broker:")
+    ]
 
 
 # --- Oregon plastics (000 III.1) ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_oregon_trainees_earn_about_15_percent_more_while_the_wage_floor_stays_put(seed: int) -> None:
+def test_oregon_trainees_earn_about_15_percent_more_while_the_wage_floor_stays_put(
+    seed: int,
+) -> None:
     """000 III.1 L159: trainees earn "about 15% more" than before training; L163: training "did
     not raise wage levels in general in the industry" (no worker representation).
     Indicators: the pay premium of trained workers over their firm's base wage, weighted by trained
@@ -67,7 +72,9 @@ def test_oregon_trainees_earn_about_15_percent_more_while_the_wage_floor_stays_p
     premium = float((f.skilled[a] * f.skill_pay[a]).sum() / f.skilled[a].sum())
     assert 0.10 <= premium <= 0.22, f"trained workers earn {premium:+.0%} over the base wage"
     floor = series(game, "wage_floor")
-    assert abs(floor[-1] / floor[0] - 1) < 0.005, f"the floor moved from {floor[0]:.1f} to {floor[-1]:.1f}"
+    assert abs(floor[-1] / floor[0] - 1) < 0.005, (
+        f"the floor moved from {floor[0]:.1f} to {floor[-1]:.1f}"
+    )
     skill = series(game, "mean_skill")
     assert skill[-1] - skill[0] >= 0.08, f"mean skill only {skill[0]:.2f} -> {skill[-1]:.2f}"
     assert series(game, "productivity")[-1] > series(game, "productivity")[0]
@@ -82,14 +89,17 @@ def test_oregon_firms_poach_each_others_technicians() -> None:
 
 # --- Emilia-Romagna (004 S.II, 000 II.d) ------------------------------------------------------------
 
+
 def test_emilia_romagna_robot_cell_is_won_by_a_joint_bid_of_fsm_and_its_suppliers() -> None:
     """004 S.II L1379-1385: FSM (16 employees) and five suppliers under 20 employees make diesel-
     engine robot cells no one of them could make alone. Indicator: the robot-cell tender needs
     operations no single firm has, and it is won by a consortium of several firms including FSM."""
     sc = scenario("emilia-romagna")
     tender = next(t for t in sc.tenders if t.id == "diesel-robot-cell")
-    assert not any(all(f.capabilities.get(op, 0) >= lvl for op, lvl in tender.operations.items())
-                   for f in sc.firms), "some firm could make the robot cell alone"
+    assert not any(
+        all(f.capabilities.get(op, 0) >= lvl for op, lvl in tender.operations.items())
+        for f in sc.firms
+    ), "some firm could make the robot cell alone"
     for seed in (1, 2):
         game, _ = run("emilia-romagna", seed)
         t = next(t for t in game.state.tenders if t.id == "diesel-robot-cell")
@@ -112,6 +122,7 @@ def test_emilia_romagna_wages_rise_with_enforced_standards_and_low_unemployment(
 
 # --- contrast: institutions decide whether gains reach workers (000 II.d, III.3, III.4) -------------
 
+
 def _contrast_runs(how: str, seed: int) -> tuple:
     if how == "as designed":
         return run("emilia-romagna", seed)[0], run("la-apparel", seed)[0]
@@ -119,8 +130,12 @@ def _contrast_runs(how: str, seed: int) -> tuple:
     return run_class("emilia-romagna", 40, seed)[0], run_class("la-apparel", 40, seed)[0]
 
 
-@pytest.mark.parametrize(("how", "seed"), [("as designed", 1), ("as designed", 2), ("same strategies", 11)])
-def test_same_bots_different_institutions_emilia_romagna_against_los_angeles(how: str, seed: int) -> None:
+@pytest.mark.parametrize(
+    ("how", "seed"), [("as designed", 1), ("as designed", 2), ("same strategies", 11)]
+)
+def test_same_bots_different_institutions_emilia_romagna_against_los_angeles(
+    how: str, seed: int
+) -> None:
     """000 II.d L107 (standards "take wages out of competition" in Emilia-Romagna) against 000 III.4
     L223-225 and L239 (Los Angeles: abuses rampant, no union, compliance "does not guarantee
     high-wage jobs"); 000 C L251, L267: networks "may address the competitive challenge, but not
@@ -132,7 +147,10 @@ def test_same_bots_different_institutions_emilia_romagna_against_los_angeles(how
     er, la = _contrast_runs(how, seed)
     for g in (er, la):
         assert series(g, "competitiveness")[-1] >= 110, "both networks should gain competitiveness"
-    growth = {k: series(g, "wage_floor")[-1] / series(g, "wage_floor")[0] - 1 for k, g in (("er", er), ("la", la))}
+    growth = {
+        k: series(g, "wage_floor")[-1] / series(g, "wage_floor")[0] - 1
+        for k, g in (("er", er), ("la", la))
+    }
     assert abs(growth["la"]) < 0.03, growth
     assert growth["er"] - growth["la"] >= 0.10, growth
     assert mean(series(er, "compliance")) - mean(series(la, "compliance")) >= 0.15
@@ -141,8 +159,11 @@ def test_same_bots_different_institutions_emilia_romagna_against_los_angeles(how
 
 # --- Los Angeles apparel (000 III.4) --------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", [1, 2])
-def test_los_angeles_scandal_opens_the_industry_to_compliance_and_the_effect_fades(seed: int) -> None:
+def test_los_angeles_scandal_opens_the_industry_to_compliance_and_the_effect_fades(
+    seed: int,
+) -> None:
     """000 III.4 L223: sub-minimum wages are rampant; L227: after the slavery scandal the industry
     became "much more open" to compliance; L239: hence compliance as a condition contractors must
     "meet and sustain". Indicators: compliance (share of workers in firms paying the floor) is at
@@ -179,6 +200,7 @@ def test_los_angeles_credit_kept_only_by_contractors_who_meet_and_sustain_compli
 
 # --- New York garment (000 III.3) ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_new_york_union_shares_the_gains_that_los_angeles_workers_do_not_get(seed: int) -> None:
     """000 III.3 L211: the union acted "as an enforcer to assure the distribution of gains"; 000 III.4
@@ -210,8 +232,11 @@ def test_mademoiselle_knitwear_leaves_chapter_11_with_better_paid_more_skilled_w
 
 # --- Kumasi (003 I-2) ----------------------------------------------------------------------------
 
+
 def _wage_to_floor(game) -> list[float]:
-    return [w / f for w, f in zip(series(game, "mean_wage"), series(game, "wage_floor"), strict=True)]
+    return [
+        w / f for w, f in zip(series(game, "mean_wage"), series(game, "wage_floor"), strict=True)
+    ]
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -256,12 +281,19 @@ def test_kumasi_workshops_farm_out_what_they_cannot_do_themselves() -> None:
     """003 I-2.2 L282: workshops accept jobs they cannot complete and farm out the operations they
     lack to the few with machines. Indicator: the multi-operation jobs are won by consortia of
     workshops (joint bids), each including one of the machine owners."""
-    machines = {"Asante Precision Lathe Works", "Boateng Engineering (machine builders)", "Opoku Foundry"}
+    machines = {
+        "Asante Precision Lathe Works",
+        "Boateng Engineering (machine builders)",
+        "Opoku Foundry",
+    }
     won = 0
     for seed in (1, 2):
         game, _ = run("kumasi", seed)
         for t in game.state.tenders:
-            if t.id in ("timber-truck-rebuild", "corn-mill-parts") and t.status in ("awarded", "done"):
+            if t.id in ("timber-truck-rebuild", "corn-mill-parts") and t.status in (
+                "awarded",
+                "done",
+            ):
                 names = {game.state.firms.name[i] for i in t.winner}
                 assert len(names) >= 2 and names & machines, (t.id, names)
                 won += 1
@@ -270,8 +302,11 @@ def test_kumasi_workshops_farm_out_what_they_cannot_do_themselves() -> None:
 
 # --- Baden-Wuerttemberg (002 sections 3-4) -----------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", [1, 2])
-def test_baden_wuerttemberg_supplier_cut_keeps_the_best_problem_solvers_and_shrinks_the_district(seed: int) -> None:
+def test_baden_wuerttemberg_supplier_cut_keeps_the_best_problem_solvers_and_shrinks_the_district(
+    seed: int,
+) -> None:
     """002 3 L362-368 and 4 L484-489: the multinationals cut suppliers; loyalty does not count,
     "the capacity to cooperate and solve problems" does; "a sharp winnowing of the number of
     suppliers ... within the region". Indicators: exactly the `keep` suppliers are kept and they
@@ -312,8 +347,11 @@ def test_baden_wuerttemberg_sector_health_and_regional_health_diverge() -> None:
 
 # --- Denmark 1989 (004 S.II) -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", [1, 2])
-def test_denmark_campaign_networks_about_40_percent_of_small_firms_within_three_rounds(seed: int) -> None:
+def test_denmark_campaign_networks_about_40_percent_of_small_firms_within_three_rounds(
+    seed: int,
+) -> None:
     """004 S.II L1673: "By 1991, more than 3,000 of Denmark's 7,300 small manufacturing firms were
     involved in networks" (41%, within three years of the 1989 launch); L1750: 94% would continue
     after the subsidies. Indicators: no networks at the start; the networked share of firms at the
@@ -333,10 +371,13 @@ def test_denmark_uptake_is_caused_by_the_campaign() -> None:
     brokers and campaign money, the networked share at round 3 is at most 60% of the campaign's."""
     with_campaign, _ = run("denmark-1989", 1)
     without, _ = run_variant("denmark-1989", 1, "denmark-no-campaign")
-    assert at_round(without, "networked_share", 3) <= 0.6 * at_round(with_campaign, "networked_share", 3)
+    assert at_round(without, "networked_share", 3) <= 0.6 * at_round(
+        with_campaign, "networked_share", 3
+    )
 
 
 # --- Alberta 1993 (004 ES, S.III, S.IV) ------------------------------------------------------------
+
 
 def test_alberta_production_networks_win_only_on_a_factor_base() -> None:
     """004 ES L247-257: production networks are "invariably built upon an existing base of
@@ -345,7 +386,9 @@ def test_alberta_production_networks_win_only_on_a_factor_base() -> None:
     TRADE's market intelligence, APVMA's quality) the turnkey tender is won by a consortium of
     PETRO-TRADE members and the district exports at least 20% more than the same district without
     that stock, where the turnkey tender finds no winner."""
-    petro = set(next(n for n in scenario("alberta-1993").networks if n.name == "PETRO-TRADE").members)
+    petro = set(
+        next(n for n in scenario("alberta-1993").networks if n.name == "PETRO-TRADE").members
+    )
     base, _ = run("alberta-1993", 1)
     bare, _ = run_variant("alberta-1993", 1, "alberta-no-factor-stock")
     t = next(t for t in base.state.tenders if t.id == "kazakhstan-turnkey")
@@ -367,8 +410,16 @@ def test_alberta_stays_thinly_networked_without_a_campaign() -> None:
 
 def test_every_calibration_run_is_a_full_game() -> None:
     """The runs above are whole games: every scenario played all its rounds."""
-    for name in ("oregon-plastics", "emilia-romagna", "la-apparel", "ny-garment", "kumasi",
-                 "baden-wuerttemberg", "denmark-1989", "alberta-1993"):
+    for name in (
+        "oregon-plastics",
+        "emilia-romagna",
+        "la-apparel",
+        "ny-garment",
+        "kumasi",
+        "baden-wuerttemberg",
+        "denmark-1989",
+        "alberta-1993",
+    ):
         game, _ = run(name, 1)
         assert len(game.state.history) == scenario(name).rounds
         assert np.isfinite([v for h in game.state.history for v in h.values()]).all()

@@ -5,27 +5,63 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from server.engine.scenario import (
+from district.server.engine.scenario import (
     EVENT_KINDS,
     INSTITUTION_KEYS,
     MARKET_KEYS,
     TRUST_KEYS,
     load_scenario,
 )
-from server.engine.seating import KEYS as PLAYER_KEYS
-from server.scenarios_cli import validate_file
-from server.simulate import run_game
+from district.server.engine.seating import KEYS as PLAYER_KEYS
+from district.server.scenarios_cli import validate_file
+from district.server.simulate import run_game
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scenarios.md"
-FIRM_KEYS = ["name", "seat", "id", "sector", "workers", "skilled", "skill", "technology", "capabilities",
-             "wage", "cash", "debt", "reputation", "focus", "road", "union_share", "location"]
-BACKGROUND_KEYS = ["count", "sectors", "workers", "skill", "technology", "wage", "cash", "capability",
-                   "operations_per_firm", "union_share", "high_road_share", "niche_share"]
+FIRM_KEYS = [
+    "name",
+    "seat",
+    "id",
+    "sector",
+    "workers",
+    "skilled",
+    "skill",
+    "technology",
+    "capabilities",
+    "wage",
+    "cash",
+    "debt",
+    "reputation",
+    "focus",
+    "road",
+    "union_share",
+    "location",
+]
+BACKGROUND_KEYS = [
+    "count",
+    "sectors",
+    "workers",
+    "skill",
+    "technology",
+    "wage",
+    "cash",
+    "capability",
+    "operations_per_firm",
+    "union_share",
+    "high_road_share",
+    "niche_share",
+]
 
 
 def test_every_key_is_explained() -> None:
     text = DOC.read_text(encoding="utf-8")
-    for key in [*INSTITUTION_KEYS, *MARKET_KEYS, *EVENT_KINDS, *PLAYER_KEYS, *FIRM_KEYS, *BACKGROUND_KEYS]:
+    for key in [
+        *INSTITUTION_KEYS,
+        *MARKET_KEYS,
+        *EVENT_KINDS,
+        *PLAYER_KEYS,
+        *FIRM_KEYS,
+        *BACKGROUND_KEYS,
+    ]:
         assert f"`{key}`" in text, key
     for key in TRUST_KEYS:
         assert f"`{key}`" in text, key
@@ -40,4 +76,6 @@ def test_the_example_validates_and_plays(tmp_path: Path) -> None:
     game, _ = run_game(load_scenario(p), 1)
     assert len(game.state.history) == 3
     frames = next(t for t in game.state.tenders if t.id == "frames")
-    assert frames.status in ("awarded", "done") and sorted(frames.winner) == [0, 1], "won by a joint bid"
+    assert frames.status in ("awarded", "done") and sorted(frames.winner) == [0, 1], (
+        "won by a joint bid"
+    )

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from district.server.engine.scenario import SCENARIO_DIR, list_scenarios
+from district.server.scenarios_cli import index_toml, source_problems, validate_file
 
-from server.engine.scenario import SCENARIO_DIR, list_scenarios
-from server.scenarios_cli import index_toml, source_problems, validate_file
 from tests.scenarios.helpers import SHIPPED, scenario
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
@@ -40,7 +40,9 @@ def test_the_teacher_has_what_a_case_study_needs(name: str) -> None:
 def test_cited_sections_and_lines_exist_in_the_seed_files(name: str) -> None:
     """A citation 'L123' or 'L123-130' points inside the cited seed file."""
     sc = scenario(name)
-    sizes = {p.name[:3]: len(p.read_text(encoding="utf-8").splitlines()) for p in SEEDS.glob("*.txt")}
+    sizes = {
+        p.name[:3]: len(p.read_text(encoding="utf-8").splitlines()) for p in SEEDS.glob("*.txt")
+    }
     if not sizes:
         pytest.skip("seed files not available")
     text = Path(sc.path).read_text(encoding="utf-8")
@@ -51,9 +53,11 @@ def test_cited_sections_and_lines_exist_in_the_seed_files(name: str) -> None:
 
 
 def test_source_check_flags_uncited_figures() -> None:
-    text = ("[institutions]\nwage_floor = 30.0   # assumption\nenforcement = 0.4\n"
-            "union_density = 0.1  # 000 III.1 L163\n[[firms]]\nname = \"A\"\nworkers = 3\n"
-            "[[firms]]   # 003 I-2.2\nname = \"B\"\nworkers = 4\n")
+    text = (
+        "[institutions]\nwage_floor = 30.0   # assumption\nenforcement = 0.4\n"
+        'union_density = 0.1  # 000 III.1 L163\n[[firms]]\nname = "A"\nworkers = 3\n'
+        '[[firms]]   # 003 I-2.2\nname = "B"\nworkers = 4\n'
+    )
     probs = source_problems(text)
     assert any(p.startswith("institutions.enforcement: no source") for p in probs)
     assert any(p.startswith("firms[0]: no source") for p in probs)
@@ -61,8 +65,10 @@ def test_source_check_flags_uncited_figures() -> None:
 
 
 def test_toml_index_finds_keys_blocks_and_comments() -> None:
-    text = ('[scenario]\nsummary = """\nline # not a comment\n"""\nteaches = [\n  "a # b",\n]\n'
-            '[[firms]]\nname = "A # B"   # 004 S.II\nworkers = 3\n[[firms]]\nname = "C"\n[players.classes]\n6 = []\n')
+    text = (
+        '[scenario]\nsummary = """\nline # not a comment\n"""\nteaches = [\n  "a # b",\n]\n'
+        '[[firms]]\nname = "A # B"   # 004 S.II\nworkers = 3\n[[firms]]\nname = "C"\n[players.classes]\n6 = []\n'
+    )
     idx = index_toml(text)
     assert idx.places["scenario.summary"].line == 2
     assert idx.places["scenario.teaches"].line == 5

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from district.server.engine.seating import seats_for
 
-from server.engine.seating import seats_for
 from tests.scenarios.helpers import SHIPPED, class_personalities, run_class, scenario
 
 
@@ -31,20 +31,27 @@ def test_full_bots_only_game_for_a_class(name: str, n_players: int) -> None:
     for h in st.history:
         bad = {k: v for k, v in h.items() if not math.isfinite(v)}
         assert not bad, f"round {h['round']:.0f}: {bad}"
-    assert st.history[-1]["firms_alive"] >= 0.3 * st.history[0]["firms_alive"], "the district collapsed"
+    assert st.history[-1]["firms_alive"] >= 0.3 * st.history[0]["firms_alive"], (
+        "the district collapsed"
+    )
     assert st.history[-1]["employment"] > 0
     # every seat took part: decisions from every live firm seat and every institution seat
     decided = {e["seat"] for e in events if e.get("kind") == "decided"}
     for s in sc.seats:
         if s.role != "firm" or st.firms.alive[st.seats[s.id].firm]:
             assert s.id in decided, f"{s.id} never decided"
-    internal = [e for e in events if e.get("kind") == "bot_error" and e["error"]["code"] == "internal"]
+    internal = [
+        e for e in events if e.get("kind") == "bot_error" and e["error"]["code"] == "internal"
+    ]
     assert not internal, internal[:3]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_bots_send_no_refused_commands(name: str) -> None:
     _game, events = run_class(name, 40, 11)
-    refused = [(e["seat"], e["error"]["code"], e["error"]["message"]) for e in events
-               if e.get("kind") == "bot_error"]
+    refused = [
+        (e["seat"], e["error"]["code"], e["error"]["message"])
+        for e in events
+        if e.get("kind") == "bot_error"
+    ]
     assert not refused, refused[:5]

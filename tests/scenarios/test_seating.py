@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from district.server.engine import ScenarioError
+from district.server.engine.scenario import parse_scenario
+from district.server.engine.seating import bot_seats, parse_players, seats_for
 
-from server.engine import ScenarioError
-from server.engine.scenario import parse_scenario
-from server.engine.seating import bot_seats, parse_players, seats_for
 from tests.scenarios.helpers import SHIPPED, data, scenario
 
 SEATS = ["firm:a", "firm:b", "firm:c", "firm:d", "union", "government", "broker:x"]
@@ -26,10 +26,21 @@ def test_defaults_without_a_table_fill_seats_in_order_then_teams() -> None:
 
 def test_humans_first_and_bots_first_shape_the_order() -> None:
     probs: list[str] = []
-    pl = parse_players({"humans_first": ["government", "firm:c"], "bots_first": ["broker:x", "firm:a"]},
-                       SEATS, probs)
+    pl = parse_players(
+        {"humans_first": ["government", "firm:c"], "bots_first": ["broker:x", "firm:a"]},
+        SEATS,
+        probs,
+    )
     assert probs == []
-    assert pl["order"] == ["government", "firm:c", "firm:b", "firm:d", "union", "firm:a", "broker:x"]
+    assert pl["order"] == [
+        "government",
+        "firm:c",
+        "firm:b",
+        "firm:d",
+        "union",
+        "firm:a",
+        "broker:x",
+    ]
     assert pl["bots_first"][:2] == ["broker:x", "firm:a"]
     assert pl["classes"][6] == pl["order"][:6]
 
@@ -47,10 +58,20 @@ def test_explicit_classes_are_kept_and_grow_by_the_order() -> None:
 
 def test_every_problem_with_its_place() -> None:
     probs: list[str] = []
-    parse_players({"min": 30, "max": 50, "max_team": 2, "sizes": 3, "humans_first": ["firm:zz", "union", "union"],
-                   "bots_first": ["union"], "advice": 7,
-                   "classes": {"6": ["union", "union", "union", "firm:a"], "x": [], "60": ["firm:a"]}},
-                  SEATS, probs)
+    parse_players(
+        {
+            "min": 30,
+            "max": 50,
+            "max_team": 2,
+            "sizes": 3,
+            "humans_first": ["firm:zz", "union", "union"],
+            "bots_first": ["union"],
+            "advice": 7,
+            "classes": {"6": ["union", "union", "union", "firm:a"], "x": [], "60": ["firm:a"]},
+        },
+        SEATS,
+        probs,
+    )
     text = "\n".join(probs)
     assert "players.sizes: unknown key 'sizes'" in text
     assert "players.min: 30 is more than players.max 50" not in text  # 30 <= 50
@@ -63,7 +84,9 @@ def test_every_problem_with_its_place() -> None:
     assert "players.classes.6: 3 people at seat 'union' (players.max_team is 2)" in text
     assert "players.classes.x: a class size is a whole number of people" in text
     assert "players.classes.60: a class of 60 is outside players.min to players.max" in text
-    assert "players.classes.6: a class of 6 is outside players.min to players.max (30 to 50)" in text
+    assert (
+        "players.classes.6: a class of 6 is outside players.min to players.max (30 to 50)" in text
+    )
 
 
 def test_min_above_max_and_bad_numbers() -> None:
@@ -78,7 +101,9 @@ def test_a_scenario_file_with_a_bad_players_table_does_not_load() -> None:
     d["players"]["humans_first"] = ["firm:nobody"]
     with pytest.raises(ScenarioError) as e:
         parse_scenario(d, "x.toml")
-    assert any(p.startswith("players.humans_first[0]: no seat 'firm:nobody'") for p in e.value.problems)
+    assert any(
+        p.startswith("players.humans_first[0]: no seat 'firm:nobody'") for p in e.value.problems
+    )
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -97,7 +122,9 @@ def test_shipped_scenarios_seat_every_class_from_6_to_40(name: str) -> None:
             assert len(teams) == n, "nobody shares a seat while seats are free"
         assert set(bot_seats(sc, n)) == ids - set(seats)
     for small, big in ((6, 12), (12, 24), (24, 40)):
-        assert set(seats_for(sc, small)) <= set(seats_for(sc, big)), "a bigger class keeps the smaller one's seats"
+        assert set(seats_for(sc, small)) <= set(seats_for(sc, big)), (
+            "a bigger class keeps the smaller one's seats"
+        )
     with pytest.raises(ValueError):
         seats_for(sc, pl["max"] + 1)
     with pytest.raises(ValueError):
@@ -114,7 +141,14 @@ def test_small_classes_play_the_roles_the_case_is_about(name: str) -> None:
 
 
 def test_larger_scenarios_have_about_40_seats() -> None:
-    for name in ("denmark-1989", "baden-wuerttemberg", "la-apparel", "ny-garment", "kumasi", "alberta-1993"):
+    for name in (
+        "denmark-1989",
+        "baden-wuerttemberg",
+        "la-apparel",
+        "ny-garment",
+        "kumasi",
+        "alberta-1993",
+    ):
         sc = scenario(name)
         firms = [s for s in sc.seats if s.role == "firm"]
         assert len(sc.seats) >= 38 and len(firms) >= 30, (name, len(sc.seats), len(firms))

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from server.botclient import SeatClient
-from server.engine.scenario import SCENARIO_DIR
-from server.net import Server, ServerConfig
+from district.server.botclient import SeatClient
+from district.server.engine.scenario import SCENARIO_DIR
+from district.server.net import Server, ServerConfig
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE / "scenarios"
@@ -26,8 +25,13 @@ ROOT = HERE.parents[1]
 
 
 def make_config(tmp_path: Path, **kw: Any) -> ServerConfig:
-    return ServerConfig(db=tmp_path / "district.sqlite3", port=0, scenario_dirs=(SCENARIO_DIR, SCENARIOS),
-                        ping_interval=None, **kw)
+    return ServerConfig(
+        db=tmp_path / "district.sqlite3",
+        port=0,
+        scenario_dirs=(SCENARIO_DIR, SCENARIOS),
+        ping_interval=None,
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -38,7 +42,9 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
     await srv.stop()
 
 
-async def create(url: str, scenario: str = "server-test", seed: int = 7, **kw: Any) -> tuple[dict[str, Any], SeatClient]:
+async def create(
+    url: str, scenario: str = "server-test", seed: int = 7, **kw: Any
+) -> tuple[dict[str, Any], SeatClient]:
     """Create a session and connect its facilitator."""
     maker = SeatClient(url, code="-")
     await maker.connect_only()
@@ -94,9 +100,29 @@ class ServerProcess:
         t0 = time.perf_counter()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--db", str(self.db), "--scenarios", str(SCENARIOS), "--log-level", "WARNING", *self.extra],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+            [
+                sys.executable,
+                "-m",
+                "district.server.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--db",
+                str(self.db),
+                "--scenarios",
+                str(SCENARIOS),
+                "--log-level",
+                "WARNING",
+                *self.extra,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
         assert self.proc.stdout is not None
         end = time.monotonic() + timeout
         while time.monotonic() < end:

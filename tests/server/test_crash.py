@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from server.botclient import BotPlayer
-from server.engine import Game
-from server.engine.scenario import load_scenario
-from server.store import Store
+from district.server.botclient import BotPlayer
+from district.server.engine import Game
+from district.server.engine.scenario import load_scenario
+from district.server.store import Store
+
 from tests.server.conftest import SCENARIOS, ServerProcess, create, until
 
 
@@ -41,7 +42,10 @@ async def test_kill_9_mid_round_then_restart_loses_nothing(tmp_path: Path) -> No
         created, fac = await create(first.url, seed=5, report_seconds=0)
         sid = created["session"]
         # the bots think for different times, so a round's commands are spread over a second
-        players = [BotPlayer(first.url, created["code"], f"Bot {i}", think=0.05 + 0.15 * i) for i in range(7)]
+        players = [
+            BotPlayer(first.url, created["code"], f"Bot {i}", think=0.05 + 0.15 * i)
+            for i in range(7)
+        ]
         tasks = [asyncio.create_task(p.play()) for p in players]
         await until(lambda: all(p.client.seat for p in players))
         await fac.control("start")
@@ -93,6 +97,7 @@ async def test_restart_rearms_the_clock_and_resumes_streams(tmp_path: Path) -> N
     try:
         created, fac = await create(first.url, seed=9, negotiation_seconds=3600, report_seconds=600)
         from tests.server.conftest import join
+
         a = await join(first.url, created["code"], "Ada")
         await fac.control("start", fill_bots=False)
         await until(lambda: a.clock is not None and a.clock["status"] == "running")
@@ -107,7 +112,11 @@ async def test_restart_rearms_the_clock_and_resumes_streams(tmp_path: Path) -> N
         await a.reconnect()
         await until(lambda: a.clock is not None)
         # the clock is the stored one, the stream continues where it was
-        assert a.clock is not None and a.clock["status"] == "running" and a.clock["deadline"] == deadline
+        assert (
+            a.clock is not None
+            and a.clock["status"] == "running"
+            and a.clock["deadline"] == deadline
+        )
         assert a.last == seen
         r = await a.command({"type": "decide", "round": 1, "decisions": {"wage": 34}}, cid="c2")
         assert r["type"] == "ack" and r.get("duplicate") is True
@@ -126,7 +135,9 @@ async def test_restart_rearms_the_clock_and_resumes_streams(tmp_path: Path) -> N
             await a.reconnect()
             await until(lambda: a.clock is not None)
             # the grace period (15 s) is later than what was left (about 10 s)
-            assert a.clock is not None and a.clock["status"] == "running" and a.clock["remaining"] > 12
+            assert (
+                a.clock is not None and a.clock["status"] == "running" and a.clock["remaining"] > 12
+            )
             assert a.view is not None and a.view["phase"] == "negotiation"
         finally:
             third.stop()

@@ -8,12 +8,8 @@ from collections import Counter
 from typing import Any
 
 import msgpack
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from websockets.sync.client import connect
-
-from server.local import LocalServer
-from server.protocol import (
+from district.server.local import LocalServer
+from district.server.protocol import (
     CLIENT_MESSAGES,
     CONTROL_ACTIONS,
     ENGINE_ERRORS,
@@ -22,18 +18,39 @@ from server.protocol import (
     encode,
     read_message,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from websockets.sync.client import connect
+
 from tests.server.conftest import SCENARIOS
 
 CODES = set(ERRORS) | set(ENGINE_ERRORS)
 
-scalars = (st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=True)
-           | st.text(max_size=20) | st.binary(max_size=8))
-values = st.recursive(scalars, lambda ch: st.lists(ch, max_size=4) | st.dictionaries(st.text(max_size=8), ch, max_size=4),
-                      max_leaves=12)
-plain_scalars = (st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
-                 | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12))
-plain = st.recursive(plain_scalars, lambda ch: st.lists(ch, max_size=3) | st.dictionaries(st.text(max_size=8), ch, max_size=3),
-                     max_leaves=8)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=20)
+    | st.binary(max_size=8)
+)
+values = st.recursive(
+    scalars,
+    lambda ch: st.lists(ch, max_size=4) | st.dictionaries(st.text(max_size=8), ch, max_size=4),
+    max_leaves=12,
+)
+plain_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+)
+plain = st.recursive(
+    plain_scalars,
+    lambda ch: st.lists(ch, max_size=3) | st.dictionaries(st.text(max_size=8), ch, max_size=3),
+    max_leaves=8,
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -48,9 +65,30 @@ def test_random_bytes_decode_to_a_message_or_a_protocol_error(data: bytes) -> No
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.dictionaries(st.sampled_from(["type", "id", "version", "token", "code", "name", "command", "cid",
-                                         "action", "seconds", "seat", "last_event", "x"]) | st.text(max_size=5),
-                       st.sampled_from(list(CLIENT_MESSAGES)) | values, max_size=6))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "type",
+                "id",
+                "version",
+                "token",
+                "code",
+                "name",
+                "command",
+                "cid",
+                "action",
+                "seconds",
+                "seat",
+                "last_event",
+                "x",
+            ]
+        )
+        | st.text(max_size=5),
+        st.sampled_from(list(CLIENT_MESSAGES)) | values,
+        max_size=6,
+    )
+)
 def test_random_maps_are_checked_field_by_field(msg: dict[str, Any]) -> None:
     try:
         data = msgpack.packb(msg, use_bin_type=True)
@@ -70,8 +108,11 @@ def test_hostile_frames_get_the_right_codes() -> None:
     for _ in range(40):
         deep = [deep]
     cases = [
-        (b"", "bad_frame"), (b"\xc1", "bad_frame"), ("{}", "bad_frame"),
-        (msgpack.packb([1, 2]), "bad_frame"), (msgpack.packb({1: 2}), "bad_frame"),
+        (b"", "bad_frame"),
+        (b"\xc1", "bad_frame"),
+        ("{}", "bad_frame"),
+        (msgpack.packb([1, 2]), "bad_frame"),
+        (msgpack.packb({1: 2}), "bad_frame"),
         (msgpack.packb({"type": b"ping"}, use_bin_type=True), "bad_frame"),
         (msgpack.packb({"type": "ping", "x": msgpack.ExtType(1, b"a")}), "bad_frame"),
         (msgpack.packb({"type": "ping", "id": float("inf")}), "bad_frame"),
@@ -98,61 +139,142 @@ def test_hostile_frames_get_the_right_codes() -> None:
             assert e.code == code, (frame[:40], e)
 
 
-ENGINE_TYPES = ["decide", "ready", "chat", "propose", "respond", "counter", "preview", "withdraw",
-                "inject_event", "mute_chat", "fly", ""]
-DECISIONS = ["wage", "skill_pay", "training", "technology", "focus", "price", "hire", "poach", "bids",
-             "organise", "strike", "campaign", "training_participation", "referral", "enforcement_spend",
-             "network_grant", "payroll_tax", "events", "intros", "intel", "nonsense"]
-FIELDS = ["round", "decisions", "ready", "text", "to", "deal", "answer", "kind", "parties", "terms", "event",
-          "muted", "seat"]
+ENGINE_TYPES = [
+    "decide",
+    "ready",
+    "chat",
+    "propose",
+    "respond",
+    "counter",
+    "preview",
+    "withdraw",
+    "inject_event",
+    "mute_chat",
+    "fly",
+    "",
+]
+DECISIONS = [
+    "wage",
+    "skill_pay",
+    "training",
+    "technology",
+    "focus",
+    "price",
+    "hire",
+    "poach",
+    "bids",
+    "organise",
+    "strike",
+    "campaign",
+    "training_participation",
+    "referral",
+    "enforcement_spend",
+    "network_grant",
+    "payroll_tax",
+    "events",
+    "intros",
+    "intel",
+    "nonsense",
+]
+FIELDS = [
+    "round",
+    "decisions",
+    "ready",
+    "text",
+    "to",
+    "deal",
+    "answer",
+    "kind",
+    "parties",
+    "terms",
+    "event",
+    "muted",
+    "seat",
+]
 
 commands = st.fixed_dictionaries(
     {"type": st.sampled_from(ENGINE_TYPES)},
     optional={
         "round": st.one_of(st.just(1), st.just(1), st.just(1), st.integers(-5, 10), plain),
-        "decisions": st.fixed_dictionaries({}, optional={"wage": st.floats(20, 60), "skill_pay": st.floats(0, 1),
-                                                          "focus": st.sampled_from(["commodity", "niche"])})
-        | st.dictionaries(st.sampled_from(DECISIONS), plain, max_size=3) | plain,
+        "decisions": st.fixed_dictionaries(
+            {},
+            optional={
+                "wage": st.floats(20, 60),
+                "skill_pay": st.floats(0, 1),
+                "focus": st.sampled_from(["commodity", "niche"]),
+            },
+        )
+        | st.dictionaries(st.sampled_from(DECISIONS), plain, max_size=3)
+        | plain,
         "ready": st.one_of(st.booleans(), st.booleans(), plain),
         "text": st.text(max_size=40) | plain,
-        "to": st.sampled_from(["public", "union", "firm:beta-saldature", "deal-1", "facilitator"]) | plain,
+        "to": st.sampled_from(["public", "union", "firm:beta-saldature", "deal-1", "facilitator"])
+        | plain,
         "deal": st.sampled_from(["deal-1", "deal-2"]) | plain,
         "answer": st.sampled_from(["accept", "reject"]) | plain,
-        "kind": st.sampled_from(["joint_bid", "subcontract", "network_charter", "training_levy"]) | plain,
-        "parties": st.lists(st.sampled_from(["firm:alpha-meccanica", "firm:beta-saldature", "union"]), max_size=3) | plain,
+        "kind": st.sampled_from(["joint_bid", "subcontract", "network_charter", "training_levy"])
+        | plain,
+        "parties": st.lists(
+            st.sampled_from(["firm:alpha-meccanica", "firm:beta-saldature", "union"]), max_size=3
+        )
+        | plain,
         "terms": st.dictionaries(st.text(max_size=10), plain, max_size=3) | plain,
-        "event": st.fixed_dictionaries({"kind": st.sampled_from(["demand", "surplus", "scandal", "x"])},
-                                       optional={"value": plain, "market": plain, "headline": plain, "keep": plain}) | plain,
+        "event": st.fixed_dictionaries(
+            {"kind": st.sampled_from(["demand", "surplus", "scandal", "x"])},
+            optional={"value": plain, "market": plain, "headline": plain, "keep": plain},
+        )
+        | plain,
         "muted": st.booleans() | plain,
-    })
+    },
+)
 controls = st.fixed_dictionaries(
     {"action": st.sampled_from([a for a in CONTROL_ACTIONS if a != "end"] + ["nope"])},
-    optional={"seat": st.sampled_from(["union", "firm:alpha-meccanica", "firm:x"]) | st.text(max_size=10),
-              "seconds": st.floats(-1e5, 1e5) | plain, "name": st.text(max_size=50) | plain,
-              "fill_bots": plain, "negotiation_seconds": plain, "report_seconds": plain})
+    optional={
+        "seat": st.sampled_from(["union", "firm:alpha-meccanica", "firm:x"]) | st.text(max_size=10),
+        "seconds": st.floats(-1e5, 1e5) | plain,
+        "name": st.text(max_size=50) | plain,
+        "fill_bots": plain,
+        "negotiation_seconds": plain,
+        "report_seconds": plain,
+    },
+)
 
 
 class Rig:
     """A local server with one running session, a player's and the facilitator's connections."""
 
     def __init__(self) -> None:
-        self.local = LocalServer(scenario_dirs=(SCENARIOS,), rate=1e9, burst=1e9, ping_interval=None)
+        self.local = LocalServer(
+            scenario_dirs=(SCENARIOS,), rate=1e9, burst=1e9, ping_interval=None
+        )
         url = self.local.start()
         self.stack = contextlib.ExitStack()
         self.replies: Counter[str] = Counter()
         self.internal: list[dict[str, Any]] = []
         self.ws_maker = self.stack.enter_context(connect(url, max_queue=None))
         self.n = 0
-        created = self.ask(self.ws_maker, {"type": "create", "scenario": "server-test", "seed": 2,
-                                           "negotiation_seconds": 86400, "report_seconds": 86400})
+        created = self.ask(
+            self.ws_maker,
+            {
+                "type": "create",
+                "scenario": "server-test",
+                "seed": 2,
+                "negotiation_seconds": 86400,
+                "report_seconds": 86400,
+            },
+        )
         self.sid = created["session"]
         self.fac = self.stack.enter_context(connect(url, max_queue=None))
         self.ask(self.fac, {"type": "hello", "version": 1, "token": created["facilitator_token"]})
         self.player = self.stack.enter_context(connect(url, max_queue=None))
-        self.ask(self.player, {"type": "hello", "version": 1, "code": created["code"], "name": "Fuzz"})
+        self.ask(
+            self.player, {"type": "hello", "version": 1, "code": created["code"], "name": "Fuzz"}
+        )
         # a second player who never says ready, so the fuzzer's `ready` does not end the round
         self.idle = self.stack.enter_context(connect(url, max_queue=None))
-        self.ask(self.idle, {"type": "hello", "version": 1, "code": created["code"], "name": "Idle"})
+        self.ask(
+            self.idle, {"type": "hello", "version": 1, "code": created["code"], "name": "Idle"}
+        )
         self.ask(self.fac, {"type": "control", "action": "start", "fill_bots": False})
 
     def ask(self, ws: Any, msg: dict[str, Any] | bytes) -> dict[str, Any]:
@@ -161,7 +283,9 @@ class Rig:
         ws.send(msg if isinstance(msg, bytes) else encode({**msg, "id": n}))
         while True:
             reply = msgpack.unpackb(ws.recv(timeout=10), raw=False)
-            if reply["type"] in ("ack", "error", "welcome", "created") and (reply.get("re") == n or isinstance(msg, bytes)):
+            if reply["type"] in ("ack", "error", "welcome", "created") and (
+                reply.get("re") == n or isinstance(msg, bytes)
+            ):
                 return reply
 
     def fingerprint(self) -> Any:
@@ -183,7 +307,9 @@ def check(rig: Rig, ws: Any, msg: dict[str, Any] | bytes) -> dict[str, Any]:
         if reply["code"] == "internal":
             # the engine raised something other than EngineError (an engine bug, reported to its
             # owner); the server contained it and threw away whatever it half-did
-            assert isinstance(msg, dict) and msg["type"] == "command", f"an exception in the server for {msg!r}"
+            assert isinstance(msg, dict) and msg["type"] == "command", (
+                f"an exception in the server for {msg!r}"
+            )
             rig.internal.append(msg["command"])
         assert isinstance(reply["message"], str) and reply["message"]
         assert rig.fingerprint() == before, msg
@@ -193,10 +319,13 @@ def check(rig: Rig, ws: Any, msg: dict[str, Any] | bytes) -> dict[str, Any]:
 def test_fuzzed_commands_and_controls_over_the_network() -> None:
     rig = Rig()
     try:
+
         @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
         @given(cmd=commands, as_facilitator=st.booleans())
         def commands_case(cmd: dict[str, Any], as_facilitator: bool) -> None:
-            check(rig, rig.fac if as_facilitator else rig.player, {"type": "command", "command": cmd})
+            check(
+                rig, rig.fac if as_facilitator else rig.player, {"type": "command", "command": cmd}
+            )
 
         @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
         @given(ctl=controls)
@@ -206,8 +335,10 @@ def test_fuzzed_commands_and_controls_over_the_network() -> None:
             check(rig, rig.fac, {"type": "control", **ctl})
 
         @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-        @given(data=st.binary(max_size=120) | values.map(lambda v: msgpack.packb(v, use_bin_type=True)
-                                                            if _packable(v) else b"\xc1"))
+        @given(
+            data=st.binary(max_size=120)
+            | values.map(lambda v: msgpack.packb(v, use_bin_type=True) if _packable(v) else b"\xc1")
+        )
         def frames_case(data: bytes) -> None:
             if _is_valid(data):
                 return
@@ -220,8 +351,10 @@ def test_fuzzed_commands_and_controls_over_the_network() -> None:
         # the examples reached the engine's checks, not only the protocol's, and some were accepted
         assert rig.replies["ack"] >= 10 and len(rig.replies) >= 7, rig.replies
         # and the session is still alive and well
-        assert rig.ask(rig.player, {"type": "command", "command": {"type": "chat", "text": "still here",
-                                                                   "to": "public"}})["type"] in ("ack", "error")
+        assert rig.ask(
+            rig.player,
+            {"type": "command", "command": {"type": "chat", "text": "still here", "to": "public"}},
+        )["type"] in ("ack", "error")
     finally:
         rig.close()
 

@@ -7,19 +7,35 @@ import asyncio
 import time
 from typing import Any
 
-from server.botclient import BotPlayer, SeatClient
-from server.engine import Game
-from server.engine.scenario import load_scenario
-from server.net import Server
-from server.session import build_core
+from district.server.botclient import BotPlayer, SeatClient
+from district.server.engine import Game
+from district.server.engine.scenario import load_scenario
+from district.server.net import Server
+from district.server.session import build_core
+
 from tests.server.conftest import SCENARIOS, create, fingerprint, join, until
 
-SERVER_FAULTS = {"internal", "storage", "busy", "bad_message", "bad_frame", "forbidden", "bot_playing", "need_hello",
-                 "rate_limited", "not_started", "paused"}
+SERVER_FAULTS = {
+    "internal",
+    "storage",
+    "busy",
+    "bad_message",
+    "bad_frame",
+    "forbidden",
+    "bot_playing",
+    "need_hello",
+    "rate_limited",
+    "not_started",
+    "paused",
+}
 
 
 def events(c: SeatClient, kind: str | None = None) -> list[dict[str, Any]]:
-    return [m["event"] for m in c.received if m.get("type") == "event" and (kind is None or m["event"]["kind"] == kind)]
+    return [
+        m["event"]
+        for m in c.received
+        if m.get("type") == "event" and (kind is None or m["event"]["kind"] == kind)
+    ]
 
 
 def views(c: SeatClient) -> list[dict[str, Any]]:
@@ -54,7 +70,11 @@ async def test_refused_commands_name_the_problem_and_change_nothing(server: Serv
     await fac.control("start", fill_bots=False)
     sid = created["session"]
     cases = [
-        ({"type": "decide", "round": 1, "decisions": {"skill_pay": 5}}, "out_of_range", "decisions.skill_pay"),
+        (
+            {"type": "decide", "round": 1, "decisions": {"skill_pay": 5}},
+            "out_of_range",
+            "decisions.skill_pay",
+        ),
         ({"type": "decide", "round": 2, "decisions": {"wage": 33}}, "stale", "round"),
         ({"type": "decide", "decisions": {"strike": None}}, "unknown_decision", "decisions.strike"),
         ({"type": "fly"}, "unknown_command", "type"),
@@ -95,7 +115,12 @@ async def test_reconnect_mid_round_gets_exactly_the_missed_events(server: Server
     await a.command({"type": "chat", "text": "before", "to": "public"})
     last = a.last
     await a.drop()  # the connection dies without a goodbye
-    await until(lambda: fac.roster is not None and not {s["id"]: s for s in fac.roster["seats"]}[a.seat]["connected"])
+    await until(
+        lambda: (
+            fac.roster is not None
+            and not {s["id"]: s for s in fac.roster["seats"]}[a.seat]["connected"]
+        )
+    )
     # while Ada is away: public and private things happen
     await b.command({"type": "chat", "text": "hello all", "to": "public"})
     await b.command({"type": "decide", "round": 1, "decisions": {"wage": 35}})  # private to Bo
@@ -118,7 +143,9 @@ async def test_reconnect_mid_round_gets_exactly_the_missed_events(server: Server
     got = await come_back(last)
     assert [m["type"] for m in got] == ["event"] * len(missed)
     assert [m["seq"] for m in got] == list(range(last + 1, last + 1 + len(missed)))
-    assert [(e["event"]["kind"], e["event"].get("text", e["event"].get("seat"))) for e in got] == missed
+    assert [
+        (e["event"]["kind"], e["event"].get("text", e["event"].get("seat"))) for e in got
+    ] == missed
     # the same request again gives the same messages; an older one (before the view) a fresh view
     assert await come_back(last) == got
     fresh = await come_back(0)
@@ -150,9 +177,14 @@ async def test_facilitator_controls_the_clock_and_the_phases(server: Server) -> 
     # a negative extension ends the phase through the timer: report, then (0.3 s) round 2 by itself
     n_views = len(views(a))
     assert (await fac.control("extend", seconds=-10000))["type"] == "ack"
-    await until(lambda: a.view is not None and a.view["round"] == 2 and a.view["phase"] == "negotiation")
+    await until(
+        lambda: a.view is not None and a.view["round"] == 2 and a.view["phase"] == "negotiation"
+    )
     vs = views(a)[n_views:]
-    assert [(v["view"]["round"], v["view"]["phase"]) for v in vs] == [(1, "report"), (2, "negotiation")]
+    assert [(v["view"]["round"], v["view"]["phase"]) for v in vs] == [
+        (1, "report"),
+        (2, "negotiation"),
+    ]
     phases = [(e["round"], e["phase"]) for e in events(a, "phase")]
     assert phases[-2:] == [(1, "report"), (2, "negotiation")]
     assert a.view["last_report"]["round"] == 1
@@ -166,7 +198,12 @@ async def test_facilitator_controls_the_clock_and_the_phases(server: Server) -> 
     # the facilitator ends the game
     assert (await fac.control("end"))["type"] == "ack"
     await until(lambda: a.clock["status"] == "ended")
-    assert events(a, "phase")[-1] == {"kind": "phase", "round": 3, "phase": "ended", "by": "facilitator"}
+    assert events(a, "phase")[-1] == {
+        "kind": "phase",
+        "round": 3,
+        "phase": "ended",
+        "by": "facilitator",
+    }
     assert (await a.command({"type": "ready", "ready": True}))["code"] == "ended"
     assert (await fac.control("advance"))["code"] == "ended"
     info = (await fac.control("info"))["result"]
@@ -198,8 +235,17 @@ async def test_facilitator_chat_events_mute_and_seats(server: Server) -> None:
     await fac.control("start", fill_bots=False)
     r = await fac.command({"type": "chat", "text": "Welcome to the district", "to": "public"})
     assert r["type"] == "ack"
-    r = await fac.command({"type": "inject_event", "event": {"kind": "demand", "market": "export", "value": 1.5,
-                                                             "headline": "Export boom"}})
+    r = await fac.command(
+        {
+            "type": "inject_event",
+            "event": {
+                "kind": "demand",
+                "market": "export",
+                "value": 1.5,
+                "headline": "Export boom",
+            },
+        }
+    )
     assert r["type"] == "ack"
     r = await fac.command({"type": "mute_chat", "muted": True})
     await until(lambda: len(events(a, "chat_muted")) == 1)
@@ -237,8 +283,12 @@ async def test_facilitator_chat_events_mute_and_seats(server: Server) -> None:
         raise AssertionError("a released token still works")
     except Exception as e:
         assert getattr(e, "code", None) == "bad_token"
-    await until(lambda: fac.roster is not None and
-                {s["id"]: s for s in fac.roster["seats"]}["government"]["controller"] == "bot")
+    await until(
+        lambda: (
+            fac.roster is not None
+            and {s["id"]: s for s in fac.roster["seats"]}["government"]["controller"] == "bot"
+        )
+    )
     await a.close()
     await fac.close()
 
@@ -260,10 +310,18 @@ async def test_a_whole_bots_game_through_the_server(server: Server) -> None:
         assert c.gaps == 0 and c.duplicates == 0
         assert sorted(p.acted) == [1, 2, 3]
         phases = [(v["view"]["round"], v["view"]["phase"]) for v in views(c)]
-        phases = [x for i, x in enumerate(phases) if i == 0 or x != phases[i - 1]]  # sync views repeat one
+        phases = [
+            x for i, x in enumerate(phases) if i == 0 or x != phases[i - 1]
+        ]  # sync views repeat one
         assert phases == [
-            (1, "negotiation"), (1, "report"), (2, "negotiation"), (2, "report"), (3, "negotiation"),
-            (3, "report"), (3, "ended")]
+            (1, "negotiation"),
+            (1, "report"),
+            (2, "negotiation"),
+            (2, "report"),
+            (3, "negotiation"),
+            (3, "report"),
+            (3, "ended"),
+        ]
         # bots race each other (a deal answered after it closed, a move after everyone was ready):
         # the engine refuses those; nothing may be refused by the server itself
         assert not [r for r in p.refused if r["code"] in SERVER_FAULTS], p.refused

@@ -6,10 +6,10 @@ import asyncio
 
 import msgpack
 import pytest
+from district.server.botclient import Refused, SeatClient
+from district.server.net import Server
+from district.server.protocol import CLOSE_REPLACED, PROTOCOL_VERSION, encode
 
-from server.botclient import Refused, SeatClient
-from server.net import Server
-from server.protocol import CLOSE_REPLACED, PROTOCOL_VERSION, encode
 from tests.server.conftest import create, fingerprint, join, until
 
 
@@ -18,7 +18,9 @@ async def test_players_join_with_the_code_and_get_seats_in_order(server: Server)
     code = created["code"]
     assert len(code) == 6 and created["session"] in server.sessions
     a = await join(server.url, code, "Ada")
-    b = await join(server.url, code.lower()[:3] + "-" + code.lower()[3:], "Bo")  # codes forgive case and dashes
+    b = await join(
+        server.url, code.lower()[:3] + "-" + code.lower()[3:], "Bo"
+    )  # codes forgive case and dashes
     u = await join(server.url, code, "Una", role="union")
     assert (a.seat, b.seat, u.seat) == ("firm:alpha-meccanica", "firm:beta-saldature", "union")
     assert a.welcome is not None and a.welcome["role"] == "firm" and a.welcome["name"] == "Ada"
@@ -29,7 +31,9 @@ async def test_players_join_with_the_code_and_get_seats_in_order(server: Server)
     # everyone got a view of their own, a clock and a roster
     assert a.view is not None and a.view["seat"] == a.seat and "me" in a.view
     assert a.clock is not None and a.clock["status"] == "lobby"
-    await until(lambda: a.roster is not None and sum(s["connected"] for s in a.roster["seats"]) == 3)
+    await until(
+        lambda: a.roster is not None and sum(s["connected"] for s in a.roster["seats"]) == 3
+    )
     seats = {s["id"]: s for s in a.roster["seats"]}
     assert seats["union"]["player"] == "Una" and seats["union"]["controller"] == "human"
     assert seats["government"]["controller"] == "open" and a.roster["facilitator"] is True
@@ -38,7 +42,9 @@ async def test_players_join_with_the_code_and_get_seats_in_order(server: Server)
         await join(server.url, code, "Uma", role="union")
     assert e.value.code == "session_full"
     # tokens are stored hashed: the raw token is nowhere in the database
-    raw = (server.config.db).read_bytes() + (server.config.db.with_suffix(".sqlite3-wal")).read_bytes()
+    raw = (server.config.db).read_bytes() + (
+        server.config.db.with_suffix(".sqlite3-wal")
+    ).read_bytes()
     assert a.token.encode() not in raw and created["facilitator_token"].encode() not in raw
     for c in (a, b, u, fac):
         await c.close()
@@ -56,15 +62,18 @@ async def test_a_token_brings_a_player_back_to_the_same_seat(server: Server) -> 
     await fac.close()
 
 
-@pytest.mark.parametrize("hello, code", [
-    ({"token": "nope"}, "bad_token"),
-    ({"code": "ZZZZZZ", "name": "x"}, "bad_code"),
-    ({"code": "ZZZZZZ", "name": "x", "version": 99}, "version"),
-    ({"code": "ZZZZZZ"}, "bad_message"),
-    ({"token": "a", "code": "b"}, "bad_message"),
-    ({"code": "ZZZZZZ", "name": "x", "role": "king"}, "bad_message"),
-    ({"code": "ZZZZZZ", "name": "x", "colour": "red"}, "bad_message"),
-])
+@pytest.mark.parametrize(
+    "hello, code",
+    [
+        ({"token": "nope"}, "bad_token"),
+        ({"code": "ZZZZZZ", "name": "x"}, "bad_code"),
+        ({"code": "ZZZZZZ", "name": "x", "version": 99}, "version"),
+        ({"code": "ZZZZZZ"}, "bad_message"),
+        ({"token": "a", "code": "b"}, "bad_message"),
+        ({"code": "ZZZZZZ", "name": "x", "role": "king"}, "bad_message"),
+        ({"code": "ZZZZZZ", "name": "x", "colour": "red"}, "bad_message"),
+    ],
+)
 async def test_bad_hellos_are_refused_with_a_code(server: Server, hello: dict, code: str) -> None:
     created, fac = await create(server.url)
     if hello.get("code") == "ZZZZZZ" and code not in ("bad_code",):
@@ -95,7 +104,9 @@ async def test_commands_before_hello_and_a_second_hello_are_refused(server: Serv
     r = await c.request({"type": "hello", "version": 1, "code": created["code"], "name": "Bo"})
     assert r["code"] == "already_joined"
     await until(lambda: c.roster is not None)
-    assert sum(s["player"] is not None for s in c.roster["seats"]) == 1  # the second hello took no seat
+    assert (
+        sum(s["player"] is not None for s in c.roster["seats"]) == 1
+    )  # the second hello took no seat
     await c.close()
     await fac.close()
 
@@ -113,15 +124,25 @@ async def test_two_connections_for_one_seat_the_newer_wins(server: Server) -> No
     # the newer connection plays the seat; the older one is closed with 4000
     r = await new.command({"type": "chat", "text": "it's me", "to": "public"})
     assert r["type"] == "ack"
-    assert any(m.get("type") == "event" and m["event"].get("text") == "it's me" for m in new.received)
-    assert not any(m.get("type") == "event" and m["event"].get("text") == "it's me" for m in old.received)
-    await until(lambda: fac.roster is not None and {s["id"]: s for s in fac.roster["seats"]}[new.seat]["connected"])
+    assert any(
+        m.get("type") == "event" and m["event"].get("text") == "it's me" for m in new.received
+    )
+    assert not any(
+        m.get("type") == "event" and m["event"].get("text") == "it's me" for m in old.received
+    )
+    await until(
+        lambda: (
+            fac.roster is not None
+            and {s["id"]: s for s in fac.roster["seats"]}[new.seat]["connected"]
+        )
+    )
     await new.close()
     await fac.close()
 
 
 async def test_the_replaced_connection_sees_close_code_4000(server: Server) -> None:
     from websockets.asyncio.client import connect
+
     created, fac = await create(server.url)
     a = await join(server.url, created["code"], "Ada")
     async with connect(server.url) as ws:
@@ -165,6 +186,7 @@ async def test_scenarios_and_create_errors(server: Server) -> None:
 
 async def test_a_creation_key_is_required_when_the_server_has_one(tmp_path) -> None:
     from tests.server.conftest import make_config
+
     srv = Server(make_config(tmp_path, create_key="sesame"))
     await srv.start()
     try:
@@ -183,6 +205,7 @@ async def test_no_hello_in_time_closes_the_connection(tmp_path) -> None:
     from websockets.asyncio.client import connect
 
     from tests.server.conftest import make_config
+
     srv = Server(make_config(tmp_path, hello_timeout=0.3))
     await srv.start()
     try:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from server.botclient import SeatClient
-from server.bots import decide
-from server.net import Server
+from district.server.botclient import SeatClient
+from district.server.bots import decide
+from district.server.net import Server
+
 from tests.server.conftest import create, join, until
 
 ROUNDS = 3
@@ -33,17 +34,33 @@ def leaves(x: Any) -> list[Any]:
 async def play(c: SeatClient, index: int, seats: list[str], previews: dict[str, int]) -> None:
     """Like a bot, plus a private message to the next seat and a marked private decision."""
     for r in range(1, ROUNDS + 1):
-        await until(lambda r=r: c.view is not None and c.view["round"] == r and c.view["phase"] == "negotiation"
-                    and c.clock is not None and c.clock["status"] == "running", timeout=30)
+        await until(
+            lambda r=r: (
+                c.view is not None
+                and c.view["round"] == r
+                and c.view["phase"] == "negotiation"
+                and c.clock is not None
+                and c.clock["status"] == "running"
+            ),
+            timeout=30,
+        )
         to = seats[(index + 1) % len(seats)]
         await c.command({"type": "chat", "text": f"SECRET {c.seat} to {to} r{r}", "to": to})
         role = c.view["role"]
         if role in MARKED:
-            await c.command({"type": "decide", "round": r, "decisions": {MARKED[role]: marker(index, r)}})
+            await c.command(
+                {"type": "decide", "round": r, "decisions": {MARKED[role]: marker(index, r)}}
+            )
         if role == "firm":  # a private preview: only the asking seat may see its answer
             other = next(s for s in seats if s.startswith("firm:") and s != c.seat)
-            r_ = await c.command({"type": "preview", "kind": "subcontract", "parties": [c.seat, other],
-                                  "terms": {"buyer": c.seat, "supplier": other, "operation": "machining"}})
+            r_ = await c.command(
+                {
+                    "type": "preview",
+                    "kind": "subcontract",
+                    "parties": [c.seat, other],
+                    "terms": {"buyer": c.seat, "supplier": other, "operation": "machining"},
+                }
+            )
             if r_["type"] == "ack":
                 previews[c.seat] = previews.get(c.seat, 0) + 1
         view = c.view
@@ -63,7 +80,9 @@ async def test_no_message_to_a_seat_holds_another_seats_private_data(server: Ser
     assert sorted(seats) == sorted(s["id"] for s in seats_info)
     await fac.control("start")
     previews: dict[str, int] = {}
-    await asyncio.wait_for(asyncio.gather(*(play(p, i, seats, previews) for i, p in enumerate(players))), 60)
+    await asyncio.wait_for(
+        asyncio.gather(*(play(p, i, seats, previews) for i, p in enumerate(players))), 60
+    )
     assert sum(previews.values()) >= 4
     await until(lambda: obs.clock is not None and obs.clock["status"] == "ended")
 
@@ -74,8 +93,17 @@ async def test_no_message_to_a_seat_holds_another_seats_private_data(server: Ser
         for m in p.received:
             if m.get("type") == "event" and m["event"].get("kind") == "deal_proposed":
                 parties[m["event"]["deal"]] = set(m["event"]["parties"])
-    assert sum(1 for p in players for m in p.received if m.get("type") == "event"
-               and m["event"]["kind"] == "chat" and m["event"]["channel"] == "private") >= 2 * len(seats) * ROUNDS
+    assert (
+        sum(
+            1
+            for p in players
+            for m in p.received
+            if m.get("type") == "event"
+            and m["event"]["kind"] == "chat"
+            and m["event"]["channel"] == "private"
+        )
+        >= 2 * len(seats) * ROUNDS
+    )
 
     recipients = [(p.seat, p) for p in players] + [("facilitator", fac), ("observer", obs)]
     for me, client in recipients:
@@ -100,11 +128,17 @@ async def test_no_message_to_a_seat_holds_another_seats_private_data(server: Ser
                 assert ev.get("kind") != "decided" or ev["seat"] == me
                 assert ev.get("kind") != "preview" or previews.get(me, 0) > 0
                 if str(ev.get("kind", "")).startswith("deal_") and ev.get("status") in (
-                        "proposed", "rejected", "countered", "withdrawn"):
+                    "proposed",
+                    "rejected",
+                    "countered",
+                    "withdrawn",
+                ):
                     assert me in parties.get(ev["deal"], {me}), f"{me} saw {ev}"
     # each seat got exactly the answers to its own previews
     for p in players:
-        got = sum(1 for m in p.received if m.get("type") == "event" and m["event"]["kind"] == "preview")
+        got = sum(
+            1 for m in p.received if m.get("type") == "event" and m["event"]["kind"] == "preview"
+        )
         assert got == previews.get(p.seat, 0), p.seat
     # and each seat did see its own private things
     for _i, p in enumerate(players):

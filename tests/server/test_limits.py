@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import msgpack
+from district.server.botclient import SeatClient
+from district.server.net import Server
+from district.server.protocol import MAX_FRAME, RATE_BURST, encode
 from websockets.asyncio.client import connect
 
-from server.botclient import SeatClient
-from server.net import Server
-from server.protocol import MAX_FRAME, RATE_BURST, encode
 from tests.server.conftest import create, fingerprint, join, make_config, until
 
 
@@ -25,14 +25,23 @@ async def test_frames_over_the_limit_get_an_error_and_huge_ones_close(server: Se
     a = await join(server.url, created["code"], "Ada")
     await fac.control("start", fill_bots=False)
     before = await fingerprint(server, created["session"])
-    big = encode({"type": "command", "id": 99, "command": {"type": "chat", "to": "public", "text": "x"},
-                  "cid": "y" * 10, "pad": ["z" * 4000] * 17})
+    big = encode(
+        {
+            "type": "command",
+            "id": 99,
+            "command": {"type": "chat", "to": "public", "text": "x"},
+            "cid": "y" * 10,
+            "pad": ["z" * 4000] * 17,
+        }
+    )
     assert MAX_FRAME < len(big) < 1024 * 1024
     await a.send_raw(big)
     await until(lambda: any(m.get("code") == "too_large" for m in a.received))
     await a.send_raw("a text frame")
     await until(lambda: any(m.get("code") == "bad_frame" for m in a.received))
-    assert (await a.command({"type": "chat", "text": "still here", "to": "public"}))["type"] == "ack"
+    assert (await a.command({"type": "chat", "text": "still here", "to": "public"}))[
+        "type"
+    ] == "ack"
     after = await fingerprint(server, created["session"])
     assert after[0] != before[0]  # only the chat changed the game
     # over 1 MiB the transport closes the connection (1009)
@@ -69,7 +78,9 @@ async def test_too_many_messages_are_refused_then_the_connection_is_closed(serve
 def _ws_frame(payload: bytes) -> bytes:
     mask = os.urandom(4)
     n = len(payload)
-    head = bytes([0x82]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n))
+    head = bytes([0x82]) + (
+        bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n)
+    )
     return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
@@ -86,14 +97,23 @@ async def test_a_client_that_stops_reading_is_dropped_and_slows_nobody(tmp_path:
         s.setblocking(False)
         await loop.sock_connect(s, ("127.0.0.1", srv.port))
         key = base64.b64encode(os.urandom(16))
-        await loop.sock_sendall(s, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                                   b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        await loop.sock_sendall(
+            s,
+            b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        )
         head = b""
         while b"\r\n\r\n" not in head:
             head += await loop.sock_recv(s, 1)
         assert b" 101 " in head
-        await loop.sock_sendall(s, _ws_frame(msgpack.packb(
-            {"type": "hello", "version": 1, "code": created["code"], "name": "Stalled"})))
+        await loop.sock_sendall(
+            s,
+            _ws_frame(
+                msgpack.packb(
+                    {"type": "hello", "version": 1, "code": created["code"], "name": "Stalled"}
+                )
+            ),
+        )
         session = srv.sessions[created["session"]]
         await until(lambda: len(session.conns) == 3)
         stalled_seat = next(k for k in session.conns if k not in ("facilitator", other.seat))
@@ -102,7 +122,9 @@ async def test_a_client_that_stops_reading_is_dropped_and_slows_nobody(tmp_path:
         worst = 0.0
         for i in range(2000):
             t0 = time.perf_counter()
-            r = await other.command({"type": "chat", "text": f"message {i} " + "x" * 400, "to": "public"})
+            r = await other.command(
+                {"type": "chat", "text": f"message {i} " + "x" * 400, "to": "public"}
+            )
             worst = max(worst, time.perf_counter() - t0)
             assert r["type"] == "ack"
             if stalled.closed:
@@ -130,7 +152,9 @@ async def test_a_failing_store_refuses_the_command_and_changes_nothing(server: S
     seq = a.last
     # the disk "fills up": every new entry is refused by SQLite itself
     db = sqlite3.connect(server.config.db)
-    db.execute("CREATE TRIGGER full BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    db.execute(
+        "CREATE TRIGGER full BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
     db.commit()
     r = await a.command({"type": "chat", "text": "lost", "to": "public"})
     assert r["type"] == "error" and r["code"] == "storage", r
@@ -139,8 +163,14 @@ async def test_a_failing_store_refuses_the_command_and_changes_nothing(server: S
     db.execute("DROP TRIGGER full")
     db.commit()
     db.close()
-    assert (await a.command({"type": "chat", "text": "saved again", "to": "public"}))["type"] == "ack"
-    texts = [m["event"]["text"] for m in a.received if m.get("type") == "event" and m["event"]["kind"] == "chat"]
+    assert (await a.command({"type": "chat", "text": "saved again", "to": "public"}))[
+        "type"
+    ] == "ack"
+    texts = [
+        m["event"]["text"]
+        for m in a.received
+        if m.get("type") == "event" and m["event"]["kind"] == "chat"
+    ]
     assert texts == ["saved", "saved again"]
     await a.close()
     await fac.close()

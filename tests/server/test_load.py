@@ -7,13 +7,25 @@ import asyncio
 import time
 from pathlib import Path
 
-from server.botclient import BotPlayer
+from district.server.botclient import BotPlayer
+
 from tests.server.conftest import ServerProcess, create, until
 
 SESSIONS = 10
 SEATS = 20  # tests/server/scenarios/server-load.toml
-SERVER_FAULTS = {"internal", "storage", "busy", "bad_message", "bad_frame", "forbidden", "bot_playing", "need_hello",
-                 "rate_limited", "not_started", "paused"}
+SERVER_FAULTS = {
+    "internal",
+    "storage",
+    "busy",
+    "bad_message",
+    "bad_frame",
+    "forbidden",
+    "bot_playing",
+    "need_hello",
+    "rate_limited",
+    "not_started",
+    "paused",
+}
 
 
 async def test_200_bots_in_10_sessions_finish_their_games(tmp_path: Path) -> None:
@@ -22,10 +34,16 @@ async def test_200_bots_in_10_sessions_finish_their_games(tmp_path: Path) -> Non
     try:
         sessions = []
         for i in range(SESSIONS):
-            created, fac = await create(proc.url, scenario="server-load", seed=100 + i, report_seconds=0)
+            created, fac = await create(
+                proc.url, scenario="server-load", seed=100 + i, report_seconds=0
+            )
             assert len(created["seats"]) == SEATS
             sessions.append((created, fac))
-        bots = [BotPlayer(proc.url, created["code"], f"Bot {j}") for created, _ in sessions for j in range(SEATS)]
+        bots = [
+            BotPlayer(proc.url, created["code"], f"Bot {j}")
+            for created, _ in sessions
+            for j in range(SEATS)
+        ]
         t0 = time.perf_counter()
         tasks = [asyncio.create_task(b.play()) for b in bots]
         await until(lambda: all(b.client.seat for b in bots), timeout=60)

@@ -8,10 +8,10 @@ import time
 from typing import Any
 
 import msgpack
+from district.server.local import LocalServer, control, create_session, fill_with_bots
+from district.server.protocol import encode
 from websockets.sync.client import connect
 
-from server.local import LocalServer, control, create_session, fill_with_bots
-from server.protocol import encode
 from tests.server.conftest import SCENARIOS
 
 
@@ -60,28 +60,54 @@ def test_local_server_with_bots_in_the_other_seats(tmp_path) -> None:
     db = tmp_path / "local.sqlite3"
     with LocalServer(db, scenario_dirs=(SCENARIOS,)) as url:
         assert url.startswith("ws://127.0.0.1:")
-        code, token = create_session(url, "server-test", seed=1, negotiation_seconds=600, report_seconds=0)
+        code, token = create_session(
+            url, "server-test", seed=1, negotiation_seconds=600, report_seconds=0
+        )
         botted = fill_with_bots(url, token, keep=["firm"])
         assert len(botted) == 6 and "firm:alpha-meccanica" not in botted
         ada = Player(url, code=code, name="Ada", role="firm")
         assert ada.welcome["seat"] == "firm:alpha-meccanica"  # the seat that was kept
         assert control(url, token, "start") == {}
         for r in (1, 2, 3):
-            ada.wait(lambda p, r=r: p.view is not None and p.view["round"] == r and p.view["phase"] == "negotiation"
-                     and p.clock is not None and p.clock["status"] == "running")
+            ada.wait(
+                lambda p, r=r: (
+                    p.view is not None
+                    and p.view["round"] == r
+                    and p.view["phase"] == "negotiation"
+                    and p.clock is not None
+                    and p.clock["status"] == "running"
+                )
+            )
             # the bots have played their seats already
-            ada.wait(lambda p: p.roster is not None and all(s["ready"] for s in p.roster["seats"] if s["controller"] == "bot"))
-            assert ada.ask({"type": "command", "command": {"type": "ready", "round": r, "ready": True}})["type"] == "ack"
+            ada.wait(
+                lambda p: (
+                    p.roster is not None
+                    and all(s["ready"] for s in p.roster["seats"] if s["controller"] == "bot")
+                )
+            )
+            assert (
+                ada.ask(
+                    {"type": "command", "command": {"type": "ready", "round": r, "ready": True}}
+                )["type"]
+                == "ack"
+            )
         ada.wait(lambda p: p.clock is not None and p.clock["status"] == "ended")
         info = control(url, token, "info")
         assert (info["status"], info["round"]) == ("ended", 3)
         assert info["commands"] > 3 * 6  # every bot seat decided and said ready, every round
         # a late player takes over a bot seat
-        code2, token2 = create_session(url, "server-test", seed=2, negotiation_seconds=600, report_seconds=600)
+        code2, token2 = create_session(
+            url, "server-test", seed=2, negotiation_seconds=600, report_seconds=600
+        )
         control(url, token2, "start")
         bo = Player(url, code=code2, name="Bo", role="union")
         assert bo.welcome["seat"] == "union"
-        bo.wait(lambda p: p.roster is not None and {s["id"]: s for s in p.roster["seats"]}["union"]["controller"] == "human")
+        bo.wait(
+            lambda p: (
+                p.roster is not None
+                and {s["id"]: s for s in p.roster["seats"]}["union"]["controller"] == "human"
+            )
+        )
         ada.close()
         bo.close()
     assert db.exists()

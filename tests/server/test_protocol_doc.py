@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from server import protocol as p
+from district.server import protocol as p
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
 
@@ -60,7 +60,12 @@ def test_the_example_frames_in_the_document_are_right() -> None:
 
 
 def test_the_protocol_module_imports_without_the_engine() -> None:
-    code = ("import sys; import server.protocol; "
-            "bad = [m for m in sys.modules if m.startswith('server.') and m != 'server.protocol']; "
-            "assert not bad, bad; assert 'numpy' not in sys.modules")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+    code = (
+        "import sys; import district.server.protocol; "
+        "bad = [m for m in sys.modules if m.startswith('district.server.') "
+        "and m != 'district.server.protocol']; "
+        "assert not bad, bad; assert 'numpy' not in sys.modules"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2]
+    )

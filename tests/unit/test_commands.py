@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from district.server.engine import EngineError
 
-from server.engine import EngineError
 from tests.helpers import district, game, seat
 
 A = seat("Alpha")
@@ -26,11 +26,18 @@ def test_out_of_range_and_unknown_decisions() -> None:
     g = game(district())
     refused(g, A, {"type": "decide", "decisions": {"wage": -5}}, "out_of_range", "decisions.wage")
     refused(g, A, {"type": "decide", "decisions": {"price": 3}}, "out_of_range", "decisions.price")
-    refused(g, A, {"type": "decide", "decisions": {"focus": "luxury"}}, "bad_value", "decisions.focus")
+    refused(
+        g, A, {"type": "decide", "decisions": {"focus": "luxury"}}, "bad_value", "decisions.focus"
+    )
     e = refused(g, A, {"type": "decide", "decisions": {"wages": 30}}, "unknown_decision")
     assert "known:" in e.message
     refused(g, A, {"type": "decide", "decisions": {"wage": 31, "training": 1e6}}, "cannot_afford")
-    refused(g, A, {"type": "decide", "decisions": {"bids": [{"tender": "nope", "price": 5}]}}, "tender_not_open")
+    refused(
+        g,
+        A,
+        {"type": "decide", "decisions": {"bids": [{"tender": "nope", "price": 5}]}},
+        "tender_not_open",
+    )
     refused(g, A, {"type": "decide", "decisions": {"wage": float("nan")}}, "bad_value")
 
 
@@ -60,8 +67,19 @@ def test_accepted_decision_is_used_in_resolution() -> None:
 
 def test_facilitator_injects_an_event() -> None:
     g = game(district())
-    ev = g.apply("facilitator", {"type": "inject_event", "event": {"kind": "import_pressure", "value": 0.3,
-                                                                   "headline": "Imports!"}})
+    ev = g.apply(
+        "facilitator",
+        {
+            "type": "inject_event",
+            "event": {"kind": "import_pressure", "value": 0.3, "headline": "Imports!"},
+        },
+    )
     assert ev[0]["kind"] == "news" and g.state.markets.import_pressure == 0.3
     refused(g, A, {"type": "inject_event", "event": {"kind": "message"}}, "forbidden")
-    refused(g, "facilitator", {"type": "inject_event", "event": {"kind": "volcano"}}, "bad_value", "event.kind")
+    refused(
+        g,
+        "facilitator",
+        {"type": "inject_event", "event": {"kind": "volcano"}},
+        "bad_value",
+        "event.kind",
+    )

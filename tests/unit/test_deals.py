@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from district.server.engine import EngineError
+from district.server.engine.state import money_total
+from district.server.engine.views import view
 
-from server.engine import EngineError
-from server.engine.state import money_total
-from server.engine.views import view
 from tests.helpers import district, firm, game, play, seat
 
 A, B, C = seat("Alpha"), seat("Beta"), seat("Gamma")
@@ -18,9 +18,16 @@ SEATS = [{"role": "union"}, {"role": "government"}, {"role": "broker", "id": "br
 
 def world(**kw):
     trust = {"firms": 0.8, "union": 0.8, "government": 0.8, "broker": 0.8, **kw.pop("trust", {})}
-    data = district([firm("Alpha", capabilities={"machining": 0.7}), firm("Beta", capabilities={"welding": 0.7}),
-                     firm("Gamma", capabilities={"machining": 0.6, "welding": 0.3})],
-                    seats=SEATS, trust=trust, **kw)
+    data = district(
+        [
+            firm("Alpha", capabilities={"machining": 0.7}),
+            firm("Beta", capabilities={"welding": 0.7}),
+            firm("Gamma", capabilities={"machining": 0.6, "welding": 0.3}),
+        ],
+        seats=SEATS,
+        trust=trust,
+        **kw,
+    )
     return game(data)
 
 
@@ -36,7 +43,15 @@ def sign(g, proposer: str, kind: str, parties: list[str], terms: dict) -> str:
 
 def test_lifecycle_counter_reject_withdraw_expire() -> None:
     g = world()
-    ev = g.apply(A, {"type": "propose", "kind": "network_charter", "parties": [A, B, C], "terms": {"dues": 9.0}})
+    ev = g.apply(
+        A,
+        {
+            "type": "propose",
+            "kind": "network_charter",
+            "parties": [A, B, C],
+            "terms": {"dues": 9.0},
+        },
+    )
     d1 = ev[0]["deal"]
     assert ev[0]["audience"] == [A, B, C], "a proposal is seen only by its parties"
     ev = g.apply(B, {"type": "counter", "deal": d1, "terms": {"dues": 4.0}})
@@ -46,32 +61,80 @@ def test_lifecycle_counter_reject_withdraw_expire() -> None:
     g.apply(A, {"type": "respond", "deal": d2, "answer": "accept"})
     g.apply(C, {"type": "respond", "deal": d2, "answer": "reject"})
     assert g.state.deals[d2].status == "rejected"
-    d3 = g.apply(A, {"type": "propose", "kind": "network_charter", "parties": [A, B, C], "terms": {}})[0]["deal"]
+    d3 = g.apply(
+        A, {"type": "propose", "kind": "network_charter", "parties": [A, B, C], "terms": {}}
+    )[0]["deal"]
     with pytest.raises(EngineError) as e:
         g.apply(B, {"type": "withdraw", "deal": d3})
     assert e.value.code == "forbidden"
     g.apply(A, {"type": "withdraw", "deal": d3})
     assert g.state.deals[d3].status == "withdrawn"
-    d4 = g.apply(A, {"type": "propose", "kind": "network_charter", "parties": [A, B, C], "terms": {}})[0]["deal"]
+    d4 = g.apply(
+        A, {"type": "propose", "kind": "network_charter", "parties": [A, B, C], "terms": {}}
+    )[0]["deal"]
     g.resolve()
     assert g.state.deals[d4].status == "expired", "an unsigned proposal expires with its round"
 
 
-@pytest.mark.parametrize("cmd,code,where", [
-    ({"kind": "joint_bid", "parties": [A, B], "terms": {"tender": "nope", "lead": A, "shares": {A: 0.5, B: 0.5}, "price": 9}},
-     "tender_not_open", "terms.tender"),
-    ({"kind": "training_levy", "parties": [A, "union"], "terms": {"levy_rate": 0.5}}, "illegal_term", "terms.levy_rate"),
-    ({"kind": "network_charter", "parties": [A, B], "terms": {}}, "bad_parties", "parties"),
-    ({"kind": "conditional_credit", "parties": [A, B], "terms": {}}, "bad_parties", "parties"),
-    ({"kind": "standards_agreement", "parties": [A, "government"], "terms": {}}, "bad_parties", "parties"),
-    ({"kind": "subcontract", "parties": [A, B], "terms": {"buyer": A, "supplier": B, "operation": "design"}},
-     "cannot_deliver", "terms.operation"),
-    ({"kind": "subcontract", "parties": [A, B], "terms": {"buyer": A, "supplier": B, "operation": "weldng"}},
-     "illegal_term", "terms.operation"),
-    ({"kind": "network_charter", "parties": [A, B, C], "terms": {"dues": 3, "colour": "red"}}, "unknown_term", "terms.colour"),
-    ({"kind": "marriage", "parties": [A, B], "terms": {}}, "unknown_kind", "kind"),
-    ({"kind": "network_charter", "parties": [B, C, "broker:b"], "terms": {}}, "bad_parties", "parties"),
-])
+@pytest.mark.parametrize(
+    "cmd,code,where",
+    [
+        (
+            {
+                "kind": "joint_bid",
+                "parties": [A, B],
+                "terms": {"tender": "nope", "lead": A, "shares": {A: 0.5, B: 0.5}, "price": 9},
+            },
+            "tender_not_open",
+            "terms.tender",
+        ),
+        (
+            {"kind": "training_levy", "parties": [A, "union"], "terms": {"levy_rate": 0.5}},
+            "illegal_term",
+            "terms.levy_rate",
+        ),
+        ({"kind": "network_charter", "parties": [A, B], "terms": {}}, "bad_parties", "parties"),
+        ({"kind": "conditional_credit", "parties": [A, B], "terms": {}}, "bad_parties", "parties"),
+        (
+            {"kind": "standards_agreement", "parties": [A, "government"], "terms": {}},
+            "bad_parties",
+            "parties",
+        ),
+        (
+            {
+                "kind": "subcontract",
+                "parties": [A, B],
+                "terms": {"buyer": A, "supplier": B, "operation": "design"},
+            },
+            "cannot_deliver",
+            "terms.operation",
+        ),
+        (
+            {
+                "kind": "subcontract",
+                "parties": [A, B],
+                "terms": {"buyer": A, "supplier": B, "operation": "weldng"},
+            },
+            "illegal_term",
+            "terms.operation",
+        ),
+        (
+            {
+                "kind": "network_charter",
+                "parties": [A, B, C],
+                "terms": {"dues": 3, "colour": "red"},
+            },
+            "unknown_term",
+            "terms.colour",
+        ),
+        ({"kind": "marriage", "parties": [A, B], "terms": {}}, "unknown_kind", "kind"),
+        (
+            {"kind": "network_charter", "parties": [B, C, "broker:b"], "terms": {}},
+            "bad_parties",
+            "parties",
+        ),
+    ],
+)
 def test_illegal_proposals_get_a_clear_error_and_change_nothing(cmd, code, where) -> None:
     g = world()
     before = g.hash()
@@ -82,11 +145,32 @@ def test_illegal_proposals_get_a_clear_error_and_change_nothing(cmd, code, where
 
 
 def test_joint_bid_delivers_share_by_share_and_a_short_member_pays() -> None:
-    g = world(tenders=[{"id": "t", "round": 1, "operations": {"machining": 0.5, "welding": 0.5}, "volume": 16,
-                        "price": 90, "min_quality": 0.3}],
-              networks=[{"name": "hub", "members": ["Alpha", "Beta", "Gamma"], "stock": {"quality": 0.5, "training": 0.5}}])
-    did = sign(g, A, "joint_bid", [A, B], {"tender": "t", "lead": A, "shares": {A: 0.1, B: 0.9}, "price": 88,
-                                           "penalty": 20.0})
+    g = world(
+        tenders=[
+            {
+                "id": "t",
+                "round": 1,
+                "operations": {"machining": 0.5, "welding": 0.5},
+                "volume": 16,
+                "price": 90,
+                "min_quality": 0.3,
+            }
+        ],
+        networks=[
+            {
+                "name": "hub",
+                "members": ["Alpha", "Beta", "Gamma"],
+                "stock": {"quality": 0.5, "training": 0.5},
+            }
+        ],
+    )
+    did = sign(
+        g,
+        A,
+        "joint_bid",
+        [A, B],
+        {"tender": "t", "lead": A, "shares": {A: 0.1, B: 0.9}, "price": 88, "penalty": 20.0},
+    )
     cash_a = g.state.firms.cash[0]
     g.resolve()
     d = g.state.deals[did]
@@ -99,33 +183,63 @@ def test_joint_bid_delivers_share_by_share_and_a_short_member_pays() -> None:
 
 def test_subcontract_moves_work_and_assistance_upgrades_the_supplier() -> None:
     g = world()
-    sign(g, A, "subcontract", [A, B], {"buyer": A, "supplier": B, "operation": "welding", "volume": 3,
-                                       "unit_price": 40, "assistance": 20.0, "rounds": 2})
+    sign(
+        g,
+        A,
+        "subcontract",
+        [A, B],
+        {
+            "buyer": A,
+            "supplier": B,
+            "operation": "welding",
+            "volume": 3,
+            "unit_price": 40,
+            "assistance": 20.0,
+            "rounds": 2,
+        },
+    )
     tech_b = g.state.firms.technology[1]
     g.resolve()
     f = g.state.firms
     assert f.sales[0] > f.sales[2], "the buyer sells the supplier's units as its own"
-    assert f.technology[1] > tech_b * (1 - g.state.params.tech_depreciation), "assistance raises technology"
+    assert f.technology[1] > tech_b * (1 - g.state.params.tech_depreciation), (
+        "assistance raises technology"
+    )
 
 
 def test_charter_builds_factor_stock_and_a_dues_dodger_breaches() -> None:
     g = world()
-    did = sign(g, A, "network_charter", [A, B, C], {"dues": 10.0, "services": ["training", "quality"], "rounds": 2})
+    did = sign(
+        g,
+        A,
+        "network_charter",
+        [A, B, C],
+        {"dues": 10.0, "services": ["training", "quality"], "rounds": 2},
+    )
     net = g.state.networks[-1]
     play(g, 2)
-    assert net.stock[0] > 0.1 and net.stock[2] > 0.1 and net.stock[1] == 0.0, "only the chosen services"
+    assert net.stock[0] > 0.1 and net.stock[2] > 0.1 and net.stock[1] == 0.0, (
+        "only the chosen services"
+    )
     assert g.state.deals[did].status == "fulfilled"
     forced = world(trust={"firms": 0.05})
     did = sign(forced, A, "network_charter", [A, B, C], {"dues": 2.0, "rounds": 6})
     assert forced.state.deals[did].forced
     play(forced, 6)
-    assert forced.state.deals[did].status == "breached", "a charter forced across the trust gate breaks"
+    assert forced.state.deals[did].status == "breached", (
+        "a charter forced across the trust gate breaks"
+    )
 
 
 def test_levy_trains_binds_against_poaching_and_passes_gains_with_a_union_seat() -> None:
     g = world()
-    sign(g, "union", "training_levy", ["union", A, B], {"levy_rate": 0.05, "union_seat": True,
-                                                         "anti_poaching": True, "rounds": 3})
+    sign(
+        g,
+        "union",
+        "training_levy",
+        ["union", A, B],
+        {"levy_rate": 0.05, "union_seat": True, "anti_poaching": True, "rounds": 3},
+    )
     assert g.state.firms.anti_poach[0] == g.state.firms.anti_poach[1] > 0
     g.resolve()
     assert g.state.firms.pipeline[:2].sum() > 0 and g.state.firms.pipeline[2].sum() == 0
@@ -137,13 +251,25 @@ def test_standards_agreement_floor_held_by_enforcement() -> None:
     did = sign(g, "union", "standards_agreement", ["union", A], {"wage_floor": 34.0})
     g.apply(A, {"type": "decide", "decisions": {"wage": 32.0}})
     g.resolve()
-    assert g.state.deals[did].status == "breached", "paying under the agreed floor is found and owed"
+    assert g.state.deals[did].status == "breached", (
+        "paying under the agreed floor is found and owed"
+    )
 
 
 def test_challenge_grant_funds_a_qualifying_network_until_phase_out() -> None:
     g = world()
-    did = sign(g, "government", "challenge_grant", ["government", A, B, C],
-               {"amount": 20.0, "phase_out": 2, "min_activities": 2, "services": ["training", "intelligence"]})
+    did = sign(
+        g,
+        "government",
+        "challenge_grant",
+        ["government", A, B, C],
+        {
+            "amount": 20.0,
+            "phase_out": 2,
+            "min_activities": 2,
+            "services": ["training", "intelligence"],
+        },
+    )
     play(g, 3)
     assert g.state.deals[did].ledger["paid"] == 40.0, "paid two rounds, then phased out"
     assert g.state.deals[did].status == "fulfilled"
@@ -152,7 +278,8 @@ def test_challenge_grant_funds_a_qualifying_network_until_phase_out() -> None:
 
 def test_broker_engagement_pays_the_broker_and_lowers_the_gate() -> None:
     g = world(trust={"firms": 0.5})
-    from server.engine.deals import trust_gate
+    from district.server.engine.deals import trust_gate
+
     gate_before, _ = trust_gate(g.state, "joint_bid", [A, B])
     sign(g, "broker:b", "broker_engagement", ["broker:b", A, B], {"fee": 3.0, "rounds": 2})
     gate_after, _ = trust_gate(g.state, "joint_bid", [A, B])
@@ -165,19 +292,58 @@ def test_broker_engagement_pays_the_broker_and_lowers_the_gate() -> None:
 def test_negotiation_moves_no_money_that_no_signed_deal_moves() -> None:
     g = world()
     before = (g.state.firms.cash.copy(), g.state.accounts.government, g.state.accounts.union)
-    d = g.apply(A, {"type": "propose", "kind": "network_charter", "parties": [A, B, C], "terms": {"dues": 50.0}})[0]["deal"]
+    d = g.apply(
+        A,
+        {
+            "type": "propose",
+            "kind": "network_charter",
+            "parties": [A, B, C],
+            "terms": {"dues": 50.0},
+        },
+    )[0]["deal"]
     g.apply(B, {"type": "counter", "deal": d, "terms": {"dues": 10.0}})
-    g.apply("government", {"type": "propose", "kind": "conditional_credit", "parties": ["government", A], "terms": {}})
+    g.apply(
+        "government",
+        {
+            "type": "propose",
+            "kind": "conditional_credit",
+            "parties": ["government", A],
+            "terms": {},
+        },
+    )
     assert (g.state.firms.cash == before[0]).all() and g.state.accounts.government == before[1]
 
 
 def test_preview_shows_my_numbers_only_and_changes_nothing() -> None:
-    g = world(tenders=[{"id": "t", "round": 1, "operations": {"machining": 0.5, "welding": 0.5}, "volume": 16,
-                        "price": 90, "min_quality": 0.3}],
-              networks=[{"name": "hub", "members": ["Alpha", "Beta", "Gamma"], "stock": {"quality": 0.5, "training": 0.5}}])
+    g = world(
+        tenders=[
+            {
+                "id": "t",
+                "round": 1,
+                "operations": {"machining": 0.5, "welding": 0.5},
+                "volume": 16,
+                "price": 90,
+                "min_quality": 0.3,
+            }
+        ],
+        networks=[
+            {
+                "name": "hub",
+                "members": ["Alpha", "Beta", "Gamma"],
+                "stock": {"quality": 0.5, "training": 0.5},
+            }
+        ],
+    )
     before, total = g.hash(), money_total(g.state)
-    ev = g.apply(A, {"type": "preview", "kind": "joint_bid", "parties": [A, B],
-                     "terms": {"tender": "t", "lead": A, "shares": {A: 0.5, B: 0.5}, "price": 88}})
+    ev = g.apply(
+        A,
+        {
+            "type": "preview",
+            "kind": "joint_bid",
+            "parties": [A, B],
+            "terms": {"tender": "t", "lead": A, "shares": {A: 0.5, B: 0.5}, "price": 88},
+        },
+    )
     assert g.hash() == before and money_total(g.state) == total
     assert ev[0]["audience"] == [A]
     assert ev[0]["delta"]["revenue"] > 0, "winning the tender would raise my revenue"
@@ -188,8 +354,15 @@ def test_preview_shows_my_numbers_only_and_changes_nothing() -> None:
 def test_signed_deals_are_public_proposals_are_not() -> None:
     g = world()
     sign(g, A, "network_charter", [A, B, C], {"dues": 3.0})
-    g.apply(A, {"type": "propose", "kind": "subcontract", "parties": [A, B],
-                "terms": {"buyer": A, "supplier": B, "operation": "welding", "volume": 2}})
+    g.apply(
+        A,
+        {
+            "type": "propose",
+            "kind": "subcontract",
+            "parties": [A, B],
+            "terms": {"buyer": A, "supplier": B, "operation": "welding", "volume": 2},
+        },
+    )
     v = view(g.state, "union")
     kinds = {(d["kind"], d["status"]) for d in v["deals"]}
     assert ("network_charter", "active") in kinds and ("subcontract", "proposed") not in kinds
@@ -197,10 +370,24 @@ def test_signed_deals_are_public_proposals_are_not() -> None:
 
 def test_terms_are_checked_again_at_signing() -> None:
     g = world()
-    one = g.apply("government", {"type": "propose", "kind": "conditional_credit", "parties": ["government", A],
-                                 "terms": {"amount": 700.0, "purpose": "working_capital"}})[0]["deal"]
-    two = g.apply("government", {"type": "propose", "kind": "conditional_credit", "parties": ["government", B],
-                                 "terms": {"amount": 700.0, "purpose": "working_capital"}})[0]["deal"]
+    one = g.apply(
+        "government",
+        {
+            "type": "propose",
+            "kind": "conditional_credit",
+            "parties": ["government", A],
+            "terms": {"amount": 700.0, "purpose": "working_capital"},
+        },
+    )[0]["deal"]
+    two = g.apply(
+        "government",
+        {
+            "type": "propose",
+            "kind": "conditional_credit",
+            "parties": ["government", B],
+            "terms": {"amount": 700.0, "purpose": "working_capital"},
+        },
+    )[0]["deal"]
     g.apply(A, {"type": "respond", "deal": one, "answer": "accept"})
     ev = g.apply(B, {"type": "respond", "deal": two, "answer": "accept"})
     assert g.state.deals[one].status == "active"
@@ -211,10 +398,15 @@ def test_terms_are_checked_again_at_signing() -> None:
 
 def test_chat_public_per_deal_private_and_muted() -> None:
     g = world()
-    did = g.apply(A, {"type": "propose", "kind": "network_charter", "parties": [A, B, C], "terms": {}})[0]["deal"]
+    did = g.apply(
+        A, {"type": "propose", "kind": "network_charter", "parties": [A, B, C], "terms": {}}
+    )[0]["deal"]
     assert g.apply(A, {"type": "chat", "text": "hello all"})[0]["audience"] == "public"
     assert g.apply(B, {"type": "chat", "text": "on the hub", "to": did})[0]["audience"] == [A, B, C]
-    assert g.apply(A, {"type": "chat", "text": "psst", "to": "union"})[0]["audience"] == [A, "union"]
+    assert g.apply(A, {"type": "chat", "text": "psst", "to": "union"})[0]["audience"] == [
+        A,
+        "union",
+    ]
     with pytest.raises(EngineError) as e:
         g.apply("union", {"type": "chat", "text": "let me in", "to": did})
     assert e.value.code == "forbidden"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from server.engine import find_scenario
-from server.engine.game import replay
-from server.engine.state import restore, snapshot, state_hash
-from server.simulate import run_game
+from district.server.engine import find_scenario
+from district.server.engine.game import replay
+from district.server.engine.state import restore, snapshot, state_hash
+from district.server.simulate import run_game
 
 
 def test_same_seed_same_hash_every_round() -> None:
@@ -34,6 +34,7 @@ def test_snapshot_restores_identical_state_that_plays_on_identically() -> None:
     assert state_hash(st) == g.hash()
     g.advance()
     h1 = g.hash()
-    from server.engine.events import begin_round
+    from district.server.engine.events import begin_round
+
     begin_round(st)
     assert state_hash(st) == h1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
-from server.engine.params import Params
+from district.server.engine.params import Params
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "model.md").read_text()
 
@@ -14,4 +14,6 @@ def test_every_parameter_is_documented_with_its_default() -> None:
     for f in fields(Params):
         row = next((line for line in DOC.splitlines() if line.startswith(f"| `{f.name}` |")), None)
         assert row is not None, f"{f.name} is missing from docs/model.md"
-        assert row.split("|")[2].strip() == f"{f.default:g}", f"{f.name}: documented default differs from the code"
+        assert row.split("|")[2].strip() == f"{f.default:g}", (
+            f"{f.name}: documented default differs from the code"
+        )

@@ -7,30 +7,56 @@ import contextlib
 import math
 
 import numpy as np
+from district.server.engine import EngineError
+from district.server.engine.game import replay
+from district.server.engine.state import money_total
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.engine import EngineError
-from server.engine.game import replay
-from server.engine.state import money_total
 from tests.helpers import district, firm, game, scenario
 
-DATA = district([firm("Alpha"), firm("Beta", capabilities={"welding": 0.7}), firm("Gamma", wage=25.0)],
-                background={"count": 6},
-                seats=[{"role": "union"}, {"role": "government"}, {"role": "broker", "id": "broker:b"}],
-                tenders=[{"id": "t1", "round": 2, "operations": {"machining": 0.5, "welding": 0.5},
-                          "volume": 30, "price": 90}])
+DATA = district(
+    [firm("Alpha"), firm("Beta", capabilities={"welding": 0.7}), firm("Gamma", wage=25.0)],
+    background={"count": 6},
+    seats=[{"role": "union"}, {"role": "government"}, {"role": "broker", "id": "broker:b"}],
+    tenders=[
+        {
+            "id": "t1",
+            "round": 2,
+            "operations": {"machining": 0.5, "welding": 0.5},
+            "volume": 30,
+            "price": 90,
+        }
+    ],
+)
 SC = scenario(DATA)
 
-firm_decisions = st.fixed_dictionaries({}, optional={
-    "wage": st.floats(5, 80), "training": st.floats(0, 60), "technology": st.floats(0, 60),
-    "price": st.floats(-1, 1), "hire": st.integers(-6, 10), "poach": st.integers(0, 8),
-    "skill_pay": st.floats(0, 0.6), "focus": st.sampled_from(["commodity", "niche"])})
-gov_decisions = st.fixed_dictionaries({}, optional={
-    "enforcement_spend": st.floats(0, 300), "training_match": st.floats(0, 1), "network_grant": st.floats(0, 50),
-    "payroll_tax": st.floats(0, 0.3), "broker_programme": st.floats(0, 50)})
-round_plan = st.tuples(st.lists(firm_decisions, min_size=3, max_size=3), gov_decisions,
-                       st.floats(0, 30), st.booleans())
+firm_decisions = st.fixed_dictionaries(
+    {},
+    optional={
+        "wage": st.floats(5, 80),
+        "training": st.floats(0, 60),
+        "technology": st.floats(0, 60),
+        "price": st.floats(-1, 1),
+        "hire": st.integers(-6, 10),
+        "poach": st.integers(0, 8),
+        "skill_pay": st.floats(0, 0.6),
+        "focus": st.sampled_from(["commodity", "niche"]),
+    },
+)
+gov_decisions = st.fixed_dictionaries(
+    {},
+    optional={
+        "enforcement_spend": st.floats(0, 300),
+        "training_match": st.floats(0, 1),
+        "network_grant": st.floats(0, 50),
+        "payroll_tax": st.floats(0, 0.3),
+        "broker_programme": st.floats(0, 50),
+    },
+)
+round_plan = st.tuples(
+    st.lists(firm_decisions, min_size=3, max_size=3), gov_decisions, st.floats(0, 30), st.booleans()
+)
 
 
 def _play(plans: list) -> tuple:
@@ -46,8 +72,16 @@ def _play(plans: list) -> tuple:
             with contextlib.suppress(EngineError):
                 g.apply("government", {"type": "decide", "decisions": gov_d})
         with contextlib.suppress(EngineError):
-            g.apply("union", {"type": "decide", "decisions": {
-                "organise": [{"firm": 0, "spend": organise}], "strike": {"firm": 1, "demand": 40.0} if strike else None}})
+            g.apply(
+                "union",
+                {
+                    "type": "decide",
+                    "decisions": {
+                        "organise": [{"firm": 0, "spend": organise}],
+                        "strike": {"firm": 1, "demand": 40.0} if strike else None,
+                    },
+                },
+            )
         g.resolve()
         totals.append(money_total(g.state))
         if g.state.round >= SC.rounds:

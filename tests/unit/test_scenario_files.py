@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from district.server.engine import ScenarioError, find_scenario, load_scenario, new_state
+from district.server.engine.scenario import parse_scenario
 
-from server.engine import ScenarioError, find_scenario, load_scenario, new_state
-from server.engine.scenario import parse_scenario
 from tests.helpers import district, firm, scenario
 
 
@@ -20,7 +20,9 @@ def test_shipped_scenarios_load_and_build() -> None:
 
 
 def test_every_problem_is_listed_with_its_place() -> None:
-    data = district([firm("Alpha", capabilities={"weldng": 0.5}, skill=1.7), firm("Alpha", workers="many")])
+    data = district(
+        [firm("Alpha", capabilities={"weldng": 0.5}, skill=1.7), firm("Alpha", workers="many")]
+    )
     data["institutions"]["enforcement"] = 2
     data["events"] = [{"round": 3, "kind": "earthquake", "headline": "x"}]
     data["surprise"] = 1
@@ -40,9 +42,11 @@ def test_every_problem_is_listed_with_its_place() -> None:
 
 def test_unknown_param_and_bad_tender(tmp_path: Path) -> None:
     p = tmp_path / "x.toml"
-    p.write_text('[scenario]\nname = "x"\ntitle = "X"\n[[firms]]\nname = "A"\nworkers = 5\n'
-                 '[[tenders]]\nid = "t"\nround = 99\nvolume = 5\nprice = 10\noperations = {}\n'
-                 '[params]\nwobble = 1\n')
+    p.write_text(
+        '[scenario]\nname = "x"\ntitle = "X"\n[[firms]]\nname = "A"\nworkers = 5\n'
+        '[[tenders]]\nid = "t"\nround = 99\nvolume = 5\nprice = 10\noperations = {}\n'
+        "[params]\nwobble = 1\n"
+    )
     with pytest.raises(ScenarioError) as e:
         load_scenario(p)
     probs = "\n".join(e.value.problems)

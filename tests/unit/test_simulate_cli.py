@@ -8,12 +8,26 @@ import subprocess
 import sys
 from pathlib import Path
 
-from server.cli import main
+from district.server.cli import main
 
 
 def test_simulate_prints_table_and_writes_outputs(tmp_path: Path, capsys) -> None:
-    assert main(["simulate", "--scenario", "oregon-plastics", "--seed", "4", "--rounds", "3",
-                 "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "--scenario",
+                "oregon-plastics",
+                "--seed",
+                "4",
+                "--rounds",
+                "3",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line[:4].strip().isdigit()]
     assert len(lines) == 3, out
@@ -30,8 +44,12 @@ def test_simulate_prints_table_and_writes_outputs(tmp_path: Path, capsys) -> Non
 def test_a_wrong_scenario_file_is_reported_and_nothing_starts(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[scenario]\nname = "bad"\ntitle = "Bad"\n[[firms]]\nname = "A"\nworkers = -3\n')
-    r = subprocess.run([sys.executable, "-m", "server.cli", "simulate", "--scenario", str(bad)],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "district.server.cli", "simulate", "--scenario", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2
     assert "firms[0].workers: -3 is out of range" in r.stderr
     assert "rnd" not in r.stdout

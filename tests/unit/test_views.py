@@ -4,19 +4,34 @@ from __future__ import annotations
 
 import json
 
-from server.engine import find_scenario
-from server.engine.state import copy_state
-from server.engine.views import view
-from server.simulate import run_game
+from district.server.engine import find_scenario
+from district.server.engine.state import copy_state
+from district.server.engine.views import view
+from district.server.simulate import run_game
 
-PRIVATE_FIRM_ARRAYS = ("cash", "debt", "public_debt", "wage", "skill_pay", "skill", "skilled", "technology",
-                       "credit", "training_spend", "tech_spend", "pipeline", "lost_skilled", "fines")
+PRIVATE_FIRM_ARRAYS = (
+    "cash",
+    "debt",
+    "public_debt",
+    "wage",
+    "skill_pay",
+    "skill",
+    "skilled",
+    "technology",
+    "credit",
+    "training_spend",
+    "tech_spend",
+    "pipeline",
+    "lost_skilled",
+    "fines",
+)
 
 
 def _played():
     game, _ = run_game(find_scenario("emilia-romagna"), seed=4, rounds=2)
     game.advance()
-    from server.simulate import play_bots_round
+    from district.server.simulate import play_bots_round
+
     play_bots_round(game)  # proposals, decisions, private chat are pending in round 3
     return game
 
@@ -41,8 +56,9 @@ def test_views_do_not_depend_on_other_seats_private_data() -> None:
             mine = {d for d in st.deals if other in st.deals[d].parties}
             a, b = view(st, other), view(altered, other)
             # trust rows are private to their owner but hold the owner's trust in others: unchanged here
-            assert json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str), \
-                f"{other}'s view changed when {victim}'s private data changed"
+            assert json.dumps(a, sort_keys=True, default=str) == json.dumps(
+                b, sort_keys=True, default=str
+            ), f"{other}'s view changed when {victim}'s private data changed"
             del mine
     for observer in ("observer", "facilitator"):
         v = view(st, observer)
@@ -64,7 +80,9 @@ def test_firm_view_has_own_private_numbers_only() -> None:
     for f in v["firms"]:
         assert "cash" not in f and "wage" not in f and "skill" not in f
     other = st.firm_of(firm_seats[1])
-    proposals = [d for d in st.deals.values() if d.status == "proposed" and firm_seats[0] not in d.parties]
+    proposals = [
+        d for d in st.deals.values() if d.status == "proposed" and firm_seats[0] not in d.parties
+    ]
     shown = {d["id"] for d in v["deals"]}
     assert not any(d.id in shown for d in proposals), "proposals are private to their parties"
     assert other != i

@@ -1,0 +1,1 @@
+"""Timing scripts (not tests): engine, server, client. `district bench` runs the engine's."""
