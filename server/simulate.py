@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
-from district.server.bots import decide
+from district.server.bots.turns import BotTurns, bot_commands
 from district.server.engine import EngineError, Game, Scenario
 from district.server.engine.views import view
-
-NEGOTIATION_PASSES = 3
 
 COLUMNS = [
     ("rnd", "round", "{:>3.0f}"),
@@ -34,26 +32,26 @@ COLUMNS = [
 
 
 def play_bots_round(
-    game: Game, personalities: dict[str, str] | None = None
+    game: Game,
+    personalities: dict[str, str] | None = None,
+    skip: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """Every seat's bot decides from its own view and sends its commands. Returns the events."""
+    """The bots of every seat but `skip` take their turns of this negotiation phase, as
+    `BotTurns` orders them (the same scheduler a session uses). Returns the events."""
     st = game.state
+    turns = BotTurns()
+    turns.begin(s for s in st.seats if s not in skip)
     events: list[dict[str, Any]] = []
-    for _pass in range(NEGOTIATION_PASSES):  # proposals made in one pass are answered in the next
-        for seat in sorted(st.seats):
-            p = (personalities or {}).get(seat, st.seats[seat].road)
-            for cmd in decide(view(st, seat), game.seed, p):
-                try:
-                    events += game.apply(seat, cmd)
-                except EngineError as e:  # a bot's mistake must not stop the game; it is reported
-                    events.append(
-                        {
-                            "kind": "bot_error",
-                            "audience": "public",
-                            "seat": seat,
-                            "error": e.to_dict(),
-                        }
-                    )
+    while (seat := turns.next()) is not None:
+        p = (personalities or {}).get(seat, st.seats[seat].road)
+        for cmd in bot_commands(game.view(seat), game.seed, p):
+            try:
+                events += game.apply(seat, cmd)
+            except EngineError as e:  # a bot's mistake must not stop the game; it is reported
+                events.append(
+                    {"kind": "bot_error", "audience": "public", "seat": seat, "error": e.to_dict()}
+                )
+        turns.acted(seat)
     return events
 
 
@@ -64,15 +62,18 @@ def run_game(
     personalities: dict[str, str] | None = None,
     on_round: Any = None,
 ) -> tuple[Game, list[dict[str, Any]]]:
+    """A bots-only game: the server's bots-only game of the same scenario and seed, move for move.
+    A whole game ends as the server's does, in the phase "ended"; with `rounds` short of the
+    scenario's, it stops at that round's report."""
     game = Game(scenario, seed)
     events: list[dict[str, Any]] = list(game.start_events)
     last = min(rounds or scenario.rounds, scenario.rounds)
-    while not game.over and game.state.round <= last:
+    while not game.over:
         events += play_bots_round(game, personalities)
         report = game.resolve()
         if on_round:
             on_round(game, report)
-        if game.state.round >= last:
+        if game.state.round >= last and last < scenario.rounds:
             break
         events += game.advance()
     return game, events
