@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from district.server import api
 from district.server.engine.scenario import SCENARIO_DIR, ScenarioError
 from district.server.simulate import run_game
+
 from tests.helpers import district, firm, seat
 
 
