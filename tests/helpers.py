@@ -1,11 +1,12 @@
-"""Small controlled districts for tests: a dict scenario with a few seat firms and nothing else."""
+"""Small controlled districts for tests: a dict scenario with a few seat firms and nothing else,
+played through the scripting API (docs/api.md), as a researcher would."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from district.server.engine import Game
+from district.server import api
 from district.server.engine.scenario import Scenario, parse_scenario
 
 
@@ -54,11 +55,11 @@ def scenario(data: dict[str, Any]) -> Scenario:
     return parse_scenario(copy.deepcopy(data), "test")
 
 
-def game(data: dict[str, Any], seed: int = 1) -> Game:
-    return Game(scenario(data), seed)
+def game(data: dict[str, Any], seed: int = 1) -> api.Game:
+    return api.new_game(scenario(data), seed)
 
 
-def play(g: Game, rounds: int, each_round: Any = None) -> None:
+def play(g: api.Game, rounds: int, each_round: Any = None) -> None:
     """Resolve `rounds` rounds; `each_round(g)` sends commands in each negotiation phase."""
     for _ in range(rounds):
         if each_round:
