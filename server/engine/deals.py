@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from district.server.engine.commands import register
+from district.server.engine.checks import deal_ref, need_phase, party_to
+from district.server.engine.decisions import broker_hours, planned_hours
 from district.server.engine.errors import EngineError
 from district.server.engine.scenario import FACTORS
 from district.server.engine.state import State, copy_state, role_of
@@ -571,13 +572,6 @@ def trust_gate(
 # --- commands ----------------------------------------------------------------------------------
 
 
-def _need_negotiation(state: State, what: str) -> None:
-    if state.phase != "negotiation":
-        raise _bad(
-            "wrong_phase", f"{what} is only possible while negotiating (now: {state.phase})", ""
-        )
-
-
 def _kind(cmd: dict[str, Any]) -> str:
     kind = cmd.get("kind")
     if not isinstance(kind, str) or kind not in DEAL_SPECS:
@@ -585,14 +579,6 @@ def _kind(cmd: dict[str, Any]) -> str:
             "unknown_kind", f"unknown deal kind {kind!r} (known: {', '.join(DEAL_SPECS)})", "kind"
         )
     return kind
-
-
-def _deal(state: State, cmd: dict[str, Any]) -> Deal:
-    did = cmd.get("deal")
-    d = state.deals.get(did) if isinstance(did, str) else None
-    if d is None:
-        raise _bad("unknown_deal", f"there is no deal {did!r}", "deal")
-    return d
 
 
 def public_event(d: Deal, what: str, seat: str, **extra: Any) -> dict[str, Any]:
@@ -637,8 +623,6 @@ def _new_deal(
 
 def _charge_drafting(state: State, seat: str) -> None:
     if role_of(seat) == "broker":
-        from district.server.engine.commands import broker_hours, planned_hours
-
         free = broker_hours(state, seat) - planned_hours(state, state.decisions.get(seat, {}))
         if free < state.params.draft_hours:
             raise _bad(
@@ -653,7 +637,7 @@ def _charge_drafting(state: State, seat: str) -> None:
 
 
 def propose(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
-    _need_negotiation(state, "proposing a deal")
+    need_phase(state, "negotiation", "proposing a deal")
     kind = _kind(cmd)
     parties = check_parties(state, kind, cmd.get("parties"), seat)
     terms = check_terms(state, kind, cmd.get("terms", {}), parties)
@@ -665,10 +649,9 @@ def propose(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]
 
 
 def respond(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
-    _need_negotiation(state, "answering a deal")
-    d = _deal(state, cmd)
-    if seat not in d.parties:
-        raise _bad("forbidden", f"you are not a party to {d.id}", "deal")
+    need_phase(state, "negotiation", "answering a deal")
+    d = deal_ref(state, cmd.get("deal"), "deal")
+    party_to(d, seat, "deal")
     if d.status != "proposed":
         raise _bad(
             "deal_closed", f"{d.id} is {d.status}; only a proposed deal can be answered", "deal"
@@ -691,10 +674,9 @@ def respond(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]
 
 
 def counter(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
-    _need_negotiation(state, "countering a deal")
-    old = _deal(state, cmd)
-    if seat not in old.parties:
-        raise _bad("forbidden", f"you are not a party to {old.id}", "deal")
+    need_phase(state, "negotiation", "countering a deal")
+    old = deal_ref(state, cmd.get("deal"), "deal")
+    party_to(old, seat, "deal")
     if old.status != "proposed":
         raise _bad(
             "deal_closed",
@@ -723,8 +705,8 @@ def counter(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]
 
 
 def withdraw(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
-    _need_negotiation(state, "withdrawing a deal")
-    d = _deal(state, cmd)
+    need_phase(state, "negotiation", "withdrawing a deal")
+    d = deal_ref(state, cmd.get("deal"), "deal")
     if d.proposer != seat:
         raise _bad("forbidden", f"only the proposer of {d.id} can withdraw it", "deal")
     if d.status != "proposed":
@@ -769,11 +751,10 @@ def _maybe_sign(state: State, d: Deal) -> list[dict[str, Any]]:
 def preview(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
     """What a deal would do to the asking seat's own numbers next round, computed on copies of the
     state (one with the deal signed, one without). Nothing of other seats is revealed."""
-    _need_negotiation(state, "previewing a deal")
+    need_phase(state, "negotiation", "previewing a deal")
     if "deal" in cmd:
-        d0 = _deal(state, cmd)
-        if seat not in d0.parties:
-            raise _bad("forbidden", f"you are not a party to {d0.id}", "deal")
+        d0 = deal_ref(state, cmd.get("deal"), "deal")
+        party_to(d0, seat, "deal")
         kind, parties, terms = d0.kind, list(d0.parties), dict(d0.terms)
     else:
         kind = _kind(cmd)
@@ -835,16 +816,6 @@ def _own_numbers(s: State, seat: str) -> dict[str, float]:
             "wage_floor": round(s.institutions.wage_floor, 2),
         }
     return {"funds": round(s.accounts.brokers.get(seat, 0.0), 2)}
-
-
-for _name, _fn in (
-    ("propose", propose),
-    ("respond", respond),
-    ("counter", counter),
-    ("withdraw", withdraw),
-    ("preview", preview),
-):
-    register(_name, _fn)
 
 
 def expire_proposals(state: State) -> list[str]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from district.server.engine.commands import broker_hours, spendable
+from district.server.engine.deals import visible_deals
+from district.server.engine.decisions import broker_hours, spendable
 from district.server.engine.policy import effective_enforcement, outside_wage
 from district.server.engine.scenario import FACTORS, FOCI
 from district.server.engine.state import State, role_of
@@ -281,8 +282,6 @@ def view(state: State, seat: str) -> dict[str, Any]:
     v["seat"] = seat
     role = role_of(seat) if seat not in PUBLIC_SEATS else seat
     v["role"] = role
-    from district.server.engine.deals import visible_deals
-
     v["deals"] = visible_deals(state, seat)
     v["chat"] = [
         {k: x for k, x in m.items() if k != "audience"}
