@@ -20,6 +20,7 @@ from district.server.engine.checks import facilitator_only, flag, need_phase, nu
 from district.server.engine.decisions import decide
 from district.server.engine.errors import EngineError
 from district.server.engine.events import fire_event
+from district.server.engine.preview import preview_command
 from district.server.engine.scenario import EVENT_KINDS, MARKETS, EventSpec
 from district.server.engine.state import State
 
@@ -96,7 +97,7 @@ COMMANDS: dict[str, Handler] = {
     "respond": deals.respond,
     "counter": deals.counter,
     "withdraw": deals.withdraw,
-    "preview": deals.preview,
+    "preview": preview_command,
     "chat": chat,
     "inject_event": _inject,
     "mute_chat": _mute,
