@@ -51,6 +51,19 @@ def entries(v: Any, where: str, most: int) -> list[Any]:
     return v
 
 
+def check_seat_and_round(state: State, seat: str, request: dict[str, Any]) -> None:
+    """A seat of this game (or the facilitator), asking about this round (if it says which)."""
+    if seat != "facilitator" and seat not in state.seats:
+        raise EngineError("unknown_seat", f"there is no seat {seat!r} in this game")
+    if "round" in request and request["round"] != state.round:
+        raise EngineError(
+            "stale",
+            f"this command was made in round {request['round']!r}; "
+            f"the game is in round {state.round}",
+            "round",
+        )
+
+
 def need_phase(state: State, phase: str, what: str) -> None:
     if state.phase != phase:
         raise EngineError(

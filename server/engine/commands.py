@@ -16,11 +16,16 @@ from typing import Any
 
 from district.server.engine import deals
 from district.server.engine.chat import chat
-from district.server.engine.checks import facilitator_only, flag, need_phase, num
+from district.server.engine.checks import (
+    check_seat_and_round,
+    facilitator_only,
+    flag,
+    need_phase,
+    num,
+)
 from district.server.engine.decisions import decide
 from district.server.engine.errors import EngineError
 from district.server.engine.events import fire_event
-from district.server.engine.preview import preview_command
 from district.server.engine.scenario import EVENT_KINDS, MARKETS, EventSpec
 from district.server.engine.state import State
 
@@ -97,7 +102,6 @@ COMMANDS: dict[str, Handler] = {
     "respond": deals.respond,
     "counter": deals.counter,
     "withdraw": deals.withdraw,
-    "preview": preview_command,
     "chat": chat,
     "inject_event": _inject,
     "mute_chat": _mute,
@@ -118,15 +122,7 @@ def apply(state: State, seat: str, command: dict[str, Any]) -> list[Event]:
             f"unknown command type {kind!r} (known: {', '.join(sorted(COMMANDS))})",
             "type",
         )
-    if seat != "facilitator" and seat not in state.seats:
-        raise EngineError("unknown_seat", f"there is no seat {seat!r} in this game")
-    if "round" in command and command["round"] != state.round:
-        raise EngineError(
-            "stale",
-            f"this command was made in round {command['round']!r}; "
-            f"the game is in round {state.round}",
-            "round",
-        )
+    check_seat_and_round(state, seat, command)
     if seat == "facilitator" and kind not in FACILITATOR_COMMANDS:
         raise EngineError("forbidden", "the facilitator steers the game; it does not play a seat")
     return COMMANDS[kind](state, seat, command)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from district.server.engine.checks import deal_ref, need_phase, party_to
+from district.server.engine.checks import check_seat_and_round, deal_ref, need_phase, party_to
 from district.server.engine.deals import Deal, check_kind, check_parties, check_terms, sign
+from district.server.engine.errors import EngineError
 from district.server.engine.resolve import resolve
 from district.server.engine.state import State, copy_state, role_of
 
@@ -17,6 +18,13 @@ def preview(state: State, seat: str, request: dict[str, Any]) -> dict[str, Any]:
     """`request`: {deal: an id the seat is party to} or {kind, parties, terms}. Only while
     negotiating. Returns {kind: "preview", deal_kind, without, with, delta, deal}; raises
     EngineError if refused."""
+    if not isinstance(request, dict):
+        raise EngineError(
+            "bad_command", f"a preview request is a map, got {type(request).__name__}"
+        )
+    check_seat_and_round(state, seat, request)
+    if seat not in state.seats:
+        raise EngineError("forbidden", "only a seat can preview what a deal does to its numbers")
     need_phase(state, "negotiation", "previewing a deal")
     if "deal" in request:
         d0 = deal_ref(state, request.get("deal"), "deal")
@@ -78,9 +86,3 @@ def own_numbers(s: State, seat: str) -> dict[str, float]:
             "wage_floor": round(s.institutions.wage_floor, 2),
         }
     return {"funds": round(s.accounts.brokers.get(seat, 0.0), 2)}
-
-
-def preview_command(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
-    """The preview as a command (to the asking seat only)."""
-    out = preview(state, seat, cmd)
-    return [{"kind": out.pop("kind"), "audience": [seat], **out}]

@@ -334,21 +334,39 @@ def test_preview_shows_my_numbers_only_and_changes_nothing() -> None:
             }
         ],
     )
-    before, total = g.hash(), money_total(g.state)
-    ev = g.apply(
-        A,
-        {
-            "type": "preview",
-            "kind": "joint_bid",
-            "parties": [A, B],
-            "terms": {"tender": "t", "lead": A, "shares": {A: 0.5, B: 0.5}, "price": 88},
-        },
-    )
+    before, total, log = g.hash(), money_total(g.state), list(g.log)
+    request = {
+        "kind": "joint_bid",
+        "parties": [A, B],
+        "terms": {"tender": "t", "lead": A, "shares": {A: 0.5, B: 0.5}, "price": 88},
+    }
+    out = g.preview(A, request)
     assert g.hash() == before and money_total(g.state) == total
-    assert ev[0]["audience"] == [A]
-    assert ev[0]["delta"]["revenue"] > 0, "winning the tender would raise my revenue"
-    text = json.dumps(ev)
+    assert g.log == log, "a preview is a query: it is not logged (nor replayed)"
+    assert set(out) == {"kind", "deal_kind", "without", "with", "delta", "deal"}
+    assert out["kind"] == "preview" and out["deal_kind"] == "joint_bid" and out["deal"] == ""
+    assert out["delta"]["revenue"] > 0, "winning the tender would raise my revenue"
+    text = json.dumps(out)
     assert str(round(float(g.state.firms.cash[1]), 2)) not in text, "nothing of Beta's numbers"
+    # an existing proposal the seat is party to can be previewed by its id
+    did = g.apply(A, {"type": "propose", **request})[0]["deal"]
+    assert g.preview(B, {"deal": did})["deal"] == did
+    for who, req, code in (
+        ("union", {"deal": did}, "forbidden"),
+        ("facilitator", request, "forbidden"),
+        (A, {"kind": "merger", "parties": [A, B]}, "unknown_kind"),
+        (A, {**request, "round": 5}, "stale"),
+    ):
+        with pytest.raises(EngineError) as e:
+            g.preview(who, req)
+        assert e.value.code == code, (who, e.value)
+    with pytest.raises(EngineError) as e:
+        g.apply(A, {"type": "preview", **request})
+    assert e.value.code == "unknown_command", "preview is no longer a command"
+    g.resolve()
+    with pytest.raises(EngineError) as e:
+        g.preview(A, request)
+    assert e.value.code == "wrong_phase"
 
 
 def test_signed_deals_are_public_proposals_are_not() -> None:
