@@ -63,7 +63,7 @@ class Firms:
     poach: np.ndarray  # trained workers sought from rivals this round
     hire: np.ndarray  # headcount change wanted this round
     preferred: np.ndarray  # bool: kept by an outside buyer after a supplier cut
-    anti_poach: np.ndarray  # bool: bound by an anti-poaching clause (levy deals)
+    anti_poach: np.ndarray  # int32 group of a levy's anti-poaching clause (0 = unbound)
     # results of the last round (public or private as views decide)
     quality: np.ndarray
     productivity: np.ndarray
@@ -252,8 +252,10 @@ def make_firms(n: int, n_ops: int, lag: int) -> Firms:
             kw[f.name] = np.zeros((n, n_ops))
         elif f.name == "pipeline":
             kw[f.name] = np.zeros((n, lag))
-        elif f.name in ("alive", "compliant", "preferred", "anti_poach", "audited"):
+        elif f.name in ("alive", "compliant", "preferred", "audited"):
             kw[f.name] = np.zeros(n, dtype=bool)
+        elif f.name == "anti_poach":
+            kw[f.name] = np.zeros(n, dtype=np.int32)
         elif f.name in ("sector", "born", "died"):
             kw[f.name] = np.zeros(n, dtype=np.int16)
         elif f.name in ("focus", "road"):

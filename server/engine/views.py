@@ -267,7 +267,7 @@ def _firm_private(state: State, seat: str) -> dict[str, Any]:
             str(j): {ops[k]: _r(f.caps[j, k]) for k in np.flatnonzero(f.caps[j] > 0.05)}
             for j in sorted(known)
         },
-        "anti_poach": int(f.anti_poach[i]),
+        "anti_poach": int(f.anti_poach[i] > 0),  # 1: a levy's clause binds it
     }
 
 

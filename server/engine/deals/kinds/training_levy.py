@@ -1,7 +1,8 @@
 """Training levy: firms pay a share of payroll into a training pool (plus the government's match);
 the pool pays for trainees, who complete after the training lag (000 III.1, OPEC). An
 anti-poaching clause binds the members against poaching each other; a union seat or a
-pass-through clause raises the pass-through of gains to the wage floor while the levy runs."""
+pass-through clause raises the pass-through of gains to the wage floor while the levy runs.
+The clause's binding ends with the levy, whether it is fulfilled or breached."""
 
 from __future__ import annotations
 
@@ -52,9 +53,13 @@ class TrainingLevy(Kind[Terms]):
         return t.rounds
 
     def on_signed(self, state: State, d: Deal) -> None:
+        """An anti-poaching clause binds the members as a fresh group (a firm is in one group at
+        a time: the latest levy it signed with a clause)."""
         if self.read(d).anti_poaching:
-            group = int(d.id.split("-")[1])
+            group = state.counters.get("anti_poach_group", 0) + 1
+            state.counters["anti_poach_group"] = group
             state.firms.anti_poach[firms_of(state, d)] = group
+            d.ledger["anti_poach_group"] = float(group)
 
     def pulled_out(self, state: State, d: Deal, firm: int, res: Resolution) -> bool:
         self.breach(state, d, firm, "pulled out: the members did not trust each other enough", res)
@@ -96,10 +101,11 @@ class TrainingLevy(Kind[Terms]):
         )
         d.ledger["collected"] = d.ledger.get("collected", 0.0) + pool
 
-    def term_ends(self, state: State, d: Deal, res: Resolution) -> None:
-        if self.read(d).anti_poaching:
+    def ended(self, state: State, d: Deal) -> None:
+        """However it ends, the levy releases exactly the firms its clause still binds."""
+        group = int(d.ledger.get("anti_poach_group", 0))
+        if group:
             f = state.firms
-            group = int(d.id.split("-")[1])
             f.anti_poach[f.anti_poach == group] = 0
 
 
