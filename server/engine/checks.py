@@ -5,10 +5,13 @@ and none writes anything (a refused command changes nothing)."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from district.server.engine.errors import EngineError
 from district.server.engine.state import State
+
+if TYPE_CHECKING:  # the deals build on these checks
+    from district.server.engine.deals.record import Deal
 
 
 def num(v: Any, where: str, lo: float, hi: float, integer: bool = False) -> float:
@@ -73,15 +76,15 @@ def need_phase(state: State, phase: str, what: str) -> None:
         )
 
 
-def deal_ref(state: State, did: Any, where: str) -> Any:
-    """The deal with this id (a Deal record of district.server.engine.deals)."""
+def deal_ref(state: State, did: Any, where: str) -> Deal:
+    """The deal with this id."""
     d = state.deals.get(did) if isinstance(did, str) else None
     if d is None:
         raise EngineError("unknown_deal", f"there is no deal {did!r}", where)
     return d
 
 
-def party_to(d: Any, seat: str, where: str) -> None:
+def party_to(d: Deal, seat: str, where: str) -> None:
     if seat not in d.parties:
         raise EngineError("forbidden", f"you are not a party to {d.id}", where)
 

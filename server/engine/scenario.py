@@ -557,9 +557,11 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
 
     seats: list[SeatSpec] = []
     ids_seen: set[str] = set()
-    for f in firms:
-        if f.seat:
-            seats.append(SeatSpec(id=f.seat_id, role="firm", name=f.name, road=f.road, firm=f.name))
+    for fs in firms:
+        if fs.seat:
+            seats.append(
+                SeatSpec(id=fs.seat_id, role="firm", name=fs.name, road=fs.road, firm=fs.name)
+            )
     for i, s in enumerate(c.tables(data, "seats", "seats")):
         sp = f"seats[{i}]"
         c.keys(s, sp, ["id", "role", "name", "road"])

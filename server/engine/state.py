@@ -12,11 +12,14 @@ import hashlib
 import pickle
 import struct
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from district.server.engine.params import Params
 from district.server.engine.scenario import FACTORS, FOCI, ROADS, Scenario
+
+if TYPE_CHECKING:  # the deal record lives with the deals, which build on the state
+    from district.server.engine.deals.record import Deal
 
 ROLE_OF_PREFIX = {"firm": "firm", "broker": "broker", "union": "union", "government": "government"}
 
@@ -216,7 +219,7 @@ class State:
     news: list[dict[str, Any]] = field(default_factory=list)  # this round's briefing
     history: list[dict[str, Any]] = field(default_factory=list)  # indicators per resolved round
     reports: list[dict[str, Any]] = field(default_factory=list)  # per round: what happened
-    deals: dict[str, Any] = field(default_factory=dict)  # deal id -> Deal (server.engine.deals)
+    deals: dict[str, Deal] = field(default_factory=dict)  # deal id -> Deal (engine.deals.record)
     chat: list[dict[str, Any]] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)  # id counters (deals, chat, networks)
     broker_state: dict[str, dict[str, Any]] = field(default_factory=dict)  # per broker seat
@@ -367,13 +370,13 @@ def new_state(scenario: Scenario, seed: int) -> State:
     np.fill_diagonal(trust, 1.0)
 
     seats: dict[str, Seat] = {}
-    for s in scenario.seats:
-        seats[s.id] = Seat(
-            id=s.id,
-            role=s.role,
-            name=s.name,
-            firm=name_index[s.firm] if s.role == "firm" else -1,
-            road=s.road,
+    for ss in scenario.seats:
+        seats[ss.id] = Seat(
+            id=ss.id,
+            role=ss.role,
+            name=ss.name,
+            firm=name_index[ss.firm] if ss.role == "firm" else -1,
+            road=ss.road,
         )
     inst_ids = ["union", "government"] + sorted(s.id for s in scenario.seats if s.role == "broker")
     inst_trust = np.zeros((len(inst_ids), n))
