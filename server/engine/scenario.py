@@ -16,6 +16,7 @@ from typing import Any
 
 from district.server.engine.errors import ScenarioError
 from district.server.engine.params import PARAM_FIELDS, Params
+from district.server.engine.seating import parse_players
 
 # the shipped scenarios: package data of `district.scenarios`, wherever District is installed
 SCENARIO_DIR = Path(str(files("district.scenarios")))
@@ -668,8 +669,6 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
     params = Params().overridden(overrides)
 
     players_raw = c.table(data, "players", "players")
-    from district.server.engine.seating import parse_players
-
     # the players table refers to seats: check it once the seats themselves are sound
     players = (
         parse_players(players_raw, [s.id for s in seats], c.problems)
