@@ -522,3 +522,16 @@ def test_a_levy_with_a_clause_can_be_previewed() -> None:
         },
     )
     assert out["deal_kind"] == "training_levy" and "cash" in out["delta"]
+
+
+def test_a_counter_with_terms_that_are_not_a_map_is_refused() -> None:
+    g = world()
+    d = g.apply(
+        A, {"type": "propose", "kind": "network_charter", "parties": [A, B, C], "terms": {}}
+    )[0]["deal"]
+    before = g.hash()
+    for bad in ([1], "dues", 5):
+        with pytest.raises(EngineError) as e:
+            g.apply(B, {"type": "counter", "deal": d, "terms": bad})
+        assert e.value.code == "bad_value" and e.value.where == "terms"
+    assert g.hash() == before

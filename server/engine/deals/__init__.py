@@ -276,7 +276,10 @@ def counter(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]
             "deal",
         )
     parties = check_parties(state, old.kind, cmd.get("parties", old.parties), seat)
-    terms = check_terms(state, old.kind, {**old.terms, **(cmd.get("terms") or {})}, parties)
+    changed = cmd.get("terms") or {}
+    if not isinstance(changed, dict):
+        raise _bad("bad_value", "terms is a map of term -> value", "terms")
+    terms = check_terms(state, old.kind, {**old.terms, **changed}, parties)
     old.status = "countered"
     old.history.append({"round": state.round, "seat": seat, "action": "countered"})
     d = _new_deal(state, seat, old.kind, parties, terms, counter_of=old.id)
