@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from district.server.engine.checks import deal_ref, party_to
 from district.server.engine.errors import EngineError
 from district.server.engine.state import State
 
@@ -26,11 +27,9 @@ def chat(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
         audience: str | list[str] = "public"
         channel = "public"
     elif isinstance(to, str) and to.startswith("deal-"):
-        deal = state.deals.get(to)
-        if deal is None:
-            raise EngineError("unknown_deal", f"there is no deal {to!r}", "to")
-        if seat not in deal.parties and seat != "facilitator":
-            raise EngineError("forbidden", f"you are not a party to {to}", "to")
+        deal = deal_ref(state, to, "to")
+        if seat != "facilitator":
+            party_to(deal, seat, "to")
         audience = list(deal.parties)
         channel = to
     elif isinstance(to, str) and to in state.seats:

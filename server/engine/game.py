@@ -7,6 +7,7 @@ from typing import Any
 
 from district.server.engine.commands import apply as apply_command
 from district.server.engine.events import begin_round
+from district.server.engine.preview import preview as preview_deal
 from district.server.engine.resolve import resolve as resolve_round
 from district.server.engine.scenario import Scenario
 from district.server.engine.state import State, new_state, state_hash
@@ -46,6 +47,13 @@ class Game:
         if entry[0] == "advance":
             return self.advance()
         raise ValueError(f"unknown log entry {entry[0]!r}")
+
+    def preview(self, seat: str, request: dict[str, Any]) -> dict[str, Any]:
+        """What a deal would do to `seat`'s own numbers next round: a query, not a command (the
+        state and the log are unchanged). `request`: {deal: id} of a deal the seat is party to, or
+        {kind, parties, terms}; only while negotiating. Returns {kind: "preview", deal_kind,
+        without, with, delta, deal}; raises EngineError (code, message) if refused."""
+        return preview_deal(self.state, seat, request)
 
     def view(self, seat: str) -> dict[str, Any]:
         return seat_view(self.state, seat)

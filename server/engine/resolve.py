@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from district.server.engine import deal_effects as deal_rules
 from district.server.engine import finance, institutions, labour, markets
+from district.server.engine.deals import resolution as deal_rules
 from district.server.engine.errors import EngineError
 from district.server.engine.indicators import approval, indicators, role_scores, scoreboards
 from district.server.engine.policy import background_decisions, seat_decisions

@@ -16,6 +16,7 @@ from typing import Any
 
 from district.server.engine.errors import ScenarioError
 from district.server.engine.params import PARAM_FIELDS, Params
+from district.server.engine.seating import parse_players
 
 # the shipped scenarios: package data of `district.scenarios`, wherever District is installed
 SCENARIO_DIR = Path(str(files("district.scenarios")))
@@ -557,9 +558,11 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
 
     seats: list[SeatSpec] = []
     ids_seen: set[str] = set()
-    for f in firms:
-        if f.seat:
-            seats.append(SeatSpec(id=f.seat_id, role="firm", name=f.name, road=f.road, firm=f.name))
+    for fs in firms:
+        if fs.seat:
+            seats.append(
+                SeatSpec(id=fs.seat_id, role="firm", name=fs.name, road=fs.road, firm=fs.name)
+            )
     for i, s in enumerate(c.tables(data, "seats", "seats")):
         sp = f"seats[{i}]"
         c.keys(s, sp, ["id", "role", "name", "road"])
@@ -666,8 +669,6 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
     params = Params().overridden(overrides)
 
     players_raw = c.table(data, "players", "players")
-    from district.server.engine.seating import parse_players
-
     # the players table refers to seats: check it once the seats themselves are sound
     players = (
         parse_players(players_raw, [s.id for s in seats], c.problems)

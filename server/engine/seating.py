@@ -171,10 +171,10 @@ def parse_players(raw: dict[str, Any], seat_ids: list[str], problems: list[str])
             problems.append(
                 f"players.{where}: a class of {size} needs {size} seats, got {len(seats)}"
             )
-        for s, k in Counter(seats).items():
-            if k > max_team:
+        for s, count in Counter(seats).items():
+            if count > max_team:
                 problems.append(
-                    f"players.{where}: {k} people at seat '{s}' (players.max_team is {max_team})"
+                    f"players.{where}: {count} people at seat '{s}' (players.max_team is {max_team})"
                 )
         explicit[size] = seats
 

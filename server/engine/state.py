@@ -12,11 +12,14 @@ import hashlib
 import pickle
 import struct
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from district.server.engine.params import Params
 from district.server.engine.scenario import FACTORS, FOCI, ROADS, Scenario
+
+if TYPE_CHECKING:  # the deal record lives with the deals, which build on the state
+    from district.server.engine.deals.record import Deal
 
 ROLE_OF_PREFIX = {"firm": "firm", "broker": "broker", "union": "union", "government": "government"}
 
@@ -63,7 +66,7 @@ class Firms:
     poach: np.ndarray  # trained workers sought from rivals this round
     hire: np.ndarray  # headcount change wanted this round
     preferred: np.ndarray  # bool: kept by an outside buyer after a supplier cut
-    anti_poach: np.ndarray  # bool: bound by an anti-poaching clause (levy deals)
+    anti_poach: np.ndarray  # int32 group of a levy's anti-poaching clause (0 = unbound)
     # results of the last round (public or private as views decide)
     quality: np.ndarray
     productivity: np.ndarray
@@ -216,7 +219,7 @@ class State:
     news: list[dict[str, Any]] = field(default_factory=list)  # this round's briefing
     history: list[dict[str, Any]] = field(default_factory=list)  # indicators per resolved round
     reports: list[dict[str, Any]] = field(default_factory=list)  # per round: what happened
-    deals: dict[str, Any] = field(default_factory=dict)  # deal id -> Deal (server.engine.deals)
+    deals: dict[str, Deal] = field(default_factory=dict)  # deal id -> Deal (engine.deals.record)
     chat: list[dict[str, Any]] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)  # id counters (deals, chat, networks)
     broker_state: dict[str, dict[str, Any]] = field(default_factory=dict)  # per broker seat
@@ -252,8 +255,10 @@ def make_firms(n: int, n_ops: int, lag: int) -> Firms:
             kw[f.name] = np.zeros((n, n_ops))
         elif f.name == "pipeline":
             kw[f.name] = np.zeros((n, lag))
-        elif f.name in ("alive", "compliant", "preferred", "anti_poach", "audited"):
+        elif f.name in ("alive", "compliant", "preferred", "audited"):
             kw[f.name] = np.zeros(n, dtype=bool)
+        elif f.name == "anti_poach":
+            kw[f.name] = np.zeros(n, dtype=np.int32)
         elif f.name in ("sector", "born", "died"):
             kw[f.name] = np.zeros(n, dtype=np.int16)
         elif f.name in ("focus", "road"):
@@ -365,13 +370,13 @@ def new_state(scenario: Scenario, seed: int) -> State:
     np.fill_diagonal(trust, 1.0)
 
     seats: dict[str, Seat] = {}
-    for s in scenario.seats:
-        seats[s.id] = Seat(
-            id=s.id,
-            role=s.role,
-            name=s.name,
-            firm=name_index[s.firm] if s.role == "firm" else -1,
-            road=s.road,
+    for ss in scenario.seats:
+        seats[ss.id] = Seat(
+            id=ss.id,
+            role=ss.role,
+            name=ss.name,
+            firm=name_index[ss.firm] if ss.role == "firm" else -1,
+            road=ss.road,
         )
     inst_ids = ["union", "government"] + sorted(s.id for s in scenario.seats if s.role == "broker")
     inst_trust = np.zeros((len(inst_ids), n))

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from district.server.engine.commands import broker_hours, spendable
+from district.server.engine.deals import visible_deals
+from district.server.engine.decisions import broker_hours, decision_limits, spendable
 from district.server.engine.policy import effective_enforcement, outside_wage
 from district.server.engine.scenario import FACTORS, FOCI
 from district.server.engine.state import State, role_of
@@ -266,7 +267,7 @@ def _firm_private(state: State, seat: str) -> dict[str, Any]:
             str(j): {ops[k]: _r(f.caps[j, k]) for k in np.flatnonzero(f.caps[j] > 0.05)}
             for j in sorted(known)
         },
-        "anti_poach": int(f.anti_poach[i]),
+        "anti_poach": int(f.anti_poach[i] > 0),  # 1: a levy's clause binds it
     }
 
 
@@ -276,13 +277,12 @@ def _history_mine(state: State, seat: str) -> list[float]:
 
 def view(state: State, seat: str) -> dict[str, Any]:
     """What `seat` may see. 'facilitator' and 'observer' get the public view (the facilitator also
-    sees every seat's readiness and role scores, which are public at the debrief anyway)."""
+    sees every seat's readiness and role scores, which are public at the debrief anyway). A playing
+    seat also gets `limits`: its decisions' ranges, exactly as the engine checks them."""
     v = public_view(state)
     v["seat"] = seat
     role = role_of(seat) if seat not in PUBLIC_SEATS else seat
     v["role"] = role
-    from district.server.engine.deals import visible_deals
-
     v["deals"] = visible_deals(state, seat)
     v["chat"] = [
         {k: x for k, x in m.items() if k != "audience"}
@@ -293,6 +293,7 @@ def view(state: State, seat: str) -> dict[str, Any]:
         if seat == "facilitator":
             v["scores"] = dict(state.reports[-1]["scores"]) if state.reports else {}
         return v
+    v["limits"] = decision_limits(state, seat)
     me: dict[str, Any] = {
         "decisions": dict(state.decisions.get(seat, {})),
         "score": state.reports[-1]["scores"].get(seat) if state.reports else None,

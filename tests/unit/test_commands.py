@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from district.server.engine import EngineError
 
@@ -83,3 +85,35 @@ def test_facilitator_injects_an_event() -> None:
         "bad_value",
         "event.kind",
     )
+
+
+def test_the_view_shows_the_limits_the_validators_check() -> None:
+    data = district(
+        seats=[{"role": "union"}, {"role": "government"}, {"role": "broker", "id": "broker:b"}]
+    )
+    g = game(data)
+    for who in (A, "union", "government", "broker:b"):
+        limits = g.view(who)["limits"]
+        assert limits, who
+        for name, lim in limits.items():
+            assert lim["type"] in ("float", "int", "bool", "choice", "list", "map"), name
+            assert lim["help"], name
+            if lim["type"] not in ("float", "int"):
+                continue
+            lo, hi = lim["min"], lim["max"]
+            step = 1 if lim["type"] == "int" else 0.5
+            for bad in (math.floor(lo) - step, math.ceil(hi) + step):
+                refused(g, who, {"type": "decide", "decisions": {name: bad}}, "out_of_range")
+            for good in (lo, hi):
+                value = int(good) if lim["type"] == "int" and good == int(good) else good
+                try:
+                    g.apply(who, {"type": "decide", "decisions": {name: value}})
+                except EngineError as e:  # a cross-field check, not the range
+                    assert e.code == "cannot_afford", (who, name, e)
+    firm_limits = g.view(A)["limits"]
+    floor, ref = g.state.institutions.wage_floor, g.state.institutions.reference_wage
+    assert firm_limits["wage"]["min"] == max(1.0, 0.3 * floor)
+    assert firm_limits["wage"]["max"] == 5 * ref
+    assert firm_limits["hire"]["min"] == -float(g.state.firms.workers[g.state.firm_of(A)])
+    assert firm_limits["focus"]["choices"] == ["commodity", "niche"]
+    assert "limits" not in g.view("facilitator") and "limits" not in g.view("observer")

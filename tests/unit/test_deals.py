@@ -334,21 +334,39 @@ def test_preview_shows_my_numbers_only_and_changes_nothing() -> None:
             }
         ],
     )
-    before, total = g.hash(), money_total(g.state)
-    ev = g.apply(
-        A,
-        {
-            "type": "preview",
-            "kind": "joint_bid",
-            "parties": [A, B],
-            "terms": {"tender": "t", "lead": A, "shares": {A: 0.5, B: 0.5}, "price": 88},
-        },
-    )
+    before, total, log = g.hash(), money_total(g.state), list(g.log)
+    request = {
+        "kind": "joint_bid",
+        "parties": [A, B],
+        "terms": {"tender": "t", "lead": A, "shares": {A: 0.5, B: 0.5}, "price": 88},
+    }
+    out = g.preview(A, request)
     assert g.hash() == before and money_total(g.state) == total
-    assert ev[0]["audience"] == [A]
-    assert ev[0]["delta"]["revenue"] > 0, "winning the tender would raise my revenue"
-    text = json.dumps(ev)
+    assert g.log == log, "a preview is a query: it is not logged (nor replayed)"
+    assert set(out) == {"kind", "deal_kind", "without", "with", "delta", "deal"}
+    assert out["kind"] == "preview" and out["deal_kind"] == "joint_bid" and out["deal"] == ""
+    assert out["delta"]["revenue"] > 0, "winning the tender would raise my revenue"
+    text = json.dumps(out)
     assert str(round(float(g.state.firms.cash[1]), 2)) not in text, "nothing of Beta's numbers"
+    # an existing proposal the seat is party to can be previewed by its id
+    did = g.apply(A, {"type": "propose", **request})[0]["deal"]
+    assert g.preview(B, {"deal": did})["deal"] == did
+    for who, req, code in (
+        ("union", {"deal": did}, "forbidden"),
+        ("facilitator", request, "forbidden"),
+        (A, {"kind": "merger", "parties": [A, B]}, "unknown_kind"),
+        (A, {**request, "round": 5}, "stale"),
+    ):
+        with pytest.raises(EngineError) as e:
+            g.preview(who, req)
+        assert e.value.code == code, (who, e.value)
+    with pytest.raises(EngineError) as e:
+        g.apply(A, {"type": "preview", **request})
+    assert e.value.code == "unknown_command", "preview is no longer a command"
+    g.resolve()
+    with pytest.raises(EngineError) as e:
+        g.preview(A, request)
+    assert e.value.code == "wrong_phase"
 
 
 def test_signed_deals_are_public_proposals_are_not() -> None:
@@ -416,3 +434,104 @@ def test_chat_public_per_deal_private_and_muted() -> None:
         g.apply(A, {"type": "chat", "text": "anyone?"})
     assert e.value.code == "muted"
     g.apply("facilitator", {"type": "chat", "text": "Five minutes left"})
+
+
+def test_an_anti_poaching_binding_ends_with_its_levy_and_only_its_own() -> None:
+    D = seat("Delta")
+    g = game(
+        district(
+            [
+                firm("Alpha", skilled=6),
+                firm("Beta", skilled=6),
+                firm("Gamma", skilled=0),
+                firm("Delta", skilled=0),
+            ],
+            seats=[{"role": "union"}],
+            trust={"firms": 0.8, "union": 0.8},
+            markets={"commodity_demand": 80.0},
+        )
+    )
+    clause = {"levy_rate": 0.0, "anti_poaching": True}
+    first = sign(g, "union", "training_levy", ["union", A, C], {**clause, "rounds": 1})
+    second = sign(g, "union", "training_levy", ["union", B, D], {**clause, "rounds": 3})
+    assert first == "deal-1", "the levy whose id once cleared everyone's binding"
+    f = g.state.firms
+    i = {s: g.state.firm_of(s) for s in (A, B, C, D)}
+    assert f.anti_poach[i[A]] == f.anti_poach[i[C]] > 0
+    assert f.anti_poach[i[B]] == f.anti_poach[i[D]] > 0
+    assert f.anti_poach[i[A]] != f.anti_poach[i[B]], "each levy binds its own group"
+    assert view(g.state, A)["me"]["anti_poach"] == 1
+
+    def poach(*who: str) -> None:
+        for s in (A, B, C, D):
+            d = {"wage": 32.0, "skill_pay": 0.0, "poach": 0}
+            if s in who:
+                d.update(skill_pay=0.6, poach=5)
+            g.apply(s, {"type": "decide", "decisions": d})
+
+    # round 1: both levies run; Gamma poaches: not from Alpha (same levy), from Beta (another)
+    poach(C)
+    g.resolve()
+    assert f.lost_skilled[i[A]] == 0.0, "members of a levy do not poach each other"
+    assert f.lost_skilled[i[B]] > 0.0, "a clause binds only the members of its own levy"
+    assert g.state.deals[first].status == "fulfilled"
+    assert f.anti_poach[i[A]] == f.anti_poach[i[C]] == 0, "the binding ends with its levy"
+    assert f.anti_poach[i[B]] == f.anti_poach[i[D]] > 0, "deal-1's end leaves other levies bound"
+    assert view(g.state, A)["me"]["anti_poach"] == 0
+    # round 2: the first levy is over, so Gamma now poaches from Alpha; Delta is still bound to Beta
+    g.advance()
+    poach(C)
+    g.resolve()
+    assert f.lost_skilled[i[A]] > 0.0, "after its levy ended, Alpha's workers can be poached"
+    g.advance()
+    poach(D)
+    g.resolve()
+    assert g.state.deals[second].status == "fulfilled"
+    assert f.lost_skilled[i[B]] == 0.0, "the second levy still bound Beta and Delta"
+    assert not f.anti_poach.any(), "every binding has ended with its levy"
+
+
+def test_a_breached_levy_releases_its_members() -> None:
+    g = world()
+    did = sign(
+        g,
+        "union",
+        "training_levy",
+        ["union", A, B],
+        {"levy_rate": 0.1, "anti_poaching": True, "rounds": 4},
+    )
+    other = sign(
+        g, "union", "training_levy", ["union", C], {"levy_rate": 0.0, "anti_poaching": True}
+    )
+    f = g.state.firms
+    f.cash[g.state.firm_of(B)] = 0.0  # it cannot pay its levy: a breach in resolution
+    g.resolve()
+    assert g.state.deals[did].status == "breached"
+    assert f.anti_poach[0] == f.anti_poach[1] == 0, "a breached levy no longer binds"
+    assert g.state.deals[other].status == "active" and f.anti_poach[2] > 0
+
+
+def test_a_levy_with_a_clause_can_be_previewed() -> None:
+    g = world()
+    out = g.preview(
+        A,
+        {
+            "kind": "training_levy",
+            "parties": ["union", A, B],
+            "terms": {"levy_rate": 0.02, "anti_poaching": True},
+        },
+    )
+    assert out["deal_kind"] == "training_levy" and "cash" in out["delta"]
+
+
+def test_a_counter_with_terms_that_are_not_a_map_is_refused() -> None:
+    g = world()
+    d = g.apply(
+        A, {"type": "propose", "kind": "network_charter", "parties": [A, B, C], "terms": {}}
+    )[0]["deal"]
+    before = g.hash()
+    for bad in ([1], "dues", 5):
+        with pytest.raises(EngineError) as e:
+            g.apply(B, {"type": "counter", "deal": d, "terms": bad})
+        assert e.value.code == "bad_value" and e.value.where == "terms"
+    assert g.hash() == before

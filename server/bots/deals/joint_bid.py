@@ -1,0 +1,131 @@
+"""Joint bids: a firm answers by whether its share fits its capacity and the price is fair; firms
+and brokers propose consortia that cover a tender's operations, trusted partners first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from district.server.bots.deals.common import (
+    Command,
+    Strategy,
+    View,
+    broker_hours_left,
+    capacity,
+    seat_firms,
+)
+
+
+def firm_answer(view: View, d: dict[str, Any], p: str) -> str:
+    t = d["terms"]
+    tender = next((x for x in view["tenders"] if x["id"] == t["tender"]), None)
+    if tender is None or tender["status"] != "open":
+        return "reject"
+    need = tender["volume"] / tender["delivery_rounds"] * t["shares"].get(view["seat"], 0.0)
+    return (
+        "accept"
+        if need <= 0.9 * capacity(view) and t["price"] >= 0.8 * tender["price"]
+        else "reject"
+    )
+
+
+def tender_partners(
+    view: View,
+    tender: dict[str, Any],
+    me_id: int | None,
+    known: dict[str, dict[str, float]],
+    trust: list[float] | None,
+) -> list[dict[str, Any]] | None:
+    """Seat firms that together cover every operation of the tender (greedy, trusted first)."""
+    firms = seat_firms(view)
+    chosen: list[dict[str, Any]] = [f for f in firms if f["id"] == me_id]
+    covered = set(chosen[0]["operations"]) if chosen else set()
+    for op in tender["operations"]:
+        if op in covered:
+            continue
+        cands = [f for f in firms if op in f["operations"] and f not in chosen]
+        if not cands:
+            return None
+
+        def rank(f: dict[str, Any], op: str = op) -> tuple[float, float]:
+            lvl = known.get(str(f["id"]), {}).get(op, 0.5)
+            tr = trust[f["id"]] if trust else 0.5
+            return (-(lvl >= tender["operations"][op]), -(tr + 0.3 * f["reputation"]))
+
+        best = sorted(cands, key=rank)[0]
+        chosen.append(best)
+        covered |= set(best["operations"])
+    return chosen if len(chosen) >= 2 else None
+
+
+def proposal(
+    tender: dict[str, Any],
+    members: list[dict[str, Any]],
+    lead: str,
+    extra: list[str],
+    price_share: float,
+    fee: float = 0.0,
+) -> Command:
+    total = sum(max(m["workers"], 1) for m in members)
+    shares = {m["seat"]: round(max(m["workers"], 1) / total, 4) for m in members}
+    drift = round(1.0 - sum(shares.values()), 4)
+    shares[members[0]["seat"]] = round(shares[members[0]["seat"]] + drift, 4)
+    return {
+        "type": "propose",
+        "kind": "joint_bid",
+        "parties": [m["seat"] for m in members] + extra,
+        "terms": {
+            "tender": tender["id"],
+            "lead": lead,
+            "shares": shares,
+            "price": round(tender["price"] * price_share, 2),
+            "broker_fee": fee,
+            "penalty": 15.0,
+        },
+    }
+
+
+def has_bid(view: View, tender_id: str) -> bool:
+    return any(
+        d["kind"] == "joint_bid"
+        and d["terms"].get("tender") == tender_id
+        and d["status"] in ("proposed", "active")
+        for d in view["deals"]
+    )
+
+
+def by_firm(view: View, rng: np.random.Generator, p: str, so_far: list[Command]) -> list[Command]:
+    """For each open tender it cannot serve alone but has a part in: a consortium it leads."""
+    me = view["me"]
+    i = me["firm"]
+    out: list[Command] = []
+    known = {str(i): me["capabilities"], **me["known_capabilities"]}
+    for t in view["tenders"]:
+        if t["status"] != "open" or has_bid(view, t["id"]):
+            continue
+        alone = (
+            all(me["capabilities"].get(op, 0) >= lvl for op, lvl in t["operations"].items())
+            and capacity(view) >= t["volume"] / t["delivery_rounds"]
+        )
+        if alone or not set(t["operations"]) & set(view["firms"][i]["operations"]):
+            continue
+        members = tender_partners(view, t, i, known, me["trust"])
+        if members:
+            out.append(proposal(t, members, view["seat"], [], 0.9 if p == "low" else 0.95))
+    return out
+
+
+def by_broker(view: View, rng: np.random.Generator, p: str, so_far: list[Command]) -> list[Command]:
+    """One consortium for the first open tender nobody bids for, drafted for a fee."""
+    if broker_hours_left(view) < view["me"]["draft_hours"]:
+        return []
+    known = view["me"]["known_capabilities"]
+    for t in view["tenders"]:
+        if t["status"] == "open" and not has_bid(view, t["id"]):
+            members = tender_partners(view, t, None, known, None)
+            if members:
+                return [proposal(t, members, members[0]["seat"], [view["seat"]], 0.95, fee=5.0)]
+    return []
+
+
+STRATEGY = Strategy(firm_answer=firm_answer, proposals={"firm": by_firm, "broker": by_broker})
