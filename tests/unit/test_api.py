@@ -58,3 +58,35 @@ def test_moves_for_any_seat_bots_for_the_rest_and_a_refusal_changes_nothing() ->
 def test_a_scenario_path_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="not-there"):
         api.load("not-there")
+
+
+def test_a_preview_is_a_query_that_changes_nothing() -> None:
+    trusting = district(
+        [firm("Alpha"), firm("Beta")], seats=[{"role": "union"}], trust={"firms": 0.8}
+    )
+    g = api.new_game(trusting, seed=3)
+    a, b = seat("Alpha"), seat("Beta")
+    before, log = g.hash(), list(g.log)
+    p = g.preview(
+        a,
+        {
+            "kind": "subcontract",
+            "parties": [a, b],
+            "terms": {
+                "buyer": a,
+                "supplier": b,
+                "operation": "machining",
+                "volume": 4.0,
+                "unit_price": 40.0,
+            },
+        },
+    )
+    assert p["kind"] == "preview" and p["deal_kind"] == "subcontract"
+    assert set(p["delta"]) == set(p["with"]) == set(p["without"]) and "cash" in p["delta"]
+    assert p["delta"]["cash"] == pytest.approx(p["with"]["cash"] - p["without"]["cash"], abs=0.01)
+    assert p["delta"]["cash"] != 0  # paying a supplier for four units a round costs the buyer
+    assert g.hash() == before and g.log == log
+    with pytest.raises(api.Refused) as refused:
+        g.preview(a, {"deal": "deal-9"})
+    assert refused.value.code == "unknown_deal"
+    assert g.hash() == before and g.log == log
