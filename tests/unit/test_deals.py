@@ -535,3 +535,14 @@ def test_a_counter_with_terms_that_are_not_a_map_is_refused() -> None:
             g.apply(B, {"type": "counter", "deal": d, "terms": bad})
         assert e.value.code == "bad_value" and e.value.where == "terms"
     assert g.hash() == before
+
+
+def test_a_levy_a_member_cannot_pay_takes_nobodys_money() -> None:
+    g = world()
+    sign(g, "union", "training_levy", ["union", A, B], {"levy_rate": 0.1, "rounds": 4})
+    f = g.state.firms
+    f.cash[g.state.firm_of(B)] = 0.0  # Beta cannot pay: the levy breaks before anyone pays
+    total = money_total(g.state)
+    report = g.resolve()
+    assert any("could not pay its levy" in o["text"] for o in report["details"]["deal_outcomes"])
+    assert money_total(g.state) == pytest.approx(total), "no money may vanish with a broken levy"

@@ -70,16 +70,17 @@ class TrainingLevy(Kind[Terms]):
         acc = state.accounts
         t = self.read(d)
         payroll = f.workers * f.wage
-        total = 0.0
+        # every member must be able to pay before anyone pays: a levy that breaks takes nothing
         for i in members:
             due = t.levy_rate * payroll[i]
             if f.cash[i] < due:
                 self.breach(state, d, i, f"could not pay its levy of {due:.0f}k", res)
-                break
+                return
+        total = 0.0
+        for i in members:
+            due = t.levy_rate * payroll[i]
             f.cash[i] -= due
             total += due
-        if d.status != "active":
-            return
         match = (
             min(total * t.government_match, max(0.0, acc.government))
             if "government" in d.parties
