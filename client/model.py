@@ -78,6 +78,8 @@ class ClientModel:
         self.pending: dict[int, Outgoing] = {}
         self.outbox: list[Outgoing] = []
         self.previews: dict[str, Any] = {}  # key -> the private preview the server computed
+        # the deal kinds and their terms, from the welcome: the deal forms are built from these
+        self.deal_kinds: dict[str, Any] = {}
         self.last_event_seq = 0
         self.view_version = 0  # bumps on every new full view (scenes rebuild what depends on it)
         self.events_version = 0  # bumps on every event (chat, ready, deals, ...)
@@ -132,6 +134,8 @@ class ClientModel:
             )
             if msg.get("token"):
                 self.session["token"] = msg["token"]
+            if isinstance(msg.get("deal_kinds"), dict):
+                self.deal_kinds = msg["deal_kinds"]
             self.status = "connected"
         elif t == "view":
             v = msg.get("view")

@@ -18,8 +18,9 @@ from typing import Any  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 from district.client.app import App  # noqa: E402
-from district.client.recorded import model_for, record  # noqa: E402
+from district.client.recorded import model_for  # noqa: E402
 from district.client.settings import Settings  # noqa: E402
+from district.server.record import record  # noqa: E402
 
 HUMAN = "firm:fsm-robotica"
 
@@ -51,7 +52,7 @@ def make_app(recorded: dict[str, Any]) -> Callable[..., App]:
     ) -> App:
         frames = rec_frames(recorded, seat)
         n = len(frames) - 1 if upto is None else upto
-        app = App(model_for(frames, n), size=size, settings=Settings())
+        app = App(model_for(frames, n, recorded["deal_kinds"]), size=size, settings=Settings())
         app.frame([])
         apps.append(app)
         return app

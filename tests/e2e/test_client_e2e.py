@@ -14,8 +14,8 @@ from typing import Any  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 from district.client.app import App, wait_until  # noqa: E402
-from district.client.demo import start_local_game  # noqa: E402
 from district.client.settings import Settings  # noqa: E402
+from district.server.demo import start_local_game  # noqa: E402
 from district.server.local import control  # noqa: E402
 
 from tests.client.conftest import click, key, select_option, type_into  # noqa: E402
