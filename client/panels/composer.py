@@ -198,7 +198,7 @@ def to_command(
 def tender_label(t: dict[str, Any]) -> str:
     """An open tender for a person: its buyer, volume and price (not its id)."""
     return (
-        f"{t.get('buyer') or t['id']} · {fmt_value(t.get('volume'))} units "
+        f"{str(t.get('buyer') or t['id']).split(' (')[0]} · {fmt_value(t.get('volume'))} units "
         f"at up to {fmt_value(t.get('price'))} k"
     )
 
@@ -352,6 +352,7 @@ class Composer:
         label_w = round(w * 0.36)
         input_w = round(w * 0.40)
         hint_x = label_w + input_w + u(6)
+        seat_terms = [n for n, t in terms.items() if t.get("type") == "seat"]
         for name, t in terms.items():
             typ = t.get("type")
             UILabel(
@@ -393,7 +394,9 @@ class Composer:
                 if not opts:
                     opts = [("(none available)", "")]
                 keys = [k for _l, k in opts]
-                cur = raw if raw in keys else keys[0]
+                # seat terms start on different parties (buyer the first firm, supplier the second)
+                nth = seat_terms.index(name) if name in seat_terms else 0
+                cur = raw if raw in keys else keys[nth % len(keys)]
                 self.draft.raw[name] = cur
                 start = next(o for o in opts if o[1] == cur)
                 dd = UIDropDownMenu(
@@ -449,7 +452,7 @@ class Composer:
                     self.share_entries[p] = e
                     y += u(30)
                 y -= u(30)
-                hint = "shares add up to 1"
+                hint = "total 1"
             hint = " ".join(x for x in (hint, term_unit(t)) if x)
             if hint:
                 UILabel(
@@ -465,14 +468,14 @@ class Composer:
             )
             y += u(21)
         # preview and actions
-        self.preview_box = UITextBox(
+        self.preview_box = UITextBox(  # room for a heading and a firm's seven numbers
             self.preview_html(),
-            pygame.Rect(0, y, w, u(78)),
+            pygame.Rect(0, y, w, u(14 + 21 * 8)),
             m,
             container=c,
             object_id=oid(None, "preview_box"),
         )
-        y += u(84)
+        y += self.preview_box.rect.height + u(6)
         c.set_scrollable_area_dimensions(
             (w, y + u(200))
         )  # room for a drop-down to open near the end
@@ -555,6 +558,16 @@ class Composer:
             self.draft.parties.remove(seat)
         else:
             self.draft.parties.append(seat)
+        named: set[str] = set()
+        for name, t in kind_terms(self.kinds, self.draft.kind).items():
+            if t.get("type") == "shares":  # other parties: the shares start even again
+                self.draft.raw[name] = {}
+            elif t.get("type") == "seat":  # a seat term names a party, each a different one
+                v = self.draft.raw.get(name)
+                if v not in self.draft.parties or v in named:
+                    self.draft.raw[name] = ""
+                else:
+                    named.add(v)
         self.tab.rebuild_composer()
 
     def toggle_bool(self, name: str) -> None:

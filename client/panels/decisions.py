@@ -136,7 +136,7 @@ class DecisionsTab(Tab):
                     on = t["id"] in bids
                     b = UIButton(
                         pygame.Rect(u(18), y, label_w - u(12), u(28)),
-                        str(t.get("buyer") or t["id"]),
+                        str(t.get("buyer") or t["id"]).split(" (")[0],
                         m,
                         container=c,
                         object_id=oid("@row", f"bid_{t['id']}"),
@@ -340,7 +340,9 @@ class DecisionsTab(Tab):
                     continue
                 v, err = parse_number(raw, f)
                 if err:
-                    problems[name] = err
+                    unit = f.get("unit", "")
+                    bound = unit and err.startswith(("at least", "at most"))
+                    problems[name] = f"{err} {unit}" if bound else err
                 else:
                     out[name] = v if typ == "int" else float(v)  # type: ignore[arg-type]
             elif typ == "choice":

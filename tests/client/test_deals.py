@@ -387,3 +387,18 @@ def test_deal_detail_names_parties_terms_and_tenders(make_app: Any) -> None:
     title = next(e for e in app.scene.all_elements() if "#deal_title" in (e.object_ids or []))
     number = d["id"].removeprefix("deal-")
     assert title.text == f"{app.model.deal_kinds[d['kind']]['title']} · deal {number}"
+
+
+def test_parties_change_resets_the_shares_and_seat_terms_start_apart(make_app: Any) -> None:
+    app = make_app()
+    tab = open_composer(app, "joint_bid")
+    partner = "firm:meccanica-ferri"
+    click(app, tab.composer.party_buttons[partner])
+    click(app, tab.composer.send_button)
+    (out,) = app.model.take_outbox()
+    assert out.command["terms"]["shares"] == {HUMAN: 0.5, partner: 0.5}
+    tab = open_composer(app, "subcontract")
+    click(app, tab.composer.party_buttons[partner])
+    comp = tab.composer
+    assert comp.widgets["buyer"].selected_option[1] == HUMAN
+    assert comp.widgets["supplier"].selected_option[1] == partner
