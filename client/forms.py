@@ -163,11 +163,12 @@ def decision_fields(view: dict[str, Any]) -> list[tuple[str, Field]]:
     bounds the view's `limits` give (`min`, `max`, `choices`, `most`)."""
     role = str(view.get("role", ""))
     looks = LOOKS.get(role, {})
-    limits = view.get("limits") if isinstance(view.get("limits"), dict) else {}
+    given = view.get("limits")
+    limits: dict[str, Any] = given if isinstance(given, dict) else {}
     names = list(looks) + [n for n in limits if n not in looks]
     out = []
     for name in names:
-        lim = limits.get(name) if isinstance(limits.get(name), dict) else {}
+        lim: dict[str, Any] = limits[name] if isinstance(limits.get(name), dict) else {}
         look = looks.get(name) or Look(label(name), type=str(lim.get("type", "float")))
         typ = look.widget or str(lim.get("type") or look.type)
         if typ == "list":

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 from collections.abc import Awaitable, Callable
@@ -264,7 +265,7 @@ class ProtocolClient:
         if old is not None and not old.done():
             old.cancel()
         self._pending[n] = fut
-        fut.add_done_callback(lambda f, n=n: self._forget(n, f))
+        fut.add_done_callback(functools.partial(self._forget, n))
         try:
             await self.send({**msg, "id": n})
         except BaseException:

@@ -73,7 +73,7 @@ class ChatTab(Tab):
             pygame.Rect(u(10), u(8), u(60), u(30)), "To", m, container=p, object_id=oid("@muted")
         )
         self.menu = UIDropDownMenu(
-            opts,
+            list[str | tuple[str, str]](opts),
             start,
             pygame.Rect(u(50), u(8), w - u(40), u(30)),
             m,

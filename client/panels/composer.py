@@ -390,9 +390,7 @@ class Composer:
                     b.select()
                 self.widgets[name] = b
             elif typ in DROPDOWN:
-                opts = self.options(name, t)
-                if not opts:
-                    opts = [("(none available)", "")]
+                opts = self.options(name, t) or [("(none available)", "")]
                 keys = [k for _l, k in opts]
                 # seat terms start on different parties (buyer the first firm, supplier the second)
                 nth = seat_terms.index(name) if name in seat_terms else 0
@@ -400,7 +398,7 @@ class Composer:
                 self.draft.raw[name] = cur
                 start = next(o for o in opts if o[1] == cur)
                 dd = UIDropDownMenu(
-                    opts,
+                    list[str | tuple[str, str]](opts),
                     start,
                     pygame.Rect(label_w, y, w - label_w, u(30)),
                     m,

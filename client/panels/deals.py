@@ -57,7 +57,7 @@ def deal_line(view: dict[str, Any], d: dict[str, Any], kinds: Kinds) -> str:
 
 
 def tender_name(view: dict[str, Any], tid: str) -> str:
-    t = next((t for t in view.get("tenders", []) if t.get("id") == tid), {})
+    t: dict[str, Any] = next((t for t in view.get("tenders", []) if t.get("id") == tid), {})
     return str(t.get("buyer") or tid).split(" (")[0]
 
 
@@ -139,7 +139,8 @@ class DealsTab(Tab):
         view = self.model.view or {}
         dk = self.model.deal_kinds
         kinds = allowed_kinds(dk, str(view.get("role", ""))) if view else []
-        opts = [(kind_title(dk, k), k) for k in kinds] or [("(no deal kinds)", "")]
+        opts: list[str | tuple[str, str]] = [(kind_title(dk, k), k) for k in kinds]
+        opts = opts or [("(no deal kinds)", "")]
         last = self.draft.kind if self.draft else opts[0][1]
         start = next((o for o in opts if o[1] == last), opts[0])
         UILabel(

@@ -101,10 +101,16 @@ class DecisionsTab(Tab):
                 self.widgets[name] = e
                 hint = " ".join(x for x in (range_hint(f), f.get("unit", "")) if x)
             elif typ == "choice":
-                opts = [(str(x), str(x)) for x in f.get("choices", [])]
-                cur = str(raw) if str(raw) in dict(opts).values() else opts[0][1]
+                keys = [str(x) for x in f.get("choices", [])] or [str(raw or "")]
+                opts: list[str | tuple[str, str]] = [(k.replace("_", " "), k) for k in keys]
+                cur = str(raw) if str(raw) in keys else keys[0]
                 self.widgets[name] = UIDropDownMenu(
-                    opts, (cur, cur), r_in, m, container=c, object_id=oid(None, f"dec_{name}")
+                    opts,
+                    (cur.replace("_", " "), cur),
+                    r_in,
+                    m,
+                    container=c,
+                    object_id=oid(None, f"dec_{name}"),
                 )
             elif typ == "bool":
                 b = UIButton(
@@ -333,7 +339,8 @@ class DecisionsTab(Tab):
         problems: dict[str, str] = {}
         for name, f in self.fields():
             typ = f.get("type")
-            amount = {"type": "float", **{k: f[k] for k in ("min", "max") if k in f}}
+            amount: dict[str, Any] = {"type": "float"}
+            amount.update({k: f[k] for k in ("min", "max") if k in f})
             if typ in ("float", "int"):
                 raw = _show(self.raw.get(name, f.get("default"))).strip()
                 if not raw:
@@ -394,7 +401,8 @@ class DecisionsTab(Tab):
         return out, problems
 
     def tender_name(self, tid: str) -> str:
-        t = next((t for t in (self.model.view or {}).get("tenders", []) if t["id"] == tid), {})
+        tenders = (self.model.view or {}).get("tenders", [])
+        t: dict[str, Any] = next((t for t in tenders if t["id"] == tid), {})
         return str(t.get("buyer") or tid)
 
     def save(self) -> int | None:

@@ -98,7 +98,7 @@ class ConnectScene(Scene):
         UILabel(pygame.Rect(lx, y, fw, u(22)), "I would like to play", m, object_id=oid("@muted"))
         cur = next((o for o in ROLE_OPTIONS if o[1] == st.role), ROLE_OPTIONS[0])
         self.role_menu = UIDropDownMenu(
-            ROLE_OPTIONS,
+            list[str | tuple[str, str]](ROLE_OPTIONS),
             cur,
             pygame.Rect(lx, y + u(22), fw, u(34)),
             m,

@@ -33,7 +33,7 @@ def shown_texts(app: Any) -> list[str]:
         elif isinstance(e, UITextEntryLine):
             out.append(e.get_text())
         elif isinstance(e, UIDropDownMenu):
-            out += [str(t) for t, _k in e.options_list]
+            out += [str(o[0] if isinstance(o, tuple) else o) for o in e.options_list]
         elif isinstance(e.__dict__.get("text"), str):
             out.append(e.text)
     return out
