@@ -424,7 +424,10 @@ class ProtocolClient:
                 fut.set_result(msg)
         self._changed.set()
         if forward and self.on_message is not None:
-            self.on_message(msg)
+            try:
+                self.on_message(msg)
+            except Exception:  # a failing hook must not stop the reading
+                log.exception("on_message failed on a %s message", msg.get("type"))
 
 
 __all__ = [
