@@ -36,10 +36,21 @@ def test_demo_opens_the_window_on_a_started_local_game(
     assert C.LAND in {img.get_at((x, 300))[:3] for x in range(0, 800, 5)}
 
 
-@pytest.mark.parametrize("args", [["--headless"], []], ids=["headless", "no-display"])
-def test_demo_without_a_window_plays_in_the_terminal(
-    args: list[str], capsys: pytest.CaptureFixture[str]
+def test_demo_headless_plays_a_bots_game_in_the_terminal(
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["demo", "--scenario", "denmark-1989", *args]) == 0
+    assert main(["demo", "--scenario", "denmark-1989", "--headless"]) == 0
     out = capsys.readouterr().out
     assert "all bots" in out and "scoreboards" in out
+
+
+def test_demo_without_a_display_falls_back_to_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from district.server import demo
+
+    played: list[tuple[str, int]] = []
+    monkeypatch.setattr(demo, "terminal_game", lambda sc, seed: played.append((sc, seed)) or 0)
+    assert main(["demo", "--scenario", "kumasi", "--seed", "4"]) == 0  # SDL's dummy driver
+    assert played == [("kumasi", 4)]
+    assert "no display was found" in capsys.readouterr().out
