@@ -20,7 +20,8 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame
 from district.client.app import App
-from district.client.recorded import model_for, record
+from district.client.recorded import model_for
+from district.server.record import record
 
 
 def stats(ms: list[float]) -> str:
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         f"recorded a {n_firms}-firm district in {time.perf_counter() - t0:.1f} s; "
         f"video driver {pygame.display.get_driver() if pygame.display.get_init() else os.environ['SDL_VIDEODRIVER']}"
     )
-    app = App(model_for(frames, len(frames) - 1), size=(w, h))
+    app = App(model_for(frames, len(frames) - 1, rec["deal_kinds"]), size=(w, h))
     app.frame([])
     scene = app.scene
     mv = scene.map
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         phase.append((time.perf_counter() - t) * 1000)
     print(f"frame after a fresh view of the same round (map layer redrawn):    {stats(same)}")
     print(f"frame after a new round's view (map, deals and decisions rebuilt): {stats(phase)}")
-    obs = App(model_for(rec["frames"]["observer"], len(frames) - 1), size=(w, h))
+    obs = App(model_for(rec["frames"]["observer"], len(frames) - 1, rec["deal_kinds"]), size=(w, h))
     obs.frame([])
     proj = []
     for _ in range(a.frames // 2):

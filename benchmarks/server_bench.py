@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 import msgpack  # noqa: E402
-from district.server.botclient import SeatClient  # noqa: E402
+from district.server.protocol_client import ProtocolClient  # noqa: E402
 
 TARGETS = {
     "commands_per_s": 1000,
@@ -182,12 +182,13 @@ def pct(xs: list[float], q: float) -> float:
 
 async def create(
     url: str, scenario: str, seed: int, **kw: Any
-) -> tuple[dict[str, Any], SeatClient]:
-    maker = SeatClient(url, code="-")
+) -> tuple[dict[str, Any], ProtocolClient]:
+    maker = ProtocolClient(url)
     await maker.connect_only()
-    created = await maker.request({"type": "create", "scenario": scenario, "seed": seed, **kw})
+    created = await maker.create(scenario, seed=seed, **kw)
     await maker.close()
-    fac = SeatClient(url, token=created["facilitator_token"])
+    assert created["type"] == "created", created
+    fac = ProtocolClient(url, token=created["facilitator_token"])
     await fac.connect()
     return created, fac
 
@@ -210,9 +211,9 @@ async def throughput(
         await create(url, "bench-seats", 1000 + i, negotiation_seconds=86400, report_seconds=86400)
         for i in range(sessions)
     ]
-    clients: list[SeatClient] = []
+    clients: list[ProtocolClient] = []
     for created, _fac in made:
-        group = [SeatClient(url, code=created["code"], name=f"P{j}") for j in range(seats)]
+        group = [ProtocolClient(url, code=created["code"], name=f"P{j}") for j in range(seats)]
         await asyncio.gather(*(c.connect() for c in group))
         clients += group
     for _c, fac in made:
@@ -227,7 +228,7 @@ async def throughput(
     start = time.perf_counter()
     end = start + seconds
 
-    async def player(c: SeatClient, k: int) -> None:
+    async def player(c: ProtocolClient, k: int) -> None:
         rnd = random.Random(k)
         role = c.welcome["role"] if c.welcome else "firm"
         n = 0
@@ -275,7 +276,7 @@ async def fanout(url: str, scenario: str, changes: int) -> dict[str, Any]:
     n = len(created["seats"])
     arrivals: dict[tuple[int, str], float] = {}
 
-    def watcher(c: SeatClient) -> Any:
+    def watcher(c: ProtocolClient) -> Any:
         def on(msg: dict[str, Any]) -> None:
             if msg.get("type") == "view":
                 v = msg["view"]
@@ -286,7 +287,7 @@ async def fanout(url: str, scenario: str, changes: int) -> dict[str, Any]:
 
         return on
 
-    clients = [SeatClient(url, code=created["code"], name=f"P{j}") for j in range(n)]
+    clients = [ProtocolClient(url, code=created["code"], name=f"P{j}") for j in range(n)]
     for c in clients:
         c.on_message = watcher(c)
     await asyncio.gather(*(c.connect() for c in clients))
@@ -327,7 +328,7 @@ async def fanout(url: str, scenario: str, changes: int) -> dict[str, Any]:
 
 
 async def restart(
-    proc: Proc, made: list[tuple[dict[str, Any], SeatClient]], acked: list[str]
+    proc: Proc, made: list[tuple[dict[str, Any], ProtocolClient]], acked: list[str]
 ) -> dict[str, Any]:
     """Kill -9 mid-round, restart, and time until each session acknowledges a new command."""
     tokens = []
@@ -347,7 +348,7 @@ async def restart(
     up = proc.start()
 
     async def one(token: str) -> float:
-        c = SeatClient(proc.url, token=token)
+        c = ProtocolClient(proc.url, token=token)
         await c.connect()
         r = await c.command({"type": "chat", "text": "back", "to": "public"})
         assert r["type"] == "ack", r

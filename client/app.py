@@ -1,5 +1,5 @@
-"""The client application: window, render loop, scene selection, and the `district play` and
-`district demo` entry points.
+"""The client application: window, render loop, scene selection, and the `district play` entry
+point (`district demo` is composed by the command line: a local server, then this window).
 
 The render loop never blocks: each frame it folds what the network thread received into the
 model, lets the scene handle input, and draws. `App.frame()` is one such frame and is what the
@@ -282,22 +282,11 @@ def play_main(args: argparse.Namespace) -> int:
     return 0
 
 
-def demo_main(args: argparse.Namespace) -> int:
-    """`district demo`: a server in the background, you in one seat, bots in all the others."""
-    from district.client import demo
-
-    if getattr(args, "headless", False) or not has_display():
-        why = (
-            "--headless was given"
-            if getattr(args, "headless", False)
-            else "no display was found (no DISPLAY or WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy)"
-        )
-        print(
-            f"District demo: {why}, so no window can open. Playing a bots-only game in the terminal "
-            "instead.\n"
-        )
-        return demo.terminal_game(args.scenario, args.seed)
-    return demo.window_game(args.scenario, args.role, args.seed)
+def no_display_reason() -> str:
+    """Why no window can open here ('' if one can)."""
+    if has_display():
+        return ""
+    return "no display was found (no DISPLAY or WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy)"
 
 
 def wait_until(app: App, cond: Any, timeout: float = 10.0, step: float = 0.02) -> bool:

@@ -78,6 +78,8 @@ class ClientModel:
         self.pending: dict[int, Outgoing] = {}
         self.outbox: list[Outgoing] = []
         self.previews: dict[str, Any] = {}  # key -> the private preview the server computed
+        # the deal kinds and their terms, from the welcome: the deal forms are built from these
+        self.deal_kinds: dict[str, Any] = {}
         self.last_event_seq = 0
         self.view_version = 0  # bumps on every new full view (scenes rebuild what depends on it)
         self.events_version = 0  # bumps on every event (chat, ready, deals, ...)
@@ -132,6 +134,10 @@ class ClientModel:
             )
             if msg.get("token"):
                 self.session["token"] = msg["token"]
+            kinds = msg.get("deal_kinds")
+            if isinstance(kinds, dict) and kinds != self.deal_kinds:
+                self.deal_kinds = kinds
+                self.view_version += 1  # the deal forms are built from these: rebuild them
             self.status = "connected"
         elif t == "view":
             v = msg.get("view")
@@ -225,6 +231,14 @@ class ClientModel:
         del self.acked[:-200]
         if result is not None:
             self.session.setdefault("results", {})[cid] = result
+        if isinstance(result, dict) and result.get("kind") == "preview":
+            self.take_preview(result)  # a preview is a query: its answer comes in the ack
+
+    def take_preview(self, preview: dict[str, Any]) -> None:
+        """A private preview (deal_kind, deal, without, with, delta), kept by the deal it is about
+        (or its kind, for a draft) and as the latest."""
+        self.previews[str(preview.get("deal") or preview.get("deal_kind") or "")] = preview
+        self.previews["latest"] = preview
 
     def error(self, cid: int | None, code: str, message: str, where: str = "") -> ServerError:
         out = self.pending.pop(cid, None) if cid is not None else None
@@ -270,9 +284,10 @@ class ClientModel:
         self.events_version += 1
         v = self.view
         kind = ev.get("kind")
-        if kind == "preview":
-            self.previews[str(ev.get("deal") or ev.get("deal_kind") or "")] = ev
-            self.previews["latest"] = ev
+        if (
+            kind == "preview"
+        ):  # servers that answer a preview with an event (before it became a query)
+            self.take_preview(ev)
             return
         if kind == "timer":
             self.set_timer(ev)

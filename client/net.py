@@ -1,4 +1,5 @@
-"""The network thread: its own asyncio loop speaking server/protocol.py over a websocket.
+"""The network thread: its own asyncio loop, speaking the protocol through the shared
+`ProtocolClient` (server/protocol_client.py).
 
 The render loop never blocks on it. It hands messages in with `send()` (thread-safe) and takes what
 arrived with `poll()` (never waits). The thread says hello, keeps the seat token the server gave,
@@ -18,12 +19,18 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-import websockets
 from district.server import protocol
+from district.server.protocol_client import (
+    CONNECT_ERRORS,
+    InvalidURI,
+    ProtocolClient,
+    Refused,
+)
 
 log = logging.getLogger("district.client.net")
 
 Message = dict[str, Any]
+FATAL_BYES = ("replaced", "released")  # another connection has the seat now: do not fight it
 
 
 @dataclass
@@ -37,7 +44,7 @@ class Inbound:
 
 
 class NetClient:
-    """A websocket client in a background thread. `hello` holds code/name/role/observer or token."""
+    """A ProtocolClient in a background thread. `hello` holds code/name/role/observer or token."""
 
     def __init__(
         self,
@@ -49,11 +56,11 @@ class NetClient:
     ) -> None:
         self.url = url
         self.hello_args = dict(hello)
-        self.token: str | None = hello.get("token")
         self.retry = retry
         self.backoff = backoff
-        self.last_seq = 0
         self.client_key = uuid.uuid4().hex[:10]
+        self.client: ProtocolClient | None = None  # made on the network thread's loop
+        self.welcomed = False
         self._ids = 0
         self._inbox: queue.Queue[Inbound] = queue.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -62,8 +69,17 @@ class NetClient:
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._unacked: dict[Any, Message] = {}  # id -> command message, re-sent after a reconnect
-        self._ws: Any = None
-        self.welcomed = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def token(self) -> str | None:
+        """The seat (or facilitator) token: the one given, or the one the server handed out."""
+        c = self.client
+        return c.token if c is not None else self.hello_args.get("token")
+
+    @property
+    def last_seq(self) -> int:
+        return self.client.last if self.client is not None else 0
 
     # --- render-loop side (thread-safe, never blocks) -----------------------------------------
     def start(self) -> NetClient:
@@ -100,37 +116,50 @@ class NetClient:
 
     def stop(self) -> None:
         self._stop.set()
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(lambda: None)
-            ws = self._ws
-            if ws is not None:
-                with contextlib.suppress(RuntimeError):
-                    asyncio.run_coroutine_threadsafe(ws.close(), loop)
+        self._on_loop(lambda c: c.close())
         if self._thread is not None:
             self._thread.join(3.0)
 
     def drop_connection(self) -> None:
-        """Close the socket as a network failure would (tests and the 'reconnect' menu item)."""
-        loop, ws = self._loop, self._ws
-        if loop is not None and ws is not None and not loop.is_closed():
+        """Lose the connection as a network failure would (tests and the 'reconnect' menu item)."""
+        self._on_loop(lambda c: c.drop())
+
+    def _on_loop(self, fn: Any) -> None:
+        loop, c = self._loop, self.client
+        if loop is not None and c is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):
-                asyncio.run_coroutine_threadsafe(ws.close(code=1011, reason="dropped"), loop)
+                asyncio.run_coroutine_threadsafe(fn(c), loop)
 
     # --- network-thread side ------------------------------------------------------------------
     def _status(self, status: str, detail: str = "") -> None:
         self._inbox.put(Inbound("status", status=status, detail=detail))
 
+    def _forward(self, msg: Message) -> None:
+        self._inbox.put(Inbound("message", msg))
+
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
         self._loop = loop
         asyncio.set_event_loop(loop)
+        a = self.hello_args
+        self.client = ProtocolClient(
+            self.url,
+            code=a.get("code"),
+            token=a.get("token"),
+            name=a.get("name"),
+            role=a.get("role"),
+            observer=bool(a.get("observer")),
+            on_message=self._forward,
+            ping_interval=10,
+            ping_timeout=10,
+        )
         self._out = asyncio.Queue()
         self._ready.set()
         try:
             loop.run_until_complete(self._main())
         finally:
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(self.client.close())
             with contextlib.suppress(Exception):
                 loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
@@ -160,108 +189,72 @@ class NetClient:
         while not self._stop.is_set() and asyncio.get_running_loop().time() < end:
             await asyncio.sleep(0.05)
 
-    def _hello(self) -> Message:
-        if self.token:
-            return protocol.hello(token=self.token, last_event=self.last_seq or None, id="hello")
-        a = self.hello_args
-        return protocol.hello(
-            code=a.get("code"),
-            name=a.get("name"),
-            role=a.get("role"),
-            observer=bool(a.get("observer")),
-            id="hello",
-        )
-
     async def _session(self) -> str:
-        """One connection. Returns '' to retry, or a reason not to (bad code, refused)."""
+        """One connection. Returns '' to retry, or a reason not to (bad code, refused, replaced)."""
+        c = self.client
+        assert c is not None
+        bye_before = c.bye
         try:
-            ws = await websockets.connect(
-                self.url,
-                max_size=protocol.MAX_SERVER_FRAME,
-                open_timeout=5,
-                ping_interval=10,
-                ping_timeout=10,
-            )
-        except (TimeoutError, OSError, websockets.InvalidURI, websockets.InvalidHandshake) as e:
-            if isinstance(e, websockets.InvalidURI):
-                return f"not a websocket address: {self.url}"
+            await c.connect(timeout=10)
+        except Refused as e:
+            if e.code == "bad_token" and self.hello_args.get("code") and c.token:
+                c.token = None  # the seat is gone: join afresh with the code next time
+                return ""
+            return e.message or str(e.code)
+        except InvalidURI:
+            return f"not a websocket address: {self.url}"
+        except CONNECT_ERRORS:
             return ""
-        self._ws = ws
+        except Exception:  # never let the thread die: log it and try again
+            log.exception("connecting to %s failed", self.url)
+            return ""
+        self.welcomed = True
+        self._status("connected")
+        writer: asyncio.Task[None] | None = None
         try:
-            await ws.send(protocol.encode(self._hello()))
-            first = protocol_decode(await asyncio.wait_for(ws.recv(), 10))
-            if first.get("type") == "error":
-                self._inbox.put(Inbound("message", first))
-                code = first.get("code", "")
-                if code == "bad_token" and self.hello_args.get("code") and self.token:
-                    self.token = None  # the seat is gone: join afresh with the code next time
-                    return ""
-                return f"{first.get('message', code)}"
-            if first.get("type") == "welcome":
-                self.welcomed = True
-                if first.get("token"):
-                    self.token = first["token"]
-                self._inbox.put(Inbound("message", first))
-                self._status("connected")
-                for msg in list(self._unacked.values()):
-                    await ws.send(protocol.encode(msg))
-            writer = asyncio.ensure_future(self._writer(ws))
-            try:
-                async for frame in ws:
-                    msg = protocol_decode(frame)
-                    self._note(msg)
-                    self._inbox.put(Inbound("message", msg))
-                    if msg.get("type") == "bye" and msg.get("reason") in ("replaced", "released"):
-                        return msg.get("message") or msg.get("reason", "closed")
-            finally:
+            for msg in list(self._unacked.values()):  # in the order they were first sent
+                await self._deliver(msg)
+            writer = asyncio.get_running_loop().create_task(self._writer())
+            await c.wait_closed()
+        except ConnectionError:
+            pass
+        finally:
+            if writer is not None:
                 writer.cancel()
                 with contextlib.suppress(BaseException):
                     await writer
-        except (TimeoutError, websockets.ConnectionClosed, OSError, ValueError):
-            pass
-        finally:
-            self._ws = None
-            with contextlib.suppress(Exception):
-                await ws.close()
+        bye = c.bye
+        if bye is not None and bye is not bye_before and bye.get("reason") in FATAL_BYES:
+            return str(bye.get("message") or bye.get("reason") or "closed")
         return ""
 
-    def _note(self, msg: Message) -> None:
-        t = msg.get("type")
-        seq = msg.get("seq")
-        if t in ("view", "event") and isinstance(seq, int):
-            self.last_seq = max(self.last_seq, seq)
-        if t in ("ack", "error"):
-            self._unacked.pop(msg.get("re"), None)
-
-    async def _writer(self, ws: Any) -> None:
+    async def _writer(self) -> None:
         assert self._out is not None
         while True:
             msg = await self._out.get()
-            if msg.get("type") == "command":
-                self._unacked[msg.get("id")] = msg
             try:
-                await ws.send(protocol.encode(msg))
-            except websockets.ConnectionClosed:
+                await self._deliver(msg)
+            except ConnectionError:
                 if msg.get("type") != "command":
                     self._out.put_nowait(msg)  # commands are kept in _unacked; others wait here
                 raise
 
+    async def _deliver(self, msg: Message) -> None:
+        """Send one message; its reply reaches the render loop through `_forward` like any other
+        message. A command stays in `_unacked` until the server answers it."""
+        c = self.client
+        assert c is not None
+        mid = msg.get("id")
+        if msg.get("type") == "command":
+            self._unacked[mid] = msg
+        fut = await c.submit({k: v for k, v in msg.items() if k != "id"}, id=mid)
+        task = asyncio.get_running_loop().create_task(self._settle(mid, fut))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-def protocol_decode(frame: Any) -> Message:
-    """Server frames can be bigger than client ones; decode them with the client limit."""
-    import msgpack
-
-    if isinstance(frame, str):
-        raise ValueError("text frame from server")
-    msg = msgpack.unpackb(
-        frame,
-        raw=False,
-        strict_map_key=False,
-        max_str_len=protocol.MAX_SERVER_FRAME,
-        max_bin_len=protocol.MAX_SERVER_FRAME,
-        max_array_len=1_000_000,
-        max_map_len=1_000_000,
-    )
-    if not isinstance(msg, dict):
-        raise ValueError("server frame is not a map")
-    return msg
+    async def _settle(self, mid: Any, fut: asyncio.Future[Message]) -> None:
+        try:
+            await fut
+        except (ConnectionError, asyncio.CancelledError):
+            return  # unanswered: a command is re-sent after the reconnect
+        self._unacked.pop(mid, None)

@@ -1,83 +1,58 @@
-"""Recorded views: a bots game played in-process, with the views one seat saw along the way.
+"""Scenes rendered from recorded views, with no server and no network: the client's tests, the
+screenshots in docs/ and the frame-time benchmark. (A developer tool; the client at run time gets
+views only from the server, through the protocol.)
 
-Tests, the screenshots in docs/ and the frame-time benchmark render scenes from these, with no
-server and no network. (This is a developer tool; the client at run time gets views only from the
-server, through server/protocol.py.)
+Recording a game needs the engine, so that half lives on the server side (district.server.record);
+this module only renders recordings:
 
-    python -m district.client.recorded OUT_DIR [--scenario NAME] [--seed N] [--rounds R]
+    python -m district.server.record game.msgpack [--scenario NAME] [--seed N] [--rounds R]
+    python -m district.client.recorded game.msgpack OUT_DIR [--size 1280x720]
 
-renders every scene of a recorded game to PNGs in OUT_DIR.
+renders every scene of the recorded game to PNGs in OUT_DIR.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
-import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
 
+import msgpack
+
 View = dict[str, Any]
+HUMAN = "firm:fsm-robotica"
 
 
-def record(
-    scenario: str = "emilia-romagna",
-    seed: int = 1,
-    rounds: int = 3,
-    human: str = "firm:fsm-robotica",
-    seats: tuple[str, ...] = (),
-    background: int | None = None,
-) -> dict[str, Any]:
-    """Play `rounds` rounds with bots in every seat but `human` (who only says ready). Returns
-    {"frames": {seat: [view, ...]}} with each seat's view at every negotiation (after the bots
-    acted) and every report, in order, and "game" (the engine's Game)."""
-    from district.server.bots import decide
-    from district.server.engine import EngineError, Game, find_scenario
-    from district.server.engine.views import view
-
-    sc = find_scenario(scenario)
-    if background is not None:
-        sc = dataclasses.replace(
-            sc, background=dataclasses.replace(sc.background, count=background)
-        )
-    game = Game(sc, seed)
-    watch = tuple(dict.fromkeys((human,) + tuple(seats) + ("facilitator", "observer")))
-    frames: dict[str, list[View]] = {s: [] for s in watch}
-    for r in range(rounds):
-        st = game.state
-        for seat in sorted(st.seats):
-            if seat == human:
-                continue
-            for cmd in decide(view(st, seat), seed, st.seats[seat].road):
-                with contextlib.suppress(EngineError):
-                    game.apply(seat, cmd)
-        for s in watch:
-            frames[s].append(copy.deepcopy(view(st, s)))
-        game.resolve()
-        for s in watch:
-            frames[s].append(copy.deepcopy(view(st, s)))
-        if r < rounds - 1:
-            game.advance()
-    return {"frames": frames, "game": game}
+def load(path: str | Path) -> dict[str, Any]:
+    """A recording written by district.server.record: {"frames": {seat: [view, ...]},
+    "deal_kinds": {...}, ...}."""
+    rec = msgpack.unpackb(Path(path).read_bytes(), raw=False, strict_map_key=False)
+    if not isinstance(rec, dict) or not isinstance(rec.get("frames"), dict):
+        raise ValueError(f"{path} is not a recording of district.server.record")
+    return rec
 
 
-def model_for(frames: list[View], upto: int | None = None) -> Any:
-    """A ClientModel that has seen `frames[:upto]` (so its trends are filled in), offline."""
+def model_for(
+    frames: list[View], upto: int | None = None, deal_kinds: dict[str, Any] | None = None
+) -> Any:
+    """A ClientModel that has seen `frames[:upto]` (so its trends are filled in), offline, with the
+    deal kinds a welcome would have carried."""
     from district.client.model import ClientModel
 
     m = ClientModel()
+    m.deal_kinds = copy.deepcopy(deal_kinds or {})
     for v in frames[: upto if upto is not None else len(frames)]:
         m.set_view(copy.deepcopy(v))
     m.status = "offline"
     return m
 
 
-def render_all(
-    out: Path, scenario: str, seed: int, rounds: int, size: tuple[int, int] = (1280, 720)
-) -> list[Path]:
-    """Every scene as a PNG (the screenshots of README.md and docs/facilitator.md)."""
+def render_all(out: Path, rec: dict[str, Any], size: tuple[int, int] = (1280, 720)) -> list[Path]:
+    """Every scene of a recording as a PNG (the screenshots of README.md and
+    docs/facilitator.md). The recording should hold the union, government and
+    broker:impannatore views besides the human's (district.server.record's defaults)."""
     import os
 
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -86,14 +61,8 @@ def render_all(
     from district.client.app import App
 
     out.mkdir(parents=True, exist_ok=True)
-    human_seat = "firm:fsm-robotica"
-    rec = record(
-        scenario,
-        seed,
-        rounds,
-        human=human_seat,
-        seats=("union", "government", "broker:impannatore"),
-    )
+    human_seat = str(rec.get("human") or HUMAN)
+    kinds = rec.get("deal_kinds") or {}
     human = rec["frames"][human_seat]
     written: list[Path] = []
     n = len(human)
@@ -106,7 +75,7 @@ def render_all(
         setup: Any = None,
         at: tuple[int, int] = size,
     ) -> None:
-        app = App(model_for(frames, upto), size=at)
+        app = App(model_for(frames, upto, kinds), size=at)
         app.model.status = "connected"
         app.model.code = "K7QM2P"  # an example join code for the console's corner
         if scene:
@@ -165,15 +134,13 @@ def render_all(
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("out")
-    p.add_argument("--scenario", default="emilia-romagna")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--rounds", type=int, default=3)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("recording", help="a recording written by district.server.record")
+    p.add_argument("out", help="directory for the PNGs")
     p.add_argument("--size", default="1280x720")
     a = p.parse_args(argv)
     w, h = (int(x) for x in a.size.split("x"))
-    for f in render_all(Path(a.out), a.scenario, a.seed, a.rounds, (w, h)):
+    for f in render_all(Path(a.out), load(a.recording), (w, h)):
         print(f)
     return 0
 

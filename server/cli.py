@@ -67,18 +67,35 @@ def _play(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    if not _client_installed():
-        if args.headless:  # a bots-only game in the terminal needs no window
-            from district.server.engine import find_scenario
-            from district.server.simulate import simulate
+    """A local server with bots in every other seat (district.server.demo), and the game window
+    joined to it (district.client.demo): the one place that puts the two together."""
+    from district.server import demo
 
-            simulate(find_scenario(args.scenario), args.seed, None, None)
-            return 0
+    if args.headless:  # a bots-only game in the terminal needs no window
+        return demo.terminal_game(args.scenario, args.seed)
+    if not _client_installed():
         print(CLIENT_MISSING, file=sys.stderr)
         return 2
     from district.client import app
+    from district.client import demo as window
 
-    return app.demo_main(args)
+    why = app.no_display_reason()
+    if why:
+        print(
+            f"District demo: {why}, so no window can open. Playing a bots-only game in the terminal "
+            "instead.\n"
+        )
+        return demo.terminal_game(args.scenario, args.seed)
+    print(f"Starting a local server and a {args.scenario} game (seed {args.seed})…")
+    server, url, code, token = demo.start_local_game(args.scenario, args.role, args.seed)
+    print(
+        f"Server {url}, join code {code} (others on this machine can join with `district play "
+        f"--server {url} --code {code}`)."
+    )
+    try:
+        return window.window_game(url, code, token, args.role, start=demo.starter(url, token))
+    finally:
+        server.stop()
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -18,11 +18,10 @@ import tempfile
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import msgpack
-from district.server.protocol import MAX_SERVER_FRAME, PROTOCOL_VERSION, ROLES, encode
-from websockets.sync.client import connect
+from district.server.protocol import ROLES
+from district.server.protocol_client import ProtocolClient, Refused
 
 
 class LocalServer:
@@ -123,30 +122,32 @@ class LocalServer:
 
 
 # --- a synchronous client for scripts ----------------------------------------------------------
+# Each helper runs the shared ProtocolClient on a private event loop, so a script without a loop
+# (or a thread whose loop is busy) can call it.
+
+T = TypeVar("T")
 
 
-def _exchange(url: str, msgs: list[dict[str, Any]], timeout: float = 10.0) -> list[dict[str, Any]]:
-    """Send messages one by one on one connection; the reply to each (by id)."""
-    replies: list[dict[str, Any]] = []
-    with connect(
-        url, max_size=MAX_SERVER_FRAME, open_timeout=timeout, compression=None, max_queue=None
-    ) as ws:
-        for i, m in enumerate(msgs, start=1):
-            ws.send(encode({**m, "id": i}))
-            while True:
-                reply = msgpack.unpackb(ws.recv(timeout=timeout), raw=False)
-                if reply.get("re") == i and reply["type"] in (
-                    "ack",
-                    "error",
-                    "welcome",
-                    "created",
-                    "scenarios",
-                ):
-                    break
-            if reply["type"] == "error":
-                raise RuntimeError(f"{m['type']}: {reply['code']}: {reply['message']}")
-            replies.append(reply)
-    return replies
+def run_sync(coro_fn: Callable[[], Awaitable[T]], timeout: float = 30.0) -> T:
+    """Run `coro_fn()` to completion on a private event loop and return its result. From a thread
+    that already runs a loop, the private loop runs in a helper thread (so the caller's loop is
+    never nested)."""
+
+    async def bounded() -> T:
+        return await asyncio.wait_for(coro_fn(), timeout)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(bounded())
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="district-sync") as pool:
+        return pool.submit(asyncio.run, bounded()).result()
+
+
+def _check(what: str, reply: dict[str, Any]) -> dict[str, Any]:
+    if reply["type"] == "error":
+        raise RuntimeError(f"{what}: {reply['code']}: {reply['message']}")
+    return reply
 
 
 def create_session(
@@ -157,23 +158,43 @@ def create_session(
     report_seconds: float = 120.0,
 ) -> tuple[str, str]:
     """Create a session; returns (join code, facilitator token)."""
-    msg: dict[str, Any] = {
-        "type": "create",
-        "scenario": scenario,
-        "negotiation_seconds": negotiation_seconds,
-        "report_seconds": report_seconds,
-    }
-    if seed is not None:
-        msg["seed"] = seed
-    created = _exchange(url, [msg])[0]
+
+    async def go() -> dict[str, Any]:
+        c = ProtocolClient(url)
+        await c.connect_only()
+        try:
+            return await c.create(
+                scenario,
+                seed=seed,
+                negotiation_seconds=negotiation_seconds,
+                report_seconds=report_seconds,
+            )
+        finally:
+            await c.close()
+
+    created = _check("create", run_sync(go))
     return created["code"], created["facilitator_token"]
 
 
 def control(url: str, facilitator_token: str, action: str, **fields: Any) -> dict[str, Any]:
     """One facilitator action; returns the ack's result (or {})."""
-    hello = {"type": "hello", "version": PROTOCOL_VERSION, "token": facilitator_token}
-    replies = _exchange(url, [hello, {"type": "control", "action": action, **fields}])
-    return dict(replies[1].get("result") or {})
+
+    async def go() -> dict[str, Any]:
+        c = ProtocolClient(url, token=facilitator_token)
+        try:
+            await _hello(c)
+            return await c.control(action, **fields)
+        finally:
+            await c.close()
+
+    return dict(_check(action, run_sync(go)).get("result") or {})
+
+
+async def _hello(c: ProtocolClient) -> None:
+    try:
+        await c.connect()
+    except Refused as e:
+        raise RuntimeError(f"hello: {e.code}: {e.message}") from None
 
 
 def fill_with_bots(
@@ -182,30 +203,25 @@ def fill_with_bots(
     """Hand every seat nobody holds to a server-side bot, except those in `keep`: seat ids, or role
     names meaning "the first free seat of that role" (repeat a role to keep several). Returns the
     seats given to bots."""
-    hello = {"type": "hello", "version": PROTOCOL_VERSION, "token": facilitator_token}
-    with connect(url, max_size=MAX_SERVER_FRAME, compression=None, max_queue=None) as ws:
-        ws.send(encode({**hello, "id": 1}))
-        roster = None
-        while roster is None:
-            m = msgpack.unpackb(ws.recv(timeout=10), raw=False)
-            if m["type"] == "error":
-                raise RuntimeError(f"hello: {m['code']}: {m['message']}")
-            if m["type"] == "roster":
-                roster = m
-        free = [s for s in roster["seats"] if s["controller"] == "open"]
-        kept: set[str] = {k for k in keep if k not in ROLES}
-        for role in [k for k in keep if k in ROLES]:
-            for s in free:
-                if s["role"] == role and s["id"] not in kept:
-                    kept.add(s["id"])
-                    break
-        botted = [s["id"] for s in free if s["id"] not in kept]
-        for i, seat in enumerate(botted, start=2):
-            ws.send(encode({"type": "control", "id": i, "action": "bot", "seat": seat}))
-            while True:
-                m = msgpack.unpackb(ws.recv(timeout=10), raw=False)
-                if m.get("re") == i:
-                    break
-            if m["type"] == "error":
-                raise RuntimeError(f"bot {seat}: {m['code']}: {m['message']}")
-    return botted
+
+    async def go() -> list[str]:
+        c = ProtocolClient(url, token=facilitator_token)
+        try:
+            await _hello(c)
+            await c.wait_for(lambda: c.roster is not None)
+            assert c.roster is not None
+            free = [s for s in c.roster["seats"] if s["controller"] == "open"]
+            kept: set[str] = {k for k in keep if k not in ROLES}
+            for role in [k for k in keep if k in ROLES]:
+                for s in free:
+                    if s["role"] == role and s["id"] not in kept:
+                        kept.add(s["id"])
+                        break
+            botted = [s["id"] for s in free if s["id"] not in kept]
+            for seat in botted:
+                _check(f"bot {seat}", await c.control("bot", seat=seat))
+            return botted
+        finally:
+            await c.close()
+
+    return run_sync(go)

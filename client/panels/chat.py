@@ -7,16 +7,19 @@ from typing import Any
 
 import pygame
 import pygame_gui
-from district.client.dealspec import kind_title
+from district.client.forms import Kinds, kind_title
 from district.client.panels.common import Tab, oid, seat_name
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UITextBox, UITextEntryLine
 
 
-def channels(view: dict[str, Any], me: str) -> list[tuple[str, str]]:
+def channels(view: dict[str, Any], me: str, kinds: Kinds | None = None) -> list[tuple[str, str]]:
     out = [("Public (everyone)", "public")]
     for d in view.get("deals", []):
         if me in d.get("parties", []) and d.get("status") in ("proposed", "active", "signed"):
-            out.append((f"Deal {d['id']} · {kind_title(d.get('kind', ''))}", str(d["id"])))
+            number = str(d["id"]).removeprefix("deal-")
+            out.append(
+                (f"Deal {number} · {kind_title(kinds or {}, d.get('kind', ''))}", str(d["id"]))
+            )
     for s in view.get("seats", []):
         if s.get("id") != me:
             out.append((f"Private: {seat_name(view, s['id'])}", str(s["id"])))
@@ -57,7 +60,11 @@ class ChatTab(Tab):
         p = self.panel
         w = self.inner_width()
         view = self.model.view or {}
-        opts = channels(view, self.model.seat) if view else [("Public (everyone)", "public")]
+        opts = (
+            channels(view, self.model.seat, self.model.deal_kinds)
+            if view
+            else [("Public (everyone)", "public")]
+        )
         keys = [k for _l, k in opts]
         if self.channel not in keys:
             self.channel = "public"
@@ -66,7 +73,7 @@ class ChatTab(Tab):
             pygame.Rect(u(10), u(8), u(60), u(30)), "To", m, container=p, object_id=oid("@muted")
         )
         self.menu = UIDropDownMenu(
-            opts,
+            list[str | tuple[str, str]](opts),
             start,
             pygame.Rect(u(50), u(8), w - u(40), u(30)),
             m,

@@ -231,7 +231,8 @@ def draw_top_bar(
     x = out["timer"].right + u(18)
     news = v.get("news", [])
     right_reserve = u(150 if not big else 240) + reserve
-    if news:
+    room = rect.right - right_reserve - x - u(20 * k)
+    if news and room >= u(60):  # a narrow window leaves no room for the headline: the bar skips it
         blit_icon(surface, "bell", (x + u(8 * k), cy), u(16 * k), C.ACCENT)
         head = news[-1].get("headline", "")
         more = f"  (+{len(news) - 1} more)" if len(news) > 1 else ""
@@ -242,7 +243,7 @@ def draw_top_bar(
             C.TEXT,
             (x + u(20 * k), cy),
             "midleft",
-            max_width=max(u(60), rect.right - right_reserve - x),
+            max_width=room,
         )
     # connection status (word + icon, not colour alone)
     st = m.status

@@ -1,6 +1,7 @@
-"""The deal composer, generated from the engine's term schema (server.engine.deals.DEAL_SPECS):
-one typed field per term with its range, parties picked from a list or from the map, the private
-preview of what the deal does to me, and send (or counter).
+"""The deal composer, generated from the deal kinds the server's welcome carries (`deal_kinds`,
+docs/protocol.md section 8.1; the client keeps no copy of them): one typed field per term with its
+range, parties picked from a list or from the map, the private preview of what the deal does to me,
+and send (or counter).
 
 The half-written proposal lives in a `Draft` owned by the scene, not in the widgets: it survives a
 rebuild of the form, a new view, a change of tab and a reconnect.
@@ -13,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import pygame
 import pygame_gui
-from district.client.dealspec import deal_spec
+from district.client.forms import (
+    Kinds,
+    kind_terms,
+    kind_title,
+    label,
+    number_unit,
+    party_rules,
+    term_unit,
+)
 from district.client.panels.common import (
     bind,
     fmt_bound,
@@ -50,29 +59,9 @@ class Draft:
     preview_cid: int | None = None
 
 
-def allowed_kinds(view: dict[str, Any]) -> list[str]:
-    """Deal kinds my role may be a party to (brokers may also draft for others)."""
-    role = view.get("role", "")
-    spec = deal_spec(view)
-    out = []
-    for kind, e in spec.items():
-        parties = e.get("parties")
-        roles = list(parties) if isinstance(parties, dict) else list(e.get("roles", []))
-        if role in roles or role == "broker":
-            out.append(kind)
-    return out
-
-
-def party_rules(kind: str, view: dict[str, Any]) -> dict[str, tuple[int, int]]:
-    e = deal_spec(view).get(kind, {})
-    p = e.get("parties")
-    if isinstance(p, dict):
-        return {r: (int(lohi[0]), int(lohi[1])) for r, lohi in p.items()}
-    return {r: (0, 40) for r in e.get("roles", [])}
-
-
-def eligible_seats(kind: str, view: dict[str, Any]) -> list[str]:
-    rules = party_rules(kind, view)
+def eligible_seats(kinds: Kinds, kind: str, view: dict[str, Any]) -> list[str]:
+    """Seats that may be parties to a deal of `kind`: of a role the kind takes, firms still alive."""
+    rules = party_rules(kinds, kind)
     firms = view.get("firms", [])
     out = []
     for s in view.get("seats", []):
@@ -89,8 +78,11 @@ def eligible_seats(kind: str, view: dict[str, Any]) -> list[str]:
     return out
 
 
-def default_raw(kind: str, view: dict[str, Any], parties: list[str]) -> dict[str, Any]:
-    spec = deal_spec(view)[kind]["terms"]
+def default_raw(
+    kinds: Kinds, kind: str, view: dict[str, Any], parties: list[str]
+) -> dict[str, Any]:
+    """The draft's starting text for every term: the kind's defaults."""
+    spec = kind_terms(kinds, kind)
     raw: dict[str, Any] = {}
     for name, t in spec.items():
         typ = t.get("type")
@@ -105,21 +97,29 @@ def default_raw(kind: str, view: dict[str, Any], parties: list[str]) -> dict[str
             raw[name] = {}
         else:
             raw[name] = "" if d is None else str(d)
-    if kind == "joint_bid":
-        tenders = open_tenders(view)
-        if tenders and not raw.get("tender"):
-            raw["tender"] = tenders[0]["id"]
-            raw["price"] = fmt_bound(round(float(tenders[0]["price"]) * 0.95, 2))
+    tenders = open_tenders(view)
+    tender_terms = [n for n, t in spec.items() if t.get("type") == "tender"]
+    if tenders and tender_terms and not raw.get(tender_terms[0]):
+        raw[tender_terms[0]] = tenders[0]["id"]
+        suggest_price(raw, spec, tenders[0])
     return raw
+
+
+def suggest_price(raw: dict[str, Any], spec: dict[str, Any], tender: dict[str, Any]) -> None:
+    """A bid's price term starts a little under the tender's price (the buyer's ceiling)."""
+    if "price" in spec and spec["price"].get("type") in NUMERIC and tender.get("price"):
+        raw["price"] = fmt_bound(round(float(tender["price"]) * 0.95, 2))
 
 
 def open_tenders(view: dict[str, Any]) -> list[dict[str, Any]]:
     return [t for t in view.get("tenders", []) if t.get("status") == "open"]
 
 
-def to_command(draft: Draft, view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def to_command(
+    draft: Draft, view: dict[str, Any], kinds: Kinds
+) -> tuple[dict[str, Any], dict[str, str]]:
     """The draft as a propose/counter command, or the problems found before sending."""
-    spec = deal_spec(view)[draft.kind]["terms"]
+    spec = kind_terms(kinds, draft.kind)
     terms: dict[str, Any] = {}
     problems: dict[str, str] = {}
     firm_parties = [p for p in draft.parties if p.startswith("firm:")]
@@ -172,7 +172,7 @@ def to_command(draft: Draft, view: dict[str, Any]) -> tuple[dict[str, Any], dict
                 problems[name] = "required"
             elif raw not in (None, ""):
                 terms[name] = raw
-    rules = party_rules(draft.kind, view)
+    rules = party_rules(kinds, draft.kind)
     counts: dict[str, int] = {}
     for p in draft.parties:
         r = p.split(":", 1)[0]
@@ -195,17 +195,44 @@ def to_command(draft: Draft, view: dict[str, Any]) -> tuple[dict[str, Any], dict
     return cmd, problems
 
 
+def tender_label(t: dict[str, Any]) -> str:
+    """An open tender for a person: its buyer, volume and price (not its id)."""
+    return (
+        f"{str(t.get('buyer') or t['id']).split(' (')[0]} · {fmt_value(t.get('volume'))} units "
+        f"at up to {fmt_value(t.get('price'))} k"
+    )
+
+
 def range_hint(t: dict[str, Any]) -> str:
-    if "min" not in t or "max" not in t:
+    """The bounds a field carries, for the hint beside it ('' when it carries none)."""
+    lo, hi = t.get("min"), t.get("max")
+    if lo is not None and (hi is None or float(hi) >= 1e5):
+        return f"from {fmt_bound(lo)}"
+    if hi is not None and lo is None:
+        return f"up to {fmt_bound(hi)}"
+    if lo is None or hi is None:
         return ""
-    if float(t["max"]) >= 1e5:
-        return f"from {fmt_bound(t['min'])}"
-    return f"{fmt_bound(t['min'])} – {fmt_bound(t['max'])}"
+    return f"{fmt_bound(lo)} – {fmt_bound(hi)}"
 
 
 def preview_lines(ev: dict[str, Any]) -> list[tuple[str, float]]:
+    """A preview's changes: (number, with - without), as the server computed them."""
     delta = ev.get("delta") or {}
-    return [(k, float(v)) for k, v in delta.items()]
+    return [(k, float(v)) for k, v in delta.items() if isinstance(v, int | float)]
+
+
+def preview_html_lines(ev: dict[str, Any], indent: str = "") -> list[str]:
+    """One line a number: its name, the change with its unit, and the word for it."""
+    lines = []
+    for k, v in preview_lines(ev):
+        col = "#4cc38a" if v > 0 else ("#ee5d5d" if v < 0 else "#9aa6ba")
+        word = "up" if v > 0 else ("down" if v < 0 else "same")
+        unit = number_unit(k)
+        lines.append(
+            f"{indent}{label(k)}: <font color={col}><b>{v:+,.2f}{' ' + unit if unit else ''}</b>"
+            f" ({word})</font>"
+        )
+    return lines
 
 
 class Composer:
@@ -229,13 +256,18 @@ class Composer:
     def view(self) -> dict[str, Any]:
         return self.model.view or {}
 
+    @property
+    def kinds(self) -> Kinds:
+        return self.model.deal_kinds
+
     def u(self, v: float) -> int:
         return self.scene.u(v)
 
     def build(self) -> None:
         u = self.u
         m = self.scene.manager
-        spec = deal_spec(self.view)[self.draft.kind]
+        spec = self.kinds.get(self.draft.kind) or {}
+        terms = kind_terms(self.kinds, self.draft.kind)
         w = self.rect.width - u(18)
         bar_h = u(64)
         scroll_r = pygame.Rect(self.rect.x, self.rect.y, self.rect.width, self.rect.height - bar_h)
@@ -248,8 +280,8 @@ class Composer:
         )
         c = self.scroll
         y = u(4)
-        title = ("Counter-offer: " if self.draft.counter_of else "New ") + str(
-            spec.get("title", self.draft.kind)
+        title = ("Counter-offer: " if self.draft.counter_of else "New ") + kind_title(
+            self.kinds, self.draft.kind
         )
         UILabel(
             pygame.Rect(0, y, w, u(26)),
@@ -280,7 +312,7 @@ class Composer:
         )
         y += u(22)
         me = self.model.seat
-        seats = eligible_seats(self.draft.kind, self.view)
+        seats = eligible_seats(self.kinds, self.draft.kind, self.view)
         if me not in seats and me:
             seats = [me] + seats
         col_w = (w - u(6)) // 2
@@ -288,14 +320,14 @@ class Composer:
             x = (k % 2) * (col_w + u(6))
             if k % 2 == 0 and k:
                 y += u(30)
-            label = ("You: " if sid == me else "") + seat_name(self.view, sid)
+            text = ("You: " if sid == me else "") + seat_name(self.view, sid)
             b = UIButton(
                 pygame.Rect(x, y, col_w, u(28)),
-                label,
+                text,
                 m,
                 container=c,
                 object_id=oid("@row", f"party_{sid}"),
-                tool_tip_text=f"{sid} ({sid.split(':')[0]})",
+                tool_tip_text=f"{seat_name(self.view, sid)}, {sid.split(':')[0]}",
                 command=bind(self.toggle_party, sid),
             )
             if sid in self.draft.parties:
@@ -304,7 +336,7 @@ class Composer:
                 b.disable() if sid != me else None
             self.party_buttons[sid] = b
         y += u(32)
-        rules = party_rules(self.draft.kind, self.view)
+        rules = party_rules(self.kinds, self.draft.kind)
         need = ", ".join(
             f"{lo}–{hi} {r}" if lo != hi else f"{lo} {r}" for r, (lo, hi) in rules.items() if hi > 0
         )
@@ -320,12 +352,12 @@ class Composer:
         label_w = round(w * 0.36)
         input_w = round(w * 0.40)
         hint_x = label_w + input_w + u(6)
-        for name, t in spec["terms"].items():
+        seat_terms = [n for n, t in terms.items() if t.get("type") == "seat"]
+        for name, t in terms.items():
             typ = t.get("type")
-            label = name.replace("_", " ").capitalize()
             UILabel(
                 pygame.Rect(0, y, label_w, u(30)),
-                label,
+                label(name),
                 m,
                 container=c,
                 object_id=oid(None, f"label_{name}"),
@@ -358,15 +390,15 @@ class Composer:
                     b.select()
                 self.widgets[name] = b
             elif typ in DROPDOWN:
-                opts = self.options(name, t)
-                if not opts:
-                    opts = [("(none available)", "")]
+                opts = self.options(name, t) or [("(none available)", "")]
                 keys = [k for _l, k in opts]
-                cur = raw if raw in keys else keys[0]
+                # seat terms start on different parties (buyer the first firm, supplier the second)
+                nth = seat_terms.index(name) if name in seat_terms else 0
+                cur = raw if raw in keys else keys[nth % len(keys)]
                 self.draft.raw[name] = cur
                 start = next(o for o in opts if o[1] == cur)
                 dd = UIDropDownMenu(
-                    opts,
+                    list[str | tuple[str, str]](opts),
                     start,
                     pygame.Rect(label_w, y, w - label_w, u(30)),
                     m,
@@ -418,9 +450,8 @@ class Composer:
                     self.share_entries[p] = e
                     y += u(30)
                 y -= u(30)
-                hint = "shares add up to 1"
-            if t.get("unit") or "(k)" in str(t.get("help", "")):
-                hint = (hint + " k").strip()
+                hint = "total 1"
+            hint = " ".join(x for x in (hint, term_unit(t)) if x)
             if hint:
                 UILabel(
                     pygame.Rect(hint_x, y, w - hint_x, u(30)),
@@ -435,14 +466,14 @@ class Composer:
             )
             y += u(21)
         # preview and actions
-        self.preview_box = UITextBox(
+        self.preview_box = UITextBox(  # room for a heading and a firm's seven numbers
             self.preview_html(),
-            pygame.Rect(0, y, w, u(78)),
+            pygame.Rect(0, y, w, u(14 + 21 * 8)),
             m,
             container=c,
             object_id=oid(None, "preview_box"),
         )
-        y += u(84)
+        y += self.preview_box.rect.height + u(6)
         c.set_scrollable_area_dimensions(
             (w, y + u(200))
         )  # room for a drop-down to open near the end
@@ -494,15 +525,9 @@ class Composer:
         if typ == "choice":
             return [(str(ch).replace("_", " "), str(ch)) for ch in t.get("choices", [])]
         if typ == "operation":
-            return [(op, op) for op in self.view.get("scenario", {}).get("operations", [])]
+            return [(label(op), op) for op in self.view.get("scenario", {}).get("operations", [])]
         if typ == "tender":
-            return [
-                (
-                    f"{x['id']} · {x.get('buyer', '')} · {fmt_value(x.get('volume'))} u at {fmt_value(x.get('price'))}k",
-                    str(x["id"]),
-                )
-                for x in open_tenders(self.view)
-            ]
+            return [(tender_label(x), str(x["id"])) for x in open_tenders(self.view)]
         if typ == "seat":
             firms = [p for p in self.draft.parties if p.startswith("firm:")]
             return [(seat_name(self.view, p), p) for p in firms]
@@ -510,8 +535,7 @@ class Composer:
 
     # --- reading the widgets into the draft ------------------------------------------------------
     def collect(self) -> None:
-        spec = deal_spec(self.view)[self.draft.kind]["terms"]
-        for name, t in spec.items():
+        for name, t in kind_terms(self.kinds, self.draft.kind).items():
             w = self.widgets.get(name)
             typ = t.get("type")
             if isinstance(w, UITextEntryLine):
@@ -532,6 +556,16 @@ class Composer:
             self.draft.parties.remove(seat)
         else:
             self.draft.parties.append(seat)
+        named: set[str] = set()
+        for name, t in kind_terms(self.kinds, self.draft.kind).items():
+            if t.get("type") == "shares":  # other parties: the shares start even again
+                self.draft.raw[name] = {}
+            elif t.get("type") == "seat":  # a seat term names a party, each a different one
+                v = self.draft.raw.get(name)
+                if v not in self.draft.parties or v in named:
+                    self.draft.raw[name] = ""
+                else:
+                    named.add(v)
         self.tab.rebuild_composer()
 
     def toggle_bool(self, name: str) -> None:
@@ -556,7 +590,7 @@ class Composer:
     def _checked_command(self) -> dict[str, Any] | None:
         """The draft as a command, or None (with the problems shown next to their fields)."""
         self.collect()
-        cmd, problems = to_command(self.draft, self.view)
+        cmd, problems = to_command(self.draft, self.view, self.kinds)
         self.local_errors = problems
         if problems:
             self.show_errors()
@@ -595,14 +629,7 @@ class Composer:
                 "<font color=#9aa6ba><i>Preview: what this deal would do to your own numbers next round "
                 "(private; computed by the server).</i></font>"
             )
-        lines = []
-        for k, v in preview_lines(ev):
-            col = "#4cc38a" if v > 0 else ("#ee5d5d" if v < 0 else "#9aa6ba")
-            word = "up" if v > 0 else ("down" if v < 0 else "same")
-            lines.append(
-                f"{k.replace('_', ' ')}: <font color={col}><b>{v:+,.2f}</b> ({word})</font>"
-            )
-        return "<b>If signed, next round for you:</b><br>" + "<br>".join(lines)
+        return "<b>If signed, next round for you:</b><br>" + "<br>".join(preview_html_lines(ev))
 
     def show_errors(self) -> None:
         server = {}
@@ -628,16 +655,23 @@ class Composer:
 
     def handle(self, event: pygame.event.Event) -> bool:
         if event.type in (pygame_gui.UI_TEXT_ENTRY_CHANGED, pygame_gui.UI_DROP_DOWN_MENU_CHANGED):
-            before = self.draft.raw.get("tender")
+            terms = kind_terms(self.kinds, self.draft.kind)
+            tender_terms = [n for n, t in terms.items() if t.get("type") == "tender"]
+            before = [self.draft.raw.get(n) for n in tender_terms]
             self.collect()
-            if self.draft.kind == "joint_bid" and self.draft.raw.get("tender") != before:
-                t = next(
-                    (x for x in open_tenders(self.view) if x["id"] == self.draft.raw.get("tender")),
-                    None,
-                )
-                if t is not None and "price" in self.widgets:
-                    self.widgets["price"].set_text(fmt_bound(round(float(t["price"]) * 0.95, 2)))
-                    self.collect()
+            for n, was in zip(tender_terms, before, strict=True):
+                now = self.draft.raw.get(n)
+                t = next((x for x in open_tenders(self.view) if x["id"] == now), None)
+                if (
+                    now != was
+                    and t is not None
+                    and isinstance(self.widgets.get("price"), UITextEntryLine)
+                ):
+                    raw: dict[str, Any] = {}
+                    suggest_price(raw, terms, t)
+                    if "price" in raw:
+                        self.widgets["price"].set_text(raw["price"])
+                        self.collect()
             return False
         if event.type == pygame.KEYDOWN and event.mod & pygame.KMOD_CTRL:
             if event.key == pygame.K_s:

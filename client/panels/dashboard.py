@@ -141,7 +141,6 @@ def draw_dashboard(
     ms = metrics(scene.model)
     v = scene.model.view or {}
     role = v.get("role", "")
-    seat = scene.model.seat
     head = {
         "firm": "Your firm",
         "union": "The union",
@@ -155,9 +154,10 @@ def draw_dashboard(
         if isinstance(fi, int) and 0 <= fi < len(firms):
             head = firms[fi]["name"]
     text(surface, head, scene.fonts.get(14, "bold"), C.ACCENT, (rect.x + u(12), rect.y + u(6)))
+    player = scene.model.session.get("name")
     text(
         surface,
-        f"seat {seat}",
+        f"{role} seat" + (f", played by {player}" if player else ""),
         scene.fonts.get(11),
         C.MUTED,
         (rect.right - u(12), rect.y + u(8)),

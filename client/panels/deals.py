@@ -7,14 +7,13 @@ from typing import Any
 
 import pygame
 import pygame_gui
-from district.client.dealspec import deal_spec, kind_title
+from district.client.forms import Kinds, allowed_kinds, kind_terms, kind_title, label, term_unit
 from district.client.panels.common import Tab, bind, fmt_value, oid, seat_name
 from district.client.panels.composer import (
     Composer,
     Draft,
-    allowed_kinds,
     default_raw,
-    preview_lines,
+    preview_html_lines,
 )
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
 
@@ -42,15 +41,13 @@ def sort_deals(view: dict[str, Any], me: str) -> dict[str, list[dict[str, Any]]]
     return out
 
 
-def deal_line(view: dict[str, Any], d: dict[str, Any]) -> str:
+def deal_line(view: dict[str, Any], d: dict[str, Any], kinds: Kinds) -> str:
     """One line for the list: status first, then kind, the tender if any, and the other parties."""
     terms = d.get("terms", {})
-    title = str(deal_spec(view).get(d.get("kind", ""), {}).get("title", d.get("kind", ""))).split(
-        " ("
-    )[0]
+    title = kind_title(kinds, d.get("kind", "")).split(" (")[0]
     bits = [f"[{d.get('status', '')}] {title}"]
     if terms.get("tender"):
-        bits.append(str(terms["tender"]))
+        bits.append(tender_name(view, str(terms["tender"])))
     others = [
         seat_name(view, p).split(" (")[0] for p in d.get("parties", []) if p != view.get("seat")
     ]
@@ -59,12 +56,40 @@ def deal_line(view: dict[str, Any], d: dict[str, Any]) -> str:
     return " · ".join(bits)
 
 
+def tender_name(view: dict[str, Any], tid: str) -> str:
+    t: dict[str, Any] = next((t for t in view.get("tenders", []) if t.get("id") == tid), {})
+    return str(t.get("buyer") or tid).split(" (")[0]
+
+
 def fit(s: str, font: Any, width: int) -> str:
     if font.size(s)[0] <= width:
         return s
     while s and font.size(s + "…")[0] > width:
         s = s[:-1]
     return s + "…"
+
+
+def deal_number(did: str) -> str:
+    """'deal-12' -> 'deal 12': the number people quote, not the id's spelling."""
+    return did.replace("-", " ", 1) if did.startswith("deal-") else did
+
+
+def term_value(view: dict[str, Any], t: dict[str, Any], v: Any) -> str:
+    """A term's value for a person: seats and tenders by name, shares by party."""
+    typ = t.get("type")
+    if typ == "seat" and isinstance(v, str):
+        return seat_name(view, v)
+    if typ == "tender" and isinstance(v, str):
+        return tender_name(view, v)
+    if typ == "shares" and isinstance(v, dict):
+        return ", ".join(
+            f"{seat_name(view, p).split(' (')[0]} {fmt_value(x)}" for p, x in v.items()
+        )
+    if isinstance(v, list):
+        return ", ".join(label(str(x)) for x in v) or "none"
+    if isinstance(v, str) and typ in ("choice", "operation"):
+        return label(v)
+    return fmt_value(v)
 
 
 class DealsTab(Tab):
@@ -112,8 +137,10 @@ class DealsTab(Tab):
         p = self.panel
         w = self.inner_width()
         view = self.model.view or {}
-        kinds = allowed_kinds(view) if view else []
-        opts = [(kind_title(k, deal_spec(view)), k) for k in kinds] or [("(no deal kinds)", "")]
+        dk = self.model.deal_kinds
+        kinds = allowed_kinds(dk, str(view.get("role", ""))) if view else []
+        opts: list[str | tuple[str, str]] = [(kind_title(dk, k), k) for k in kinds]
+        opts = opts or [("(no deal kinds)", "")]
         last = self.draft.kind if self.draft else opts[0][1]
         start = next((o for o in opts if o[1] == last), opts[0])
         UILabel(
@@ -192,7 +219,7 @@ class DealsTab(Tab):
             for d in items if key != "closed" else items[-8:]:
                 b = UIButton(
                     pygame.Rect(u(6), y, sw, u(30)),
-                    fit(deal_line(view, d), self.scene.fonts.get(13), sw - u(22)),
+                    fit(deal_line(view, d, dk), self.scene.fonts.get(13), sw - u(22)),
                     m,
                     container=self.scroll,
                     object_id=oid("@row", f"deal_{d['id']}"),
@@ -224,7 +251,7 @@ class DealsTab(Tab):
         )
         UILabel(
             pygame.Rect(u(108), u(8), w - u(100), u(30)),
-            f"{kind_title(d.get('kind', ''))} · {d['id']}",
+            f"{kind_title(self.model.deal_kinds, d.get('kind', ''))} · {deal_number(d['id'])}",
             m,
             container=p,
             object_id=oid("@heading", "deal_title"),
@@ -273,9 +300,9 @@ class DealsTab(Tab):
             ),
             ("discuss", "Discuss", None, self.discuss, me in d.get("parties", [])),
         ]
-        for k, (key, label, cls, cb, enabled) in enumerate(specs):
+        for k, (key, text, cls, cb, enabled) in enumerate(specs):
             r = pygame.Rect(u(10) + (k % 3) * (bw + u(6)), y + (k // 3) * u(40), bw, u(34))
-            b = UIButton(r, label, m, container=p, object_id=oid(cls, f"deal_{key}"), command=cb)
+            b = UIButton(r, text, m, container=p, object_id=oid(cls, f"deal_{key}"), command=cb)
             if not enabled:
                 b.disable()
             self.action_buttons[key] = b
@@ -283,7 +310,7 @@ class DealsTab(Tab):
 
     def detail_html(self, d: dict[str, Any]) -> str:
         view = self.model.view or {}
-        spec = deal_spec(view).get(d.get("kind", ""), {})
+        terms = kind_terms(self.model.deal_kinds, d.get("kind", ""))
         lines = [
             f"<b>Status:</b> {d.get('status', '')}"
             + (f" (counter-offer to {d['counter_of']})" if d.get("counter_of") else "")
@@ -303,9 +330,12 @@ class DealsTab(Tab):
         lines.append("<b>Parties:</b><br>" + "<br>".join(plines))
         tl = []
         for name, v in d.get("terms", {}).items():
-            help_ = spec.get("terms", {}).get(name, {}).get("help", "")
+            t = terms.get(name, {})
+            help_ = t.get("help", "")
+            unit = term_unit(t)
             tl.append(
-                f"&nbsp;&nbsp;<b>{name.replace('_', ' ')}</b>: {fmt_value(v)}"
+                f"&nbsp;&nbsp;<b>{label(name)}</b>: {term_value(view, t, v)}"
+                + (f" {unit}" if unit and isinstance(v, int | float) else "")
                 + (f" <font color=#9aa6ba><i>({help_})</i></font>" if help_ else "")
             )
         lines.append("<b>Terms:</b><br>" + ("<br>".join(tl) or "&nbsp;&nbsp;(not public)"))
@@ -317,10 +347,7 @@ class DealsTab(Tab):
             )
         ev = self.model.previews.get(d["id"])
         if ev:
-            pl = []
-            for k, v in preview_lines(ev):
-                col = "#4cc38a" if v > 0 else ("#ee5d5d" if v < 0 else "#9aa6ba")
-                pl.append(f"&nbsp;&nbsp;{k}: <font color={col}><b>{v:+,.2f}</b></font>")
+            pl = preview_html_lines(ev, "&nbsp;&nbsp;")
             lines.append("<b>Preview, if signed, for you next round:</b><br>" + "<br>".join(pl))
         return "<br>".join(lines)
 
@@ -344,12 +371,14 @@ class DealsTab(Tab):
         if kind is None and getattr(self, "kind_menu", None) is not None and self.kind_menu.alive():
             sel = self.kind_menu.selected_option
             kind = sel[1] if isinstance(sel, tuple) else sel
-        if not kind or kind not in deal_spec(view):
+        if not kind or kind not in self.model.deal_kinds:
             return
         if self.draft is None or self.draft.kind != kind or self.draft.counter_of:
             me = self.model.seat
             parties = [me] if me and not me.startswith("broker:") else ([me] if me else [])
-            self.draft = Draft(kind, parties, default_raw(kind, view, parties))
+            self.draft = Draft(
+                kind, parties, default_raw(self.model.deal_kinds, kind, view, parties)
+            )
         self.mode = "compose"
         self.notice = ""
         self.rebuild()
@@ -403,8 +432,11 @@ class DealsTab(Tab):
         if d is None:
             return
         view = self.model.view or {}
-        raw = default_raw(d["kind"], view, list(d.get("parties", [])))
-        spec = deal_spec(view)[d["kind"]]["terms"]
+        kinds = self.model.deal_kinds
+        if d.get("kind") not in kinds:
+            return
+        raw = default_raw(kinds, d["kind"], view, list(d.get("parties", [])))
+        spec = kind_terms(kinds, d["kind"])
         for k, v in d.get("terms", {}).items():
             typ = spec.get(k, {}).get("type")
             if typ in ("float", "int"):
@@ -464,6 +496,7 @@ class DealsTab(Tab):
                 [(d.get("id"), d.get("status"), d.get("responses")) for d in deals],
                 (self.model.view or {}).get("role"),
                 self.draft is not None,
+                tuple(self.model.deal_kinds),
             )
         )
 

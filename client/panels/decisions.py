@@ -1,5 +1,6 @@
-"""My decisions for the round, generated per role with the ranges the engine checks; errors from
-the server are shown under the field they name."""
+"""My decisions for the round, built from the view: the role's decisions with the bounds the view's
+`limits` carry (computed by the engine with the function that checks them, see client/forms.py);
+errors from the server are shown under the field they name."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pygame
 import pygame_gui
-from district.client.dealspec import decision_fields
+from district.client.forms import decision_fields
 from district.client.panels.common import (
     Tab,
     bind,
@@ -98,12 +99,18 @@ class DecisionsTab(Tab):
                 )
                 e.set_allowed_characters(list("0123456789.-,k"))
                 self.widgets[name] = e
-                hint = range_hint(f) + (" k" if f.get("unit") == "k" else "")
+                hint = " ".join(x for x in (range_hint(f), f.get("unit", "")) if x)
             elif typ == "choice":
-                opts = [(str(x), str(x)) for x in f.get("choices", [])]
-                cur = str(raw) if str(raw) in dict(opts).values() else opts[0][1]
+                keys = [str(x) for x in f.get("choices", [])] or [str(raw or "")]
+                opts: list[str | tuple[str, str]] = [(k.replace("_", " "), k) for k in keys]
+                cur = str(raw) if str(raw) in keys else keys[0]
                 self.widgets[name] = UIDropDownMenu(
-                    opts, (cur, cur), r_in, m, container=c, object_id=oid(None, f"dec_{name}")
+                    opts,
+                    (cur.replace("_", " "), cur),
+                    r_in,
+                    m,
+                    container=c,
+                    object_id=oid(None, f"dec_{name}"),
                 )
             elif typ == "bool":
                 b = UIButton(
@@ -135,12 +142,13 @@ class DecisionsTab(Tab):
                     on = t["id"] in bids
                     b = UIButton(
                         pygame.Rect(u(18), y, label_w - u(12), u(28)),
-                        f"{t['id']} ({t.get('buyer', '')})",
+                        str(t.get("buyer") or t["id"]).split(" (")[0],
                         m,
                         container=c,
                         object_id=oid("@row", f"bid_{t['id']}"),
-                        tool_tip_text=f"needs {', '.join(t.get('operations', {}))}; volume "
-                        f"{t.get('volume')}; quality >= {t.get('min_quality')}",
+                        tool_tip_text=f"{t.get('buyer', '')}: needs "
+                        f"{', '.join(t.get('operations', {}))}; volume {t.get('volume')}; "
+                        f"quality >= {t.get('min_quality')}",
                         command=bind(self.toggle_bid, t["id"]),
                     )
                     if on:
@@ -159,7 +167,7 @@ class DecisionsTab(Tab):
                         pygame.Rect(
                             label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(28)
                         ),
-                        f"<= {fmt_bound(t.get('price', 0))}",
+                        f"k a unit, up to {fmt_bound(t.get('price', 0))}",
                         m,
                         container=c,
                         object_id=oid("@hint"),
@@ -324,53 +332,60 @@ class DecisionsTab(Tab):
         return dict(self.fields()).get(name, {}).get("default")
 
     def to_decisions(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """The form as a `decide` map, or the problems found before sending: only with the bounds
+        the view carries (a field left empty is not sent: the decision stays as it is)."""
         self.collect()
         out: dict[str, Any] = {}
         problems: dict[str, str] = {}
         for name, f in self.fields():
             typ = f.get("type")
+            amount: dict[str, Any] = {"type": "float"}
+            amount.update({k: f[k] for k in ("min", "max") if k in f})
             if typ in ("float", "int"):
-                raw = self.raw.get(name, f.get("default"))
-                v, err = parse_number(_show(raw), f)
+                raw = _show(self.raw.get(name, f.get("default"))).strip()
+                if not raw:
+                    continue
+                v, err = parse_number(raw, f)
                 if err:
-                    problems[name] = err
+                    unit = f.get("unit", "")
+                    bound = unit and err.startswith(("at least", "at most"))
+                    problems[name] = f"{err} {unit}" if bound else err
                 else:
                     out[name] = v if typ == "int" else float(v)  # type: ignore[arg-type]
             elif typ == "choice":
-                out[name] = self.raw.get(name, f.get("default"))
+                v = self.raw.get(name, f.get("default"))
+                if v not in (None, ""):
+                    out[name] = v
             elif typ == "bool":
                 out[name] = bool(self.raw.get(name, f.get("default")))
             elif typ == "bids":
                 on = self.raw.get("bids:on", [b["tender"] for b in (f.get("default") or [])])
                 bids = []
                 for tid in on:
-                    v, err = parse_number(
-                        _show(self.raw.get(f"bid:{tid}", "")), {"type": "float", "min": 0.01}
-                    )
+                    v, err = parse_number(_show(self.raw.get(f"bid:{tid}", "")), amount)
                     if err:
-                        problems[name] = f"{tid}: {err}"
+                        problems[name] = f"{self.tender_name(tid)}: {err}"
                     else:
                         bids.append({"tender": tid, "price": float(v)})  # type: ignore[arg-type]
                 out[name] = bids
+                _at_most(problems, name, f, len(bids), "tenders")
             else:
                 firms = list(self.raw.get(f"{name}:firms", []))
                 if typ == "firms":
                     out[name] = firms
+                    _at_most(problems, name, f, len(firms), "firms")
                 elif typ == "firm_spend":
-                    v, err = parse_number(
-                        _show(self.raw.get(f"{name}:amount", 10)), {"type": "float", "min": 0}
-                    )
+                    v, err = parse_number(_show(self.raw.get(f"{name}:amount", 10)), amount)
                     if err:
                         problems[name] = err
                     else:
                         out[name] = [{"firm": fid, "spend": float(v)} for fid in firms]  # type: ignore[arg-type]
+                    _at_most(problems, name, f, len(firms), "firms")
                 elif typ == "strike":
                     if not firms:
                         out[name] = None
                     else:
-                        v, err = parse_number(
-                            _show(self.raw.get(f"{name}:amount", "")), {"type": "float", "min": 1}
-                        )
+                        v, err = parse_number(_show(self.raw.get(f"{name}:amount", "")), amount)
                         if err:
                             problems[name] = err
                         else:
@@ -384,6 +399,11 @@ class DecisionsTab(Tab):
                         problems[name] = "pick a second firm"
                     out[name] = [firms[:2]] if len(firms) == 2 else []
         return out, problems
+
+    def tender_name(self, tid: str) -> str:
+        tenders = (self.model.view or {}).get("tenders", [])
+        t: dict[str, Any] = next((t for t in tenders if t["id"] == tid), {})
+        return str(t.get("buyer") or tid)
 
     def save(self) -> int | None:
         decisions, problems = self.to_decisions()
@@ -450,6 +470,7 @@ class DecisionsTab(Tab):
             v.get("role"),
             tuple(t["id"] for t in v.get("tenders", []) if t.get("status") == "open"),
             tuple(f["id"] for f in v.get("firms", []) if f.get("alive")),
+            repr(v.get("limits")),
         )
 
     def handle(self, event: pygame.event.Event) -> bool:
@@ -467,6 +488,12 @@ class DecisionsTab(Tab):
             self.collect()
             return False
         return False
+
+
+def _at_most(problems: dict[str, str], name: str, f: dict[str, Any], n: int, what: str) -> None:
+    most = f.get("most")
+    if isinstance(most, int) and n > most and name not in problems:
+        problems[name] = f"at most {most} {what}"
 
 
 def _show(v: Any) -> str:

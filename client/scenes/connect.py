@@ -4,6 +4,7 @@ for the same server and code brings a player back to the same seat."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -15,6 +16,7 @@ from district.client.ui.draw import panel, text, wrap
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
 from district.server import protocol
+from district.server.protocol_client import ProtocolClient
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UITextEntryLine
 
 ROLE_OPTIONS = [
@@ -33,26 +35,23 @@ def create_session_sync(
     report_seconds: float,
     timeout: float = 10.0,
 ) -> dict[str, Any]:
-    """`create` on a fresh connection (the facilitator's console then says hello with the token)."""
-    import msgpack
-    from websockets.sync.client import connect
+    """`create` on a fresh connection (the facilitator's console then says hello with the token).
+    Blocks: call it from a worker thread. Returns the `created` reply or the `error`."""
 
-    with connect(url, max_size=protocol.MAX_SERVER_FRAME, open_timeout=timeout) as ws:
-        ws.send(
-            protocol.encode(
-                {
-                    "type": "create",
-                    "id": 1,
-                    "scenario": scenario,
-                    "negotiation_seconds": negotiation_seconds,
-                    "report_seconds": report_seconds,
-                }
+    async def go() -> dict[str, Any]:
+        c = ProtocolClient(url)
+        await c.connect_only(timeout)
+        try:
+            return await c.create(
+                scenario,
+                negotiation_seconds=negotiation_seconds,
+                report_seconds=report_seconds,
+                timeout=timeout,
             )
-        )
-        while True:
-            reply = msgpack.unpackb(ws.recv(timeout=timeout), raw=False)
-            if reply.get("re") == 1:
-                return dict(reply)
+        finally:
+            await c.close()
+
+    return asyncio.run(go())
 
 
 class ConnectScene(Scene):
@@ -99,7 +98,7 @@ class ConnectScene(Scene):
         UILabel(pygame.Rect(lx, y, fw, u(22)), "I would like to play", m, object_id=oid("@muted"))
         cur = next((o for o in ROLE_OPTIONS if o[1] == st.role), ROLE_OPTIONS[0])
         self.role_menu = UIDropDownMenu(
-            ROLE_OPTIONS,
+            list[str | tuple[str, str]](ROLE_OPTIONS),
             cur,
             pygame.Rect(lx, y + u(22), fw, u(34)),
             m,

@@ -18,8 +18,9 @@ from typing import Any  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 from district.client.app import App  # noqa: E402
-from district.client.recorded import model_for, record  # noqa: E402
+from district.client.recorded import model_for  # noqa: E402
 from district.client.settings import Settings  # noqa: E402
+from district.server.record import record  # noqa: E402
 
 HUMAN = "firm:fsm-robotica"
 
@@ -43,15 +44,22 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def make_app(recorded: dict[str, Any]) -> Callable[..., App]:
-    """App(seat, upto=index into that seat's frames (default: the last negotiation), size=...)."""
+    """App(seat, upto=index into that seat's frames (default: the last negotiation), size=...,
+    limits=the decisions' bounds every view carries, instead of the recorded ones)."""
     apps: list[App] = []
 
     def make(
-        seat: str = HUMAN, upto: int | None = None, size: tuple[int, int] = (1280, 720)
+        seat: str = HUMAN,
+        upto: int | None = None,
+        size: tuple[int, int] = (1280, 720),
+        limits: dict[str, Any] | None = None,
     ) -> App:
         frames = rec_frames(recorded, seat)
+        if limits is not None:  # the decisions' bounds the views carry, instead of the recorded
+            for v in frames:
+                v["limits"] = copy.deepcopy(limits)
         n = len(frames) - 1 if upto is None else upto
-        app = App(model_for(frames, n), size=size, settings=Settings())
+        app = App(model_for(frames, n, recorded["deal_kinds"]), size=size, settings=Settings())
         app.frame([])
         apps.append(app)
         return app

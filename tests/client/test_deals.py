@@ -1,5 +1,5 @@
 """The deals panel: the inbox shows the deals the view holds; the composer is generated from the
-engine's term spec; composing a joint bid with mouse and keyboard queues exactly the propose
+deal kinds of the server's welcome (and nothing else); composing a joint bid with mouse and keyboard queues exactly the propose
 command; answers, counters and previews; errors land next to the term that caused them; the
 half-written proposal survives a new view and a reconnect."""
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import pygame
-from district.client.dealspec import deal_spec
 from district.client.panels.composer import to_command
 from district.client.panels.deals import sort_deals
 from district.server.engine.deals import DEAL_SPECS
@@ -30,13 +29,18 @@ def open_composer(app: Any, kind: str) -> Any:
     return tab
 
 
-def test_composer_fields_come_from_the_engine_spec(make_app: Any) -> None:
-    assert deal_spec() == {k: deal_spec()[k] for k in DEAL_SPECS}
+def test_composer_fields_come_from_the_welcome_deal_kinds(
+    make_app: Any, recorded: dict[str, Any]
+) -> None:
+    kinds = recorded["deal_kinds"]  # what the server's welcome carries: the engine's schema
+    assert list(kinds) == list(DEAL_SPECS)
+    assert all(list(kinds[k]["terms"]) == list(DEAL_SPECS[k]["terms"]) for k in DEAL_SPECS)
     app = make_app()
+    assert app.model.deal_kinds == kinds
     for kind in ("joint_bid", "subcontract", "network_charter", "training_levy"):
         tab = open_composer(app, kind)
         comp = tab.composer
-        for name, t in DEAL_SPECS[kind]["terms"].items():
+        for name, t in kinds[kind]["terms"].items():
             if t["type"] in (
                 "float",
                 "int",
@@ -193,7 +197,7 @@ def test_ack_closes_the_composer_and_counter_prefills(make_app: Any) -> None:
     click(app, tab.row_buttons[d["id"]])
     click(app, tab.action_buttons["counter"])
     assert tab.mode == "compose" and tab.draft.counter_of == d["id"]
-    cmd, problems = to_command(tab.draft, app.model.view)
+    cmd, problems = to_command(tab.draft, app.model.view, app.model.deal_kinds)
     assert cmd["type"] == "counter" and cmd["deal"] == d["id"]
 
 
@@ -219,3 +223,182 @@ def test_preview_shows_what_the_deal_does_to_me(make_app: Any) -> None:
     app.frame([])
     html = tab.composer.preview_html()
     assert "-120.50" in html and "+33.25" in html and "down" in html and "up" in html
+
+
+APPRENTICESHIP = {
+    "apprenticeship_pact": {
+        "title": "Apprenticeship pact",
+        "source": "a kind this client has never seen",
+        "help": "Firms share a school for apprentices and pay them a stipend.",
+        "parties": {"firm": [2, 3]},
+        "gate": 0.3,
+        "terms": {
+            "apprentices": {
+                "type": "int",
+                "help": "apprentices each firm takes",
+                "default": 2,
+                "required": True,
+                "min": 1,
+                "max": 9,
+            },
+            "stipend": {
+                "type": "float",
+                "help": "stipend per apprentice per round (k)",
+                "default": 1.5,
+                "required": False,
+                "min": 0.0,
+                "max": 20.0,
+            },
+            "shared_school": {
+                "type": "bool",
+                "help": "one school for all",
+                "default": False,
+                "required": False,
+            },
+            "trades": {
+                "type": "factors",
+                "help": "trades taught",
+                "default": ["training"],
+                "required": True,
+                "choices": ["training", "quality"],
+            },
+        },
+    }
+}
+
+
+def welcome(kinds: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "welcome",
+        "re": "hello",
+        "version": 1,
+        "session": "s-test",
+        "code": "K7QM2P",
+        "seat": HUMAN,
+        "role": "firm",
+        "name": "Ada",
+        "status": "running",
+        "last_event": 1,
+        "deal_kinds": kinds,
+    }
+
+
+def test_a_kind_only_the_welcome_knows_gets_its_form(make_app: Any) -> None:
+    """The composer knows no kind of its own: a welcome with one new kind gives exactly that kind,
+    its terms, ranges and units, filled in by clicking and typing."""
+    app = make_app()
+    app.model.feed(welcome(APPRENTICESHIP))
+    app.frame([])
+    key(app, pygame.K_F1)
+    tab = app.scene.deals
+    assert [k for _t, k in tab.kind_menu.options_list] == ["apprenticeship_pact"]
+    assert tab.kind_menu.selected_option[0] == "Apprenticeship pact"
+    click(app, tab.compose_button)
+    comp = tab.composer
+    assert set(comp.widgets) == {"apprentices", "stipend", "shared_school"}
+    assert {ch for (_n, ch) in comp.multi_buttons} == {"training", "quality"}
+    hints = [e.text for e in app.scene.all_elements() if "@hint" in (e.class_ids or [])]
+    assert "1 – 9" in hints and "0 – 20 k" in hints and "Needs: 2–3 firm" in hints
+    labels = {e.text for e in app.scene.all_elements() if hasattr(e, "text")}
+    assert {"Apprentices", "Stipend", "Shared school", "New Apprenticeship pact"} <= labels
+    partner = "firm:meccanica-ferri"
+    click(app, comp.party_buttons[partner])
+    comp = tab.composer
+    type_into(app, comp.widgets["apprentices"], "12")
+    click(app, comp.widgets["shared_school"])
+    click(app, comp.multi_buttons[("trades", "quality")])
+    click(app, comp.send_button)
+    assert app.model.take_outbox() == []
+    assert "at most 9" in comp.error_labels["apprentices"].text
+    type_into(app, comp.widgets["apprentices"], "3")
+    click(app, comp.send_button)
+    (out,) = app.model.take_outbox()
+    assert out.command == {
+        "type": "propose",
+        "kind": "apprenticeship_pact",
+        "parties": [HUMAN, partner],
+        "terms": {
+            "apprentices": 3,
+            "stipend": 1.5,
+            "shared_school": True,
+            "trades": ["training", "quality"],
+        },
+        "round": app.model.view["round"],
+    }
+
+
+def test_without_deal_kinds_there_is_nothing_to_compose(make_app: Any) -> None:
+    app = make_app()
+    app.model.deal_kinds = {}  # a server whose welcome had none: no copy of them to fall back on
+    app.model.view_version += 1
+    app.frame([])
+    key(app, pygame.K_F1)
+    tab = app.scene.deals
+    assert tab.kind_menu.options_list == [("(no deal kinds)", "")]
+    click(app, tab.compose_button)
+    assert tab.mode == "list" and tab.composer is None
+
+
+def test_preview_answered_in_the_ack_shows_names_and_units(make_app: Any) -> None:
+    """The server answers a preview query in the ack's `result`; the composer shows it."""
+    app = make_app()
+    tab = open_composer(app, "subcontract")
+    click(app, tab.composer.party_buttons["firm:meccanica-ferri"])
+    click(app, tab.composer.preview_button)
+    (out,) = app.model.take_outbox()
+    assert out.command["type"] == "preview" and out.command["kind"] == "subcontract"
+    assert "Asking the server" in tab.composer.preview_box.html_text
+    app.model.feed(
+        {
+            "type": "ack",
+            "re": out.cid,
+            "seq": app.model.last_event_seq,
+            "result": {
+                "kind": "preview",
+                "deal_kind": "subcontract",
+                "deal": "",
+                "without": {"cash": 100.0, "workers": 10.0, "quality": 0.5},
+                "with": {"cash": 79.5, "workers": 12.0, "quality": 0.5},
+                "delta": {"cash": -20.5, "workers": 2.0, "quality": 0.0},
+            },
+        }
+    )
+    app.frame([])
+    html = tab.composer.preview_box.html_text
+    assert "Cash: <font color=#ee5d5d><b>-20.50 k</b> (down)" in html
+    assert "Workers: <font color=#4cc38a><b>+2.00 workers</b> (up)" in html
+    assert "Quality:" in html and "(same)" in html
+    assert tab.mode == "compose"  # a preview is not a proposal: the form stays
+
+
+def test_deal_detail_names_parties_terms_and_tenders(make_app: Any) -> None:
+    app = make_app()
+    view = app.model.view
+    d = sort_deals(view, HUMAN)["incoming"][0]
+    key(app, pygame.K_F1)
+    tab = app.scene.deals
+    click(app, tab.row_buttons[d["id"]])
+    html = tab.detail_box.html_text
+    for p in d["parties"]:
+        assert p not in html  # seat ids are not shown: names are
+    assert "FSM Robotica" in html
+    for name in d.get("terms", {}):
+        assert f"<b>{name.replace('_', ' ').capitalize()}</b>" in html, name
+    title = next(e for e in app.scene.all_elements() if "#deal_title" in (e.object_ids or []))
+    number = d["id"].removeprefix("deal-")
+    assert title.text == f"{app.model.deal_kinds[d['kind']]['title']} · deal {number}"
+
+
+def test_parties_change_resets_the_shares_and_seat_terms_start_apart(make_app: Any) -> None:
+    app = make_app()
+    tab = open_composer(app, "joint_bid")
+    partner = "firm:meccanica-ferri"
+    click(app, tab.composer.party_buttons[partner])
+    click(app, tab.composer.send_button)
+    (out,) = app.model.take_outbox()
+    assert out.command["terms"]["shares"] == {HUMAN: 0.5, partner: 0.5}
+    tab = open_composer(app, "subcontract")
+    click(app, tab.composer.party_buttons[partner])
+    comp = tab.composer
+    assert comp.widgets["buyer"].selected_option[1] == HUMAN
+    assert comp.widgets["supplier"].selected_option[1] == partner

@@ -111,7 +111,7 @@ def test_links_for_deals_and_networks(recorded: dict[str, Any]) -> None:
 
 
 def test_two_hundred_firms_render(recorded: dict[str, Any]) -> None:
-    from district.client.recorded import record
+    from district.server.record import record
 
     rec = record("emilia-romagna", seed=2, rounds=1, background=200 - 16)
     view = rec["frames"][HUMAN][0]

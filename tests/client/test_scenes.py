@@ -60,7 +60,7 @@ def test_dashboards_of_every_role(make_app: Any, tmp_path: Path) -> None:
 
 
 def test_decisions_form_sends_and_shows_errors_by_the_field(make_app: Any) -> None:
-    app = make_app()
+    app = make_app(limits={"skill_pay": {"type": "float", "min": 0.0, "max": 1.0}})
     key(app, pygame.K_F2)
     tab: DecisionsTab = app.scene.decisions
     assert app.scene.active == 1 and tab.visible

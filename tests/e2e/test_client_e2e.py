@@ -14,8 +14,8 @@ from typing import Any  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 from district.client.app import App, wait_until  # noqa: E402
-from district.client.demo import start_local_game  # noqa: E402
 from district.client.settings import Settings  # noqa: E402
+from district.server.demo import start_local_game  # noqa: E402
 from district.server.local import control  # noqa: E402
 
 from tests.client.conftest import click, key, select_option, type_into  # noqa: E402
@@ -138,3 +138,24 @@ def test_two_rounds_against_bots(game: Any) -> None:
     assert mine and mine[0][2] == [me, partner] and mine[0][3]["volume"] == 1.0
     # the client saw the results: a report of each round in its view's history
     assert wait_until(app, lambda: len(app.model.view["history"]) >= 2, 10)
+
+
+def test_the_teacher_creates_a_session_from_the_connect_screen(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Create on the connect screen (ProtocolClient's create, on a worker thread), by clicking:
+    the facilitator's console opens on the new session."""
+    from district.server.local import LocalServer
+
+    monkeypatch.setenv("DISTRICT_CLIENT_CONFIG", str(tmp_path / "client.json"))
+    with LocalServer() as url:
+        app = App(size=(1280, 720), settings=Settings())
+        sc = app.scene
+        assert sc.name == "connect"
+        type_into(app, sc.server_entry, url)
+        type_into(app, sc.scenario_entry, "emilia-romagna")
+        click(app, sc.create_button)
+        assert wait_until(app, lambda: app.scene.name == "facilitator", 15), sc.message
+        assert len(app.model.code) == 6 and app.model.session["facilitator_token"]
+        assert app.model.seat == "facilitator" and app.model.deal_kinds
+        app.connection.close()

@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from district.server.botclient import SeatClient
 from district.server.engine.scenario import SCENARIO_DIR
 from district.server.net import Server, ServerConfig
+from district.server.protocol_client import ProtocolClient
+
+# The tests' client is the one every program shares; `SeatClient` is its old name.
+SeatClient = ProtocolClient
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE / "scenarios"
@@ -46,18 +49,18 @@ async def create(
     url: str, scenario: str = "server-test", seed: int = 7, **kw: Any
 ) -> tuple[dict[str, Any], SeatClient]:
     """Create a session and connect its facilitator."""
-    maker = SeatClient(url, code="-")
+    maker = ProtocolClient(url)
     await maker.connect_only()
-    created = await maker.request({"type": "create", "scenario": scenario, "seed": seed, **kw})
+    created = await maker.create(scenario, seed=seed, **kw)
     await maker.close()
     assert created["type"] == "created", created
-    fac = SeatClient(url, token=created["facilitator_token"], record=True)
+    fac = ProtocolClient(url, token=created["facilitator_token"], record=True)
     await fac.connect()
     return created, fac
 
 
 async def join(url: str, code: str, name: str, **kw: Any) -> SeatClient:
-    c = SeatClient(url, code=code, name=name, record=True, **kw)
+    c = ProtocolClient(url, code=code, name=name, record=True, **kw)
     await c.connect()
     return c
 

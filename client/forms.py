@@ -1,0 +1,205 @@
+"""What the forms are built from, all of it sent by the server.
+
+- Deal forms: the welcome's `deal_kinds` (docs/protocol.md section 8.1), the engine's schema of
+  every kind: {kind: {title, source, help, parties: {role: [fewest, most]}, gate, terms: {name:
+  {type, help, default, required, min?, max?, choices?}}}}. The client keeps no copy of it.
+- Decision forms: the view's `limits`, computed by the engine with the same function that checks a
+  `decide`: {decision: {type: "float" | "int" | "bool" | "choice" | "list", min?, max?, choices?,
+  most?, help?}}. A bound the view does not carry is not checked here (the server still checks it
+  and its error is shown by the field).
+
+What the client adds is presentation only: labels, units and which widget shows a decision that
+is a list (firms to pick, tenders to bid for), for the role's decisions of docs/protocol.md section
+8; a decision the limits name that the client does not know is shown by its type. A decision the
+view has no limits for (a server that sends none yet) is shown with no range.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+Kinds = dict[str, dict[str, Any]]
+Field = dict[str, Any]
+
+# --- deal kinds -----------------------------------------------------------------------------------
+
+
+def kind_title(kinds: Kinds, kind: str) -> str:
+    """The kind's title as the server names it (its id, made readable, if the server did not say)."""
+    return str((kinds.get(kind) or {}).get("title") or kind.replace("_", " ").capitalize())
+
+
+def kind_terms(kinds: Kinds, kind: str) -> dict[str, Field]:
+    terms = (kinds.get(kind) or {}).get("terms") or {}
+    return {str(k): dict(v) for k, v in terms.items() if isinstance(v, dict)}
+
+
+def party_rules(kinds: Kinds, kind: str) -> dict[str, tuple[int, int]]:
+    """role -> (fewest, most) parties of that role."""
+    p = (kinds.get(kind) or {}).get("parties") or {}
+    return {str(r): (int(lohi[0]), int(lohi[1])) for r, lohi in p.items()}
+
+
+def allowed_kinds(kinds: Kinds, role: str) -> list[str]:
+    """Deal kinds my role may be a party to (brokers may also draft any kind for others)."""
+    return [k for k in kinds if role == "broker" or role in party_rules(kinds, k)]
+
+
+def label(name: str) -> str:
+    """A term's or a number's name for a person: `unit_price` -> 'Unit price'."""
+    return name.replace("_", " ").strip().capitalize()
+
+
+_MONEY = re.compile(r"\(k\b|\bk per\b|\(k\)")
+
+
+def term_unit(t: Field) -> str:
+    """'k' (thousands of the scenario's currency) when the term's help says its amount is in k."""
+    return "k" if t.get("unit") == "k" or _MONEY.search(str(t.get("help", ""))) else ""
+
+
+# the unit of a seat's own numbers (a preview's `with`, `without` and `delta`): k is thousands of
+# the scenario's currency
+NUMBER_UNITS = {
+    "cash": "k",
+    "profit": "k",
+    "revenue": "k",
+    "debt": "k",
+    "budget": "k",
+    "funds": "k",
+    "wage_floor": "k",
+    "wage": "k",
+    "workers": "workers",
+}
+
+
+def number_unit(name: str) -> str:
+    return NUMBER_UNITS.get(name, "")
+
+
+# --- decisions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """How one decision is shown: label, unit, help and (for lists) the widget that picks it.
+    `type` and `choices` are the protocol's vocabulary, used only when the view has no limits."""
+
+    label: str
+    unit: str = ""
+    help: str = ""
+    widget: str = ""  # "", bids, firm_spend, strike, firms, firm_groups, firm_pairs
+    type: str = "float"
+    choices: tuple[str, ...] = ()
+
+
+LOOKS: dict[str, dict[str, Look]] = {
+    "firm": {
+        "wage": Look("Wage", "k", "base wage per worker"),
+        "skill_pay": Look("Skill premium", "", "premium for trained workers, share of the wage"),
+        "training": Look("Training", "k", "training spend this round"),
+        "technology": Look("Technology", "k", "technology investment this round"),
+        "focus": Look(
+            "Market focus",
+            "",
+            "commodity: price competition; niche: quality and export",
+            type="choice",
+            choices=("commodity", "niche"),
+        ),
+        "price": Look("Price stance", "", "-1 undercut ... +1 premium"),
+        "hire": Look("Hire / fire", "workers", "workers to hire (negative: let go)", type="int"),
+        "poach": Look("Poach", "workers", "trained workers to lure from rivals", type="int"),
+        "bids": Look("Tender bids", "k", "bid alone for open tenders", "bids", "list"),
+    },
+    "union": {
+        "organise": Look("Organise", "k", "organising spend per firm", "firm_spend", "list"),
+        "strike": Look("Strike", "k", "strike a firm for a wage demand", "strike", "list"),
+        "campaign": Look("Campaign", "", "firms to campaign against", "firms", "list"),
+        "training_participation": Look(
+            "Training participation", "", "share of members joining training"
+        ),
+        "referral": Look("Job referral", "", "run a job referral service", type="bool"),
+    },
+    "government": {
+        "enforcement_spend": Look("Enforcement", "k", "labour inspection spend"),
+        "network_grant": Look("Network grants", "k", "grants to networks"),
+        "broker_programme": Look("Broker programme", "k", "funds brokers' hours"),
+        "infrastructure": Look("Infrastructure", "k", "roads, parks, centres"),
+        "publicity": Look("Publicity", "k", "approval"),
+        "training_match": Look("Training match", "", "public match per training euro"),
+        "payroll_tax": Look("Payroll tax", "", "tax on payroll"),
+    },
+    "broker": {
+        "events": Look("Events", "", "social events: groups of firms", "firm_groups", "list"),
+        "intros": Look(
+            "Introductions", "", "introductions between two firms", "firm_pairs", "list"
+        ),
+        "intel": Look("Market intel", "", "learn next round's tenders", type="bool"),
+    },
+}
+SPENDS = (  # decisions whose "do nothing" is 0
+    "training",
+    "technology",
+    "hire",
+    "poach",
+    "enforcement_spend",
+    "network_grant",
+    "broker_programme",
+    "infrastructure",
+    "publicity",
+)
+# where a decision's current value is in the view when the seat has not decided it this round
+CURRENT = {"wage": "wage", "skill_pay": "skill_pay", "price": "price_stance", "focus": "focus"}
+INSTITUTION = ("training_match", "payroll_tax")
+LIMIT_KEYS = ("min", "max", "choices", "most", "help")
+
+
+def decision_fields(view: dict[str, Any]) -> list[tuple[str, Field]]:
+    """The decisions form of the view's role: (name, field) in display order. A field holds
+    `type` (float, int, bool, choice, or a list widget: bids, firm_spend, strike, firms,
+    firm_groups, firm_pairs), `label`, `unit`, `help`, `default` (the current value) and whatever
+    bounds the view's `limits` give (`min`, `max`, `choices`, `most`)."""
+    role = str(view.get("role", ""))
+    looks = LOOKS.get(role, {})
+    given = view.get("limits")
+    limits: dict[str, Any] = given if isinstance(given, dict) else {}
+    names = list(looks) + [n for n in limits if n not in looks]
+    out = []
+    for name in names:
+        lim: dict[str, Any] = limits[name] if isinstance(limits.get(name), dict) else {}
+        look = looks.get(name) or Look(label(name), type=str(lim.get("type", "float")))
+        typ = look.widget or str(lim.get("type") or look.type)
+        if typ == "list":
+            continue  # a list decision this client has no widget for
+        f: Field = {"type": typ, "label": look.label, "unit": look.unit, "help": look.help}
+        floor = (view.get("institutions") or {}).get("wage_floor")
+        if name == "wage" and isinstance(floor, int | float):
+            f["help"] = f"{look.help}; the wage floor is {floor:g} k"
+        if look.choices:
+            f["choices"] = list(look.choices)
+        for k in LIMIT_KEYS:
+            if k in lim:
+                f[k] = lim[k]
+        f["default"] = _current(view, name, typ)
+        out.append((name, f))
+    return out
+
+
+def _current(view: dict[str, Any], name: str, typ: str) -> Any:
+    me = view.get("me") or {}
+    dec = me.get("decisions") or {}
+    if name in dec:
+        return dec[name]
+    if name in CURRENT and CURRENT[name] in me:
+        return me[CURRENT[name]]
+    if name in INSTITUTION:
+        return (view.get("institutions") or {}).get(name)
+    if typ == "bool":
+        return False
+    if typ in ("bids", "firm_spend", "firms", "firm_groups", "firm_pairs"):
+        return []
+    if name in SPENDS:
+        return 0  # nothing spent, nobody hired: this round's "do nothing"
+    return None
