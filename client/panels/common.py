@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -67,10 +68,11 @@ def parse_number(raw: str, spec: dict[str, Any]) -> tuple[float | int | None, st
             return None, "a whole number"
         v = int(v)
     lo, hi = spec.get("min"), spec.get("max")
+    whole = spec.get("type") == "int"
     if lo is not None and v < lo:
-        return None, f"at least {fmt_bound(lo)}"
+        return None, f"at least {fmt_limit(lo, 'min', whole)}"
     if hi is not None and v > hi:
-        return None, f"at most {fmt_bound(hi)}"
+        return None, f"at most {fmt_limit(hi, 'max', whole)}"
     return v, ""
 
 
@@ -81,6 +83,18 @@ def fmt_bound(x: float) -> str:
     if abs(x) >= 1e5:
         return f"{x:,.0f}"
     return f"{x:g}"
+
+
+def fmt_limit(x: float, side: str, whole: bool = False) -> str:
+    """A range's end as a person reads it: whole numbers for counts, at most a few digits
+    otherwise, rounded inwards ('min' up, 'max' down) so that the number shown is allowed."""
+    x = float(x)
+    if abs(x) >= 1e5:
+        return fmt_bound(x)
+    digits = 0 if whole or abs(x) >= 100 else 1 if abs(x) >= 1 else 2
+    step = 10.0**-digits
+    n = math.ceil(x / step - 1e-9) if side == "min" else math.floor(x / step + 1e-9)
+    return f"{n * step:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{n:d}"
 
 
 def fmt_value(v: Any) -> str:

@@ -26,6 +26,7 @@ from district.client.forms import (
 from district.client.panels.common import (
     bind,
     fmt_bound,
+    fmt_limit,
     fmt_value,
     help_and_error,
     oid,
@@ -206,13 +207,14 @@ def tender_label(t: dict[str, Any]) -> str:
 def range_hint(t: dict[str, Any]) -> str:
     """The bounds a field carries, for the hint beside it ('' when it carries none)."""
     lo, hi = t.get("min"), t.get("max")
+    whole = t.get("type") == "int"
     if lo is not None and (hi is None or float(hi) >= 1e5):
-        return f"from {fmt_bound(lo)}"
+        return f"from {fmt_limit(lo, 'min', whole)}"
     if hi is not None and lo is None:
-        return f"up to {fmt_bound(hi)}"
+        return f"up to {fmt_limit(hi, 'max', whole)}"
     if lo is None or hi is None:
         return ""
-    return f"{fmt_bound(lo)} – {fmt_bound(hi)}"
+    return f"{fmt_limit(lo, 'min', whole)} – {fmt_limit(hi, 'max', whole)}"
 
 
 def preview_lines(ev: dict[str, Any]) -> list[tuple[str, float]]:

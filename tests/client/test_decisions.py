@@ -139,3 +139,20 @@ def test_a_decision_only_the_limits_know_is_shown_by_its_type(make_app: Any) -> 
     click(app, tab.save_button)
     (out,) = app.model.take_outbox()
     assert out.command["decisions"]["apprentices"] == 3
+
+
+def test_a_range_reads_in_whole_numbers_and_short_decimals_rounded_inwards() -> None:
+    from district.client.panels.common import fmt_limit, parse_number
+
+    assert fmt_limit(9.03967, "min") == "9.1" and fmt_limit(165.38, "max") == "165"
+    assert (
+        fmt_limit(-15.8418, "min", whole=True) == "-15"
+        and fmt_limit(20.0, "max", whole=True) == "20"
+    )
+    assert fmt_limit(0.3, "max") == "0.3" and fmt_limit(0.0, "min") == "0"
+    # the message of a refused entry says the same readable bound
+    assert parse_number("3", {"type": "float", "min": 9.03967, "max": 165.4}) == (
+        None,
+        "at least 9.1",
+    )
+    assert parse_number("-16", {"type": "int", "min": -15.84, "max": 20}) == (None, "at least -15")
