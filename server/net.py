@@ -1,10 +1,10 @@
 """The WebSocket server: connections, identity, limits, and the sessions it hosts.
 
 A `Connection` reads frames, checks the rate limit, decodes them strictly (server/protocol.py) and
-hands each message to its session's actor (server/session.py). It writes through a bounded queue:
+hands each message to its session's actor (server/session/). It writes through a bounded queue:
 a client that does not read fast enough is dropped (and can reconnect), never waited for.
 
-`Server` owns the store, the sessions (created, or recovered from the store at start-up) and the
+`Server` owns the store (server/store/: SQLite unless another is given), the sessions (created, or recovered from the store at start-up) and the
 indexes that find a session by join code or token. `serve_main` is `district serve`.
 """
 
@@ -51,15 +51,20 @@ from district.server.protocol import (
 )
 from district.server.session import (
     FACILITATOR,
+    Command,
+    Control,
+    Gone,
+    Hello,
     Session,
     SessionCore,
     SessionInfo,
     SessionLog,
-    build_core,
+    Sync,
     hash_token,
+    load_core,
     new_token,
 )
-from district.server.store import Store, StoredSession
+from district.server.store import INFO_FIELDS, NewSession, SQLiteStore, Store, StoredSession
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
@@ -295,9 +300,9 @@ class LoopMonitor:
 class Server:
     """Sessions, their indexes and the listening socket."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, store: Store | None = None) -> None:
         self.config = config
-        self.store = Store(config.db, durable=config.durable)
+        self.store: Store = store or SQLiteStore(config.db, durable=config.durable)
         self.sessions: dict[str, Session] = {}
         self.codes: dict[str, str] = {}
         self.tokens: dict[str, tuple[str, str]] = {}
@@ -312,9 +317,6 @@ class Server:
         self.monitor = LoopMonitor(
             freeze=config.gc_freeze, full_every=config.gc_full_every if config.gc_freeze else None
         )
-        from district.server.bots import decide
-
-        self._bot = decide
 
     @property
     def url(self) -> str:
@@ -350,13 +352,13 @@ class Server:
 
     async def recover(self) -> None:
         """Every unfinished session, from its snapshot and later entries; timers re-armed."""
-        ids = self.store.open_ids()
+        ids = await self.store.open_ids()
         for sid in ids:
-            stored = self.store.load(sid)
-            if stored is None:
-                continue
             try:
-                session = self._open(stored, start=False)
+                stored = await self.store.load(sid)
+                if stored is None:
+                    continue
+                session = await self._open(stored, start=False)
             except Exception:
                 self.log.exception("could not recover session %s", sid)
                 continue
@@ -387,7 +389,7 @@ class Server:
                 await asyncio.wait_for(self._ws.wait_closed(), 3.0)
         for conn in list(self.conns):
             await conn.finish()
-        self.store.close()
+        await self.store.close()
         self.log.info("stopped")
 
     # --- sessions --------------------------------------------------------------------------
@@ -395,14 +397,14 @@ class Server:
     def _scenario_from_text(self, name: str, text: str) -> Scenario:
         return parse_scenario(tomllib.loads(text), f"{name} (stored)")
 
-    def _open(self, stored: StoredSession, start: bool = True) -> Session:
+    async def _open(self, stored: StoredSession, start: bool = True) -> Session:
         scenario = self._scenario_from_text(stored.info["scenario"], stored.scenario_text)
         log = SessionLog(logging.getLogger("district.session"), {"session": stored.info["id"]})
-        core = build_core(stored, scenario, log, self.store)
+        core = await load_core(self.store, stored, scenario, log)
         return self._register(core, start)
 
     def _register(self, core: SessionCore, start: bool = True) -> Session:
-        s = Session(core, self.store, self, grace=self.config.grace, bot=self._bot)
+        s = Session(core, self.store, self, grace=self.config.grace)
         self.sessions[s.id] = s
         self.codes[core.info.code] = s.id
         self.tokens[core.info.facilitator_hash] = (s.id, FACILITATOR)
@@ -423,8 +425,8 @@ class Server:
             return await fut
         fut = self._loading[sid] = asyncio.get_running_loop().create_future()
         try:
-            stored = await self.store.read(lambda conn: self.store.load(sid, conn))
-            s = self._open(stored) if stored is not None else None
+            stored = await self.store.load(sid)
+            s = await self._open(stored) if stored is not None else None
             fut.set_result(s)
             return s
         except Exception as e:
@@ -529,9 +531,7 @@ class Server:
             report_seconds=float(msg.get("report_seconds", 120.0)),
         )
         core = SessionCore(info, scenario)
-        await self.store.write(
-            Store.new_session({k: getattr(info, k) for k in SessionInfo.__dataclass_fields__}, text)
-        )
+        await self.store.write([NewSession({k: getattr(info, k) for k in INFO_FIELDS}, text)])
         s = self._register(core)
         s.log.info("created: scenario %s, seed %d, code %s", name, seed, code)
         return {
@@ -550,7 +550,7 @@ class Server:
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             if code in self.codes:
                 continue
-            if await self.store.read(lambda conn, c=code: Store.lookup_code(conn, c)) is None:
+            if await self.store.lookup_code(code) is None:
                 return code
         raise ProtocolError("internal", "could not find a free join code")
 
@@ -595,7 +595,7 @@ class Server:
             self.conns.discard(conn)
             conn.closed = True  # nothing more is queued for it; finish() sends what is
             if conn.session is not None:
-                conn.session.submit(("gone", conn), client=False)
+                conn.session.submit(Gone(conn))
             await conn.finish()
 
     async def _watch_hello(self, conn: Connection) -> None:
@@ -628,7 +628,8 @@ class Server:
                 s = conn.session
                 if s is None:
                     raise ProtocolError("need_hello", f"say hello before sending a {t}")
-                if not s.submit((t, conn, msg)):
+                job = Command(conn, msg) if t == "command" else Control(conn, msg)
+                if not s.submit(Sync(conn, msg) if t == "sync" else job):
                     raise ProtocolError(
                         "busy", "the session has too many commands waiting; try again"
                     )
@@ -660,35 +661,31 @@ class Server:
                 f"{msg['version']}",
                 "version",
             )
-        how: tuple[Any, ...]
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         if "token" in msg:
             h = hash_token(msg["token"])
-            loc = self.tokens.get(h)
-            if loc is None:
-                loc = await self.store.read(lambda c: Store.lookup_token(c, h))
+            loc = self.tokens.get(h) or await self.store.lookup_token(h)
             if loc is None:
                 raise ProtocolError("bad_token", "no seat or facilitator holds this token", "token")
             sid, who = loc
-            how = ("token", who, h)
+            job = Hello(conn, msg, "token", who, h, done=fut)
         else:
             code = normalise_code(msg["code"])
-            sid = self.codes.get(code) or await self.store.read(
-                lambda c: Store.lookup_code(c, code)
-            )
-            if sid is None:
+            found = self.codes.get(code) or await self.store.lookup_code(code)
+            if found is None:
                 raise ProtocolError(
                     "bad_code", f"no session has the code {msg['code'][:16]!r}", "code"
                 )
             if not msg.get("observer") and "name" not in msg:
                 raise ProtocolError("bad_message", "joining needs a name", "name")
-            how = ("observer",) if msg.get("observer") else ("join",)
+            sid = found
+            job = Hello(conn, msg, "observer" if msg.get("observer") else "join", done=fut)
         session = await self.session(sid)
         if session is None:
             raise ProtocolError(
                 "bad_token" if "token" in msg else "bad_code", "that session no longer exists"
             )
-        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        if not session.submit(("hello", conn, msg, how, fut)):
+        if not session.submit(job):
             raise ProtocolError("busy", "the session has too many messages waiting; try again")
         await fut
 
