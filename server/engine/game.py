@@ -47,6 +47,13 @@ class Game:
             return self.advance()
         raise ValueError(f"unknown log entry {entry[0]!r}")
 
+    def preview(self, seat: str, request: dict[str, Any]) -> dict[str, Any]:
+        """What a deal would do to the seat's own numbers; a question: nothing changes."""
+        from district.server.engine.deals import preview
+
+        (event,) = preview(self.state, seat, request)
+        return {k: v for k, v in event.items() if k != "audience"}
+
     def view(self, seat: str) -> dict[str, Any]:
         return seat_view(self.state, seat)
 

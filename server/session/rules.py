@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from district.server.engine import EngineError
 from district.server.protocol import CLOSE_RELEASED, valid_name
 from district.server.session.jobs import Command, Control, Hello
 from district.server.session.messages import hash_token
@@ -103,7 +104,8 @@ def admit_hello(core: SessionCore, job: Hello, new_token: str) -> list[Output]:
 
 
 def admit_command(core: SessionCore, job: Command) -> list[Output]:
-    """A game command of the connection's own seat (or the facilitator's)."""
+    """A game command of the connection's own seat (or the facilitator's). A `preview` is a
+    question: answered from the state, never recorded."""
     conn, msg = job.conn, job.msg
     seat = conn.recipient
     re = msg.get("id")
@@ -136,6 +138,13 @@ def admit_command(core: SessionCore, job: Command) -> list[Output]:
                 )
             ]
     cmd = msg["command"]
+    if cmd.get("type") == "preview":
+        try:
+            result = core.game.preview(seat, cmd)
+        except EngineError as e:
+            return [Reply(conn, error(re, e.code, e.message, e.where))]
+        ack = {"type": "ack", "re": re, "seq": core.streams[seat].seq, "result": result}
+        return [Reply(conn, ack)]
     cid = msg.get("cid")
     if core.seen_cid(seat, cid):
         ack = {"type": "ack", "re": re, "seq": core.streams[seat].seq, "duplicate": True}
