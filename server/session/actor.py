@@ -443,9 +443,8 @@ class Session:
             self._snapshot_due = False
             c = self.core
             try:
-                await self.store.write(
-                    [db.Snapshot(self.id, c.entries, c.snapshot(), c.game.hash())]
-                )
+                blob, h = c.snapshot()
+                await self.store.write([db.Snapshot(self.id, c.entries, blob, h)])
             except Exception as e:  # a missing snapshot only makes a recovery slower
                 self.log.error("could not save a snapshot: %s", e)
         return True

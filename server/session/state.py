@@ -325,7 +325,8 @@ class SessionCore:
 
     # --- snapshots -------------------------------------------------------------------------
 
-    def snapshot(self) -> bytes:
+    def snapshot(self) -> tuple[bytes, str]:
+        """The session's state as bytes for `restore`, and the game's state hash."""
         meta = {
             "status": self.status,
             "deadline": self.deadline,
@@ -339,9 +340,11 @@ class SessionCore:
             "entries": self.entries,
             "commands": self.commands,
         }
-        return pickle.dumps(
-            {"state": snapshot(self.game.state), "meta": meta, "hash": self.game.hash()}, protocol=5
+        h = self.game.hash()
+        blob = pickle.dumps(
+            {"state": snapshot(self.game.state), "meta": meta, "hash": h}, protocol=5
         )
+        return blob, h
 
     def restore(self, blob: bytes) -> None:
         """Load a snapshot made by `snapshot` (trusted storage). Raises ValueError if it does not
