@@ -2,7 +2,8 @@
 typed outputs and jobs they exchange (outputs.py, jobs.py), the messages built from the state
 (messages.py), and the async actor that carries the decisions out (actor.py)."""
 
-from district.server.session.actor import Conn, Hub, Session, SessionLog, load_core
+from district.server.session.actor import Session, SessionLog
+from district.server.session.audience import Audience, Conn
 from district.server.session.jobs import (
     Call,
     Command,
@@ -14,6 +15,7 @@ from district.server.session.jobs import (
     Sync,
     Tick,
 )
+from district.server.session.ledger import Hub, Ledger, load_core
 from district.server.session.messages import deal_kinds, event_frame, hash_token, new_token
 from district.server.session.state import (
     FACILITATOR,
@@ -31,6 +33,7 @@ from district.server.session.state import (
 __all__ = [
     "FACILITATOR",
     "OBSERVER",
+    "Audience",
     "Call",
     "Command",
     "Conn",
@@ -39,6 +42,7 @@ __all__ = [
     "Hello",
     "Hub",
     "Job",
+    "Ledger",
     "SeatInfo",
     "Session",
     "SessionCore",

@@ -1,13 +1,13 @@
 """The actor of one session: one asyncio task takes jobs from a queue and carries out what the
 rules decide.
 
-For every job it asks server/session/rules.py what to do, then does it: applies the entries to the
-session's state, hands the store the writes of a batch of jobs at once, and only once they are
-stored acknowledges them and sends their results to the connections. Commands of one session
-therefore never race, and nothing is acknowledged or shown to anyone before it is stored. Views for
-a phase change and bots' turns are long work for a big session: the actor gives the event loop
-back to the other sessions every few milliseconds. When anything fails half-way, the session is
-reloaded from the store, so that what was not stored did not happen.
+For every job it asks server/session/rules.py what to do and hands the decision to its `Ledger`
+(server/session/ledger.py), which applies the entries, stores a batch of jobs' writes at once and
+only then acknowledges them and sends their results (server/session/audience.py). Commands of one
+session therefore never race, and nothing is acknowledged or shown to anyone before it is stored.
+Between batches the bots take their turns and phases whose time is up end; that is long work for a
+big session, so the actor gives the event loop back to the other sessions every few milliseconds.
+When a job fails half-way, what it did is thrown away by loading the session back from the store.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
-from district.server import store as db
 from district.server.bots.turns import bot_commands
-from district.server.engine import EngineError, Scenario
-from district.server.protocol import CLOSE_REPLACED, SESSION_QUEUE, encode
+from district.server.protocol import SESSION_QUEUE
 from district.server.session import rules
+from district.server.session.audience import YIELD_EVERY, Audience, Conn
 from district.server.session.jobs import (
     CLIENT_JOBS,
     Call,
@@ -35,34 +34,18 @@ from district.server.session.jobs import (
     Sync,
     Tick,
 )
-from district.server.session.messages import event_frame, new_token, roster, welcome
-from district.server.session.outputs import (
-    Ack,
-    AddToken,
-    Admit,
-    Announce,
-    Attempt,
-    Bye,
-    DropToken,
-    Entry,
-    EventOut,
-    Flush,
-    Output,
-    Record,
-    Reply,
-    TakeSnapshot,
-    ViewOut,
-    error,
-)
-from district.server.session.state import OBSERVER, SessionCore, build_core, plain
-from district.server.store import Store, StoredSession
+from district.server.session.ledger import Hub, Ledger, Mark, load_core
+from district.server.session.messages import new_token, welcome
+from district.server.session.outputs import Admit, Output, error
+from district.server.session.state import SessionCore
+from district.server.store import Store
 
-YIELD_EVERY = 0.005  # seconds of work after which a session lets the others run
 BATCH = 64  # jobs handled before one store write
 MAX_STEPS = 10000  # bot turns and phase ends in one go, at most
 
 BotFn = Callable[[dict[str, Any], int, str], list[dict[str, Any]]]
-Outgoing = EventOut | ViewOut | Reply | Bye
+
+__all__ = ["Hub", "Session", "SessionLog", "load_core"]
 
 
 class SessionLog(logging.LoggerAdapter[logging.Logger]):
@@ -70,50 +53,6 @@ class SessionLog(logging.LoggerAdapter[logging.Logger]):
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         return f"[{self.extra['session'] if self.extra else '-'}] {msg}", kwargs
-
-
-class Conn(Protocol):
-    """What the session needs of a connection (server/net.py's Connection)."""
-
-    recipient: str | None
-    closed: bool
-
-    def send(self, msg: dict[str, Any]) -> None: ...
-    def send_bytes(self, data: bytes) -> None: ...
-    def bind(self, session: Session, recipient: str) -> None: ...
-    def bye(self, reason: str, message: str, code: int) -> None: ...
-
-
-class Hub(Protocol):
-    """What the session tells the server about: tokens and codes it must be found by."""
-
-    def token_added(self, hash_: str, session: str, who: str) -> None: ...
-    def token_removed(self, hash_: str) -> None: ...
-    def session_ended(self, session: str) -> None: ...
-    def stats(self) -> dict[str, Any]: ...
-
-
-async def load_core(
-    store: Store,
-    stored: StoredSession,
-    scenario: Scenario,
-    log: logging.LoggerAdapter[Any] | None = None,
-) -> SessionCore:
-    """A session's state from its snapshot and later entries, or from every entry if the snapshot
-    cannot be used."""
-    try:
-        return build_core(stored, scenario, log)
-    except EngineError:
-        raise
-    except Exception as e:
-        if stored.snapshot is None:
-            raise
-        if log is not None:
-            log.warning("snapshot unusable (%s); replaying every entry", e)
-        full = await store.load(stored.info["id"], full=True)
-        if full is None:
-            raise
-        return build_core(full, scenario, log)
 
 
 class Session:
@@ -129,8 +68,6 @@ class Session:
         clock: Callable[[], float] = time.time,
         bot: BotFn | None = bot_commands,
     ) -> None:
-        self.core = core
-        self.store = store
         self.hub = hub
         self.grace = grace
         self.now = clock
@@ -138,21 +75,22 @@ class Session:
         self.log = SessionLog(logging.getLogger("district.session"), {"session": core.info.id})
         self.queue: asyncio.Queue[Job] = asyncio.Queue()
         self.waiting = 0  # client jobs in the queue
-        self.conns: dict[str, Conn] = {}
-        self.observers: set[Conn] = set()
-        self._writes: list[db.Write] = []
-        self._out: list[Outgoing] = []
-        self._hub_news: list[AddToken | DropToken] = []
-        self._roster_dirty = False
-        self._clock_dirty = False
-        self._snapshot_due = False
-        self._finish_due = False
+        self.audience = Audience()
+        self.ledger = Ledger(core, store, hub, self.audience, self.log, clock)
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
+    def core(self) -> SessionCore:
+        return self.ledger.core
+
+    @property
     def id(self) -> str:
         return self.core.info.id
+
+    @property
+    def conns(self) -> dict[str, Conn]:
+        return self.audience.conns
 
     # --- life ------------------------------------------------------------------------------
 
@@ -185,7 +123,7 @@ class Session:
     async def recovered(self) -> None:
         """After loading from the store, before the actor starts: deadlines get their grace."""
         await self._carry(rules.recovered(self.core, self.now(), self.grace))
-        await self._flush()
+        await self.ledger.flush()
 
     async def _run(self) -> None:
         self._arm()
@@ -195,12 +133,12 @@ class Session:
                 batch.append(self.queue.get_nowait())
             for i, job in enumerate(batch):
                 if isinstance(job, Stop):
-                    await self._flush()
+                    await self.ledger.flush()
                     self._abandon(batch[i + 1 :])
                     return
                 if isinstance(job, CLIENT_JOBS):
                     self.waiting -= 1
-                mark = self._mark()
+                mark = self.ledger.mark()
                 try:
                     await self._handle(job)
                 except Exception as e:
@@ -210,12 +148,12 @@ class Session:
                     except Exception:  # the store itself is failing: keep serving what we have
                         self.log.exception("could not recover from the failure")
             try:
-                await self._flush()
+                await self.ledger.flush()
                 await self._progress()
             except Exception:
                 self.log.exception("failed while moving the game on")
                 try:
-                    await self._reload()
+                    await self.ledger.reload()
                 except Exception:  # the store itself is failing: keep serving what we have
                     self.log.exception("could not reload from the store")
             self._arm()
@@ -250,6 +188,7 @@ class Session:
     # --- jobs ------------------------------------------------------------------------------
 
     async def _handle(self, job: Job) -> None:
+        ledger = self.ledger
         if isinstance(job, Command):
             if job.conn.recipient is not None and not job.conn.closed:
                 await self._carry(rules.admit_command(self.core, job))
@@ -266,24 +205,26 @@ class Session:
             )
         elif isinstance(job, Hello):
             try:
-                await self._flush()  # the catch-up must not overlap what is still unsent
-                token = new_token() if job.via == "join" else None
-                await self._carry(rules.admit_hello(self.core, job, token or ""))
-                await self._flush()
+                await ledger.flush()  # the catch-up must not overlap what is still unsent
+                token = new_token() if job.via == "join" else ""
+                await self._carry(rules.admit_hello(self.core, job, token))
+                await ledger.flush()
             finally:
                 if job.done is not None and not job.done.done():
                     job.done.set_result(job.conn.recipient is not None)
         elif isinstance(job, Sync):
-            await self._flush()
+            await ledger.flush()
             conn = job.conn
             if conn.recipient is not None:
-                self._catch_up(conn, conn.recipient, job.msg["last_event"])
+                self.audience.catch_up(conn, self.core, conn.recipient, job.msg["last_event"])
                 seq = self.core.streams[conn.recipient].seq
                 conn.send({"type": "ack", "re": job.msg.get("id"), "seq": seq})
         elif isinstance(job, Gone):
-            self._gone(job.conn)
+            if self.audience.gone(job.conn):
+                self.log.info("%s disconnected", job.conn.recipient)
+            ledger.roster_dirty = True
         elif isinstance(job, Call):
-            await self._flush()
+            await ledger.flush()
             try:
                 res = job.fn(self)
             except Exception as e:
@@ -293,206 +234,21 @@ class Session:
         # Tick: nothing to do here; _progress looks at the clock after every batch
 
     async def _carry(self, outputs: list[Output]) -> None:
-        """Carry out a decision's outputs, in order."""
-        for o in outputs:
-            if isinstance(o, Record):
-                self._record(o.entry)
-            elif isinstance(o, Attempt):
-                try:
-                    self._record(o.entry)
-                except EngineError as e:
-                    if o.conn is None:
-                        self.log.info(
-                            "bot %s: %s refused: %s",
-                            o.entry.get("seat"),
-                            o.entry["cmd"].get("type"),
-                            e,
-                        )
-                        continue
-                    self._out.append(Reply(o.conn, error(o.re, e.code, e.message, e.where)))
-                    return
-            elif isinstance(o, Ack):
-                msg: dict[str, Any] = {
-                    "type": "ack",
-                    "re": o.re,
-                    "seq": self.core.streams[o.recipient].seq,
-                }
-                if o.result is not None:
-                    msg["result"] = o.result
-                self._out.append(Reply(o.conn, msg, ack=True))
-            elif isinstance(o, Reply | Bye):
-                self._out.append(o)
-            elif isinstance(o, AddToken):
-                self._writes.append(db.AddToken(o.hash, self.id, o.seat))
-                self._hub_news.append(o)
-            elif isinstance(o, DropToken):
-                self._writes.append(db.DropToken(o.hash))
-                self._hub_news.append(o)
-            elif isinstance(o, Announce):
-                self._clock_dirty |= o.clock
-                self._roster_dirty |= o.roster
-            elif isinstance(o, TakeSnapshot):
-                self._snapshot_due = True
-            elif isinstance(o, Flush):
-                await self._flush()
-            elif isinstance(o, Admit):
-                if not await self._flush():
-                    o.conn.send(
-                        error(o.re, "storage", "the server could not save your seat; try again")
-                    )
-                    return
-                self._admit(o)
+        await self.ledger.carry(outputs, self._admit)
 
     def _admit(self, a: Admit) -> None:
+        """A hello was accepted (and what it took is stored): the connection joins."""
         conn, recipient = a.conn, a.recipient
-        if recipient == OBSERVER:
-            self.observers.add(conn)
-        else:
-            old = self.conns.get(recipient)
-            if old is not None and old is not conn:
-                old.bye("replaced", "another connection took this seat", CLOSE_REPLACED)
-            self.conns[recipient] = conn
+        self.audience.admit(conn, recipient)
         conn.bind(self, recipient)
         conn.send(welcome(self.core, recipient, a.re, a.token, self.now()))
-        self._catch_up(conn, recipient, a.last_event)
+        self.audience.catch_up(conn, self.core, recipient, a.last_event)
         conn.send(self.core.clock(self.now()))
-        self._roster_dirty = True
+        self.ledger.roster_dirty = True
         self.log.info("%s connected as %s", "new player" if a.token else "client", recipient)
 
-    def _catch_up(self, conn: Conn, recipient: str, last: int | None) -> None:
-        c = self.core
-        how, items = c.catch_up(recipient, last)
-        if how == "events":
-            for seq, packed in items:
-                conn.send_bytes(event_frame(seq, packed))
-        else:
-            conn.send(
-                {"type": "view", "seq": c.streams[recipient].seq, "view": c.game.view(recipient)}
-            )
-
-    def _gone(self, conn: Conn) -> None:
-        r = conn.recipient
-        if r == OBSERVER:
-            self.observers.discard(conn)
-        elif r is not None and self.conns.get(r) is conn:
-            del self.conns[r]
-            self.log.info("%s disconnected", r)
-        self._roster_dirty = True
-
-    # --- entries, the store and fan-out ----------------------------------------------------
-
-    def _record(self, e: Entry) -> None:
-        """Apply an entry now; it is stored and its results sent at the next flush."""
-        e = plain(e)
-        c = self.core
-        ready, status = len(c.game.state.ready), c.status
-        out = c.apply(e)
-        if len(c.game.state.ready) != ready:
-            self._roster_dirty = True
-        if c.status == "ended" and status != "ended":
-            self._finish_due = True
-        self._writes.append(db.AppendEntry(self.id, c.entries, e))
-        self._out.extend(out)
-
-    async def _flush(self, rebuild: bool = False) -> bool:
-        """Store what was recorded, then send it out. False if the store failed (then nothing of
-        it happened: the session is reloaded from the store and the senders get `storage`).
-        `rebuild`: the session's state holds changes that are not to be stored: once the rest is
-        stored, the state is loaded back from the store."""
-        writes, out, news = self._writes, self._out, self._hub_news
-        self._writes, self._out, self._hub_news = [], [], []
-        finishing = self._finish_due and self.core.status == "ended"
-        if finishing:
-            writes.append(db.Finish(self.id, self.now()))
-        try:
-            await self.store.write(writes)
-        except Exception as e:
-            self.log.error("could not save %d writes: %s", len(writes), e)
-            for d in out:  # what was recorded did not happen; answers to questions stand
-                if isinstance(d, Reply):
-                    d.conn.send(
-                        error(
-                            d.msg.get("re"),
-                            "storage",
-                            "the server could not save this; nothing was changed",
-                        )
-                        if d.ack
-                        else d.msg
-                    )
-            await self._reload()
-            return False
-        if rebuild:
-            await self._reload(quiet=True)
-        for n in news:
-            if isinstance(n, AddToken):
-                self.hub.token_added(n.hash, self.id, n.seat)
-            else:
-                self.hub.token_removed(n.hash)
-        await self._deliver(out)
-        if self._clock_dirty:
-            self._clock_dirty = False
-            self._broadcast(self.core.clock(self.now()))
-        if self._roster_dirty:
-            self._roster_dirty = False
-            self._broadcast(self.roster())
-        if finishing:
-            self._finish_due = False
-            self.hub.session_ended(self.id)
-            self.log.info("game over: round %d, hash %s", self.core.round, self.core.game.hash())
-        if self._snapshot_due:
-            self._snapshot_due = False
-            c = self.core
-            try:
-                blob, h = c.snapshot()
-                await self.store.write([db.Snapshot(self.id, c.entries, blob, h)])
-            except Exception as e:  # a missing snapshot only makes a recovery slower
-                self.log.error("could not save a snapshot: %s", e)
-        return True
-
-    async def _deliver(self, out: list[Outgoing]) -> None:
-        """Send what a flush made. Views are computed here, one per recipient: for a big session
-        that is many milliseconds of work, so the loop is given back to the other sessions every
-        few milliseconds (this session's state cannot change meanwhile: only this task changes it)."""
-        game = self.core.game
-        slice_start = time.perf_counter()
-        for d in out:
-            if isinstance(d, EventOut):
-                targets = self._targets(d.recipient)
-                if targets:
-                    frame = event_frame(d.seq, d.packed)
-                    for t in targets:
-                        t.send_bytes(frame)
-            elif isinstance(d, ViewOut):
-                targets = self._targets(d.recipient)
-                if targets:
-                    frame = encode({"type": "view", "seq": d.seq, "view": game.view(d.recipient)})
-                    for t in targets:
-                        t.send_bytes(frame)
-                    if time.perf_counter() - slice_start > YIELD_EVERY:
-                        await asyncio.sleep(0)
-                        slice_start = time.perf_counter()
-            elif isinstance(d, Bye):
-                held = self.conns.pop(d.recipient, None)
-                if held is not None:
-                    held.bye(d.reason, d.message, d.code)
-            else:
-                d.conn.send(d.msg)
-
-    def _targets(self, r: str) -> list[Conn]:
-        if r == OBSERVER:
-            return [c for c in self.observers if not c.closed]
-        c = self.conns.get(r)
-        return [c] if c is not None and not c.closed else []
-
-    def _broadcast(self, msg: dict[str, Any]) -> None:
-        frame = encode(msg)
-        for c in [*self.conns.values(), *self.observers]:
-            if not c.closed:
-                c.send_bytes(frame)
-
     def roster(self) -> dict[str, Any]:
-        live = {r for r, c in self.conns.items() if not c.closed}
-        return roster(self.core, live, len(self.observers))
+        return self.ledger.roster()
 
     # --- moving the game on ----------------------------------------------------------------
 
@@ -511,10 +267,10 @@ class Session:
             now = self.now()
             if rules.phase_due(c, now):
                 await self._carry(rules.end_phase(c, now))
-                await self._flush()
+                await self.ledger.flush()
                 continue
             break
-        await self._flush()
+        await self.ledger.flush()
 
     def _bot_commands(self, seat: str) -> list[dict[str, Any]]:
         c = self.core
@@ -528,24 +284,11 @@ class Session:
 
     # --- failures --------------------------------------------------------------------------
 
-    def _mark(self) -> tuple[int, int, int, bool, bool]:
-        """Where the pending work stands before a job (to drop what a failing job half-did)."""
-        return (
-            len(self._writes),
-            len(self._out),
-            len(self._hub_news),
-            self._finish_due,
-            self._snapshot_due,
-        )
-
-    async def _internal(
-        self, job: Job, failure: Exception, mark: tuple[int, int, int, bool, bool]
-    ) -> None:
+    async def _internal(self, job: Job, failure: Exception, mark: Mark) -> None:
         """An unexpected failure while handling a job: what the jobs before it did is stored and
-        sent, what it half-did is thrown away by reloading the session from the store."""
-        nw, no, nn, self._finish_due, self._snapshot_due = mark
-        del self._writes[nw:], self._out[no:], self._hub_news[nn:]
-        await self._flush(rebuild=True)
+        sent, what it half-did is thrown away by loading the session back from the store."""
+        self.ledger.rollback(mark)
+        await self.ledger.flush(rebuild=True)
         if isinstance(job, Command | Control | Hello | Sync):
             msg = job.msg
             job.conn.send(
@@ -556,14 +299,3 @@ class Session:
                     f"{str(failure)[:200]}); nothing was changed",
                 )
             )
-
-    async def _reload(self, quiet: bool = False) -> None:
-        """The session's state as stored (what is pending is dropped unless `quiet`)."""
-        if not quiet:
-            self._writes, self._out, self._hub_news = [], [], []
-            self._finish_due = self._snapshot_due = False
-        stored = await self.store.load(self.id)
-        if stored is None:
-            raise RuntimeError(f"session {self.id} is not in the store")
-        self.core = await load_core(self.store, stored, self.core.scenario, self.log)
-        self.log.warning("reloaded from the store at entry %d", self.core.entries)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from district.server.session.actor import Conn, Session
+    from district.server.session.actor import Session
+    from district.server.session.audience import Conn
 
 
 @dataclass(frozen=True, slots=True)

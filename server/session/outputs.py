@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from district.server.session.actor import Conn
+    from district.server.session.audience import Conn
 
 Entry = dict[str, Any]
 
