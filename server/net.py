@@ -1,11 +1,13 @@
-"""The WebSocket server: connections, identity, limits, and the sessions it hosts.
+"""The WebSocket server: the sessions it hosts, identity, limits, and `district serve`.
 
-A `Connection` reads frames, checks the rate limit, decodes them strictly (server/protocol.py) and
-hands each message to its session's actor (server/session/). It writes through a bounded queue:
-a client that does not read fast enough is dropped (and can reconnect), never waited for.
+Each connection (server/connection.py) has its frames read here: the rate limit is checked, each
+frame decoded strictly (server/protocol.py) and each message handed to its session's actor
+(server/session/); a connection writes through a bounded queue, so a client that does not read
+fast enough is dropped (and can reconnect), never waited for.
 
-`Server` owns the store (server/store/: SQLite unless another is given), the sessions (created, or recovered from the store at start-up) and the
-indexes that find a session by join code or token. `serve_main` is `district serve`.
+`Server` owns the store (server/store/: SQLite unless another is given), the sessions (created, or
+recovered from the store at start-up) and the indexes that find a session by join code or token.
+`serve_main` is `district serve`.
 """
 
 from __future__ import annotations
@@ -23,15 +25,15 @@ import socket
 import sys
 import time
 import tomllib
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from district.server.connection import Connection
 from district.server.engine.scenario import SCENARIO_DIR, Scenario, load_scenario, parse_scenario
+from district.server.monitor import LoopMonitor
 from district.server.protocol import (
     CLOSE_POLICY,
-    CLOSE_SLOW,
     CODE_ALPHABET,
     CODE_LENGTH,
     HELLO_TIMEOUT,
@@ -45,7 +47,6 @@ from district.server.protocol import (
     ProtocolError,
     check_message,
     decode,
-    encode,
     id_of,
     normalise_code,
 )
@@ -67,9 +68,7 @@ from district.server.session import (
 from district.server.store import INFO_FIELDS, NewSession, SQLiteStore, Store, StoredSession
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-from websockets.protocol import State
 
-ABUSE_WINDOW = 10.0  # seconds over which refused messages are counted (RATE_ABUSE of them close)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _log = logging.getLogger("district.net")
 
@@ -92,209 +91,6 @@ class ServerConfig:
     gc_freeze: bool = False  # see LoopMonitor; on for `district serve` (a process of its own)
     gc_full_every: float | None = 900.0
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-class Connection:
-    """One client. `send` never blocks: frames wait in a bounded queue for the writer task."""
-
-    def __init__(self, ws: ServerConnection, server: Server, n: int) -> None:
-        self.ws = ws
-        self.server = server
-        self.n = n
-        self.recipient: str | None = None
-        self.session: Session | None = None
-        self.closed = False
-        self._close_queued = False
-        cfg = server.config
-        self._q: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue(maxsize=cfg.out_queue)
-        self._tokens = float(cfg.burst)
-        self._last = time.monotonic()
-        self.refused = 0  # refused messages in the last ABUSE_WINDOW seconds
-        self._refusals: deque[float] = deque()
-        self.hello_by = time.monotonic() + cfg.hello_timeout
-        self.log = SessionLog(_log, {"session": "-"})
-        self._writer = asyncio.get_running_loop().create_task(
-            self._write(), name=f"conn:{n}:writer"
-        )
-
-    # --- the Conn interface of server.session ----------------------------------------------
-
-    def send(self, msg: dict[str, Any]) -> None:
-        self.send_bytes(encode(msg))
-
-    def send_bytes(self, data: bytes) -> None:
-        if self.closed:
-            return
-        try:
-            self._q.put_nowait(data)
-        except asyncio.QueueFull:
-            self._drop_slow()
-
-    def bind(self, session: Session, recipient: str) -> None:
-        self.session = session
-        self.recipient = recipient
-        self.log = SessionLog(_log, {"session": session.id})
-
-    def bye(self, reason: str, message: str, code: int) -> None:
-        if self.closed:
-            return
-        self.send({"type": "bye", "reason": reason, "message": message})
-        self.closed = True
-        self._close_queued = True
-        try:
-            self._q.put_nowait((code, reason))
-        except asyncio.QueueFull:
-            self._abort(code, reason)
-
-    # --- internals -------------------------------------------------------------------------
-
-    def allow(self) -> bool:
-        """Token bucket: `rate` messages a second, bursts of `burst`."""
-        now = time.monotonic()
-        cfg = self.server.config
-        self._tokens = min(float(cfg.burst), self._tokens + (now - self._last) * cfg.rate)
-        self._last = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return True
-        self._refusals.append(now)
-        while self._refusals and self._refusals[0] < now - ABUSE_WINDOW:
-            self._refusals.popleft()
-        self.refused = len(self._refusals)
-        return False
-
-    def _drop_slow(self) -> None:
-        self.log.warning(
-            "conn %d (%s) is not reading its messages: dropped", self.n, self.recipient
-        )
-        self.closed = True
-        self._abort(CLOSE_SLOW, "too slow")
-
-    def _abort(self, code: int, reason: str) -> None:
-        self._close_queued = True
-        self._writer.cancel()
-
-        async def close() -> None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.ws.close(code, reason), 2.0)
-            if self.ws.transport is not None:
-                self.ws.transport.abort()
-
-        asyncio.get_running_loop().create_task(close())
-
-    async def _write(self) -> None:
-        try:
-            while True:
-                item = await self._q.get()
-                if isinstance(item, tuple):
-                    if self.ws.state is State.OPEN:
-                        await self.ws.close(item[0], item[1])
-                    return
-                await self.ws.send(item)
-        except (ConnectionClosed, asyncio.CancelledError):
-            pass
-        except Exception:
-            self.log.exception("conn %d: writer failed", self.n)
-
-    async def finish(self) -> None:
-        """The connection is over: let the writer send what is queued (a bye), then stop it."""
-        self.closed = True
-        if not self._close_queued:
-            self._close_queued = True
-            try:
-                self._q.put_nowait((1000, ""))
-            except asyncio.QueueFull:
-                self._writer.cancel()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._writer), 3.0)
-        except BaseException:
-            self._writer.cancel()
-        with contextlib.suppress(BaseException):
-            await self._writer
-
-
-class LoopMonitor:
-    """How late the event loop wakes a task that sleeps `step` seconds: a stall measure.
-
-    It also keeps the garbage collector's full passes short. With a thousand connections a full
-    pass over every object takes ~100 ms: a stall. Objects that survived a full pass are
-    long-lived (connections, sessions, modules), so after each full pass they are moved out of the
-    collector's way (gc.freeze; reference counting still frees them as usual); later full passes
-    look only at younger objects. Every `full_every` seconds one full collection over everything
-    runs, so that cycles among frozen objects are not kept for ever."""
-
-    def __init__(
-        self,
-        step: float = 0.01,
-        window: float = 10.0,
-        freeze: bool = True,
-        full_every: float | None = 900.0,
-    ) -> None:
-        self.step = step
-        self.window = window
-        self.freeze = freeze
-        self.full_every = full_every
-        self.worst = 0.0
-        self._recent: deque[tuple[float, float]] = deque()
-        self._task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self.gc_worst = 0.0
-        self._gc_started = 0.0
-        self._gc_recent: deque[tuple[float, float]] = deque()
-
-    def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._task = self._loop.create_task(self._run(), name="loop-monitor")
-        gc.callbacks.append(self._gc)
-
-    def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-        if self._gc in gc.callbacks:
-            gc.callbacks.remove(self._gc)
-
-    def _gc(self, phase: str, info: dict[str, Any]) -> None:
-        now = time.perf_counter()
-        if phase == "start":
-            self._gc_started = now
-            return
-        pause = now - self._gc_started
-        self.gc_worst = max(self.gc_worst, pause)
-        if pause > 0.001:
-            self._gc_recent.append((now, pause))
-            while self._gc_recent and self._gc_recent[0][0] < now - self.window:
-                self._gc_recent.popleft()
-        if self.freeze and info.get("generation") == 2 and self._loop is not None:
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(gc.freeze)
-
-    def recent_gc_max(self) -> float:
-        now = time.perf_counter()
-        return max((p for t, p in self._gc_recent if t >= now - self.window), default=0.0)
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        last_full = loop.time()
-        while True:
-            if self.full_every is not None and loop.time() - last_full >= self.full_every:
-                gc.unfreeze()
-                gc.collect()
-                if self.freeze:
-                    gc.freeze()
-                last_full = loop.time()
-            t0 = loop.time()
-            await asyncio.sleep(self.step)
-            now = loop.time()
-            lag = max(0.0, now - t0 - self.step)
-            self.worst = max(self.worst, lag)
-            if lag > 0.001:
-                self._recent.append((now, lag))
-            while self._recent and self._recent[0][0] < now - self.window:
-                self._recent.popleft()
-
-    def recent_max(self) -> float:
-        """The worst lag in the last `window` seconds."""
-        return max((lag for _t, lag in self._recent), default=0.0)
 
 
 class Server:
