@@ -1,7 +1,7 @@
 """What the session's decisions ask for, as typed values.
 
 The rules (server/session/rules.py) look at a session's state and return a list of these; the
-actor (server/session/actor.py) carries them out in order. The fold (server/session/state.py)
+ledger (server/session/ledger.py) carries them out in order. The fold (server/session/state.py)
 returns the deliveries an entry causes (`EventOut`, `ViewOut`).
 """
 
