@@ -58,8 +58,6 @@ async def load_core(
     cannot be used."""
     try:
         return build_core(stored, scenario, log)
-    except EngineError:
-        raise
     except Exception as e:
         if stored.snapshot is None:
             raise
