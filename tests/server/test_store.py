@@ -154,3 +154,30 @@ async def test_the_memory_store_can_be_told_to_fail() -> None:
     store.refuse = None
     await store.write([AppendEntry("s-1", 1, {"k": "start"})])
     assert store.batches == 2
+
+
+async def test_the_server_runs_on_any_store(tmp_path: Path) -> None:
+    """The server asks only the interface: a game on the in-memory store, over real websockets."""
+    from district.server.net import Server
+
+    from tests.server.conftest import create, join, make_config, until
+
+    store = MemoryStore()
+    srv = Server(make_config(tmp_path), store=store)
+    await srv.start()
+    try:
+        created, fac = await create(srv.url)
+        a = await join(srv.url, created["code"], "Ada")
+        await fac.control("start", fill_bots=False)
+        r = await a.command({"type": "chat", "text": "stored in memory", "to": "public"}, cid="m1")
+        assert r["type"] == "ack"
+        await fac.control("advance")
+        await until(lambda: a.view is not None and a.view["phase"] == "report")
+        entries = await store.all_entries(created["session"])
+        assert [e["k"] for e in entries] == ["join", "start", "cmd", "resolve"]
+        assert entries[2]["cid"] == "m1"
+        assert not (tmp_path / "district.sqlite3").exists()  # no SQLite file was made
+        for c in (a, fac):
+            await c.close()
+    finally:
+        await srv.stop()
