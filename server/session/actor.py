@@ -179,10 +179,10 @@ class Session:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        deadline = rules.timer(self.core)
-        if deadline is not None:
+        arm = rules.timer(self.core)
+        if arm is not None:
             self._timer = asyncio.get_running_loop().call_later(
-                max(0.0, deadline - self.now()), lambda: self.submit(Tick())
+                max(0.0, arm.deadline - self.now()), lambda: self.submit(Tick())
             )
 
     # --- jobs ------------------------------------------------------------------------------

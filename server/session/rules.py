@@ -29,6 +29,7 @@ from district.server.session.outputs import (
     AddToken,
     Admit,
     Announce,
+    Arm,
     Attempt,
     Bye,
     DropToken,
@@ -184,9 +185,11 @@ def end_phase(core: SessionCore, now: float) -> list[Output]:
     return out
 
 
-def timer(core: SessionCore) -> float | None:
+def timer(core: SessionCore) -> Arm | None:
     """When the session must next look at its clock (None: no clock is running)."""
-    return core.deadline if core.status == "running" else None
+    if core.status == "running" and core.deadline is not None:
+        return Arm(core.deadline)
+    return None
 
 
 def recovered(core: SessionCore, now: float, grace: float) -> list[Output]:
