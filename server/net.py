@@ -1,11 +1,13 @@
-"""The WebSocket server: connections, identity, limits, and the sessions it hosts.
+"""The WebSocket server: the sessions it hosts, identity, limits, and `district serve`.
 
-A `Connection` reads frames, checks the rate limit, decodes them strictly (server/protocol.py) and
-hands each message to its session's actor (server/session.py). It writes through a bounded queue:
-a client that does not read fast enough is dropped (and can reconnect), never waited for.
+Each connection (server/connection.py) has its frames read here: the rate limit is checked, each
+frame decoded strictly (server/protocol.py) and each message handed to its session's actor
+(server/session/); a connection writes through a bounded queue, so a client that does not read
+fast enough is dropped (and can reconnect), never waited for.
 
-`Server` owns the store, the sessions (created, or recovered from the store at start-up) and the
-indexes that find a session by join code or token. `serve_main` is `district serve`.
+`Server` owns the store (server/store/: SQLite unless another is given), the sessions (created, or
+recovered from the store at start-up) and the indexes that find a session by join code or token.
+`serve_main` is `district serve`.
 """
 
 from __future__ import annotations
@@ -23,15 +25,15 @@ import socket
 import sys
 import time
 import tomllib
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from district.server.connection import Connection
 from district.server.engine.scenario import SCENARIO_DIR, Scenario, load_scenario, parse_scenario
+from district.server.monitor import LoopMonitor
 from district.server.protocol import (
     CLOSE_POLICY,
-    CLOSE_SLOW,
     CODE_ALPHABET,
     CODE_LENGTH,
     HELLO_TIMEOUT,
@@ -45,26 +47,28 @@ from district.server.protocol import (
     ProtocolError,
     check_message,
     decode,
-    encode,
     id_of,
     normalise_code,
 )
 from district.server.session import (
     FACILITATOR,
+    Command,
+    Control,
+    Gone,
+    Hello,
     Session,
     SessionCore,
     SessionInfo,
     SessionLog,
-    build_core,
+    Sync,
     hash_token,
+    load_core,
     new_token,
 )
-from district.server.store import Store, StoredSession
+from district.server.store import INFO_FIELDS, NewSession, SQLiteStore, Store, StoredSession
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-from websockets.protocol import State
 
-ABUSE_WINDOW = 10.0  # seconds over which refused messages are counted (RATE_ABUSE of them close)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _log = logging.getLogger("district.net")
 
@@ -89,215 +93,12 @@ class ServerConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Connection:
-    """One client. `send` never blocks: frames wait in a bounded queue for the writer task."""
-
-    def __init__(self, ws: ServerConnection, server: Server, n: int) -> None:
-        self.ws = ws
-        self.server = server
-        self.n = n
-        self.recipient: str | None = None
-        self.session: Session | None = None
-        self.closed = False
-        self._close_queued = False
-        cfg = server.config
-        self._q: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue(maxsize=cfg.out_queue)
-        self._tokens = float(cfg.burst)
-        self._last = time.monotonic()
-        self.refused = 0  # refused messages in the last ABUSE_WINDOW seconds
-        self._refusals: deque[float] = deque()
-        self.hello_by = time.monotonic() + cfg.hello_timeout
-        self.log = SessionLog(_log, {"session": "-"})
-        self._writer = asyncio.get_running_loop().create_task(
-            self._write(), name=f"conn:{n}:writer"
-        )
-
-    # --- the Conn interface of server.session ----------------------------------------------
-
-    def send(self, msg: dict[str, Any]) -> None:
-        self.send_bytes(encode(msg))
-
-    def send_bytes(self, data: bytes) -> None:
-        if self.closed:
-            return
-        try:
-            self._q.put_nowait(data)
-        except asyncio.QueueFull:
-            self._drop_slow()
-
-    def bind(self, session: Session, recipient: str) -> None:
-        self.session = session
-        self.recipient = recipient
-        self.log = SessionLog(_log, {"session": session.id})
-
-    def bye(self, reason: str, message: str, code: int) -> None:
-        if self.closed:
-            return
-        self.send({"type": "bye", "reason": reason, "message": message})
-        self.closed = True
-        self._close_queued = True
-        try:
-            self._q.put_nowait((code, reason))
-        except asyncio.QueueFull:
-            self._abort(code, reason)
-
-    # --- internals -------------------------------------------------------------------------
-
-    def allow(self) -> bool:
-        """Token bucket: `rate` messages a second, bursts of `burst`."""
-        now = time.monotonic()
-        cfg = self.server.config
-        self._tokens = min(float(cfg.burst), self._tokens + (now - self._last) * cfg.rate)
-        self._last = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return True
-        self._refusals.append(now)
-        while self._refusals and self._refusals[0] < now - ABUSE_WINDOW:
-            self._refusals.popleft()
-        self.refused = len(self._refusals)
-        return False
-
-    def _drop_slow(self) -> None:
-        self.log.warning(
-            "conn %d (%s) is not reading its messages: dropped", self.n, self.recipient
-        )
-        self.closed = True
-        self._abort(CLOSE_SLOW, "too slow")
-
-    def _abort(self, code: int, reason: str) -> None:
-        self._close_queued = True
-        self._writer.cancel()
-
-        async def close() -> None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.ws.close(code, reason), 2.0)
-            if self.ws.transport is not None:
-                self.ws.transport.abort()
-
-        asyncio.get_running_loop().create_task(close())
-
-    async def _write(self) -> None:
-        try:
-            while True:
-                item = await self._q.get()
-                if isinstance(item, tuple):
-                    if self.ws.state is State.OPEN:
-                        await self.ws.close(item[0], item[1])
-                    return
-                await self.ws.send(item)
-        except (ConnectionClosed, asyncio.CancelledError):
-            pass
-        except Exception:
-            self.log.exception("conn %d: writer failed", self.n)
-
-    async def finish(self) -> None:
-        """The connection is over: let the writer send what is queued (a bye), then stop it."""
-        self.closed = True
-        if not self._close_queued:
-            self._close_queued = True
-            try:
-                self._q.put_nowait((1000, ""))
-            except asyncio.QueueFull:
-                self._writer.cancel()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._writer), 3.0)
-        except BaseException:
-            self._writer.cancel()
-        with contextlib.suppress(BaseException):
-            await self._writer
-
-
-class LoopMonitor:
-    """How late the event loop wakes a task that sleeps `step` seconds: a stall measure.
-
-    It also keeps the garbage collector's full passes short. With a thousand connections a full
-    pass over every object takes ~100 ms: a stall. Objects that survived a full pass are
-    long-lived (connections, sessions, modules), so after each full pass they are moved out of the
-    collector's way (gc.freeze; reference counting still frees them as usual); later full passes
-    look only at younger objects. Every `full_every` seconds one full collection over everything
-    runs, so that cycles among frozen objects are not kept for ever."""
-
-    def __init__(
-        self,
-        step: float = 0.01,
-        window: float = 10.0,
-        freeze: bool = True,
-        full_every: float | None = 900.0,
-    ) -> None:
-        self.step = step
-        self.window = window
-        self.freeze = freeze
-        self.full_every = full_every
-        self.worst = 0.0
-        self._recent: deque[tuple[float, float]] = deque()
-        self._task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self.gc_worst = 0.0
-        self._gc_started = 0.0
-        self._gc_recent: deque[tuple[float, float]] = deque()
-
-    def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._task = self._loop.create_task(self._run(), name="loop-monitor")
-        gc.callbacks.append(self._gc)
-
-    def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-        if self._gc in gc.callbacks:
-            gc.callbacks.remove(self._gc)
-
-    def _gc(self, phase: str, info: dict[str, Any]) -> None:
-        now = time.perf_counter()
-        if phase == "start":
-            self._gc_started = now
-            return
-        pause = now - self._gc_started
-        self.gc_worst = max(self.gc_worst, pause)
-        if pause > 0.001:
-            self._gc_recent.append((now, pause))
-            while self._gc_recent and self._gc_recent[0][0] < now - self.window:
-                self._gc_recent.popleft()
-        if self.freeze and info.get("generation") == 2 and self._loop is not None:
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(gc.freeze)
-
-    def recent_gc_max(self) -> float:
-        now = time.perf_counter()
-        return max((p for t, p in self._gc_recent if t >= now - self.window), default=0.0)
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        last_full = loop.time()
-        while True:
-            if self.full_every is not None and loop.time() - last_full >= self.full_every:
-                gc.unfreeze()
-                gc.collect()
-                if self.freeze:
-                    gc.freeze()
-                last_full = loop.time()
-            t0 = loop.time()
-            await asyncio.sleep(self.step)
-            now = loop.time()
-            lag = max(0.0, now - t0 - self.step)
-            self.worst = max(self.worst, lag)
-            if lag > 0.001:
-                self._recent.append((now, lag))
-            while self._recent and self._recent[0][0] < now - self.window:
-                self._recent.popleft()
-
-    def recent_max(self) -> float:
-        """The worst lag in the last `window` seconds."""
-        return max((lag for _t, lag in self._recent), default=0.0)
-
-
 class Server:
     """Sessions, their indexes and the listening socket."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, store: Store | None = None) -> None:
         self.config = config
-        self.store = Store(config.db, durable=config.durable)
+        self.store: Store = store or SQLiteStore(config.db, durable=config.durable)
         self.sessions: dict[str, Session] = {}
         self.codes: dict[str, str] = {}
         self.tokens: dict[str, tuple[str, str]] = {}
@@ -312,9 +113,6 @@ class Server:
         self.monitor = LoopMonitor(
             freeze=config.gc_freeze, full_every=config.gc_full_every if config.gc_freeze else None
         )
-        from district.server.bots import decide
-
-        self._bot = decide
 
     @property
     def url(self) -> str:
@@ -350,13 +148,13 @@ class Server:
 
     async def recover(self) -> None:
         """Every unfinished session, from its snapshot and later entries; timers re-armed."""
-        ids = self.store.open_ids()
+        ids = await self.store.open_ids()
         for sid in ids:
-            stored = self.store.load(sid)
-            if stored is None:
-                continue
             try:
-                session = self._open(stored, start=False)
+                stored = await self.store.load(sid)
+                if stored is None:
+                    continue
+                session = await self._open(stored, start=False)
             except Exception:
                 self.log.exception("could not recover session %s", sid)
                 continue
@@ -387,7 +185,7 @@ class Server:
                 await asyncio.wait_for(self._ws.wait_closed(), 3.0)
         for conn in list(self.conns):
             await conn.finish()
-        self.store.close()
+        await self.store.close()
         self.log.info("stopped")
 
     # --- sessions --------------------------------------------------------------------------
@@ -395,14 +193,14 @@ class Server:
     def _scenario_from_text(self, name: str, text: str) -> Scenario:
         return parse_scenario(tomllib.loads(text), f"{name} (stored)")
 
-    def _open(self, stored: StoredSession, start: bool = True) -> Session:
+    async def _open(self, stored: StoredSession, start: bool = True) -> Session:
         scenario = self._scenario_from_text(stored.info["scenario"], stored.scenario_text)
         log = SessionLog(logging.getLogger("district.session"), {"session": stored.info["id"]})
-        core = build_core(stored, scenario, log, self.store)
+        core = await load_core(self.store, stored, scenario, log)
         return self._register(core, start)
 
     def _register(self, core: SessionCore, start: bool = True) -> Session:
-        s = Session(core, self.store, self, grace=self.config.grace, bot=self._bot)
+        s = Session(core, self.store, self, grace=self.config.grace)
         self.sessions[s.id] = s
         self.codes[core.info.code] = s.id
         self.tokens[core.info.facilitator_hash] = (s.id, FACILITATOR)
@@ -423,8 +221,8 @@ class Server:
             return await fut
         fut = self._loading[sid] = asyncio.get_running_loop().create_future()
         try:
-            stored = await self.store.read(lambda conn: self.store.load(sid, conn))
-            s = self._open(stored) if stored is not None else None
+            stored = await self.store.load(sid)
+            s = await self._open(stored) if stored is not None else None
             fut.set_result(s)
             return s
         except Exception as e:
@@ -529,9 +327,7 @@ class Server:
             report_seconds=float(msg.get("report_seconds", 120.0)),
         )
         core = SessionCore(info, scenario)
-        await self.store.write(
-            Store.new_session({k: getattr(info, k) for k in SessionInfo.__dataclass_fields__}, text)
-        )
+        await self.store.write([NewSession({k: getattr(info, k) for k in INFO_FIELDS}, text)])
         s = self._register(core)
         s.log.info("created: scenario %s, seed %d, code %s", name, seed, code)
         return {
@@ -550,7 +346,7 @@ class Server:
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             if code in self.codes:
                 continue
-            if await self.store.read(lambda conn, c=code: Store.lookup_code(conn, c)) is None:
+            if await self.store.lookup_code(code) is None:
                 return code
         raise ProtocolError("internal", "could not find a free join code")
 
@@ -595,7 +391,7 @@ class Server:
             self.conns.discard(conn)
             conn.closed = True  # nothing more is queued for it; finish() sends what is
             if conn.session is not None:
-                conn.session.submit(("gone", conn), client=False)
+                conn.session.submit(Gone(conn))
             await conn.finish()
 
     async def _watch_hello(self, conn: Connection) -> None:
@@ -628,7 +424,8 @@ class Server:
                 s = conn.session
                 if s is None:
                     raise ProtocolError("need_hello", f"say hello before sending a {t}")
-                if not s.submit((t, conn, msg)):
+                job = Command(conn, msg) if t == "command" else Control(conn, msg)
+                if not s.submit(Sync(conn, msg) if t == "sync" else job):
                     raise ProtocolError(
                         "busy", "the session has too many commands waiting; try again"
                     )
@@ -660,35 +457,31 @@ class Server:
                 f"{msg['version']}",
                 "version",
             )
-        how: tuple[Any, ...]
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         if "token" in msg:
             h = hash_token(msg["token"])
-            loc = self.tokens.get(h)
-            if loc is None:
-                loc = await self.store.read(lambda c: Store.lookup_token(c, h))
+            loc = self.tokens.get(h) or await self.store.lookup_token(h)
             if loc is None:
                 raise ProtocolError("bad_token", "no seat or facilitator holds this token", "token")
             sid, who = loc
-            how = ("token", who, h)
+            job = Hello(conn, msg, "token", who, h, done=fut)
         else:
             code = normalise_code(msg["code"])
-            sid = self.codes.get(code) or await self.store.read(
-                lambda c: Store.lookup_code(c, code)
-            )
-            if sid is None:
+            found = self.codes.get(code) or await self.store.lookup_code(code)
+            if found is None:
                 raise ProtocolError(
                     "bad_code", f"no session has the code {msg['code'][:16]!r}", "code"
                 )
             if not msg.get("observer") and "name" not in msg:
                 raise ProtocolError("bad_message", "joining needs a name", "name")
-            how = ("observer",) if msg.get("observer") else ("join",)
+            sid = found
+            job = Hello(conn, msg, "observer" if msg.get("observer") else "join", done=fut)
         session = await self.session(sid)
         if session is None:
             raise ProtocolError(
                 "bad_token" if "token" in msg else "bad_code", "that session no longer exists"
             )
-        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        if not session.submit(("hello", conn, msg, how, fut)):
+        if not session.submit(job):
             raise ProtocolError("busy", "the session has too many messages waiting; try again")
         await fut
 

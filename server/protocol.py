@@ -277,7 +277,7 @@ SERVER_MESSAGES: dict[str, dict[str, str]] = {
         "re": "id of the command/control",
         "seq": "the sender's stream number after this command's events (which came before the ack)",
         "duplicate": "true when the cid had been applied before (nothing was applied now); absent otherwise",
-        "result": "map with the result of some control actions (assign: token; info: status...)",
+        "result": "map: the answer to assign (token), info (status...) or a preview command",
     },
     "error": {
         "re": "id of the refused message, or nil",

@@ -10,7 +10,7 @@ from pathlib import Path
 from district.server.botclient import BotPlayer
 from district.server.engine import Game
 from district.server.engine.scenario import load_scenario
-from district.server.store import Store
+from district.server.store import SQLiteStore
 
 from tests.server.conftest import SCENARIOS, ServerProcess, create, until
 
@@ -19,11 +19,11 @@ def cid_round(cid: str) -> int:
     return int(cid.rsplit(":", 3)[1])
 
 
-def engine_replay(db: Path, sid: str, seed: int) -> tuple[str, list[str]]:
+async def engine_replay(db: Path, sid: str, seed: int) -> tuple[str, list[str]]:
     """The hash of the stored commands run through a fresh engine, and the stored cids."""
     game = Game(load_scenario(SCENARIOS / "server-test.toml"), seed)
     cids = []
-    for e in Store(db).all_entries(sid):
+    for e in await SQLiteStore(db).all_entries(sid):
         if e["k"] == "cmd":
             game.apply(e["seat"], e["cmd"])
             if "cid" in e:
@@ -59,7 +59,7 @@ async def test_kill_9_mid_round_then_restart_loses_nothing(tmp_path: Path) -> No
         acked_before = acked()
 
         # mid-round: round 2 had begun and was not resolved; every acknowledged command is on disk
-        stored = Store(db).all_entries(sid)
+        stored = await SQLiteStore(db).all_entries(sid)
         kinds = [e["k"] for e in stored]
         assert kinds.count("advance") == 1 and kinds.count("resolve") == 1, kinds
         assert kinds[-1] in ("cmd", "bot_done")
@@ -74,7 +74,7 @@ async def test_kill_9_mid_round_then_restart_loses_nothing(tmp_path: Path) -> No
         info = (await fac.control("info"))["result"]
         assert (info["status"], info["phase"], info["round"]) == ("ended", "ended", 3)
 
-        h, cids = engine_replay(db, sid, 5)
+        h, cids = await engine_replay(db, sid, 5)
         assert h == info["hash"]
         everything_acked = acked()
         assert set(everything_acked) <= set(cids)

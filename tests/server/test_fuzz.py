@@ -230,7 +230,10 @@ commands = st.fixed_dictionaries(
 controls = st.fixed_dictionaries(
     {"action": st.sampled_from([a for a in CONTROL_ACTIONS if a != "end"] + ["nope"])},
     optional={
-        "seat": st.sampled_from(["union", "firm:alpha-meccanica", "firm:x"]) | st.text(max_size=10),
+        # a real seat, but not the fuzzing player's (firm:alpha-meccanica): releasing it, or handing
+        # it to a bot, would end or mute the player's part of the test
+        "seat": st.sampled_from(["union", "firm:gamma-assemblaggi", "firm:x"])
+        | st.text(max_size=10),
         "seconds": st.floats(-1e5, 1e5) | plain,
         "name": st.text(max_size=50) | plain,
         "fill_bots": plain,

@@ -329,14 +329,14 @@ async def test_a_whole_bots_game_through_the_server(server: Server) -> None:
     session = server.sessions[created["session"]]
     live = await session.call(lambda s: s.core.fingerprint())
     sc = load_scenario(SCENARIOS / "server-test.toml")
-    stored = server.store.load(created["session"])
+    stored = await server.store.load(created["session"])
     assert stored is not None and stored.snapshot is not None
     assert build_core(stored, sc).fingerprint() == live
-    full = server.store.load(created["session"], full=True)
+    full = await server.store.load(created["session"], full=True)
     assert full is not None and build_core(full, sc).fingerprint() == live
     # and the engine alone, fed the same commands, ends with the same hash
     game = Game(sc, 11)
-    for e in server.store.all_entries(created["session"]):
+    for e in await server.store.all_entries(created["session"]):
         if e["k"] == "cmd":
             game.apply(e["seat"], e["cmd"])
         elif e["k"] in ("resolve", "advance"):

@@ -1,5 +1,6 @@
 """Across a whole game, no message sent to one seat holds another seat's private data: private
-chat, private decisions, deals it is not party to, another seat's private view."""
+chat, private decisions, deals it is not party to, another seat's private view, the answers to
+another seat's previews."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ async def play(c: SeatClient, index: int, seats: list[str], previews: dict[str, 
             )
         if role == "firm":  # a private preview: only the asking seat may see its answer
             other = next(s for s in seats if s.startswith("firm:") and s != c.seat)
+            before = c.last
             r_ = await c.command(
                 {
                     "type": "preview",
@@ -62,6 +64,10 @@ async def play(c: SeatClient, index: int, seats: list[str], previews: dict[str, 
                 }
             )
             if r_["type"] == "ack":
+                # a question: answered in the ack, nothing recorded (no event of its own)
+                assert r_["result"]["kind"] == "preview", r_
+                assert {"deal_kind", "without", "with", "delta"} <= set(r_["result"]), r_
+                assert before <= r_["seq"] <= c.last, (r_, before, c.last)
                 previews[c.seat] = previews.get(c.seat, 0) + 1
         view = c.view
         for cmd in decide(view, 3, c.road):
@@ -126,7 +132,7 @@ async def test_no_message_to_a_seat_holds_another_seats_private_data(server: Ser
             if m.get("type") == "event":
                 ev = m["event"]
                 assert ev.get("kind") != "decided" or ev["seat"] == me
-                assert ev.get("kind") != "preview" or previews.get(me, 0) > 0
+                assert ev.get("kind") != "preview", f"a preview in {me}'s stream: {ev}"
                 if str(ev.get("kind", "")).startswith("deal_") and ev.get("status") in (
                     "proposed",
                     "rejected",
@@ -134,10 +140,12 @@ async def test_no_message_to_a_seat_holds_another_seats_private_data(server: Ser
                     "withdrawn",
                 ):
                     assert me in parties.get(ev["deal"], {me}), f"{me} saw {ev}"
-    # each seat got exactly the answers to its own previews
+    # each seat got exactly the answers to its own previews, in acks
     for p in players:
         got = sum(
-            1 for m in p.received if m.get("type") == "event" and m["event"]["kind"] == "preview"
+            1
+            for m in p.received
+            if m.get("type") == "ack" and (m.get("result") or {}).get("kind") == "preview"
         )
         assert got == previews.get(p.seat, 0), p.seat
     # and each seat did see its own private things

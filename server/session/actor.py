@@ -1,0 +1,301 @@
+"""The actor of one session: one asyncio task takes jobs from a queue and carries out what the
+rules decide.
+
+For every job it asks server/session/rules.py what to do and hands the decision to its `Ledger`
+(server/session/ledger.py), which applies the entries, stores a batch of jobs' writes at once and
+only then acknowledges them and sends their results (server/session/audience.py). Commands of one
+session therefore never race, and nothing is acknowledged or shown to anyone before it is stored.
+Between batches the bots take their turns and phases whose time is up end; that is long work for a
+big session, so the actor gives the event loop back to the other sessions every few milliseconds.
+When a job fails half-way, what it did is thrown away by loading the session back from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from district.server.bots.turns import bot_commands
+from district.server.protocol import SESSION_QUEUE
+from district.server.session import rules
+from district.server.session.audience import YIELD_EVERY, Audience, Conn
+from district.server.session.jobs import (
+    CLIENT_JOBS,
+    Call,
+    Command,
+    Control,
+    Gone,
+    Hello,
+    Job,
+    Stop,
+    Sync,
+    Tick,
+)
+from district.server.session.ledger import Hub, Ledger, Mark, load_core
+from district.server.session.messages import new_token, welcome
+from district.server.session.outputs import Admit, Output, error
+from district.server.session.state import SessionCore
+from district.server.store import Store
+
+BATCH = 64  # jobs handled before one store write
+MAX_STEPS = 10000  # bot turns and phase ends in one go, at most
+
+BotFn = Callable[[dict[str, Any], int, str], list[dict[str, Any]]]
+
+__all__ = ["Hub", "Session", "SessionLog", "load_core"]
+
+
+class SessionLog(logging.LoggerAdapter[logging.Logger]):
+    """Every line says which session it is about."""
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        return f"[{self.extra['session'] if self.extra else '-'}] {msg}", kwargs
+
+
+class Session:
+    """The actor of one session. Jobs go in with `submit`; one task handles them in order."""
+
+    def __init__(
+        self,
+        core: SessionCore,
+        store: Store,
+        hub: Hub,
+        *,
+        grace: float = 15.0,
+        clock: Callable[[], float] = time.time,
+        bot: BotFn | None = bot_commands,
+    ) -> None:
+        self.hub = hub
+        self.grace = grace
+        self.now = clock
+        self.bot = bot
+        self.log = SessionLog(logging.getLogger("district.session"), {"session": core.info.id})
+        self.queue: asyncio.Queue[Job] = asyncio.Queue()
+        self.waiting = 0  # client jobs in the queue
+        self.audience = Audience()
+        self.ledger = Ledger(core, store, hub, self.audience, self.log, clock)
+        self._timer: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def core(self) -> SessionCore:
+        return self.ledger.core
+
+    @property
+    def id(self) -> str:
+        return self.core.info.id
+
+    @property
+    def conns(self) -> dict[str, Conn]:
+        return self.audience.conns
+
+    # --- life ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"session:{self.id}")
+        self.submit(Tick())  # bots owed a turn, a deadline already due
+
+    async def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._task is not None and not self._task.done():
+            self.queue.put_nowait(Stop())
+            await self._task
+
+    def submit(self, job: Job) -> bool:
+        """Queue a job; False (the caller answers `busy`) when too many client jobs wait."""
+        if isinstance(job, CLIENT_JOBS):
+            if self.waiting >= SESSION_QUEUE:
+                return False
+            self.waiting += 1
+        self.queue.put_nowait(job)
+        return True
+
+    async def call(self, fn: Callable[[Session], Any]) -> Any:
+        """Run fn(self) inside the actor, between jobs (tests, the server's own questions)."""
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.queue.put_nowait(Call(fn, fut))
+        return await fut
+
+    async def recovered(self) -> None:
+        """After loading from the store, before the actor starts: deadlines get their grace."""
+        await self._carry(rules.recovered(self.core, self.now(), self.grace))
+        await self.ledger.flush()
+
+    async def _run(self) -> None:
+        self._arm()
+        while True:
+            batch = [await self.queue.get()]
+            while not self.queue.empty() and len(batch) < BATCH:
+                batch.append(self.queue.get_nowait())
+            for i, job in enumerate(batch):
+                if isinstance(job, Stop):
+                    await self.ledger.flush()
+                    self._abandon(batch[i + 1 :])
+                    return
+                if isinstance(job, CLIENT_JOBS):
+                    self.waiting -= 1
+                mark = self.ledger.mark()
+                try:
+                    await self._handle(job)
+                except Exception as e:
+                    self.log.exception("failed on a %s job", type(job).__name__)
+                    try:
+                        await self._internal(job, e, mark)
+                    except Exception:  # the store itself is failing: keep serving what we have
+                        self.log.exception("could not recover from the failure")
+            try:
+                await self.ledger.flush()
+                await self._progress()
+            except Exception:
+                self.log.exception("failed while moving the game on")
+                try:
+                    await self.ledger.reload()
+                except Exception:  # the store itself is failing: keep serving what we have
+                    self.log.exception("could not reload from the store")
+            self._arm()
+
+    def _abandon(self, jobs: list[Job]) -> None:
+        """The session is stopping: nobody may wait for ever on a job it will not run."""
+        while not self.queue.empty():
+            jobs.append(self.queue.get_nowait())
+        for job in jobs:
+            if isinstance(job, Hello) and job.done is not None and not job.done.done():
+                job.conn.send(
+                    error(
+                        job.msg.get("id"),
+                        "busy",
+                        "the server is shutting down; try again in a moment",
+                    )
+                )
+                job.done.set_result(False)
+            elif isinstance(job, Call) and not job.done.done():
+                job.done.set_exception(RuntimeError("the session has stopped"))
+
+    def _arm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        arm = rules.timer(self.core)
+        if arm is not None:
+            self._timer = asyncio.get_running_loop().call_later(
+                max(0.0, arm.deadline - self.now()), lambda: self.submit(Tick())
+            )
+
+    # --- jobs ------------------------------------------------------------------------------
+
+    async def _handle(self, job: Job) -> None:
+        ledger = self.ledger
+        if isinstance(job, Command):
+            if job.conn.recipient is not None and not job.conn.closed:
+                await self._carry(rules.admit_command(self.core, job))
+        elif isinstance(job, Control):
+            action = job.msg.get("action")
+            await self._carry(
+                rules.control(
+                    self.core,
+                    job,
+                    self.now(),
+                    new_token=new_token() if action == "assign" else None,
+                    server=self.hub.stats() if action == "info" else None,
+                )
+            )
+        elif isinstance(job, Hello):
+            try:
+                await ledger.flush()  # the catch-up must not overlap what is still unsent
+                token = new_token() if job.via == "join" else ""
+                await self._carry(rules.admit_hello(self.core, job, token))
+                await ledger.flush()
+            finally:
+                if job.done is not None and not job.done.done():
+                    job.done.set_result(job.conn.recipient is not None)
+        elif isinstance(job, Sync):
+            await ledger.flush()
+            conn = job.conn
+            if conn.recipient is not None:
+                self.audience.catch_up(conn, self.core, conn.recipient, job.msg["last_event"])
+                seq = self.core.streams[conn.recipient].seq
+                conn.send({"type": "ack", "re": job.msg.get("id"), "seq": seq})
+        elif isinstance(job, Gone):
+            if self.audience.gone(job.conn):
+                self.log.info("%s disconnected", job.conn.recipient)
+            ledger.roster_dirty = True
+        elif isinstance(job, Call):
+            await ledger.flush()
+            try:
+                res = job.fn(self)
+            except Exception as e:
+                job.done.set_exception(e)
+            else:
+                job.done.set_result(res)
+        # Tick: nothing to do here; _progress looks at the clock after every batch
+
+    async def _carry(self, outputs: list[Output]) -> None:
+        await self.ledger.carry(outputs, self._admit)
+
+    def _admit(self, a: Admit) -> None:
+        """A hello was accepted (and what it took is stored): the connection joins."""
+        conn, recipient = a.conn, a.recipient
+        self.audience.admit(conn, recipient)
+        conn.bind(self, recipient)
+        conn.send(welcome(self.core, recipient, a.re, a.token, self.now()))
+        self.audience.catch_up(conn, self.core, recipient, a.last_event)
+        conn.send(self.core.clock(self.now()))
+        self.ledger.roster_dirty = True
+        self.log.info("%s connected as %s", "new player" if a.token else "client", recipient)
+
+    def roster(self) -> dict[str, Any]:
+        return self.ledger.roster()
+
+    # --- moving the game on ----------------------------------------------------------------
+
+    async def _progress(self) -> None:
+        """Bots take their turns; a phase whose time is up, or whose seats are all done, ends."""
+        slice_start = time.perf_counter()
+        for _ in range(MAX_STEPS):
+            c = self.core
+            seat = rules.next_bot(c)
+            if seat is not None:
+                await self._carry(rules.bot_turn(c, seat, self._bot_commands(seat)))
+                if time.perf_counter() - slice_start > YIELD_EVERY:  # let the other sessions run
+                    await asyncio.sleep(0)
+                    slice_start = time.perf_counter()
+                continue
+            now = self.now()
+            if rules.phase_due(c, now):
+                await self._carry(rules.end_phase(c, now))
+                await self.ledger.flush()
+                continue
+            break
+        await self.ledger.flush()
+
+    def _bot_commands(self, seat: str) -> list[dict[str, Any]]:
+        c = self.core
+        if self.bot is None:
+            return []
+        try:
+            return self.bot(c.game.view(seat), c.info.seed, c.seats[seat].road)
+        except Exception:
+            self.log.exception("the bot of %s failed to decide", seat)
+            return []
+
+    # --- failures --------------------------------------------------------------------------
+
+    async def _internal(self, job: Job, failure: Exception, mark: Mark) -> None:
+        """An unexpected failure while handling a job: what the jobs before it did is stored and
+        sent, what it half-did is thrown away by loading the session back from the store."""
+        self.ledger.rollback(mark)
+        await self.ledger.flush(rebuild=True)
+        if isinstance(job, Command | Control | Hello | Sync):
+            msg = job.msg
+            job.conn.send(
+                error(
+                    msg.get("id") if isinstance(msg, dict) else None,
+                    "internal",
+                    f"the server failed on this message ({type(failure).__name__}: "
+                    f"{str(failure)[:200]}); nothing was changed",
+                )
+            )

@@ -1,0 +1,117 @@
+"""Who is connected to a session as whom, and sending them what they may see.
+
+A seat and the facilitator have at most one connection each (the newer one wins); any number of
+observers share the observer's stream. Events are sent as they were packed by the fold; views are
+computed when they are sent, one per recipient with a connection, and since that is many
+milliseconds of work for a big session, the event loop is given back to the other sessions every
+few milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any, Protocol
+
+from district.server.engine import Game
+from district.server.protocol import CLOSE_REPLACED, encode
+from district.server.session.messages import event_frame
+from district.server.session.outputs import Bye, EventOut, Reply, ViewOut
+from district.server.session.state import OBSERVER, SessionCore
+
+if TYPE_CHECKING:
+    from district.server.session.actor import Session
+
+YIELD_EVERY = 0.005  # seconds of work after which a session lets the others run
+
+Outgoing = EventOut | ViewOut | Reply | Bye
+
+
+class Conn(Protocol):
+    """What the session needs of a connection (server/net.py's Connection)."""
+
+    recipient: str | None
+    closed: bool
+
+    def send(self, msg: dict[str, Any]) -> None: ...
+    def send_bytes(self, data: bytes) -> None: ...
+    def bind(self, session: Session, recipient: str) -> None: ...
+    def bye(self, reason: str, message: str, code: int) -> None: ...
+
+
+class Audience:
+    def __init__(self) -> None:
+        self.conns: dict[str, Conn] = {}  # seat or facilitator -> its connection
+        self.observers: set[Conn] = set()
+
+    def admit(self, conn: Conn, recipient: str) -> None:
+        if recipient == OBSERVER:
+            self.observers.add(conn)
+            return
+        old = self.conns.get(recipient)
+        if old is not None and old is not conn:
+            old.bye("replaced", "another connection took this seat", CLOSE_REPLACED)
+        self.conns[recipient] = conn
+
+    def gone(self, conn: Conn) -> bool:
+        """A connection closed; True if it held a seat (or the facilitator's place)."""
+        r = conn.recipient
+        if r == OBSERVER:
+            self.observers.discard(conn)
+        elif r is not None and self.conns.get(r) is conn:
+            del self.conns[r]
+            return True
+        return False
+
+    def live(self) -> set[str]:
+        """The seats (and the facilitator) with an open connection."""
+        return {r for r, c in self.conns.items() if not c.closed}
+
+    def targets(self, r: str) -> list[Conn]:
+        if r == OBSERVER:
+            return [c for c in self.observers if not c.closed]
+        c = self.conns.get(r)
+        return [c] if c is not None and not c.closed else []
+
+    def broadcast(self, msg: dict[str, Any]) -> None:
+        frame = encode(msg)
+        for c in [*self.conns.values(), *self.observers]:
+            if not c.closed:
+                c.send_bytes(frame)
+
+    def catch_up(self, conn: Conn, core: SessionCore, recipient: str, last: int | None) -> None:
+        """What `conn` missed since `last`: exactly the missed events, or a fresh view."""
+        how, items = core.catch_up(recipient, last)
+        if how == "events":
+            for seq, packed in items:
+                conn.send_bytes(event_frame(seq, packed))
+        else:
+            view = core.game.view(recipient)
+            conn.send({"type": "view", "seq": core.streams[recipient].seq, "view": view})
+
+    async def deliver(self, out: list[Outgoing], game: Game) -> None:
+        """Send what a flush made, in order (the game cannot change meanwhile: only the session's
+        task changes it)."""
+        slice_start = time.perf_counter()
+        for d in out:
+            if isinstance(d, EventOut):
+                targets = self.targets(d.recipient)
+                if targets:
+                    frame = event_frame(d.seq, d.packed)
+                    for t in targets:
+                        t.send_bytes(frame)
+            elif isinstance(d, ViewOut):
+                targets = self.targets(d.recipient)
+                if targets:
+                    frame = encode({"type": "view", "seq": d.seq, "view": game.view(d.recipient)})
+                    for t in targets:
+                        t.send_bytes(frame)
+                    if time.perf_counter() - slice_start > YIELD_EVERY:
+                        await asyncio.sleep(0)
+                        slice_start = time.perf_counter()
+            elif isinstance(d, Bye):
+                held = self.conns.pop(d.recipient, None)
+                if held is not None:
+                    held.bye(d.reason, d.message, d.code)
+            else:
+                d.conn.send(d.msg)

@@ -1,0 +1,246 @@
+"""What a session did and has not yet stored, and storing it before anyone is told.
+
+`Ledger` holds a session's state and carries out the outputs of its rules: entries are applied to
+the state at once, and their store writes, the messages they cause and the tokens they add or drop
+wait for `flush`, which hands the store the writes of a whole batch of jobs at once and, only once
+they are stored, sends the messages. If the store fails, the state is loaded back from the store
+(what was not stored did not happen) and the senders get `storage`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from district.server import store as db
+from district.server.engine import EngineError, Scenario
+from district.server.session.audience import Audience, Outgoing
+from district.server.session.messages import roster
+from district.server.session.outputs import (
+    Ack,
+    AddToken,
+    Admit,
+    Announce,
+    Attempt,
+    Bye,
+    DropToken,
+    Entry,
+    Flush,
+    Output,
+    Record,
+    Reply,
+    TakeSnapshot,
+    error,
+)
+from district.server.session.state import SessionCore, build_core, plain
+from district.server.store import Store, StoredSession
+
+Mark = tuple[int, int, int, bool, bool]
+
+
+class Hub(Protocol):
+    """What the session tells the server about: tokens and codes it must be found by."""
+
+    def token_added(self, hash_: str, session: str, who: str) -> None: ...
+    def token_removed(self, hash_: str) -> None: ...
+    def session_ended(self, session: str) -> None: ...
+    def stats(self) -> dict[str, Any]: ...
+
+
+async def load_core(
+    store: Store,
+    stored: StoredSession,
+    scenario: Scenario,
+    log: logging.LoggerAdapter[Any] | None = None,
+) -> SessionCore:
+    """A session's state from its snapshot and later entries, or from every entry if the snapshot
+    cannot be used."""
+    try:
+        return build_core(stored, scenario, log)
+    except Exception as e:
+        if stored.snapshot is None:
+            raise
+        if log is not None:
+            log.warning("snapshot unusable (%s); replaying every entry", e)
+        full = await store.load(stored.info["id"], full=True)
+        if full is None:
+            raise
+        return build_core(full, scenario, log)
+
+
+class Ledger:
+    def __init__(
+        self,
+        core: SessionCore,
+        store: Store,
+        hub: Hub,
+        audience: Audience,
+        log: logging.LoggerAdapter[logging.Logger],
+        clock: Callable[[], float],
+    ) -> None:
+        self.core = core
+        self.store = store
+        self.hub = hub
+        self.audience = audience
+        self.log = log
+        self.now = clock
+        self._writes: list[db.Write] = []
+        self._out: list[Outgoing] = []
+        self._hub_news: list[AddToken | DropToken] = []
+        self.roster_dirty = False
+        self.clock_dirty = False
+        self._snapshot_due = False
+        self._finish_due = False
+
+    @property
+    def sid(self) -> str:
+        return self.core.info.id
+
+    async def carry(self, outputs: list[Output], admit: Callable[[Admit], None]) -> None:
+        """Carry out a decision's outputs, in order; `admit` binds an admitted connection."""
+        for o in outputs:
+            if isinstance(o, Record):
+                self.record(o.entry)
+            elif isinstance(o, Attempt):
+                try:
+                    self.record(o.entry)
+                except EngineError as e:
+                    if o.conn is None:
+                        self.log.info(
+                            "bot %s: %s refused: %s",
+                            o.entry.get("seat"),
+                            o.entry["cmd"].get("type"),
+                            e,
+                        )
+                        continue
+                    self._out.append(Reply(o.conn, error(o.re, e.code, e.message, e.where)))
+                    return
+            elif isinstance(o, Ack):
+                msg: dict[str, Any] = {
+                    "type": "ack",
+                    "re": o.re,
+                    "seq": self.core.streams[o.recipient].seq,
+                }
+                if o.result is not None:
+                    msg["result"] = o.result
+                self._out.append(Reply(o.conn, msg, ack=True))
+            elif isinstance(o, Reply | Bye):
+                self._out.append(o)
+            elif isinstance(o, AddToken):
+                self._writes.append(db.AddToken(o.hash, self.sid, o.seat))
+                self._hub_news.append(o)
+            elif isinstance(o, DropToken):
+                self._writes.append(db.DropToken(o.hash))
+                self._hub_news.append(o)
+            elif isinstance(o, Announce):
+                self.clock_dirty |= o.clock
+                self.roster_dirty |= o.roster
+            elif isinstance(o, TakeSnapshot):
+                self._snapshot_due = True
+            elif isinstance(o, Flush):
+                await self.flush()
+            elif isinstance(o, Admit):
+                if not await self.flush():
+                    o.conn.send(
+                        error(o.re, "storage", "the server could not save your seat; try again")
+                    )
+                    return
+                admit(o)
+
+    def record(self, e: Entry) -> None:
+        """Apply an entry now; it is stored and its results sent at the next flush."""
+        e = plain(e)
+        c = self.core
+        ready, status = len(c.game.state.ready), c.status
+        out = c.apply(e)
+        if len(c.game.state.ready) != ready:
+            self.roster_dirty = True
+        if c.status == "ended" and status != "ended":
+            self._finish_due = True
+        self._writes.append(db.AppendEntry(self.sid, c.entries, e))
+        self._out.extend(out)
+
+    async def flush(self, rebuild: bool = False) -> bool:
+        """Store what was recorded, then send it out. False if the store failed (then nothing of
+        it happened: the session is reloaded from the store and the senders get `storage`).
+        `rebuild`: the session's state holds changes that are not to be stored: once the rest is
+        stored, the state is loaded back from the store."""
+        writes, out, news = self._writes, self._out, self._hub_news
+        self._writes, self._out, self._hub_news = [], [], []
+        finishing = self._finish_due and self.core.status == "ended"
+        if finishing:
+            writes.append(db.Finish(self.sid, self.now()))
+        try:
+            await self.store.write(writes)
+        except Exception as e:
+            self.log.error("could not save %d writes: %s", len(writes), e)
+            for d in out:  # what was recorded did not happen; answers to questions stand
+                if isinstance(d, Reply):
+                    d.conn.send(
+                        error(
+                            d.msg.get("re"),
+                            "storage",
+                            "the server could not save this; nothing was changed",
+                        )
+                        if d.ack
+                        else d.msg
+                    )
+            await self.reload()
+            return False
+        if rebuild:
+            await self.reload(quiet=True)
+        for n in news:
+            if isinstance(n, AddToken):
+                self.hub.token_added(n.hash, self.sid, n.seat)
+            else:
+                self.hub.token_removed(n.hash)
+        await self.audience.deliver(out, self.core.game)
+        if self.clock_dirty:
+            self.clock_dirty = False
+            self.audience.broadcast(self.core.clock(self.now()))
+        if self.roster_dirty:
+            self.roster_dirty = False
+            self.audience.broadcast(self.roster())
+        if finishing:
+            self._finish_due = False
+            self.hub.session_ended(self.sid)
+            self.log.info("game over: round %d, hash %s", self.core.round, self.core.game.hash())
+        if self._snapshot_due:
+            self._snapshot_due = False
+            c = self.core
+            try:
+                blob, h = c.snapshot()
+                await self.store.write([db.Snapshot(self.sid, c.entries, blob, h)])
+            except Exception as e:  # a missing snapshot only makes a recovery slower
+                self.log.error("could not save a snapshot: %s", e)
+        return True
+
+    def roster(self) -> dict[str, Any]:
+        return roster(self.core, self.audience.live(), len(self.audience.observers))
+
+    def mark(self) -> Mark:
+        """Where the pending work stands before a job (to drop what a failing job half-did)."""
+        return (
+            len(self._writes),
+            len(self._out),
+            len(self._hub_news),
+            self._finish_due,
+            self._snapshot_due,
+        )
+
+    def rollback(self, mark: Mark) -> None:
+        """Drop what was recorded after `mark` (the state still holds it: `flush(rebuild=True)`)."""
+        nw, no, nn, self._finish_due, self._snapshot_due = mark
+        del self._writes[nw:], self._out[no:], self._hub_news[nn:]
+
+    async def reload(self, quiet: bool = False) -> None:
+        """The session's state as stored (what is pending is dropped unless `quiet`)."""
+        if not quiet:
+            self._writes, self._out, self._hub_news = [], [], []
+            self._finish_due = self._snapshot_due = False
+        stored = await self.store.load(self.sid)
+        if stored is None:
+            raise RuntimeError(f"session {self.sid} is not in the store")
+        self.core = await load_core(self.store, stored, self.core.scenario, self.log)
+        self.log.warning("reloaded from the store at entry %d", self.core.entries)

@@ -1,0 +1,347 @@
+"""The session's decisions, as pure functions of its state.
+
+Each function looks at a `SessionCore` (and the inputs it is given: the message, the current time,
+a fresh token) and returns the outputs of server/session/outputs.py: entries to record, replies,
+acknowledgements, tokens to store, connections to close, timers. It changes nothing: the actor
+carries the outputs out, and the fold (`SessionCore.apply`) is the only thing that changes a
+session. A refusal is a list holding one error `Reply`, so a refused message changes nothing.
+
+The rules of the game's clock:
+
+- negotiation ends at its deadline, when every played seat is ready (a bot once it has acted)
+  and no bot's turn is queued, or on the facilitator's `advance`; report ends at its deadline or on
+  `advance`; then the next round's negotiation begins, or after the last round the game ends;
+- `pause` keeps the time that was left, `resume` starts the clock again with it, `extend` moves
+  the deadline (never before now) or the time left;
+- after a restart, a deadline closer than the grace period is moved to the end of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from district.server.engine import EngineError
+from district.server.protocol import CLOSE_RELEASED, valid_name
+from district.server.session.jobs import Command, Control, Hello
+from district.server.session.messages import hash_token
+from district.server.session.outputs import (
+    Ack,
+    AddToken,
+    Admit,
+    Announce,
+    Arm,
+    Attempt,
+    Bye,
+    DropToken,
+    Entry,
+    Flush,
+    Output,
+    Record,
+    Reply,
+    TakeSnapshot,
+    error,
+)
+from district.server.session.state import FACILITATOR, OBSERVER, SessionCore
+
+# --- hello -----------------------------------------------------------------------------------
+
+
+def admit_hello(core: SessionCore, job: Hello, new_token: str) -> list[Output]:
+    """A token comes back to its seat; an observer joins; a new player takes the first free seat
+    (with `new_token` as its token)."""
+    re = job.msg.get("id")
+    if job.via == "token":
+        who = job.who
+        ok = (
+            core.info.facilitator_hash == job.token_hash
+            if who == FACILITATOR
+            else who in core.seats and core.seats[who].token_hash == job.token_hash
+        )
+        if not ok or who is None:
+            return [
+                Reply(
+                    job.conn,
+                    error(re, "bad_token", "no seat or facilitator holds this token", "token"),
+                )
+            ]
+        return [Admit(job.conn, who, re, last_event=job.msg.get("last_event"))]
+    if job.via == "observer":
+        return [Admit(job.conn, OBSERVER, re, last_event=job.msg.get("last_event"))]
+    name = valid_name(job.msg.get("name") or "")
+    if name is None:
+        return [
+            Reply(
+                job.conn,
+                error(
+                    re, "bad_message", "joining needs a name of 1-40 printable characters", "name"
+                ),
+            )
+        ]
+    if core.status == "ended":
+        return [Reply(job.conn, error(re, "ended", "this game is over", "code"))]
+    role = job.msg.get("role")
+    seat = core.free_seat(role)
+    if seat is None:
+        return [
+            Reply(
+                job.conn,
+                error(
+                    re,
+                    "session_full",
+                    f"every {role + ' ' if role else ''}seat of this session is taken",
+                    "role" if role else "code",
+                ),
+            )
+        ]
+    h = hash_token(new_token)
+    return [
+        Record({"k": "join", "seat": seat, "name": name, "token": h}),
+        AddToken(h, seat),
+        Admit(job.conn, seat, re, token=new_token, last_event=job.msg.get("last_event")),
+    ]
+
+
+# --- game commands ---------------------------------------------------------------------------
+
+
+def admit_command(core: SessionCore, job: Command) -> list[Output]:
+    """A game command of the connection's own seat (or the facilitator's). A `preview` is a
+    question: answered from the state, never recorded."""
+    conn, msg = job.conn, job.msg
+    seat = conn.recipient
+    re = msg.get("id")
+    if seat is None:
+        return []
+    if seat == OBSERVER:
+        return [
+            Reply(conn, error(re, "forbidden", "observers watch; they cannot send game commands"))
+        ]
+    if core.status == "ended":
+        return [Reply(conn, error(re, "ended", "the game is over"))]
+    if seat != FACILITATOR:
+        if core.status == "lobby":
+            return [
+                Reply(
+                    conn, error(re, "not_started", "the facilitator has not started the game yet")
+                )
+            ]
+        if core.status == "paused":
+            return [Reply(conn, error(re, "paused", "the game is paused"))]
+        if core.seats[seat].bot:
+            return [
+                Reply(
+                    conn,
+                    error(
+                        re,
+                        "bot_playing",
+                        f"a bot is playing {seat}; ask the facilitator to give the seat back",
+                    ),
+                )
+            ]
+    cmd = msg["command"]
+    if cmd.get("type") == "preview":
+        try:
+            result = core.game.preview(seat, cmd)
+        except EngineError as e:
+            return [Reply(conn, error(re, e.code, e.message, e.where))]
+        ack = {"type": "ack", "re": re, "seq": core.streams[seat].seq, "result": result}
+        return [Reply(conn, ack)]
+    cid = msg.get("cid")
+    if core.seen_cid(seat, cid):
+        ack = {"type": "ack", "re": re, "seq": core.streams[seat].seq, "duplicate": True}
+        return [Reply(conn, ack)]
+    entry: Entry = {"k": "cmd", "seat": seat, "cmd": cmd}
+    if cid is not None:
+        entry["cid"] = cid
+    return [Attempt(entry, conn, re), Ack(conn, re, seat)]
+
+
+# --- the clock and the phases ----------------------------------------------------------------
+
+
+def phase_due(core: SessionCore, now: float) -> bool:
+    """The current phase is over: its time is up, or (negotiation) everyone is done."""
+    if core.status != "running":
+        return False
+    due = core.deadline is not None and now >= core.deadline
+    if core.phase == "negotiation":
+        return due or core.negotiation_done()
+    return core.phase == "report" and due
+
+
+def end_phase(core: SessionCore, now: float) -> list[Output]:
+    """Negotiation -> report (resolve), report -> the next round or the end (advance). Paused, the
+    next phase starts paused with its whole length left."""
+    nxt = core.report_seconds if core.phase == "negotiation" else core.negotiation_seconds
+    e: Entry = {"k": "resolve" if core.phase == "negotiation" else "advance"}
+    if core.status == "running":
+        e["deadline"] = now + nxt
+    out: list[Output] = [Record(e)]
+    if core.status == "paused":
+        out.append(Record({"k": "deadline", "deadline": None, "remaining": nxt}))
+    if e["k"] == "advance":
+        out.append(TakeSnapshot())
+    out.append(Announce(clock=True, roster=True))
+    return out
+
+
+def timer(core: SessionCore) -> Arm | None:
+    """When the session must next look at its clock (None: no clock is running)."""
+    if core.status == "running" and core.deadline is not None:
+        return Arm(core.deadline)
+    return None
+
+
+def recovered(core: SessionCore, now: float, grace: float) -> list[Output]:
+    """After a restart: a deadline that passed while the server was down (or is closer than
+    `grace` seconds) moves to `grace` seconds from now, so that players have time to come back."""
+    if core.status == "running" and core.deadline is not None and core.deadline < now + grace:
+        return [Record({"k": "deadline", "deadline": now + grace})]
+    return []
+
+
+# --- bots ------------------------------------------------------------------------------------
+
+
+def next_bot(core: SessionCore) -> str | None:
+    """The bot seat whose turn it is, if the negotiation is running (see bots/turns.py)."""
+    if core.status != "running" or core.phase != "negotiation":
+        return None
+    return core.turns.next()
+
+
+def bot_turn(core: SessionCore, seat: str, commands: list[dict[str, Any]]) -> list[Output]:
+    """A bot's turn: its commands (each applied if the engine accepts it), then its turn is done."""
+    out: list[Output] = [
+        Attempt({"k": "cmd", "seat": seat, "cmd": cmd, "bot": True}) for cmd in commands
+    ]
+    out.append(Record({"k": "bot_done", "seat": seat}))
+    return out
+
+
+# --- the facilitator's controls --------------------------------------------------------------
+
+
+def control(
+    core: SessionCore,
+    job: Control,
+    now: float,
+    new_token: str | None = None,
+    server: dict[str, Any] | None = None,
+) -> list[Output]:
+    """A facilitator action. `new_token`: the token `assign` hands out; `server`: the figures of
+    the server process that `info` reports."""
+    conn, msg = job.conn, job.msg
+    re = msg.get("id")
+    action = msg["action"]
+
+    def refuse(code: str, message: str, where: str = "") -> list[Output]:
+        return [Reply(conn, error(re, code, message, where))]
+
+    if conn.recipient != FACILITATOR:
+        return refuse("forbidden", f"only the facilitator can {action}")
+    seat: str = msg.get("seat") or ""  # the actions that name a seat must (protocol.py)
+    if "seat" in msg and seat not in core.seats:
+        return refuse(
+            "unknown_seat", f"there is no seat {seat!r} (seats: {', '.join(core.seats)})", "seat"
+        )
+    if core.status == "ended" and action != "info":
+        return refuse("ended", "the game is over")
+    out: list[Output] = []
+    result: dict[str, Any] | None = None
+    if action == "start":
+        if core.status != "lobby":
+            return refuse("wrong_phase", f"the game has already started (status {core.status})")
+        out += [
+            Record(
+                {
+                    "k": "start",
+                    "deadline": now + core.negotiation_seconds,
+                    "fill": msg.get("fill_bots", True),
+                }
+            ),
+            Announce(clock=True, roster=True),
+        ]
+    elif action == "pause":
+        if core.status != "running":
+            return refuse(
+                "wrong_phase", f"only a running game can be paused (status {core.status})"
+            )
+        left = max(0.0, core.deadline - now) if core.deadline is not None else None
+        out += [Record({"k": "pause", "remaining": left}), Announce(clock=True)]
+    elif action == "resume":
+        if core.status != "paused":
+            return refuse(
+                "wrong_phase", f"only a paused game can be resumed (status {core.status})"
+            )
+        left = core.remaining if core.remaining is not None else core.phase_length()
+        out += [Record({"k": "resume", "deadline": now + left}), Announce(clock=True)]
+    elif action == "extend":
+        secs = float(msg["seconds"])
+        if core.status == "running" and core.deadline is not None:
+            e: Entry = {"k": "deadline", "deadline": max(now, core.deadline + secs)}
+        elif core.status == "paused" and core.remaining is not None:
+            e = {"k": "deadline", "deadline": None, "remaining": max(0.0, core.remaining + secs)}
+        else:
+            return refuse("wrong_phase", f"there is no clock to extend (status {core.status})")
+        out += [Record(e), Announce(clock=True)]
+    elif action == "advance":
+        if core.status == "lobby":
+            return refuse("wrong_phase", "start the game first")
+        out += end_phase(core, now)
+    elif action == "end":
+        out += [Record({"k": "end"}), Announce(clock=True)]
+    elif action == "bot":
+        out += [Record({"k": "bot", "seat": seat}), Announce(roster=True)]
+    elif action == "unbot":
+        out += [Record({"k": "unbot", "seat": seat}), Announce(roster=True)]
+    elif action == "assign":
+        name = valid_name(msg["name"])
+        if name is None:
+            return refuse("bad_message", "a name is 1-40 printable characters", "name")
+        holder = core.seats[seat].player
+        if holder is not None:
+            return refuse("forbidden", f"{seat} is held by {holder}; release it first", "seat")
+        if new_token is None:
+            raise ValueError("assign needs a new token")
+        h = hash_token(new_token)
+        out += [
+            Record({"k": "join", "seat": seat, "name": name, "token": h}),
+            AddToken(h, seat),
+            Announce(roster=True),
+        ]
+        result = {"seat": seat, "token": new_token}
+    elif action == "release":
+        s = core.seats[seat]
+        if s.player is not None:
+            out.append(Record({"k": "release", "seat": seat}))
+            if s.token_hash is not None:
+                out.append(DropToken(s.token_hash))
+            out += [
+                Bye(seat, "released", f"the facilitator released {seat}", CLOSE_RELEASED),
+                Announce(roster=True),
+            ]
+    elif action == "timers":
+        e = {"k": "timers"}
+        for k in ("negotiation_seconds", "report_seconds"):
+            if k in msg:
+                e[k] = float(msg[k])
+        out += [Record(e), Announce(clock=True)]
+    elif action == "info":
+        result = {
+            "status": core.status,
+            "round": core.round,
+            "phase": core.phase,
+            "hash": core.game.hash(),
+            "entries": core.entries,
+            "commands": core.commands,
+            "seed": core.info.seed,
+            "scenario": core.info.scenario,
+            "server": server or {},
+        }
+    else:
+        return refuse("bad_message", f"unknown action {action!r}", "action")
+    out.append(Ack(conn, re, FACILITATOR, result))
+    if action in ("advance", "end"):
+        out.append(Flush())
+    return out

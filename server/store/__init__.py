@@ -1,0 +1,177 @@
+"""Storage behind one interface: what a session server keeps, and what it asks for back.
+
+A session is kept as its creation record (what it was made from, including the scenario's text, so
+a recovery never depends on files that may have changed), its entries in order (the fold of
+server/session/state.py), its latest snapshot, and the hashes of its seat tokens. The server hands
+a store typed writes, batched per flush, and awaits them: `write` returns once the whole batch is
+stored ("written before acknowledged"), or raises `StoreError` and stores none of it.
+
+`SQLiteStore` (server/store/sqlite.py) is the embedded implementation `district serve` uses;
+`MemoryStore` (server/store/memory.py) keeps everything in dicts, for tests. A store shared by
+several server processes (PostgreSQL) implements the same interface.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+from district.server.protocol import plain_default
+
+Entry = dict[str, Any]
+
+# The fields of a session's creation record (server/session/state.py's SessionInfo).
+INFO_FIELDS = (
+    "id",
+    "code",
+    "scenario",
+    "seed",
+    "facilitator_hash",
+    "created",
+    "negotiation_seconds",
+    "report_seconds",
+)
+
+
+def pack_entry(e: Entry) -> bytes:
+    return msgpack.packb(e, use_bin_type=True, default=plain_default)
+
+
+def unpack_entry(b: bytes) -> Entry:
+    return msgpack.unpackb(b, raw=False, strict_map_key=False)
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    """A session is created: its record (INFO_FIELDS), its scenario's text; the facilitator's
+    token hash is looked up like a seat token (seat "facilitator")."""
+
+    info: dict[str, Any]
+    scenario_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppendEntry:
+    """Entry number `n` (1, 2, ... with no gaps) of a session."""
+
+    session: str
+    n: int
+    entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class AddToken:
+    hash: str
+    session: str
+    seat: str
+
+
+@dataclass(frozen=True, slots=True)
+class DropToken:
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The session's state after its first `n` entries; older snapshots may be dropped."""
+
+    session: str
+    n: int
+    blob: bytes
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """The game is over: the session is no longer recovered at start-up (it can still be loaded)."""
+
+    session: str
+    when: float
+
+
+Write = NewSession | AppendEntry | AddToken | DropToken | Snapshot | Finish
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class StoredSession:
+    info: dict[str, Any]  # INFO_FIELDS
+    scenario_text: str
+    finished: float | None
+    snapshot: bytes | None  # latest snapshot, or None
+    snapshot_n: int  # entries it covers
+    entries: list[Entry]  # entries after the snapshot, in order
+
+
+class StoreError(Exception):
+    """A write or read failed; nothing of a failed write was stored."""
+
+
+class Store(ABC):
+    """What the server needs of storage. Every method but `start` may be awaited from any task of
+    the server's event loop; writes of one batch are stored all or none."""
+
+    @abstractmethod
+    def start(self) -> None:
+        """Get ready to serve (threads, connection pools). Idempotent."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Finish every write already handed over, then release everything."""
+
+    @abstractmethod
+    async def write(self, writes: Sequence[Write]) -> None:
+        """Store the writes in one transaction; returns once they are stored. Raises StoreError
+        (and stores none of them) if any cannot be."""
+
+    @abstractmethod
+    async def load(self, session: str, full: bool = False) -> StoredSession | None:
+        """A session with its latest snapshot and the entries after it (every entry and no
+        snapshot if `full`); None if there is no such session."""
+
+    @abstractmethod
+    async def all_entries(self, session: str) -> list[Entry]:
+        """Every entry of a session, in order."""
+
+    @abstractmethod
+    async def open_ids(self) -> list[str]:
+        """Sessions not finished, oldest first: those a starting server recovers."""
+
+    @abstractmethod
+    async def lookup_token(self, hash_: str) -> tuple[str, str] | None:
+        """(session, seat or "facilitator") holding a token hash."""
+
+    @abstractmethod
+    async def lookup_code(self, code: str) -> str | None:
+        """The session of a join code."""
+
+
+from district.server.store.memory import MemoryStore  # noqa: E402
+from district.server.store.sqlite import SQLiteStore  # noqa: E402
+
+__all__ = [
+    "INFO_FIELDS",
+    "AddToken",
+    "AppendEntry",
+    "DropToken",
+    "Entry",
+    "Finish",
+    "MemoryStore",
+    "NewSession",
+    "SQLiteStore",
+    "Snapshot",
+    "Store",
+    "StoreError",
+    "StoredSession",
+    "Write",
+    "pack_entry",
+    "unpack_entry",
+]

@@ -1,0 +1,367 @@
+"""The embedded store: one SQLite file.
+
+Every session is a row in `sessions`, its entries in `entries`, its latest snapshot in
+`snapshots`, and the hashes of its seat tokens in `tokens`. All SQL of the server is in this
+module.
+
+One thread owns the connection. Writers hand it batches and await them; the thread takes every
+batch waiting, runs them in one transaction and commits once (group commit), so a busy server pays
+one commit for many commands. A batch's future is resolved only after the commit: "written before
+acknowledged". The database runs in WAL mode; with `durable=False` (the default) a commit survives
+the server process being killed at any moment (the data is in the OS's hands), with `durable=True`
+it also survives a power cut (fsync on every commit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgpack
+from district.server.store import (
+    AddToken,
+    AppendEntry,
+    DropToken,
+    Entry,
+    Finish,
+    NewSession,
+    Snapshot,
+    Store,
+    StoredSession,
+    StoreError,
+    Write,
+    pack_entry,
+    unpack_entry,
+)
+
+log = logging.getLogger("district.store")
+
+T = TypeVar("T")
+Statement = tuple[str, tuple[Any, ...]]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    scenario TEXT NOT NULL,
+    scenario_text TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    settings BLOB NOT NULL,
+    facilitator_hash TEXT NOT NULL,
+    created REAL NOT NULL,
+    finished REAL
+);
+CREATE TABLE IF NOT EXISTS entries (
+    session TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (session, n)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+    session TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    hash TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (session, n)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens (
+    hash TEXT PRIMARY KEY,
+    session TEXT NOT NULL,
+    seat TEXT NOT NULL
+);
+"""
+
+
+def statements(w: Write) -> list[Statement]:
+    """The SQL of one typed write."""
+    if isinstance(w, AppendEntry):
+        return [
+            (
+                "INSERT INTO entries (session, n, data) VALUES (?, ?, ?)",
+                (w.session, w.n, pack_entry(w.entry)),
+            )
+        ]
+    if isinstance(w, AddToken):
+        return [
+            (
+                "INSERT OR REPLACE INTO tokens (hash, session, seat) VALUES (?, ?, ?)",
+                (w.hash, w.session, w.seat),
+            )
+        ]
+    if isinstance(w, DropToken):
+        return [("DELETE FROM tokens WHERE hash = ?", (w.hash,))]
+    if isinstance(w, Snapshot):
+        return [
+            (
+                "INSERT OR REPLACE INTO snapshots (session, n, data, hash, created) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (w.session, w.n, w.blob, w.hash, time.time()),
+            ),
+            ("DELETE FROM snapshots WHERE session = ? AND n < ?", (w.session, w.n)),
+        ]
+    if isinstance(w, Finish):
+        return [("UPDATE sessions SET finished = ? WHERE id = ?", (w.when, w.session))]
+    if isinstance(w, NewSession):
+        info = w.info
+        settings = msgpack.packb(
+            {
+                "negotiation_seconds": info["negotiation_seconds"],
+                "report_seconds": info["report_seconds"],
+            }
+        )
+        return [
+            (
+                "INSERT INTO sessions (id, code, scenario, scenario_text, seed, settings, "
+                "facilitator_hash, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    info["id"],
+                    info["code"],
+                    info["scenario"],
+                    w.scenario_text,
+                    info["seed"],
+                    settings,
+                    info["facilitator_hash"],
+                    info["created"],
+                ),
+            ),
+            (
+                "INSERT INTO tokens (hash, session, seat) VALUES (?, ?, ?)",
+                (info["facilitator_hash"], info["id"], "facilitator"),
+            ),
+        ]
+    raise TypeError(f"not a store write: {w!r}")
+
+
+# --- reads, on a connection ------------------------------------------------------------------
+
+
+def _load(c: sqlite3.Connection, session: str, full: bool) -> StoredSession | None:
+    row = c.execute(
+        "SELECT id, code, scenario, scenario_text, seed, settings, facilitator_hash, "
+        "created, finished FROM sessions WHERE id = ?",
+        (session,),
+    ).fetchone()
+    if row is None:
+        return None
+    settings = msgpack.unpackb(row[5], raw=False)
+    info = {
+        "id": row[0],
+        "code": row[1],
+        "scenario": row[2],
+        "seed": row[4],
+        "facilitator_hash": row[6],
+        "created": row[7],
+        "negotiation_seconds": settings["negotiation_seconds"],
+        "report_seconds": settings["report_seconds"],
+    }
+    snap = (
+        None
+        if full
+        else c.execute(
+            "SELECT n, data FROM snapshots WHERE session = ? ORDER BY n DESC LIMIT 1",
+            (session,),
+        ).fetchone()
+    )
+    n0 = snap[0] if snap else 0
+    return StoredSession(
+        info=info,
+        scenario_text=row[3],
+        finished=row[8],
+        snapshot=snap[1] if snap else None,
+        snapshot_n=n0,
+        entries=_entries(c, session, n0),
+    )
+
+
+def _entries(c: sqlite3.Connection, session: str, after: int = 0) -> list[Entry]:
+    return [
+        unpack_entry(r[0])
+        for r in c.execute(
+            "SELECT data FROM entries WHERE session = ? AND n > ? ORDER BY n", (session, after)
+        )
+    ]
+
+
+def _open_ids(c: sqlite3.Connection) -> list[str]:
+    return [
+        r[0] for r in c.execute("SELECT id FROM sessions WHERE finished IS NULL ORDER BY created")
+    ]
+
+
+def _token(c: sqlite3.Connection, hash_: str) -> tuple[str, str] | None:
+    row = c.execute("SELECT session, seat FROM tokens WHERE hash = ?", (hash_,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _code(c: sqlite3.Connection, code: str) -> str | None:
+    row = c.execute("SELECT id FROM sessions WHERE code = ?", (code,)).fetchone()
+    return row[0] if row else None
+
+
+class SQLiteStore(Store):
+    """The SQLite file behind one server process. Create, then `start()` in the event loop. Reads
+    before `start()` (or after `close()`) run at once on a connection of their own: tools and
+    tests may read a database another process writes."""
+
+    def __init__(self, path: str | Path, durable: bool = False) -> None:
+        self.path = Path(path)
+        self.durable = durable
+        self._q: queue.Queue[Any] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._conn: sqlite3.Connection | None = None
+        self.commits = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self._connect()  # create the schema now, so errors show at start
+        conn.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.executescript(SCHEMA)
+        return conn
+
+    # --- the writer thread -----------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._conn = self._connect()
+        self._thread = threading.Thread(
+            target=self._run, name=f"store:{self.path.name}", daemon=True
+        )
+        self._thread.start()
+
+    async def close(self) -> None:
+        """Finish every queued write, then close the file."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._q.put(None)
+        await asyncio.to_thread(thread.join)
+        self._thread = None
+
+    def _run(self) -> None:
+        conn = self._conn
+        assert conn is not None
+        while True:
+            job = self._q.get()
+            if job is None:
+                break
+            jobs = [job]
+            stop = False
+            while True:
+                try:
+                    j = self._q.get_nowait()
+                except queue.Empty:
+                    break
+                if j is None:
+                    stop = True
+                    break
+                jobs.append(j)
+            writes = [j for j in jobs if j[0] == "write"]
+            reads = [j for j in jobs if j[0] == "read"]
+            if writes:
+                self._commit(conn, writes)
+            for _k, fn, loop, fut in reads:
+                try:
+                    res = fn(conn)
+                except Exception as e:  # handed back to the caller
+                    _resolve(loop, fut, None, e)
+                else:
+                    _resolve(loop, fut, res, None)
+            if stop:
+                break
+        conn.close()
+
+    def _commit(self, conn: sqlite3.Connection, writes: list[Any]) -> None:
+        try:
+            conn.execute("BEGIN")
+            for _k, stmts, _loop, _fut in writes:
+                for sql, params in stmts:
+                    conn.execute(sql, params)
+            conn.execute("COMMIT")
+            self.commits += 1
+        except Exception as e:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if len(writes) > 1:  # do not fail the innocent with the guilty: retry one by one
+                for w in writes:
+                    self._commit(conn, [w])
+                return
+            log.error("[-] store write failed: %s", e)
+            _resolve(writes[0][2], writes[0][3], None, StoreError(str(e)))
+            return
+        for _k, _stmts, loop, fut in writes:
+            _resolve(loop, fut, None, None)
+
+    async def write(self, writes: Sequence[Write]) -> None:
+        if not writes:
+            return
+        if self._thread is None:
+            raise StoreError("the store is closed")
+        try:
+            stmts = [s for w in writes for s in statements(w)]
+        except Exception as e:  # a value msgpack cannot hold: nothing is written
+            raise StoreError(f"cannot store this: {e}") from e
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+        self._q.put(("write", stmts, loop, fut))
+        await fut
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self._thread is None:
+            conn = self._connect()
+            try:
+                return fn(conn)
+            finally:
+                conn.close()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[T] = loop.create_future()
+        self._q.put(("read", fn, loop, fut))
+        return await fut
+
+    # --- reads -----------------------------------------------------------------------------
+
+    async def load(self, session: str, full: bool = False) -> StoredSession | None:
+        return await self._read(lambda c: _load(c, session, full))
+
+    async def all_entries(self, session: str) -> list[Entry]:
+        return await self._read(lambda c: _entries(c, session))
+
+    async def open_ids(self) -> list[str]:
+        return await self._read(_open_ids)
+
+    async def lookup_token(self, hash_: str) -> tuple[str, str] | None:
+        return await self._read(lambda c: _token(c, hash_))
+
+    async def lookup_code(self, code: str) -> str | None:
+        return await self._read(lambda c: _code(c, code))
+
+
+def _resolve(
+    loop: asyncio.AbstractEventLoop,
+    fut: asyncio.Future[Any],
+    result: Any,
+    error: BaseException | None,
+) -> None:
+    def done() -> None:
+        if fut.done():
+            return
+        if error is not None:
+            fut.set_exception(error)
+        else:
+            fut.set_result(result)
+
+    with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+        loop.call_soon_threadsafe(done)

@@ -1,0 +1,183 @@
+"""The store interface, the same for the SQLite store and the in-memory one: what is written comes
+back, a batch is stored all or none, finished sessions are not recovered."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from district.server.store import (
+    AddToken,
+    AppendEntry,
+    DropToken,
+    Finish,
+    MemoryStore,
+    NewSession,
+    Snapshot,
+    SQLiteStore,
+    Store,
+    StoreError,
+)
+
+
+def info(sid: str, code: str, created: float) -> dict[str, Any]:
+    return {
+        "id": sid,
+        "code": code,
+        "scenario": "server-test",
+        "seed": 7,
+        "facilitator_hash": f"fac-{sid}",
+        "created": created,
+        "negotiation_seconds": 480.0,
+        "report_seconds": 0.5,
+    }
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    s: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "d.sqlite3")
+    s.start()
+    yield s
+    await s.close()
+
+
+async def test_a_session_round_trip(store: Store) -> None:
+    await store.write([NewSession(info("s-1", "AAAAAA", 1.0), "[scenario]\nname = 'x'\n")])
+    got = await store.load("s-1")
+    assert got is not None
+    assert got.info == info("s-1", "AAAAAA", 1.0) and got.scenario_text.startswith("[scenario]")
+    assert (got.finished, got.snapshot, got.snapshot_n, got.entries) == (None, None, 0, [])
+    assert await store.lookup_code("AAAAAA") == "s-1"
+    assert await store.lookup_token("fac-s-1") == ("s-1", "facilitator")
+    entries = [
+        {"k": "cmd", "seat": "union", "cmd": {"type": "chat", "x": (1, 2)}, "n": i}
+        for i in range(5)
+    ]
+    await store.write([AppendEntry("s-1", i + 1, e) for i, e in enumerate(entries[:3])])
+    await store.write(
+        [
+            AppendEntry("s-1", 4, entries[3]),
+            AddToken("h-ada", "s-1", "firm:a"),
+            AddToken("h-bo", "s-1", "firm:b"),
+        ]
+    )
+    await store.write(
+        [Snapshot("s-1", 3, b"state after 3", "hash3"), AppendEntry("s-1", 5, entries[4])]
+    )
+    await store.write([DropToken("h-bo")])
+    plain = [{**e, "cmd": {"type": "chat", "x": [1, 2]}} for e in entries]  # as msgpack gives back
+    assert await store.all_entries("s-1") == plain
+    got = await store.load("s-1")
+    assert got is not None
+    assert (got.snapshot, got.snapshot_n, got.entries) == (b"state after 3", 3, plain[3:])
+    full = await store.load("s-1", full=True)
+    assert full is not None and (full.snapshot, full.snapshot_n, full.entries) == (None, 0, plain)
+    assert await store.lookup_token("h-ada") == ("s-1", "firm:a")
+    assert await store.lookup_token("h-bo") is None
+    # a later snapshot replaces the earlier one
+    await store.write([Snapshot("s-1", 5, b"state after 5", "hash5")])
+    got = await store.load("s-1")
+    assert got is not None and (got.snapshot, got.snapshot_n, got.entries) == (
+        b"state after 5",
+        5,
+        [],
+    )
+
+
+async def test_open_sessions_oldest_first_and_finished_ones_stay_loadable(store: Store) -> None:
+    await store.write([NewSession(info("s-2", "BBBBBB", 2.0), "")])
+    await store.write(
+        [NewSession(info("s-1", "AAAAAA", 1.0), ""), NewSession(info("s-3", "CCCCCC", 3.0), "")]
+    )
+    assert await store.open_ids() == ["s-1", "s-2", "s-3"]
+    await store.write([Finish("s-2", 99.0)])
+    assert await store.open_ids() == ["s-1", "s-3"]
+    done = await store.load("s-2")
+    assert done is not None and done.finished == 99.0
+    assert await store.load("s-9") is None
+    assert await store.lookup_code("ZZZZZZ") is None and await store.all_entries("s-9") == []
+
+
+async def test_a_failing_batch_stores_nothing(store: Store) -> None:
+    await store.write([NewSession(info("s-1", "AAAAAA", 1.0), "")])
+    await store.write([AppendEntry("s-1", 1, {"k": "start"})])
+    with pytest.raises(StoreError):  # entry 1 exists: the whole batch fails
+        await store.write(
+            [
+                AppendEntry("s-1", 2, {"k": "pause"}),
+                AddToken("h", "s-1", "union"),
+                AppendEntry("s-1", 1, {"k": "x"}),
+            ]
+        )
+    assert await store.all_entries("s-1") == [{"k": "start"}]
+    assert await store.lookup_token("h") is None
+    with pytest.raises(StoreError):  # a code is one session's
+        await store.write([NewSession(info("s-2", "AAAAAA", 2.0), "")])
+    assert await store.open_ids() == ["s-1"]
+    # the store still works after a failed batch
+    await store.write([AppendEntry("s-1", 2, {"k": "pause"})])
+    assert len(await store.all_entries("s-1")) == 2
+
+
+async def test_writes_after_close_fail(store: Store) -> None:
+    await store.close()
+    with pytest.raises(StoreError):
+        await store.write([NewSession(info("s-1", "AAAAAA", 1.0), "")])
+
+
+async def test_the_sqlite_file_outlives_its_store(tmp_path: Path) -> None:
+    db = tmp_path / "d.sqlite3"
+    first = SQLiteStore(db)
+    first.start()
+    await first.write(
+        [NewSession(info("s-1", "AAAAAA", 1.0), "text"), AppendEntry("s-1", 1, {"k": "start"})]
+    )
+    await first.close()
+    # read without starting (as a tool reads a database a server writes), then serve again
+    second = SQLiteStore(db)
+    assert await second.all_entries("s-1") == [{"k": "start"}]
+    second.start()
+    assert await second.open_ids() == ["s-1"]
+    await second.close()
+
+
+async def test_the_memory_store_can_be_told_to_fail() -> None:
+    store = MemoryStore()
+    store.start()
+    await store.write([NewSession(info("s-1", "AAAAAA", 1.0), "")])
+    store.refuse = lambda w: isinstance(w, AppendEntry)
+    with pytest.raises(StoreError):
+        await store.write([AddToken("h", "s-1", "union"), AppendEntry("s-1", 1, {"k": "start"})])
+    assert await store.lookup_token("h") is None
+    store.refuse = None
+    await store.write([AppendEntry("s-1", 1, {"k": "start"})])
+    assert store.batches == 2
+
+
+async def test_the_server_runs_on_any_store(tmp_path: Path) -> None:
+    """The server asks only the interface: a game on the in-memory store, over real websockets."""
+    from district.server.net import Server
+
+    from tests.server.conftest import create, join, make_config, until
+
+    store = MemoryStore()
+    srv = Server(make_config(tmp_path), store=store)
+    await srv.start()
+    try:
+        created, fac = await create(srv.url)
+        a = await join(srv.url, created["code"], "Ada")
+        await fac.control("start", fill_bots=False)
+        r = await a.command({"type": "chat", "text": "stored in memory", "to": "public"}, cid="m1")
+        assert r["type"] == "ack"
+        await fac.control("advance")
+        await until(lambda: a.view is not None and a.view["phase"] == "report")
+        entries = await store.all_entries(created["session"])
+        assert [e["k"] for e in entries] == ["join", "start", "cmd", "resolve"]
+        assert entries[2]["cid"] == "m1"
+        assert not (tmp_path / "district.sqlite3").exists()  # no SQLite file was made
+        for c in (a, fac):
+            await c.close()
+    finally:
+        await srv.stop()
