@@ -3,7 +3,7 @@ plain dict of the kind's typed terms), hashed and snapshotted with the state."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -37,16 +37,31 @@ class Deal:
     )  # running amounts (credit outstanding, ...)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["terms"] = plain(self.terms)
-        return d
+        """A plain copy (what `dataclasses.asdict` gives, at a tenth of its cost: views copy
+        every deal of a seat, many times a round)."""
+        return {name: plain(getattr(self, name)) for name in DEAL_FIELDS}
+
+
+DEAL_FIELDS = tuple(f.name for f in fields(Deal))
+
+
+_ATOMS = (str, int, float, bool, type(None))
 
 
 def plain(x: Any) -> Any:
+    """A copy made of plain Python data: dicts, lists, numbers, text (numpy scalars become
+    numbers, tuples lists). Views are made of these, many a round, so the common cases go first."""
+    t = type(x)
+    if t in _ATOMS:
+        return x
+    if t is dict:
+        return {k: v if type(v) in _ATOMS else plain(v) for k, v in x.items()}
+    if t is list or t is tuple:
+        return [v if type(v) in _ATOMS else plain(v) for v in x]
+    if isinstance(x, np.generic):
+        return x.item()
     if isinstance(x, dict):
         return {k: plain(v) for k, v in x.items()}
     if isinstance(x, list | tuple):
         return [plain(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
     return x
