@@ -215,11 +215,21 @@ def _public_report(rep: dict[str, Any]) -> dict[str, Any]:
         "tender_shortfalls",
         "deal_outcomes",
     )
+    details = {k: d[k] for k in keep if k in d}
+    if "tender_shortfalls" in details:  # keyed by firm number inside the engine; lists on the wire
+        details["tender_shortfalls"] = [
+            {
+                "tender": s["tender"],
+                "short": s["short"],
+                "members": [{"firm": int(m), "units": u} for m, u in s["members"].items()],
+            }
+            for s in details["tender_shortfalls"]
+        ]
     return {
         "round": rep["round"],
         "scoreboards": rep["scoreboards"],
         "news": rep["news"],
-        "details": {k: d[k] for k in keep if k in d},
+        "details": details,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from district.server import api
 from district.server.engine import find_scenario
 from district.server.engine.state import copy_state
 from district.server.engine.views import view
@@ -86,3 +87,31 @@ def test_firm_view_has_own_private_numbers_only() -> None:
     shown = {d["id"] for d in v["deals"]}
     assert not any(d.id in shown for d in proposals), "proposals are private to their parties"
     assert other != i
+
+
+def test_every_view_of_a_whole_game_has_text_keys_only() -> None:
+    """The protocol's maps are keyed by text (docs/protocol.md); Alberta's joint bids fall short,
+    and the report of a shortfall is keyed by firm number inside the engine."""
+
+    def bad_keys(x: object, where: str) -> list[str]:
+        if isinstance(x, dict):
+            out = [f"{where}.{k!r}" for k in x if not isinstance(k, str)]
+            for k, v in x.items():
+                out += bad_keys(v, f"{where}.{k}")
+            return out
+        if isinstance(x, list):
+            return [b for i, v in enumerate(x) for b in bad_keys(v, f"{where}[{i}]")]
+        return []
+
+    shortfalls = 0
+    g = api.new_game("alberta-1993", seed=4)
+    while not g.over:
+        g.bots()
+        g.resolve()
+        for seat in [*g.seats, "facilitator", "observer"]:
+            assert bad_keys(g.view(seat), seat) == []
+        shortfalls += len(
+            g.view("facilitator")["last_report"]["details"].get("tender_shortfalls", [])
+        )
+        g.advance()
+    assert shortfalls > 0, "the game this test plays must have a shortfall to report"
