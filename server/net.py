@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from district.server.connection import Connection
-from district.server.engine.scenario import SCENARIO_DIR, Scenario, load_scenario, parse_scenario
+from district.server.engine.scenario import Scenario
+from district.server.engine.scenario_files import SCENARIO_DIR, load_scenario
+from district.server.engine.scenario_parse import parse_scenario
 from district.server.monitor import LoopMonitor
 from district.server.protocol import (
     CLOSE_POLICY,

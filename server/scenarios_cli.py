@@ -4,7 +4,7 @@
 - show: the teacher's page of one scenario: summary, what it teaches, debrief questions, who sits
   where for classes of 6, 12, 24 and 40, the district at the start, round by round, sources.
 - validate: every problem of every file with its place (file:line: key: message); exit code 1 if
-  any file has one. Besides the engine's checks (server.engine.scenario) it checks that every
+  any file has one. Besides the engine's checks (server.engine.scenario_parse) it checks that every
   figure cites its source or says it is an assumption (see docs/scenarios.md, "Sources").
 """
 
@@ -22,13 +22,8 @@ from pathlib import Path
 from typing import TextIO
 
 from district.server.engine.errors import ScenarioError
-from district.server.engine.scenario import (
-    Scenario,
-    find_scenario,
-    list_scenarios,
-    load_scenario,
-    slug,
-)
+from district.server.engine.scenario import Scenario, slug
+from district.server.engine.scenario_files import find_scenario, list_scenarios, load_scenario
 from district.server.engine.seating import STANDARD_CLASSES, parse_players, players_of
 
 CITATION = re.compile(r"\b00[0234]\b|assum", re.IGNORECASE)

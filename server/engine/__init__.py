@@ -6,7 +6,8 @@ commands and read views.
 
 from district.server.engine.errors import EngineError, ScenarioError
 from district.server.engine.game import Game, replay
-from district.server.engine.scenario import Scenario, find_scenario, list_scenarios, load_scenario
+from district.server.engine.scenario import Scenario
+from district.server.engine.scenario_files import find_scenario, list_scenarios, load_scenario
 from district.server.engine.state import State, new_state, state_hash
 
 __all__ = [

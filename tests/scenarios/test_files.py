@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from district.server.engine.scenario import SCENARIO_DIR, list_scenarios
+from district.server.engine.scenario_files import SCENARIO_DIR, list_scenarios
 from district.server.scenarios_cli import index_toml, source_problems, validate_file
 
 from tests.scenarios.helpers import SHIPPED, scenario
