@@ -2,7 +2,7 @@
 server/serve.py).
 
 Each connection (server/connection.py) has its frames read here: the rate limit is checked, each
-frame decoded strictly (server/protocol.py) and each message handed to its session's actor
+frame decoded strictly (server/protocol/) and each message handed to its session's actor
 (server/session/); a connection writes through a bounded queue, so a client that does not read
 fast enough is dropped (and can reconnect), never waited for.
 
