@@ -11,7 +11,7 @@ import statistics
 import time
 
 from district.server.engine import Game, find_scenario
-from district.server.engine.scenario import parse_scenario
+from district.server.engine.scenario_parse import parse_scenario
 from district.server.simulate import play_bots_round, run_game
 
 

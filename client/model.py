@@ -124,7 +124,7 @@ class ClientModel:
 
     # --- incoming -------------------------------------------------------------------------------
     def feed(self, msg: dict[str, Any]) -> None:
-        """One message from the server (see server/protocol.py SERVER_MESSAGES)."""
+        """One message from the server (see server/protocol/messages.py SERVER_MESSAGES)."""
         t = msg.get("type")
         if t == "welcome":
             self.seat = str(msg.get("seat", ""))

@@ -6,6 +6,9 @@ arrived with `poll()` (never waits). The thread says hello, keeps the seat token
 reconnects by itself with a growing back-off after a drop (hello with the token and the last
 stream number it saw, so the server replays what was missed), and re-sends commands that were
 never acknowledged with their original idempotency key, so nothing is applied twice.
+
+`create_session_sync` is the one blocking exchange: `create` on a connection of its own, run by the
+connect screen in a worker thread.
 """
 
 from __future__ import annotations
@@ -258,3 +261,29 @@ class NetClient:
         except (ConnectionError, asyncio.CancelledError):
             return  # unanswered: a command is re-sent after the reconnect
         self._unacked.pop(mid, None)
+
+
+def create_session_sync(
+    url: str,
+    scenario: str,
+    negotiation_seconds: float,
+    report_seconds: float,
+    timeout: float = 10.0,
+) -> dict[str, Any]:
+    """`create` on a fresh connection (the facilitator's console then says hello with the token).
+    Blocks: call it from a worker thread. Returns the `created` reply or the `error`."""
+
+    async def go() -> dict[str, Any]:
+        c = ProtocolClient(url)
+        await c.connect_only(timeout)
+        try:
+            return await c.create(
+                scenario,
+                negotiation_seconds=negotiation_seconds,
+                report_seconds=report_seconds,
+                timeout=timeout,
+            )
+        finally:
+            await c.close()
+
+    return asyncio.run(go())

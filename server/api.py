@@ -26,7 +26,7 @@ from typing import Any
 
 from district.server.engine import EngineError, Scenario, find_scenario, load_scenario
 from district.server.engine import Game as EngineGame
-from district.server.engine.scenario import parse_scenario
+from district.server.engine.scenario_parse import parse_scenario
 from district.server.engine.state import State
 from district.server.simulate import play_bots_round
 

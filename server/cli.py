@@ -34,9 +34,9 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from district.server import net
+    from district.server import serve
 
-    return net.serve_main(args)
+    return serve.serve_main(args)
 
 
 def _bots(args: argparse.Namespace) -> int:

@@ -66,7 +66,7 @@ class LocalServer:
         return self.url
 
     def _main(self) -> None:
-        from district.server.engine.scenario import SCENARIO_DIR
+        from district.server.engine.scenario_files import SCENARIO_DIR
         from district.server.net import Server, ServerConfig
 
         cfg = ServerConfig(

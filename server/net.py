@@ -1,28 +1,24 @@
-"""The WebSocket server: the sessions it hosts, identity, limits, and `district serve`.
+"""The WebSocket server: the sessions it hosts, identity and limits (`district serve` is
+server/serve.py).
 
 Each connection (server/connection.py) has its frames read here: the rate limit is checked, each
-frame decoded strictly (server/protocol.py) and each message handed to its session's actor
+frame decoded strictly (server/protocol/) and each message handed to its session's actor
 (server/session/); a connection writes through a bounded queue, so a client that does not read
 fast enough is dropped (and can reconnect), never waited for.
 
 `Server` owns the store (server/store/: SQLite unless another is given), the sessions (created, or
 recovered from the store at start-up) and the indexes that find a session by join code or token.
-`serve_main` is `district serve`.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import gc
 import logging
-import os
 import re
 import secrets
-import signal
 import socket
-import sys
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -30,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from district.server.connection import Connection
-from district.server.engine.scenario import SCENARIO_DIR, Scenario, load_scenario, parse_scenario
+from district.server.engine.scenario import Scenario
+from district.server.engine.scenario_files import SCENARIO_DIR, load_scenario
+from district.server.engine.scenario_parse import parse_scenario
 from district.server.monitor import LoopMonitor
 from district.server.protocol import (
     CLOSE_POLICY,
@@ -486,81 +484,9 @@ class Server:
         await fut
 
 
-# --- district serve ---------------------------------------------------------------------------
-
-
-def default_db_path() -> Path:
-    """The user's data directory: $DISTRICT_DATA, else the platform's usual place."""
-    env = os.environ.get("DISTRICT_DATA")
-    if env:
-        base = Path(env)
-    elif sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "district"
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support" / "district"
-    else:
-        base = (
-            Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "district"
-        )
-    return base / "district.sqlite3"
-
-
-def config_from_args(args: argparse.Namespace) -> ServerConfig:
-    dirs = [SCENARIO_DIR] + [Path(d) for d in (getattr(args, "scenarios", None) or [])]
-    return ServerConfig(
-        db=Path(args.db) if args.db else default_db_path(),
-        host=args.host,
-        port=args.port,
-        scenario_dirs=tuple(dirs),
-        create_key=getattr(args, "create_key", None),
-        durable=bool(getattr(args, "durable", False)),
-        gc_freeze=True,
-    )
-
-
-async def run_server(config: ServerConfig, ready: Any = None) -> None:
-    """Serve until SIGINT/SIGTERM (or cancellation), then stop cleanly."""
-    server = Server(config)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
-    await server.start()
-    print(f"District server: {server.url}  (protocol {PROTOCOL_VERSION})", flush=True)
-    print(f"database: {config.db}", flush=True)
-    print(
-        f"sessions recovered: {len(server.sessions)} in {server.recovery_seconds:.2f} s",
-        flush=True,
-    )
-    if ready is not None:
-        ready(server)
-    try:
-        await stop.wait()
-    finally:
-        print("stopping...", flush=True)
-        await server.stop()
-
-
-def serve_main(args: argparse.Namespace) -> int:
-    level = getattr(args, "log_level", "INFO") or "INFO"
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    logging.getLogger("websockets").setLevel(logging.WARNING)
-    config = config_from_args(args)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_server(config))
-    print("stopped.", flush=True)
-    return 0
-
-
 __all__ = [
     "MAX_SERVER_FRAME",
     "Connection",
     "Server",
     "ServerConfig",
-    "default_db_path",
-    "run_server",
-    "serve_main",
 ]

@@ -14,7 +14,7 @@ view and event of the stream in order (`stream`), and, with `record=True`, every
 (`received`). Requests get an id and their reply (ack, error, welcome, created, scenarios, pong)
 is awaited. `on_message` is called with every message after it has been taken into account.
 
-It imports only server/protocol.py, websockets, msgpack and the standard library: never the engine,
+It imports only server/protocol/, websockets, msgpack and the standard library: never the engine,
 the sessions or the network server (an import contract in pyproject.toml checks it).
 """
 

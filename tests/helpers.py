@@ -7,7 +7,8 @@ import copy
 from typing import Any
 
 from district.server import api
-from district.server.engine.scenario import Scenario, parse_scenario
+from district.server.engine.scenario import Scenario
+from district.server.engine.scenario_parse import parse_scenario
 
 
 def firm(name: str, **kw: Any) -> dict[str, Any]:

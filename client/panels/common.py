@@ -1,4 +1,5 @@
-"""Pieces shared by the panels: the tab base, seat names, number parsing, the top bar."""
+"""Pieces shared by the panels: the tab base, seat names, number parsing and the hints of a
+field's bounds, the top bar."""
 
 from __future__ import annotations
 
@@ -107,6 +108,19 @@ def fmt_value(v: Any) -> str:
     if isinstance(v, dict):
         return ", ".join(f"{k}: {fmt_value(x)}" for k, x in v.items())
     return str(v)
+
+
+def range_hint(t: dict[str, Any]) -> str:
+    """The bounds a field carries, for the hint beside it ('' when it carries none)."""
+    lo, hi = t.get("min"), t.get("max")
+    whole = t.get("type") == "int"
+    if lo is not None and (hi is None or float(hi) >= 1e5):
+        return f"from {fmt_limit(lo, 'min', whole)}"
+    if hi is not None and lo is None:
+        return f"up to {fmt_limit(hi, 'max', whole)}"
+    if lo is None or hi is None:
+        return ""
+    return f"{fmt_limit(lo, 'min', whole)} – {fmt_limit(hi, 'max', whole)}"
 
 
 class Tab:

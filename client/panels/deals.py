@@ -7,14 +7,11 @@ from typing import Any
 
 import pygame
 import pygame_gui
-from district.client.forms import Kinds, allowed_kinds, kind_terms, kind_title, label, term_unit
+from district.client.forms import allowed_kinds, kind_terms, kind_title, label, term_unit
 from district.client.panels.common import Tab, bind, fmt_value, oid, seat_name
-from district.client.panels.composer import (
-    Composer,
-    Draft,
-    default_raw,
-    preview_html_lines,
-)
+from district.client.panels.composer import Composer
+from district.client.panels.deal_text import deal_line, deal_number, preview_html_lines, term_value
+from district.client.panels.draft import Draft, default_raw
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
 
 OPEN = ("proposed",)
@@ -41,55 +38,12 @@ def sort_deals(view: dict[str, Any], me: str) -> dict[str, list[dict[str, Any]]]
     return out
 
 
-def deal_line(view: dict[str, Any], d: dict[str, Any], kinds: Kinds) -> str:
-    """One line for the list: status first, then kind, the tender if any, and the other parties."""
-    terms = d.get("terms", {})
-    title = kind_title(kinds, d.get("kind", "")).split(" (")[0]
-    bits = [f"[{d.get('status', '')}] {title}"]
-    if terms.get("tender"):
-        bits.append(tender_name(view, str(terms["tender"])))
-    others = [
-        seat_name(view, p).split(" (")[0] for p in d.get("parties", []) if p != view.get("seat")
-    ]
-    if others:
-        bits.append(", ".join(others[:2]) + (f" +{len(others) - 2}" if len(others) > 2 else ""))
-    return " · ".join(bits)
-
-
-def tender_name(view: dict[str, Any], tid: str) -> str:
-    t: dict[str, Any] = next((t for t in view.get("tenders", []) if t.get("id") == tid), {})
-    return str(t.get("buyer") or tid).split(" (")[0]
-
-
 def fit(s: str, font: Any, width: int) -> str:
     if font.size(s)[0] <= width:
         return s
     while s and font.size(s + "…")[0] > width:
         s = s[:-1]
     return s + "…"
-
-
-def deal_number(did: str) -> str:
-    """'deal-12' -> 'deal 12': the number people quote, not the id's spelling."""
-    return did.replace("-", " ", 1) if did.startswith("deal-") else did
-
-
-def term_value(view: dict[str, Any], t: dict[str, Any], v: Any) -> str:
-    """A term's value for a person: seats and tenders by name, shares by party."""
-    typ = t.get("type")
-    if typ == "seat" and isinstance(v, str):
-        return seat_name(view, v)
-    if typ == "tender" and isinstance(v, str):
-        return tender_name(view, v)
-    if typ == "shares" and isinstance(v, dict):
-        return ", ".join(
-            f"{seat_name(view, p).split(' (')[0]} {fmt_value(x)}" for p, x in v.items()
-        )
-    if isinstance(v, list):
-        return ", ".join(label(str(x)) for x in v) or "none"
-    if isinstance(v, str) and typ in ("choice", "operation"):
-        return label(v)
-    return fmt_value(v)
 
 
 class DealsTab(Tab):

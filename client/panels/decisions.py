@@ -16,9 +16,9 @@ from district.client.panels.common import (
     help_and_error,
     oid,
     parse_number,
+    range_hint,
     seat_name,
 )
-from district.client.panels.composer import range_hint
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,

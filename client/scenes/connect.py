@@ -4,19 +4,18 @@ for the same server and code brings a player back to the same seat."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from typing import Any
 
 import pygame
 import pygame_gui
+from district.client.net import create_session_sync
 from district.client.panels.common import oid, seat_name
 from district.client.scenes.base import Scene
 from district.client.ui.draw import panel, text, wrap
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
 from district.server import protocol
-from district.server.protocol_client import ProtocolClient
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UITextEntryLine
 
 ROLE_OPTIONS = [
@@ -26,32 +25,6 @@ ROLE_OPTIONS = [
     ("The government", "government"),
     ("A broker", "broker"),
 ]
-
-
-def create_session_sync(
-    url: str,
-    scenario: str,
-    negotiation_seconds: float,
-    report_seconds: float,
-    timeout: float = 10.0,
-) -> dict[str, Any]:
-    """`create` on a fresh connection (the facilitator's console then says hello with the token).
-    Blocks: call it from a worker thread. Returns the `created` reply or the `error`."""
-
-    async def go() -> dict[str, Any]:
-        c = ProtocolClient(url)
-        await c.connect_only(timeout)
-        try:
-            return await c.create(
-                scenario,
-                negotiation_seconds=negotiation_seconds,
-                report_seconds=report_seconds,
-                timeout=timeout,
-            )
-        finally:
-            await c.close()
-
-    return asyncio.run(go())
 
 
 class ConnectScene(Scene):

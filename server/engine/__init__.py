@@ -6,8 +6,11 @@ commands and read views.
 
 from district.server.engine.errors import EngineError, ScenarioError
 from district.server.engine.game import Game, replay
-from district.server.engine.scenario import Scenario, find_scenario, list_scenarios, load_scenario
-from district.server.engine.state import State, new_state, state_hash
+from district.server.engine.scenario import Scenario
+from district.server.engine.scenario_files import find_scenario, list_scenarios, load_scenario
+from district.server.engine.snapshot import state_hash
+from district.server.engine.state import State
+from district.server.engine.state_build import new_state
 
 __all__ = [
     "EngineError",

@@ -10,7 +10,9 @@ from district.server.engine.events import begin_round
 from district.server.engine.preview import preview as preview_deal
 from district.server.engine.resolve import resolve as resolve_round
 from district.server.engine.scenario import Scenario
-from district.server.engine.state import State, new_state, state_hash
+from district.server.engine.snapshot import state_hash
+from district.server.engine.state import State
+from district.server.engine.state_build import new_state
 from district.server.engine.views import view as seat_view
 
 LogEntry = tuple[Any, ...]

@@ -11,7 +11,8 @@ from district.server.engine.checks import check_seat_and_round, deal_ref, need_p
 from district.server.engine.deals import Deal, check_kind, check_parties, check_terms, sign
 from district.server.engine.errors import EngineError
 from district.server.engine.resolve import resolve
-from district.server.engine.state import State, copy_state, role_of
+from district.server.engine.snapshot import copy_state
+from district.server.engine.state import State, role_of
 
 
 def preview(state: State, seat: str, request: dict[str, Any]) -> dict[str, Any]:

@@ -1,22 +1,19 @@
 """The state of a district: plain data, numpy arrays indexed by firm (struct of arrays).
 
-No behaviour hides here beyond construction, growth (new firms), copying, hashing and
-snapshots. The state carries its own seeded random generator, so everything that happens to it is
-a deterministic function of the scenario, the seed and the commands.
+No behaviour hides here beyond growth (new firms) and the sum of the accounts; a state is built from
+a scenario by `state_build.new_state`, and copied, hashed and snapshotted by `snapshot`. The state
+carries its own seeded random generator, so everything that happens to it is a deterministic
+function of the scenario, the seed and the commands.
 """
 
 from __future__ import annotations
 
-import copy
-import hashlib
-import pickle
-import struct
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from district.server.engine.params import Params
-from district.server.engine.scenario import FACTORS, FOCI, ROADS, Scenario
+from district.server.engine.scenario import Scenario
 
 if TYPE_CHECKING:  # the deal record lives with the deals, which build on the state
     from district.server.engine.deals.record import Deal
@@ -285,253 +282,9 @@ def append_firms(state: State, new: Firms) -> None:
     )
 
 
-def new_state(scenario: Scenario, seed: int) -> State:
-    """The district at the start of round 1, built from a validated scenario and a seed."""
-    rng = np.random.default_rng(seed)
-    prm = scenario.params
-    ops = scenario.operations
-    lag = int(prm.training_lag)
-    specs = scenario.firms
-    bg = scenario.background
-    n = len(specs) + bg.count
-    f = make_firms(n, len(ops), lag)
-    inst = scenario.institutions
-    for i, s in enumerate(specs):
-        f.name[i] = s.name
-        f.sector[i] = scenario.sectors.index(s.sector)
-        f.workers[i] = s.workers
-        f.skilled[i] = s.skilled
-        f.skill[i] = s.skill
-        f.technology[i] = s.technology
-        for op, lvl in s.capabilities.items():
-            f.caps[i, ops.index(op)] = lvl
-        f.wage[i] = s.wage
-        f.cash[i] = s.cash
-        f.debt[i] = s.debt
-        f.reputation[i] = s.reputation
-        f.focus[i] = FOCI.index(s.focus)
-        f.road[i] = ROADS.index(s.road)
-        f.union_share[i] = s.union_share
-        if s.location is not None:
-            f.x[i], f.y[i] = s.location
-        else:
-            f.x[i], f.y[i] = rng.uniform(0.08, 0.92, 2)
-    k = len(specs)
-    m = bg.count
-    if m:
-        sl = slice(k, k + m)
-        for j in range(m):
-            f.name[k + j] = f"Workshop {j + 1}"
-        sectors = [scenario.sectors.index(s) for s in bg.sectors]
-        f.sector[sl] = rng.choice(sectors, size=m)
-        f.workers[sl] = np.round(rng.uniform(*bg.workers, size=m))
-        f.skill[sl] = rng.uniform(*bg.skill, size=m)
-        f.skilled[sl] = np.floor(f.workers[sl] * np.clip(f.skill[sl] - 0.3, 0, 1))
-        f.technology[sl] = rng.uniform(*bg.technology, size=m)
-        f.wage[sl] = rng.uniform(*bg.wage, size=m)
-        f.cash[sl] = rng.uniform(*bg.cash, size=m)
-        f.reputation[sl] = rng.uniform(0.3, 0.6, size=m)
-        f.union_share[sl] = rng.uniform(*bg.union_share, size=m)
-        f.road[sl] = np.where(rng.random(m) < bg.high_road_share, 0, 1)
-        f.focus[sl] = (rng.random(m) < bg.niche_share).astype(np.int8)
-        lo, hi = bg.operations_per_firm
-        for j in range(m):
-            count = int(rng.integers(lo, hi + 1))
-            chosen = rng.choice(len(ops), size=count, replace=False)
-            f.caps[k + j, chosen] = rng.uniform(*bg.capability, size=count)
-        f.x[sl] = rng.uniform(0.05, 0.95, size=m)
-        f.y[sl] = rng.uniform(0.05, 0.95, size=m)
-    f.alive[:] = True
-    f.credit[:] = 0.8
-    f.compliant[:] = f.wage >= inst["wage_floor"]
-    f.skill_pay[:] = prm.skilled_premium_market
-    f.net_worth0[:] = f.cash - f.debt
-    f.quality[:] = 0.5
-
-    trust = np.full((n, n), scenario.trust["firms"])
-    name_index = {nm: i for i, nm in enumerate(f.name)}
-    networks: list[Network] = []
-    for j, ns in enumerate(scenario.networks):
-        members = list(range(n)) if "*" in ns.members else sorted(name_index[m] for m in ns.members)
-        stock = np.array([ns.stock.get(fac, 0.0) for fac in FACTORS])
-        networks.append(
-            Network(
-                id=f"network-{j + 1}",
-                name=ns.name,
-                members=members,
-                stock=stock,
-                dues=ns.dues,
-                founded=0,
-            )
-        )
-        idx = np.array(members)
-        if len(idx) and "*" not in ns.members:
-            trust[np.ix_(idx, idx)] = np.maximum(trust[np.ix_(idx, idx)], scenario.trust["network"])
-    np.fill_diagonal(trust, 1.0)
-
-    seats: dict[str, Seat] = {}
-    for ss in scenario.seats:
-        seats[ss.id] = Seat(
-            id=ss.id,
-            role=ss.role,
-            name=ss.name,
-            firm=name_index[ss.firm] if ss.role == "firm" else -1,
-            road=ss.road,
-        )
-    inst_ids = ["union", "government"] + sorted(s.id for s in scenario.seats if s.role == "broker")
-    inst_trust = np.zeros((len(inst_ids), n))
-    for r, iid in enumerate(inst_ids):
-        inst_trust[r] = scenario.trust[iid.split(":")[0]]
-
-    workforce = float(f.workers.sum())
-    surplus = inst["labour_surplus"]
-    unemployed = workforce * surplus / max(1e-9, 1 - surplus)
-    accounts = Accounts(
-        government=inst["government_budget"],
-        union=inst["union_funds"],
-        brokers={s.id: inst["broker_funds"] for s in scenario.seats if s.role == "broker"},
-    )
-    accounts.world = -(
-        accounts.government + accounts.union + sum(accounts.brokers.values()) + float(f.cash.sum())
-    )
-    state = State(
-        scenario=scenario,
-        params=prm,
-        seed=seed,
-        round=0,
-        phase="briefing",
-        firms=f,
-        trust=trust,
-        inst_ids=inst_ids,
-        inst_trust=inst_trust,
-        networks=networks,
-        tenders=[
-            Tender(
-                id=t.id,
-                round=t.round,
-                buyer=t.buyer,
-                operations=dict(t.operations),
-                volume=t.volume,
-                price=t.price,
-                min_quality=t.min_quality,
-                delivery_rounds=t.delivery_rounds,
-                penalty=t.penalty,
-            )
-            for t in scenario.tenders
-        ],
-        seats=seats,
-        institutions=Institutions(
-            wage_floor=inst["wage_floor"],
-            enforcement=inst["enforcement"],
-            union_power=inst["union_power"],
-            payroll_tax=inst["payroll_tax"],
-            infrastructure=inst["infrastructure"],
-            pass_through_clause=inst["pass_through_clause"],
-            interest_rate=prm.interest_rate,
-            reference_wage=inst["reference_wage"],
-        ),
-        markets=Markets(
-            **{
-                k: scenario.markets[k]
-                for k in (
-                    "commodity_demand",
-                    "niche_demand",
-                    "export_demand",
-                    "import_pressure",
-                    "growth",
-                )
-            }
-        ),
-        labour=Labour(
-            unemployed=unemployed, unemployed_skilled=unemployed * 0.1, unemployed_skill=0.3
-        ),
-        accounts=accounts,
-        rng=rng,
-        broker_state={
-            s.id: {
-                "hours": prm.broker_hours,
-                "reputation": 0.5,
-                "fees": 0.0,
-                "intel": [],
-                "known_caps": {},
-                "events": 0,
-                "intros": 0,
-            }
-            for s in scenario.seats
-            if s.role == "broker"
-        },
-        union_state={"strikes": [], "campaigns": []},
-    )
-    return state
-
-
 def money_total(state: State) -> float:
     """The sum of every account; every transfer keeps it (up to float rounding)."""
     a = state.accounts
     return (
         float(state.firms.cash.sum()) + a.world + a.government + a.union + sum(a.brokers.values())
     )
-
-
-def copy_state(state: State) -> State:
-    """A deep copy, for previews and 'what if' branches (the scenario is shared, it is immutable)."""
-    memo = {id(state.scenario): state.scenario}
-    return copy.deepcopy(state, memo)
-
-
-def _feed(h: Any, obj: Any) -> None:
-    if isinstance(obj, np.ndarray):
-        h.update(f"nd{obj.dtype.str}{obj.shape}".encode())
-        h.update(np.ascontiguousarray(obj).tobytes())
-    elif isinstance(obj, bool | np.bool_):
-        h.update(b"T" if obj else b"F")
-    elif isinstance(obj, int | np.integer):
-        h.update(b"i" + str(int(obj)).encode())
-    elif isinstance(obj, float | np.floating):
-        h.update(b"f" + struct.pack("<d", float(obj)))
-    elif isinstance(obj, str):
-        h.update(b"s" + obj.encode() + b"\0")
-    elif obj is None:
-        h.update(b"N")
-    elif isinstance(obj, dict):
-        h.update(b"{")
-        for k in sorted(obj, key=str):
-            _feed(h, str(k))
-            _feed(h, obj[k])
-        h.update(b"}")
-    elif isinstance(obj, list | tuple):
-        h.update(b"[")
-        for x in obj:
-            _feed(h, x)
-        h.update(b"]")
-    elif isinstance(obj, set | frozenset):
-        _feed(h, sorted(obj, key=str))
-    elif isinstance(obj, np.random.Generator):
-        _feed(h, obj.bit_generator.state)
-    elif is_dataclass(obj):
-        h.update(type(obj).__name__.encode())
-        for fl in fields(obj):
-            _feed(h, fl.name)
-            _feed(h, getattr(obj, fl.name))
-    else:
-        raise TypeError(f"cannot hash {type(obj).__name__}")
-
-
-def state_hash(state: State) -> str:
-    """A hash of everything that can change during a game (not the immutable scenario)."""
-    h = hashlib.sha256()
-    for fl in fields(state):
-        if fl.name in ("scenario", "params", "cache"):
-            continue
-        _feed(h, fl.name)
-        _feed(h, getattr(state, fl.name))
-    return h.hexdigest()[:16]
-
-
-def snapshot(state: State) -> bytes:
-    """Bytes that `restore` turns back into an identical state (same hash). Trusted storage only."""
-    return pickle.dumps(state, protocol=5)
-
-
-def restore(data: bytes) -> State:
-    return pickle.loads(data)

@@ -240,7 +240,7 @@ def control(
 
     if conn.recipient != FACILITATOR:
         return refuse("forbidden", f"only the facilitator can {action}")
-    seat: str = msg.get("seat") or ""  # the actions that name a seat must (protocol.py)
+    seat: str = msg.get("seat") or ""  # the actions that name a seat must (protocol/messages.py)
     if "seat" in msg and seat not in core.seats:
         return refuse(
             "unknown_seat", f"there is no seat {seat!r} (seats: {', '.join(core.seats)})", "seat"

@@ -18,7 +18,7 @@ from typing import Any
 import msgpack
 from district.server.bots.turns import BotTurns
 from district.server.engine import EngineError, Game, Scenario
-from district.server.engine.state import restore, snapshot
+from district.server.engine.snapshot import restore, snapshot
 from district.server.protocol import encode, plain_default
 from district.server.session.outputs import Delivery, EventOut, ViewOut
 from district.server.store import StoredSession

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pygame
-from district.client.panels.composer import to_command
 from district.client.panels.deals import sort_deals
+from district.client.panels.draft import to_command
 from district.server.engine.deals import DEAL_SPECS
 
 from tests.client.conftest import HUMAN, click, key, select_option, type_into

@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 from district.server.engine import Game, find_scenario
-from district.server.engine.scenario import SCENARIO_DIR, Scenario, parse_scenario
+from district.server.engine.scenario import Scenario
+from district.server.engine.scenario_files import SCENARIO_DIR
+from district.server.engine.scenario_parse import parse_scenario
 from district.server.engine.seating import seats_for
 from district.server.simulate import run_game
 

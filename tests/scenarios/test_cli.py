@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from district.server.cli import main
-from district.server.engine.scenario import SCENARIO_DIR
+from district.server.engine.scenario_files import SCENARIO_DIR
 
 from tests.scenarios.helpers import SHIPPED
 

@@ -5,13 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from district.server.engine.scenario import (
-    EVENT_KINDS,
-    INSTITUTION_KEYS,
-    MARKET_KEYS,
-    TRUST_KEYS,
-    load_scenario,
-)
+from district.server.engine.scenario import EVENT_KINDS, INSTITUTION_KEYS, MARKET_KEYS, TRUST_KEYS
+from district.server.engine.scenario_files import load_scenario
 from district.server.engine.seating import KEYS as PLAYER_KEYS
 from district.server.scenarios_cli import validate_file
 from district.server.simulate import run_game

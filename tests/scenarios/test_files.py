@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from district.server.engine.scenario import SCENARIO_DIR, list_scenarios
-from district.server.scenarios_cli import index_toml, source_problems, validate_file
+from district.server.engine.scenario_files import SCENARIO_DIR, list_scenarios
+from district.server.scenarios_cli import source_problems, validate_file
+from district.server.toml_index import index_toml
 
 from tests.scenarios.helpers import SHIPPED, scenario
 

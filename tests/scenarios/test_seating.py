@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 from district.server.engine import ScenarioError
-from district.server.engine.scenario import parse_scenario
+from district.server.engine.scenario_parse import parse_scenario
 from district.server.engine.seating import bot_seats, parse_players, seats_for
 
 from tests.scenarios.helpers import SHIPPED, data, scenario

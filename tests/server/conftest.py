@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from district.server.engine.scenario import SCENARIO_DIR
+from district.server.engine.scenario_files import SCENARIO_DIR
 from district.server.net import Server, ServerConfig
 from district.server.protocol_client import ProtocolClient
 

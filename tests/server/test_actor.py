@@ -10,7 +10,7 @@ from typing import Any
 
 import msgpack
 import pytest
-from district.server.engine.scenario import load_scenario
+from district.server.engine.scenario_files import load_scenario
 from district.server.session import (
     Command,
     Hello,

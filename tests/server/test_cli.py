@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from district.server.net import default_db_path
+from district.server.serve import default_db_path
 
 from tests.server.conftest import ROOT, ServerProcess, create, free_port, join, until
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from district.server.botclient import BotPlayer
 from district.server.engine import Game
-from district.server.engine.scenario import load_scenario
+from district.server.engine.scenario_files import load_scenario
 from district.server.store import SQLiteStore
 
 from tests.server.conftest import SCENARIOS, ServerProcess, create, until

@@ -9,7 +9,7 @@ from typing import Any
 
 from district.server.botclient import BotPlayer, SeatClient
 from district.server.engine import Game
-from district.server.engine.scenario import load_scenario
+from district.server.engine.scenario_files import load_scenario
 from district.server.net import Server
 from district.server.session import build_core
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from district.server.bots.turns import MAX_WAKES
 from district.server.engine import EngineError
-from district.server.engine.scenario import load_scenario
+from district.server.engine.scenario_files import load_scenario
 from district.server.protocol import CLOSE_RELEASED
 from district.server.session import rules
 from district.server.session.jobs import Command, Control, Hello

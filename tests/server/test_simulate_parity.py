@@ -8,7 +8,7 @@ import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from district.server.engine.scenario import list_scenarios, load_scenario
+from district.server.engine.scenario_files import list_scenarios, load_scenario
 from district.server.net import Server
 from district.server.simulate import run_game
 

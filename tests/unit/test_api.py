@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from district.server import api
-from district.server.engine.scenario import SCENARIO_DIR, ScenarioError
+from district.server.engine.errors import ScenarioError
+from district.server.engine.scenario_files import SCENARIO_DIR
 from district.server.simulate import run_game
 
 from tests.helpers import district, firm, seat

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from district.server.engine import find_scenario
 from district.server.engine.game import replay
-from district.server.engine.state import restore, snapshot, state_hash
+from district.server.engine.snapshot import restore, snapshot, state_hash
 from district.server.simulate import run_game
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from district.server.engine import ScenarioError, find_scenario, load_scenario, new_state
-from district.server.engine.scenario import parse_scenario
+from district.server.engine.scenario_parse import parse_scenario
 
 from tests.helpers import district, firm, scenario
 

@@ -6,7 +6,7 @@ import json
 
 from district.server import api
 from district.server.engine import find_scenario
-from district.server.engine.state import copy_state
+from district.server.engine.snapshot import copy_state
 from district.server.engine.views import view
 from district.server.simulate import run_game
 
