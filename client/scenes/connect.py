@@ -10,7 +10,7 @@ from typing import Any
 import pygame
 import pygame_gui
 from district.client.net import create_session_sync
-from district.client.panels.common import oid, seat_name
+from district.client.panels.common import bind, oid, seat_name
 from district.client.scenes.base import Scene
 from district.client.ui.draw import panel, text, wrap
 from district.client.ui.icons import blit_icon
@@ -83,14 +83,14 @@ class ConnectScene(Scene):
             "Join game (Enter)",
             m,
             object_id=oid("@primary", "join"),
-            command=self.join,
+            command=bind(self.join),
         )
         self.watch_button = UIButton(
             pygame.Rect(lx + u(200), y, u(190), u(40)),
             "Watch (projector)",
             m,
             object_id=oid(None, "watch"),
-            command=lambda: self.join(observer=True),
+            command=bind(self.join, observer=True),
         )
         # teacher side
         rx = c.x + card_w // 2 + u(24)
@@ -128,7 +128,7 @@ class ConnectScene(Scene):
             "Create a session and open the console",
             m,
             object_id=oid("@primary", "create"),
-            command=self.create,
+            command=bind(self.create),
         )
         y += u(54)
         UILabel(
@@ -149,7 +149,7 @@ class ConnectScene(Scene):
             "Open",
             m,
             object_id=oid(None, "console"),
-            command=self.open_console,
+            command=bind(self.open_console),
         )
         self.fields += [self.scenario_entry, self.neg_entry, self.rep_entry, self.token_entry]
         first = self.fields[0 if not st.server else (1 if not st.code else 2)]

@@ -159,3 +159,29 @@ def test_the_teacher_creates_a_session_from_the_connect_screen(
         assert len(app.model.code) == 6 and app.model.session["facilitator_token"]
         assert app.model.seat == "facilitator" and app.model.deal_kinds
         app.connection.close()
+
+
+def test_the_join_button_seats_a_player_and_the_open_button_opens_the_console(game: Any) -> None:
+    """What a student and a teacher click on the connect screen (not the Enter key beside it)."""
+    server, url, code, token, app = game
+    sc = app.scene
+    assert sc.name == "connect"
+    type_into(app, sc.server_entry, url)
+    type_into(app, sc.code_entry, code)
+    type_into(app, sc.name_entry, "Student")
+    click(app, sc.join_button)
+    assert wait_until(app, lambda: app.model.seat != "" and app.model.view is not None, 15)
+    assert app.model.seat.startswith("firm:"), f"the Join button seated {app.model.seat!r}"
+    app.connection.close()
+
+    teacher = App(size=(1280, 720), settings=Settings())
+    try:
+        tc = teacher.scene
+        type_into(teacher, tc.server_entry, url)
+        type_into(teacher, tc.token_entry, token)
+        click(teacher, tc.console_button)
+        assert wait_until(teacher, lambda: teacher.model.seat == "facilitator", 15), tc.message
+        assert wait_until(teacher, lambda: teacher.scene.name == "facilitator", 15)
+    finally:
+        if teacher.connection is not None:
+            teacher.connection.close()
