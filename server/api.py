@@ -123,6 +123,10 @@ class Game:
         """From a round's report to the next round's negotiation (or to the end)."""
         return self._game.advance()
 
+    def end(self) -> list[dict[str, Any]]:
+        """End the game where it stands, as a facilitator's `end` does."""
+        return self._game.end()
+
     def run(
         self, rounds: int | None = None, personalities: dict[str, str] | None = None
     ) -> list[dict[str, Any]]:

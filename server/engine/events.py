@@ -97,3 +97,21 @@ def begin_round(state: State) -> list[dict[str, Any]]:
         {"kind": "phase", "audience": "public", "round": state.round, "phase": "negotiation"}
     )
     return out
+
+
+def end_game(state: State) -> list[dict[str, Any]]:
+    """The facilitator ends the game before its last round: it ends where it stands, with the
+    reports of the rounds resolved so far (a round still in negotiation is not resolved)."""
+    if state.phase == "ended":
+        return []
+    state.phase = "ended"
+    state.ready = set()
+    return [
+        {
+            "kind": "phase",
+            "audience": "public",
+            "round": state.round,
+            "phase": "ended",
+            "by": "facilitator",
+        }
+    ]

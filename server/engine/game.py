@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from district.server.engine.commands import apply as apply_command
-from district.server.engine.events import begin_round
+from district.server.engine.events import begin_round, end_game
 from district.server.engine.preview import preview as preview_deal
 from district.server.engine.resolve import resolve as resolve_round
 from district.server.engine.scenario import Scenario
@@ -41,6 +41,12 @@ class Game:
         self.log.append(("advance",))
         return events
 
+    def end(self) -> list[dict[str, Any]]:
+        """End the game now (the facilitator's `end`): the phase becomes "ended" in any round."""
+        events = end_game(self.state)
+        self.log.append(("end",))
+        return events
+
     def step(self, entry: LogEntry) -> Any:
         if entry[0] == "cmd":
             return self.apply(entry[1], entry[2])
@@ -48,6 +54,8 @@ class Game:
             return self.resolve()
         if entry[0] == "advance":
             return self.advance()
+        if entry[0] == "end":
+            return self.end()
         raise ValueError(f"unknown log entry {entry[0]!r}")
 
     def preview(self, seat: str, request: dict[str, Any]) -> dict[str, Any]:

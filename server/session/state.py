@@ -261,17 +261,7 @@ class SessionCore:
             self.deadline = None
             self.remaining = None
             self.turns.clear()
-            out += self._events(
-                [
-                    {
-                        "kind": "phase",
-                        "audience": "public",
-                        "round": self.round,
-                        "phase": "ended",
-                        "by": "facilitator",
-                    }
-                ]
-            )
+            out += self._events(self.game.end())  # the game's phase ends too: every view says so
             out += self._views()
         elif k == "join":
             s = self.seats[e["seat"]]

@@ -344,3 +344,50 @@ async def test_a_whole_bots_game_through_the_server(server: Server) -> None:
     assert game.hash() == info["hash"]
     assert elapsed < 30
     await fac.close()
+
+
+async def test_ending_early_ends_the_game_on_every_screen_and_after_a_restart(
+    tmp_path: Any,
+) -> None:
+    """A 60-minute class runs out of time in round 2: `end` must take every screen (players,
+    projector, console, latecomers) to the end, not leave them on the round's report."""
+    from district.server.net import Server as _Server
+
+    from tests.server.conftest import make_config
+
+    cfg = make_config(tmp_path)
+    srv = _Server(cfg)
+    await srv.start()
+    try:
+        created, fac = await create(srv.url, report_seconds=600)
+        a = await join(srv.url, created["code"], "Ada")
+        projector = SeatClient(srv.url, code=created["code"], observer=True)
+        await projector.connect()
+        await fac.control("start")
+        assert (await fac.control("advance"))["type"] == "ack"  # round 1's report
+        await until(lambda: a.view is not None and a.view["phase"] == "report")
+        assert (await fac.control("end"))["type"] == "ack"
+        for who in (a, projector, fac):
+            await until(lambda w=who: w.view is not None and w.view["phase"] == "ended")
+            assert who.view["round"] == 1 and len(who.view["history"]) == 1
+        late = SeatClient(srv.url, code=created["code"], observer=True)
+        await late.connect()
+        await until(lambda: late.view is not None)
+        assert late.view["phase"] == "ended"
+        sid = created["session"]
+        ended_hash = await fingerprint(srv, sid)
+        for c in (a, projector, fac, late):
+            await c.close()
+    finally:
+        await srv.stop()
+    again = _Server(cfg)  # a restart replays the `end`: still over, same state
+    await again.start()
+    try:
+        back = SeatClient(again.url, token=created["facilitator_token"])
+        await back.connect()
+        await until(lambda: back.view is not None)
+        assert back.view["phase"] == "ended"
+        assert (await fingerprint(again, sid))[0] == ended_hash[0]
+        await back.close()
+    finally:
+        await again.stop()
