@@ -24,7 +24,7 @@ from pygame_gui.elements import (
 )
 
 EVENT_KINDS = [
-    ("Import pressure (0-0.9)", "import_pressure"),
+    ("Import pressure (price falls by 0-0.9)", "import_pressure"),
     ("Demand shock (x factor)", "demand"),
     ("Labour surplus (+share)", "surplus"),
     ("Enforcement (0-1)", "enforcement"),
@@ -34,6 +34,7 @@ EVENT_KINDS = [
     ("Scandal (+enforcement)", "scandal"),
     ("Interest rate", "interest"),
 ]
+DEFAULT_IMPORT_SHOCK = "0.15"
 MARKETS = [("commodity", "commodity"), ("niche", "niche"), ("export", "export")]
 INDICATORS = [
     ("Firms alive", "firms_alive", ""),
@@ -191,7 +192,12 @@ class FacilitatorScene(Scene):
         )
         y += u(36)
         self.event_value = UITextEntryLine(
-            pygame.Rect(x, y, bw, u(32)), m, object_id=oid(None, "event_value"), initial_text="0.3"
+            pygame.Rect(x, y, bw, u(32)),
+            m,
+            object_id=oid(None, "event_value"),
+            # a shock a teacher can try "to see what happens": in Emilia-Romagna 0.15 closes a
+            # firm or two in three rounds, 0.3 closed 2 to 12 of 40
+            initial_text=DEFAULT_IMPORT_SHOCK,
         )
         self.event_market = UIDropDownMenu(
             MARKETS,
