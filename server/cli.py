@@ -161,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="take seats of this role only",
     )
     s.add_argument("--think", type=float, default=0.0, help="seconds each bot waits before it acts")
+    s.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for the server to answer (default 10)",
+    )
     s.set_defaults(func=_bots)
 
     s = sub.add_parser("play", help="open the game window and join a session")
