@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -166,6 +167,20 @@ def _plain(x: Any) -> Any:
     if isinstance(x, list | tuple | set):
         return [_plain(v) for v in x]
     return x
+
+
+def out_problem(out: Path) -> str | None:
+    """Why the outputs could not be written to `out`, found before a game is played (the folder is
+    created if missing); None if they can."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a folder: give a folder (it is created if missing)"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        return f"cannot write to --out {out} ({e.strerror or e}): give a folder you can write"
+    return None
 
 
 def write_outputs(game: Game, events: list[dict[str, Any]], out: Path) -> None:
