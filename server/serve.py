@@ -56,16 +56,27 @@ class ServeError(Exception):
 
 def address_problem(host: str, port: int) -> str | None:
     """Why `host` and `port` cannot be served on, before anything starts: a port out of range, a
-    host name that does not resolve. None if they look servable (binding may still fail)."""
+    host name that does not resolve, a port in use or not allowed. None if they look servable
+    (binding may still fail, if another program takes the port meanwhile)."""
     if not 0 <= port <= 65535:
         return f"port {port} is out of range: use a port from 1024 to 65535, e.g. --port 8765"
     try:
-        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         return (
             f"unknown host {host!r}: use --host 127.0.0.1 (this computer only) or --host 0.0.0.0 "
             "(every computer of the network)"
         )
+    for family, kind, proto, _name, address in addresses:
+        # bound as the server will be (asyncio sets SO_REUSEADDR on POSIX), and let go at once:
+        # a port in use is said before the database is opened or a session recovered
+        try:
+            with socket.socket(family, kind, proto) as s:
+                if os.name == "posix":
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(address)
+        except OSError as e:
+            return bind_problem(e, host, port)
     return None
 
 
