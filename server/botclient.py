@@ -12,10 +12,13 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import sys
 import zlib
 from typing import Any
 
-from district.server.protocol_client import ProtocolClient, Refused
+from district.server.protocol_client import CONNECT_ERRORS, ProtocolClient, Refused
+from websockets.exceptions import InvalidURI
+from websockets.uri import parse_uri
 
 log = logging.getLogger("district.botclient")
 
@@ -40,6 +43,8 @@ class BotPlayer:
         passes: int = 3,
         think: float = 0.0,
         record: bool = False,
+        first_within: float = 30.0,
+        on_retry: Any = None,
     ) -> None:
         self.client = ProtocolClient(
             url, code=code, name=name, role=role, record=record, on_message=self._on
@@ -47,6 +52,8 @@ class BotPlayer:
         self.seed = seed if seed is not None else zlib.crc32(code.encode())
         self.passes = passes
         self.think = think
+        self.first_within = first_within  # how long the first join waits for the server
+        self.on_retry = on_retry  # called (attempt, error) while the first join waits
         self.acted: dict[int, int] = {}
         self.refused: list[dict[str, Any]] = []
         self._wake = asyncio.Event()
@@ -81,7 +88,7 @@ class BotPlayer:
         from district.server.bots.turns import bot_commands
 
         c = self.client
-        await c.reconnect()
+        await c.reconnect(within=self.first_within, on_retry=self.on_retry)
         while not c.ended.is_set():
             if not c.connected.is_set():
                 await c.reconnect()
@@ -121,33 +128,87 @@ async def fill(
     seed: int | None = None,
     role: str | None = None,
     think: float = 0.0,
+    first_within: float = 30.0,
+    on_retry: Any = None,
 ) -> list[BotPlayer]:
-    """`seats` bots join the session and play until the game ends."""
+    """`seats` bots join the session and play until the game ends. Each waits at most
+    `first_within` seconds for the server to answer its first join."""
     bots = [
-        BotPlayer(url, code, f"Bot {i + 1}", seed=seed, role=role, think=think)
+        BotPlayer(
+            url,
+            code,
+            f"Bot {i + 1}",
+            seed=seed,
+            role=role,
+            think=think,
+            first_within=first_within,
+            on_retry=on_retry,
+        )
         for i in range(seats)
     ]
     await asyncio.gather(*(b.play() for b in bots))
     return bots
 
 
+WAIT_SECONDS = 10.0  # how long `district bots` waits for a server that does not answer
+
+
+def _error(line: str) -> int:
+    print(f"error: {line}", file=sys.stderr, flush=True)
+    return 2
+
+
+def refusal_line(e: Refused, code: str) -> str:
+    """A refused join in one line, with what to do."""
+    if e.code == "bad_code":
+        return (
+            f"no session has the join code {code!r}: check the code on the facilitator's screen "
+            "(--code)"
+        )
+    return f"the server refused the bots: {e.message or e.code}"
+
+
 def main(args: argparse.Namespace) -> int:
+    url = args.server
+    try:
+        parse_uri(url)
+    except InvalidURI:
+        return _error(
+            f"{url!r} is not a server address: give one like --server ws://127.0.0.1:8765"
+        )
+    if args.seats < 1:
+        return _error(f"--seats {args.seats}: give at least 1 seat")
+    wait = float(getattr(args, "wait", WAIT_SECONDS))
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    print(f"{args.seats} bot(s) joining {args.code} at {args.server}", flush=True)
+    print(f"{args.seats} bot(s) joining {args.code} at {url}", flush=True)
+    said = False
+
+    def waiting(attempt: int, e: BaseException) -> None:
+        nonlocal said
+        if not said:
+            said = True
+            print(f"waiting for the server at {url} (up to {wait:.0f} s)...", flush=True)
+
     try:
         bots = asyncio.run(
             fill(
-                args.server,
+                url,
                 args.code,
                 args.seats,
                 seed=getattr(args, "seed", None),
                 role=getattr(args, "role", None),
                 think=getattr(args, "think", 0.0),
+                first_within=wait,
+                on_retry=waiting,
             )
         )
     except Refused as e:
-        print(f"error: {e}", flush=True)
-        return 1
+        return _error(refusal_line(e, args.code))
+    except CONNECT_ERRORS:
+        return _error(
+            f"no District server answers at {url}: is `district serve` running there? "
+            "check --server (host and port)"
+        )
     except KeyboardInterrupt:
         return 130
     for b in bots:

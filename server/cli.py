@@ -18,12 +18,35 @@ from pathlib import Path
 from district.server.engine.errors import ScenarioError
 
 
+def _error(line: str) -> int:
+    """A command-line mistake: one line on stderr saying what to do; exit code 2."""
+    print(f"error: {line}", file=sys.stderr)
+    return 2
+
+
+def _seed_problem(seed: int) -> str | None:
+    return None if seed >= 0 else f"--seed {seed}: give a whole number 0 or more, e.g. --seed 1"
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from district.server.engine import find_scenario
-    from district.server.simulate import simulate
+    from district.server.simulate import out_problem, simulate
 
+    why = _seed_problem(args.seed)
+    if why:
+        return _error(why)
     sc = find_scenario(args.scenario)
-    simulate(sc, args.seed, args.rounds, Path(args.out) if args.out else None)
+    if args.rounds is not None and not 1 <= args.rounds <= sc.rounds:
+        return _error(
+            f"--rounds {args.rounds}: {sc.name} has {sc.rounds} rounds; give 1 to {sc.rounds} "
+            "(or leave --rounds out to play them all)"
+        )
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        why = out_problem(out)
+        if why:
+            return _error(why)
+    simulate(sc, args.seed, args.rounds, out)
     return 0
 
 
@@ -71,6 +94,9 @@ def _demo(args: argparse.Namespace) -> int:
     joined to it (district.client.demo): the one place that puts the two together."""
     from district.server import demo
 
+    why = _seed_problem(args.seed)
+    if why:
+        return _error(why)
     if args.headless:  # a bots-only game in the terminal needs no window
         return demo.terminal_game(args.scenario, args.seed)
     if not _client_installed():
@@ -161,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="take seats of this role only",
     )
     s.add_argument("--think", type=float, default=0.0, help="seconds each bot waits before it acts")
+    s.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for the server to answer (default 10)",
+    )
     s.set_defaults(func=_bots)
 
     s = sub.add_parser("play", help="open the game window and join a session")
@@ -188,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ScenarioError as e:
+        if len(e.problems) == 1:  # one problem, one line
+            return _error(f"scenario {e.source}: {e.problems[0]}")
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

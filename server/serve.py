@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import signal
+import socket
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -47,15 +50,79 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     )
 
 
+class ServeError(Exception):
+    """The server cannot start, said in one line with what to do (`district serve` prints it)."""
+
+
+def address_problem(host: str, port: int) -> str | None:
+    """Why `host` and `port` cannot be served on, before anything starts: a port out of range, a
+    host name that does not resolve, a port in use or not allowed. None if they look servable
+    (binding may still fail, if another program takes the port meanwhile)."""
+    if not 0 <= port <= 65535:
+        return f"port {port} is out of range: use a port from 1024 to 65535, e.g. --port 8765"
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return (
+            f"unknown host {host!r}: use --host 127.0.0.1 (this computer only) or --host 0.0.0.0 "
+            "(every computer of the network)"
+        )
+    for family, kind, proto, _name, address in addresses:
+        # bound as the server will be (asyncio sets SO_REUSEADDR on POSIX), and let go at once:
+        # a port in use is said before the database is opened or a session recovered
+        try:
+            with socket.socket(family, kind, proto) as s:
+                if os.name == "posix":
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(address)
+        except OSError as e:
+            return bind_problem(e, host, port)
+    return None
+
+
+def bind_problem(e: OSError, host: str, port: int) -> str:
+    """What a failed bind means for a teacher, in one line."""
+    if e.errno == errno.EADDRINUSE or getattr(e, "winerror", None) == 10048:
+        return (
+            f"port {port} is in use: is another district serve running? try --port {port + 1}"
+            if port < 65535
+            else f"port {port} is in use: try another, e.g. --port 8765"
+        )
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return f"port {port} needs administrator rights: use a port from 1024 up, e.g. --port 8765"
+    if e.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"{host} is not an address of this computer: use --host 127.0.0.1 (this computer "
+            "only) or --host 0.0.0.0 (every computer of the network)"
+        )
+    return f"cannot listen on {host}:{port}: {e.strerror or e}"
+
+
 async def run_server(config: ServerConfig, ready: Any = None) -> None:
-    """Serve until SIGINT/SIGTERM (or cancellation), then stop cleanly."""
-    server = Server(config)
+    """Serve until SIGINT/SIGTERM (or cancellation), then stop cleanly. Raises ServeError if the
+    server cannot start (its database or address)."""
+    why = address_problem(config.host, config.port)
+    if why:
+        raise ServeError(why)
+    try:
+        server = Server(config)
+    except (OSError, sqlite3.Error) as e:
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise ServeError(
+            f"cannot open the database {config.db} ({why}): give --db a file in a folder you can "
+            "write"
+        ) from e
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
-    await server.start()
+    try:
+        await server.start()
+    except OSError as e:
+        with contextlib.suppress(Exception):
+            await server.stop()
+        raise ServeError(bind_problem(e, config.host, config.port)) from e
     print(f"District server: {server.url}  (protocol {PROTOCOL_VERSION})", flush=True)
     print(f"database: {config.db}", flush=True)
     print(
@@ -78,10 +145,22 @@ def serve_main(args: argparse.Namespace) -> int:
     )
     logging.getLogger("websockets").setLevel(logging.WARNING)
     config = config_from_args(args)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_server(config))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_server(config))
+    except ServeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print("stopped.", flush=True)
     return 0
 
 
-__all__ = ["config_from_args", "default_db_path", "run_server", "serve_main"]
+__all__ = [
+    "ServeError",
+    "address_problem",
+    "bind_problem",
+    "config_from_args",
+    "default_db_path",
+    "run_server",
+    "serve_main",
+]

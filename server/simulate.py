@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -14,21 +16,33 @@ from district.server.bots.turns import BotTurns, bot_commands
 from district.server.engine import EngineError, Game, Scenario
 from district.server.engine.views import view
 
+# (header, indicator, format): one row a round in a terminal, so the headers are short; LEGEND says
+# what they mean and in which unit.
 COLUMNS = [
-    ("rnd", "round", "{:>3.0f}"),
-    ("firms", "firms_alive", "{:>5.0f}"),
-    ("jobs", "employment", "{:>6.0f}"),
-    ("wage", "mean_wage", "{:>5.1f}"),
-    ("floor", "wage_floor", "{:>5.1f}"),
-    ("skill", "mean_skill", "{:>5.2f}"),
-    ("output", "output", "{:>7.0f}"),
-    ("export", "exports", "{:>7.0f}"),
-    ("tend", "tenders_won", "{:>4.0f}"),
-    ("gov", "government_budget", "{:>7.0f}"),
-    ("COMP", "competitiveness", "{:>6.1f}"),
-    ("WORK", "worker_welfare", "{:>6.1f}"),
-    ("REGN", "region", "{:>6.1f}"),
+    ("round", "round", "{:.0f}"),
+    ("firms", "firms_alive", "{:.0f}"),
+    ("jobs", "employment", "{:.0f}"),
+    ("wage", "mean_wage", "{:.1f}"),
+    ("floor", "wage_floor", "{:.1f}"),
+    ("skill", "mean_skill", "{:.2f}"),
+    ("output", "output", "{:.0f}"),
+    ("export", "exports", "{:.0f}"),
+    ("tenders", "tenders_won", "{:.0f}"),
+    ("budget", "government_budget", "{:.0f}"),
+    ("compet", "competitiveness", "{:.1f}"),
+    ("welfare", "worker_welfare", "{:.1f}"),
+    ("region", "region", "{:.1f}"),
 ]
+WIDTHS = [
+    max(len(name), 6 if k in ("output", "exports", "government_budget") else 5)
+    for name, k, _f in COLUMNS
+]
+LEGEND = (
+    "firms alive, jobs (workers employed), mean wage and legal wage floor (k a worker a round), "
+    "mean skill (0-1), output and exports (units), tenders won, government budget (k); "
+    "scoreboards: competitiveness, worker welfare, region (100 = round 1); "
+    "hash: the district's fingerprint, the same on every replay of this scenario and seed"
+)
 
 
 def play_bots_round(
@@ -80,11 +94,25 @@ def run_game(
 
 
 def header() -> str:
-    return " ".join(f"{name:>{len(fmt.format(0))}}" for name, _k, fmt in COLUMNS) + "  hash"
+    return (
+        " ".join(f"{name:>{w}}" for (name, _k, _f), w in zip(COLUMNS, WIDTHS, strict=True))
+        + "  hash"
+    )
+
+
+def legend() -> str:
+    """What the columns mean, wrapped to the table's width."""
+    return "\n".join(textwrap.wrap(LEGEND, width=len(header()) + 12))
 
 
 def row(ind: dict[str, float], h: str) -> str:
-    return " ".join(fmt.format(ind.get(k, 0.0)) for _n, k, fmt in COLUMNS) + f"  {h}"
+    return (
+        " ".join(
+            f"{fmt.format(ind.get(k, 0.0)):>{w}}"
+            for (_n, k, fmt), w in zip(COLUMNS, WIDTHS, strict=True)
+        )
+        + f"  {h}"
+    )
 
 
 def deal_line(report: dict[str, Any]) -> str:
@@ -107,12 +135,14 @@ def simulate(
     stream: TextIO | None = None,
 ) -> Game:
     stream = stream or sys.stdout  # looked up at call time (tests and callers may redirect it)
+    n = rounds or scenario.rounds
     print(
-        f"{scenario.title} - seed {seed}, {rounds or scenario.rounds} rounds, "
+        f"{scenario.title} - seed {seed}, {n} round{'s' if n != 1 else ''}, "
         f"{len(scenario.firms) + scenario.background.count} firms, {len(scenario.seats)} seats (all bots)",
         file=stream,
     )
     print(header(), file=stream)
+    print(legend(), file=stream)
 
     def on_round(game: Game, report: dict[str, Any]) -> None:
         print(row(report["indicators"], game.hash()), file=stream)
@@ -166,6 +196,20 @@ def _plain(x: Any) -> Any:
     if isinstance(x, list | tuple | set):
         return [_plain(v) for v in x]
     return x
+
+
+def out_problem(out: Path) -> str | None:
+    """Why the outputs could not be written to `out`, found before a game is played (the folder is
+    created if missing); None if they can."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a folder: give a folder (it is created if missing)"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        return f"cannot write to --out {out} ({e.strerror or e}): give a folder you can write"
+    return None
 
 
 def write_outputs(game: Game, events: list[dict[str, Any]], out: Path) -> None:

@@ -51,6 +51,7 @@ def test_show_unknown_scenario_says_what_exists(capsys: pytest.CaptureFixture[st
     assert main(["scenarios", "show", "atlantis"]) == 2
     err = capsys.readouterr().err
     assert "no scenario named 'atlantis'" in err and "kumasi" in err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
 
 
 def test_validate_all_shipped_files(capsys: pytest.CaptureFixture[str]) -> None:

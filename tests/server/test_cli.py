@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from district.server.serve import default_db_path
 
 from tests.server.conftest import ROOT, ServerProcess, create, free_port, join, until
@@ -108,3 +111,89 @@ async def test_district_bots_fills_seats_from_another_process(tmp_path: Path) ->
         await fac.close()
     finally:
         proc.stop()
+
+
+# --- mistakes: one line on stderr with what to do, exit code 2, no traceback ---------------------
+
+
+def _district(*argv: str, timeout: float = 60, env: dict[str, str] | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "district.server.cli", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def _one_error_line(err: str, *fragments: str) -> str:
+    assert "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    for f in fragments:
+        assert f in lines[0], err
+    return lines[0]
+
+
+def test_serve_on_a_port_in_use_says_so_and_what_to_do(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = _district("serve", "--port", str(port), "--db", str(tmp_path / "d.sqlite3"))
+    assert r.returncode == 2, r.stdout + r.stderr
+    _one_error_line(
+        r.stderr,
+        f"port {port} is in use: is another district serve running? try --port {port + 1}",
+    )
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_serve_on_a_port_out_of_range(port: str, tmp_path: Path) -> None:
+    r = _district("serve", "--port", port, "--db", str(tmp_path / "d.sqlite3"))
+    assert r.returncode == 2, r.stdout + r.stderr
+    _one_error_line(r.stderr, f"port {port} is out of range", "--port 8765")
+    assert "District server:" not in r.stdout
+
+
+def test_serve_on_an_unknown_host(tmp_path: Path) -> None:
+    r = _district(
+        "serve", "--host", "no-such-host.invalid", "--port", str(free_port()),
+        "--db", str(tmp_path / "d.sqlite3"),
+    )  # fmt: skip
+    assert r.returncode == 2, r.stdout + r.stderr
+    _one_error_line(r.stderr, "unknown host 'no-such-host.invalid'", "--host 127.0.0.1")
+
+
+def test_serve_with_a_database_it_cannot_open(tmp_path: Path) -> None:
+    r = _district("serve", "--port", str(free_port()), "--db", str(tmp_path))  # a folder
+    assert r.returncode == 2, r.stdout + r.stderr
+    _one_error_line(r.stderr, f"cannot open the database {tmp_path}", "--db")
+
+
+def test_bots_with_no_server_wait_a_bounded_time_then_say_so() -> None:
+    url = f"ws://127.0.0.1:{free_port()}"  # nobody listens there
+    t0 = time.monotonic()
+    r = _district("bots", "--server", url, "--code", "ABC", "--wait", "2", timeout=30)
+    assert time.monotonic() - t0 < 20
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"waiting for the server at {url} (up to 2 s)" in r.stdout
+    _one_error_line(r.stderr, f"no District server answers at {url}", "district serve")
+
+
+def test_bots_with_a_malformed_server_address() -> None:
+    r = _district("bots", "--server", "localhost:8765", "--code", "ABC")
+    assert r.returncode == 2
+    _one_error_line(r.stderr, "'localhost:8765' is not a server address", "ws://127.0.0.1:8765")
+
+
+def test_bots_with_a_wrong_join_code(tmp_path: Path) -> None:
+    proc = ServerProcess(tmp_path / "district.sqlite3")
+    proc.start()
+    try:
+        r = _district("bots", "--server", proc.url, "--code", "NOPE99", timeout=30)
+    finally:
+        proc.stop()
+    assert r.returncode == 2, r.stdout + r.stderr
+    _one_error_line(r.stderr, "no session has the join code 'NOPE99'", "--code")
