@@ -461,7 +461,11 @@ def test_end_ends_the_game_and_leaves_only_info() -> None:
     outs = p.control("end")
     assert outs[0] == Record({"k": "end"}) and isinstance(outs[-1], Flush)
     p.carry(outs)
-    assert (p.core.status, p.core.deadline, p.core.phase) == ("ended", None, "negotiation")
+    assert (p.core.status, p.core.deadline, p.core.phase) == (
+        "ended",
+        None,
+        "ended",
+    )  # the game ends too
     assert p.core.turns.next() is None
     before = p.core.fingerprint()
     for action, fields in [
