@@ -68,7 +68,8 @@ class MapView:
         self.hover_place: str | None = None
         self.selected: int | None = None
         self.picked: set[int] = set()  # firms picked as parties in a composer
-        self.legend = True
+        self.legend = True  # the key in the map's corner (the projector draws it beside the map)
+        self.label_size = 11  # design size of firm and place names (the projector's are larger)
 
     # --- geometry -------------------------------------------------------------------------------
     @property
@@ -334,7 +335,7 @@ class MapView:
         pygame.draw.circle(layer, C.BG, at, rad, max(1, round(2 * s)))
         blit_icon(layer, p.icon, at, round(rad * 1.25), C.BG)
         if (p.icon != "hub" and self.labels != "none") or self.labels == "all":
-            font = self.fonts.get(11, "bold")
+            font = self.fonts.get(self.label_size, "bold")
             label = p.label if len(p.label) <= 22 else p.label[:21] + "…"
             img = font.render(label, True, C.MAP_INK)
             lr = img.get_rect(midtop=(at[0], at[1] + rad + 2 * s))
@@ -442,7 +443,7 @@ class MapView:
     ) -> None:
         """A name under the building, or above it if that is free; skipped if both would overlap."""
         s = self.s
-        font = self.fonts.get(11, "bold" if m.id == self.my_firm else "regular")
+        font = self.fonts.get(self.label_size, "bold" if m.id == self.my_firm else "regular")
         name = str(m.data.get("name", m.id))
         img = font.render(name, True, C.MAP_INK if m.id != self.my_firm else (20, 20, 20))
         below = img.get_rect(midtop=(at[0], at[1] + m.radius * 0.75 + 3 * s))
@@ -462,18 +463,9 @@ class MapView:
     def _draw_legend(self, layer: pygame.Surface) -> None:
         s = self.s
         font = self.fonts.get(10)
-        items: list[tuple[str, str]] = [
-            ("healthy", "healthy"),
-            ("struggling", "struggling"),
-            ("new", "new"),
-            ("closed", "closed"),
-            ("niche", "sawtooth roof: niche / export"),
-            ("commodity", "flat roof: commodity"),
-            ("hub", "service hub / network"),
-        ]
         lh = round(15 * s)
         w = round(180 * s)
-        h = lh * (len(items) + 3) + round(8 * s)
+        h = lh * len(LEGEND) + round(8 * s)
         r = pygame.Rect(
             layer.get_width() - w - round(10 * s), layer.get_height() - h - round(10 * s), w, h
         )
@@ -482,64 +474,9 @@ class MapView:
         layer.blit(surf, r)
         pygame.draw.rect(layer, C.LINE, r, 1, border_radius=round(4 * s))
         y = r.y + round(5 * s)
-        for key, label in items:
-            cx = r.x + round(12 * s)
+        for key, label in LEGEND:
             cy = y + lh // 2
-            if key in HEALTH:
-                col = HEALTH[key][0]
-                box = pygame.Rect(0, 0, round(12 * s), round(9 * s))
-                box.center = (cx, cy)
-                pygame.draw.rect(layer, col, box)
-                pygame.draw.rect(layer, C.MAP_INK, box, 1)
-                if key == "struggling":
-                    pygame.draw.polygon(
-                        layer,
-                        C.MAP_INK,
-                        [(cx - 3 * s, cy - 2 * s), (cx + 3 * s, cy - 2 * s), (cx, cy + 3 * s)],
-                    )
-                elif key == "new":
-                    pygame.draw.line(layer, C.MAP_INK, (cx - 3 * s, cy), (cx + 3 * s, cy))
-                    pygame.draw.line(layer, C.MAP_INK, (cx, cy - 3 * s), (cx, cy + 3 * s))
-                elif key == "closed":
-                    pygame.draw.line(layer, C.MAP_INK, box.topleft, box.bottomright)
-            elif key == "hub":
-                pygame.draw.circle(layer, C.REGION, (cx, cy), 6 * s)
-                blit_icon(layer, "hub", (cx, cy), round(9 * s), C.BG)
-            elif key == "niche":
-                pts = [
-                    (cx - 6 * s, cy + 4 * s),
-                    (cx - 6 * s, cy - 4 * s),
-                    (cx, cy),
-                    (cx, cy - 4 * s),
-                    (cx + 6 * s, cy),
-                    (cx + 6 * s, cy + 4 * s),
-                ]
-                pygame.draw.polygon(layer, C.MAP_INK, pts, 1)
-            else:
-                pygame.draw.rect(
-                    layer, C.MAP_INK, pygame.Rect(cx - 6 * s, cy - 2 * s, 12 * s, 6 * s), 1
-                )
-                pygame.draw.rect(
-                    layer, C.MAP_INK, pygame.Rect(cx + 2 * s, cy - 6 * s, 2 * s, 4 * s)
-                )
-            text(layer, label, font, C.MAP_INK, (r.x + round(24 * s), cy), "midleft")
-            y += lh
-        for style, label in (
-            ("solid", "trust high"),
-            ("dashed", "trust middling"),
-            ("dotted", "trust low"),
-        ):
-            cy = y + lh // 2
-            col = {"solid": C.GOOD, "dashed": C.WARN, "dotted": C.BAD}[style]
-            styled_line(
-                layer,
-                col,
-                (r.x + 5 * s, cy),
-                (r.x + 19 * s, cy),
-                max(1, round(2 * s)),
-                style,
-                4 * s,
-            )
+            legend_symbol(layer, key, (r.x + round(12 * s), cy), s)
             text(layer, label, font, C.MAP_INK, (r.x + round(24 * s), cy), "midleft")
             y += lh
 
@@ -664,6 +601,96 @@ class MapView:
         for ln in lines:
             text(surface, ln, font, C.MUTED, (r.x + 10 * s, yy), max_width=w - round(16 * s))
             yy += font.get_linesize()
+
+
+LEGEND: list[tuple[str, str]] = [
+    ("healthy", "healthy"),
+    ("struggling", "struggling"),
+    ("new", "new"),
+    ("closed", "closed"),
+    ("niche", "sawtooth roof: niche / export"),
+    ("commodity", "flat roof: commodity"),
+    ("hub", "service hub / network"),
+    ("solid", "trust high"),
+    ("dashed", "trust middling"),
+    ("dotted", "trust low"),
+]
+
+
+def legend_symbol(layer: pygame.Surface, key: str, at: tuple[int, int], s: float) -> None:
+    """The map's symbol for a legend entry, about 14 design pixels wide, centred on `at`."""
+    cx, cy = at
+    if key in HEALTH:
+        col = HEALTH[key][0]
+        box = pygame.Rect(0, 0, round(12 * s), round(9 * s))
+        box.center = (cx, cy)
+        pygame.draw.rect(layer, col, box)
+        pygame.draw.rect(layer, C.MAP_INK, box, 1)
+        if key == "struggling":
+            pygame.draw.polygon(
+                layer,
+                C.MAP_INK,
+                [(cx - 3 * s, cy - 2 * s), (cx + 3 * s, cy - 2 * s), (cx, cy + 3 * s)],
+            )
+        elif key == "new":
+            pygame.draw.line(layer, C.MAP_INK, (cx - 3 * s, cy), (cx + 3 * s, cy))
+            pygame.draw.line(layer, C.MAP_INK, (cx, cy - 3 * s), (cx, cy + 3 * s))
+        elif key == "closed":
+            pygame.draw.line(layer, C.MAP_INK, box.topleft, box.bottomright)
+    elif key == "hub":
+        pygame.draw.circle(layer, C.REGION, (cx, cy), 6 * s)
+        blit_icon(layer, "hub", (cx, cy), round(9 * s), C.BG)
+    elif key == "niche":
+        pts = [
+            (cx - 6 * s, cy + 4 * s),
+            (cx - 6 * s, cy - 4 * s),
+            (cx, cy),
+            (cx, cy - 4 * s),
+            (cx + 6 * s, cy),
+            (cx + 6 * s, cy + 4 * s),
+        ]
+        pygame.draw.polygon(layer, C.MAP_INK, pts, 1)
+    elif key == "commodity":
+        pygame.draw.rect(layer, C.MAP_INK, pygame.Rect(cx - 6 * s, cy - 2 * s, 12 * s, 6 * s), 1)
+        pygame.draw.rect(layer, C.MAP_INK, pygame.Rect(cx + 2 * s, cy - 6 * s, 2 * s, 4 * s))
+    else:  # a trust line style
+        col = {"solid": C.GOOD, "dashed": C.WARN, "dotted": C.BAD}[key]
+        styled_line(
+            layer, col, (cx - 7 * s, cy), (cx + 7 * s, cy), max(1, round(2 * s)), key, 4 * s
+        )
+
+
+def legend_strip(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    font: pygame.font.Font,
+    s: float,
+    dry: bool = False,
+) -> list[pygame.Rect]:
+    """The map's legend as rows of symbol + words filling `rect` left to right (the projector's,
+    beside the map rather than over it). Returns each entry's rect; entries that do not fit in
+    `rect` are not drawn. `dry` only lays them out (to find the height `rect` needs)."""
+    if not dry:
+        pygame.draw.rect(surface, C.ROAD, rect, border_radius=round(6 * s))
+    pad = round(8 * s)
+    sym = round(18 * s)
+    gap = round(22 * s)
+    lh = font.get_linesize() + round(4 * s)
+    x, y = rect.x + pad, rect.y + round(4 * s)
+    out: list[pygame.Rect] = []
+    for key, label in LEGEND:
+        w = sym + round(6 * s) + font.size(label)[0]
+        if x + w > rect.right - pad and x > rect.x + pad:
+            x, y = rect.x + pad, y + lh
+        r = pygame.Rect(x, y, w, lh)
+        if r.bottom > rect.bottom or r.right > rect.right:
+            break
+        if not dry:
+            legend_symbol(surface, key, (x + sym // 2, r.centery), s * 1.3)
+            text(surface, label, font, C.MAP_INK, (x + sym + round(6 * s), r.centery), "midleft")
+        out.append(r)
+        x += w + gap
+    return out
 
 
 def _arrow_head(

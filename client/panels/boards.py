@@ -13,6 +13,8 @@ from district.client.ui.theme import BOARDS, C
 if TYPE_CHECKING:
     from district.client.scenes.base import Scene
 
+BASELINE = 100.0  # every board is an index with round 1 = 100: the starting point before any report
+START_NOTE = "starting point: round 1 = 100"
 STYLES = {"competitiveness": "solid", "worker_welfare": "dashed", "region": "dotted"}
 
 
@@ -48,6 +50,9 @@ def draw_board_cards(
         )
         series = board_series(v, key)
         val = series[-1] if series else v.get("scoreboards", {}).get(key)
+        starting = not series and not isinstance(val, int | float)
+        if starting:  # round 1 before its report: no history yet, the board starts at the baseline
+            val = BASELINE
         blit_icon(surface, icon, (r.x + u(26 * k), r.y + u(22 * k)), u(22 * k), color)
         text(
             surface,
@@ -80,10 +85,11 @@ def draw_board_cards(
             )
         text(
             surface,
-            "index, round 1 = 100",
-            scene.fonts.get(round(10 * k)),
+            START_NOTE if starting else "index, round 1 = 100",
+            scene.fonts.get(round(10 * k), "bold" if starting else "regular"),
             C.MUTED,
             (r.x + u(18 * k), vr.bottom + u(2)),
+            max_width=r.width - u(24 * k),
         )
         chart = pygame.Rect(
             r.x + r.width // 2 + u(10), r.y + u(40 * k), r.width // 2 - u(24), r.height - u(56 * k)
@@ -95,6 +101,18 @@ def draw_board_cards(
                 {key: (series, color, "solid")},
                 scene.fonts.get(round(9 * k)),
                 baseline=100.0,
+            )
+        elif starting and chart.height > u(20):
+            y = chart.centery
+            pygame.draw.line(surface, C.LINE, (chart.x, y), (chart.right, y), max(1, u(1)))
+            text(
+                surface,
+                "from round 1's report",
+                scene.fonts.get(round(9 * k)),
+                C.MUTED,
+                (chart.centerx, y + u(4)),
+                "midtop",
+                max_width=chart.width,
             )
         out[key] = r
     return out

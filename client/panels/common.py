@@ -184,13 +184,23 @@ class Tab:
 
 
 def draw_top_bar(
-    scene: Scene, surface: pygame.Surface, rect: pygame.Rect, *, big: bool = False, reserve: int = 0
+    scene: Scene,
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    *,
+    big: bool = False,
+    reserve: int = 0,
+    news: bool = True,
+    k: float | None = None,
 ) -> dict[str, pygame.Rect]:
-    """Round, phase, timer, events and connection: the same bar for players, console and projector."""
+    """Round, phase, timer, events and connection: the same bar for players, console and projector.
+    `news=False` leaves the latest headline out (the projector has a ticker); `k` overrides the
+    size factor that `big` sets."""
     m = scene.model
     v = m.view or {}
     u = scene.u
-    k = 1.6 if big else 1.0
+    if k is None:
+        k = 1.6 if big else 1.0
     pygame.draw.rect(surface, C.PANEL, rect)
     pygame.draw.line(surface, C.LINE, rect.bottomleft, rect.bottomright, 1)
     out: dict[str, pygame.Rect] = {}
@@ -257,13 +267,15 @@ def draw_top_bar(
         surface, tstr, scene.fonts.get(round(16 * k), "bold"), tcol, (x + u(22 * k), cy), "midleft"
     )
     x = out["timer"].right + u(18)
-    news = v.get("news", [])
+    headlines = v.get("news", []) if news else []
     right_reserve = u(150 if not big else 240) + reserve
     room = rect.right - right_reserve - x - u(20 * k)
-    if news and room >= u(60):  # a narrow window leaves no room for the headline: the bar skips it
+    if headlines and room >= u(
+        60
+    ):  # a narrow window leaves no room for the headline: the bar skips it
         blit_icon(surface, "bell", (x + u(8 * k), cy), u(16 * k), C.ACCENT)
-        head = news[-1].get("headline", "")
-        more = f"  (+{len(news) - 1} more)" if len(news) > 1 else ""
+        head = headlines[-1].get("headline", "")
+        more = f"  (+{len(headlines) - 1} more)" if len(headlines) > 1 else ""
         out["news"] = text(
             surface,
             head + more,

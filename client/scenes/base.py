@@ -21,7 +21,7 @@ class Scene:
         self.app = app
         self.model = app.model
         self.size = app.size
-        self.s = ui_scale(self.size)
+        self.s = self.scale_for(self.size)
         self.fonts = Fonts(self.s)
         self.manager = make_manager(self.size)
         self._seen = (-1, -1)
@@ -44,6 +44,10 @@ class Scene:
     def draw_over(self, surface: pygame.Surface) -> None:
         """Drawn after the widgets (hover cards, toasts)."""
 
+    def scale_for(self, size: tuple[int, int]) -> float:
+        """Design pixels per window pixel for a window of `size`."""
+        return ui_scale(size)
+
     # --- machinery ------------------------------------------------------------------------------
     def u(self, v: float) -> int:
         """Design pixels (at 1280x720) to window pixels."""
@@ -54,7 +58,7 @@ class Scene:
 
     def resize(self, size: tuple[int, int]) -> None:
         self.size = size
-        self.s = ui_scale(size)
+        self.s = self.scale_for(size)
         self.fonts = Fonts(self.s)
         self.manager = make_manager(size)
         self.build()
