@@ -1,0 +1,124 @@
+"""The projector for the back of the room: the join code drawn, every headline shown in turn by the
+ticker, the boards' starting point before round 1's report, names sized to the window's height, and
+a layout with no overlaps at 1024x768."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pygame
+from district.client.mapview import LEGEND
+from district.client.panels.boards import START_NOTE
+from district.client.ui.theme import C
+
+from tests.client.conftest import text_drawn
+
+HEADS = [
+    "SVEX opens a trade office in Japan: export demand for the region's niches rises",
+    "Cheap imports arrive: the commodity shops feel it first",
+    "The teacher's own shock: a strike at the port of Ravenna holds up every export order of the district for a whole round",
+]
+
+
+def projector(make_app: Any, size: tuple[int, int], upto: int | None = None) -> Any:
+    app = make_app("observer", upto=upto, size=size)
+    assert app.scene.name == "projector"
+    return app
+
+
+def test_join_code_is_drawn_for_latecomers(make_app: Any) -> None:
+    app = projector(make_app, (1920, 1080))
+    app.model.code = "K7QM2P"
+    app.frame([])
+    scene = app.scene
+    assert scene.code_shown == "K7QM2P"
+    assert text_drawn(
+        app.surface,
+        "Join code  K7QM2P",
+        scene.fonts.get(22, "bold"),
+        C.BG,
+        C.ACCENT,
+        scene.bar["code"],
+    )
+    assert scene.fonts.get(22, "bold").get_height() >= 40  # readable from the back at 1080p
+
+
+def test_ticker_shows_every_headline_in_turn(make_app: Any) -> None:
+    app = projector(make_app, (1024, 768))
+    app.model.view["news"] = [{"headline": h} for h in HEADS]
+    scene = app.scene
+    now = [0]
+    scene.clock = lambda: now[0]
+    seen: dict[int, list[str]] = {}
+    offsets: dict[int, set[int]] = {}
+    for t in range(0, 60_000, 250):
+        now[0] = t
+        app.frame([])
+        i, head = scene.ticker_shown
+        seen.setdefault(i, []).append(head)
+        box_w = scene.ticker_r.width
+        offsets.setdefault(i, set()).add(scene.ticker_at(t, HEADS, box_w - scene.u(120))[1])
+    assert [seen[i][0] for i in sorted(seen)] == HEADS  # each in turn, whole
+    assert all(len(v) * 250 >= 6000 for v in seen.values())  # each long enough to read
+    # the longest does not fit at 1024 px: it scrolls to its end instead of being cut forever
+    font = scene.ticker_font()
+    assert font.size(HEADS[2])[0] > scene.ticker_r.width
+    assert max(offsets[2]) > 0
+    now[0] = 0
+    app.frame([])
+    assert text_drawn(
+        app.surface, "SVEX opens", font, C.TEXT, C.PANEL, scene.ticker_r
+    ) and not text_drawn(app.surface, "Cheap imports", font, C.TEXT, C.PANEL, scene.ticker_r)
+
+
+def test_boards_show_their_starting_point_before_round_1s_report(make_app: Any) -> None:
+    app = projector(make_app, (1280, 720), upto=1)
+    v = app.model.view
+    assert v["round"] == 1 and not v["history"] and not v.get("scoreboards")
+    scene = app.scene
+    for key, card in scene.cards.items():
+        assert text_drawn(
+            app.surface, "100", scene.fonts.get(round(34 * 1.25), "bold"), C.TEXT, C.PANEL, card
+        ), key
+        assert text_drawn(
+            app.surface,
+            START_NOTE,
+            scene.fonts.get(round(10 * 1.25), "bold"),
+            C.MUTED,
+            C.PANEL,
+            card,
+        ), key
+
+
+def test_sizes_follow_the_height_and_the_legend_is_shown(make_app: Any, tmp_path: Path) -> None:
+    app = projector(make_app, (1920, 1080))
+    scene = app.scene
+    assert scene.s == 1.5
+    assert scene.map.fonts.get(scene.map.label_size).get_height() >= 30  # firm names ~22 px
+    assert len(scene.legend_items) == len(LEGEND)  # every entry of the key, beside the map
+    assert all(scene.legend_r.contains(r) for r in scene.legend_items)
+    assert not scene.legend_r.colliderect(scene.map_r)
+    pygame.image.save(app.surface, str(tmp_path / "projector-1080.png"))
+
+
+def test_nothing_overlaps_at_1024x768(make_app: Any, tmp_path: Path) -> None:
+    for upto in (1, None):
+        app = projector(make_app, (1024, 768), upto=upto)
+        app.model.code = "K7QM2P"
+        app.model.status = "connected"
+        app.frame([])
+        scene = app.scene
+        pygame.image.save(app.surface, str(tmp_path / f"projector-1024-{upto}.png"))
+        screen = app.surface.get_rect()
+        lay = scene.layout()
+        assert "bar:code" in lay and "bar:timer" in lay and "bar:status" in lay
+        for name, r in lay.items():
+            assert screen.contains(r), name
+        names = list(lay)
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                assert not lay[a].colliderect(lay[b]), (a, b)
+        assert len(scene.legend_items) == len(LEGEND)
+        for card in scene.cards.values():
+            assert scene.boards_r.contains(card)
