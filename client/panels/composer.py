@@ -365,9 +365,9 @@ class Composer:
             allops = list(self.view.get("scenario", {}).get("operations", []))
             supplier = str(self.draft.raw.get("supplier") or "")
             theirs = operations_of(self.view, supplier) if supplier else []
-            who = seat_name(self.view, supplier).split(" (")[0] if supplier else ""
-            return [(f"{label(op)} ({who} does it)", op) for op in theirs if op in allops] + [
-                (label(op) + (f" ({who} does not)" if who else ""), op)
+            # the supplier's operations first; the others say the supplier does not do them
+            return [(label(op), op) for op in theirs if op in allops] + [
+                (label(op) + (" (supplier lacks it)" if supplier else ""), op)
                 for op in allops
                 if op not in theirs
             ]
