@@ -36,9 +36,12 @@ from district.client.panels.draft import (
     NUMERIC,
     Draft,
     eligible_seats,
+    humanize,
     open_tenders,
+    operations_of,
     suggest_price,
     to_command,
+    why_not,
 )
 from pygame_gui.elements import (
     UIButton,
@@ -68,6 +71,14 @@ class Composer:
         self.party_buttons: dict[str, UIButton] = {}
         self.multi_buttons: dict[tuple[str, str], UIButton] = {}
         self.share_entries: dict[str, UITextEntryLine] = {}
+        # why this kind cannot be proposed now, in plain words ("" if it can)
+        self.blocked = (
+            ""
+            if draft.counter_of
+            else why_not(
+                self.model.deal_kinds, draft.kind, self.model.view or {}, tab.model.seat or ""
+            )
+        )
         self.build()
 
     @property
@@ -87,7 +98,7 @@ class Composer:
         spec = self.kinds.get(self.draft.kind) or {}
         terms = kind_terms(self.kinds, self.draft.kind)
         w = self.rect.width - u(18)
-        bar_h = u(64)
+        bar_h = u(84)
         scroll_r = pygame.Rect(self.rect.x, self.rect.y, self.rect.width, self.rect.height - bar_h)
         self.scroll = UIScrollingContainer(
             scroll_r,
@@ -300,14 +311,19 @@ class Composer:
         by = scroll_r.bottom + u(4)
         bx = self.rect.x
         bw_all = self.rect.width - u(8)
-        self.error_labels[""] = UILabel(
-            pygame.Rect(bx, by, bw_all, u(18)),
-            "",
-            m,
-            container=p,
-            object_id=oid("@error", "err_general"),
-        )
-        by += u(20)
+        # the reason a deal cannot be sent, next to the button, on up to two lines
+        self.reason_lines = [
+            UILabel(
+                pygame.Rect(bx, by + k * u(19), bw_all, u(19)),
+                "",
+                m,
+                container=p,
+                object_id=oid("@error", "err_general" if k == 0 else "err_general_more"),
+            )
+            for k in range(2)
+        ]
+        self.error_labels[""] = self.reason_lines[0]
+        by += u(40)
         bw = (bw_all - u(12)) // 3
         self.preview_button = UIButton(
             pygame.Rect(bx, by, bw, u(36)),
@@ -336,6 +352,9 @@ class Composer:
             tool_tip_text="drop this proposal (Esc only leaves the form and keeps it)",
         )
 
+        if self.blocked:
+            self.send_button.disable()
+            self.preview_button.disable()
         self.show_errors()
 
     def options(self, name: str, t: dict[str, Any]) -> list[tuple[str, str]]:
@@ -343,7 +362,15 @@ class Composer:
         if typ == "choice":
             return [(str(ch).replace("_", " "), str(ch)) for ch in t.get("choices", [])]
         if typ == "operation":
-            return [(label(op), op) for op in self.view.get("scenario", {}).get("operations", [])]
+            allops = list(self.view.get("scenario", {}).get("operations", []))
+            supplier = str(self.draft.raw.get("supplier") or "")
+            theirs = operations_of(self.view, supplier) if supplier else []
+            # the supplier's operations first; the others say the supplier does not do them
+            return [(label(op), op) for op in theirs if op in allops] + [
+                (label(op) + (" (supplier lacks it)" if supplier else ""), op)
+                for op in allops
+                if op not in theirs
+            ]
         if typ == "tender":
             return [(tender_label(x), str(x["id"])) for x in open_tenders(self.view)]
         if typ == "seat":
@@ -450,22 +477,51 @@ class Composer:
         return "<b>If signed, next round for you:</b><br>" + "<br>".join(preview_html_lines(ev))
 
     def show_errors(self) -> None:
-        server = {}
+        server: dict[str, str] = {}
         for e in self.model.errors_for("composer"):
             key = e.where.split(".", 1)[1] if e.where.startswith("terms.") else e.where
             key = key.split("[")[0]
             if key not in self.error_labels:
                 key = "parties" if key == "parties" else ""
-            server[key] = e.message
+            server[key] = humanize(e.message, self.view)
+        first = ""
         for name, lab in self.error_labels.items():
+            if name == "":
+                continue
             msg = self.local_errors.get(name) or server.get(name, "")
             lab.set_text(("! " + msg) if msg else "")
+            if msg and not first:
+                where = "Parties" if name == "parties" else label(name)
+                first = f"{where}: {msg}"
             w = self.widgets.get(name)
             if isinstance(w, UITextEntryLine):
                 if msg:
                     w.change_object_id(oid("@invalid", f"term_{name}"))
                 elif "@invalid" in (w.object_ids or []):
                     w.change_object_id(oid(None, f"term_{name}"))
+        general = self.local_errors.get("") or server.get("", "")
+        if self.blocked:
+            reason = self.blocked
+        elif first or general:
+            problems = [x for x in (first, general) if x]
+            reason = "Not ready to send: " + "; ".join(problems)
+        else:
+            reason = ""
+        self.show_reason(reason)
+
+    def show_reason(self, text: str) -> None:
+        """`text` on the two lines by the Send button, cut at a word where the first is full."""
+        first, rest = text, ""
+        font = getattr(self.reason_lines[0], "font", None)
+        width = self.reason_lines[0].rect.width - self.u(8)
+        if font is not None and text and font.size(text)[0] > width:
+            words = text.split(" ")
+            k = len(words)
+            while k > 1 and font.size(" ".join(words[:k]))[0] > width:
+                k -= 1
+            first, rest = " ".join(words[:k]), " ".join(words[k:])
+        self.reason_lines[0].set_text(first)
+        self.reason_lines[1].set_text(rest)
 
     def refresh(self) -> None:
         self.preview_box.set_text(self.preview_html())
@@ -476,7 +532,23 @@ class Composer:
             terms = kind_terms(self.kinds, self.draft.kind)
             tender_terms = [n for n, t in terms.items() if t.get("type") == "tender"]
             before = [self.draft.raw.get(n) for n in tender_terms]
+            supplier = self.draft.raw.get("supplier")
             self.collect()
+            if (
+                self.draft.raw.get("supplier") != supplier
+                and event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED
+            ):
+                # another supplier: the operation starts on one it does, the menu lists those first
+                theirs = operations_of(self.view, str(self.draft.raw.get("supplier") or ""))
+                for n, t in terms.items():
+                    if (
+                        t.get("type") == "operation"
+                        and theirs
+                        and self.draft.raw.get(n) not in theirs
+                    ):
+                        self.draft.raw[n] = theirs[0]
+                self.tab.rebuild_composer()
+                return True
             for n, was in zip(tender_terms, before, strict=True):
                 now = self.draft.raw.get(n)
                 t = next((x for x in open_tenders(self.view) if x["id"] == now), None)
@@ -506,6 +578,6 @@ class Composer:
             self.preview_button,
             self.send_button,
             self.cancel_button,
-            self.error_labels[""],
+            *self.reason_lines,
         ):
             e.kill()

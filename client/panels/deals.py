@@ -11,7 +11,7 @@ from district.client.forms import allowed_kinds, kind_terms, kind_title, label, 
 from district.client.panels.common import Tab, bind, fmt_value, oid, seat_name
 from district.client.panels.composer import Composer
 from district.client.panels.deal_text import deal_line, deal_number, preview_html_lines, term_value
-from district.client.panels.draft import Draft, default_raw
+from district.client.panels.draft import Draft, default_parties, default_raw, why_not
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
 
 OPEN = ("proposed",)
@@ -93,9 +93,15 @@ class DealsTab(Tab):
         view = self.model.view or {}
         dk = self.model.deal_kinds
         kinds = allowed_kinds(dk, str(view.get("role", ""))) if view else []
-        opts: list[str | tuple[str, str]] = [(kind_title(dk, k), k) for k in kinds]
+        me = self.model.seat or ""
+        blocked = {k for k in kinds if why_not(dk, k, view, me)}
+        opts: list[str | tuple[str, str]] = [
+            (kind_title(dk, k) + (" (not now)" if k in blocked else ""), k) for k in kinds
+        ]
         opts = opts or [("(no deal kinds)", "")]
-        last = self.draft.kind if self.draft else opts[0][1]
+        # a kind that is possible this round comes first
+        first = next((k for k in kinds if k not in blocked), opts[0][1])
+        last = self.draft.kind if self.draft else first
         start = next((o for o in opts if o[1] == last), opts[0])
         UILabel(
             pygame.Rect(u(10), u(8), u(80), u(32)),
@@ -328,8 +334,8 @@ class DealsTab(Tab):
         if not kind or kind not in self.model.deal_kinds:
             return
         if self.draft is None or self.draft.kind != kind or self.draft.counter_of:
-            me = self.model.seat
-            parties = [me] if me and not me.startswith("broker:") else ([me] if me else [])
+            me = self.model.seat or ""
+            parties = default_parties(self.model.deal_kinds, kind, view, me)
             self.draft = Draft(
                 kind, parties, default_raw(self.model.deal_kinds, kind, view, parties)
             )

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from district.client.forms import Kinds, kind_terms, party_rules
-from district.client.panels.common import fmt_bound, parse_number
+from district.client.forms import Kinds, kind_terms, kind_title, party_rules
+from district.client.panels.common import fmt_bound, parse_number, seat_name
 
 NUMERIC = ("float", "int")
 DROPDOWN = ("choice", "operation", "tender", "seat")
@@ -45,10 +45,135 @@ def eligible_seats(kinds: Kinds, kind: str, view: dict[str, Any]) -> list[str]:
     return out
 
 
+def _role(seat: str) -> str:
+    return seat.split(":", 1)[0]
+
+
+def _firm_of(view: dict[str, Any], seat: str) -> dict[str, Any] | None:
+    firms = view.get("firms", [])
+    for s in view.get("seats", []):
+        if s.get("id") == seat and s.get("role") == "firm":
+            fi = s.get("firm", -1)
+            return firms[fi] if isinstance(fi, int) and 0 <= fi < len(firms) else None
+    return None
+
+
+def operations_of(view: dict[str, Any], seat: str) -> list[str]:
+    """Operations the view says `seat`'s firm does well enough to be farmed work (a capability of
+    at least 0.2 where the view knows the number: mine, or one my networks or brokers told me;
+    otherwise the public list), the best first."""
+    me = view.get("me") or {}
+    f = _firm_of(view, seat)
+    if f is None:
+        return []
+    known: dict[str, Any] | None = None
+    if seat == view.get("seat") and isinstance(me.get("capabilities"), dict):
+        known = me["capabilities"]
+    elif isinstance(me.get("known_capabilities"), dict):
+        known = me["known_capabilities"].get(str(f.get("id")))
+    if known:
+        return [op for op, c in sorted(known.items(), key=lambda kv: -kv[1]) if c >= 0.2]
+    return list(f.get("operations", []))
+
+
+def _cash(view: dict[str, Any], seat: str) -> float | None:
+    """What `seat` could pay now, as far as the view tells (only my own firm's cash is known)."""
+    me = view.get("me") or {}
+    if seat != view.get("seat") or "cash" not in me:
+        return None
+    return float(me.get("cash") or 0.0) + 0.5 * max(float(me.get("revenue") or 0.0), 0.0)
+
+
+def _plural(role: str, n: int) -> str:
+    names = {"firm": "firms", "union": "union", "government": "government", "broker": "brokers"}
+    if n == 1:
+        return {"firm": "firm", "broker": "broker"}.get(role, role)
+    return names.get(role, role + "s")
+
+
+def i_am_party(kinds: Kinds, kind: str, me: str) -> bool:
+    """Whether the proposer is a party: always, except a broker drafting a kind it need not sign."""
+    rules = party_rules(kinds, kind)
+    r = _role(me)
+    if r != "broker":
+        return True
+    return rules.get("broker", (0, 0))[0] > 0
+
+
+def why_not(kinds: Kinds, kind: str, view: dict[str, Any], me: str) -> str:
+    """In plain words, why a deal of `kind` cannot be proposed now by `me` ("" if it can)."""
+    spec = kind_terms(kinds, kind)
+    title = kind_title(kinds, kind)
+    rules = party_rules(kinds, kind)
+    r = _role(me)
+    if r not in rules and r != "broker":
+        return f"A {title.lower()} has no place for a {r}."
+    needs_tender = any(t.get("type") == "tender" and t.get("required") for t in spec.values())
+    if needs_tender and not open_tenders(view):
+        return (
+            f"No tender is open this round, so there is nothing to make a {title.lower()} for. "
+            "Watch the tenders board: new ones open in later rounds."
+        )
+    mine = i_am_party(kinds, kind, me)
+    for role, (lo, _hi) in rules.items():
+        need = lo - (1 if mine and role == r else 0)
+        if need <= 0:
+            continue
+        others = [s for s in eligible_seats(kinds, kind, view) if _role(s) == role and s != me]
+        if len(others) < need:
+            who = "nobody plays it" if not others else f"only {len(others)} can"
+            return (
+                f"A {title.lower()} needs {lo} {_plural(role, lo)} as parties; in this game {who}."
+            )
+    if r == "broker":
+        hours = (view.get("me") or {}).get("hours")
+        cost = (view.get("me") or {}).get("draft_hours")
+        if isinstance(hours, int | float) and isinstance(cost, int | float) and hours < cost:
+            return f"Drafting a deal takes {cost:g} hours and you have {hours:g} this round."
+    if kind == "subcontract" and not default_parties(kinds, kind, view, me)[1:]:
+        return "No other firm with a player does an operation that could be farmed out."
+    return ""
+
+
+def default_parties(kinds: Kinds, kind: str, view: dict[str, Any], me: str) -> list[str]:
+    """The fewest parties the kind needs, starting with me: other seats that are alive and not me
+    (for a subcontract, a supplier that does an operation)."""
+    rules = party_rules(kinds, kind)
+    parties = [me] if me and i_am_party(kinds, kind, me) else []
+    pool = [s for s in eligible_seats(kinds, kind, view) if s != me]
+    if kind == "subcontract" or any(
+        t.get("type") == "operation" for t in kind_terms(kinds, kind).values()
+    ):
+        pool.sort(key=lambda s: not operations_of(view, s))  # suppliers that do something first
+    for role, (lo, _hi) in rules.items():
+        have = sum(1 for p in parties if _role(p) == role)
+        for s in pool:
+            if have >= lo:
+                break
+            if _role(s) == role and s not in parties:
+                parties.append(s)
+                have += 1
+    # someone must engage a broker, and a proposal needs someone to answer it
+    if (
+        kind == "broker_engagement" and not any(_role(p) in ("firm", "government") for p in parties)
+    ) or (
+        len(parties) == 1
+        and parties[0] == me
+        and not me.startswith("broker:")
+        and rules.get(_role(me), (0, 0))[0] == 0
+    ):
+        extra = next((s for s in pool if _role(s) in ("firm", "government")), None)
+        if extra:
+            parties.append(extra)
+    return parties
+
+
 def default_raw(
     kinds: Kinds, kind: str, view: dict[str, Any], parties: list[str]
 ) -> dict[str, Any]:
-    """The draft's starting text for every term: the kind's defaults."""
+    """The draft's starting text for every term: the kind's defaults, made sendable as far as the
+    view tells: an open tender and a price under its ceiling, seat terms on different parties
+    (the buyer me), an operation the supplier does, amounts the payer can afford."""
     spec = kind_terms(kinds, kind)
     raw: dict[str, Any] = {}
     for name, t in spec.items():
@@ -69,13 +194,94 @@ def default_raw(
     if tenders and tender_terms and not raw.get(tender_terms[0]):
         raw[tender_terms[0]] = tenders[0]["id"]
         suggest_price(raw, spec, tenders[0])
+    firms = [p for p in parties if p.startswith("firm:")]
+    me = str(view.get("seat", ""))
+    if me in firms:  # I come first: the lead, the buyer
+        firms.remove(me)
+        firms.insert(0, me)
+    for k, name in enumerate(n for n, t in spec.items() if t.get("type") == "seat"):
+        if firms:
+            raw[name] = firms[k % len(firms)]
+    if "supplier" in spec and "buyer" in spec and raw.get("supplier") == raw.get("buyer"):
+        raw["supplier"] = ""
+    ops = [n for n, t in spec.items() if t.get("type") == "operation"]
+    if ops:
+        supplier = str(raw.get("supplier") or (firms[-1] if firms else ""))
+        theirs = operations_of(view, supplier)
+        buyer = str(raw.get("buyer") or "")
+        mine = set(operations_of(view, buyer)) if buyer else set()
+        # what the supplier does and the buyer does not do first: the point of farming out
+        best = sorted(theirs, key=lambda op: op in mine)
+        if best:
+            raw[ops[0]] = best[0]
+    _afford(raw, spec, view, kind, parties)
     return raw
+
+
+def _set(raw: dict[str, Any], spec: dict[str, Any], name: str, v: float) -> None:
+    t = spec.get(name) or {}
+    lo = t.get("min")
+    if isinstance(lo, int | float):
+        v = max(v, float(lo))
+    raw[name] = fmt_bound(int(v) if t.get("type") == "int" else round(v, 2))
+
+
+def _num(raw: dict[str, Any], name: str, default: float = 0.0) -> float:
+    try:
+        return float(str(raw.get(name, "")).replace(",", "."))
+    except ValueError:
+        return default
+
+
+def _afford(
+    raw: dict[str, Any], spec: dict[str, Any], view: dict[str, Any], kind: str, parties: list[str]
+) -> None:
+    """Amounts within what the payer can afford as far as the view tells; modest where it does not
+    (another firm's cash is private)."""
+    me = view.get("me") or {}
+    if "volume" in spec and "unit_price" in spec and "buyer" in raw:
+        supplier = _firm_of(view, str(raw.get("supplier", "")))
+        if supplier is not None and supplier.get("workers"):
+            cap = 0.5 * float(supplier["workers"])  # the least a firm's workers make a round
+            if _num(raw, "volume") > cap:
+                _set(raw, spec, "volume", max(0.5, int(cap * 2) / 2))
+        cash = _cash(view, str(raw["buyer"]))
+        budget = 0.6 * cash if cash is not None else 10.0  # another firm's cash: modest
+        assistance = _num(raw, "assistance")
+        budget = max(0.0, budget - assistance)
+        vol, price = _num(raw, "volume", 1.0), _num(raw, "unit_price", 1.0)
+        if vol * price > budget:
+            vol = max(0.5, min(vol, int(budget / max(price, 0.01) * 2) / 2))
+            _set(raw, spec, "volume", vol)
+            if vol * price > budget:
+                _set(raw, spec, "unit_price", max(0.01, int(budget / vol * 100) / 100))
+    gov = me.get("budget") if view.get("role") == "government" else None
+    if "amount" in spec:
+        cap_amount = float(gov) if isinstance(gov, int | float) else None
+        rounds_name = "phase_out" if "phase_out" in spec else ""
+        n = max(1.0, _num(raw, rounds_name, 1.0)) if rounds_name else 1.0
+        if cap_amount is not None and _num(raw, "amount") * n > 0.8 * cap_amount:
+            _set(raw, spec, "amount", max(0.0, int(0.8 * cap_amount / n)))
+    if "min_firms" in spec:
+        firms = sum(1 for p in parties if p.startswith("firm:"))
+        if firms and _num(raw, "min_firms") > firms:
+            _set(raw, spec, "min_firms", firms)
 
 
 def suggest_price(raw: dict[str, Any], spec: dict[str, Any], tender: dict[str, Any]) -> None:
     """A bid's price term starts a little under the tender's price (the buyer's ceiling)."""
     if "price" in spec and spec["price"].get("type") in NUMERIC and tender.get("price"):
         raw["price"] = fmt_bound(round(float(tender["price"]) * 0.95, 2))
+
+
+def humanize(text: str, view: dict[str, Any]) -> str:
+    """A message with the view's seat ids ('firm:meccanica-ferri') replaced by their names."""
+    ids = sorted((str(x.get("id", "")) for x in view.get("seats", [])), key=len, reverse=True)
+    for sid in ids:
+        if sid and ":" in sid and sid in text:
+            name = seat_name(view, sid)
+            text = text.replace(f"'{sid}'", name).replace(sid, name)
+    return text
 
 
 def open_tenders(view: dict[str, Any]) -> list[dict[str, Any]]:

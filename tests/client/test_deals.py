@@ -29,6 +29,17 @@ def open_composer(app: Any, kind: str) -> Any:
     return tab
 
 
+def set_partner(app: Any, tab: Any, partner: str) -> None:
+    """Make the draft's parties me and `partner` by clicking the party buttons (the composer starts
+    with a partner of its own choosing)."""
+    for p in list(tab.draft.parties):
+        if p not in (HUMAN, partner):
+            click(app, tab.composer.party_buttons[p])
+    if partner not in tab.draft.parties:
+        click(app, tab.composer.party_buttons[partner])
+    assert tab.draft.parties == [HUMAN, partner]
+
+
 def test_composer_fields_come_from_the_welcome_deal_kinds(
     make_app: Any, recorded: dict[str, Any]
 ) -> None:
@@ -85,7 +96,7 @@ def test_compose_a_joint_bid_with_widgets(make_app: Any) -> None:
     tab = open_composer(app, "joint_bid")
     comp = tab.composer
     partner = "firm:meccanica-ferri"
-    click(app, comp.party_buttons[partner])  # the form rebuilds with the new party
+    set_partner(app, tab, partner)  # the form rebuilds with the new party
     comp = tab.composer
     assert tab.draft.parties == [HUMAN, partner]
     assert comp.party_buttons[partner].is_selected
@@ -111,6 +122,7 @@ def test_compose_a_joint_bid_with_widgets(make_app: Any) -> None:
 def test_parties_can_be_picked_on_the_map(make_app: Any) -> None:
     app = make_app()
     tab = open_composer(app, "subcontract")
+    set_partner(app, tab, "firm:meccanica-ferri")
     mv = app.scene.map
     f = next(f for f in app.model.view["firms"] if f["seat"] == "firm:elettronica-bassi")
     pos = (round(mv.marks[f["id"]].pos[0]), round(mv.marks[f["id"]].pos[1]))
@@ -126,18 +138,22 @@ def test_parties_can_be_picked_on_the_map(make_app: Any) -> None:
 def test_bad_terms_are_caught_before_sending_and_shown_by_the_field(make_app: Any) -> None:
     app = make_app()
     tab = open_composer(app, "subcontract")
+    for p in tab.draft.parties[1:]:  # only me left
+        click(app, tab.composer.party_buttons[p])
     comp = tab.composer
     type_into(app, comp.widgets["rounds"], "99")
     click(app, comp.send_button)
     assert app.model.take_outbox() == []
     assert "at most 12" in tab.composer.error_labels["rounds"].text
     assert "needs 2" in tab.composer.error_labels["parties"].text  # only me so far
+    # the first problem is also said next to the Send button
+    assert "Not ready to send" in tab.composer.reason_lines[0].text
 
 
 def test_server_error_appears_next_to_the_term(make_app: Any) -> None:
     app = make_app()
     tab = open_composer(app, "subcontract")
-    click(app, tab.composer.party_buttons["firm:meccanica-ferri"])
+    set_partner(app, tab, "firm:meccanica-ferri")
     comp = tab.composer
     click(app, comp.send_button)
     (out,) = app.model.take_outbox()
@@ -164,7 +180,7 @@ def test_server_error_appears_next_to_the_term(make_app: Any) -> None:
 def test_draft_survives_a_new_view_and_a_reconnect(make_app: Any) -> None:
     app = make_app()
     tab = open_composer(app, "subcontract")
-    click(app, tab.composer.party_buttons["firm:meccanica-ferri"])
+    set_partner(app, tab, "firm:meccanica-ferri")
     type_into(app, tab.composer.widgets["volume"], "7.5")
     # the connection drops and comes back with a fresh view of the same round
     import copy
@@ -186,7 +202,7 @@ def test_draft_survives_a_new_view_and_a_reconnect(make_app: Any) -> None:
 def test_ack_closes_the_composer_and_counter_prefills(make_app: Any) -> None:
     app = make_app()
     tab = open_composer(app, "subcontract")
-    click(app, tab.composer.party_buttons["firm:meccanica-ferri"])
+    set_partner(app, tab, "firm:meccanica-ferri")
     click(app, tab.composer.send_button)
     (out,) = app.model.take_outbox()
     app.model.feed({"type": "ack", "re": out.cid, "seq": 100})
@@ -204,7 +220,7 @@ def test_ack_closes_the_composer_and_counter_prefills(make_app: Any) -> None:
 def test_preview_shows_what_the_deal_does_to_me(make_app: Any) -> None:
     app = make_app()
     tab = open_composer(app, "subcontract")
-    click(app, tab.composer.party_buttons["firm:meccanica-ferri"])
+    set_partner(app, tab, "firm:meccanica-ferri")
     click(app, tab.composer.preview_button)
     (out,) = app.model.take_outbox()
     assert out.command["type"] == "preview" and out.command["kind"] == "subcontract"
@@ -302,7 +318,7 @@ def test_a_kind_only_the_welcome_knows_gets_its_form(make_app: Any) -> None:
     labels = {e.text for e in app.scene.all_elements() if hasattr(e, "text")}
     assert {"Apprentices", "Stipend", "Shared school", "New Apprenticeship pact"} <= labels
     partner = "firm:meccanica-ferri"
-    click(app, comp.party_buttons[partner])
+    set_partner(app, tab, partner)
     comp = tab.composer
     type_into(app, comp.widgets["apprentices"], "12")
     click(app, comp.widgets["shared_school"])
@@ -343,7 +359,7 @@ def test_preview_answered_in_the_ack_shows_names_and_units(make_app: Any) -> Non
     """The server answers a preview query in the ack's `result`; the composer shows it."""
     app = make_app()
     tab = open_composer(app, "subcontract")
-    click(app, tab.composer.party_buttons["firm:meccanica-ferri"])
+    set_partner(app, tab, "firm:meccanica-ferri")
     click(app, tab.composer.preview_button)
     (out,) = app.model.take_outbox()
     assert out.command["type"] == "preview" and out.command["kind"] == "subcontract"
@@ -393,12 +409,12 @@ def test_parties_change_resets_the_shares_and_seat_terms_start_apart(make_app: A
     app = make_app()
     tab = open_composer(app, "joint_bid")
     partner = "firm:meccanica-ferri"
-    click(app, tab.composer.party_buttons[partner])
+    set_partner(app, tab, partner)
     click(app, tab.composer.send_button)
     (out,) = app.model.take_outbox()
     assert out.command["terms"]["shares"] == {HUMAN: 0.5, partner: 0.5}
     tab = open_composer(app, "subcontract")
-    click(app, tab.composer.party_buttons[partner])
+    set_partner(app, tab, partner)
     comp = tab.composer
     assert comp.widgets["buyer"].selected_option[1] == HUMAN
     assert comp.widgets["supplier"].selected_option[1] == partner
