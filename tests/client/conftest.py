@@ -150,7 +150,12 @@ def type_into(app: App, entry: Any, text: str, clear: bool = True) -> None:
 
 
 def select_option(app: App, menu: Any, key_: str) -> None:
-    """Open a drop-down and click the option whose key is `key_`."""
+    """Open a drop-down and click the option whose key is `key_` (a person who sees it chosen
+    already leaves the menu closed: pygame_gui keeps the list open when the chosen option is
+    clicked again, and the list then covers the fields below it)."""
+    sel = menu.selected_option
+    if (sel[1] if isinstance(sel, tuple) else sel) == key_:
+        return
     click(app, menu)
     state = menu.menu_states["expanded"]
     sl = state.options_selection_list

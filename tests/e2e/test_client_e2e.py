@@ -89,17 +89,19 @@ def test_two_rounds_against_bots(game: Any) -> None:
     select_option(app, scene.deals.kind_menu, "subcontract")
     click(app, scene.deals.compose_button)
     comp = scene.deals.composer
-    partner = next(s for s in comp.party_buttons if s != me)
-    click(app, comp.party_buttons[partner])
-    comp = scene.deals.composer
-    select_option(app, comp.widgets["buyer"], me)
-    select_option(app, comp.widgets["supplier"], partner)
+    # the composer starts with a partner of its own choosing (another firm, not me)
+    partner = next(s for s in scene.deals.draft.parties if s != me)
+    assert partner.startswith("firm:") and partner in comp.party_buttons
+    # a choice may rebuild the form: each widget is looked up afresh, as a person sees it
+    select_option(app, scene.deals.composer.widgets["buyer"], me)
+    select_option(app, scene.deals.composer.widgets["supplier"], partner)
     supplier_ops = app.model.view["firms"][
         next(s["firm"] for s in app.model.view["seats"] if s["id"] == partner)
     ]["operations"]
-    select_option(app, comp.widgets["operation"], supplier_ops[0])
-    type_into(app, comp.widgets["volume"], "1")
-    click(app, comp.send_button)
+    select_option(app, scene.deals.composer.widgets["operation"], supplier_ops[0])
+    assert scene.deals.draft.raw["operation"] == supplier_ops[0]
+    type_into(app, scene.deals.composer.widgets["volume"], "1")
+    click(app, scene.deals.composer.send_button)
     assert wait_until(app, lambda: scene.deals.mode == "list", 10), [
         e.readable() for e in app.model.errors
     ]
