@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from district.server.engine.checks import deal_ref, party_to
+from district.server.engine.checks import deal_ref, party_to, plain_text
 from district.server.engine.errors import EngineError
 from district.server.engine.state import State
 
@@ -20,6 +20,7 @@ def chat(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
         raise EngineError(
             "too_long", f"a message is at most {MAX_CHAT} characters (got {len(text)})", "text"
         )
+    plain_text(text, "text")
     if state.chat_muted and seat != "facilitator":
         raise EngineError("muted", "the facilitator has paused the chat")
     to = cmd.get("to", "public")

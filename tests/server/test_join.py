@@ -216,3 +216,28 @@ async def test_no_hello_in_time_closes_the_connection(tmp_path) -> None:
             assert ws.close_code == 1008
     finally:
         await srv.stop()
+
+
+async def test_names_that_pass_for_the_facilitator_or_hide_text_are_refused_on_the_wire(
+    server: Server,
+) -> None:
+    created, fac = await create(server.url)
+    sid = created["session"]
+    a = await join(server.url, created["code"], "Ada")
+    before = await fingerprint(server, sid)
+    for name in ("Facilitator", "TEACHER", "ada", "Ada\u202e", "A\x1bda"):
+        with pytest.raises(Refused) as e:
+            await join(server.url, created["code"], name)
+        assert e.value.code == "bad_message" and e.value.where == "name", name
+        assert "Traceback" not in e.value.message
+    r = await fac.request({"type": "control", "action": "assign", "seat": "union", "name": "ADA"})
+    assert r["code"] == "bad_message" and r["where"] == "name"
+    assert await fingerprint(server, sid) == before
+    # chat that would turn text around in other windows never reaches them
+    await fac.request({"type": "control", "action": "start"})
+    r = await a.request({"type": "command", "command": {"type": "chat", "text": "x\u202ey"}})
+    assert r["code"] == "bad_value" and r["where"] == "text"
+    texts = await server.sessions[sid].call(lambda s: [m["text"] for m in s.core.game.state.chat])
+    assert not any("\u202e" in t for t in texts)
+    for c in (a, fac):
+        await c.close()

@@ -213,6 +213,72 @@ def test_joining_prefers_open_seats_then_takes_a_seat_from_its_bot() -> None:
     assert FIRMS[0] not in p.core.turns.queue  # a person took the seat back: its turns go
 
 
+BAD_NAMES = [
+    "Facilitator",
+    "the facilitator",
+    "FACILITATOR (real)",
+    "Fac-ilitator",
+    "Teacher",
+    "t e a c h e r",
+    "Teacher2",
+    "Te4cher",
+    "Admin",
+    "Ada\u202eevil",  # right-to-left override
+    "\u2066Ada",  # left-to-right isolate
+    "Ada\x00",
+    "Ada\nBo",
+    "Ada\tBo",
+    "Ada\x1fBo",  # a C0 control str.split() would have turned into a space
+    "Ada\x85Bo",  # C1 (next line)
+    "Ada\x9bBo",  # C1 (control sequence introducer)
+]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_names_that_pass_for_the_facilitator_or_hide_characters_are_refused(name: str) -> None:
+    p = Pilot()
+    p.seat("Ada")
+    before = p.core.fingerprint()
+    for outs in (p.join(name, token="t2"), p.control("assign", seat="union", name=name)):
+        assert error_code(outs) == "bad_message"
+        assert outs[0].msg["where"] == "name"  # type: ignore[union-attr]
+    assert p.core.fingerprint() == before
+
+
+def test_a_name_already_playing_in_the_session_is_refused() -> None:
+    p = Pilot()
+    p.seat("Ada Rossi")
+    before = p.core.fingerprint()
+    for name in ("Ada Rossi", "ada rossi", "  ADA   ROSSI ", "Ada-Rossi", "4da R0ssi"):
+        outs = p.join(name, token="t2")
+        assert error_code(outs) == "bad_message"
+        assert "already playing" in outs[0].msg["message"]  # type: ignore[union-attr]
+        assert error_code(p.control("assign", seat="union", name=name)) == "bad_message"
+    assert p.core.fingerprint() == before
+    # another name is fine, and so is the name again once its seat is released
+    assert p.seat("Ada Bianchi") == FIRMS[1]
+    p.do("release", seat=FIRMS[0])
+    assert p.seat("Ada Rossi") == FIRMS[0]
+    # ordinary names that merely contain letters of a reserved word are fine
+    for name in ("Hostetler", "Tea", "Facundo", "Théo", "Zoë 3"):
+        p.seat(name)
+
+
+def test_chat_with_control_or_direction_characters_is_refused() -> None:
+    p = running()
+    before = p.core.fingerprint()
+    for text in ("hi\u202eereht", "a\x00b", "line\nbreak", "\u2067x", "bell\x07", "c1\x9b"):
+        for seat in (FIRMS[0], "facilitator"):
+            outs = p.command(seat, {"type": "chat", "text": text, "to": "public"})
+            assert p.carry(outs)[-1]["code"] == "bad_value"
+    assert p.core.fingerprint() == before
+    assert not p.core.game.state.chat
+    sent = p.carry(
+        p.command(FIRMS[0], {"type": "chat", "text": "ciao, è tutto ok? ✓", "to": "union"})
+    )
+    assert sent[-1]["type"] == "ack"
+
+
 @pytest.mark.parametrize("status", ["lobby", "running", "paused", "ended"])
 def test_hellos_in_every_status(status: str) -> None:
     p = Pilot()
