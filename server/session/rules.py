@@ -94,6 +94,15 @@ def admit_hello(core: SessionCore, job: Hello, new_token: str) -> list[Output]:
         return [Admit(job.conn, who, re, last_event=job.msg.get("last_event"))]
     if job.via == "observer":
         return [Admit(job.conn, OBSERVER, re, last_event=job.msg.get("last_event"))]
+    if core.locked:
+        return [
+            Reply(
+                job.conn,
+                error(
+                    re, "locked", "the facilitator has closed this session to new players", "code"
+                ),
+            )
+        ]
     name, why = name_problem(core, job.msg.get("name") or "")
     if why:
         return [Reply(job.conn, error(re, "bad_message", f"joining needs a name: {why}", "name"))]
@@ -341,6 +350,10 @@ def control(
                 Bye(seat, "released", f"the facilitator released {seat}", CLOSE_RELEASED),
                 Announce(roster=True),
             ]
+    elif action in ("lock", "unlock"):
+        locked = action == "lock"
+        if core.locked != locked:
+            out += [Record({"k": "lock", "locked": locked}), Announce(roster=True)]
     elif action == "timers":
         e = {"k": "timers"}
         for k in ("negotiation_seconds", "report_seconds"):
@@ -357,6 +370,7 @@ def control(
             "commands": core.commands,
             "seed": core.info.seed,
             "scenario": core.info.scenario,
+            "locked": core.locked,
             "server": server or {},
         }
     else:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import msgpack
 import pytest
 from district.server.botclient import Refused, SeatClient
-from district.server.net import Server
+from district.server.net import CodeThrottle, Server
 from district.server.protocol import CLOSE_REPLACED, PROTOCOL_VERSION, encode
 
-from tests.server.conftest import create, fingerprint, join, until
+from tests.server.conftest import create, fingerprint, join, make_config, until
 
 
 async def test_players_join_with_the_code_and_get_seats_in_order(server: Server) -> None:
@@ -241,3 +242,84 @@ async def test_names_that_pass_for_the_facilitator_or_hide_text_are_refused_on_t
     assert not any("\u202e" in t for t in texts)
     for c in (a, fac):
         await c.close()
+
+
+async def test_a_locked_session_turns_new_players_away_and_stays_locked_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    srv = Server(make_config(tmp_path))
+    await srv.start()
+    created, fac = await create(srv.url)
+    a = await join(srv.url, created["code"], "Ada")
+    r = await fac.request({"type": "control", "action": "lock"})
+    assert r["type"] == "ack"
+    await until(lambda: fac.roster is not None and fac.roster["locked"] is True)
+    with pytest.raises(Refused) as e:
+        await join(srv.url, created["code"], "Bo")
+    assert e.value.code == "locked" and "facilitator" in e.value.message
+    for c in (a, fac):
+        await c.close()
+    await srv.stop()
+    srv = Server(make_config(tmp_path))
+    await srv.start()
+    try:
+        with pytest.raises(Refused) as e:
+            await join(srv.url, created["code"], "Bo")
+        assert e.value.code == "locked"
+        back = SeatClient(srv.url, token=a.token)  # seats' tokens still work
+        assert (await back.connect())["seat"] == a.seat
+        obs = SeatClient(srv.url, code=created["code"], observer=True)
+        assert (await obs.connect())["seat"] == "observer"
+        fac = SeatClient(srv.url, token=created["facilitator_token"])
+        await fac.connect()
+        assert (await fac.request({"type": "control", "action": "unlock"}))["type"] == "ack"
+        bo = await join(srv.url, created["code"], "Bo")
+        for c in (back, obs, fac, bo):
+            await c.close()
+    finally:
+        await srv.stop()
+
+
+async def test_join_code_guessing_is_throttled_per_address_for_a_while(tmp_path: Path) -> None:
+    now = [1000.0]
+    srv = Server(make_config(tmp_path, clock=lambda: now[0]))
+    await srv.start()
+    try:
+        created, fac = await create(srv.url)
+        ok = await join(srv.url, created["code"], "Ada")  # a success does not count
+        for _ in range(10):
+            with pytest.raises(Refused) as e:
+                await join(srv.url, "ZZZZZZ", "Guess")
+            assert e.value.code == "bad_code"
+        # the 11th try, and even the right code, from this address: throttled, with a wait
+        for code in ("ZZZZZZ", created["code"]):
+            with pytest.raises(Refused) as e:
+                await join(srv.url, code, "Bo")
+            assert e.value.code == "throttled" and e.value.where == "code"
+            assert 0 < e.value.msg["retry_after"] <= 60
+        # tokens are not codes: players coming back are not held up
+        back = SeatClient(srv.url, token=ok.token)
+        assert (await back.connect())["seat"] == ok.seat
+        now[0] += 61  # the block is over
+        bo = await join(srv.url, created["code"], "Bo")
+        assert bo.seat
+        for c in (ok, back, bo, fac):
+            await c.close()
+    finally:
+        await srv.stop()
+
+
+def test_the_code_throttle_counts_each_address_within_its_window() -> None:
+    now = [0.0]
+    t = CodeThrottle(limit=3, window=60.0, block=30.0, clock=lambda: now[0])
+    for _ in range(2):
+        t.failed("10.0.0.1")
+    now[0] = 61.0  # those two are out of the window
+    t.failed("10.0.0.1")
+    t.failed("10.0.0.1")
+    assert t.retry_after("10.0.0.1") is None
+    t.failed("10.0.0.1")
+    assert t.retry_after("10.0.0.1") == 30.0
+    assert t.retry_after("10.0.0.2") is None  # another address is not held up
+    now[0] = 91.0
+    assert t.retry_after("10.0.0.1") is None

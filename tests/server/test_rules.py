@@ -585,6 +585,36 @@ def test_assign_reserves_a_seat_and_release_frees_it() -> None:
     assert [type(o) for o in outs] == [Ack]
 
 
+def test_a_locked_session_refuses_new_players_but_not_tokens_or_observers() -> None:
+    p = Pilot()
+    seat = p.seat("Ada")
+    reply = p.do("lock")
+    assert reply["type"] == "ack" and p.core.locked
+    assert p.do("info")["result"]["locked"] is True
+    before = p.core.fingerprint()
+    outs = p.join("Bo", token="t2")
+    assert error_code(outs) == "locked"
+    assert "closed this session to new players" in outs[0].msg["message"]  # type: ignore[union-attr]
+    assert p.core.fingerprint() == before
+    conn = FakeConn()
+    back = Hello(conn, {"id": 3}, "token", seat, hash_token("tok-Ada"))
+    assert rules.admit_hello(p.core, back, "") == [Admit(conn, seat, 3)]
+    assert rules.admit_hello(p.core, Hello(conn, {"id": 4}, "observer"), "") == [
+        Admit(conn, "observer", 4)
+    ]
+    # locking again changes nothing; the facilitator can still assign seats
+    assert [type(o) for o in p.control("lock")] == [Ack]
+    assert p.do("assign", seat="union", name="Una")["type"] == "ack"
+    # the lock is an entry: a snapshot and a replay keep it
+    blob, _ = p.core.snapshot()
+    copy = Pilot()
+    copy.core.restore(blob)
+    assert copy.core.locked and copy.core.fingerprint() == p.core.fingerprint()
+    assert p.do("unlock")["type"] == "ack" and not p.core.locked
+    assert p.seat("Bo") == FIRMS[1]
+    assert p.do("lock", conn=FakeConn(seat))["code"] == "forbidden"
+
+
 def test_a_seat_released_during_the_game_goes_to_a_bot_that_acts() -> None:
     p = Pilot()
     p.seat("Ada")
@@ -614,6 +644,7 @@ def test_timers_change_later_phases_and_info_reports() -> None:
         "commands": p.core.commands,
         "seed": 3,
         "scenario": "server-test",
+        "locked": False,
         "server": {"connections": 1},
     }
 
