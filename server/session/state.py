@@ -279,7 +279,12 @@ class SessionCore:
             s.bot = self.status in LIVE
             self._bot_joins(s.id)
         elif k == "bot":
-            self.seats[e["seat"]].bot = True
+            s = self.seats[e["seat"]]
+            if s.player is not None and not s.bot:
+                # the player is told (in their own stream, so also on coming back)
+                notice = {"kind": "seat_taken_by_bot", "seat": s.id, "by": FACILITATOR}
+                out += self._events([{**notice, "audience": [s.id]}])
+            s.bot = True
             self._bot_joins(e["seat"])
         elif k == "unbot":
             self.seats[e["seat"]].bot = False

@@ -786,3 +786,47 @@ def test_snapshots_keep_the_bots_turns() -> None:
     assert copy.core.fingerprint() == p.core.fingerprint()
     assert copy.core.turns == p.core.turns
     assert copy.bot_turns() == p.bot_turns()
+
+
+def test_a_help_request_reaches_only_the_facilitator_and_its_sender() -> None:
+    from district.server.engine.views import view
+
+    p = running()
+    seq = {r: s.seq for r, s in p.core.streams.items()}
+    outs = p.command(FIRMS[0], {"type": "chat", "text": "how do I bid?", "to": "facilitator"})
+    assert p.carry(outs)[-1]["type"] == "ack"
+    grew = {r for r, s in p.core.streams.items() if s.seq != seq[r]}
+    assert grew == {FIRMS[0], "facilitator"}
+    state = p.core.game.state
+    (m,) = [m for m in view(state, "facilitator")["chat"] if m.get("help")]
+    assert m["from"] == FIRMS[0] and m["channel"] == "help" and m["text"] == "how do I bid?"
+    assert [m["text"] for m in view(state, FIRMS[0])["chat"]] == ["how do I bid?"]
+    for other in ("union", FIRMS[1], "observer"):
+        assert not view(state, other)["chat"]
+    # it works while the chat is muted; the facilitator cannot ask itself
+    p.carry(p.command("facilitator", {"type": "mute_chat", "muted": True}))
+    outs = p.command(FIRMS[0], {"type": "chat", "text": "still there?", "to": "facilitator"})
+    assert p.carry(outs)[-1]["type"] == "ack"
+    outs = p.command("facilitator", {"type": "chat", "text": "me", "to": "facilitator"})
+    assert p.carry(outs)[-1]["code"] == "bad_value"
+
+
+def test_a_player_is_told_when_the_facilitator_hands_their_seat_to_a_bot() -> None:
+    p = running()
+    seat = FIRMS[0]
+    before = p.core.streams[seat].seq
+    p.do("bot", seat=seat)
+    st = p.core.streams[seat]
+    assert st.seq == before + 1
+    from district.server.protocol import decode
+
+    assert decode(st.items[-1][1]) == {
+        "kind": "seat_taken_by_bot",
+        "seat": seat,
+        "by": "facilitator",
+    }
+    # a seat nobody holds, or one a bot already plays, tells nobody
+    quiet = {r: s.seq for r, s in p.core.streams.items()}
+    p.do("bot", seat=seat)
+    p.do("bot", seat="union")
+    assert {r: s.seq for r, s in p.core.streams.items()} == quiet
