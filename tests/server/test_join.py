@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import msgpack
 import pytest
@@ -323,3 +324,39 @@ def test_the_code_throttle_counts_each_address_within_its_window() -> None:
     assert t.retry_after("10.0.0.2") is None  # another address is not held up
     now[0] = 91.0
     assert t.retry_after("10.0.0.1") is None
+
+
+async def test_help_requests_and_the_bot_notice_cross_the_wire(server: Server) -> None:
+    created, fac = await create(server.url)
+    a = await join(server.url, created["code"], "Ada")
+    b = await join(server.url, created["code"], "Bo")
+    await fac.request({"type": "control", "action": "start"})
+    r = await a.request(
+        {"type": "command", "command": {"type": "chat", "text": "help!", "to": "facilitator"}}
+    )
+    assert r["type"] == "ack"
+
+    def helps(c: Any) -> list[dict[str, Any]]:
+        return [
+            m["event"]
+            for m in c.received
+            if m["type"] == "event" and m["event"]["kind"] == "chat" and m["event"].get("help")
+        ]
+
+    await until(lambda: len(helps(fac)) == 1 and len(helps(a)) == 1)
+    assert helps(fac)[0]["from"] == a.seat and helps(fac)[0]["text"] == "help!"
+    r = await fac.request({"type": "control", "action": "bot", "seat": a.seat})
+    assert r["type"] == "ack"
+
+    def notices(c: Any) -> list[dict[str, Any]]:
+        return [
+            m["event"]
+            for m in c.received
+            if m["type"] == "event" and m["event"]["kind"] == "seat_taken_by_bot"
+        ]
+
+    await until(lambda: len(notices(a)) == 1)
+    assert notices(a)[0]["seat"] == a.seat
+    assert not helps(b) and not notices(b) and not notices(fac)
+    for c in (a, b, fac):
+        await c.close()
