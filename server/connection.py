@@ -42,6 +42,9 @@ class Connection:
         self.refused = 0  # refused messages in the last ABUSE_WINDOW seconds
         self._refusals: deque[float] = deque()
         self.hello_by = time.monotonic() + cfg.hello_timeout
+        peer = ws.remote_address
+        # the client's address (the join-code throttle counts per address)
+        self.address = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
         self.log = SessionLog(_log, {"session": "-"})
         self._writer = asyncio.get_running_loop().create_task(
             self._write(), name=f"conn:{n}:writer"

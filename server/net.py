@@ -21,6 +21,8 @@ import secrets
 import socket
 import time
 import tomllib
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +90,51 @@ class ServerConfig:
     socket_buffer: int | None = None  # SO_SNDBUF of each client socket (None: the system's default)
     gc_freeze: bool = False  # see LoopMonitor; on for `district serve` (a process of its own)
     gc_full_every: float | None = 900.0
+    # join-code guessing: after `code_failures` unknown codes from one address within
+    # `code_window` seconds, its hellos with a code are refused for `code_block` seconds
+    code_failures: int = 10
+    code_window: float = 60.0
+    code_block: float = 60.0
+    clock: Callable[[], float] = time.monotonic  # the throttle's clock (tests move it)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class CodeThrottle:
+    """Failed join-code look-ups per client address. `limit` failures within `window` seconds
+    block that address's hellos with a code for `block` seconds; joins that succeed never count."""
+
+    MAX_ADDRESSES = 10_000  # beyond this, addresses with nothing recent are forgotten
+
+    def __init__(self, limit: int, window: float, block: float, clock: Callable[[], float]) -> None:
+        self.limit, self.window, self.block, self.clock = limit, window, block, clock
+        self.failures: dict[str, deque[float]] = {}
+        self.blocked: dict[str, float] = {}  # address -> until
+
+    def retry_after(self, addr: str) -> float | None:
+        """Seconds until `addr` may try a code again, or None if it may now."""
+        until = self.blocked.get(addr)
+        if until is None:
+            return None
+        left = until - self.clock()
+        if left <= 0:
+            del self.blocked[addr]
+            return None
+        return left
+
+    def failed(self, addr: str) -> None:
+        now = self.clock()
+        times = self.failures.setdefault(addr, deque())
+        times.append(now)
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if len(times) >= self.limit:
+            self.blocked[addr] = now + self.block
+            times.clear()
+        if len(self.failures) > self.MAX_ADDRESSES:
+            self.failures = {
+                a: t for a, t in self.failures.items() if t and t[-1] > now - self.window
+            }
+            self.blocked = {a: u for a, u in self.blocked.items() if u > now}
 
 
 class Server:
@@ -107,6 +153,9 @@ class Server:
         self._n = 0
         self._scenarios: dict[Path, tuple[float, dict[str, Any] | None]] = {}
         self._loading: dict[str, asyncio.Future[Session | None]] = {}
+        self.throttle = CodeThrottle(
+            config.code_failures, config.code_window, config.code_block, config.clock
+        )
         self.log = SessionLog(_log, {"session": "-"})
         self.monitor = LoopMonitor(
             freeze=config.gc_freeze, full_every=config.gc_full_every if config.gc_freeze else None
@@ -464,9 +513,19 @@ class Server:
             sid, who = loc
             job = Hello(conn, msg, "token", who, h, done=fut)
         else:
+            addr = conn.address
+            wait = self.throttle.retry_after(addr)
+            if wait is not None:
+                raise ProtocolError(
+                    "throttled",
+                    f"too many wrong join codes from your address; try again in {wait:.0f} s",
+                    "code",
+                    retry_after=round(wait, 1),
+                )
             code = normalise_code(msg["code"])
             found = self.codes.get(code) or await self.store.lookup_code(code)
             if found is None:
+                self.throttle.failed(addr)
                 raise ProtocolError(
                     "bad_code", f"no session has the code {msg['code'][:16]!r}", "code"
                 )

@@ -1,10 +1,12 @@
-"""Chat in the core: public, per deal, and private between two seats. Every message is an event."""
+"""Chat in the core: public, per deal, private between two seats, and a seat's request for help
+to the facilitator (`to: "facilitator"`: only the facilitator and the sender see it, flagged
+`help`). Every message is an event."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from district.server.engine.checks import deal_ref, party_to
+from district.server.engine.checks import deal_ref, party_to, plain_text
 from district.server.engine.errors import EngineError
 from district.server.engine.state import State
 
@@ -20,11 +22,18 @@ def chat(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
         raise EngineError(
             "too_long", f"a message is at most {MAX_CHAT} characters (got {len(text)})", "text"
         )
-    if state.chat_muted and seat != "facilitator":
-        raise EngineError("muted", "the facilitator has paused the chat")
+    plain_text(text, "text")
     to = cmd.get("to", "public")
-    if to == "public":
-        audience: str | list[str] = "public"
+    help_ = to == "facilitator"  # a request for help: works even while the chat is muted
+    if state.chat_muted and seat != "facilitator" and not help_:
+        raise EngineError("muted", "the facilitator has paused the chat")
+    if help_:
+        if seat == "facilitator":
+            raise EngineError("bad_value", "you cannot send a private message to yourself", "to")
+        audience: str | list[str] = [seat, "facilitator"]
+        channel = "help"
+    elif to == "public":
+        audience = "public"
         channel = "public"
     elif isinstance(to, str) and to.startswith("deal-"):
         deal = deal_ref(state, to, "to")
@@ -39,7 +48,9 @@ def chat(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
         channel = "private"
     else:
         raise EngineError(
-            "bad_value", f"'to' is 'public', a deal id or a seat id; got {to!r}", "to"
+            "bad_value",
+            f"'to' is 'public', 'facilitator', a deal id or a seat id; got {to!r}",
+            "to",
         )
     msg = {
         "id": state.next_id("msg"),
@@ -49,6 +60,8 @@ def chat(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
         "channel": channel,
         "text": text.strip(),
     }
+    if help_:
+        msg["help"] = True
     state.chat.append({**msg, "audience": audience})
     if len(state.chat) > MAX_LOG:
         del state.chat[: len(state.chat) - MAX_LOG]

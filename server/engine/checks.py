@@ -92,3 +92,25 @@ def party_to(d: Deal, seat: str, where: str) -> None:
 def facilitator_only(seat: str, what: str) -> None:
     if seat != "facilitator":
         raise EngineError("forbidden", f"only the facilitator can {what}")
+
+
+# the bidirectional embeddings, overrides, isolates and marks: text that turns around what
+# follows it (another seat's name, a number) in someone else's window
+BIDI_CONTROLS = frozenset(
+    [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\u200e", "\u200f", "\u061c"]
+)
+
+
+def plain_text(v: str, where: str) -> str:
+    """Text with no control characters (C0, DEL, C1) and no bidirectional controls."""
+    for ch in v:
+        c = ord(ch)
+        if c < 0x20 or 0x7F <= c <= 0x9F or ch in BIDI_CONTROLS:
+            raise EngineError(
+                "bad_value",
+                f"text may not contain control or text-direction characters (U+{c:04X})",
+                where,
+            )
+    return v

@@ -21,7 +21,10 @@ from district.server.protocol.builders import (
     command,
     control,
     hello,
+    impersonates,
+    name_key,
     normalise_code,
+    unsafe_char,
     valid_name,
 )
 from district.server.protocol.codec import (
@@ -118,5 +121,8 @@ __all__ = [
     "normalise_code",
     "plain_default",
     "read_message",
+    "impersonates",
+    "name_key",
+    "unsafe_char",
     "valid_name",
 ]

@@ -3,6 +3,7 @@ as people type them."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from district.server.protocol.limits import MAX_NAME, PROTOCOL_VERSION
@@ -49,9 +50,51 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch not in " -")
 
 
+# characters that turn text around or hide it: the bidirectional embeddings, overrides and
+# isolates, and the marks that change the direction of what follows
+BIDI_CONTROLS = frozenset(
+    [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\u200e", "\u200f", "\u061c"]
+)
+
+
+def unsafe_char(text: str) -> str | None:
+    """The first control (C0, DEL, C1) or bidirectional-control character of `text`, or None."""
+    for ch in text:
+        c = ord(ch)
+        if c < 0x20 or 0x7F <= c <= 0x9F or ch in BIDI_CONTROLS:
+            return ch
+    return None
+
+
 def valid_name(name: str) -> str | None:
-    """A display name, trimmed; None if it is empty or has control characters."""
+    """A display name, trimmed; None if it is empty, too long or has control characters."""
+    if unsafe_char(name) is not None:
+        return None
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME or any(not ch.isprintable() for ch in name):
         return None
     return name
+
+
+# what only the person running the session may be called (compared letters and digits only,
+# case-folded: "Face-Ilitator", "T E A C H E R" and "teacher2" are all refused)
+RESERVED_NAMES = ("facilitator", "teacher", "instructor", "moderator", "organiser", "organizer")
+RESERVED_EXACT = ("admin", "administrator", "host", "server", "system", "observer", "staff")
+_LOOKALIKE = str.maketrans("013457@$", "oleastas")
+
+
+def name_key(name: str) -> str:
+    """What two names are compared by: letters only, case-folded, look-alike digits read as
+    letters (so "Ada" and "ADA " and "4da" are the same name)."""
+    s = unicodedata.normalize("NFKC", name).casefold().translate(_LOOKALIKE)
+    return "".join(ch for ch in s if ch.isalnum())
+
+
+def impersonates(name: str) -> str | None:
+    """What the name could pass for ("the facilitator"), or None."""
+    key = name_key(name)
+    if any(r in key for r in RESERVED_NAMES) or key in RESERVED_EXACT:
+        return "the facilitator"
+    return None

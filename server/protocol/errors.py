@@ -20,6 +20,8 @@ ERRORS: dict[str, str] = {
     "bad_token": "no seat or facilitator holds this token",
     "bad_code": "no session has this join code",
     "session_full": "every seat (of the asked role) is taken",
+    "locked": "the facilitator has closed this session to new players",
+    "throttled": "too many wrong join codes from this address; wait 'retry_after' seconds",
     "forbidden": "this seat may not do that (facilitator only, observers cannot act, ...)",
     "unknown_scenario": "no scenario of that name on this server",
     "unknown_seat": "no seat of that id in this session",
@@ -64,17 +66,23 @@ ENGINE_ERRORS: dict[str, str] = {
 class ProtocolError(Exception):
     """A message the server refuses; becomes an `error` message with the same fields."""
 
-    def __init__(self, code: str, message: str, where: str = "") -> None:
+    def __init__(
+        self, code: str, message: str, where: str = "", retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{code}: {where + ': ' if where else ''}{message}")
         self.code = code
         self.message = message
         self.where = where
+        self.retry_after = retry_after
 
     def to_message(self, re: Any = None) -> dict[str, Any]:
-        return {
+        msg = {
             "type": "error",
             "re": re,
             "code": self.code,
             "message": self.message,
             "where": self.where,
         }
+        if self.retry_after is not None:
+            msg["retry_after"] = self.retry_after
+        return msg

@@ -127,6 +127,8 @@ CONTROL_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
         "reserve a seat for a named player; the ack's result has its token",
     ),
     "release": (("seat",), "free a seat: its token stops working and its connection is closed"),
+    "lock": ((), "close the session to new players (hellos with the join code get error locked)"),
+    "unlock": ((), "open the session to new players again"),
     "timers": ((), "change negotiation_seconds and/or report_seconds of later phases"),
     "info": ((), "the ack's result has status, round, phase, the state hash and the log length"),
 }
@@ -192,6 +194,7 @@ SERVER_MESSAGES: dict[str, dict[str, str]] = {
         "seats": "list of {id, role, name, player, controller, connected, ready}",
         "facilitator": "true when the facilitator is connected",
         "observers": "connected observers",
+        "locked": "true when the facilitator has closed the session to new players",
     },
     "pong": {"re": "id of the ping", "server_time": "server clock"},
     "bye": {"reason": "replaced, slow, released, shutdown or policy", "message": "for a person"},

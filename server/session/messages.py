@@ -76,6 +76,7 @@ def roster(core: SessionCore, connected: Collection[str], observers: int) -> dic
         "seats": seats,
         "facilitator": FACILITATOR in connected,
         "observers": observers,
+        "locked": core.locked,
     }
 
 

@@ -21,7 +21,13 @@ from __future__ import annotations
 from typing import Any
 
 from district.server.engine import EngineError
-from district.server.protocol import CLOSE_RELEASED, valid_name
+from district.server.protocol import (
+    CLOSE_RELEASED,
+    impersonates,
+    name_key,
+    unsafe_char,
+    valid_name,
+)
 from district.server.session.jobs import Command, Control, Hello
 from district.server.session.messages import hash_token
 from district.server.session.outputs import (
@@ -46,6 +52,27 @@ from district.server.session.state import FACILITATOR, OBSERVER, SessionCore
 # --- hello -----------------------------------------------------------------------------------
 
 
+def name_problem(core: SessionCore, raw: str) -> tuple[str, str]:
+    """A player's display name, cleaned, and "" or why it is refused: control or
+    direction-changing characters, empty or too long, passing for the facilitator, or the name of
+    a player already in the session."""
+    bad = unsafe_char(raw)
+    if bad is not None:
+        return "", (
+            f"a name may not contain control or text-direction characters (U+{ord(bad):04X})"
+        )
+    name = valid_name(raw)
+    if name is None:
+        return "", "a name is 1-40 printable characters"
+    if (who := impersonates(name)) is not None:
+        return "", f"{name!r} could pass for {who}; choose another name"
+    key = name_key(name)
+    for s in core.seats.values():
+        if key and s.player is not None and name_key(s.player) == key:
+            return "", f"{s.player!r} is already playing in this session; choose another name"
+    return name, ""
+
+
 def admit_hello(core: SessionCore, job: Hello, new_token: str) -> list[Output]:
     """A token comes back to its seat; an observer joins; a new player takes the first free seat
     (with `new_token` as its token)."""
@@ -67,16 +94,18 @@ def admit_hello(core: SessionCore, job: Hello, new_token: str) -> list[Output]:
         return [Admit(job.conn, who, re, last_event=job.msg.get("last_event"))]
     if job.via == "observer":
         return [Admit(job.conn, OBSERVER, re, last_event=job.msg.get("last_event"))]
-    name = valid_name(job.msg.get("name") or "")
-    if name is None:
+    if core.locked:
         return [
             Reply(
                 job.conn,
                 error(
-                    re, "bad_message", "joining needs a name of 1-40 printable characters", "name"
+                    re, "locked", "the facilitator has closed this session to new players", "code"
                 ),
             )
         ]
+    name, why = name_problem(core, job.msg.get("name") or "")
+    if why:
+        return [Reply(job.conn, error(re, "bad_message", f"joining needs a name: {why}", "name"))]
     if core.status == "ended":
         return [Reply(job.conn, error(re, "ended", "this game is over", "code"))]
     role = job.msg.get("role")
@@ -296,9 +325,9 @@ def control(
     elif action == "unbot":
         out += [Record({"k": "unbot", "seat": seat}), Announce(roster=True)]
     elif action == "assign":
-        name = valid_name(msg["name"])
-        if name is None:
-            return refuse("bad_message", "a name is 1-40 printable characters", "name")
+        name, why = name_problem(core, msg["name"])
+        if why:
+            return refuse("bad_message", why, "name")
         holder = core.seats[seat].player
         if holder is not None:
             return refuse("forbidden", f"{seat} is held by {holder}; release it first", "seat")
@@ -321,6 +350,10 @@ def control(
                 Bye(seat, "released", f"the facilitator released {seat}", CLOSE_RELEASED),
                 Announce(roster=True),
             ]
+    elif action in ("lock", "unlock"):
+        locked = action == "lock"
+        if core.locked != locked:
+            out += [Record({"k": "lock", "locked": locked}), Announce(roster=True)]
     elif action == "timers":
         e = {"k": "timers"}
         for k in ("negotiation_seconds", "report_seconds"):
@@ -337,6 +370,7 @@ def control(
             "commands": core.commands,
             "seed": core.info.seed,
             "scenario": core.info.scenario,
+            "locked": core.locked,
             "server": server or {},
         }
     else:

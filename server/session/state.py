@@ -99,6 +99,7 @@ class SessionCore:
         self.remaining: float | None = None  # while paused: seconds that were left
         self.negotiation_seconds = info.negotiation_seconds
         self.report_seconds = info.report_seconds
+        self.locked = False  # closed to new players (the facilitator's lock)
         st = self.game.state
         self.seats: dict[str, SeatInfo] = {
             s.id: SeatInfo(id=s.id, role=s.role, name=s.name, road=s.road)
@@ -253,6 +254,8 @@ class SessionCore:
         elif k == "deadline":
             self.deadline = e["deadline"]
             self.remaining = e.get("remaining", self.remaining)
+        elif k == "lock":
+            self.locked = bool(e["locked"])
         elif k == "timers":
             self.negotiation_seconds = e.get("negotiation_seconds", self.negotiation_seconds)
             self.report_seconds = e.get("report_seconds", self.report_seconds)
@@ -276,7 +279,12 @@ class SessionCore:
             s.bot = self.status in LIVE
             self._bot_joins(s.id)
         elif k == "bot":
-            self.seats[e["seat"]].bot = True
+            s = self.seats[e["seat"]]
+            if s.player is not None and not s.bot:
+                # the player is told (in their own stream, so also on coming back)
+                notice = {"kind": "seat_taken_by_bot", "seat": s.id, "by": FACILITATOR}
+                out += self._events([{**notice, "audience": [s.id]}])
+            s.bot = True
             self._bot_joins(e["seat"])
         elif k == "unbot":
             self.seats[e["seat"]].bot = False
@@ -323,6 +331,7 @@ class SessionCore:
             "remaining": self.remaining,
             "negotiation_seconds": self.negotiation_seconds,
             "report_seconds": self.report_seconds,
+            "locked": self.locked,
             "seats": {k: (s.player, s.token_hash, s.bot) for k, s in self.seats.items()},
             "streams": {r: (s.seq, s.view_seq, list(s.items)) for r, s in self.streams.items()},
             "cids": {k: list(v) for k, v in self.cids.items()},
@@ -353,6 +362,7 @@ class SessionCore:
             m["negotiation_seconds"],
             m["report_seconds"],
         )
+        self.locked = m.get("locked", False)  # snapshots from before the lock have none
         for k, (player, token, bot) in m["seats"].items():
             s = self.seats[k]
             s.player, s.token_hash, s.bot = player, token, bot
@@ -378,6 +388,7 @@ class SessionCore:
             repr(self.turns.to_plain()),
             self.negotiation_seconds,
             self.report_seconds,
+            self.locked,
         )
 
 

@@ -207,7 +207,10 @@ commands = st.fixed_dictionaries(
         | st.dictionaries(st.sampled_from(DECISIONS), plain, max_size=3)
         | plain,
         "ready": st.one_of(st.booleans(), st.booleans(), plain),
-        "text": st.text(max_size=40) | plain,
+        # any text (control characters are refused), and text a person types (accepted)
+        "text": st.text(max_size=40)
+        | st.text(st.characters(categories=["L", "N", "P", "Zs"]), min_size=1, max_size=40)
+        | plain,
         "to": st.sampled_from(["public", "union", "firm:beta-saldature", "deal-1", "facilitator"])
         | plain,
         "deal": st.sampled_from(["deal-1", "deal-2"]) | plain,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import Any
 
 import msgpack
 import pytest
 from district.server.botclient import Refused, SeatClient
-from district.server.net import Server
+from district.server.net import CodeThrottle, Server
 from district.server.protocol import CLOSE_REPLACED, PROTOCOL_VERSION, encode
 
-from tests.server.conftest import create, fingerprint, join, until
+from tests.server.conftest import create, fingerprint, join, make_config, until
 
 
 async def test_players_join_with_the_code_and_get_seats_in_order(server: Server) -> None:
@@ -216,3 +218,145 @@ async def test_no_hello_in_time_closes_the_connection(tmp_path) -> None:
             assert ws.close_code == 1008
     finally:
         await srv.stop()
+
+
+async def test_names_that_pass_for_the_facilitator_or_hide_text_are_refused_on_the_wire(
+    server: Server,
+) -> None:
+    created, fac = await create(server.url)
+    sid = created["session"]
+    a = await join(server.url, created["code"], "Ada")
+    before = await fingerprint(server, sid)
+    for name in ("Facilitator", "TEACHER", "ada", "Ada\u202e", "A\x1bda"):
+        with pytest.raises(Refused) as e:
+            await join(server.url, created["code"], name)
+        assert e.value.code == "bad_message" and e.value.where == "name", name
+        assert "Traceback" not in e.value.message
+    r = await fac.request({"type": "control", "action": "assign", "seat": "union", "name": "ADA"})
+    assert r["code"] == "bad_message" and r["where"] == "name"
+    assert await fingerprint(server, sid) == before
+    # chat that would turn text around in other windows never reaches them
+    await fac.request({"type": "control", "action": "start"})
+    r = await a.request({"type": "command", "command": {"type": "chat", "text": "x\u202ey"}})
+    assert r["code"] == "bad_value" and r["where"] == "text"
+    texts = await server.sessions[sid].call(lambda s: [m["text"] for m in s.core.game.state.chat])
+    assert not any("\u202e" in t for t in texts)
+    for c in (a, fac):
+        await c.close()
+
+
+async def test_a_locked_session_turns_new_players_away_and_stays_locked_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    srv = Server(make_config(tmp_path))
+    await srv.start()
+    created, fac = await create(srv.url)
+    a = await join(srv.url, created["code"], "Ada")
+    r = await fac.request({"type": "control", "action": "lock"})
+    assert r["type"] == "ack"
+    await until(lambda: fac.roster is not None and fac.roster["locked"] is True)
+    with pytest.raises(Refused) as e:
+        await join(srv.url, created["code"], "Bo")
+    assert e.value.code == "locked" and "facilitator" in e.value.message
+    for c in (a, fac):
+        await c.close()
+    await srv.stop()
+    srv = Server(make_config(tmp_path))
+    await srv.start()
+    try:
+        with pytest.raises(Refused) as e:
+            await join(srv.url, created["code"], "Bo")
+        assert e.value.code == "locked"
+        back = SeatClient(srv.url, token=a.token)  # seats' tokens still work
+        assert (await back.connect())["seat"] == a.seat
+        obs = SeatClient(srv.url, code=created["code"], observer=True)
+        assert (await obs.connect())["seat"] == "observer"
+        fac = SeatClient(srv.url, token=created["facilitator_token"])
+        await fac.connect()
+        assert (await fac.request({"type": "control", "action": "unlock"}))["type"] == "ack"
+        bo = await join(srv.url, created["code"], "Bo")
+        for c in (back, obs, fac, bo):
+            await c.close()
+    finally:
+        await srv.stop()
+
+
+async def test_join_code_guessing_is_throttled_per_address_for_a_while(tmp_path: Path) -> None:
+    now = [1000.0]
+    srv = Server(make_config(tmp_path, clock=lambda: now[0]))
+    await srv.start()
+    try:
+        created, fac = await create(srv.url)
+        ok = await join(srv.url, created["code"], "Ada")  # a success does not count
+        for _ in range(10):
+            with pytest.raises(Refused) as e:
+                await join(srv.url, "ZZZZZZ", "Guess")
+            assert e.value.code == "bad_code"
+        # the 11th try, and even the right code, from this address: throttled, with a wait
+        for code in ("ZZZZZZ", created["code"]):
+            with pytest.raises(Refused) as e:
+                await join(srv.url, code, "Bo")
+            assert e.value.code == "throttled" and e.value.where == "code"
+            assert 0 < e.value.msg["retry_after"] <= 60
+        # tokens are not codes: players coming back are not held up
+        back = SeatClient(srv.url, token=ok.token)
+        assert (await back.connect())["seat"] == ok.seat
+        now[0] += 61  # the block is over
+        bo = await join(srv.url, created["code"], "Bo")
+        assert bo.seat
+        for c in (ok, back, bo, fac):
+            await c.close()
+    finally:
+        await srv.stop()
+
+
+def test_the_code_throttle_counts_each_address_within_its_window() -> None:
+    now = [0.0]
+    t = CodeThrottle(limit=3, window=60.0, block=30.0, clock=lambda: now[0])
+    for _ in range(2):
+        t.failed("10.0.0.1")
+    now[0] = 61.0  # those two are out of the window
+    t.failed("10.0.0.1")
+    t.failed("10.0.0.1")
+    assert t.retry_after("10.0.0.1") is None
+    t.failed("10.0.0.1")
+    assert t.retry_after("10.0.0.1") == 30.0
+    assert t.retry_after("10.0.0.2") is None  # another address is not held up
+    now[0] = 91.0
+    assert t.retry_after("10.0.0.1") is None
+
+
+async def test_help_requests_and_the_bot_notice_cross_the_wire(server: Server) -> None:
+    created, fac = await create(server.url)
+    a = await join(server.url, created["code"], "Ada")
+    b = await join(server.url, created["code"], "Bo")
+    await fac.request({"type": "control", "action": "start"})
+    r = await a.request(
+        {"type": "command", "command": {"type": "chat", "text": "help!", "to": "facilitator"}}
+    )
+    assert r["type"] == "ack"
+
+    def helps(c: Any) -> list[dict[str, Any]]:
+        return [
+            m["event"]
+            for m in c.received
+            if m["type"] == "event" and m["event"]["kind"] == "chat" and m["event"].get("help")
+        ]
+
+    await until(lambda: len(helps(fac)) == 1 and len(helps(a)) == 1)
+    assert helps(fac)[0]["from"] == a.seat and helps(fac)[0]["text"] == "help!"
+    r = await fac.request({"type": "control", "action": "bot", "seat": a.seat})
+    assert r["type"] == "ack"
+
+    def notices(c: Any) -> list[dict[str, Any]]:
+        return [
+            m["event"]
+            for m in c.received
+            if m["type"] == "event" and m["event"]["kind"] == "seat_taken_by_bot"
+        ]
+
+    await until(lambda: len(notices(a)) == 1)
+    assert notices(a)[0]["seat"] == a.seat
+    assert not helps(b) and not notices(b) and not notices(fac)
+    for c in (a, b, fac):
+        await c.close()

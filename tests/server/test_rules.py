@@ -213,6 +213,72 @@ def test_joining_prefers_open_seats_then_takes_a_seat_from_its_bot() -> None:
     assert FIRMS[0] not in p.core.turns.queue  # a person took the seat back: its turns go
 
 
+BAD_NAMES = [
+    "Facilitator",
+    "the facilitator",
+    "FACILITATOR (real)",
+    "Fac-ilitator",
+    "Teacher",
+    "t e a c h e r",
+    "Teacher2",
+    "Te4cher",
+    "Admin",
+    "Ada\u202eevil",  # right-to-left override
+    "\u2066Ada",  # left-to-right isolate
+    "Ada\x00",
+    "Ada\nBo",
+    "Ada\tBo",
+    "Ada\x1fBo",  # a C0 control str.split() would have turned into a space
+    "Ada\x85Bo",  # C1 (next line)
+    "Ada\x9bBo",  # C1 (control sequence introducer)
+]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_names_that_pass_for_the_facilitator_or_hide_characters_are_refused(name: str) -> None:
+    p = Pilot()
+    p.seat("Ada")
+    before = p.core.fingerprint()
+    for outs in (p.join(name, token="t2"), p.control("assign", seat="union", name=name)):
+        assert error_code(outs) == "bad_message"
+        assert outs[0].msg["where"] == "name"  # type: ignore[union-attr]
+    assert p.core.fingerprint() == before
+
+
+def test_a_name_already_playing_in_the_session_is_refused() -> None:
+    p = Pilot()
+    p.seat("Ada Rossi")
+    before = p.core.fingerprint()
+    for name in ("Ada Rossi", "ada rossi", "  ADA   ROSSI ", "Ada-Rossi", "4da R0ssi"):
+        outs = p.join(name, token="t2")
+        assert error_code(outs) == "bad_message"
+        assert "already playing" in outs[0].msg["message"]  # type: ignore[union-attr]
+        assert error_code(p.control("assign", seat="union", name=name)) == "bad_message"
+    assert p.core.fingerprint() == before
+    # another name is fine, and so is the name again once its seat is released
+    assert p.seat("Ada Bianchi") == FIRMS[1]
+    p.do("release", seat=FIRMS[0])
+    assert p.seat("Ada Rossi") == FIRMS[0]
+    # ordinary names that merely contain letters of a reserved word are fine
+    for name in ("Hostetler", "Tea", "Facundo", "Théo", "Zoë 3"):
+        p.seat(name)
+
+
+def test_chat_with_control_or_direction_characters_is_refused() -> None:
+    p = running()
+    before = p.core.fingerprint()
+    for text in ("hi\u202eereht", "a\x00b", "line\nbreak", "\u2067x", "bell\x07", "c1\x9b"):
+        for seat in (FIRMS[0], "facilitator"):
+            outs = p.command(seat, {"type": "chat", "text": text, "to": "public"})
+            assert p.carry(outs)[-1]["code"] == "bad_value"
+    assert p.core.fingerprint() == before
+    assert not p.core.game.state.chat
+    sent = p.carry(
+        p.command(FIRMS[0], {"type": "chat", "text": "ciao, è tutto ok? ✓", "to": "union"})
+    )
+    assert sent[-1]["type"] == "ack"
+
+
 @pytest.mark.parametrize("status", ["lobby", "running", "paused", "ended"])
 def test_hellos_in_every_status(status: str) -> None:
     p = Pilot()
@@ -519,6 +585,36 @@ def test_assign_reserves_a_seat_and_release_frees_it() -> None:
     assert [type(o) for o in outs] == [Ack]
 
 
+def test_a_locked_session_refuses_new_players_but_not_tokens_or_observers() -> None:
+    p = Pilot()
+    seat = p.seat("Ada")
+    reply = p.do("lock")
+    assert reply["type"] == "ack" and p.core.locked
+    assert p.do("info")["result"]["locked"] is True
+    before = p.core.fingerprint()
+    outs = p.join("Bo", token="t2")
+    assert error_code(outs) == "locked"
+    assert "closed this session to new players" in outs[0].msg["message"]  # type: ignore[union-attr]
+    assert p.core.fingerprint() == before
+    conn = FakeConn()
+    back = Hello(conn, {"id": 3}, "token", seat, hash_token("tok-Ada"))
+    assert rules.admit_hello(p.core, back, "") == [Admit(conn, seat, 3)]
+    assert rules.admit_hello(p.core, Hello(conn, {"id": 4}, "observer"), "") == [
+        Admit(conn, "observer", 4)
+    ]
+    # locking again changes nothing; the facilitator can still assign seats
+    assert [type(o) for o in p.control("lock")] == [Ack]
+    assert p.do("assign", seat="union", name="Una")["type"] == "ack"
+    # the lock is an entry: a snapshot and a replay keep it
+    blob, _ = p.core.snapshot()
+    copy = Pilot()
+    copy.core.restore(blob)
+    assert copy.core.locked and copy.core.fingerprint() == p.core.fingerprint()
+    assert p.do("unlock")["type"] == "ack" and not p.core.locked
+    assert p.seat("Bo") == FIRMS[1]
+    assert p.do("lock", conn=FakeConn(seat))["code"] == "forbidden"
+
+
 def test_a_seat_released_during_the_game_goes_to_a_bot_that_acts() -> None:
     p = Pilot()
     p.seat("Ada")
@@ -548,6 +644,7 @@ def test_timers_change_later_phases_and_info_reports() -> None:
         "commands": p.core.commands,
         "seed": 3,
         "scenario": "server-test",
+        "locked": False,
         "server": {"connections": 1},
     }
 
@@ -689,3 +786,47 @@ def test_snapshots_keep_the_bots_turns() -> None:
     assert copy.core.fingerprint() == p.core.fingerprint()
     assert copy.core.turns == p.core.turns
     assert copy.bot_turns() == p.bot_turns()
+
+
+def test_a_help_request_reaches_only_the_facilitator_and_its_sender() -> None:
+    from district.server.engine.views import view
+
+    p = running()
+    seq = {r: s.seq for r, s in p.core.streams.items()}
+    outs = p.command(FIRMS[0], {"type": "chat", "text": "how do I bid?", "to": "facilitator"})
+    assert p.carry(outs)[-1]["type"] == "ack"
+    grew = {r for r, s in p.core.streams.items() if s.seq != seq[r]}
+    assert grew == {FIRMS[0], "facilitator"}
+    state = p.core.game.state
+    (m,) = [m for m in view(state, "facilitator")["chat"] if m.get("help")]
+    assert m["from"] == FIRMS[0] and m["channel"] == "help" and m["text"] == "how do I bid?"
+    assert [m["text"] for m in view(state, FIRMS[0])["chat"]] == ["how do I bid?"]
+    for other in ("union", FIRMS[1], "observer"):
+        assert not view(state, other)["chat"]
+    # it works while the chat is muted; the facilitator cannot ask itself
+    p.carry(p.command("facilitator", {"type": "mute_chat", "muted": True}))
+    outs = p.command(FIRMS[0], {"type": "chat", "text": "still there?", "to": "facilitator"})
+    assert p.carry(outs)[-1]["type"] == "ack"
+    outs = p.command("facilitator", {"type": "chat", "text": "me", "to": "facilitator"})
+    assert p.carry(outs)[-1]["code"] == "bad_value"
+
+
+def test_a_player_is_told_when_the_facilitator_hands_their_seat_to_a_bot() -> None:
+    p = running()
+    seat = FIRMS[0]
+    before = p.core.streams[seat].seq
+    p.do("bot", seat=seat)
+    st = p.core.streams[seat]
+    assert st.seq == before + 1
+    from district.server.protocol import decode
+
+    assert decode(st.items[-1][1]) == {
+        "kind": "seat_taken_by_bot",
+        "seat": seat,
+        "by": "facilitator",
+    }
+    # a seat nobody holds, or one a bot already plays, tells nobody
+    quiet = {r: s.seq for r, s in p.core.streams.items()}
+    p.do("bot", seat=seat)
+    p.do("bot", seat="union")
+    assert {r: s.seq for r, s in p.core.streams.items()} == quiet
