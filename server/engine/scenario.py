@@ -70,6 +70,7 @@ class BackgroundSpec:
     union_share: tuple[float, float] = (0.0, 0.3)
     high_road_share: float = 0.5
     niche_share: float = 0.3
+    names: tuple[str, ...] = ()  # local firm names, used in order (repeated with "II", "III", ...)
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,8 +204,10 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
             "union_share",
             "high_road_share",
             "niche_share",
+            "names",
         ],
     )
+    bg_names = _background_names(c, bg, {fs.name for fs in firms})
     bg_sectors = c.texts(bg, "sectors", "background") or tuple(sectors)
     for s in bg_sectors:
         if s not in sectors:
@@ -231,6 +233,7 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
         union_share=c.range_(bg, "union_share", "background", (0.0, 0.3), 0, 1),
         high_road_share=c.num(bg, "high_road_share", "background", 0.5, 0, 1),
         niche_share=c.num(bg, "niche_share", "background", 0.3, 0, 1),
+        names=bg_names,
     )
     if len(firms) + background.count == 0:
         c.bad("firms", "the district has no firms (give [[firms]] or background.count)")
@@ -404,3 +407,34 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
         extra={"players": players},
         path=source,
     )
+
+
+def _background_names(c: Checker, bg: dict[str, Any], firm_names: set[str]) -> tuple[str, ...]:
+    """`background.names`: a list of distinct texts of 1-80 characters, none a [[firms]] name."""
+    if "names" not in bg:
+        return ()
+    v = bg["names"]
+    if not isinstance(v, list):
+        c.bad("background.names", f"expected a list of firm names, got {v!r}")
+        return ()
+    if len(v) > 20000:
+        c.bad("background.names", f"{len(v)} names; at most 20000")
+    out: list[str] = []
+    first: dict[str, int] = {}
+    for i, nm in enumerate(v):
+        path = f"background.names[{i}]"
+        if not isinstance(nm, str):
+            c.bad(path, f"expected text, got {nm!r}")
+            continue
+        if not 1 <= len(nm.strip()) <= 80 or nm != nm.strip():
+            c.bad(path, f"'{nm}': a name is 1-80 characters without leading or trailing spaces")
+            continue
+        if nm in first:
+            c.bad(path, f"'{nm}' repeats background.names[{first[nm]}]")
+            continue
+        if nm in firm_names:
+            c.bad(path, f"'{nm}' is already the name of a [[firms]] firm")
+            continue
+        first[nm] = i
+        out.append(nm)
+    return tuple(out)

@@ -17,6 +17,43 @@ from district.server.engine.state import (
 )
 
 
+def _roman(n: int) -> str:
+    """Roman numerals for 1-3999 (beyond that, plain digits)."""
+    if not 0 < n < 4000:
+        return str(n)
+    out = ""
+    for value, sym in (
+        (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+        (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+    ):  # fmt: skip
+        while n >= value:
+            out += sym
+            n -= value
+    return out
+
+
+def background_names(names: tuple[str, ...], count: int, taken: set[str]) -> list[str]:
+    """Names for `count` background firms, by index and never from the random stream: the
+    scenario's `names` in order, then again with "II", "III", ...; "Workshop 1", "Workshop 2", ...
+    without them. A name already taken (a seat firm's, or an earlier one) is skipped, so every
+    name in the district is distinct."""
+    bases = list(names) or [f"Workshop {j + 1}" for j in range(count)]
+    used = set(taken)
+    out: list[str] = []
+    lap = 1
+    while len(out) < count:
+        for base in bases:
+            nm = base if lap == 1 else f"{base} {_roman(lap)}"
+            if nm in used:
+                continue
+            used.add(nm)
+            out.append(nm)
+            if len(out) == count:
+                break
+        lap += 1
+    return out
+
+
 def new_state(scenario: Scenario, seed: int) -> State:
     """The district at the start of round 1, built from a validated scenario and a seed."""
     rng = np.random.default_rng(seed)
@@ -52,8 +89,7 @@ def new_state(scenario: Scenario, seed: int) -> State:
     m = bg.count
     if m:
         sl = slice(k, k + m)
-        for j in range(m):
-            f.name[k + j] = f"Workshop {j + 1}"
+        f.name[sl] = background_names(bg.names, m, set(f.name[:k]))
         sectors = [scenario.sectors.index(s) for s in bg.sectors]
         f.sector[sl] = rng.choice(sectors, size=m)
         f.workers[sl] = np.round(rng.uniform(*bg.workers, size=m))

@@ -44,6 +44,7 @@ BACKGROUND_KEYS = [
     "union_share",
     "high_road_share",
     "niche_share",
+    "names",
 ]
 
 

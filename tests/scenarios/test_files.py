@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from district.server.engine.scenario_files import SCENARIO_DIR, list_scenarios
+from district.server.engine.state_build import new_state
 from district.server.scenarios_cli import source_problems, validate_file
 from district.server.toml_index import index_toml
 
@@ -78,3 +79,14 @@ def test_toml_index_finds_keys_blocks_and_comments() -> None:
     assert idx.line_of("firms[1].capabilities") == 11
     assert idx.places["players.classes.6"].line == 14
     assert "scenario.line" not in idx.places
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_background_firms_have_local_names(name: str) -> None:
+    sc = scenario(name)
+    names = sc.background.names
+    assert 24 <= len(names) <= 200 and len(names) >= sc.background.count
+    st = new_state(sc, 1)
+    assert len(set(st.firms.name)) == st.firms.n, "firm names are distinct within the district"
+    assert not any(nm.startswith("Workshop ") for nm in st.firms.name)
+    assert st.firms.name[len(sc.firms) :] == list(names[: sc.background.count])

@@ -70,3 +70,53 @@ def test_params_override_is_applied() -> None:
     sc = scenario(district(params={"training_cost": 9.5}))
     assert sc.params.training_cost == 9.5
     assert scenario(district()).params.training_cost != 9.5
+
+
+def test_background_names_are_checked_with_their_place() -> None:
+    data = district([firm("Alpha")])
+    data["background"] = {"count": 3, "names": ["Bianchi", 7, "", "Bianchi", "Alpha", "x" * 81]}
+    with pytest.raises(ScenarioError) as e:
+        parse_scenario(data, "bad.toml")
+    probs = "\n".join(e.value.problems)
+    assert "background.names[1]: expected text, got 7" in probs
+    assert "background.names[2]: '': a name is 1-80 characters" in probs
+    assert "background.names[3]: 'Bianchi' repeats background.names[0]" in probs
+    assert "background.names[4]: 'Alpha' is already the name of a [[firms]] firm" in probs
+    assert "background.names[5]:" in probs
+    data["background"] = {"count": 3, "names": "Bianchi"}
+    with pytest.raises(ScenarioError) as e:
+        parse_scenario(data, "bad.toml")
+    assert "background.names: expected a list of firm names" in "\n".join(e.value.problems)
+
+
+def test_background_firms_take_the_names_in_order_then_with_a_numeral() -> None:
+    data = district([firm("Officina Rossi")])
+    data["background"] = {"count": 5, "names": ["Officina Bianchi", "Maglificio Verdi"]}
+    sc = parse_scenario(data, "ok.toml")
+    a, b = new_state(sc, 1), new_state(sc, 2)
+    assert a.firms.name == [
+        "Officina Rossi",
+        "Officina Bianchi",
+        "Maglificio Verdi",
+        "Officina Bianchi II",
+        "Maglificio Verdi II",
+        "Officina Bianchi III",
+    ]
+    assert b.firms.name == a.firms.name, "names come from the index, not the seed"
+    data["background"] = {"count": 2}
+    assert new_state(parse_scenario(data, "ok.toml"), 1).firms.name[1:] == [
+        "Workshop 1",
+        "Workshop 2",
+    ]
+
+
+def test_background_names_do_not_touch_the_random_stream() -> None:
+    data = district([firm("Alpha")])
+    data["background"] = {"count": 6}
+    plain = new_state(parse_scenario(data, "ok.toml"), 3)
+    data["background"] = {"count": 6, "names": ["Uno", "Due"]}
+    named = new_state(parse_scenario(data, "ok.toml"), 3)
+    assert named.firms.name[1:3] == ["Uno", "Due"]
+    for col in ("workers", "skill", "technology", "wage", "cash", "caps", "x", "y", "sector"):
+        assert (getattr(plain.firms, col) == getattr(named.firms, col)).all(), col
+    assert plain.rng.random() == named.rng.random()
