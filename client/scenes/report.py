@@ -73,14 +73,36 @@ DISTRICT = [
 ]
 
 
+NAMES_SHOWN = 3  # a summary line names this many firms, then "and N more"
+DEALS_SHOWN = 4  # deal outcomes listed one by one before "and N more"
+
+
+def name_list(names: list[str], shown: int = NAMES_SHOWN) -> str:
+    """'A, B and C', or 'A, B, C and 9 more' when there are more than `shown`."""
+    if len(names) <= shown:
+        return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
+
+
 def report_events(view: dict[str, Any]) -> list[tuple[str, str]]:
-    """What happened this round, as (icon, sentence) lines a person can read."""
+    """What happened this round, as (icon, sentence) lines a person can read. Closures, entries and
+    audits of many firms are summarised on one line each ("12 firms closed: A, B, C and 9 more",
+    the reader's own firm named first), so a bad year reads as a few lines, not a wall."""
     rep = view.get("last_report") or {}
     d = rep.get("details", {})
     firms = view.get("firms", [])
+    mine = (view.get("me") or {}).get("id")
 
     def fname(i: Any) -> str:
         return firms[i]["name"] if isinstance(i, int) and 0 <= i < len(firms) else str(i)
+
+    def firm_of(e: Any) -> Any:
+        return e.get("firm") if isinstance(e, dict) else e
+
+    def names(items: list[Any]) -> list[str]:
+        ids = [firm_of(e) for e in items]
+        ids.sort(key=lambda i: i != mine)  # the reader's own firm first (a stable sort)
+        return [fname(i) for i in ids]
 
     out: list[tuple[str, str]] = []
     for n in rep.get("news", []):
@@ -98,15 +120,26 @@ def report_events(view: dict[str, Any]) -> list[tuple[str, str]]:
             )
         else:
             out.append(("star", f"Tender awarded: {t}"))
-    for a in d.get("audits", []):
-        who = fname(a.get("firm")) if isinstance(a, dict) else fname(a)
-        out.append(("warning", f"Audit: {who} found paying below the wage floor"))
-    for e in d.get("exits", []):
-        out.append(("stop", f"{fname(e if not isinstance(e, dict) else e.get('firm'))} closed"))
-    for e in d.get("entries", []):
+    audits = names(d.get("audits", []))
+    if len(audits) == 1:
+        out.append(("warning", f"Audit: {audits[0]} found paying below the wage floor"))
+    elif audits:
         out.append(
-            ("firm", f"New workshop: {fname(e if not isinstance(e, dict) else e.get('firm'))}")
+            (
+                "warning",
+                f"Audits found {len(audits)} firms paying below the wage floor: {name_list(audits)}",
+            )
         )
+    exits = names(d.get("exits", []))
+    if len(exits) == 1:
+        out.append(("stop", f"{exits[0]} closed"))
+    elif exits:
+        out.append(("stop", f"{len(exits)} firms closed: {name_list(exits)}"))
+    entries = names(d.get("entries", []))
+    if len(entries) == 1:
+        out.append(("firm", f"New workshop: {entries[0]}"))
+    elif entries:
+        out.append(("firm", f"{len(entries)} new workshops: {name_list(entries)}"))
     for s in d.get("strikes", []):
         if isinstance(s, dict):
             how = "settled" if s.get("settled") else f"lost {fmt_num(s.get('loss'), 'k')}"
@@ -116,9 +149,11 @@ def report_events(view: dict[str, Any]) -> list[tuple[str, str]]:
                     f"Strike at {fname(s.get('firm'))} for a wage of {fmt_num(s.get('demand'), 'k')}: {how}",
                 )
             )
-    for o in d.get("deal_outcomes", [])[:6]:
-        if isinstance(o, dict):
-            out.append(("deal", f"{o.get('deal', '')}: {o.get('text', o.get('outcome', ''))}"))
+    outcomes = [o for o in d.get("deal_outcomes", []) if isinstance(o, dict)]
+    for o in outcomes[:DEALS_SHOWN]:
+        out.append(("deal", f"{o.get('deal', '')}: {o.get('text', o.get('outcome', ''))}"))
+    if len(outcomes) > DEALS_SHOWN:
+        out.append(("deal", f"and {len(outcomes) - DEALS_SHOWN} more deal outcomes"))
     poached = d.get("poached")
     if isinstance(poached, int | float) and poached >= 0.5:
         out.append(("people", f"{poached:.0f} trained workers were poached between firms"))
@@ -302,25 +337,48 @@ class ReportScene(Scene):
             (r.x + u(14), r.y + u(10)),
         )
         lines = report_events(v)
-        y = r.y + u(42)
         f = self.fonts.get(13)
-        if not lines:
-            text(
-                surface,
-                "A quiet year: no tenders, audits, closures or strikes.",
-                f,
-                C.MUTED,
-                (r.x + u(14), y),
+        line_h = f.get_linesize()
+        inner = pygame.Rect(r.x + u(8), r.y + u(40), r.width - u(16), r.height - u(48))
+        quiet = [("", "A quiet year: no tenders, audits, closures or strikes.")]
+        wrapped = [(ic, wrap(line, f, r.width - u(52))) for ic, line in lines or quiet]
+        # lay out whole events while they fit; if some do not, the last line that fits says how
+        # many were left out (nothing is ever drawn past the panel's inner edge)
+        more_h = line_h + u(4)
+        placed: list[tuple[str, list[str], int]] = []
+        y = inner.y + u(2)
+        for k, (ic, lns) in enumerate(wrapped):
+            h = len(lns) * line_h + u(4)
+            room = inner.bottom - (more_h if k < len(wrapped) - 1 else 0)
+            if y + h > room:
+                break
+            placed.append((ic, lns, y))
+            y += h
+        hidden = len(wrapped) - len(placed)
+        self.event_rects: list[pygame.Rect] = []
+        clip = surface.get_clip()
+        surface.set_clip(inner.clip(clip) if clip else inner)
+        for ic, lns, y in placed:
+            if ic:
+                blit_icon(surface, ic, (r.x + u(22), y + u(9)), u(14), C.ACCENT)
+                self.event_rects.append(pygame.Rect(r.x + u(15), y + u(2), u(14), u(14)))
+            for k, ln in enumerate(lns):
+                col = C.TEXT if ic else C.MUTED
+                self.event_rects.append(text(surface, ln, f, col, (r.x + u(36), y + k * line_h)))
+        if hidden:
+            self.event_rects.append(
+                text(
+                    surface,
+                    f"and {hidden} more event{'s' if hidden > 1 else ''}",
+                    f,
+                    C.MUTED,
+                    (r.x + u(36), y),
+                    max_width=r.width - u(52),
+                )
             )
-        for ic, line in lines:
-            blit_icon(surface, ic, (r.x + u(22), y + u(9)), u(14), C.ACCENT)
-            for k, ln in enumerate(wrap(line, f, r.width - u(52))):
-                if y > r.bottom - u(28):
-                    break
-                text(surface, ln, f, C.TEXT, (r.x + u(36), y))
-                y += f.get_linesize()
-                del k
-            y += u(4)
+        surface.set_clip(clip)
+        self.events_rect = inner
+        self.events_hidden = hidden
         return [ln for _i, ln in lines]
 
     def draw_over(self, surface: pygame.Surface) -> None:
