@@ -30,6 +30,44 @@ def deal_tally(view: dict[str, Any]) -> dict[str, int]:
     return out
 
 
+# Role scores are on different scales (docs/model.md): each role's group says what its number means,
+# and only firms are ranked, among themselves.
+SCORE_GROUPS = (
+    ("union", "Union", "worker welfare (round 1 = 100)"),
+    ("government", "Government", "0.5 region + 0.3 welfare + 20 approval"),
+    ("broker", "Brokers", "fees + 100 reputation + 50 a live network"),
+    ("firm", "Firms, ranked", "net worth growth (-100 if closed)"),
+)
+
+
+def seat_role(view: dict[str, Any], seat: str) -> str:
+    for s in view.get("seats", []):
+        if s.get("id") == seat:
+            return str(s.get("role", ""))
+    return seat.split(":", 1)[0]
+
+
+def score_groups(view: dict[str, Any], roster: list[dict[str, Any]] | None = None) -> list[Any]:
+    """[(role, title, meaning, [(seat, score or None, controller)])]: every role that has a seat or a
+    score, the union and government always (with no score yet shown as such), firms ranked by
+    score among firms only; the others in seat order."""
+    scores = view.get("scores") or {}
+    ctl = {s.get("id"): s.get("controller", "") for s in roster or []}
+    seats = [s.get("id") for s in view.get("seats", [])] + [k for k in scores]
+    seats = list(dict.fromkeys(x for x in seats if x))
+    for must in ("union", "government"):
+        if must not in seats:
+            seats.append(must)
+    out = []
+    for role, title, meaning in SCORE_GROUPS:
+        rows = [(x, scores.get(x), ctl.get(x, "")) for x in seats if seat_role(view, x) == role]
+        if role == "firm":
+            rows.sort(key=lambda r: -float(r[1]) if r[1] is not None else float("inf"))
+        if rows:
+            out.append((role, title, meaning, rows))
+    return out
+
+
 class DebriefScene(Scene):
     name = "debrief"
 
@@ -43,6 +81,11 @@ class DebriefScene(Scene):
             object_id=oid(None, "debrief_back"),
             command=lambda: self.app.show(None),
         )
+        self.scroll = {"questions": 0, "numbers": 0}
+        self.scroll_areas: dict[str, tuple[pygame.Rect, int]] = {}
+        self.question_lines = []
+        self.score_rows = []
+        self.score_groups = []
         if (self.model.view or {}).get("phase") == "ended" and (self.model.view or {}).get(
             "role"
         ) != "facilitator":
@@ -107,14 +150,134 @@ class DebriefScene(Scene):
                 surface, name, self.fonts.get(12), C.TEXT, (x + u(32), r2.y + u(38)), "midleft"
             )
             x = rr.right + u(16)
-        # right column
-        rx = u(16) + left_w + u(10)
-        rw = W - rx - u(16)
-        r3 = pygame.Rect(rx, top, rw, H - top - u(70))
+        self.draw_right(surface, pygame.Rect(u(16) + left_w + u(10), top, 0, H - top - u(70)))
+
+    def handle(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame.MOUSEWHEEL:
+            pos = pygame.mouse.get_pos()
+            for name, (r, content_h) in self.scroll_areas.items():
+                if r.collidepoint(pos):
+                    top = max(0, content_h - r.height)
+                    self.scroll[name] = max(0, min(top, self.scroll[name] - event.y * self.u(40)))
+                    return True
+        return False
+
+    def draw_right(self, surface: pygame.Surface, col: pygame.Rect) -> None:
+        """The questions for the class on top, wrapped whole; under them the numbers (role scores
+        grouped by role, the district from round 1 to now, the deals), scrolling with the mouse
+        wheel when they do not fit."""
+        u = self.u
+        W, _H = self.size
+        col.width = W - col.x - u(16)
+        v = self.model.view or {}
+        f = self.fonts.get(13)
+        line_h = f.get_linesize()
+        qs = [str(q) for q in v.get("scenario", {}).get("questions", [])]
+        text_w = col.width - u(44)
+        self.question_lines: list[tuple[int, str, pygame.Rect]] = []
+        below = col.y
+        if qs:
+            wrapped = [wrap(q, f, text_w) for q in qs]
+            need = u(40) + sum(len(w) * line_h + u(6) for w in wrapped) + u(4)
+            rq = pygame.Rect(col.x, col.y, col.width, min(need, round(col.height * 0.6)))
+            panel(surface, rq, C.PANEL, C.ACCENT, u(10))
+            text(
+                surface,
+                "Questions for the class",
+                self.fonts.get(15, "bold"),
+                C.ACCENT,
+                (rq.x + u(14), rq.y + u(10)),
+            )
+            inner = pygame.Rect(rq.x + u(6), rq.y + u(36), rq.width - u(12), rq.height - u(40))
+            self.questions_rect = inner
+            self.scroll_areas["questions"] = (inner, need - u(40))
+            clip = surface.get_clip()
+            surface.set_clip(inner)
+            y = inner.y - self.scroll["questions"]
+            for qi, lines in enumerate(wrapped):
+                text(surface, "•", f, C.ACCENT, (rq.x + u(14), y))
+                for ln in lines:
+                    r = text(surface, ln, f, C.TEXT, (rq.x + u(28), y))
+                    self.question_lines.append((qi, ln, r))
+                    y += line_h
+                y += u(6)
+            surface.set_clip(clip)
+            self.scroll_hint(surface, inner, need - u(40), "questions")
+            below = rq.bottom + u(8)
+        r3 = pygame.Rect(col.x, below, col.width, col.bottom - below)
+        if r3.height < u(60):
+            return
         panel(surface, r3, C.PANEL, C.LINE, u(10))
-        y = r3.y + u(10)
+        inner = pygame.Rect(r3.x + u(4), r3.y + u(6), r3.width - u(8), r3.height - u(12))
+        clip = surface.get_clip()
+        surface.set_clip(inner)
+        y0 = inner.y + u(4) - self.scroll["numbers"]
+        y = self.draw_numbers(surface, r3, y0)
+        surface.set_clip(clip)
+        self.scroll_areas["numbers"] = (inner, y - y0 + u(4))
+        self.numbers_rect = inner
+        self.scroll_hint(surface, inner, y - y0 + u(4), "numbers")
+
+    def scroll_hint(
+        self, surface: pygame.Surface, r: pygame.Rect, content_h: int, name: str
+    ) -> None:
+        """A thin scroll bar at the right edge when the content is taller than its area."""
+        if content_h <= r.height:
+            self.scroll[name] = 0
+            return
+        u = self.u
+        self.scroll[name] = min(self.scroll[name], content_h - r.height)
+        bar_h = max(u(20), r.height * r.height // content_h)
+        y = r.y + (r.height - bar_h) * self.scroll[name] // max(1, content_h - r.height)
+        pygame.draw.rect(
+            surface, C.MUTED, pygame.Rect(r.right - u(5), y, u(3), bar_h), border_radius=u(2)
+        )
+
+    def draw_numbers(self, surface: pygame.Surface, r3: pygame.Rect, y: int) -> int:
+        u = self.u
+        v = self.model.view or {}
+        hist = v.get("history", [])
         f = self.fonts.get(13)
         fb = self.fonts.get(13, "bold")
+        fs = self.fonts.get(11)
+        self.score_rows: list[tuple[str, str, str, pygame.Rect]] = []
+        if v.get("scores"):
+            text(surface, "Role scores", self.fonts.get(15, "bold"), C.ACCENT, (r3.x + u(14), y))
+            y += u(24)
+            groups = score_groups(v, self.model.session.get("roster"))
+            self.score_groups = [g[0] for g in groups]
+            for role, title, meaning, rows in groups:
+                tr = text(surface, title, fb, C.ACCENT, (r3.x + u(14), y))
+                text(
+                    surface,
+                    meaning,
+                    fs,
+                    C.MUTED,
+                    (tr.right + u(8), tr.bottom - u(2)),
+                    "bottomleft",
+                    max_width=r3.right - u(14) - tr.right - u(8),
+                )
+                y += u(20)
+                for k, (seat, sc, who) in enumerate(rows):
+                    label = seat_name(v, seat)
+                    if role == "firm":
+                        label = f"{k + 1}. {label}"
+                    if who in ("bot", "human"):
+                        label += " (bot)" if who == "bot" else " (player)"
+                    shown = f"{float(sc):,.1f}" if sc is not None else "no score yet"
+                    sr = text(surface, shown, fb, C.TEXT, (r3.right - u(18), y), "topright")
+                    lr = text(
+                        surface,
+                        label,
+                        f,
+                        C.TEXT,
+                        (r3.x + u(22), y),
+                        max_width=sr.x - r3.x - u(30),
+                    )
+                    self.score_rows.append((role, seat, shown, lr.union(sr)))
+                    y += u(20)
+                y += u(6)
+            y += u(6)
         text(
             surface, "From round 1 to now", self.fonts.get(15, "bold"), C.ACCENT, (r3.x + u(14), y)
         )
@@ -138,7 +301,7 @@ class DebriefScene(Scene):
                         f"{fmt.format(a[key])}  ->  {fmt.format(b.get(key, 0))}",
                         fb,
                         C.TEXT,
-                        (r3.right - u(14), y),
+                        (r3.right - u(18), y),
                         "topright",
                     )
                     y += u(21)
@@ -153,39 +316,6 @@ class DebriefScene(Scene):
             f,
             C.TEXT,
             (r3.x + u(14), y),
-            max_width=r3.width - u(28),
+            max_width=r3.width - u(32),
         )
-        y += u(30)
-        scores = v.get("scores") or {}
-        if scores:
-            text(surface, "Role scores", self.fonts.get(15, "bold"), C.ACCENT, (r3.x + u(14), y))
-            y += u(26)
-            for seat, sc in sorted(scores.items(), key=lambda kv: -float(kv[1] or 0))[:8]:
-                text(
-                    surface,
-                    seat_name(v, seat),
-                    f,
-                    C.TEXT,
-                    (r3.x + u(14), y),
-                    max_width=r3.width // 2,
-                )
-                text(surface, f"{float(sc):,.1f}", fb, C.TEXT, (r3.right - u(14), y), "topright")
-                y += u(20)
-            y += u(8)
-        qs = v.get("scenario", {}).get("questions", [])
-        if qs and y < r3.bottom - u(60):
-            text(
-                surface,
-                "Questions for the class",
-                self.fonts.get(15, "bold"),
-                C.ACCENT,
-                (r3.x + u(14), y),
-            )
-            y += u(26)
-            for q in qs:
-                for k, ln in enumerate(wrap(q, f, r3.width - u(40))):
-                    if y > r3.bottom - u(22):
-                        break
-                    text(surface, ("• " if k == 0 else "  ") + ln, f, C.TEXT, (r3.x + u(14), y))
-                    y += f.get_linesize()
-                y += u(4)
+        return y + u(22)

@@ -74,3 +74,73 @@ def test_report_events_stay_inside_their_panel(
         tuple(sub.get_at((x, y)))[:3] for x in range(0, below.width, 2) for y in range(below.height)
     }
     assert colours == {tuple(C.BG)[:3]}, colours
+
+
+def debrief(recorded: dict[str, Any], seat: str, size: tuple[int, int]) -> App:
+    frames = rec_frames(recorded, seat)
+    app = App(
+        model_for(frames, len(frames), recorded["deal_kinds"]), size=size, settings=Settings()
+    )
+    app.show("debrief")
+    app.frame([])
+    assert app.scene.name == "debrief"
+    return app
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_debrief_groups_role_scores_with_union_and_government(
+    recorded: dict[str, Any], size: tuple[int, int]
+) -> None:
+    app = debrief(recorded, "facilitator", size)
+    scene = app.scene
+    scores = app.model.view["scores"]
+    # eight firms out-score the union: a top-8 ranking of all scores would leave it out
+    assert sorted(scores.values(), reverse=True).index(scores["union"]) >= 8
+    assert scene.score_groups[:2] == ["union", "government"] and "firm" in scene.score_groups
+    rows = scene.score_rows
+    by_role: dict[str, list[Any]] = {}
+    for role, seat, _shown, _r in rows:
+        by_role.setdefault(role, []).append(seat)
+    assert by_role["union"] == ["union"] and by_role["government"] == ["government"]
+    assert set(by_role["broker"]) == {s for s in scores if s.startswith("broker:")}
+    # firms are ranked among firms only, every firm with a score listed
+    firms = by_role["firm"]
+    assert firms == sorted((s for s in scores if s.startswith("firm:")), key=lambda s: -scores[s])
+    assert not any(
+        s.startswith("firm:") for r in ("union", "government", "broker") for s in by_role[r]
+    )
+    # the union and government are on screen without scrolling, inside the numbers panel
+    for role, _seat, shown, r in rows:
+        if role in ("union", "government"):
+            assert scene.numbers_rect.contains(r), (role, r, scene.numbers_rect)
+            assert shown == f"{float(scores[role]):,.1f}"
+
+
+def test_debrief_shows_union_and_government_without_scores(recorded: dict[str, Any]) -> None:
+    frames = rec_frames(recorded, "facilitator")
+    v = frames[-1]
+    v["scores"] = {s: x for s, x in v["scores"].items() if s not in ("union", "government")}
+    v["seats"] = [s for s in v["seats"] if s["id"] != "government"]
+    app = App(model_for(frames, len(frames), recorded["deal_kinds"]), size=(1280, 720))
+    app.show("debrief")
+    app.frame([])
+    shown = {seat: s for _role, seat, s, _r in app.scene.score_rows}
+    assert shown["union"] == "no score yet" and shown["government"] == "no score yet"
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)])
+@pytest.mark.parametrize("seat", [HUMAN, "facilitator"])
+def test_debrief_questions_are_wrapped_whole(
+    recorded: dict[str, Any], size: tuple[int, int], seat: str
+) -> None:
+    app = debrief(recorded, seat, size)
+    scene = app.scene
+    qs = app.model.view["scenario"]["questions"]
+    assert qs
+    for i, q in enumerate(qs):
+        lines = [ln for qi, ln, _r in scene.question_lines if qi == i]
+        assert " ".join(lines) == q
+    area = scene.questions_rect
+    assert area.right <= size[0] and area.bottom <= size[1]
+    for _qi, ln, r in scene.question_lines:
+        assert area.contains(r), (ln, r, area)
