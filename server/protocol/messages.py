@@ -104,6 +104,13 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
             "number", "for timers: length of later negotiation phases", lo=5, hi=86400
         ),
         "report_seconds": _f("number", "for timers: length of later report phases", lo=0, hi=86400),
+        "standin_seconds": _f(
+            "number",
+            "for timers: how long a disconnected player may be away before a stand-in plays "
+            "their seat (default 60)",
+            lo=0,
+            hi=86400,
+        ),
     },
     "sync": {
         "id": ID,
@@ -129,7 +136,7 @@ CONTROL_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "release": (("seat",), "free a seat: its token stops working and its connection is closed"),
     "lock": ((), "close the session to new players (hellos with the join code get error locked)"),
     "unlock": ((), "open the session to new players again"),
-    "timers": ((), "change negotiation_seconds and/or report_seconds of later phases"),
+    "timers": ((), "change negotiation_seconds, report_seconds and/or standin_seconds"),
     "info": ((), "the ack's result has status, round, phase, the state hash and the log length"),
 }
 

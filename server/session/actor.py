@@ -121,8 +121,13 @@ class Session:
         return await fut
 
     async def recovered(self) -> None:
-        """After loading from the store, before the actor starts: deadlines get their grace."""
-        await self._carry(rules.recovered(self.core, self.now(), self.grace))
+        """After loading from the store, before the actor starts: deadlines get their grace, and
+        every player is away from now on (so gets the whole stand-in grace period to come back)."""
+        now = self.now()
+        for seat, s in self.core.seats.items():
+            if s.player is not None and not s.bot:
+                self.audience.away.setdefault(seat, now)
+        await self._carry(rules.recovered(self.core, now, self.grace))
         await self.ledger.flush()
 
     async def _run(self) -> None:
@@ -179,7 +184,7 @@ class Session:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        arm = rules.timer(self.core)
+        arm = rules.timer(self.core, self.audience.away)
         if arm is not None:
             self._timer = asyncio.get_running_loop().call_later(
                 max(0.0, arm.deadline - self.now()), lambda: self.submit(Tick())
@@ -220,7 +225,7 @@ class Session:
                 seq = self.core.streams[conn.recipient].seq
                 conn.send({"type": "ack", "re": job.msg.get("id"), "seq": seq})
         elif isinstance(job, Gone):
-            if self.audience.gone(job.conn):
+            if self.audience.gone(job.conn, self.now()):
                 self.log.info("%s disconnected", job.conn.recipient)
             ledger.roster_dirty = True
         elif isinstance(job, Call):
@@ -253,13 +258,20 @@ class Session:
     # --- moving the game on ----------------------------------------------------------------
 
     async def _progress(self) -> None:
-        """Bots take their turns; a phase whose time is up, or whose seats are all done, ends."""
+        """Players away past the grace period get a stand-in; bots take their turns; a phase whose
+        time is up, or whose seats are all done, ends."""
         slice_start = time.perf_counter()
+        await self._carry(rules.standins_due(self.core, self.audience.away, self.now()))
         for _ in range(MAX_STEPS):
             c = self.core
             seat = rules.next_bot(c)
             if seat is not None:
-                await self._carry(rules.bot_turn(c, seat, self._bot_commands(seat)))
+                cmds = (
+                    rules.standin_commands(c, seat)
+                    if c.seats[seat].standin
+                    else self._bot_commands(seat)
+                )
+                await self._carry(rules.bot_turn(c, seat, cmds))
                 if time.perf_counter() - slice_start > YIELD_EVERY:  # let the other sessions run
                     await asyncio.sleep(0)
                     slice_start = time.perf_counter()

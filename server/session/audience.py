@@ -17,7 +17,7 @@ from district.server.engine import Game
 from district.server.protocol import CLOSE_REPLACED, encode
 from district.server.session.messages import event_frame
 from district.server.session.outputs import Bye, EventOut, Reply, ViewOut
-from district.server.session.state import OBSERVER, SessionCore
+from district.server.session.state import FACILITATOR, OBSERVER, SessionCore
 
 if TYPE_CHECKING:
     from district.server.session.actor import Session
@@ -43,6 +43,7 @@ class Audience:
     def __init__(self) -> None:
         self.conns: dict[str, Conn] = {}  # seat or facilitator -> its connection
         self.observers: set[Conn] = set()
+        self.away: dict[str, float] = {}  # seat -> when its connection went (server time)
 
     def admit(self, conn: Conn, recipient: str) -> None:
         if recipient == OBSERVER:
@@ -52,14 +53,18 @@ class Audience:
         if old is not None and old is not conn:
             old.bye("replaced", "another connection took this seat", CLOSE_REPLACED)
         self.conns[recipient] = conn
+        self.away.pop(recipient, None)
 
-    def gone(self, conn: Conn) -> bool:
-        """A connection closed; True if it held a seat (or the facilitator's place)."""
+    def gone(self, conn: Conn, now: float) -> bool:
+        """A connection closed at `now`; True if it held a seat (or the facilitator's place). A
+        seat's player counts as away from then on."""
         r = conn.recipient
         if r == OBSERVER:
             self.observers.discard(conn)
         elif r is not None and self.conns.get(r) is conn:
             del self.conns[r]
+            if r != FACILITATOR:
+                self.away[r] = now
             return True
         return False
 

@@ -217,7 +217,8 @@ class Ledger:
         return True
 
     def roster(self) -> dict[str, Any]:
-        return roster(self.core, self.audience.live(), len(self.audience.observers))
+        a = self.audience
+        return roster(self.core, a.live(), len(a.observers), a.away)
 
     def mark(self) -> Mark:
         """Where the pending work stands before a job (to drop what a failing job half-did)."""

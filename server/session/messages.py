@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import msgpack
@@ -56,8 +56,14 @@ def welcome(
     return msg
 
 
-def roster(core: SessionCore, connected: Collection[str], observers: int) -> dict[str, Any]:
-    """Who plays which seat; `connected`: the recipients with a live connection."""
+def roster(
+    core: SessionCore,
+    connected: Collection[str],
+    observers: int,
+    away: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """Who plays which seat; `connected`: the recipients with a live connection; `away`: since
+    when (server time) a seat's player has been disconnected."""
     ready = core.game.state.ready
     seats = [
         {
@@ -68,6 +74,10 @@ def roster(core: SessionCore, connected: Collection[str], observers: int) -> dic
             "controller": s.controller,
             "connected": s.id in connected,
             "ready": s.id in ready,
+            "away_since": (away or {}).get(s.id)
+            if s.player is not None and s.id not in connected
+            else None,
+            "standin": s.standin,
         }
         for s in core.seats.values()
     ]

@@ -14,10 +14,17 @@ The rules of the game's clock:
 - `pause` keeps the time that was left, `resume` starts the clock again with it, `extend` moves
   the deadline (never before now) or the time left;
 - after a restart, a deadline closer than the grace period is moved to the end of it.
+
+Dropouts: a player whose connection went (`away`: seat -> when, kept by the actor with the
+connections, not in the state) and who is not back within `core.standin_seconds` gets a stand-in
+(entry `standin`): a bot turn that only says ready, so the round no longer waits for them, and
+their standing decisions carry on. Their token coming back hands the seat back (entry `back`).
+After a restart every player counts as away from the restart on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from district.server.engine import EngineError
@@ -47,7 +54,7 @@ from district.server.session.outputs import (
     TakeSnapshot,
     error,
 )
-from district.server.session.state import FACILITATOR, OBSERVER, SessionCore
+from district.server.session.state import FACILITATOR, LIVE, OBSERVER, SessionCore
 
 # --- hello -----------------------------------------------------------------------------------
 
@@ -91,7 +98,11 @@ def admit_hello(core: SessionCore, job: Hello, new_token: str) -> list[Output]:
                     error(re, "bad_token", "no seat or facilitator holds this token", "token"),
                 )
             ]
-        return [Admit(job.conn, who, re, last_event=job.msg.get("last_event"))]
+        out: list[Output] = [Admit(job.conn, who, re, last_event=job.msg.get("last_event"))]
+        if who != FACILITATOR and core.seats[who].standin:
+            # after the welcome and catch-up, so the new connection sees `seat_back` arrive
+            out += [Record({"k": "back", "seat": who}), Announce(roster=True)]
+        return out
     if job.via == "observer":
         return [Admit(job.conn, OBSERVER, re, last_event=job.msg.get("last_event"))]
     if core.locked:
@@ -214,11 +225,32 @@ def end_phase(core: SessionCore, now: float) -> list[Output]:
     return out
 
 
-def timer(core: SessionCore) -> Arm | None:
-    """When the session must next look at its clock (None: no clock is running)."""
-    if core.status == "running" and core.deadline is not None:
-        return Arm(core.deadline)
-    return None
+def timer(core: SessionCore, away: Mapping[str, float] | None = None) -> Arm | None:
+    """When the session must next look at its clock (None: no clock is running): the phase's
+    deadline, or the end of an away player's grace period, whichever comes first."""
+    times = [core.deadline] if core.status == "running" and core.deadline is not None else []
+    if core.status in LIVE:
+        times += [t + core.standin_seconds for s, t in (away or {}).items() if core.awaited(s)]
+    return Arm(min(times)) if times else None
+
+
+def standins_due(core: SessionCore, away: Mapping[str, float], now: float) -> list[Output]:
+    """Players away for `core.standin_seconds` or more, in a game under way, get a stand-in."""
+    if core.status not in LIVE:
+        return []
+    due = sorted(s for s, t in away.items() if core.awaited(s) and now >= t + core.standin_seconds)
+    if not due:
+        return []
+    return [*(Record({"k": "standin", "seat": s}) for s in due), Announce(roster=True)]
+
+
+def standin_commands(core: SessionCore, seat: str) -> list[dict[str, Any]]:
+    """A stand-in's turn: it says ready, and nothing else. It proposes and answers no deals and
+    makes no decisions: the player's standing decisions (kept from round to round by the game)
+    are the ones that count, so it never goes beyond what the player set."""
+    if core.phase != "negotiation" or seat in core.game.state.ready:
+        return []
+    return [{"type": "ready"}]
 
 
 def recovered(core: SessionCore, now: float, grace: float) -> list[Output]:
@@ -356,7 +388,7 @@ def control(
             out += [Record({"k": "lock", "locked": locked}), Announce(roster=True)]
     elif action == "timers":
         e = {"k": "timers"}
-        for k in ("negotiation_seconds", "report_seconds"):
+        for k in ("negotiation_seconds", "report_seconds", "standin_seconds"):
             if k in msg:
                 e[k] = float(msg[k])
         out += [Record(e), Announce(clock=True)]

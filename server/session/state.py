@@ -30,6 +30,7 @@ OBSERVER = "observer"
 ROLE_ORDER = {"firm": 0, "union": 1, "government": 2, "broker": 3}
 MAX_CIDS = 4096  # idempotency keys remembered per seat
 LIVE = ("running", "paused")  # statuses in which the game is under way
+STANDIN_SECONDS = 60.0  # default grace before a disconnected player's seat gets a stand-in
 
 
 @dataclass(slots=True)
@@ -55,6 +56,7 @@ class SeatInfo:
     player: str | None = None  # display name of the human holding the seat
     token_hash: str | None = None
     bot: bool = False
+    standin: bool = False  # its player is away: a stand-in bot plays it until they come back
 
     @property
     def controller(self) -> str:
@@ -99,6 +101,7 @@ class SessionCore:
         self.remaining: float | None = None  # while paused: seconds that were left
         self.negotiation_seconds = info.negotiation_seconds
         self.report_seconds = info.report_seconds
+        self.standin_seconds = STANDIN_SECONDS  # a player away this long gets a stand-in
         self.locked = False  # closed to new players (the facilitator's lock)
         st = self.game.state
         self.seats: dict[str, SeatInfo] = {
@@ -130,7 +133,13 @@ class SessionCore:
         return s is not None and s.bot
 
     def bots(self) -> list[str]:
-        return [s.id for s in self.seats.values() if s.bot]
+        """The seats bots play: the bots' own and the stand-ins of players who are away."""
+        return [s.id for s in self.seats.values() if s.bot or s.standin]
+
+    def awaited(self, seat: str) -> bool:
+        """A person plays `seat` (not a bot, no stand-in): the seat can be stood in for."""
+        s = self.seats.get(seat)
+        return s is not None and s.player is not None and not s.bot and not s.standin
 
     def seen_cid(self, seat: str, cid: str | None) -> bool:
         return cid is not None and cid in self.cids.get(seat, {})
@@ -155,7 +164,9 @@ class SessionCore:
         if not played:
             return False
         ready = self.game.state.ready
-        return all(s.id in ready or (s.bot and self.turns.has_acted(s.id)) for s in played)
+        return all(
+            s.id in ready or ((s.bot or s.standin) and self.turns.has_acted(s.id)) for s in played
+        )
 
     def phase_length(self) -> float:
         return self.negotiation_seconds if self.phase == "negotiation" else self.report_seconds
@@ -259,6 +270,7 @@ class SessionCore:
         elif k == "timers":
             self.negotiation_seconds = e.get("negotiation_seconds", self.negotiation_seconds)
             self.report_seconds = e.get("report_seconds", self.report_seconds)
+            self.standin_seconds = e.get("standin_seconds", self.standin_seconds)
         elif k == "end":
             self.status = "ended"
             self.deadline = None
@@ -270,12 +282,13 @@ class SessionCore:
             s = self.seats[e["seat"]]
             s.player = e["name"]
             s.token_hash = e["token"]
-            s.bot = False
+            s.bot = s.standin = False
             self.turns.leave(s.id)
         elif k == "release":
             s = self.seats[e["seat"]]
             s.player = None
             s.token_hash = None
+            s.standin = False
             s.bot = self.status in LIVE
             self._bot_joins(s.id)
         elif k == "bot":
@@ -285,10 +298,22 @@ class SessionCore:
                 notice = {"kind": "seat_taken_by_bot", "seat": s.id, "by": FACILITATOR}
                 out += self._events([{**notice, "audience": [s.id]}])
             s.bot = True
+            s.standin = False
             self._bot_joins(e["seat"])
         elif k == "unbot":
             self.seats[e["seat"]].bot = False
             self.turns.leave(e["seat"])
+        elif k == "standin":
+            # the player has been away past the grace period: a stand-in plays the seat
+            s = self.seats[e["seat"]]
+            s.standin = True
+            self._bot_joins(s.id)
+        elif k == "back":
+            # the player is back: the seat is theirs again, and they are told
+            s = self.seats[e["seat"]]
+            s.standin = False
+            self.turns.leave(s.id)
+            out += self._events([{"kind": "seat_back", "seat": s.id, "audience": [s.id]}])
         else:
             raise ValueError(f"unknown entry {k!r}")
         self.entries += 1
@@ -296,7 +321,8 @@ class SessionCore:
 
     def _bot_joins(self, seat: str) -> None:
         """A bot took `seat` during a negotiation phase: it gets its turn (see BotTurns.join)."""
-        if self.seats[seat].bot and self.status in LIVE and self.phase == "negotiation":
+        s = self.seats[seat]
+        if (s.bot or s.standin) and self.status in LIVE and self.phase == "negotiation":
             self.turns.join(seat)
 
     def _events(self, events: list[dict[str, Any]]) -> list[Delivery]:
@@ -331,8 +357,10 @@ class SessionCore:
             "remaining": self.remaining,
             "negotiation_seconds": self.negotiation_seconds,
             "report_seconds": self.report_seconds,
+            "standin_seconds": self.standin_seconds,
             "locked": self.locked,
             "seats": {k: (s.player, s.token_hash, s.bot) for k, s in self.seats.items()},
+            "standins": [k for k, s in self.seats.items() if s.standin],
             "streams": {r: (s.seq, s.view_seq, list(s.items)) for r, s in self.streams.items()},
             "cids": {k: list(v) for k, v in self.cids.items()},
             "turns": self.turns.to_plain(),
@@ -363,9 +391,13 @@ class SessionCore:
             m["report_seconds"],
         )
         self.locked = m.get("locked", False)  # snapshots from before the lock have none
+        # snapshots from before stand-ins have neither of these
+        self.standin_seconds = m.get("standin_seconds", STANDIN_SECONDS)
+        standins = set(m.get("standins", ()))
         for k, (player, token, bot) in m["seats"].items():
             s = self.seats[k]
             s.player, s.token_hash, s.bot = player, token, bot
+            s.standin = k in standins
         self.streams = {
             r: Stream(seq=a, view_seq=b, items=list(c)) for r, (a, b, c) in m["streams"].items()
         }
@@ -382,12 +414,13 @@ class SessionCore:
             self.remaining,
             self.entries,
             self.commands,
-            tuple((s.id, s.player, s.token_hash, s.bot) for s in self.seats.values()),
+            tuple((s.id, s.player, s.token_hash, s.bot, s.standin) for s in self.seats.values()),
             tuple((r, s.seq, s.view_seq, len(s.items)) for r, s in self.streams.items()),
             tuple((k, tuple(v)) for k, v in self.cids.items()),
             repr(self.turns.to_plain()),
             self.negotiation_seconds,
             self.report_seconds,
+            self.standin_seconds,
             self.locked,
         )
 

@@ -830,3 +830,135 @@ def test_a_player_is_told_when_the_facilitator_hands_their_seat_to_a_bot() -> No
     p.do("bot", seat=seat)
     p.do("bot", seat="union")
     assert {r: s.seq for r, s in p.core.streams.items()} == quiet
+
+
+# --- dropouts: stand-ins ---------------------------------------------------------------------
+
+
+def stood_in(p: Pilot, away: dict[str, float], now: float) -> list[str]:
+    """The seats `standins_due` stands in at `now` (carried out)."""
+    outs = rules.standins_due(p.core, away, now)
+    p.carry(outs)
+    return [o.entry["seat"] for o in outs if isinstance(o, Record)]
+
+
+def test_a_player_away_past_the_grace_is_stood_in_and_the_phase_ends_without_them() -> None:
+    p = running()
+    a = FIRMS[0]
+    p.carry(p.command(a, {"type": "decide", "round": 1, "decisions": {"wage": 34}}))
+    mine = dict(p.core.game.state.decisions[a])
+    p.bot_turns()
+    assert not rules.phase_due(p.core, T0 + 1)  # the round waits for Ada
+    away = {a: T0 + 10.0}
+    grace = p.core.standin_seconds
+    assert grace == 60.0
+    assert rules.timer(p.core, away) == Arm(T0 + 10.0 + grace)  # before the deadline
+    assert stood_in(p, away, T0 + 10.0 + grace - 1) == []
+    assert stood_in(p, away, T0 + 10.0 + grace) == [a]
+    assert p.core.seats[a].standin and p.core.seats[a].player == "Ada"
+    assert p.core.seats[a].controller == "human" and not p.core.is_bot(a)
+    assert rules.timer(p.core, away) == Arm(p.core.deadline or 0)  # nothing more to wait for
+    assert stood_in(p, away, T0 + 1000) == []  # once
+    # its turn: it says ready, nothing else; the player's decisions stand
+    assert rules.next_bot(p.core) == a
+    cmds = rules.standin_commands(p.core, a)
+    assert cmds == [{"type": "ready"}]
+    p.carry(rules.bot_turn(p.core, a, cmds))
+    assert rules.phase_due(p.core, T0 + 71)
+    assert p.core.game.state.decisions[a] == mine
+    # the next round: the stand-in gets its passes with the bots, and never proposes a deal
+    p.carry(rules.end_phase(p.core, T0 + 71))
+    p.carry(rules.end_phase(p.core, T0 + 200))
+    assert p.core.phase == "negotiation" and a in p.core.turns.queue
+    while (s := rules.next_bot(p.core)) is not None:
+        cmds = rules.standin_commands(p.core, s) if s == a else []
+        assert all(c["type"] == "ready" for c in cmds)
+        p.carry(rules.bot_turn(p.core, s, cmds))
+    assert rules.phase_due(p.core, T0 + 201)
+    persisting = {k: v for k, v in mine.items() if k not in ("training", "technology", "hire")}
+    assert p.core.game.state.decisions[a] == persisting
+
+
+def test_a_player_back_within_the_grace_is_not_stood_in() -> None:
+    p = running()
+    a = FIRMS[0]
+    p.do("timers", standin_seconds=5.0)
+    assert p.core.standin_seconds == 5.0
+    assert stood_in(p, {a: T0}, T0 + 4.9) == []
+    assert stood_in(p, {}, T0 + 100) == []  # back: no longer away
+    # not before the game starts, nor for a seat a bot plays, nor after the end
+    q = Pilot()
+    b = q.seat("Bo")
+    assert rules.timer(q.core, {b: T0}) is None and stood_in(q, {b: T0}, T0 + 999) == []
+    q.do("start")
+    q.do("bot", seat=b)
+    assert stood_in(q, {b: T0}, T0 + 999) == []
+    q.do("unbot", seat=b)
+    q.do("end")
+    assert stood_in(q, {b: T0}, T0 + 999) == []
+
+
+def test_coming_back_hands_the_seat_back_and_tells_the_player() -> None:
+    from district.server.protocol import decode
+
+    p = running()
+    a = FIRMS[0]
+    p.bot_turns()
+    stood_in(p, {a: T0}, T0 + 60)
+    assert p.core.turns.queue == [a]
+    conn = FakeConn()
+    outs = rules.admit_hello(
+        p.core, Hello(conn, {"id": 3, "last_event": 2}, "token", a, hash_token("tok-Ada")), ""
+    )
+    assert outs == [
+        Admit(conn, a, 3, last_event=2),
+        Record({"k": "back", "seat": a}),
+        Announce(roster=True),
+    ]
+    p.carry(outs)
+    assert not p.core.seats[a].standin and p.core.turns.queue == []
+    assert decode(p.core.streams[a].items[-1][1]) == {"kind": "seat_back", "seat": a}
+    assert not rules.phase_due(p.core, T0 + 61)  # the round waits for Ada again
+    (ack,) = p.carry(p.command(a, READY))
+    assert ack["type"] == "ack"
+    assert rules.phase_due(p.core, T0 + 61)
+    # a hello of a seat that was never stood in records nothing
+    again = rules.admit_hello(p.core, Hello(conn, {"id": 4}, "token", a, hash_token("tok-Ada")), "")
+    assert again == [Admit(conn, a, 4)]
+
+
+def test_stand_ins_are_replayed_and_kept_in_snapshots() -> None:
+    p = running()
+    a = FIRMS[0]
+    entries: list[dict[str, Any]] = []
+    apply = p.core.apply
+
+    def logged(e: dict[str, Any]) -> Any:
+        entries.append(e)
+        return apply(e)
+
+    p.core.apply = logged  # type: ignore[method-assign]
+    p.do("timers", standin_seconds=30.0)
+    p.bot_turns()
+    stood_in(p, {a: T0}, T0 + 30)
+    blob, _ = p.core.snapshot()
+    copy = Pilot()
+    copy.core.restore(blob)
+    assert copy.core.fingerprint() == p.core.fingerprint()
+    assert copy.core.seats[a].standin and copy.core.standin_seconds == 30.0
+    # an old snapshot, without the new fields, loads with none stood in and the default grace
+    import pickle
+
+    data = pickle.loads(blob)
+    del data["meta"]["standins"], data["meta"]["standin_seconds"]
+    old = Pilot()
+    old.core.restore(pickle.dumps(data))
+    assert not old.core.seats[a].standin and old.core.standin_seconds == 60.0
+    # replaying the entries gives the same state
+    p.carry(rules.bot_turn(p.core, a, rules.standin_commands(p.core, a)))
+    replayed = Pilot()
+    replayed.seat("Ada")
+    replayed.do("start")
+    for e in entries:
+        replayed.core.apply(plain(e))
+    assert replayed.core.fingerprint() == p.core.fingerprint()
