@@ -333,7 +333,9 @@ class ConnectScene(Scene):
                 if msg.startswith(("Could not", "The server", "A join", "Type", "Minutes", "Paste"))
                 else C.ACCENT
             )
-            for k, line in enumerate(wrap(msg, self.fonts.get(14, "bold"), c.width - u(56))[:2]):
+            hint = self.fonts.get(12).size("Tab moves between fields; Enter joins.")[0]
+            room = c.width - u(56) - hint - u(16)  # the message never runs into the hint
+            for k, line in enumerate(wrap(msg, self.fonts.get(14, "bold"), room)[:2]):
                 text(
                     surface,
                     line,
