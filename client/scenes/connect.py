@@ -306,7 +306,7 @@ class ConnectScene(Scene):
             self.draw_lobby(surface)
             return
         half = c.x + c.width // 2
-        pygame.draw.line(surface, C.LINE, (half, c.y + u(20)), (half, c.bottom - u(20)))
+        pygame.draw.line(surface, C.LINE, (half, c.y + u(20)), (half, c.bottom - u(56)))
         text(
             surface, "Join a game", self.fonts.get(18, "bold"), C.ACCENT, (c.x + u(28), c.y + u(20))
         )
