@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 View = dict[str, Any]
+BANNER_SECONDS = 15.0  # how long the banner stays up unless the player dismisses it
 Command = dict[str, Any]
 
 
@@ -41,6 +42,19 @@ class ServerError:
         place = humanise_where(self.where)
         head = f"{what} refused" if what else "Refused"
         return f"{head}: {place + ': ' if place else ''}{self.message}"
+
+
+# a refused hello in words a student can act on (the server's own message for the others)
+REFUSALS = {
+    "locked": "the teacher has locked this session, so no new players can join. "
+    "Ask the teacher to unlock it.",
+    "session_full": "every seat in this session is taken. Ask the teacher.",
+    "bad_code": "no game has this join code. Check it with the teacher.",
+}
+
+
+def refusal(code: str | None, message: str) -> str:
+    return REFUSALS.get(str(code or ""), message)
 
 
 def humanise_where(where: str) -> str:
@@ -75,6 +89,10 @@ class ClientModel:
         ] = {}  # what the server said about the session (timer, seats, ...)
         self.errors: list[ServerError] = []
         self.notices: list[tuple[float, str]] = []  # short messages for the toast line
+        # a bar across the top of the player's screen: the teacher's broadcast, or the teacher
+        # handing my seat to a bot; (monotonic time shown, kind, text) until it times out or the
+        # player dismisses it
+        self.banner: tuple[float, str, str] | None = None
         self.pending: dict[int, Outgoing] = {}
         self.outbox: list[Outgoing] = []
         self.previews: dict[str, Any] = {}  # key -> the private preview the server computed
@@ -168,6 +186,7 @@ class ClientModel:
             )
             if re == "hello":
                 err.origin = "connect"
+                err.message = refusal(err.code, err.message)
                 self.status_detail = err.message
         elif t == "clock":
             self.session["clock"] = msg
@@ -185,6 +204,7 @@ class ClientModel:
             self.session["roster"] = msg.get("seats", [])
             self.session["facilitator_connected"] = msg.get("facilitator")
             self.session["observers"] = msg.get("observers")
+            self.session["locked"] = bool(msg.get("locked"))
             self.events_version += 1
         elif t == "bye":
             self.notice(
@@ -277,6 +297,30 @@ class ClientModel:
         self.notices.append((time.monotonic(), text))
         del self.notices[:-20]
 
+    def show_banner(self, kind: str, text: str) -> None:
+        self.banner = (time.monotonic(), kind, text)
+
+    def banner_now(self) -> tuple[str, str] | None:
+        """(kind, text) of the banner to show now, or None (dismissed or shown long enough)."""
+        if self.banner is None:
+            return None
+        at, kind, text = self.banner
+        if time.monotonic() - at > BANNER_SECONDS:
+            self.banner = None
+            return None
+        return kind, text
+
+    def dismiss_banner(self) -> None:
+        self.banner = None
+
+    def help_requests(self) -> list[dict[str, Any]]:
+        """The requests for help the seats sent the facilitator (in the facilitator's view)."""
+        return [
+            m
+            for m in (self.view or {}).get("chat", [])
+            if (m.get("help") or m.get("to") == "facilitator") and m.get("from") != "facilitator"
+        ]
+
     def apply_event(self, ev: dict[str, Any], seq: int | None = None) -> None:
         """Fold one pushed event into the view so the screen is current between full views."""
         if seq is not None:
@@ -299,6 +343,18 @@ class ClientModel:
                 {k: x for k, x in ev.items() if k not in ("kind", "audience")}
             )
             del v["chat"][:-200]
+            if (
+                ev.get("from") == "facilitator"
+                and ev.get("to") == "public"
+                and self.seat != "facilitator"
+            ):
+                self.show_banner("broadcast", f"The teacher says: {ev.get('text', '')}")
+        elif kind == "seat_taken_by_bot" and ev.get("seat") == self.seat:
+            self.show_banner(
+                "bot",
+                "The teacher has handed your seat to a bot: it plays for you until the "
+                "teacher gives the seat back.",
+            )
         elif kind == "ready":
             ready = set(v.get("ready", []))
             (ready.add if ev.get("ready") else ready.discard)(ev.get("seat"))

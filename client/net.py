@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from district.client.model import refusal
 from district.server import protocol
 from district.server.protocol_client import (
     CONNECT_ERRORS,
@@ -203,7 +204,7 @@ class NetClient:
             if e.code == "bad_token" and self.hello_args.get("code") and c.token:
                 c.token = None  # the seat is gone: join afresh with the code next time
                 return ""
-            return e.message or str(e.code)
+            return refusal(e.code, e.message) or str(e.code)
         except InvalidURI:
             return f"not a websocket address: {self.url}"
         except CONNECT_ERRORS:

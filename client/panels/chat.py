@@ -1,4 +1,5 @@
-"""Chat: public, per deal, and private between two seats."""
+"""Chat: public, per deal, private between two seats, and a request for help to the teacher
+(`to: "facilitator"`: only the teacher and the sender see it; it works while the chat is muted)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from district.client.forms import Kinds, kind_title
 from district.client.panels.common import Tab, oid, seat_name
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UITextBox, UITextEntryLine
 
+ASK_TEACHER = "Ask the teacher (help)"
+HELP_COLOUR = "#ee6b8b"
+
 
 def channels(view: dict[str, Any], me: str, kinds: Kinds | None = None) -> list[tuple[str, str]]:
-    out = [("Public (everyone)", "public")]
+    out = [("Public (everyone)", "public"), (ASK_TEACHER, "facilitator")]
     for d in view.get("deals", []):
         if me in d.get("parties", []) and d.get("status") in ("proposed", "active", "signed"):
             number = str(d["id"]).removeprefix("deal-")
@@ -32,6 +36,10 @@ def messages_for(view: dict[str, Any], me: str, channel: str) -> list[dict[str, 
         to = msg.get("to", "public")
         if channel == "public":
             ok = to == "public"
+        elif channel == "facilitator":  # my requests for help and the teacher's answers to me
+            ok = (msg.get("from") == me and to == "facilitator") or (
+                msg.get("from") == "facilitator" and to == me
+            )
         elif channel.startswith("deal-"):
             ok = to == channel
         else:  # private with `channel`
@@ -63,7 +71,7 @@ class ChatTab(Tab):
         opts = (
             channels(view, self.model.seat, self.model.deal_kinds)
             if view
-            else [("Public (everyone)", "public")]
+            else [("Public (everyone)", "public"), (ASK_TEACHER, "facilitator")]
         )
         keys = [k for _l, k in opts]
         if self.channel not in keys:
@@ -75,12 +83,24 @@ class ChatTab(Tab):
         self.menu = UIDropDownMenu(
             list[str | tuple[str, str]](opts),
             start,
-            pygame.Rect(u(50), u(8), w - u(40), u(30)),
+            pygame.Rect(u(50), u(8), w - u(40) - u(150), u(30)),
             m,
             container=p,
             object_id=oid(None, "chat_channel"),
             expansion_height_limit=u(260),
         )
+        self.ask_button = UIButton(
+            pygame.Rect(w - u(140), u(8), u(150), u(30)),
+            "Ask the teacher",
+            m,
+            container=p,
+            object_id=oid(None, "chat_ask_teacher"),
+            tool_tip_text="write to the teacher: only the teacher sees it, even while the chat "
+            "is paused",
+            command=lambda: self.set_channel("facilitator"),
+        )
+        if self.channel == "facilitator":
+            self.ask_button.select()
         muted = bool(view.get("chat_muted"))
         self.log = UITextBox(
             self.log_html(),
@@ -91,7 +111,11 @@ class ChatTab(Tab):
         )
         self.error = UILabel(
             pygame.Rect(u(10), self.rect.height - u(80), w, u(18)),
-            "The facilitator has paused the chat" if muted else "",
+            (
+                "The facilitator has paused the chat (you can still ask the teacher)"
+                if muted
+                else ""
+            ),
             m,
             container=p,
             object_id=oid("@error", "chat_error"),
@@ -102,7 +126,11 @@ class ChatTab(Tab):
             container=p,
             object_id=oid(None, "chat_entry"),
             initial_text=self.draft,
-            placeholder_text="(write a message; Enter sends)",
+            placeholder_text=(
+                "(ask the teacher for help; Enter sends)"
+                if self.channel == "facilitator"
+                else "(write a message; Enter sends)"
+            ),
         )
         self.entry.set_text_length_limit(500)
         self.send_button = UIButton(
@@ -121,6 +149,11 @@ class ChatTab(Tab):
         me = self.model.seat
         msgs = messages_for(view, me, self.channel)
         if not msgs:
+            if self.channel == "facilitator":
+                return (
+                    "<font color=#9aa6ba><i>Stuck? Write to the teacher here: only the teacher "
+                    "sees it.</i></font>"
+                )
             return "<font color=#9aa6ba><i>No messages here yet.</i></font>"
         lines = []
         for msg in msgs[-80:]:
@@ -130,8 +163,14 @@ class ChatTab(Tab):
                 if msg.get("from") == me
                 else ("#5aa9f5" if msg.get("from") == "facilitator" else "#eef1f6")
             )
+            to_teacher = msg.get("help") or msg.get("to") == "facilitator"
+            mark = (
+                f"<font color={HELP_COLOUR}><b>[help request to the teacher]</b></font> "
+                if to_teacher
+                else ""
+            )
             lines.append(
-                f"<font color=#9aa6ba>r{msg.get('round', '')}</font> <font color={col}><b>"
+                f"<font color=#9aa6ba>r{msg.get('round', '')}</font> {mark}<font color={col}><b>"
                 f"{html.escape(who)}</b></font>: {html.escape(str(msg.get('text', '')))}"
             )
         return "<br>".join(lines)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pygame
 import pygame_gui
-from district.client.ui.draw import chip, text
+from district.client.ui.draw import chip, text, wrap
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
 from pygame_gui.core import ObjectID
@@ -335,6 +335,37 @@ def toast(scene: Scene, surface: pygame.Surface, anchor: tuple[int, int], width:
             max_width=r.width - scene.u(40),
         )
         y = r.y - scene.u(6)
+
+
+def banner_rect(scene: Scene, area: pygame.Rect, message: str) -> pygame.Rect:
+    """Where the banner for `message` goes: across the top of `area`, tall enough for its lines
+    (at most three) and the Dismiss button at its right."""
+    u = scene.u
+    lines = wrap(message, scene.fonts.get(15, "bold"), area.width - u(170))[:3]
+    return pygame.Rect(area.x, area.y, area.width, max(u(44), len(lines) * u(20) + u(16)))
+
+
+def draw_banner(scene: Scene, surface: pygame.Surface, r: pygame.Rect, kind: str, msg: str) -> None:
+    """A bar that cannot be missed: the teacher's broadcast (megaphone) or the teacher handing the
+    seat to a bot (bot icon). The scene puts a Dismiss button at its right end."""
+    u = scene.u
+    col = C.WARN if kind == "bot" else C.INFO
+    pygame.draw.rect(surface, (16, 20, 28), r, border_radius=u(8))
+    pygame.draw.rect(surface, col, r, 3, border_radius=u(8))
+    strip = pygame.Rect(r.x, r.y, u(44), r.height)
+    pygame.draw.rect(
+        surface, col, strip, border_top_left_radius=u(8), border_bottom_left_radius=u(8)
+    )
+    blit_icon(surface, "bot" if kind == "bot" else "megaphone", strip.center, u(22), C.BG)
+    font = scene.fonts.get(15, "bold")
+    width = r.width - u(170)
+    lines = wrap(msg, font, width)
+    if len(lines) > 3:
+        lines = [*lines[:2], " ".join(lines[2:])]
+    y = r.centery - len(lines) * u(20) // 2
+    for line in lines:
+        text(surface, line, font, C.TEXT, (r.x + u(56), y), max_width=width)
+        y += u(20)
 
 
 def help_and_error(

@@ -306,7 +306,7 @@ class ConnectScene(Scene):
             self.draw_lobby(surface)
             return
         half = c.x + c.width // 2
-        pygame.draw.line(surface, C.LINE, (half, c.y + u(20)), (half, c.bottom - u(20)))
+        pygame.draw.line(surface, C.LINE, (half, c.y + u(20)), (half, c.bottom - u(56)))
         text(
             surface, "Join a game", self.fonts.get(18, "bold"), C.ACCENT, (c.x + u(28), c.y + u(20))
         )
@@ -333,7 +333,9 @@ class ConnectScene(Scene):
                 if msg.startswith(("Could not", "The server", "A join", "Type", "Minutes", "Paste"))
                 else C.ACCENT
             )
-            for k, line in enumerate(wrap(msg, self.fonts.get(14, "bold"), c.width - u(56))[:2]):
+            hint = self.fonts.get(12).size("Tab moves between fields; Enter joins.")[0]
+            room = c.width - u(56) - hint - u(16)  # the message never runs into the hint
+            for k, line in enumerate(wrap(msg, self.fonts.get(14, "bold"), room)[:2]):
                 text(
                     surface,
                     line,

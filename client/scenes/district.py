@@ -13,7 +13,15 @@ from typing import Any
 import pygame
 from district.client.mapview import MapView
 from district.client.panels.chat import ChatTab
-from district.client.panels.common import Tab, bind, draw_top_bar, oid, toast
+from district.client.panels.common import (
+    Tab,
+    banner_rect,
+    bind,
+    draw_banner,
+    draw_top_bar,
+    oid,
+    toast,
+)
 from district.client.panels.dashboard import draw_dashboard
 from district.client.panels.deals import DealsTab, sort_deals
 from district.client.panels.decisions import DecisionsTab
@@ -107,6 +115,16 @@ class DistrictScene(Scene):
             tool_tip_text="say you are done for this round; the round resolves when "
             "every player is ready or the clock runs out",
         )
+        # the banner's own button (the banner is drawn over the top of the map)
+        self.banner_button = UIButton(
+            pygame.Rect(0, 0, u(100), u(32)),
+            "Dismiss",
+            m,
+            object_id=oid(None, "banner_dismiss"),
+            command=self.model.dismiss_banner,
+        )
+        self.banner_button.hide()
+        self.banner_shown: tuple[str, str] | None = None
         self.switch(self.active)
         self.update_ready()
 
@@ -213,6 +231,23 @@ class DistrictScene(Scene):
         self.tab_buttons[0].set_text(f"Deals ({incoming}) (F1)" if incoming else "Deals (F1)")
         self.tab_buttons[2].set_text(f"Chat ({unread}) (F3)" if unread else "Chat (F3)")
 
+    def update(self, dt: float) -> None:
+        self.place_banner()
+        super().update(dt)
+
+    def place_banner(self) -> None:
+        """Show the Dismiss button while a banner is up, at the banner's right end."""
+        now = self.model.banner_now()
+        if now == self.banner_shown:
+            return
+        self.banner_shown = now
+        if now is None:
+            self.banner_button.hide()
+            return
+        r = banner_rect(self, self.L["map"], now[1])
+        self.banner_button.set_relative_position((r.right - self.u(112), r.centery - self.u(16)))
+        self.banner_button.show()
+
     # --- input ------------------------------------------------------------------------------------
     def handle(self, event: pygame.event.Event) -> bool:
         if self.tabs[self.active].handle(event):
@@ -278,10 +313,18 @@ class DistrictScene(Scene):
         if self.map is not None:
             self.map.draw_marks(surface)
         L = self.L
+        banner = self.model.banner_now()
+        below = L["map"].y
+        if banner is not None:
+            br = banner_rect(self, L["map"], banner[1])
+            draw_banner(self, surface, br, *banner)
+            if self.banner_button.visible:  # drawn over the map's marks, so again over the bar
+                surface.blit(self.banner_button.image, self.banner_button.rect)
+            below = br.bottom
         if self.deals.mode == "compose" and self.map is not None:
             r = pygame.Rect(
                 L["map"].x + self.u(60),
-                L["map"].y + self.u(6),
+                below + self.u(6),
                 L["map"].width - self.u(120),
                 self.u(24),
             )

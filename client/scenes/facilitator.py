@@ -1,6 +1,7 @@
 """The facilitator console: seats (who, role, connected, ready, bot), the clock (pause, resume,
-extend, timers), advance, end, inject an event, broadcast, mute the chat, replace a seat by a bot
-and give it back; live district indicators and a small map. F9: projector view; F10: debrief."""
+extend, timers), advance, end, inject an event, broadcast, mute the chat, lock the session to new
+players, replace a seat by a bot and give it back; the students' requests for help; live district
+indicators and a small map. F9: projector view; F10: debrief."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import pygame
 import pygame_gui
 from district.client.mapview import MapView
 from district.client.panels.boards import board_series
-from district.client.panels.common import bind, draw_top_bar, oid, toast
+from district.client.panels.common import bind, draw_top_bar, oid, seat_name, toast
 from district.client.scenes.base import Scene
-from district.client.ui.draw import chip, fmt_num, panel, sparkline, text
+from district.client.ui.draw import chip, fmt_num, panel, sparkline, text, wrap
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import BOARDS, C
 from pygame_gui.elements import (
@@ -70,6 +71,15 @@ def roster_rows(model: Any) -> list[dict[str, Any]]:
     ]
 
 
+def seat_label(model: Any, seat: str) -> str:
+    """A seat as the teacher knows it: its name and, if a person holds it, theirs."""
+    for s in roster_rows(model):
+        if s.get("id") == seat:
+            name = str(s.get("name") or seat)
+            return f"{name} ({s['player']})" if s.get("player") else name
+    return seat_name(model.view or {}, seat)
+
+
 class FacilitatorScene(Scene):
     name = "facilitator"
 
@@ -77,6 +87,7 @@ class FacilitatorScene(Scene):
         self.map: MapView | None = None
         self.seat_buttons: dict[str, UIButton] = {}
         self.roster_sig = ""
+        self.help_seen = 0  # requests for help the teacher has marked read
         super().__init__(app)
 
     def build(self) -> None:
@@ -245,6 +256,25 @@ class FacilitatorScene(Scene):
             lambda: self.app.show("debrief"),
         )
         y += u(40)
+        btn(
+            "lock",
+            "Lock joins",
+            pygame.Rect(x, y, bw, u(34)),
+            self.toggle_lock,
+            None,
+            "close the session to new players (those with a seat still come back)",
+        )
+        self.lock_text_at = (x + bw + u(10), y + u(17))
+        y += u(44)
+        self.help_r = pygame.Rect(x, y, w, c.bottom - y - u(8))
+        btn(
+            "help_read",
+            "Mark read",
+            pygame.Rect(x + w - bw, y, bw, u(28)),
+            self.mark_help_read,
+            None,
+            "the count of new requests for help goes back to zero",
+        )
         self.confirming_end = False
         # live map
         lr = self.live_r
@@ -342,6 +372,15 @@ class FacilitatorScene(Scene):
         muted = bool((self.model.view or {}).get("chat_muted"))
         self.model.send({"type": "mute_chat", "muted": not muted}, origin="console")
 
+    def toggle_lock(self) -> int:
+        return self.control("unlock" if self.model.session.get("locked") else "lock")
+
+    def mark_help_read(self) -> None:
+        self.help_seen = len(self.model.help_requests())
+
+    def help_unread(self) -> int:
+        return max(0, len(self.model.help_requests()) - self.help_seen)
+
     def update_buttons(self) -> None:
         st = self.model.session.get("status")
         v = self.model.view or {}
@@ -352,6 +391,12 @@ class FacilitatorScene(Scene):
         for k in ("pause", "advance", "minus", "plus", "end", "inject"):
             self.buttons[k].disable() if (lobby or ended) else self.buttons[k].enable()
         self.buttons["mute"].set_text("Unmute chat" if v.get("chat_muted") else "Mute chat")
+        locked = bool(self.model.session.get("locked"))
+        self.buttons["lock"].set_text("Unlock joins" if locked else "Lock joins")
+        self.buttons["lock"].select() if locked else self.buttons["lock"].unselect()
+        self.buttons["help_read"].enable() if self.help_unread() else self.buttons[
+            "help_read"
+        ].disable()
 
     # --- loop -----------------------------------------------------------------------------------
     def refresh(self, view_changed: bool) -> None:
@@ -361,6 +406,13 @@ class FacilitatorScene(Scene):
         rows = roster_rows(self.model)
         if repr([(s["id"], s.get("controller")) for s in rows]) != self.roster_sig:
             self.build_seats()
+        if self.help_unread() != getattr(self, "_help_told", 0):
+            self._help_told = self.help_unread()
+            if self._help_told:
+                last = self.model.help_requests()[-1]
+                self.model.notice(
+                    f"Help request from {seat_label(self.model, str(last.get('from', '')))}"
+                )
         self.update_buttons()
 
     def handle(self, event: pygame.event.Event) -> bool:
@@ -402,7 +454,73 @@ class FacilitatorScene(Scene):
             C.ACCENT,
             (c.x + u(12), c.y + u(10)),
         )
+        self.draw_lock(surface)
+        self.draw_help(surface)
         self.draw_live(surface)
+
+    def draw_lock(self, surface: pygame.Surface) -> None:
+        locked = bool(self.model.session.get("locked"))
+        text(
+            surface,
+            "Locked: no new players can join" if locked else "Open: new players can join",
+            self.fonts.get(12, "bold"),
+            C.WARN if locked else C.MUTED,
+            self.lock_text_at,
+            "midleft",
+            max_width=self.ctrl_r.right - self.lock_text_at[0] - self.u(8),
+        )
+
+    def draw_help(self, surface: pygame.Surface) -> None:
+        """The requests for help, newest first, each with the student's seat and name."""
+        u = self.u
+        r = self.help_r
+        reqs = self.model.help_requests()
+        unread = self.help_unread()
+        head = text(
+            surface,
+            "Help requests",
+            self.fonts.get(14, "bold"),
+            C.TEXT,
+            (r.x, r.y + u(14)),
+            "midleft",
+        )
+        if unread:
+            chip(
+                surface,
+                f"{unread} new",
+                self.fonts.get(12, "bold"),
+                C.BG,
+                C.BAD,
+                (head.right + u(8), head.centery),
+                "midleft",
+                (u(8), u(3)),
+            )
+        y = r.y + u(34)
+        f = self.fonts.get(12)
+        fb = self.fonts.get(12, "bold")
+        if not reqs:
+            text(surface, "None yet: a student's request shows here.", f, C.MUTED, (r.x, y))
+            return
+        for k, msg in enumerate(reversed(reqs)):
+            if y + u(16) > r.bottom:
+                break
+            new = k < unread
+            who = seat_label(self.model, str(msg.get("from", "")))
+            text(
+                surface,
+                f"r{msg.get('round', '')} {who}" + ("  · new" if new else ""),
+                fb,
+                C.BAD if new else C.ACCENT,
+                (r.x, y),
+                max_width=r.width,
+            )
+            y += u(16)
+            for line in wrap(str(msg.get("text", "")), f, r.width - u(10))[:3]:
+                if y + u(15) > r.bottom:
+                    break
+                text(surface, line, f, C.TEXT, (r.x + u(10), y), max_width=r.width - u(10))
+                y += u(15)
+            y += u(4)
 
     def draw_seats(self, surface: pygame.Surface) -> None:
         u = self.u
