@@ -127,6 +127,13 @@ def test_the_teacher_locks_the_session_and_a_new_student_is_refused(classroom: A
     assert wait_until(teacher, lambda: teacher.model.session.get("locked") is False, 10)
     teacher.frame([])
     assert console.buttons["lock"].text == "Lock joins"
+    # and the student who was refused clicks Join again and gets a seat
+    click(late, late.scene.join_button)
+    assert wait_until(late, lambda: late.model.seat != "" and late.model.view is not None, 15), (
+        late.model.status,
+        late.scene.name,
+        getattr(late.scene, "message", ""),
+    )
 
 
 def test_a_bot_taking_the_seat_and_a_broadcast_show_a_banner(classroom: Any) -> None:
@@ -160,10 +167,3 @@ def test_a_bot_taking_the_seat_and_a_broadcast_show_a_banner(classroom: Any) -> 
     assert text_drawn(student.surface, said, font, C.TEXT, BANNER_BG, area), "no broadcast banner"
     # the teacher's own screen shows no banner for the teacher's own broadcast
     assert teacher.model.banner_now() is None
-    # and the student who was refused clicks Join again and gets a seat
-    click(late, late.scene.join_button)
-    assert wait_until(late, lambda: late.model.seat != "" and late.model.view is not None, 15), (
-        late.model.status,
-        late.scene.name,
-        getattr(late.scene, "message", ""),
-    )
