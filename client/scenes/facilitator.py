@@ -25,7 +25,7 @@ from pygame_gui.elements import (
 )
 
 EVENT_KINDS = [
-    ("Import pressure (price falls by 0-0.9)", "import_pressure"),
+    ("Import pressure (0-0.9)", "import_pressure"),
     ("Demand shock (x factor)", "demand"),
     ("Labour surplus (+share)", "surplus"),
     ("Enforcement (0-1)", "enforcement"),
@@ -121,6 +121,8 @@ class FacilitatorScene(Scene):
         x, w = c.x + u(12), c.width - u(24)
         y = c.y + u(40)
         bw = (w - u(12)) // 3
+        # labels with their keys only where a button has room for them (at 1024x768 it has not)
+        roomy = bw >= u(130)
         self.buttons: dict[str, UIButton] = {}
 
         def btn(
@@ -137,7 +139,7 @@ class FacilitatorScene(Scene):
 
         btn(
             "start",
-            "Start game",
+            "Start game" if roomy else "Start",
             pygame.Rect(x, y, bw, u(36)),
             lambda: self.control("start"),
             "@primary",
@@ -245,27 +247,36 @@ class FacilitatorScene(Scene):
         btn("mute", "Mute chat", pygame.Rect(x, y, bw, u(34)), self.toggle_mute)
         btn(
             "projector",
-            "Projector (F9)",
+            "Projector (F9)" if roomy else "Projector",
             pygame.Rect(x + bw + u(6), y, bw, u(34)),
             lambda: self.app.show("projector"),
+            None,
+            "the view for the projector (F9)",
         )
         btn(
             "debrief",
-            "Debrief (F10)",
+            "Debrief (F10)" if roomy else "Debrief",
             pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(34)),
             lambda: self.app.show("debrief"),
+            None,
+            "the debrief so far (F10)",
         )
         y += u(40)
+        lock_w = bw if roomy else 2 * bw + u(6)
         btn(
             "lock",
             "Lock joins",
-            pygame.Rect(x, y, bw, u(34)),
+            pygame.Rect(x, y, lock_w, u(34)),
             self.toggle_lock,
             None,
             "close the session to new players (those with a seat still come back)",
         )
-        self.lock_text_at = (x + bw + u(10), y + u(17))
-        y += u(44)
+        if roomy:
+            self.lock_text_at = (x + bw + u(10), y + u(17))
+            y += u(44)
+        else:  # the state on a line of its own under the button
+            self.lock_text_at = (x, y + u(46))
+            y += u(62)
         self.help_r = pygame.Rect(x, y, w, c.bottom - y - u(8))
         btn(
             "help_read",
@@ -531,7 +542,7 @@ class FacilitatorScene(Scene):
         humans = sum(1 for s in rows if s.get("controller") == "human")
         text(
             surface,
-            f"Seats  ·  {humans} players, {ready}/{len(rows)} ready",
+            f"Seats  ·  {humans} player{'' if humans == 1 else 's'}, {ready}/{len(rows)} ready",
             self.fonts.get(16, "bold"),
             C.ACCENT,
             (r.x + u(12), r.y + u(10)),
