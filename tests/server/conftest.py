@@ -27,6 +27,22 @@ SCENARIOS = HERE / "scenarios"
 ROOT = HERE.parents[1]
 
 
+# error codes that mean the server, not the game, refused a bot's command: a bots game has none
+SERVER_FAULTS = {
+    "internal",
+    "storage",
+    "busy",
+    "bad_message",
+    "bad_frame",
+    "forbidden",
+    "bot_playing",
+    "need_hello",
+    "rate_limited",
+    "not_started",
+    "paused",
+}
+
+
 def make_config(tmp_path: Path, **kw: Any) -> ServerConfig:
     return ServerConfig(
         db=tmp_path / "district.sqlite3",

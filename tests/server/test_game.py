@@ -13,21 +13,7 @@ from district.server.engine.scenario_files import load_scenario
 from district.server.net import Server
 from district.server.session import build_core
 
-from tests.server.conftest import SCENARIOS, create, fingerprint, join, until
-
-SERVER_FAULTS = {
-    "internal",
-    "storage",
-    "busy",
-    "bad_message",
-    "bad_frame",
-    "forbidden",
-    "bot_playing",
-    "need_hello",
-    "rate_limited",
-    "not_started",
-    "paused",
-}
+from tests.server.conftest import SCENARIOS, SERVER_FAULTS, create, fingerprint, join, until
 
 
 def events(c: SeatClient, kind: str | None = None) -> list[dict[str, Any]]:

@@ -9,23 +9,10 @@ from pathlib import Path
 
 from district.server.botclient import BotPlayer
 
-from tests.server.conftest import ServerProcess, create, until
+from tests.server.conftest import SERVER_FAULTS, ServerProcess, create, until
 
 SESSIONS = 10
 SEATS = 20  # tests/server/scenarios/server-load.toml
-SERVER_FAULTS = {
-    "internal",
-    "storage",
-    "busy",
-    "bad_message",
-    "bad_frame",
-    "forbidden",
-    "bot_playing",
-    "need_hello",
-    "rate_limited",
-    "not_started",
-    "paused",
-}
 
 
 async def test_200_bots_in_10_sessions_finish_their_games(tmp_path: Path) -> None:
