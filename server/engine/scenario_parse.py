@@ -30,6 +30,42 @@ from district.server.engine.scenario import (
 from district.server.engine.scenario_check import Checker
 from district.server.engine.seating import parse_players
 
+# the keys a `[[firms]]` table and the `[background]` table may hold (docs/scenarios.md explains each)
+FIRM_KEYS = [
+    "name",
+    "seat",
+    "sector",
+    "workers",
+    "skilled",
+    "skill",
+    "technology",
+    "capabilities",
+    "wage",
+    "cash",
+    "debt",
+    "reputation",
+    "focus",
+    "road",
+    "union_share",
+    "location",
+    "id",
+]
+BACKGROUND_KEYS = [
+    "count",
+    "sectors",
+    "workers",
+    "skill",
+    "technology",
+    "wage",
+    "cash",
+    "capability",
+    "operations_per_firm",
+    "union_share",
+    "high_road_share",
+    "niche_share",
+    "names",
+]
+
 
 def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
     """Validate a scenario given as a dict (as tomllib returns it). Raises ScenarioError."""
@@ -114,28 +150,9 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
     # firms
     firms: list[FirmSpec] = []
     names_seen: set[str] = set()
-    firm_keys = [
-        "name",
-        "seat",
-        "sector",
-        "workers",
-        "skilled",
-        "skill",
-        "technology",
-        "capabilities",
-        "wage",
-        "cash",
-        "debt",
-        "reputation",
-        "focus",
-        "road",
-        "union_share",
-        "location",
-        "id",
-    ]
     for i, f in enumerate(c.tables(data, "firms", "firms")):
         fp = f"firms[{i}]"
-        c.keys(f, fp, firm_keys)
+        c.keys(f, fp, FIRM_KEYS)
         fname = c.text(f, "name", fp)
         if fname in names_seen:
             c.bad(f"{fp}.name", f"'{fname}' is used by another firm; names must be unique")
@@ -188,25 +205,7 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
         )
 
     bg = c.table(data, "background", "background")
-    c.keys(
-        bg,
-        "background",
-        [
-            "count",
-            "sectors",
-            "workers",
-            "skill",
-            "technology",
-            "wage",
-            "cash",
-            "capability",
-            "operations_per_firm",
-            "union_share",
-            "high_road_share",
-            "niche_share",
-            "names",
-        ],
-    )
+    c.keys(bg, "background", BACKGROUND_KEYS)
     bg_names = _background_names(c, bg, {fs.name for fs in firms})
     bg_sectors = c.texts(bg, "sectors", "background") or tuple(sectors)
     for s in bg_sectors:

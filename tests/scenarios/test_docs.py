@@ -7,45 +7,12 @@ from pathlib import Path
 
 from district.server.engine.scenario import EVENT_KINDS, INSTITUTION_KEYS, MARKET_KEYS, TRUST_KEYS
 from district.server.engine.scenario_files import load_scenario
+from district.server.engine.scenario_parse import BACKGROUND_KEYS, FIRM_KEYS
 from district.server.engine.seating import KEYS as PLAYER_KEYS
 from district.server.scenarios_cli import validate_file
 from district.server.simulate import run_game
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scenarios.md"
-FIRM_KEYS = [
-    "name",
-    "seat",
-    "id",
-    "sector",
-    "workers",
-    "skilled",
-    "skill",
-    "technology",
-    "capabilities",
-    "wage",
-    "cash",
-    "debt",
-    "reputation",
-    "focus",
-    "road",
-    "union_share",
-    "location",
-]
-BACKGROUND_KEYS = [
-    "count",
-    "sectors",
-    "workers",
-    "skill",
-    "technology",
-    "wage",
-    "cash",
-    "capability",
-    "operations_per_firm",
-    "union_share",
-    "high_road_share",
-    "niche_share",
-    "names",
-]
 
 
 def test_every_key_is_explained() -> None:
