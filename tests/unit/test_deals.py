@@ -31,6 +31,29 @@ def world(**kw):
     return game(data)
 
 
+def tender_world():
+    """The three firms in a service hub, with a tender for machining and welding open in round 1."""
+    return world(
+        tenders=[
+            {
+                "id": "t",
+                "round": 1,
+                "operations": {"machining": 0.5, "welding": 0.5},
+                "volume": 16,
+                "price": 90,
+                "min_quality": 0.3,
+            }
+        ],
+        networks=[
+            {
+                "name": "hub",
+                "members": ["Alpha", "Beta", "Gamma"],
+                "stock": {"quality": 0.5, "training": 0.5},
+            }
+        ],
+    )
+
+
 def sign(g, proposer: str, kind: str, parties: list[str], terms: dict) -> str:
     ev = g.apply(proposer, {"type": "propose", "kind": kind, "parties": parties, "terms": terms})
     did = ev[0]["deal"]
@@ -145,25 +168,7 @@ def test_illegal_proposals_get_a_clear_error_and_change_nothing(cmd, code, where
 
 
 def test_joint_bid_delivers_share_by_share_and_a_short_member_pays() -> None:
-    g = world(
-        tenders=[
-            {
-                "id": "t",
-                "round": 1,
-                "operations": {"machining": 0.5, "welding": 0.5},
-                "volume": 16,
-                "price": 90,
-                "min_quality": 0.3,
-            }
-        ],
-        networks=[
-            {
-                "name": "hub",
-                "members": ["Alpha", "Beta", "Gamma"],
-                "stock": {"quality": 0.5, "training": 0.5},
-            }
-        ],
-    )
+    g = tender_world()
     did = sign(
         g,
         A,
@@ -315,25 +320,7 @@ def test_negotiation_moves_no_money_that_no_signed_deal_moves() -> None:
 
 
 def test_preview_shows_my_numbers_only_and_changes_nothing() -> None:
-    g = world(
-        tenders=[
-            {
-                "id": "t",
-                "round": 1,
-                "operations": {"machining": 0.5, "welding": 0.5},
-                "volume": 16,
-                "price": 90,
-                "min_quality": 0.3,
-            }
-        ],
-        networks=[
-            {
-                "name": "hub",
-                "members": ["Alpha", "Beta", "Gamma"],
-                "stock": {"quality": 0.5, "training": 0.5},
-            }
-        ],
-    )
+    g = tender_world()
     before, total, log = g.hash(), money_total(g.state), list(g.log)
     request = {
         "kind": "joint_bid",
