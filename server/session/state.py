@@ -10,7 +10,6 @@ snapshot) rebuilds the identical session. Nothing here knows about clocks, socke
 from __future__ import annotations
 
 import logging
-import pickle
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import msgpack
 from district.server.bots.turns import BotTurns
 from district.server.engine import EngineError, Game, Scenario
-from district.server.engine.snapshot import restore, snapshot
+from district.server.engine.snapshot import from_data, restore, snapshot, to_data
 from district.server.protocol import encode, plain_default
 from district.server.session.outputs import Delivery, EventOut, ViewOut
 from district.server.store import StoredSession
@@ -368,16 +367,17 @@ class SessionCore:
             "commands": self.commands,
         }
         h = self.game.hash()
-        blob = pickle.dumps(
-            {"state": snapshot(self.game.state), "meta": meta, "hash": h}, protocol=5
-        )
+        blob = to_data({"state": snapshot(self.game.state), "meta": meta, "hash": h})
         return blob, h
 
     def restore(self, blob: bytes) -> None:
-        """Load a snapshot made by `snapshot` (trusted storage). Raises ValueError if it does not
-        give back the state it was made from (KeyError if it is of an older format)."""
-        data = pickle.loads(blob)
-        state = restore(data["state"])
+        """Load a snapshot made by `snapshot` (data only: nothing in it is run). Raises ValueError
+        (SnapshotError) if it is damaged, of another format, or does not give back the state it
+        was made from (KeyError if a field is missing)."""
+        data = from_data(blob)
+        if not isinstance(data, dict):
+            raise ValueError("not a session snapshot")
+        state = restore(data["state"], self.scenario)
         game = Game(self.scenario, self.info.seed)
         game.state = state
         if game.hash() != data["hash"]:
