@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import sys
 import struct
+import sys
 from dataclasses import fields, is_dataclass
 from functools import cache
 from typing import Any
