@@ -180,7 +180,7 @@ def _ext(code: int, data: bytes) -> Any:
         cls = _dataclasses().get(key)
         if cls is None:
             raise SnapshotError(f"unknown object type {key!r}")
-        obj = object.__new__(cls)
+        obj: Any = object.__new__(cls)
         names = {f.name for f in fields(cls)}
         if set(values) != names:
             raise SnapshotError(f"{key} has fields {sorted(values)}, expected {sorted(names)}")
