@@ -65,7 +65,15 @@ from district.server.session import (
     load_core,
     new_token,
 )
-from district.server.store import INFO_FIELDS, NewSession, SQLiteStore, Store, StoredSession
+from district.server.store import (
+    INFO_FIELDS,
+    NewSession,
+    Quarantine,
+    SQLiteStore,
+    Store,
+    StoredSession,
+    StoreError,
+)
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -202,10 +210,14 @@ class Server:
                 if stored is None:
                     continue
                 session = await self._open(stored, start=False)
-            except Exception:
-                self.log.exception("could not recover session %s", sid)
+                await session.recovered()  # before its actor starts: nothing else touches it yet
+            except StoreError as e:  # the storage, not the session: loaded when someone comes
+                self.sessions.pop(sid, None)
+                self.log.error("could not recover session %s now (storage: %s)", sid, e)
                 continue
-            await session.recovered()  # before its actor starts: nothing else touches it yet
+            except Exception as e:
+                await self._quarantine(sid, e)
+                continue
             session.start()
             c = session.core
             session.log.info(
@@ -268,16 +280,58 @@ class Server:
             return await fut
         fut = self._loading[sid] = asyncio.get_running_loop().create_future()
         try:
-            stored = await self.store.load(sid)
-            s = await self._open(stored) if stored is not None else None
+            s = await self._load_on_demand(sid)
             fut.set_result(s)
             return s
         except Exception as e:
-            self.log.exception("could not load session %s", sid)
             fut.set_exception(e)
+            fut.exception()  # retrieved: nobody else may be waiting
             raise
         finally:
             del self._loading[sid]
+
+    async def _load_on_demand(self, sid: str) -> Session | None:
+        """A session that is not in memory (archived, in its lobby at start-up, finished), loaded
+        from the store and started. A damaged one is quarantined: ProtocolError `damaged`."""
+        stored = await self.store.load(sid)
+        if stored is None:
+            return None
+        if stored.quarantined is None:
+            try:
+                s = await self._open(stored, start=False)
+                await s.recovered()
+            except StoreError:
+                self.sessions.pop(sid, None)
+                raise ProtocolError(
+                    "storage", "the server cannot read its storage now; try again soon"
+                ) from None
+            except Exception as e:
+                await self._quarantine(sid, e)
+            else:
+                s.start()
+                return s
+        raise ProtocolError(
+            "damaged",
+            "this session's saved data is damaged, so the server has set it aside; ask the "
+            "facilitator to create a new session",
+        )
+
+    async def _quarantine(self, sid: str, failure: Exception) -> None:
+        """A session whose stored data cannot be loaded: said in one line, set aside in the store
+        (never recovered or loaded again), and the server goes on with the others."""
+        reason = f"{type(failure).__name__}: {str(failure)[:300]}"
+        self.sessions.pop(sid, None)
+        self.log.error(
+            "session %s is damaged and set aside (quarantined; the other sessions go on): %s. "
+            "Its rows stay in the database as they are.",
+            sid,
+            reason,
+        )
+        self.log.debug("the failure in full", exc_info=failure)
+        try:
+            await self.store.write([Quarantine(sid, reason)])
+        except Exception as e:  # it will be tried again at the next start
+            self.log.error("could not mark session %s as quarantined: %s", sid, e)
 
     # hub interface
     def stats(self) -> dict[str, Any]:

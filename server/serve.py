@@ -19,6 +19,7 @@ from typing import Any
 from district.server.engine.scenario_files import SCENARIO_DIR
 from district.server.net import Server, ServerConfig
 from district.server.protocol import PROTOCOL_VERSION
+from district.server.store import StoreLocked
 
 
 def default_db_path() -> Path:
@@ -119,6 +120,8 @@ async def run_server(config: ServerConfig, ready: Any = None) -> None:
             loop.add_signal_handler(sig, stop.set)
     try:
         await server.start()
+    except StoreLocked as e:
+        raise ServeError(str(e)) from e
     except OSError as e:
         with contextlib.suppress(Exception):
             await server.stop()
