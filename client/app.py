@@ -156,7 +156,7 @@ class App:
             hello["role"] = role
         if observer:
             hello["observer"] = True
-        net = NetClient(server, hello).start()
+        net = NetClient(server, hello, ca=self.settings.ca or None).start()
         self.connection = Connection(net, self.model)
         self.model.set_status("connecting")
         self.model.code = code or self.model.code
@@ -254,7 +254,8 @@ def has_display() -> bool:
 
 
 def play_main(args: argparse.Namespace) -> int:
-    """`district play [--server URL] [--code CODE] [--name NAME]`: the connect screen, then the game."""
+    """`district play [--server URL] [--code CODE] [--name NAME] [--create-key KEY] [--ca FILE]`:
+    the connect screen, then the game."""
     if not has_display():
         print(
             "No display found (no DISPLAY or WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy): the game window "
@@ -263,7 +264,7 @@ def play_main(args: argparse.Namespace) -> int:
         )
         return 1
     settings = Settings.load()
-    for k in ("server", "code", "name"):
+    for k in ("server", "code", "name", "create_key", "ca"):
         v = getattr(args, k, None)
         if v:
             setattr(settings, k, v)

@@ -102,7 +102,7 @@ def test_a_second_server_on_the_same_file_refuses_with_one_clear_line(tmp_path: 
             cwd=ROOT,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=20,
         )
         assert second.returncode == 2, second.stdout + second.stderr
         err = second.stderr.strip().splitlines()
