@@ -163,6 +163,13 @@ class App:
         self._server = server
         return self.connection
 
+    def _remember_facilitator(self) -> None:
+        """A new facilitator token (the console asked for one) replaces the one kept."""
+        fac = self.model.session.get("facilitator_token")
+        if fac and self.settings.facilitator != fac:
+            self.settings.facilitator = fac  # kept privately (client/settings.py)
+            self.settings.save()
+
     def _remember(self) -> None:
         tok = self.model.session.get("token")
         server = getattr(self, "_server", None)
@@ -180,6 +187,7 @@ class App:
         if self.connection is not None:
             self.connection.pump()
             self._remember()
+        self._remember_facilitator()
         scene = self.select_scene()
         for e in events if events is not None else pygame.event.get():
             if e.type == pygame.QUIT:

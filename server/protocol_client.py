@@ -429,6 +429,10 @@ class ProtocolClient:
             self.roster = msg
         elif t == "bye":
             self.bye = msg
+        elif t == "ack" and self.seat == "facilitator":
+            result = msg.get("result")
+            if isinstance(result, dict) and isinstance(result.get("facilitator_token"), str):
+                self.token = result["facilitator_token"]  # rotated: the old one works no more
         self._after(msg)
 
     def _after(self, msg: Message, forward: bool = True) -> None:

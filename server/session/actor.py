@@ -205,7 +205,7 @@ class Session:
                     self.core,
                     job,
                     self.now(),
-                    new_token=new_token() if action == "assign" else None,
+                    new_token=new_token() if action in ("assign", "new_token") else None,
                     server=self.hub.stats() if action == "info" else None,
                 ),
             )

@@ -266,6 +266,8 @@ class SessionCore:
             self.remaining = e.get("remaining", self.remaining)
         elif k == "lock":
             self.locked = bool(e["locked"])
+        elif k == "facilitator_token":  # a new facilitator token; the old one no longer works
+            self.info.facilitator_hash = e["hash"]
         elif k == "timers":
             self.negotiation_seconds = e.get("negotiation_seconds", self.negotiation_seconds)
             self.report_seconds = e.get("report_seconds", self.report_seconds)
@@ -358,6 +360,7 @@ class SessionCore:
             "report_seconds": self.report_seconds,
             "standin_seconds": self.standin_seconds,
             "locked": self.locked,
+            "facilitator_hash": self.info.facilitator_hash,
             "seats": {k: (s.player, s.token_hash, s.bot) for k, s in self.seats.items()},
             "standins": [k for k, s in self.seats.items() if s.standin],
             "streams": {r: (s.seq, s.view_seq, list(s.items)) for r, s in self.streams.items()},
@@ -391,6 +394,7 @@ class SessionCore:
             m["report_seconds"],
         )
         self.locked = m.get("locked", False)  # snapshots from before the lock have none
+        self.info.facilitator_hash = m.get("facilitator_hash", self.info.facilitator_hash)
         # snapshots from before stand-ins have neither of these
         self.standin_seconds = m.get("standin_seconds", STANDIN_SECONDS)
         standins = set(m.get("standins", ()))
@@ -422,6 +426,7 @@ class SessionCore:
             self.report_seconds,
             self.standin_seconds,
             self.locked,
+            self.info.facilitator_hash,
         )
 
 

@@ -8,6 +8,7 @@ import os
 import stat
 import time
 from pathlib import Path
+from typing import Any
 
 import pygame
 import pytest
@@ -100,3 +101,31 @@ def test_the_connect_screen_sends_the_creation_key(tmp_path: Path) -> None:
         asyncio.run_coroutine_threadsafe(srv.stop(), loop).result(20)
         loop.call_soon_threadsafe(loop.stop)
         t.join(5)
+
+
+def test_the_console_asks_for_a_new_token_shows_it_and_keeps_it(
+    make_app: Any, tmp_path: Path
+) -> None:
+    from district.client.ui.theme import C
+
+    from tests.client.conftest import text_drawn
+
+    for size in ((1024, 768), (1920, 1080)):
+        app = make_app("facilitator", size=size)
+        scene = app.scene
+        assert scene.name == "facilitator"
+        click(app, scene.buttons["new_token"])
+        sent = [o for o in app.model.take_outbox()]
+        assert [o.command for o in sent] == [{"action": "new_token"}]
+        app.model.ack(sent[0].cid, {"facilitator_token": "Xq3_9vTz-1aB2cD3eF4gH5iJ6kL7mN8o"})
+        app.frame([])
+        pygame.image.save(app.surface, str(tmp_path / f"console-token-{size[0]}.png"))
+        assert text_drawn(
+            app.surface,
+            "Token: Xq3_9vTz-1aB2cD3eF4gH5iJ6kL7mN8o",
+            scene.fonts.get(12),
+            C.MUTED,
+            C.PANEL,
+            scene.ctrl_r,
+        )
+        assert Settings.load().facilitator == "Xq3_9vTz-1aB2cD3eF4gH5iJ6kL7mN8o"
