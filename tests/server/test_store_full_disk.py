@@ -37,6 +37,9 @@ async def test_a_full_disk_costs_no_cpu_questions_are_answered_and_it_resumes(
         started = await fac.control("start")
         assert started["type"] == "ack", started
         await ada.wait_for(lambda: ada.clock and ada.clock["status"] == "running")
+        shorter = await fac.control("extend", seconds=-3.5)  # the phase ends in 1.5 s
+        assert shorter["type"] == "ack", shorter
+        await ada.wait_for(lambda: ada.clock and ada.clock["deadline"] < time.time() + 2)
         deadline = float(ada.clock["deadline"])  # type: ignore[index]
 
         disk_full(pid, True)
