@@ -156,12 +156,19 @@ class App:
             hello["role"] = role
         if observer:
             hello["observer"] = True
-        net = NetClient(server, hello).start()
+        net = NetClient(server, hello, ca=self.settings.ca or None).start()
         self.connection = Connection(net, self.model)
         self.model.set_status("connecting")
         self.model.code = code or self.model.code
         self._server = server
         return self.connection
+
+    def _remember_facilitator(self) -> None:
+        """A new facilitator token (the console asked for one) replaces the one kept."""
+        fac = self.model.session.get("facilitator_token")
+        if fac and self.settings.facilitator != fac:
+            self.settings.facilitator = fac  # kept privately (client/settings.py)
+            self.settings.save()
 
     def _remember(self) -> None:
         tok = self.model.session.get("token")
@@ -180,6 +187,7 @@ class App:
         if self.connection is not None:
             self.connection.pump()
             self._remember()
+        self._remember_facilitator()
         scene = self.select_scene()
         for e in events if events is not None else pygame.event.get():
             if e.type == pygame.QUIT:
@@ -254,7 +262,8 @@ def has_display() -> bool:
 
 
 def play_main(args: argparse.Namespace) -> int:
-    """`district play [--server URL] [--code CODE] [--name NAME]`: the connect screen, then the game."""
+    """`district play [--server URL] [--code CODE] [--name NAME] [--create-key KEY] [--ca FILE]`:
+    the connect screen, then the game."""
     if not has_display():
         print(
             "No display found (no DISPLAY or WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy): the game window "
@@ -263,7 +272,7 @@ def play_main(args: argparse.Namespace) -> int:
         )
         return 1
     settings = Settings.load()
-    for k in ("server", "code", "name"):
+    for k in ("server", "code", "name", "create_key", "ca"):
         v = getattr(args, k, None)
         if v:
             setattr(settings, k, v)

@@ -253,6 +253,10 @@ class ClientModel:
             self.session.setdefault("results", {})[cid] = result
         if isinstance(result, dict) and result.get("kind") == "preview":
             self.take_preview(result)  # a preview is a query: its answer comes in the ack
+        if isinstance(result, dict) and isinstance(result.get("facilitator_token"), str):
+            # a new facilitator token: the old one works no more (the app keeps the new one)
+            self.session["facilitator_token"] = result["facilitator_token"]
+            self.notice("A new facilitator token: the old one no longer works")
 
     def take_preview(self, preview: dict[str, Any]) -> None:
         """A private preview (deal_kind, deal, without, with, delta), kept by the deal it is about

@@ -57,8 +57,10 @@ class NetClient:
         *,
         retry: bool = True,
         backoff: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0),
+        ca: str | None = None,
     ) -> None:
         self.url = url
+        self.ca = ca
         self.hello_args = dict(hello)
         self.retry = retry
         self.backoff = backoff
@@ -156,6 +158,7 @@ class NetClient:
             on_message=self._forward,
             ping_interval=10,
             ping_timeout=10,
+            ca=self.ca,
         )
         self._out = asyncio.Queue()
         self._ready.set()
@@ -270,18 +273,21 @@ def create_session_sync(
     negotiation_seconds: float,
     report_seconds: float,
     timeout: float = 10.0,
+    key: str | None = None,
+    ca: str | None = None,
 ) -> dict[str, Any]:
     """`create` on a fresh connection (the facilitator's console then says hello with the token).
     Blocks: call it from a worker thread. Returns the `created` reply or the `error`."""
 
     async def go() -> dict[str, Any]:
-        c = ProtocolClient(url)
+        c = ProtocolClient(url, ca=ca)
         await c.connect_only(timeout)
         try:
             return await c.create(
                 scenario,
                 negotiation_seconds=negotiation_seconds,
                 report_seconds=report_seconds,
+                key=key or None,
                 timeout=timeout,
             )
         finally:

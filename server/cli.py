@@ -167,8 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="another directory of scenario files (may be repeated)",
     )
     s.add_argument(
-        "--create-key", default=None, help="only clients that give this key may create sessions"
+        "--create-key",
+        default=None,
+        help="only clients that give this key may create sessions (beyond this computer, a "
+        "server without one makes its own and prints it)",
     )
+    s.add_argument("--cert", default=None, metavar="FILE", help="TLS certificate (PEM): wss://")
+    s.add_argument("--key", default=None, metavar="FILE", help="TLS private key (PEM)")
     s.add_argument(
         "--durable", action="store_true", help="fsync every commit (survives a power cut)"
     )
@@ -200,6 +205,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--server", default=None)
     s.add_argument("--code", default=None)
     s.add_argument("--name", default=None)
+    s.add_argument(
+        "--create-key", default=None, help="the server's creation key (to create sessions)"
+    )
+    s.add_argument(
+        "--ca",
+        default=None,
+        metavar="FILE",
+        help="trust this CA certificate (PEM) for a wss:// server with a self-signed certificate",
+    )
     s.set_defaults(func=_play)
 
     s = sub.add_parser("demo", help="a local game: server, your window, bots in the other seats")

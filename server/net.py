@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import ipaddress
 import logging
 import re
 import secrets
 import socket
+import ssl
 import time
 import tomllib
 from collections import deque
@@ -65,7 +67,16 @@ from district.server.session import (
     load_core,
     new_token,
 )
-from district.server.store import INFO_FIELDS, NewSession, SQLiteStore, Store, StoredSession
+from district.server.store import (
+    INFO_FIELDS,
+    Archive,
+    NewSession,
+    Quarantine,
+    SQLiteStore,
+    Store,
+    StoredSession,
+    StoreError,
+)
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -95,6 +106,18 @@ class ServerConfig:
     code_failures: int = 10
     code_window: float = 60.0
     code_block: float = 60.0
+    # session creation: at most `create_limit` sessions per address within `create_window` s
+    # (clients on this computer -- the teacher's own tools, bots, benchmarks -- are not counted
+    # unless `throttle_loopback`; behind a reverse proxy, limit creation in the proxy)
+    create_limit: int = 10
+    create_window: float = 600.0
+    throttle_loopback: bool = False
+    # idle sessions (nobody connected, nothing happening) leave memory after `archive_after` s
+    archive_after: float = 900.0
+    archive_every: float = 30.0
+    # TLS: serve wss:// with this certificate chain and private key (PEM files)
+    cert: Path | None = None
+    key: Path | None = None
     clock: Callable[[], float] = time.monotonic  # the throttle's clock (tests move it)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -137,6 +160,58 @@ class CodeThrottle:
             self.blocked = {a: u for a, u in self.blocked.items() if u > now}
 
 
+class CreateThrottle:
+    """Sessions created per client address: at most `limit` within `window` seconds."""
+
+    MAX_ADDRESSES = 10_000
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self.times: dict[str, deque[float]] = {}
+
+    def retry_after(self, addr: str) -> float | None:
+        """Seconds until `addr` may create a session again, or None if it may now."""
+        now = self.clock()
+        times = self.times.get(addr)
+        if times is None:
+            return None
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if len(times) < self.limit:
+            return None
+        return times[0] + self.window - now
+
+    def created(self, addr: str) -> None:
+        now = self.clock()
+        self.times.setdefault(addr, deque()).append(now)
+        if len(self.times) > self.MAX_ADDRESSES:
+            self.times = {a: t for a, t in self.times.items() if t and t[-1] > now - self.window}
+
+
+def is_loopback(host: str) -> bool:
+    """Only this computer can reach `host` (every address it resolves to is a loopback one)."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return False
+    return bool(infos) and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
+
+
+def _loopback_address(addr: str) -> bool:
+    try:
+        return ipaddress.ip_address(addr).is_loopback
+    except ValueError:
+        return False
+
+
+def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    """The server's TLS context from PEM files (TLS 1.2 at least)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
 class Server:
     """Sessions, their indexes and the listening socket."""
 
@@ -153,8 +228,15 @@ class Server:
         self._n = 0
         self._scenarios: dict[Path, tuple[float, dict[str, Any] | None]] = {}
         self._loading: dict[str, asyncio.Future[Session | None]] = {}
+        self._archiving: dict[str, asyncio.Event] = {}  # sessions leaving memory just now
+        self._idle_since: dict[str, float] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+        self.archived = 0  # sessions archived out of memory since start
         self.throttle = CodeThrottle(
             config.code_failures, config.code_window, config.code_block, config.clock
+        )
+        self.create_throttle = CreateThrottle(
+            config.create_limit, config.create_window, config.clock
         )
         self.log = SessionLog(_log, {"session": "-"})
         self.monitor = LoopMonitor(
@@ -163,11 +245,21 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"ws://{self.config.host}:{self.port}"
+        scheme = "wss" if self.config.cert is not None else "ws"
+        return f"{scheme}://{self.config.host}:{self.port}"
 
     # --- life ------------------------------------------------------------------------------
 
     async def start(self) -> int:
+        if self.config.create_key is None and not is_loopback(self.config.host):
+            raise ValueError(
+                f"listening on {self.config.host} (beyond this computer) needs a creation key"
+            )
+        ssl_context = (
+            tls_context(self.config.cert, self.config.key or self.config.cert)
+            if self.config.cert is not None
+            else None
+        )
         self.store.start()
         t0 = time.perf_counter()
         await self.recover()
@@ -187,9 +279,11 @@ class Server:
             ping_timeout=20,
             close_timeout=2,
             max_queue=32,
+            ssl=ssl_context,
         )
         self.port = self._ws.sockets[0].getsockname()[1]
         self.monitor.start()
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="archiver")
         self.log.info("listening on %s", self.url)
         return self.port
 
@@ -202,10 +296,14 @@ class Server:
                 if stored is None:
                     continue
                 session = await self._open(stored, start=False)
-            except Exception:
-                self.log.exception("could not recover session %s", sid)
+                await session.recovered()  # before its actor starts: nothing else touches it yet
+            except StoreError as e:  # the storage, not the session: loaded when someone comes
+                self.sessions.pop(sid, None)
+                self.log.error("could not recover session %s now (storage: %s)", sid, e)
                 continue
-            await session.recovered()  # before its actor starts: nothing else touches it yet
+            except Exception as e:
+                await self._quarantine(sid, e)
+                continue
             session.start()
             c = session.core
             session.log.info(
@@ -221,6 +319,11 @@ class Server:
 
     async def stop(self) -> None:
         self.monitor.stop()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         if self._ws is not None:
             self._ws.close(close_connections=False)
         for conn in list(self.conns):
@@ -260,6 +363,9 @@ class Server:
 
     async def session(self, sid: str) -> Session | None:
         """A loaded session, or one loaded now from the store (a finished game, for viewing)."""
+        leaving = self._archiving.get(sid)
+        if leaving is not None:  # stored in full first, then loaded back
+            await leaving.wait()
         s = self.sessions.get(sid)
         if s is not None:
             return s
@@ -268,16 +374,121 @@ class Server:
             return await fut
         fut = self._loading[sid] = asyncio.get_running_loop().create_future()
         try:
-            stored = await self.store.load(sid)
-            s = await self._open(stored) if stored is not None else None
+            s = await self._load_on_demand(sid)
             fut.set_result(s)
             return s
         except Exception as e:
-            self.log.exception("could not load session %s", sid)
             fut.set_exception(e)
+            fut.exception()  # retrieved: nobody else may be waiting
             raise
         finally:
             del self._loading[sid]
+
+    async def _load_on_demand(self, sid: str) -> Session | None:
+        """A session that is not in memory (archived, in its lobby at start-up, finished), loaded
+        from the store and started. A damaged one is quarantined: ProtocolError `damaged`."""
+        stored = await self.store.load(sid)
+        if stored is None:
+            return None
+        if stored.quarantined is None:
+            try:
+                s = await self._open(stored, start=False)
+                await s.recovered()
+            except StoreError:
+                self.sessions.pop(sid, None)
+                raise ProtocolError(
+                    "storage", "the server cannot read its storage now; try again soon"
+                ) from None
+            except Exception as e:
+                await self._quarantine(sid, e)
+            else:
+                s.start()
+                if stored.finished is None:
+                    with contextlib.suppress(StoreError):  # back in memory: recovered at a restart
+                        await self.store.write([Archive(sid, None)])
+                return s
+        raise ProtocolError(
+            "damaged",
+            "this session's saved data is damaged, so the server has set it aside; ask the "
+            "facilitator to create a new session",
+        )
+
+    # --- archiving ---------------------------------------------------------------------------
+
+    async def _sweep(self) -> None:
+        """Now and then: sessions nobody has been connected to for `archive_after` seconds leave
+        memory (see `archive`)."""
+        while True:
+            await asyncio.sleep(self.config.archive_every)
+            try:
+                await self.archive_idle()
+            except Exception:
+                self.log.exception("archiving idle sessions failed")
+
+    async def archive_idle(self, now: float | None = None) -> int:
+        """Archive the sessions idle past `archive_after`; returns how many."""
+        now = self.config.clock() if now is None else now
+        idle = []
+        for sid, s in list(self.sessions.items()):
+            if s.conns or s.audience.observers or s.waiting or not s.queue.empty():
+                self._idle_since.pop(sid, None)
+                continue
+            since = self._idle_since.setdefault(sid, now)
+            if now - since >= self.config.archive_after:
+                idle.append(sid)
+        done = 0
+        for sid in idle:
+            done += await self.archive(sid)
+        return done
+
+    async def archive(self, sid: str) -> bool:
+        """Take a session out of memory: its actor stores what is pending and stops, the store
+        marks it archived (not recovered at a restart), and it is loaded back from the store when
+        someone comes to it. False if it is busy again, or the store cannot say so now."""
+        s = self.sessions.get(sid)
+        if s is None or s.conns or s.audience.observers or s.waiting or not s.queue.empty():
+            return False
+        leaving = self._archiving[sid] = asyncio.Event()
+        del self.sessions[sid]  # from now on, whoever comes waits for `leaving`, then loads it
+        self._idle_since.pop(sid, None)
+        try:
+            await s.stop()
+            finished = s.core.status == "ended"
+            try:
+                await self.store.write([Archive(sid, time.time())])
+            except StoreError as e:
+                if not finished:  # it would not be recovered at a restart: keep it in memory
+                    self.log.warning("could not archive session %s (storage: %s)", sid, e)
+                    s.start()
+                    self.sessions[sid] = s
+                    return False
+            core = s.core
+            self.codes.pop(core.info.code, None)
+            for h in [h for h, (x, _) in self.tokens.items() if x == sid]:
+                del self.tokens[h]
+            self.archived += 1
+            s.log.info("archived: out of memory until someone comes back (%s)", core.status)
+            return True
+        finally:
+            del self._archiving[sid]
+            leaving.set()
+
+    async def _quarantine(self, sid: str, failure: Exception) -> None:
+        """A session whose stored data cannot be loaded: said in one line, set aside in the store
+        (never recovered or loaded again), and the server goes on with the others."""
+        reason = f"{type(failure).__name__}: {str(failure)[:300]}"
+        self.sessions.pop(sid, None)
+        self.log.error(
+            "session %s is damaged and set aside (quarantined; the other sessions go on): %s. "
+            "Its rows stay in the database as they are.",
+            sid,
+            reason,
+        )
+        self.log.debug("the failure in full", exc_info=failure)
+        try:
+            await self.store.write([Quarantine(sid, reason)])
+        except Exception as e:  # it will be tried again at the next start
+            self.log.error("could not mark session %s as quarantined: %s", sid, e)
 
     # hub interface
     def stats(self) -> dict[str, Any]:
@@ -388,6 +599,33 @@ class Server:
             "seats": [{"id": x.id, "role": x.role, "name": x.name} for x in core.seats.values()],
         }
 
+    async def _create_from(self, conn: Connection, msg: dict[str, Any]) -> dict[str, Any]:
+        """A `create` from a connection: the key is checked first (a wrong key does not use the
+        address's allowance), then the address's allowance, then `create`."""
+        cfg = self.config
+        if cfg.create_key is not None and not secrets.compare_digest(
+            str(msg.get("key", "")).encode(), cfg.create_key.encode()
+        ):
+            raise ProtocolError(
+                "forbidden",
+                "creating a session on this server needs its creation key (ask whoever runs the "
+                "server; it is printed when the server starts)",
+                "key",
+            )
+        counted = cfg.throttle_loopback or not _loopback_address(conn.address)
+        wait = self.create_throttle.retry_after(conn.address) if counted else None
+        if wait is not None:
+            raise ProtocolError(
+                "throttled",
+                f"too many sessions created from your address; try again in {wait:.0f} s",
+                "",
+                retry_after=round(wait, 1),
+            )
+        created = await self.create(msg)
+        if counted:
+            self.create_throttle.created(conn.address)
+        return created
+
     async def _new_code(self) -> str:
         for _ in range(100):
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -464,7 +702,7 @@ class Server:
                 )
             elif t == "create":
                 conn.hello_by = time.monotonic() + self.config.hello_timeout
-                conn.send(await self.create(msg))
+                conn.send(await self._create_from(conn, msg))
             elif t == "hello":
                 await self._hello(conn, msg)
             else:  # command, control, sync

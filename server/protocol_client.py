@@ -25,6 +25,7 @@ import contextlib
 import functools
 import itertools
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -54,6 +55,17 @@ class Refused(Exception):
         self.message: str = str(msg.get("message", ""))
         self.where: str = str(msg.get("where", ""))
         self.msg = msg
+
+
+def tls_for(url: str, ca: str | None = None) -> ssl.SSLContext | None:
+    """The TLS context of a `wss://` URL: the system's trusted certificates, plus `ca` (a PEM file,
+    for a server with a self-signed certificate) if given; None for `ws://`."""
+    if not url.lower().startswith("wss://"):
+        return None
+    ctx = ssl.create_default_context()
+    if ca:
+        ctx.load_verify_locations(cafile=ca)
+    return ctx
 
 
 def decode_server_frame(frame: bytes | str) -> Message:
@@ -97,8 +109,10 @@ class ProtocolClient:
         on_message: Callable[[Message], Any] | None = None,
         ping_interval: float | None = None,
         ping_timeout: float | None = None,
+        ca: str | None = None,
     ) -> None:
         self.url = url
+        self.ca = ca  # a CA certificate file (PEM) to trust for wss:// (a self-signed server)
         self.code = code
         self.token = token
         self.name = name
@@ -143,6 +157,7 @@ class ProtocolClient:
         """Open a connection without saying hello (to create a session or list scenarios)."""
         ws = await connect(
             self.url,
+            ssl=tls_for(self.url, self.ca),
             max_size=MAX_SERVER_FRAME,
             compression=None,
             open_timeout=timeout,
@@ -414,6 +429,10 @@ class ProtocolClient:
             self.roster = msg
         elif t == "bye":
             self.bye = msg
+        elif t == "ack" and self.seat == "facilitator":
+            result = msg.get("result")
+            if isinstance(result, dict) and isinstance(result.get("facilitator_token"), str):
+                self.token = result["facilitator_token"]  # rotated: the old one works no more
         self._after(msg)
 
     def _after(self, msg: Message, forward: bool = True) -> None:

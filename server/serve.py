@@ -9,16 +9,19 @@ import contextlib
 import errno
 import logging
 import os
+import secrets
 import signal
 import socket
 import sqlite3
+import ssl
 import sys
 from pathlib import Path
 from typing import Any
 
 from district.server.engine.scenario_files import SCENARIO_DIR
-from district.server.net import Server, ServerConfig
+from district.server.net import Server, ServerConfig, is_loopback, tls_context
 from district.server.protocol import PROTOCOL_VERSION
+from district.server.store import StoreLocked
 
 
 def default_db_path() -> Path:
@@ -39,15 +42,60 @@ def default_db_path() -> Path:
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     dirs = [SCENARIO_DIR] + [Path(d) for d in (getattr(args, "scenarios", None) or [])]
+    cert, key = getattr(args, "cert", None), getattr(args, "key", None)
     return ServerConfig(
         db=Path(args.db) if args.db else default_db_path(),
         host=args.host,
         port=args.port,
         scenario_dirs=tuple(dirs),
-        create_key=getattr(args, "create_key", None),
+        create_key=getattr(args, "create_key", None) or os.environ.get("DISTRICT_CREATE_KEY"),
         durable=bool(getattr(args, "durable", False)),
         gc_freeze=True,
+        cert=Path(cert) if cert else None,
+        key=Path(key) if key else None,
     )
+
+
+def key_path(db: Path) -> Path:
+    """Where a server keeps the creation key it made for itself: beside its database."""
+    return db.with_name(db.name + ".create-key")
+
+
+def own_create_key(db: Path) -> str:
+    """The creation key this database's server made for itself (made now, readable by its owner
+    only, if there is none yet): the same key after every restart."""
+    p = key_path(db)
+    try:
+        key = p.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+    except OSError:
+        pass
+    key = secrets.token_urlsafe(12)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key + "\n")
+    return key
+
+
+def tls_problem(cert: Path | None, key: Path | None) -> str | None:
+    """Why the certificate and key cannot be used, in one line; None if they can."""
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        return "TLS needs both --cert FILE and --key FILE (PEM files)"
+    for what, p in (("certificate", cert), ("key", key)):
+        if not p.is_file():
+            return f"the {what} file {p} does not exist"
+    try:
+        tls_context(cert, key)
+    except (ssl.SSLError, OSError, ValueError) as e:
+        return (
+            f"cannot use the certificate {cert} with the key {key} ({e}): give PEM files of one "
+            "certificate and its private key"
+        )
+    return None
 
 
 class ServeError(Exception):
@@ -101,9 +149,19 @@ def bind_problem(e: OSError, host: str, port: int) -> str:
 async def run_server(config: ServerConfig, ready: Any = None) -> None:
     """Serve until SIGINT/SIGTERM (or cancellation), then stop cleanly. Raises ServeError if the
     server cannot start (its database or address)."""
-    why = address_problem(config.host, config.port)
+    why = address_problem(config.host, config.port) or tls_problem(config.cert, config.key)
     if why:
         raise ServeError(why)
+    made_key = False
+    if config.create_key is None and not is_loopback(config.host):
+        try:
+            config.create_key = own_create_key(config.db)
+        except OSError as e:
+            raise ServeError(
+                f"cannot keep a creation key beside {config.db} ({e.strerror or e}): choose one "
+                "with --create-key KEY (or DISTRICT_CREATE_KEY)"
+            ) from e
+        made_key = True
     try:
         server = Server(config)
     except (OSError, sqlite3.Error) as e:
@@ -119,12 +177,23 @@ async def run_server(config: ServerConfig, ready: Any = None) -> None:
             loop.add_signal_handler(sig, stop.set)
     try:
         await server.start()
+    except StoreLocked as e:
+        raise ServeError(str(e)) from e
     except OSError as e:
         with contextlib.suppress(Exception):
             await server.stop()
         raise ServeError(bind_problem(e, config.host, config.port)) from e
     print(f"District server: {server.url}  (protocol {PROTOCOL_VERSION})", flush=True)
     print(f"database: {config.db}", flush=True)
+    if config.create_key is not None:
+        where = (
+            f"made by this server, kept in {key_path(config.db)}; choose your own with --create-key"
+            if made_key
+            else "as given"
+        )
+        print(
+            f"creation key: {config.create_key}  (needed to create sessions; {where})", flush=True
+        )
     print(
         f"sessions recovered: {len(server.sessions)} in {server.recovery_seconds:.2f} s",
         flush=True,

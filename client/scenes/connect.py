@@ -96,12 +96,26 @@ class ConnectScene(Scene):
         rx = c.x + card_w // 2 + u(24)
         rw = card_w // 2 - u(52)
         y = c.y + u(60)
-        UILabel(pygame.Rect(rx, y, rw, u(22)), "Scenario", m, object_id=oid("@muted"))
+        sw = rw * 11 // 20  # scenario | creation key
+        UILabel(pygame.Rect(rx, y, sw, u(22)), "Scenario", m, object_id=oid("@muted"))
         self.scenario_entry = UITextEntryLine(
-            pygame.Rect(rx, y + u(22), rw, u(36)),
+            pygame.Rect(rx, y + u(22), sw - u(4), u(36)),
             m,
             object_id=oid(None, "connect_scenario"),
             initial_text="emilia-romagna",
+        )
+        UILabel(
+            pygame.Rect(rx + sw + u(4), y, rw - sw - u(4), u(22)),
+            "Creation key",
+            m,
+            object_id=oid("@muted"),
+        )
+        self.key_entry = UITextEntryLine(
+            pygame.Rect(rx + sw + u(4), y + u(22), rw - sw - u(4), u(36)),
+            m,
+            object_id=oid(None, "connect_key"),
+            initial_text=st.create_key,
+            placeholder_text="(if the server asks)",
         )
         y += u(66)
         UILabel(
@@ -151,7 +165,13 @@ class ConnectScene(Scene):
             object_id=oid(None, "console"),
             command=bind(self.open_console),
         )
-        self.fields += [self.scenario_entry, self.neg_entry, self.rep_entry, self.token_entry]
+        self.fields += [
+            self.scenario_entry,
+            self.key_entry,
+            self.neg_entry,
+            self.rep_entry,
+            self.token_entry,
+        ]
         first = self.fields[0 if not st.server else (1 if not st.code else 2)]
         self.manager.set_focus_set(first)
         first.focus()
@@ -210,11 +230,18 @@ class ConnectScene(Scene):
             self.message = "Minutes are numbers (for example 8 and 2)."
             return
         scenario = self.scenario_entry.get_text().strip() or "emilia-romagna"
+        key = self.key_entry.get_text().strip()
+        ca = self.app.settings.ca or None
+        if key != self.app.settings.create_key:
+            self.app.settings.create_key = key
+            self.app.settings.save()
         self.message = "Creating the session…"
 
         def work() -> None:
             try:
-                self.created = create_session_sync(server, scenario, max(5.0, neg), max(0.0, rep))
+                self.created = create_session_sync(
+                    server, scenario, max(5.0, neg), max(0.0, rep), key=key or None, ca=ca
+                )
             except Exception as e:  # shown to the teacher; nothing else to do with it here
                 self.created = {
                     "type": "error",

@@ -271,12 +271,23 @@ class FacilitatorScene(Scene):
             None,
             "close the session to new players (those with a seat still come back)",
         )
+        btn(
+            "new_token",
+            "New token",
+            pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(34)),
+            lambda: self.control("new_token"),
+            None,
+            "a new facilitator token for this session; the old one stops working",
+        )
+        self.lock_text_w = bw - u(6) if roomy else w  # up to the New token button
         if roomy:
             self.lock_text_at = (x + bw + u(10), y + u(17))
             y += u(44)
         else:  # the state on a line of its own under the button
             self.lock_text_at = (x, y + u(46))
             y += u(62)
+        self.token_text_at = (x, y + u(2))  # the new token, once there is one
+        y += u(26)
         self.help_r = pygame.Rect(x, y, w, c.bottom - y - u(8))
         btn(
             "help_read",
@@ -478,8 +489,18 @@ class FacilitatorScene(Scene):
             C.WARN if locked else C.MUTED,
             self.lock_text_at,
             "midleft",
-            max_width=self.ctrl_r.right - self.lock_text_at[0] - self.u(8),
+            max_width=self.lock_text_w,
         )
+        token = self.model.session.get("facilitator_token")
+        if token:
+            text(
+                surface,
+                f"Token: {token}",
+                self.fonts.get(12),
+                C.MUTED,
+                self.token_text_at,
+                max_width=self.ctrl_r.width - self.u(24),
+            )
 
     def draw_help(self, surface: pygame.Surface) -> None:
         """The requests for help, newest first, each with the student's seat and name."""

@@ -35,6 +35,7 @@ ERRORS: dict[str, str] = {
     # server
     "internal": "the server failed on this message; nothing was changed",
     "storage": "the server could not save this command; nothing was changed",
+    "damaged": "the session's saved data is damaged: the server has set it aside",
 }
 # Codes the game engine uses inside `command`s (passed through unchanged; new ones may appear).
 ENGINE_ERRORS: dict[str, str] = {

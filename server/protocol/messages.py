@@ -138,6 +138,10 @@ CONTROL_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "unlock": ((), "open the session to new players again"),
     "timers": ((), "change negotiation_seconds, report_seconds and/or standin_seconds"),
     "info": ((), "the ack's result has status, round, phase, the state hash and the log length"),
+    "new_token": (
+        (),
+        "a new facilitator token (the ack's result has it); the old one stops working at once",
+    ),
 }
 
 SERVER_MESSAGES: dict[str, dict[str, str]] = {

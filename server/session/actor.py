@@ -34,7 +34,7 @@ from district.server.session.jobs import (
     Sync,
     Tick,
 )
-from district.server.session.ledger import Hub, Ledger, Mark, load_core
+from district.server.session.ledger import Hub, Ledger, Mark, load_core, writes_something
 from district.server.session.messages import new_token, welcome
 from district.server.session.outputs import Admit, Output, error
 from district.server.session.state import SessionCore
@@ -186,9 +186,9 @@ class Session:
             self._timer = None
         arm = rules.timer(self.core, self.audience.away)
         if arm is not None:
-            self._timer = asyncio.get_running_loop().call_later(
-                max(0.0, arm.deadline - self.now()), lambda: self.submit(Tick())
-            )
+            # not before the store's rest is over, if it failed
+            wait = max(arm.deadline - self.now(), self.ledger.resting(), 0.0)
+            self._timer = asyncio.get_running_loop().call_later(wait, lambda: self.submit(Tick()))
 
     # --- jobs ------------------------------------------------------------------------------
 
@@ -196,17 +196,18 @@ class Session:
         ledger = self.ledger
         if isinstance(job, Command):
             if job.conn.recipient is not None and not job.conn.closed:
-                await self._carry(rules.admit_command(self.core, job))
+                await self._carry_for(job, rules.admit_command(self.core, job))
         elif isinstance(job, Control):
             action = job.msg.get("action")
-            await self._carry(
+            await self._carry_for(
+                job,
                 rules.control(
                     self.core,
                     job,
                     self.now(),
-                    new_token=new_token() if action == "assign" else None,
+                    new_token=new_token() if action in ("assign", "new_token") else None,
                     server=self.hub.stats() if action == "info" else None,
-                )
+                ),
             )
         elif isinstance(job, Hello):
             try:
@@ -241,6 +242,22 @@ class Session:
     async def _carry(self, outputs: list[Output]) -> None:
         await self.ledger.carry(outputs, self._admit)
 
+    async def _carry_for(self, job: Command | Control, outputs: list[Output]) -> None:
+        """A client's job: while the store rests after failing, what would write is refused at
+        once (nothing applied, nothing reloaded); questions are answered as ever."""
+        wait = self.ledger.resting()
+        if wait and writes_something(outputs):
+            job.conn.send(
+                error(
+                    job.msg.get("id"),
+                    "storage",
+                    "the server cannot save anything just now (its storage is failing); nothing "
+                    f"was changed: try again in {max(1, round(wait))} s",
+                )
+            )
+            return
+        await self._carry(outputs)
+
     def _admit(self, a: Admit) -> None:
         """A hello was accepted (and what it took is stored): the connection joins."""
         conn, recipient = a.conn, a.recipient
@@ -260,6 +277,8 @@ class Session:
     async def _progress(self) -> None:
         """Players away past the grace period get a stand-in; bots take their turns; a phase whose
         time is up, or whose seats are all done, ends."""
+        if self.ledger.resting():  # the store failed: the game waits (see _arm)
+            return
         slice_start = time.perf_counter()
         await self._carry(rules.standins_due(self.core, self.audience.away, self.now()))
         for _ in range(MAX_STEPS):
@@ -279,7 +298,8 @@ class Session:
             now = self.now()
             if rules.phase_due(c, now):
                 await self._carry(rules.end_phase(c, now))
-                await self.ledger.flush()
+                if not await self.ledger.flush():
+                    return  # the store failed: tried again after a rest
                 continue
             break
         await self.ledger.flush()

@@ -10,6 +10,7 @@ they are stored, sends the messages. If the store fails, the state is loaded bac
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -37,6 +38,15 @@ from district.server.session.state import SessionCore, build_core, plain
 from district.server.store import Store, StoredSession
 
 Mark = tuple[int, int, int, bool, bool]
+
+# after a failed write, the session rests (writes nothing, refuses what would write) for this many
+# seconds, doubling at each failure in a row up to the last: a failing disk costs no CPU
+BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+
+def writes_something(outputs: list[Output]) -> bool:
+    """Carrying these outputs would write to the store."""
+    return any(isinstance(o, Record | Attempt | AddToken | DropToken) for o in outputs)
 
 
 class Hub(Protocol):
@@ -92,10 +102,34 @@ class Ledger:
         self.clock_dirty = False
         self._snapshot_due = False
         self._finish_due = False
+        self.failures = 0  # failed writes in a row
+        self.rest_until = 0.0  # (monotonic) no write is tried before then
 
     @property
     def sid(self) -> str:
         return self.core.info.id
+
+    def resting(self) -> float:
+        """Seconds left before a write is tried again after the store failed (0: now)."""
+        return max(0.0, self.rest_until - time.monotonic()) if self.failures else 0.0
+
+    def _failed(self, e: Exception) -> None:
+        self.failures += 1
+        wait = BACKOFF[min(self.failures, len(BACKOFF)) - 1]
+        self.rest_until = time.monotonic() + wait
+        if self.failures == 1 or wait == BACKOFF[-1] and self.failures % 20 == 0:
+            self.log.error(
+                "the store failed (%s); writes of this session rest for up to %g s between tries, "
+                "questions are still answered",
+                e,
+                BACKOFF[-1],
+            )
+
+    def _stored(self) -> None:
+        if self.failures:
+            self.log.warning("the store works again after %d failed write(s)", self.failures)
+        self.failures = 0
+        self.rest_until = 0.0
 
     async def carry(self, outputs: list[Output], admit: Callable[[Admit], None]) -> None:
         """Carry out a decision's outputs, in order; `admit` binds an admitted connection."""
@@ -174,7 +208,8 @@ class Ledger:
         try:
             await self.store.write(writes)
         except Exception as e:
-            self.log.error("could not save %d writes: %s", len(writes), e)
+            self._failed(e)
+            self.log.info("could not save %d writes: %s", len(writes), e)
             for d in out:  # what was recorded did not happen; answers to questions stand
                 if isinstance(d, Reply):
                     d.conn.send(
@@ -188,6 +223,8 @@ class Ledger:
                     )
             await self.reload()
             return False
+        if writes:
+            self._stored()
         if rebuild:
             await self.reload(quiet=True)
         for n in news:

@@ -306,7 +306,7 @@ def control(
         return refuse(
             "unknown_seat", f"there is no seat {seat!r} (seats: {', '.join(core.seats)})", "seat"
         )
-    if core.status == "ended" and action != "info":
+    if core.status == "ended" and action not in ("info", "new_token"):
         return refuse("ended", "the game is over")
     out: list[Output] = []
     result: dict[str, Any] | None = None
@@ -372,6 +372,16 @@ def control(
             Announce(roster=True),
         ]
         result = {"seat": seat, "token": new_token}
+    elif action == "new_token":
+        if new_token is None:
+            raise ValueError("new_token needs a new token")
+        h = hash_token(new_token)
+        out += [
+            Record({"k": "facilitator_token", "hash": h}),
+            DropToken(core.info.facilitator_hash),
+            AddToken(h, FACILITATOR),
+        ]
+        result = {"facilitator_token": new_token}
     elif action == "release":
         s = core.seats[seat]
         if s.player is not None:

@@ -10,7 +10,6 @@ snapshot) rebuilds the identical session. Nothing here knows about clocks, socke
 from __future__ import annotations
 
 import logging
-import pickle
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import msgpack
 from district.server.bots.turns import BotTurns
 from district.server.engine import EngineError, Game, Scenario
-from district.server.engine.snapshot import restore, snapshot
+from district.server.engine.snapshot import from_data, restore, snapshot, to_data
 from district.server.protocol import encode, plain_default
 from district.server.session.outputs import Delivery, EventOut, ViewOut
 from district.server.store import StoredSession
@@ -267,6 +266,8 @@ class SessionCore:
             self.remaining = e.get("remaining", self.remaining)
         elif k == "lock":
             self.locked = bool(e["locked"])
+        elif k == "facilitator_token":  # a new facilitator token; the old one no longer works
+            self.info.facilitator_hash = e["hash"]
         elif k == "timers":
             self.negotiation_seconds = e.get("negotiation_seconds", self.negotiation_seconds)
             self.report_seconds = e.get("report_seconds", self.report_seconds)
@@ -359,6 +360,7 @@ class SessionCore:
             "report_seconds": self.report_seconds,
             "standin_seconds": self.standin_seconds,
             "locked": self.locked,
+            "facilitator_hash": self.info.facilitator_hash,
             "seats": {k: (s.player, s.token_hash, s.bot) for k, s in self.seats.items()},
             "standins": [k for k, s in self.seats.items() if s.standin],
             "streams": {r: (s.seq, s.view_seq, list(s.items)) for r, s in self.streams.items()},
@@ -368,16 +370,17 @@ class SessionCore:
             "commands": self.commands,
         }
         h = self.game.hash()
-        blob = pickle.dumps(
-            {"state": snapshot(self.game.state), "meta": meta, "hash": h}, protocol=5
-        )
+        blob = to_data({"state": snapshot(self.game.state), "meta": meta, "hash": h})
         return blob, h
 
     def restore(self, blob: bytes) -> None:
-        """Load a snapshot made by `snapshot` (trusted storage). Raises ValueError if it does not
-        give back the state it was made from (KeyError if it is of an older format)."""
-        data = pickle.loads(blob)
-        state = restore(data["state"])
+        """Load a snapshot made by `snapshot` (data only: nothing in it is run). Raises ValueError
+        (SnapshotError) if it is damaged, of another format, or does not give back the state it
+        was made from (KeyError if a field is missing)."""
+        data = from_data(blob)
+        if not isinstance(data, dict):
+            raise ValueError("not a session snapshot")
+        state = restore(data["state"], self.scenario)
         game = Game(self.scenario, self.info.seed)
         game.state = state
         if game.hash() != data["hash"]:
@@ -391,6 +394,7 @@ class SessionCore:
             m["report_seconds"],
         )
         self.locked = m.get("locked", False)  # snapshots from before the lock have none
+        self.info.facilitator_hash = m.get("facilitator_hash", self.info.facilitator_hash)
         # snapshots from before stand-ins have neither of these
         self.standin_seconds = m.get("standin_seconds", STANDIN_SECONDS)
         standins = set(m.get("standins", ()))
@@ -422,6 +426,7 @@ class SessionCore:
             self.report_seconds,
             self.standin_seconds,
             self.locked,
+            self.info.facilitator_hash,
         )
 
 

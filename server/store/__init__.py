@@ -95,7 +95,25 @@ class Finish:
     when: float
 
 
-Write = NewSession | AppendEntry | AddToken | DropToken | Snapshot | Finish
+@dataclass(frozen=True, slots=True)
+class Archive:
+    """The session is out of memory (idle, or finished) since `when`, and is not recovered at
+    start-up until someone comes back to it; `when` None: it is loaded again."""
+
+    session: str
+    when: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantine:
+    """The session's stored data cannot be loaded (`reason`): it is set aside, never recovered or
+    loaded again, and kept as it is for someone to look at."""
+
+    session: str
+    reason: str
+
+
+Write = NewSession | AppendEntry | AddToken | DropToken | Snapshot | Finish | Archive | Quarantine
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -109,10 +127,15 @@ class StoredSession:
     snapshot: bytes | None  # latest snapshot, or None
     snapshot_n: int  # entries it covers
     entries: list[Entry]  # entries after the snapshot, in order
+    quarantined: str | None = None  # why it was set aside, if it was (see Quarantine)
 
 
 class StoreError(Exception):
     """A write or read failed; nothing of a failed write was stored."""
+
+
+class StoreLocked(StoreError):
+    """Another server process is using the store (one server per database file)."""
 
 
 class Store(ABC):
@@ -143,7 +166,8 @@ class Store(ABC):
 
     @abstractmethod
     async def open_ids(self) -> list[str]:
-        """Sessions not finished, oldest first: those a starting server recovers."""
+        """Sessions a starting server recovers, oldest first: started (a game under way), not
+        finished, archived or quarantined. Other sessions are loaded when someone comes to them."""
 
     @abstractmethod
     async def lookup_token(self, hash_: str) -> tuple[str, str] | None:
@@ -161,15 +185,18 @@ __all__ = [
     "INFO_FIELDS",
     "AddToken",
     "AppendEntry",
+    "Archive",
     "DropToken",
     "Entry",
     "Finish",
     "MemoryStore",
     "NewSession",
+    "Quarantine",
     "SQLiteStore",
     "Snapshot",
     "Store",
     "StoreError",
+    "StoreLocked",
     "StoredSession",
     "Write",
     "pack_entry",

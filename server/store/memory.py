@@ -12,10 +12,12 @@ from typing import Any
 from district.server.store import (
     AddToken,
     AppendEntry,
+    Archive,
     DropToken,
     Entry,
     Finish,
     NewSession,
+    Quarantine,
     Snapshot,
     Store,
     StoredSession,
@@ -33,6 +35,9 @@ class _Session:
     finished: float | None = None
     entries: dict[int, bytes] = field(default_factory=dict)
     snapshot: tuple[int, bytes, str] | None = None  # (n, blob, hash)
+    started: bool = False
+    archived: float | None = None
+    quarantined: str | None = None
 
 
 class MemoryStore(Store):
@@ -74,6 +79,17 @@ class MemoryStore(Store):
                 raise ValueError(f"entry {w.n} of {w.session} exists")
             s.entries[w.n] = pack_entry(w.entry)
             undo.append(lambda: s.entries.pop(w.n))
+            if w.entry.get("k") == "start" and not s.started:
+                s.started = True
+                undo.append(lambda: setattr(s, "started", False))
+        elif isinstance(w, Archive | Quarantine):
+            s = self._session(w.session)
+            name, value = (
+                ("archived", w.when) if isinstance(w, Archive) else ("quarantined", w.reason)
+            )
+            old_value = getattr(s, name)
+            setattr(s, name, value)
+            undo.append(lambda: setattr(s, name, old_value))
         elif isinstance(w, AddToken | DropToken):
             old = self.tokens.get(w.hash)
             if isinstance(w, AddToken):
@@ -120,6 +136,16 @@ class MemoryStore(Store):
         s = self.sessions.get(session)
         if s is None:
             return None
+        if s.quarantined is not None:
+            return StoredSession(
+                info={"id": s.info["id"], "code": s.info["code"]},
+                scenario_text="",
+                finished=s.finished,
+                snapshot=None,
+                snapshot_n=0,
+                entries=[],
+                quarantined=s.quarantined,
+            )
         snap = None if full else s.snapshot
         n0 = snap[0] if snap else 0
         return StoredSession(
@@ -136,7 +162,11 @@ class MemoryStore(Store):
         return [] if s is None else [unpack_entry(s.entries[n]) for n in sorted(s.entries)]
 
     async def open_ids(self) -> list[str]:
-        live = [s for s in self.sessions.values() if s.finished is None]
+        live = [
+            s
+            for s in self.sessions.values()
+            if s.finished is None and s.started and s.archived is None and s.quarantined is None
+        ]
         return [s.info["id"] for s in sorted(live, key=lambda s: s.info["created"])]
 
     async def lookup_token(self, hash_: str) -> tuple[str, str] | None:

@@ -10,6 +10,13 @@ one commit for many commands. A batch's future is resolved only after the commit
 acknowledged". The database runs in WAL mode; with `durable=False` (the default) a commit survives
 the server process being killed at any moment (the data is in the OS's hands), with `durable=True`
 it also survives a power cut (fsync on every commit).
+
+One server process at a time: `start()` takes an exclusive lock on `<file>.lock` (held until
+`close()`), and a second server on the same file gets `StoreLocked` with a sentence saying so.
+Tools that only read (a store never started) take no lock.
+
+Start-up reads only what it needs: `sessions.started` (set by the `start` entry) tells which
+sessions have a game under way; `archived` and `quarantined` keep idle and damaged sessions out.
 """
 
 from __future__ import annotations
@@ -17,8 +24,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import queue
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,14 +38,17 @@ import msgpack
 from district.server.store import (
     AddToken,
     AppendEntry,
+    Archive,
     DropToken,
     Entry,
     Finish,
     NewSession,
+    Quarantine,
     Snapshot,
     Store,
     StoredSession,
     StoreError,
+    StoreLocked,
     Write,
     pack_entry,
     unpack_entry,
@@ -57,7 +69,10 @@ CREATE TABLE IF NOT EXISTS sessions (
     settings BLOB NOT NULL,
     facilitator_hash TEXT NOT NULL,
     created REAL NOT NULL,
-    finished REAL
+    finished REAL,
+    started REAL,
+    archived REAL,
+    quarantined TEXT
 );
 CREATE TABLE IF NOT EXISTS entries (
     session TEXT NOT NULL,
@@ -81,15 +96,44 @@ CREATE TABLE IF NOT EXISTS tokens (
 """
 
 
+# columns added since the first schema: (name, type, value given to existing rows)
+ADDED_COLUMNS = (
+    # sessions of an older file were all recovered at start-up: the unfinished ones still are
+    ("started", "REAL", "created"),
+    ("archived", "REAL", "NULL"),
+    ("quarantined", "TEXT", "NULL"),
+)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    have = {r[1] for r in conn.execute("PRAGMA table_info(sessions)")}
+    for name, kind, value in ADDED_COLUMNS:
+        if name not in have:
+            conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} {kind}")
+            conn.execute(f"UPDATE sessions SET {name} = {value}")
+
+
 def statements(w: Write) -> list[Statement]:
     """The SQL of one typed write."""
     if isinstance(w, AppendEntry):
-        return [
+        out: list[Statement] = [
             (
                 "INSERT INTO entries (session, n, data) VALUES (?, ?, ?)",
                 (w.session, w.n, pack_entry(w.entry)),
             )
         ]
+        if w.entry.get("k") == "start":  # the game is under way: recovered at start-up
+            out.append(
+                (
+                    "UPDATE sessions SET started = coalesce(started, created) WHERE id = ?",
+                    (w.session,),
+                )
+            )
+        return out
+    if isinstance(w, Archive):
+        return [("UPDATE sessions SET archived = ? WHERE id = ?", (w.when, w.session))]
+    if isinstance(w, Quarantine):
+        return [("UPDATE sessions SET quarantined = ? WHERE id = ?", (w.reason, w.session))]
     if isinstance(w, AddToken):
         return [
             (
@@ -147,11 +191,21 @@ def statements(w: Write) -> list[Statement]:
 def _load(c: sqlite3.Connection, session: str, full: bool) -> StoredSession | None:
     row = c.execute(
         "SELECT id, code, scenario, scenario_text, seed, settings, facilitator_hash, "
-        "created, finished FROM sessions WHERE id = ?",
+        "created, finished, quarantined FROM sessions WHERE id = ?",
         (session,),
     ).fetchone()
     if row is None:
         return None
+    if row[9] is not None:  # set aside: nothing more of it is read
+        return StoredSession(
+            info={"id": row[0], "code": row[1]},
+            scenario_text="",
+            finished=row[8],
+            snapshot=None,
+            snapshot_n=0,
+            entries=[],
+            quarantined=row[9],
+        )
     settings = msgpack.unpackb(row[5], raw=False)
     info = {
         "id": row[0],
@@ -193,7 +247,11 @@ def _entries(c: sqlite3.Connection, session: str, after: int = 0) -> list[Entry]
 
 def _open_ids(c: sqlite3.Connection) -> list[str]:
     return [
-        r[0] for r in c.execute("SELECT id FROM sessions WHERE finished IS NULL ORDER BY created")
+        r[0]
+        for r in c.execute(
+            "SELECT id FROM sessions WHERE finished IS NULL AND started IS NOT NULL "
+            "AND archived IS NULL AND quarantined IS NULL ORDER BY created"
+        )
     ]
 
 
@@ -219,6 +277,7 @@ class SQLiteStore(Store):
         self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
         self.commits = 0
+        self._lock: Any = None  # the open lock file while started
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._connect()  # create the schema now, so errors show at start
         conn.close()
@@ -229,14 +288,51 @@ class SQLiteStore(Store):
         conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
         conn.execute("PRAGMA busy_timeout=5000")
         conn.executescript(SCHEMA)
+        migrate(conn)
         return conn
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def _take_lock(self) -> None:
+        """The exclusive lock of a serving process, or StoreLocked naming the holder."""
+        f = open(self.lock_path, "a+")  # noqa: SIM115 (held open until close)
+        try:
+            _lock_file(f)
+        except OSError:
+            f.seek(0)
+            holder = f.read().strip() or "unknown"
+            f.close()
+            raise StoreLocked(
+                f"the database {self.path} is in use by another district server (process "
+                f"{holder}): stop that server first, or give this one another file with --db"
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        self._lock = f
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                self._lock.seek(0)
+                self._lock.truncate()
+            self._lock.close()  # closing the file lets the lock go
+            self._lock = None
 
     # --- the writer thread -----------------------------------------------------------------
 
     def start(self) -> None:
         if self._thread is not None:
             return
-        self._conn = self._connect()
+        self._take_lock()
+        try:
+            self._conn = self._connect()
+        except BaseException:
+            self._release_lock()
+            raise
         self._thread = threading.Thread(
             target=self._run, name=f"store:{self.path.name}", daemon=True
         )
@@ -250,6 +346,7 @@ class SQLiteStore(Store):
         self._q.put(None)
         await asyncio.to_thread(thread.join)
         self._thread = None
+        self._release_lock()
 
     def _run(self) -> None:
         conn = self._conn
@@ -347,6 +444,19 @@ class SQLiteStore(Store):
 
     async def lookup_code(self, code: str) -> str | None:
         return await self._read(lambda c: _code(c, code))
+
+
+def _lock_file(f: Any) -> None:
+    """An exclusive lock on an open file, without waiting: OSError if another process holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        f.seek(0)
+        msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _resolve(

@@ -122,6 +122,7 @@ async def test_a_failing_store_refuses_and_changes_nothing(
     assert await session.call(lambda s: s.core.fingerprint()) == before
     assert not any(m.get("type") == "event" and m["event"].get("text") == "lost" for m in fac.got)
     store.refuse = None
+    await until(lambda: not session.ledger.resting(), timeout=5)  # the store's rest after failing
     session.submit(Command(fac, chat(11, "kept")))
     await until(lambda: any(m.get("re") == 11 for m in fac.replies()))
     assert [m for m in fac.replies() if m.get("re") == 11][0]["type"] == "ack"

@@ -160,9 +160,14 @@ async def test_a_failing_store_refuses_the_command_and_changes_nothing(server: S
     assert r["type"] == "error" and r["code"] == "storage", r
     assert await fingerprint(server, sid) == before
     assert a.last == seq  # nobody was told about it
+    # while the store rests after the failure, writes are refused at once, without a try
+    r = await a.command({"type": "chat", "text": "refused", "to": "public"})
+    assert r["type"] == "error" and r["code"] == "storage", r
     db.execute("DROP TRIGGER full")
     db.commit()
     db.close()
+    ledger = server.sessions[sid].ledger
+    await until(lambda: not ledger.resting(), timeout=5)  # the first rest is short
     assert (await a.command({"type": "chat", "text": "saved again", "to": "public"}))[
         "type"
     ] == "ack"

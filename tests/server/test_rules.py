@@ -947,12 +947,12 @@ def test_stand_ins_are_replayed_and_kept_in_snapshots() -> None:
     assert copy.core.fingerprint() == p.core.fingerprint()
     assert copy.core.seats[a].standin and copy.core.standin_seconds == 30.0
     # an old snapshot, without the new fields, loads with none stood in and the default grace
-    import pickle
+    from district.server.engine.snapshot import from_data, to_data
 
-    data = pickle.loads(blob)
+    data = from_data(blob)
     del data["meta"]["standins"], data["meta"]["standin_seconds"]
     old = Pilot()
-    old.core.restore(pickle.dumps(data))
+    old.core.restore(to_data(data))
     assert not old.core.seats[a].standin and old.core.standin_seconds == 60.0
     # replaying the entries gives the same state
     p.carry(rules.bot_turn(p.core, a, rules.standin_commands(p.core, a)))

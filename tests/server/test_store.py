@@ -11,10 +11,12 @@ import pytest
 from district.server.store import (
     AddToken,
     AppendEntry,
+    Archive,
     DropToken,
     Finish,
     MemoryStore,
     NewSession,
+    Quarantine,
     Snapshot,
     SQLiteStore,
     Store,
@@ -91,9 +93,20 @@ async def test_open_sessions_oldest_first_and_finished_ones_stay_loadable(store:
     await store.write(
         [NewSession(info("s-1", "AAAAAA", 1.0), ""), NewSession(info("s-3", "CCCCCC", 3.0), "")]
     )
+    # a session in its lobby has no clock to keep: it is loaded when someone comes to it
+    assert await store.open_ids() == []
+    for sid in ("s-1", "s-2", "s-3"):
+        await store.write([AppendEntry(sid, 1, {"k": "start", "deadline": 9.0})])
     assert await store.open_ids() == ["s-1", "s-2", "s-3"]
     await store.write([Finish("s-2", 99.0)])
     assert await store.open_ids() == ["s-1", "s-3"]
+    # archived (idle, out of memory) until someone comes back; quarantined for good
+    await store.write([Archive("s-1", 50.0)])
+    assert await store.open_ids() == ["s-3"]
+    await store.write([Archive("s-1", None), Quarantine("s-3", "entry 4 is not msgpack")])
+    assert await store.open_ids() == ["s-1"]
+    damaged = await store.load("s-3")
+    assert damaged is not None and damaged.quarantined == "entry 4 is not msgpack"
     done = await store.load("s-2")
     assert done is not None and done.finished == 99.0
     assert await store.load("s-9") is None

@@ -30,7 +30,7 @@ def test_snapshot_restores_identical_state_that_plays_on_identically() -> None:
     sc = find_scenario("emilia-romagna")
     g, _ = run_game(sc, seed=6, rounds=2)
     blob = snapshot(g.state)
-    st = restore(blob)
+    st = restore(blob, sc)
     assert state_hash(st) == g.hash()
     g.advance()
     h1 = g.hash()
