@@ -176,6 +176,8 @@ def entry(state: State, report: dict[str, Any]) -> None:
     cap = max(1, int(prm.max_entry_share * int(alive.sum())))
     k = int(expected) + int(state.rng.random() < expected - int(expected))
     k = min(k, cap)
+    if k <= 0:
+        return
     # which founders are employees leaving their firm; the others come from the pool, which must
     # also staff every new workshop
     n_spin = min(k, int(round(k * from_jobs / expected)), int(employed_skilled))

@@ -20,8 +20,8 @@ from district.server.engine.state import State
 SCOREBOARDS: dict[str, tuple[tuple[str, str], ...]] = {
     "competitiveness": (
         ("value_added_per_worker", "value added per worker / (2.5 x the starting going wage)"),
+        ("output_per_worker", "units made per worker / 1.5 (1 unit: skill and technology 0.5)"),
         ("quality", "sales-weighted product quality (0-1)"),
-        ("credit_standing", "sales-weighted credit standing of the firms (0-1)"),
         ("export_share", "exports / sales / 0.3 (a third of sales exported = 1)"),
     ),
     "worker_welfare": (
@@ -60,8 +60,8 @@ def components(state: State, ind: dict[str, float]) -> dict[str, float]:
     wage_bill = ind["mean_wage"] * emp
     c = {
         "value_added_per_worker": va / max(emp, 1e-9) / (2.5 * ref),
+        "output_per_worker": ind["productivity"] / 1.5,
         "quality": ind["quality"],
-        "credit_standing": ind["credit_standing"],
         "export_share": ind["exports"] / max(sales, 1e-9) / 0.3,
         "employment_rate": emp / max(labour_force, 1e-9),
         "pay": ind["mean_wage"] / ref - 0.5,

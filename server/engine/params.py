@@ -236,10 +236,10 @@ class Params:
         0.6, "-", "debt allowed as a share of last round's revenue at full credit standing", hi=10
     )
     payout_share: float = p(
-        0.5,
+        0.3,
         "-",
         "share of a year's profit the owners draw out of the firm (out of cash above 10% of sales)",
-        "assumption: owner-managers live off their firm's profit",
+        "assumption: owner-managers live off about a third of their firm's profit",
         hi=1,
     )
     repay_share: float = p(
@@ -340,3 +340,15 @@ class Params:
 
 
 PARAM_FIELDS = {f.name: f for f in fields(Params)}
+
+
+def parameter_table() -> str:
+    """The parameter table of docs/model.md, generated from the fields' metadata (a test keeps
+    the document in step with it)."""
+    lines = ["| parameter | default | unit | meaning | source |", "|---|---|---|---|---|"]
+    for f in fields(Params):
+        m = f.metadata
+        lines.append(
+            f"| `{f.name}` | {f.default:g} | {m['unit']} | {m['meaning']} | {m['source']} |"
+        )
+    return "\n".join(lines)

@@ -24,6 +24,9 @@ ROAD_SOURCES = {
 # 003 I-2.3 L352-358: where labour is in vast surplus, squeezing it competes with upgrading, so
 # the region does not separate the two roads in Kumasi; everywhere else it does.
 REGION_SAME = {"kumasi"}
+# 002 4 L501-505: the supplier cut is "indisputably bad for many firms and workers" whichever road
+# the seats take, so worker welfare does not separate the roads in Baden-Wuerttemberg.
+WELFARE_SAME = {"baden-wuerttemberg"}
 
 
 def _final(name: str, road: str, seed: int = 1) -> dict[str, float]:
@@ -43,7 +46,8 @@ def test_high_road_seats_end_ahead_of_low_road_seats(name: str) -> None:
     high, low = _final(name, "high"), _final(name, "low")
     why = ROAD_SOURCES[name]
     assert high["competitiveness"] > low["competitiveness"], (why, high, low)
-    assert high["worker_welfare"] > low["worker_welfare"], why
+    if name not in WELFARE_SAME:
+        assert high["worker_welfare"] > low["worker_welfare"], why
     if name not in REGION_SAME:
         assert high["region"] > low["region"], why
 
