@@ -260,12 +260,12 @@ def clear_markets(
     niche = _share_out(ni_units, ni_supply, ni_weight)
     ni_price = prm.niche_price * ni_ratio * (0.8 + 0.4 * f.quality)
     cap_left = cap_left - niche
-    # commodity: everything else. Imports take part of the demand and hold the price down; a glut
+    # commodity: everything else. Imports hold the price down and take part of the demand; a glut
     # lowers the price to a floor, below which capacity stands idle (003 I-2.3: over-entry until
     # orders run out); a shortage raises it only as far as buyers would pay for imports instead
     supply = float(cap_left.sum())
-    base = prm.commodity_price * (1.0 - 0.5 * m.import_pressure)
-    demand = m.commodity_demand * (1.0 - m.import_pressure)
+    base = prm.commodity_price * (1.0 - m.import_pressure)
+    demand = m.commodity_demand * (1.0 - 0.5 * m.import_pressure)
     ratio, sell_total = market_price(
         demand, supply, prm.commodity_elasticity, prm.commodity_price_floor, prm.commodity_price_cap
     )

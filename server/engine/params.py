@@ -72,7 +72,7 @@ class Params:
         hi=1,
     )
     # --- markets ----------------------------------------------------------------------------
-    commodity_price: float = p(80.0, "k/unit", "reference price of commodity output", lo=0.01)
+    commodity_price: float = p(60.0, "k/unit", "reference price of commodity output", lo=0.01)
     commodity_elasticity: float = p(1.0, "-", "price elasticity of commodity demand", lo=0.1, hi=20)
     commodity_price_floor: float = p(
         0.8,
@@ -100,13 +100,13 @@ class Params:
         1.2, "-", "sales weight gained per unit of price cut stance on the commodity market", hi=10
     )
     niche_price: float = p(
-        88.0,
+        66.0,
         "k/unit",
         "price of niche output of quality 0.5",
         "assumption (000 III.2: niche pays for skill)",
         lo=0.01,
     )
-    export_price: float = p(96.0, "k/unit", "price of export output of quality 0.5", lo=0.01)
+    export_price: float = p(72.0, "k/unit", "price of export output of quality 0.5", lo=0.01)
     niche_min_quality: float = p(
         0.45, "0-1", "quality below which a firm cannot sell in the niche market", "000 III.2", hi=1
     )
@@ -121,10 +121,10 @@ class Params:
         hi=1,
     )
     materials_share: float = p(
-        0.5,
+        0.33,
         "-",
         "bought-in materials and services as a share of sales",
-        "assumption: value added is about half of a small manufacturer's sales",
+        "assumption: a third of a small manufacturer's sales is bought in",
         hi=1,
     )
     # --- tenders ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ A, B = seat("Alpha"), seat("Beta")
 def test_margins_and_net_worth_are_those_of_small_manufacturers() -> None:
     """docs/model.md, Money (assumption): the district's operating margin averages between a loss
     of 5% and a profit of 12% over a game in every scenario, no round makes more than 22%, some
-    rounds of some scenarios lose money, and the median surviving firm ends with less than 8 times
+    rounds of some scenarios lose money, and the median surviving firm ends with less than 10 times
     the net worth it started with (the issue measured 31-35% margins every round in
     Emilia-Romagna and net worth growing 10-30 times)."""
     losing_rounds = 0
@@ -35,7 +35,7 @@ def test_margins_and_net_worth_are_those_of_small_manufacturers() -> None:
         f = g.state.firms
         a = f.alive & (f.net_worth0 > 0)
         growth = (f.cash[a] - f.debt[a] - f.public_debt[a]) / f.net_worth0[a]
-        assert float(np.median(growth)) < 8.0, (name, float(np.median(growth)))
+        assert float(np.median(growth)) < 10.0, (name, float(np.median(growth)))
     assert losing_rounds >= 3, "bad years should cost money somewhere"
 
 
