@@ -226,8 +226,10 @@ class Params:
     )
     payroll_tax: float = p(0.05, "-", "default payroll tax rate to the regional government", hi=0.5)
     # --- finance ----------------------------------------------------------------------------
-    fixed_cost: float = p(20.0, "k/round", "overhead per firm per round (rent, upkeep)", lo=0)
-    fixed_cost_per_worker: float = p(3.0, "k/worker/round", "overhead per worker per round", lo=0)
+    fixed_cost: float = p(8.0, "k/round", "overhead per firm per round (rent, upkeep)", lo=0)
+    fixed_cost_per_worker: float = p(
+        3.5, "k/worker/round", "overhead per worker per round (space, energy, upkeep)", lo=0
+    )
     interest_rate: float = p(
         0.08, "1/round", "interest on debt for a firm of full credit standing", hi=1
     )

@@ -115,7 +115,7 @@ def test_an_import_shock_leaves_capacity_idle_not_only_cheaper() -> None:
     """003 I-2.3 (workshops "often without orders") and 002 4 L451 (imports take the market):
     imports take part of the commodity demand as well as lowering its price, so a district hit by
     imports leaves capacity unsold; without imports it sells what it makes."""
-    idle_shock, price_shock = _unsold(0.4)
+    idle_shock, price_shock = _unsold(0.6)
     idle_calm, price_calm = _unsold(0.0)
     assert idle_calm < 1.0
     assert idle_shock > 5.0 + idle_calm, (idle_shock, idle_calm)
