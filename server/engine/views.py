@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import math
 import numpy as np
 from district.server.engine.deals import visible_deals
 from district.server.engine.decisions import broker_hours, decision_limits, spendable
@@ -139,7 +140,7 @@ def public_view(state: State) -> dict[str, Any]:
             "questions": list(sc.questions),
         },
         "institutions": {
-            "wage_floor": _r(inst.wage_floor),
+            "wage_floor": math.ceil(inst.wage_floor * 100) / 100,  # up: paying it is never below
             "enforcement": _r(effective_enforcement(state)),
             "union_power": _r(inst.union_power),
             "payroll_tax": _r(inst.payroll_tax, 3),
