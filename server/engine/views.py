@@ -5,9 +5,9 @@ other seats' deals) is in it. Views are plain dicts of numbers, text and lists (
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-import math
 import numpy as np
 from district.server.engine.deals import visible_deals
 from district.server.engine.decisions import broker_hours, decision_limits, spendable
