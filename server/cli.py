@@ -7,6 +7,7 @@ district bots --server URL --code CODE --seats N
 district play [--server URL] [--code CODE] [--name NAME]
 district demo [--scenario NAME]
 district bench
+district calibrate [--seeds N] [--quick] [--write docs/calibration.md]
 """
 
 from __future__ import annotations
@@ -124,6 +125,17 @@ def _demo(args: argparse.Namespace) -> int:
         server.stop()
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from district.server import calibrate
+
+    if not 1 <= args.seeds <= 50:
+        return _error(f"--seeds {args.seeds}: give a whole number from 1 to 50, e.g. --seeds 5")
+    if args.write and not Path(args.write).is_file():
+        return _error(f"--write {args.write}: no such file; give the calibration document's path")
+    print(calibrate.main(args.seeds, args.quick, args.write))
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     import runpy
 
@@ -227,6 +239,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("bench", help="print engine timings")
     s.set_defaults(func=_bench)
+
+    s = sub.add_parser(
+        "calibrate",
+        help="every scenario over several seeds: source figures beside measured ones and beside "
+        "a counterfactual without the scenario's central mechanism",
+    )
+    s.add_argument("--seeds", type=int, default=5, help="seeds per scenario (default 5)")
+    s.add_argument("--quick", action="store_true", help="one seed, three rounds (for tests)")
+    s.add_argument("--write", help="put the table into this document (docs/calibration.md)")
+    s.set_defaults(func=_calibrate)
     return p
 
 

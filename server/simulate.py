@@ -40,7 +40,7 @@ WIDTHS = [
 LEGEND = (
     "firms alive, jobs (workers employed), mean wage and legal wage floor (k a worker a round), "
     "mean skill (0-1), output and exports (units), tenders won, government budget (k); "
-    "scoreboards: competitiveness, worker welfare, region (100 = round 1); "
+    "scoreboards: competitiveness, worker welfare, region (levels on 0-100); "
     "hash: the district's fingerprint, the same on every replay of this scenario and seed"
 )
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 from district.server.engine.state import State, append_firms, make_firms
+from district.server.engine.state_build import background_names
 
 
 def settle(
@@ -23,11 +24,15 @@ def settle(
     revenue = np.where(alive, sales_revenue, 0.0)
     wages = np.where(alive, f.workers * f.wage + f.skilled * f.wage * f.skill_pay, 0.0)
     tax = wages * inst.payroll_tax
-    materials = units * prm.materials_share * prm.commodity_price
+    # bought-in materials and services scale with the value of what is sold
+    materials = np.where(alive, prm.materials_share * revenue, 0.0)
     fixed = np.where(alive, prm.fixed_cost + prm.fixed_cost_per_worker * f.workers, 0.0)
     rate = inst.interest_rate + prm.risk_premium * (1.0 - f.credit)
     interest = np.where(alive, f.debt * rate, 0.0)
-    tech = np.where(alive, f.tech_spend, 0.0)
+    # investment is paid out of cash: a firm invests no more than it holds after its costs
+    after_costs = f.cash + revenue - wages - tax - materials - fixed - interest
+    tech = np.where(alive, np.minimum(f.tech_spend, np.maximum(0.0, after_costs)), 0.0)
+    f.tech_spend = tech
     # money moves: revenue from outside; wages, materials, overhead, interest, technology outside;
     # payroll tax to the government
     f.cash += revenue - wages - tax - materials - fixed - interest - tech
@@ -42,7 +47,20 @@ def settle(
     f.profit = (
         revenue - wages - tax - materials - fixed - interest - tech - f.training_spend - f.fines
     )
+    # owners draw a share of the year's profit, out of cash above a working buffer
+    drawings = np.where(
+        alive,
+        np.minimum(
+            prm.payout_share * np.maximum(f.profit, 0.0),
+            np.maximum(0.0, f.cash - 0.1 * revenue),
+        ),
+        0.0,
+    )
+    f.cash -= drawings
+    acc.world += float(drawings.sum())
     report.update(
+        drawings=float(drawings.sum()),
+        technology_spend=float(tech.sum()),
         revenue=float(revenue.sum()),
         wages=float(wages.sum()),
         payroll_tax=float(tax.sum()),
@@ -84,6 +102,27 @@ def _borrow_repay_exit(state: State, report: dict[str, Any]) -> None:
         close_firms(state, closing)
 
 
+def close_insolvent(state: State, report: dict[str, Any]) -> None:
+    """After every payment of the round (dues, penalties, repayments): a live firm whose cash is
+    negative borrows what its credit allows; one that still cannot pay is insolvent and closes.
+    So no live firm ends a round with negative cash."""
+    f = state.firms
+    prm = state.params
+    short = f.alive & (f.cash < -1e-9)
+    if not short.any():
+        return
+    limit = f.credit * prm.credit_limit_revenue * np.maximum(f.revenue, 0.0)
+    borrow = np.where(short, np.minimum(-f.cash, np.maximum(0.0, limit - f.debt)), 0.0)
+    f.debt += borrow
+    f.cash += borrow
+    state.accounts.world -= float(borrow.sum())
+    report["borrowed"] = report.get("borrowed", 0.0) + float(borrow.sum())
+    closing = f.alive & (f.cash < -1e-9)
+    if closing.any():
+        report["exits"] = list(report.get("exits", [])) + [int(i) for i in np.flatnonzero(closing)]
+        close_firms(state, closing)
+
+
 def close_firms(state: State, mask: np.ndarray) -> None:
     """Firms close: their workers join the pool, the bank writes off what they owed."""
     f = state.firms
@@ -114,8 +153,10 @@ def close_firms(state: State, mask: np.ndarray) -> None:
 
 
 def entry(state: State, report: dict[str, Any]) -> None:
-    """New workshops open while the district's margins are good, started by unemployed (skilled)
-    workers: more of them where the labour surplus is large (003 I-2.3)."""
+    """New workshops open while the district's margins are good (003 I-2.3: apprentices open
+    workshops until orders run out). Founders are skilled workers: unemployed ones, and, the
+    better the margins, employees who leave to set up on their own (the school -> employee ->
+    owner path); the rest of a new workshop's workers come from the unemployed pool."""
     f = state.firms
     prm = state.params
     lab = state.labour
@@ -125,13 +166,23 @@ def entry(state: State, report: dict[str, Any]) -> None:
     report["margin"] = margin
     report["entries"] = []
     excess = margin - prm.entry_margin
-    if excess <= 0 or lab.unemployed < prm.entry_size:
+    if excess <= 0:
         return
-    founders = lab.unemployed_skilled + 0.1 * lab.unemployed
-    expected = prm.entry_rate * founders * min(1.0, excess / 0.1)
+    pull = min(1.0, excess / 0.1)
+    employed_skilled = float(f.skilled[alive].sum())
+    from_pool = prm.entry_rate * (lab.unemployed_skilled + 0.1 * lab.unemployed) * pull
+    from_jobs = prm.entry_rate * prm.spinoff_share * employed_skilled * pull
+    expected = from_pool + from_jobs
     cap = max(1, int(prm.max_entry_share * int(alive.sum())))
     k = int(expected) + int(state.rng.random() < expected - int(expected))
-    k = min(k, cap, int(lab.unemployed // prm.entry_size))
+    k = min(k, cap)
+    if k <= 0:
+        return
+    # which founders are employees leaving their firm; the others come from the pool, which must
+    # also staff every new workshop
+    n_spin = min(k, int(round(k * from_jobs / expected)), int(employed_skilled))
+    n_pool = min(k - n_spin, int(lab.unemployed // prm.entry_size))
+    k = n_spin + n_pool
     if k <= 0:
         return
     ops = len(state.scenario.operations)
@@ -142,20 +193,50 @@ def entry(state: State, report: dict[str, Any]) -> None:
     template = (
         alive_idx[rng.integers(0, len(alive_idx), size=k)] if len(alive_idx) else np.zeros(k, int)
     )
-    for j in range(k):
-        new.name[j] = f"New workshop {start + j + 1}"
+    for j, nm in enumerate(background_names(state.scenario.background.names, k, set(f.name))):
+        new.name[j] = nm
     new.sector[:] = f.sector[template] if len(alive_idx) else 0
     new.x[:] = np.clip(f.x[template] + rng.normal(0, 0.05, k), 0.03, 0.97)
     new.y[:] = np.clip(f.y[template] + rng.normal(0, 0.05, k), 0.03, 0.97)
     new.alive[:] = True
     new.born[:] = state.round
-    new.workers[:] = prm.entry_size
+    # spin-offs: one skilled employee of a firm with trained workers founds each of them
+    spin_skill = np.zeros(k)
+    donors = np.flatnonzero(alive & (f.skilled >= 1.0))
+    if n_spin > 0 and len(donors) > 0:
+        w = f.skilled[donors] / f.skilled[donors].sum()
+        picks = donors[rng.choice(len(donors), size=n_spin, p=w)]
+        for j, d in enumerate(picks):
+            if f.skilled[d] < 1.0 or f.workers[d] < 2.0:
+                continue
+            sk = min(1.0, float(f.skill[d]) + prm.training_skill_gain * 0.5)
+            f.skill[d] = float(
+                np.clip((f.skill[d] * f.workers[d] - sk) / max(f.workers[d] - 1.0, 1e-9), 0, 1)
+            )
+            f.workers[d] -= 1.0
+            f.skilled[d] -= 1.0
+            spin_skill[j] = sk
+            new.caps[j] = f.caps[d] * 0.8  # the founder knows the trade of the firm it left
+    founders_from_pool = k - int((spin_skill > 0).sum())
+    hired = np.full(k, prm.entry_size - 1.0)
+    hired[spin_skill <= 0] = prm.entry_size
+    need = float(hired.sum())
+    if need > lab.unemployed:
+        hired *= lab.unemployed / max(need, 1e-9)
+    new.workers[:] = hired + (spin_skill > 0)
     sk_frac = lab.unemployed_skilled / max(lab.unemployed, 1e-9)
-    new.skilled[:] = np.floor(prm.entry_size * min(1.0, sk_frac + 0.25))
-    new.skill[:] = min(1.0, lab.unemployed_skill + 0.1)
+    pool_skilled = np.floor(hired * min(1.0, sk_frac + 0.25) * (founders_from_pool > 0))
+    new.skilled[:] = np.minimum(new.workers, pool_skilled + (spin_skill > 0))
+    pool_skill = min(1.0, lab.unemployed_skill + 0.1)
+    new.skill[:] = np.where(
+        spin_skill > 0,
+        (spin_skill + hired * lab.unemployed_skill) / np.maximum(new.workers, 1e-9),
+        pool_skill,
+    )
     new.technology[:] = 0.2
     chosen = rng.integers(0, ops, size=k)
-    new.caps[np.arange(k), chosen] = rng.uniform(0.3, 0.6, size=k)
+    fresh = spin_skill <= 0
+    new.caps[np.flatnonzero(fresh), chosen[fresh]] = rng.uniform(0.3, 0.6, size=int(fresh.sum()))
     new.wage[:] = state.institutions.wage_floor
     new.skill_pay[:] = prm.skilled_premium_market
     new.cash[:] = prm.entry_cash
@@ -167,8 +248,11 @@ def entry(state: State, report: dict[str, Any]) -> None:
     new.quality[:] = 0.4
     new.net_worth0[:] = prm.entry_cash
     state.accounts.world -= prm.entry_cash * k
-    taken = prm.entry_size * k
-    lab.unemployed_skilled = max(0.0, lab.unemployed_skilled - float(new.skilled.sum()))
-    lab.unemployed -= taken
+    taken = float(hired.sum())
+    lab.unemployed_skilled = max(
+        0.0, lab.unemployed_skilled - float(new.skilled.sum() - (spin_skill > 0).sum())
+    )
+    lab.unemployed = max(0.0, lab.unemployed - taken)
     append_firms(state, new)
     report["entries"] = list(range(start, start + k))
+    report["spinoffs"] = int((spin_skill > 0).sum())

@@ -1,8 +1,12 @@
 """Indicators of a resolved round, the three public scoreboards and each role's score.
 
-Scoreboards are indices: 100 is the district as it was after round 1; each is the mean of its
-components' ratios to their round-1 values (see docs/model.md). They are meant to diverge:
-competitiveness can rise while worker welfare falls (000's central point).
+Scoreboards are levels on 0-100, not indices on a game's first round: each component is a level
+between 0 and 1 against a documented reference (the scenario's going wage at the start, its
+starting number of firms, or a fixed share), so that rounds, seeds, scenarios and a bots-only
+baseline can be compared (docs/model.md, "Scoreboards"). They are meant to diverge:
+competitiveness can rise while worker welfare falls (000's central point). Worker welfare is the
+employment rate times the mean of its other components, so a district that sheds jobs cannot
+score higher for workers.
 """
 
 from __future__ import annotations
@@ -12,25 +16,64 @@ from typing import Any
 import numpy as np
 from district.server.engine.state import State
 
-SCOREBOARDS: dict[str, tuple[str, ...]] = {
-    "competitiveness": ("sales_value", "exports", "tender_value", "quality"),
+# each board: (component, what it is measured against); every component is a level in 0..1
+SCOREBOARDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "competitiveness": (
+        ("value_added_per_worker", "value added per worker / (2.5 x the starting going wage)"),
+        ("output_per_worker", "units made per worker / 1.5 (1 unit: skill and technology 0.5)"),
+        ("quality", "sales-weighted product quality (0-1)"),
+        ("export_share", "exports / sales / 0.3 (a third of sales exported = 1)"),
+    ),
     "worker_welfare": (
-        "wage_floor",
-        "mean_wage",
-        "mean_skill",
-        "employment",
-        "compliance",
-        "union_density",
+        ("employment_rate", "employed / (employed + unemployed): multiplies the rest"),
+        ("pay", "mean wage / starting going wage - 0.5 (the going wage 0.5, 1.5x it 1)"),
+        ("wage_share", "wage bill / value added / 0.7 (wages keeping up with productivity)"),
+        ("floor", "wage floor / starting going wage - 0.5"),
+        ("mean_skill", "mean skill of the employed (0-1)"),
+        ("compliance", "share of workers paid at least the floor"),
     ),
     "region": (
-        "value_added",
-        "firms_alive",
-        "networks",
-        "factor_stock",
-        "rivalry",
-        "government_budget",
+        ("value_added_per_head", "value added per member of the labour force / (2.5 x going wage)"),
+        ("employment_rate", "employed / labour force"),
+        ("firms_kept", "firms alive / the scenario's starting firms"),
+        (
+            "shared_institutions",
+            "mean of the networked share of firms and the networks' factor stock",
+        ),
     ),
 }
+
+
+def _reference_wage(state: State) -> float:
+    return max(float(state.scenario.institutions["reference_wage"]), 1e-9)
+
+
+def components(state: State, ind: dict[str, float]) -> dict[str, float]:
+    """Every scoreboard component as a level in 0..1 (see SCOREBOARDS for the references)."""
+    ref = _reference_wage(state)
+    sc = state.scenario
+    start_firms = max(1, len(sc.firms) + sc.background.count)
+    emp = ind["employment"]
+    labour_force = emp + state.labour.unemployed
+    va = ind["value_added"]
+    sales = ind["sales_value"]
+    wage_bill = ind["mean_wage"] * emp
+    c = {
+        "value_added_per_worker": va / max(emp, 1e-9) / (2.5 * ref),
+        "output_per_worker": ind["productivity"] / 1.5,
+        "quality": ind["quality"],
+        "export_share": ind["exports"] / max(sales, 1e-9) / 0.3,
+        "employment_rate": emp / max(labour_force, 1e-9),
+        "pay": ind["mean_wage"] / ref - 0.5,
+        "wage_share": wage_bill / max(va, 1e-9) / 0.7 if va > 0 else 1.0,
+        "floor": ind["wage_floor"] / ref - 0.5,
+        "mean_skill": ind["mean_skill"],
+        "compliance": ind["compliance"],
+        "value_added_per_head": va / max(labour_force, 1e-9) / (2.5 * ref),
+        "firms_kept": ind["firms_alive"] / start_firms,
+        "shared_institutions": 0.5 * (ind["networked_share"] + ind["factor_stock"]),
+    }
+    return {k: float(np.clip(v, 0.0, 1.0)) for k, v in c.items()}
 
 
 def indicators(state: State, report: dict[str, Any]) -> dict[str, float]:
@@ -38,7 +81,8 @@ def indicators(state: State, report: dict[str, Any]) -> dict[str, float]:
     a = f.alive
     emp = float(f.workers[a].sum())
     paid = f.workers * f.wage + f.skilled * f.wage * f.skill_pay
-    sales_w = np.maximum(f.revenue[a], 0.0)
+    sales_all = np.maximum(f.revenue, 0.0)
+    sales_w = sales_all[a]
     share = sales_w / sales_w.sum() if sales_w.sum() > 0 else sales_w
     hhi = float((share**2).sum())
     live_nets = [n for n in state.networks if n.alive and len(n.members) >= 3]
@@ -82,28 +126,25 @@ def indicators(state: State, report: dict[str, Any]) -> dict[str, float]:
         "mean_trust": float(state.trust[np.ix_(a, a)].mean()) if a.any() else 0.0,
         "commodity_price": state.markets.commodity_price,
         "profit": float(f.profit[a].sum()),
+        "credit_standing": float((f.credit * sales_all)[a].sum())
+        / max(float(sales_all[a].sum()), 1e-9),
         "approval": state.institutions.approval,
     }
     return ind
 
 
 def scoreboards(state: State, ind: dict[str, float]) -> dict[str, float]:
-    base = state.baseline
+    """The three boards on 0-100. Competitiveness and region: the mean of their components;
+    worker welfare: the employment rate times the mean of its other components."""
+    c = components(state, ind)
     out = {}
     for board, comps in SCOREBOARDS.items():
-        vals = []
-        for c in comps:
-            b = base.get(c, 0.0)
-            v = ind.get(c, 0.0)
-            if abs(b) < 1e-9:
-                vals.append(
-                    1.0 + min(1.0, max(-1.0, v))
-                    if c in ("networks", "exports", "tender_value", "factor_stock")
-                    else 1.0
-                )
-            else:
-                vals.append(float(np.clip(v / b, 0.0, 3.0)) if b > 0 else 1.0)
-        out[board] = round(100.0 * float(np.mean(vals)), 2)
+        vals = [c[name] for name, _ in comps]
+        if board == "worker_welfare":
+            level = vals[0] * float(np.mean(vals[1:]))
+        else:
+            level = float(np.mean(vals))
+        out[board] = round(100.0 * level, 2)
     return out
 
 
@@ -121,14 +162,20 @@ def approval(state: State, ind: dict[str, float]) -> float:
 
 
 def role_scores(state: State, ind: dict[str, float], boards: dict[str, float]) -> dict[str, float]:
+    """Each role on a scale comparable within the role: a firm, its net worth as a percentage of
+    what it started with (0 if it closed); the union, worker welfare; the government, a mix of
+    region, worker welfare and approval (0-100); a broker, fees, reputation and live networks."""
     f = state.firms
+    ref = _reference_wage(state)
     scores: dict[str, float] = {}
     for seat, s in state.seats.items():
         if s.role == "firm":
             i = s.firm
             nw = float(f.cash[i] - f.debt[i] - f.public_debt[i])
-            growth = nw - float(f.net_worth0[i])
-            scores[seat] = round(growth if f.alive[i] else growth - 100.0, 1)
+            nw0 = float(f.net_worth0[i])
+            scale = max(abs(nw0), ref)
+            score = 100.0 + 100.0 * (nw - nw0) / scale
+            scores[seat] = round(max(0.0, score) if f.alive[i] else 0.0, 1)
         elif s.role == "union":
             scores[seat] = boards["worker_welfare"]
         elif s.role == "government":

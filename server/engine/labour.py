@@ -32,7 +32,9 @@ def train(state: State, report: dict[str, Any]) -> None:
     f.trained = done
     # new trainees: the firm pays its share, the government's matching programme the rest
     match = min(inst.training_match, 0.9)
-    spend = np.where(f.alive, f.training_spend, 0.0)
+    # training is paid out of cash in hand: a firm without cash cannot enrol trainees
+    spend = np.where(f.alive, np.minimum(f.training_spend, np.maximum(0.0, f.cash)), 0.0)
+    f.training_spend = spend
     gov_part = spend * match / max(1e-9, 1.0 - match) if match > 0 else np.zeros_like(spend)
     total_gov = float(gov_part.sum())
     if total_gov > max(0.0, acc.government):

@@ -209,10 +209,26 @@ def _share_out(total: float, supply: np.ndarray, weight: np.ndarray) -> np.ndarr
     return sold
 
 
+def market_price(
+    demand: float, offered: float, elasticity: float, lo: float, hi: float
+) -> tuple[float, float]:
+    """A market's price (as a multiple of its reference price) and the units buyers take, when
+    `offered` units meet a demand of `demand` units at the reference price. Buyers take
+    `demand · ratio^(-elasticity)`: the price falls in a glut and rises when supply is short,
+    within [lo, hi]; below `lo` sellers do not cut further, and what buyers do not take is left
+    unsold (idle capacity)."""
+    if offered <= 1e-9 or demand <= 1e-9:
+        return 1.0, 0.0
+    ratio = float(np.clip((demand / offered) ** (1.0 / elasticity), lo, hi))
+    return ratio, min(offered, demand * ratio ** (-elasticity))
+
+
 def clear_markets(
     state: State, cap: np.ndarray, access: np.ndarray, report: dict[str, Any]
 ) -> np.ndarray:
-    """Sell remaining capacity: exports, then the niche market, then commodity. Returns revenue."""
+    """Sell remaining capacity: exports, then the niche market, then commodity. Returns revenue.
+    Every market's price responds to what is offered in it; what the niche and export markets do
+    not take goes to the commodity market, and what that does not take stays unsold."""
     f = state.firms
     prm = state.params
     m = state.markets
@@ -223,23 +239,39 @@ def clear_markets(
     ex_ok = (
         niche_firm & (f.quality >= prm.export_min_quality) & (ex_access >= prm.export_min_access)
     )
+    ex_supply = np.where(ex_ok, cap, 0.0)
+    # a glutted quality market pays no less than the next market down; the rest goes there
+    ex_floor = float(np.clip(prm.niche_price / prm.export_price, 0.5, 1.0))
+    ni_floor = float(np.clip(prm.commodity_price / prm.niche_price, 0.5, 1.0))
+    ex_ratio, ex_units = market_price(
+        m.export_demand, float(ex_supply.sum()), prm.quality_market_elasticity, ex_floor, 1.1
+    )
     ex_weight = cap * f.quality**2 * (0.5 + ex_access)
-    exports = _share_out(m.export_demand, np.where(ex_ok, cap, 0.0), ex_weight)
-    ex_price = prm.export_price * (0.8 + 0.4 * f.quality)
+    exports = _share_out(ex_units, ex_supply, ex_weight)
+    ex_price = prm.export_price * ex_ratio * (0.8 + 0.4 * f.quality)
     cap_left = cap - exports
     # niche: quality and reputation
     ni_ok = niche_firm & (f.quality >= prm.niche_min_quality)
+    ni_supply = np.where(ni_ok, cap_left, 0.0)
+    ni_ratio, ni_units = market_price(
+        m.niche_demand, float(ni_supply.sum()), prm.quality_market_elasticity, ni_floor, 1.1
+    )
     ni_weight = cap_left * f.quality**2 * (0.5 + f.reputation)
-    niche = _share_out(m.niche_demand, np.where(ni_ok, cap_left, 0.0), ni_weight)
-    ni_price = prm.niche_price * (0.8 + 0.4 * f.quality)
+    niche = _share_out(ni_units, ni_supply, ni_weight)
+    ni_price = prm.niche_price * ni_ratio * (0.8 + 0.4 * f.quality)
     cap_left = cap_left - niche
-    # commodity: everything else; price falls with oversupply and imports
+    # commodity: everything else. Imports hold the price down and take part of the demand; a glut
+    # lowers the price to a floor, below which capacity stands idle (003 I-2.3: over-entry until
+    # orders run out); a shortage raises it only as far as buyers would pay for imports instead
     supply = float(cap_left.sum())
     base = prm.commodity_price * (1.0 - m.import_pressure)
-    ratio = m.commodity_demand / max(supply, 1e-9)
-    price = base * float(np.clip(ratio ** (1.0 / prm.commodity_elasticity), 0.5, 1.25))
-    sell_total = min(supply, 1.2 * m.commodity_demand)
-    weight = cap_left * np.exp(-prm.undercut_share_gain * f.price_stance)
+    demand = m.commodity_demand * (1.0 - 0.5 * m.import_pressure)
+    ratio, sell_total = market_price(
+        demand, supply, prm.commodity_elasticity, prm.commodity_price_floor, prm.commodity_price_cap
+    )
+    price = base * ratio
+    # buyers go first to firms they know (reputation) and to those who cut prices
+    weight = cap_left * np.exp(-prm.undercut_share_gain * f.price_stance) * (0.2 + f.reputation)
     commodity = np.zeros(f.n)
     if m.reserved_share > 0 and f.preferred.any():
         reserved = _share_out(
@@ -260,6 +292,8 @@ def clear_markets(
     m.export_sold = float(exports.sum())
     report.update(
         commodity_price=price,
+        niche_price_index=ni_ratio,
+        export_price_index=ex_ratio,
         commodity_units=m.commodity_sold,
         niche_units=m.niche_sold,
         export_units=m.export_sold,

@@ -73,18 +73,40 @@ class Params:
     )
     # --- markets ----------------------------------------------------------------------------
     commodity_price: float = p(60.0, "k/unit", "reference price of commodity output", lo=0.01)
-    commodity_elasticity: float = p(1.5, "-", "price elasticity of commodity demand", lo=0.1, hi=20)
+    commodity_elasticity: float = p(1.0, "-", "price elasticity of commodity demand", lo=0.1, hi=20)
+    commodity_price_floor: float = p(
+        0.8,
+        "-",
+        "lowest commodity price as a share of its reference: in a deeper glut output goes unsold",
+        "003 I-2.3 (workshops 'often without orders'; level assumption)",
+        lo=0.05,
+        hi=1,
+    )
+    commodity_price_cap: float = p(
+        1.1,
+        "-",
+        "highest commodity price as a multiple of its reference: above it buyers import instead",
+        lo=1,
+        hi=5,
+    )
+    quality_market_elasticity: float = p(
+        2.0,
+        "-",
+        "price elasticity of niche and export demand (their prices fall when more is offered)",
+        lo=0.1,
+        hi=20,
+    )
     undercut_share_gain: float = p(
         1.2, "-", "sales weight gained per unit of price cut stance on the commodity market", hi=10
     )
     niche_price: float = p(
-        85.0,
+        66.0,
         "k/unit",
         "price of niche output of quality 0.5",
         "assumption (000 III.2: niche pays for skill)",
         lo=0.01,
     )
-    export_price: float = p(100.0, "k/unit", "price of export output of quality 0.5", lo=0.01)
+    export_price: float = p(72.0, "k/unit", "price of export output of quality 0.5", lo=0.01)
     niche_min_quality: float = p(
         0.45, "0-1", "quality below which a firm cannot sell in the niche market", "000 III.2", hi=1
     )
@@ -99,7 +121,11 @@ class Params:
         hi=1,
     )
     materials_share: float = p(
-        0.3, "-", "materials cost as a share of the commodity price per unit", hi=1
+        0.33,
+        "-",
+        "bought-in materials and services as a share of sales",
+        "assumption: a third of a small manufacturer's sales is bought in",
+        hi=1,
     )
     # --- tenders ----------------------------------------------------------------------------
     tender_quality_weight: float = p(0.5, "-", "weight of quality in a tender bid's score", hi=10)
@@ -200,14 +226,23 @@ class Params:
     )
     payroll_tax: float = p(0.05, "-", "default payroll tax rate to the regional government", hi=0.5)
     # --- finance ----------------------------------------------------------------------------
-    fixed_cost: float = p(20.0, "k/round", "overhead per firm per round (rent, upkeep)", lo=0)
-    fixed_cost_per_worker: float = p(3.0, "k/worker/round", "overhead per worker per round", lo=0)
+    fixed_cost: float = p(8.0, "k/round", "overhead per firm per round (rent, upkeep)", lo=0)
+    fixed_cost_per_worker: float = p(
+        3.5, "k/worker/round", "overhead per worker per round (space, energy, upkeep)", lo=0
+    )
     interest_rate: float = p(
         0.08, "1/round", "interest on debt for a firm of full credit standing", hi=1
     )
     risk_premium: float = p(0.12, "1/round", "extra interest at zero credit standing", hi=1)
     credit_limit_revenue: float = p(
         0.6, "-", "debt allowed as a share of last round's revenue at full credit standing", hi=10
+    )
+    payout_share: float = p(
+        0.3,
+        "-",
+        "share of a year's profit the owners draw out of the firm (out of cash above 10% of sales)",
+        "assumption: owner-managers live off about a third of their firm's profit",
+        hi=1,
     )
     repay_share: float = p(
         0.3, "-", "share of positive cash above a buffer used to repay debt", hi=1
@@ -224,6 +259,13 @@ class Params:
         0.02,
         "firms per skilled unemployed",
         "entries per skilled unemployed worker per point of excess margin",
+        hi=1,
+    )
+    spinoff_share: float = p(
+        0.15,
+        "-",
+        "weight of an employed skilled worker, against an unemployed one, as a founder",
+        "003 I-2.3 (apprentices and employees set up their own workshops; level assumption)",
         hi=1,
     )
     entry_size: float = p(4.0, "workers", "workers a new workshop starts with", lo=1, hi=100)
@@ -300,3 +342,15 @@ class Params:
 
 
 PARAM_FIELDS = {f.name: f for f in fields(Params)}
+
+
+def parameter_table() -> str:
+    """The parameter table of docs/model.md, generated from the fields' metadata (a test keeps
+    the document in step with it)."""
+    lines = ["| parameter | default | unit | meaning | source |", "|---|---|---|---|---|"]
+    for f in fields(Params):
+        m = f.metadata
+        lines.append(
+            f"| `{f.name}` | {f.default:g} | {m['unit']} | {m['meaning']} | {m['source']} |"
+        )
+    return "\n".join(lines)

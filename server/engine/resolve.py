@@ -55,6 +55,7 @@ def resolve(state: State) -> dict[str, Any]:
     institutions.networks(state, report)
     institutions.brokers(state, report)
     deal_rules.enforce(state, report)
+    finance.close_insolvent(state, report)
     institutions.union_dues(state)
     institutions.trust_decay(state)
     # productivity growth of the firms that carried on (exits of weak firms raise no floor)

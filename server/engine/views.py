@@ -5,6 +5,7 @@ other seats' deals) is in it. Views are plain dicts of numbers, text and lists (
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -139,7 +140,7 @@ def public_view(state: State) -> dict[str, Any]:
             "questions": list(sc.questions),
         },
         "institutions": {
-            "wage_floor": _r(inst.wage_floor),
+            "wage_floor": math.ceil(inst.wage_floor * 100) / 100,  # up: paying it is never below
             "enforcement": _r(effective_enforcement(state)),
             "union_power": _r(inst.union_power),
             "payroll_tax": _r(inst.payroll_tax, 3),

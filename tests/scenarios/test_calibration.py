@@ -141,12 +141,13 @@ def test_same_bots_different_institutions_emilia_romagna_against_los_angeles(
     high-wage jobs"); 000 C L251, L267: networks "may address the competitive challenge, but not
     the distributive crisis". The same bot code plays both, once with each case's own mix of firm
     strategies and once with the very same mix seat by seat. Indicators: both districts become
-    more competitive (index >= 110), but only Emilia-Romagna's wage floor rises (by at least 10
+    more competitive (the competitiveness board ends at least 10% above its first round), but only Emilia-Romagna's wage floor rises (by at least 10
     points of growth more than Los Angeles', which stays within 3%); compliance averages at least
     15 points higher and union density ends at least 30 points higher in Emilia-Romagna."""
     er, la = _contrast_runs(how, seed)
     for g in (er, la):
-        assert series(g, "competitiveness")[-1] >= 110, "both networks should gain competitiveness"
+        c = series(g, "competitiveness")
+        assert c[-1] >= 1.10 * c[0], f"both networks should gain competitiveness: {c}"
     growth = {
         k: series(g, "wage_floor")[-1] / series(g, "wage_floor")[0] - 1
         for k, g in (("er", er), ("la", la))

@@ -44,7 +44,7 @@ def test_simulate_prints_table_and_writes_outputs(tmp_path: Path, capsys) -> Non
     assert all(len(h) == 16 for h in hashes)
     # the legend under the header says what each column means, with its unit
     legend = out.split(head, 1)[1].split(lines[0], 1)[0]
-    for words in ("wage floor (k a worker a round)", "government budget (k)", "(100 = round 1)",
+    for words in ("wage floor (k a worker a round)", "government budget (k)", "(levels on 0-100)",
                   "hash: the district's fingerprint"):  # fmt: skip
         assert words in " ".join(legend.split()), legend
     assert "deals:" in out
