@@ -10,7 +10,14 @@ import pygame_gui
 from district.client.forms import allowed_kinds, kind_terms, kind_title, label, term_unit
 from district.client.panels.common import Tab, bind, fmt_value, oid, seat_name
 from district.client.panels.composer import Composer
-from district.client.panels.deal_text import deal_line, deal_number, preview_html_lines, term_value
+from district.client.panels.deal_text import (
+    deal_line,
+    deal_number,
+    effect_summary,
+    no_deal_text,
+    preview_html,
+    term_value,
+)
 from district.client.panels.draft import Draft, default_parties, default_raw, why_not
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
 
@@ -60,6 +67,10 @@ class DealsTab(Tab):
         self.row_buttons: dict[str, UIButton] = {}
         self.action_buttons: dict[str, UIButton] = {}
         self.notice = ""
+        # previews asked by themselves for the proposals I can answer: deal -> the live state's
+        # stamp it was asked for (asked again when my decisions, the round or my deals change)
+        self.auto_asked: dict[str, str] = {}
+        self.auto_cid: int | None = None
         super().__init__(scene, rect)
 
     # --- building -------------------------------------------------------------------------------
@@ -167,6 +178,19 @@ class DealsTab(Tab):
                 ),
             )
             y += u(26)
+            if key == "incoming" and items:
+                known = [
+                    self.model.previews[d["id"]] for d in items if d["id"] in self.model.previews
+                ]
+                if known:  # the standing "no deal" line: what I get if I sign nothing
+                    UILabel(
+                        pygame.Rect(u(14), y, sw - u(8), u(20)),
+                        fit(no_deal_text(known[-1]), self.scene.fonts.get(12), sw - u(16)),
+                        m,
+                        container=self.scroll,
+                        object_id=oid("@hint", "no_deal_line"),
+                    )
+                    y += u(22)
             if not items:
                 UILabel(
                     pygame.Rect(u(14), y, sw, u(20)),
@@ -177,9 +201,14 @@ class DealsTab(Tab):
                 )
                 y += u(22)
             for d in items if key != "closed" else items[-8:]:
+                line = deal_line(view, d, dk)
+                ev = self.model.previews.get(d["id"]) if key == "incoming" else None
+                if ev:  # its effect on my own numbers (beside the standing no-deal line), first
+                    head, _, rest = line.partition(" · ")
+                    line = " · ".join(x for x in (head, effect_summary(ev), rest) if x)
                 b = UIButton(
                     pygame.Rect(u(6), y, sw, u(30)),
-                    fit(deal_line(view, d, dk), self.scene.fonts.get(13), sw - u(22)),
+                    fit(line, self.scene.fonts.get(13), sw - u(22)),
                     m,
                     container=self.scroll,
                     object_id=oid("@row", f"deal_{d['id']}"),
@@ -234,11 +263,7 @@ class DealsTab(Tab):
         )
         y += u(22)
         me = self.model.seat
-        can_answer = (
-            d.get("status") == "proposed"
-            and me in d.get("parties", [])
-            and d.get("responses", {}).get(me) != "accept"
-        )
+        can_answer = self.can_answer(d)
         bw = (w - u(12)) // 3
         specs = [
             ("accept", "Accept (A)", "@accept", self.accept, can_answer),
@@ -307,9 +332,48 @@ class DealsTab(Tab):
             )
         ev = self.model.previews.get(d["id"])
         if ev:
-            pl = preview_html_lines(ev, "&nbsp;&nbsp;")
-            lines.append("<b>Preview, if signed, for you next round:</b><br>" + "<br>".join(pl))
+            lines.append(
+                preview_html(ev, "Your numbers next round, if signed (private):", "&nbsp;&nbsp;")
+            )
+        elif self.can_answer(d):
+            lines.append("<font color=#9aa6ba><i>Working out what it does to you…</i></font>")
         return "<br>".join(lines)
+
+    def can_answer(self, d: dict[str, Any]) -> bool:
+        me = self.model.seat
+        return (
+            d.get("status") == "proposed"
+            and me in d.get("parties", [])
+            and d.get("responses", {}).get(me) != "accept"
+        )
+
+    def live_stamp(self) -> str:
+        """What a preview of mine depends on: the round, my decisions and the deals in force."""
+        v = self.model.view or {}
+        return repr(
+            (
+                v.get("round"),
+                v.get("phase"),
+                (v.get("me") or {}).get("decisions"),
+                sorted(d.get("id", "") for d in v.get("deals", []) if d.get("status") == "active"),
+            )
+        )
+
+    def auto_preview(self) -> None:
+        """Ask, one at a time, what each proposal I can answer does to my numbers (and what I get
+        with no deal at all), so its card and row show it without a click; again when the live
+        state it was computed from changes."""
+        v = self.model.view or {}
+        if v.get("phase") != "negotiation" or self.model.status != "connected":
+            return
+        if self.auto_cid is not None and self.auto_cid in self.model.pending:
+            return  # one in flight
+        stamp = self.live_stamp()
+        for d in sort_deals(v, self.model.seat)["incoming"]:
+            if self.can_answer(d) and self.auto_asked.get(d["id"]) != stamp:
+                self.auto_asked[d["id"]] = stamp
+                self.auto_cid = self.model.send({"type": "preview", "deal": d["id"]}, "batna")
+                return
 
     # --- actions ----------------------------------------------------------------------------------
     def deal(self, did: str | None) -> dict[str, Any] | None:
@@ -422,6 +486,7 @@ class DealsTab(Tab):
 
     # --- events -----------------------------------------------------------------------------------
     def refresh(self, view_changed: bool) -> None:
+        self.auto_preview()
         if self.mode == "compose" and self.composer is not None and self.draft is not None:
             if self.draft.sent_cid is not None and self.draft.sent_cid in self.model.acked:
                 what = "Counter-offer" if self.draft.counter_of else "Proposal"
@@ -453,7 +518,15 @@ class DealsTab(Tab):
             (
                 self.mode,
                 self.notice,
-                [(d.get("id"), d.get("status"), d.get("responses")) for d in deals],
+                [
+                    (
+                        d.get("id"),
+                        d.get("status"),
+                        d.get("responses"),
+                        (self.model.previews.get(d.get("id", "")) or {}).get("with"),
+                    )
+                    for d in deals
+                ],
                 (self.model.view or {}).get("role"),
                 self.draft is not None,
                 tuple(self.model.deal_kinds),
