@@ -44,7 +44,7 @@ def term_value(view: dict[str, Any], t: dict[str, Any], v: Any) -> str:
         return tender_name(view, v)
     if typ == "shares" and isinstance(v, dict):
         return ", ".join(
-            f"{seat_name(view, p).split(' (')[0]} {fmt_value(x)}" for p, x in v.items()
+            f"{seat_name(view, p).split(' (')[0]} {float(x) * 100:.0f}%" for p, x in v.items()
         )
     if isinstance(v, list):
         return ", ".join(label(str(x)) for x in v) or "none"
@@ -109,8 +109,8 @@ def preview_html_lines(ev: dict[str, Any], indent: str = "") -> list[str]:
         after = with_.get(k)
         if isinstance(base, int | float) and isinstance(after, int | float):
             lines.append(
-                f"{indent}{label(k)}: {own_value(k, base)} → <b>{own_value(k, after)}</b>"
-                f" <font color={col}>({change})</font>"
+                f"{indent}{label(k)}: no deal {own_value(k, base)} · with it"
+                f" <b>{own_value(k, after)}</b> <font color={col}>({change})</font>"
             )
         else:
             lines.append(f"{indent}{label(k)}: <font color={col}><b>({change})</b></font>")
@@ -126,11 +126,11 @@ def preview_reason_html(ev: dict[str, Any], indent: str = "") -> str:
 def preview_html(ev: dict[str, Any], title: str, indent: str = "") -> str:
     """A preview for the composer or a proposal's card: the heading (no deal -> with the deal),
     a line a number, and the reason a deal would do nothing."""
-    head = f"<b>{title}</b><br>{indent}<font color=#9aa6ba>no deal → with this deal</font>"
-    lines = [head, *preview_html_lines(ev, indent)]
+    lines = [f"<b>{title}</b>"]
     reason = preview_reason_html(ev, indent)
-    if reason:
+    if reason:  # first: it says why every line below is the same
         lines.append(reason)
+    lines += preview_html_lines(ev, indent)
     return "<br>".join(lines)
 
 

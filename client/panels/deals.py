@@ -298,11 +298,18 @@ class DealsTab(Tab):
         terms = kind_terms(self.model.deal_kinds, d.get("kind", ""))
         lines = [
             f"<b>Status:</b> {d.get('status', '')}"
-            + (f" (counter-offer to {d['counter_of']})" if d.get("counter_of") else "")
+            + (f" (counter-offer to {deal_number(d['counter_of'])})" if d.get("counter_of") else "")
             + (f" — {d['why']}" if d.get("why") else "")
         ]
         if d.get("proposer"):
             lines.append(f"<b>Proposed by:</b> {seat_name(view, d['proposer'])}")
+        ev = self.model.previews.get(d["id"])
+        if ev:
+            lines.append(
+                preview_html(ev, "Your numbers next round, if signed (private):", "&nbsp;&nbsp;")
+            )
+        elif self.can_answer(d):
+            lines.append("<font color=#9aa6ba><i>Working out what it does to you…</i></font>")
         resp = d.get("responses", {})
         plines = []
         for p in d.get("parties", []):
@@ -330,13 +337,6 @@ class DealsTab(Tab):
             lines.append(
                 "<font color=#f0a03c>Signed across a trust gate it did not meet: it is more likely to fail.</font>"
             )
-        ev = self.model.previews.get(d["id"])
-        if ev:
-            lines.append(
-                preview_html(ev, "Your numbers next round, if signed (private):", "&nbsp;&nbsp;")
-            )
-        elif self.can_answer(d):
-            lines.append("<font color=#9aa6ba><i>Working out what it does to you…</i></font>")
         return "<br>".join(lines)
 
     def can_answer(self, d: dict[str, Any]) -> bool:

@@ -384,9 +384,11 @@ def test_preview_answered_in_the_ack_shows_names_and_units(make_app: Any) -> Non
     app.frame([])
     html = tab.composer.preview_box.html_text
     # no deal -> with the deal, whole numbers, the change in the value's unit and in words
-    assert "Cash: 100 k → <b>80 k</b> <font color=#ee5d5d>(-20 k, down)</font>" in html
-    assert "Workers: 10 → <b>12</b> <font color=#4cc38a>(+2, up)</font>" in html
-    assert "Quality: 50% → <b>50%</b> <font color=#9aa6ba>(same)</font>" in html
+    assert (
+        "Cash: no deal 100 k · with it <b>80 k</b> <font color=#ee5d5d>(-20 k, down)</font>" in html
+    )
+    assert "Workers: no deal 10 · with it <b>12</b> <font color=#4cc38a>(+2, up)</font>" in html
+    assert "Quality: no deal 50% · with it <b>50%</b> <font color=#9aa6ba>(same)</font>" in html
     assert tab.mode == "compose"  # a preview is not a proposal: the form stays
 
 

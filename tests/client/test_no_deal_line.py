@@ -59,8 +59,9 @@ def test_each_proposal_i_can_answer_shows_its_effect_beside_no_deal(make_app: An
     # the card: no deal -> with the deal for each of my numbers, and why nothing changes
     click(app, tab.row_buttons[incoming[0]["id"]])
     html = tab.detail_box.html_text
-    assert "no deal → with this deal" in html
-    assert "Cash: 550 k → <b>530 k</b>" in html and "Skill: 52% → <b>52%</b>" in html
+    assert "Your numbers next round, if signed" in html
+    assert "Cash: no deal 550 k · with it <b>530 k</b>" in html
+    assert "Skill: no deal 52% · with it <b>52%</b>" in html
     app.model.take_outbox()
     answer(
         app,

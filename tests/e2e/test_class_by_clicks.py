@@ -176,7 +176,7 @@ def test_a_class_from_create_to_debrief_by_clicks(classroom: Any) -> None:
     assert run_all(apps, lambda: deal["id"] in bscene.deals.row_buttons)
     click(ben, bscene.deals.row_buttons[deal["id"]])
     # the card shows, unasked, Ben's own numbers with no deal and with this one
-    assert run_all(apps, lambda: "no deal → with this deal" in bscene.deals.detail_box.html_text), (
+    assert run_all(apps, lambda: "Profit: no deal" in bscene.deals.detail_box.html_text), (
         bscene.deals.detail_box.html_text
     )
     click(ben, bscene.deals.action_buttons["accept"])
