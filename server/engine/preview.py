@@ -182,4 +182,15 @@ def no_change_reason(
     ]
     if moved:
         return f"{head}: what it moves next round is paid and earned by {', '.join(moved)}."
+    # amounts set to zero that the kind does not start at zero (a levy nobody pays)
+    zeroed = [
+        name.replace("_", " ").capitalize()
+        for name, v in terms.items()
+        if isinstance(v, int | float)
+        and not isinstance(v, bool)
+        and v == 0
+        and spec[name].default not in (None, 0, 0.0)
+    ]
+    if zeroed:
+        return f"{head}: nothing is paid, its {', '.join(zeroed)} is zero."
     return f"{head}: its effect comes in later rounds (it runs until round {d.ends_round})."

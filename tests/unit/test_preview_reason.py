@@ -82,6 +82,18 @@ def test_a_levy_the_government_adds_nothing_to_says_its_share_is_zero() -> None:
     assert paid["delta"]["budget"] < 0 and paid["reason"] == ""
 
 
+def test_a_levy_nobody_pays_says_its_rate_is_zero() -> None:
+    g = game(_district())
+    levy = {"kind": "training_levy", "parties": [A, B], "terms": {"levy_rate": 0.0, "rounds": 2}}
+    none = g.preview(A, levy)
+    assert all(v == 0 for v in none["delta"].values())
+    _plain(none["reason"])
+    assert "Levy rate is zero" in none["reason"]
+    levy["terms"]["levy_rate"] = 0.04
+    paid = g.preview(A, levy)
+    assert paid["delta"]["cash"] < 0 and paid["reason"] == ""
+
+
 def test_a_deal_whose_money_is_between_others_names_them_and_tells_none_of_their_numbers() -> None:
     g = game(_district())
     levy = {
