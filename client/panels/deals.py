@@ -78,6 +78,8 @@ class DealsTab(Tab):
         self._sig = self.signature() if self.model.view is not None else None
         self.composer = None
         self.row_buttons = {}
+        self.incoming_rows: dict[str, tuple[dict[str, Any], int]] = {}
+        self.no_deal_label: UILabel | None = None
         self.action_buttons = {}
         if self.mode == "compose" and self.draft is not None and self.model.view:
             self.composer = Composer(
@@ -178,19 +180,15 @@ class DealsTab(Tab):
                 ),
             )
             y += u(26)
-            if key == "incoming" and items:
-                known = [
-                    self.model.previews[d["id"]] for d in items if d["id"] in self.model.previews
-                ]
-                if known:  # the standing "no deal" line: what I get if I sign nothing
-                    UILabel(
-                        pygame.Rect(u(14), y, sw - u(8), u(20)),
-                        fit(no_deal_text(known[-1]), self.scene.fonts.get(12), sw - u(16)),
-                        m,
-                        container=self.scroll,
-                        object_id=oid("@hint", "no_deal_line"),
-                    )
-                    y += u(22)
+            if key == "incoming" and items:  # the standing "no deal" line: if I sign nothing
+                self.no_deal_label = UILabel(
+                    pygame.Rect(u(14), y, sw - u(8), u(20)),
+                    self.no_deal_line(items, sw - u(16)),
+                    m,
+                    container=self.scroll,
+                    object_id=oid("@hint", "no_deal_line"),
+                )
+                y += u(22)
             if not items:
                 UILabel(
                     pygame.Rect(u(14), y, sw, u(20)),
@@ -201,24 +199,53 @@ class DealsTab(Tab):
                 )
                 y += u(22)
             for d in items if key != "closed" else items[-8:]:
-                line = deal_line(view, d, dk)
-                ev = self.model.previews.get(d["id"]) if key == "incoming" else None
-                if ev:  # its effect on my own numbers (beside the standing no-deal line), first
-                    head, _, rest = line.partition(" · ")
-                    line = " · ".join(x for x in (head, effect_summary(ev), rest) if x)
                 b = UIButton(
                     pygame.Rect(u(6), y, sw, u(30)),
-                    fit(line, self.scene.fonts.get(13), sw - u(22)),
+                    self.row_text(d, key == "incoming", sw - u(22)),
                     m,
                     container=self.scroll,
                     object_id=oid("@row", f"deal_{d['id']}"),
-                    tool_tip_text=f"{d['id']}: open to read the terms and answer",
+                    tool_tip_text=f"{deal_number(d['id'])}: open to read the terms and answer",
                     command=bind(self.open_deal, d["id"]),
                 )
                 self.row_buttons[d["id"]] = b
+                if key == "incoming":
+                    self.incoming_rows[d["id"]] = (d, sw - u(22))
                 y += u(33)
             y += u(6)
         self.scroll.set_scrollable_area_dimensions((sw, y + u(10)))
+
+    def row_text(self, d: dict[str, Any], incoming: bool, width: int) -> str:
+        line = deal_line(self.model.view or {}, d, self.model.deal_kinds)
+        ev = self.model.previews.get(d["id"]) if incoming else None
+        if ev:  # its effect on my own numbers (beside the standing no-deal line), first
+            head, _, rest = line.partition(" · ")
+            line = " · ".join(x for x in (head, effect_summary(ev), rest) if x)
+        return fit(line, self.scene.fonts.get(13), width)
+
+    def no_deal_line(self, items: list[dict[str, Any]], width: int) -> str:
+        known = [self.model.previews[d["id"]] for d in items if d["id"] in self.model.previews]
+        asking = self.model.status == "connected"
+        text = (
+            no_deal_text(known[-1])
+            if known
+            else ("Working out what each one does to you…" if asking else "")
+        )
+        return fit(text, self.scene.fonts.get(12), width)
+
+    def show_effects(self) -> None:
+        """A preview came in: the rows and the no-deal line change their text in place (a rebuild
+        would close a menu the player has open or swallow a click)."""
+        for did, (d, width) in self.incoming_rows.items():
+            b = self.row_buttons.get(did)
+            text = self.row_text(d, True, width)
+            if b is not None and b.text != text:
+                b.set_text(text)
+        if self.no_deal_label is not None and self.incoming_rows:
+            items = [d for d, _w in self.incoming_rows.values()]
+            text = self.no_deal_line(items, self.no_deal_label.rect.width - self.u(4))
+            if self.no_deal_label.text != text:
+                self.no_deal_label.set_text(text)
 
     def build_detail(self) -> None:
         u = self.u
@@ -308,7 +335,7 @@ class DealsTab(Tab):
             lines.append(
                 preview_html(ev, "Your numbers next round, if signed (private):", "&nbsp;&nbsp;")
             )
-        elif self.can_answer(d):
+        elif self.can_answer(d) and self.model.status == "connected":
             lines.append("<font color=#9aa6ba><i>Working out what it does to you…</i></font>")
         resp = d.get("responses", {})
         plines = []
@@ -504,6 +531,12 @@ class DealsTab(Tab):
         sig = self.signature()
         if sig != getattr(self, "_sig", None):
             self.rebuild()
+        elif self.mode == "list":
+            self.show_effects()
+        elif self.mode == "detail" and (d := self.deal(self.selected)) is not None:
+            html = self.detail_html(d)
+            if html != self.detail_box.html_text:  # a preview came in: the text, in place
+                self.detail_box.set_text(html)
 
     def signature(self) -> str:
         """What the list or the detail shows: rebuild only when it changes."""
@@ -511,22 +544,12 @@ class DealsTab(Tab):
         if self.mode == "detail":
             d = self.deal(self.selected)
             errs = len(self.model.errors_for("deal"))
-            return repr(
-                (self.mode, self.selected, d, errs, self.model.previews.get(self.selected or ""))
-            )
+            return repr((self.mode, self.selected, d, errs))
         return repr(
             (
                 self.mode,
                 self.notice,
-                [
-                    (
-                        d.get("id"),
-                        d.get("status"),
-                        d.get("responses"),
-                        (self.model.previews.get(d.get("id", "")) or {}).get("with"),
-                    )
-                    for d in deals
-                ],
+                [(d.get("id"), d.get("status"), d.get("responses")) for d in deals],
                 (self.model.view or {}).get("role"),
                 self.draft is not None,
                 tuple(self.model.deal_kinds),

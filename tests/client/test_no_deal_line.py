@@ -92,3 +92,22 @@ def test_my_new_decisions_ask_again(make_app: Any) -> None:
     app.frame([])
     again = app.model.take_outbox()
     assert again and again[0].command == {**first[0].command}
+
+
+def test_an_answer_arriving_leaves_an_open_menu_open(make_app: Any) -> None:
+    """The answer changes the rows' text in place: a rebuild would close the kind menu the
+    player is opening (and the click on its option would land on nothing)."""
+    app = make_app()
+    app.model.status = "connected"
+    app.model.events_version += 1
+    key(app, pygame.K_F1)
+    tab = app.scene.deals
+    (out,) = app.model.take_outbox()
+    menu = tab.kind_menu
+    click(app, menu)
+    assert menu.current_state is menu.menu_states["expanded"]
+    answer(app, out)
+    app.frame([])
+    assert tab.kind_menu is menu and menu.alive(), "the list was rebuilt under the player"
+    assert menu.current_state is menu.menu_states["expanded"]
+    assert "cash -20 k" in tab.row_buttons[out.command["deal"]].text
