@@ -79,10 +79,10 @@ class App:
         if self.override:
             return self.override
         phase = v.get("phase")
+        if phase == "ended":  # the debrief on every screen, the projector's too
+            return "debrief"
         if role == "observer":
             return "projector"
-        if phase == "ended":
-            return "debrief"
         if phase == "report" and self.report_seen != v.get("round"):
             return "report"
         return "district"

@@ -15,7 +15,7 @@ class Connection:
         """Fold what arrived into the model and hand what the scenes queued to the network thread."""
         for item in self.net.poll():
             if item.kind == "status":
-                self.model.set_status(item.status, item.detail)
+                self.model.set_status(item.status, item.detail, item.code)
             else:
                 self.model.feed(item.message)
         if self.model.need_sync and self.model.status == "connected":

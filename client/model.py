@@ -50,6 +50,7 @@ REFUSALS = {
     "Ask the teacher to unlock it.",
     "session_full": "every seat in this session is taken. Ask the teacher.",
     "bad_code": "no game has this join code. Check it with the teacher.",
+    "ended": "this game is over.",
 }
 
 
@@ -82,6 +83,7 @@ class ClientModel:
         self.view: View | None = None
         self.status = "offline"  # offline, connecting, connected, reconnecting, failed
         self.status_detail = ""
+        self.status_code = ""
         self.seat: str = ""
         self.code: str = ""
         self.session: dict[
@@ -213,9 +215,10 @@ class ClientModel:
         elif t == "created":
             self.session["created"] = msg
 
-    def set_status(self, status: str, detail: str = "") -> None:
+    def set_status(self, status: str, detail: str = "", code: str = "") -> None:
         self.status = status
         self.status_detail = detail
+        self.status_code = code  # a refused hello's code ("ended", "locked", ...)
 
     def set_view(self, view: View) -> None:
         self.view = view

@@ -45,6 +45,7 @@ class Inbound:
     message: Message = field(default_factory=dict)
     status: str = ""  # connecting, connected, reconnecting, failed, closed
     detail: str = ""
+    code: str = ""  # a refused hello's code (failed), for what the window does next
 
 
 class NetClient:
@@ -67,6 +68,7 @@ class NetClient:
         self.client_key = uuid.uuid4().hex[:10]
         self.client: ProtocolClient | None = None  # made on the network thread's loop
         self.welcomed = False
+        self.refused_code = ""  # the code of the refusal that ended the connection
         self._ids = 0
         self._inbox: queue.Queue[Inbound] = queue.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -137,8 +139,8 @@ class NetClient:
                 asyncio.run_coroutine_threadsafe(fn(c), loop)
 
     # --- network-thread side ------------------------------------------------------------------
-    def _status(self, status: str, detail: str = "") -> None:
-        self._inbox.put(Inbound("status", status=status, detail=detail))
+    def _status(self, status: str, detail: str = "", code: str = "") -> None:
+        self._inbox.put(Inbound("status", status=status, detail=detail, code=code))
 
     def _forward(self, msg: Message) -> None:
         self._inbox.put(Inbound("message", msg))
@@ -182,8 +184,9 @@ class NetClient:
             if self._stop.is_set():
                 break
             if fatal or not self.retry:
-                self._status("failed", fatal or "connection closed")
-                break
+                # the last word: a 'closed' after it would hide the refusal from the window
+                self._status("failed", fatal or "connection closed", self.refused_code)
+                return
             delay = self.backoff[min(attempt, len(self.backoff) - 1)]
             attempt = attempt + 1 if not self.welcomed else 1
             self.welcomed = False
@@ -207,6 +210,7 @@ class NetClient:
             if e.code == "bad_token" and self.hello_args.get("code") and c.token:
                 c.token = None  # the seat is gone: join afresh with the code next time
                 return ""
+            self.refused_code = str(e.code)
             return refusal(e.code, e.message) or str(e.code)
         except InvalidURI:
             return f"not a websocket address: {self.url}"

@@ -29,7 +29,7 @@ from district.client.panels.common import (
     range_hint,
     seat_name,
 )
-from district.client.panels.deal_text import preview_html_lines, tender_label
+from district.client.panels.deal_text import preview_html, tender_label
 from district.client.panels.draft import (
     DROPDOWN,
     MULTI,
@@ -295,9 +295,9 @@ class Composer:
             )
             y += u(21)
         # preview and actions
-        self.preview_box = UITextBox(  # room for a heading and a firm's seven numbers
+        self.preview_box = UITextBox(  # room for two heading lines, seven numbers and a reason
             self.preview_html(),
-            pygame.Rect(0, y, w, u(14 + 21 * 8)),
+            pygame.Rect(0, y, w, u(14 + 21 * 11)),
             m,
             container=c,
             object_id=oid(None, "preview_box"),
@@ -474,7 +474,7 @@ class Composer:
                 "<font color=#9aa6ba><i>Preview: what this deal would do to your own numbers next round "
                 "(private; computed by the server).</i></font>"
             )
-        return "<b>If signed, next round for you:</b><br>" + "<br>".join(preview_html_lines(ev))
+        return preview_html(ev, "If signed, your numbers next round (private):")
 
     def show_errors(self) -> None:
         server: dict[str, str] = {}

@@ -44,7 +44,7 @@ def term_value(view: dict[str, Any], t: dict[str, Any], v: Any) -> str:
         return tender_name(view, v)
     if typ == "shares" and isinstance(v, dict):
         return ", ".join(
-            f"{seat_name(view, p).split(' (')[0]} {fmt_value(x)}" for p, x in v.items()
+            f"{seat_name(view, p).split(' (')[0]} {float(x) * 100:.0f}%" for p, x in v.items()
         )
     if isinstance(v, list):
         return ", ".join(label(str(x)) for x in v) or "none"
@@ -67,15 +67,87 @@ def preview_lines(ev: dict[str, Any]) -> list[tuple[str, float]]:
     return [(k, float(v)) for k, v in delta.items() if isinstance(v, int | float)]
 
 
+# a seat's own numbers that are shares (0-1): shown as whole percentages, changed in points
+SHARES = ("skill", "quality")
+
+
+def own_value(name: str, v: float) -> str:
+    """One of my numbers as a person reads it: whole k, whole workers, a whole percentage."""
+    if name in SHARES:
+        return f"{v * 100:.0f}%"
+    unit = number_unit(name)
+    whole = f"{v:,.0f}" if abs(v) >= 10 or float(v).is_integer() else f"{v:,.1f}"
+    return f"{whole} {unit}" if unit and unit != "workers" else whole
+
+
+def own_change(name: str, d: float) -> str:
+    """A change of one of my numbers in the unit of its value: '+20 k', '-3', '+1 pt', 'same'."""
+    if name in SHARES:
+        pts = d * 100
+        return "same" if round(pts) == 0 and abs(pts) < 0.5 else f"{pts:+.0f} pt"
+    if abs(d) < 0.05:
+        return "same"
+    unit = number_unit(name)
+    whole = f"{d:+,.0f}" if abs(d) >= 10 or float(d).is_integer() else f"{d:+,.1f}"
+    return f"{whole} {unit}" if unit and unit != "workers" else whole
+
+
 def preview_html_lines(ev: dict[str, Any], indent: str = "") -> list[str]:
-    """One line a number: its name, the change with its unit, and the word for it."""
+    """One line a number: its name, what I get with no deal at all (the standing 'no deal'
+    line, from the live state), what I get with the deal, and the change in the same unit."""
+    no_deal = ev.get("no_deal") or ev.get("without") or {}
+    with_ = ev.get("with") or {}
     lines = []
     for k, v in preview_lines(ev):
         col = "#4cc38a" if v > 0 else ("#ee5d5d" if v < 0 else "#9aa6ba")
-        word = "up" if v > 0 else ("down" if v < 0 else "same")
-        unit = number_unit(k)
-        lines.append(
-            f"{indent}{label(k)}: <font color={col}><b>{v:+,.2f}{' ' + unit if unit else ''}</b>"
-            f" ({word})</font>"
-        )
+        change = own_change(k, v)
+        if change == "same":
+            col = "#9aa6ba"
+        else:  # in words too, not in colour alone
+            change += ", up" if v > 0 else ", down"
+        base = no_deal.get(k)
+        after = with_.get(k)
+        if isinstance(base, int | float) and isinstance(after, int | float):
+            lines.append(
+                f"{indent}{label(k)}: no deal {own_value(k, base)} · with it"
+                f" <b>{own_value(k, after)}</b> <font color={col}>({change})</font>"
+            )
+        else:
+            lines.append(f"{indent}{label(k)}: <font color={col}><b>({change})</b></font>")
     return lines
+
+
+def preview_reason_html(ev: dict[str, Any], indent: str = "") -> str:
+    """Why the deal would change none of my numbers, in the server's plain words ('' if it does)."""
+    reason = str(ev.get("reason") or "")
+    return f"{indent}<font color=#f0a03c>{reason}</font>" if reason else ""
+
+
+def preview_html(ev: dict[str, Any], title: str, indent: str = "") -> str:
+    """A preview for the composer or a proposal's card: the heading (no deal -> with the deal),
+    a line a number, and the reason a deal would do nothing."""
+    lines = [f"<b>{title}</b>"]
+    reason = preview_reason_html(ev, indent)
+    if reason:  # first: it says why every line below is the same
+        lines.append(reason)
+    lines += preview_html_lines(ev, indent)
+    return "<br>".join(lines)
+
+
+def effect_summary(ev: dict[str, Any]) -> str:
+    """The few words a list row has room for: the changes of my money numbers, or 'no change'."""
+    bits = [
+        f"{label(k).lower()} {own_change(k, v)}"
+        for k, v in preview_lines(ev)
+        if number_unit(k) == "k" and own_change(k, v) != "same"
+    ]
+    return ", ".join(bits[:2]) if bits else "no change for you"
+
+
+def no_deal_text(ev: dict[str, Any]) -> str:
+    """The standing 'no deal' line: what I get next round with no deal at all."""
+    nd = ev.get("no_deal") or ev.get("without") or {}
+    keys = [k for k in ("cash", "profit", "workers", "budget", "funds", "wage_floor") if k in nd]
+    return "If you sign nothing, next round: " + ", ".join(
+        f"{label(k).lower()} {own_value(k, float(nd[k]))}" for k in keys
+    )

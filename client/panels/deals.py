@@ -10,7 +10,14 @@ import pygame_gui
 from district.client.forms import allowed_kinds, kind_terms, kind_title, label, term_unit
 from district.client.panels.common import Tab, bind, fmt_value, oid, seat_name
 from district.client.panels.composer import Composer
-from district.client.panels.deal_text import deal_line, deal_number, preview_html_lines, term_value
+from district.client.panels.deal_text import (
+    deal_line,
+    deal_number,
+    effect_summary,
+    no_deal_text,
+    preview_html,
+    term_value,
+)
 from district.client.panels.draft import Draft, default_parties, default_raw, why_not
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
 
@@ -60,6 +67,10 @@ class DealsTab(Tab):
         self.row_buttons: dict[str, UIButton] = {}
         self.action_buttons: dict[str, UIButton] = {}
         self.notice = ""
+        # previews asked by themselves for the proposals I can answer: deal -> the live state's
+        # stamp it was asked for (asked again when my decisions, the round or my deals change)
+        self.auto_asked: dict[str, str] = {}
+        self.auto_cid: int | None = None
         super().__init__(scene, rect)
 
     # --- building -------------------------------------------------------------------------------
@@ -67,6 +78,8 @@ class DealsTab(Tab):
         self._sig = self.signature() if self.model.view is not None else None
         self.composer = None
         self.row_buttons = {}
+        self.incoming_rows: dict[str, tuple[dict[str, Any], int]] = {}
+        self.no_deal_label: UILabel | None = None
         self.action_buttons = {}
         if self.mode == "compose" and self.draft is not None and self.model.view:
             self.composer = Composer(
@@ -167,6 +180,15 @@ class DealsTab(Tab):
                 ),
             )
             y += u(26)
+            if key == "incoming" and items:  # the standing "no deal" line: if I sign nothing
+                self.no_deal_label = UILabel(
+                    pygame.Rect(u(14), y, sw - u(8), u(20)),
+                    self.no_deal_line(items, sw - u(16)),
+                    m,
+                    container=self.scroll,
+                    object_id=oid("@hint", "no_deal_line"),
+                )
+                y += u(22)
             if not items:
                 UILabel(
                     pygame.Rect(u(14), y, sw, u(20)),
@@ -179,17 +201,51 @@ class DealsTab(Tab):
             for d in items if key != "closed" else items[-8:]:
                 b = UIButton(
                     pygame.Rect(u(6), y, sw, u(30)),
-                    fit(deal_line(view, d, dk), self.scene.fonts.get(13), sw - u(22)),
+                    self.row_text(d, key == "incoming", sw - u(22)),
                     m,
                     container=self.scroll,
                     object_id=oid("@row", f"deal_{d['id']}"),
-                    tool_tip_text=f"{d['id']}: open to read the terms and answer",
+                    tool_tip_text=f"{deal_number(d['id'])}: open to read the terms and answer",
                     command=bind(self.open_deal, d["id"]),
                 )
                 self.row_buttons[d["id"]] = b
+                if key == "incoming":
+                    self.incoming_rows[d["id"]] = (d, sw - u(22))
                 y += u(33)
             y += u(6)
         self.scroll.set_scrollable_area_dimensions((sw, y + u(10)))
+
+    def row_text(self, d: dict[str, Any], incoming: bool, width: int) -> str:
+        line = deal_line(self.model.view or {}, d, self.model.deal_kinds)
+        ev = self.model.previews.get(d["id"]) if incoming else None
+        if ev:  # its effect on my own numbers (beside the standing no-deal line), first
+            head, _, rest = line.partition(" · ")
+            line = " · ".join(x for x in (head, effect_summary(ev), rest) if x)
+        return fit(line, self.scene.fonts.get(13), width)
+
+    def no_deal_line(self, items: list[dict[str, Any]], width: int) -> str:
+        known = [self.model.previews[d["id"]] for d in items if d["id"] in self.model.previews]
+        asking = self.model.status == "connected"
+        text = (
+            no_deal_text(known[-1])
+            if known
+            else ("Working out what each one does to you…" if asking else "")
+        )
+        return fit(text, self.scene.fonts.get(12), width)
+
+    def show_effects(self) -> None:
+        """A preview came in: the rows and the no-deal line change their text in place (a rebuild
+        would close a menu the player has open or swallow a click)."""
+        for did, (d, width) in self.incoming_rows.items():
+            b = self.row_buttons.get(did)
+            text = self.row_text(d, True, width)
+            if b is not None and b.text != text:
+                b.set_text(text)
+        if self.no_deal_label is not None and self.incoming_rows:
+            items = [d for d, _w in self.incoming_rows.values()]
+            text = self.no_deal_line(items, self.no_deal_label.rect.width - self.u(4))
+            if self.no_deal_label.text != text:
+                self.no_deal_label.set_text(text)
 
     def build_detail(self) -> None:
         u = self.u
@@ -234,11 +290,7 @@ class DealsTab(Tab):
         )
         y += u(22)
         me = self.model.seat
-        can_answer = (
-            d.get("status") == "proposed"
-            and me in d.get("parties", [])
-            and d.get("responses", {}).get(me) != "accept"
-        )
+        can_answer = self.can_answer(d)
         bw = (w - u(12)) // 3
         specs = [
             ("accept", "Accept (A)", "@accept", self.accept, can_answer),
@@ -273,11 +325,18 @@ class DealsTab(Tab):
         terms = kind_terms(self.model.deal_kinds, d.get("kind", ""))
         lines = [
             f"<b>Status:</b> {d.get('status', '')}"
-            + (f" (counter-offer to {d['counter_of']})" if d.get("counter_of") else "")
+            + (f" (counter-offer to {deal_number(d['counter_of'])})" if d.get("counter_of") else "")
             + (f" — {d['why']}" if d.get("why") else "")
         ]
         if d.get("proposer"):
             lines.append(f"<b>Proposed by:</b> {seat_name(view, d['proposer'])}")
+        ev = self.model.previews.get(d["id"])
+        if ev:
+            lines.append(
+                preview_html(ev, "Your numbers next round, if signed (private):", "&nbsp;&nbsp;")
+            )
+        elif self.can_answer(d) and self.model.status == "connected":
+            lines.append("<font color=#9aa6ba><i>Working out what it does to you…</i></font>")
         resp = d.get("responses", {})
         plines = []
         for p in d.get("parties", []):
@@ -305,11 +364,43 @@ class DealsTab(Tab):
             lines.append(
                 "<font color=#f0a03c>Signed across a trust gate it did not meet: it is more likely to fail.</font>"
             )
-        ev = self.model.previews.get(d["id"])
-        if ev:
-            pl = preview_html_lines(ev, "&nbsp;&nbsp;")
-            lines.append("<b>Preview, if signed, for you next round:</b><br>" + "<br>".join(pl))
         return "<br>".join(lines)
+
+    def can_answer(self, d: dict[str, Any]) -> bool:
+        me = self.model.seat
+        return (
+            d.get("status") == "proposed"
+            and me in d.get("parties", [])
+            and d.get("responses", {}).get(me) != "accept"
+        )
+
+    def live_stamp(self) -> str:
+        """What a preview of mine depends on: the round, my decisions and the deals in force."""
+        v = self.model.view or {}
+        return repr(
+            (
+                v.get("round"),
+                v.get("phase"),
+                (v.get("me") or {}).get("decisions"),
+                sorted(d.get("id", "") for d in v.get("deals", []) if d.get("status") == "active"),
+            )
+        )
+
+    def auto_preview(self) -> None:
+        """Ask, one at a time, what each proposal I can answer does to my numbers (and what I get
+        with no deal at all), so its card and row show it without a click; again when the live
+        state it was computed from changes."""
+        v = self.model.view or {}
+        if v.get("phase") != "negotiation" or self.model.status != "connected":
+            return
+        if self.auto_cid is not None and self.auto_cid in self.model.pending:
+            return  # one in flight
+        stamp = self.live_stamp()
+        for d in sort_deals(v, self.model.seat)["incoming"]:
+            if self.can_answer(d) and self.auto_asked.get(d["id"]) != stamp:
+                self.auto_asked[d["id"]] = stamp
+                self.auto_cid = self.model.send({"type": "preview", "deal": d["id"]}, "batna")
+                return
 
     # --- actions ----------------------------------------------------------------------------------
     def deal(self, did: str | None) -> dict[str, Any] | None:
@@ -422,6 +513,7 @@ class DealsTab(Tab):
 
     # --- events -----------------------------------------------------------------------------------
     def refresh(self, view_changed: bool) -> None:
+        self.auto_preview()
         if self.mode == "compose" and self.composer is not None and self.draft is not None:
             if self.draft.sent_cid is not None and self.draft.sent_cid in self.model.acked:
                 what = "Counter-offer" if self.draft.counter_of else "Proposal"
@@ -439,6 +531,12 @@ class DealsTab(Tab):
         sig = self.signature()
         if sig != getattr(self, "_sig", None):
             self.rebuild()
+        elif self.mode == "list":
+            self.show_effects()
+        elif self.mode == "detail" and (d := self.deal(self.selected)) is not None:
+            html = self.detail_html(d)
+            if html != self.detail_box.html_text:  # a preview came in: the text, in place
+                self.detail_box.set_text(html)
 
     def signature(self) -> str:
         """What the list or the detail shows: rebuild only when it changes."""
@@ -446,9 +544,7 @@ class DealsTab(Tab):
         if self.mode == "detail":
             d = self.deal(self.selected)
             errs = len(self.model.errors_for("deal"))
-            return repr(
-                (self.mode, self.selected, d, errs, self.model.previews.get(self.selected or ""))
-            )
+            return repr((self.mode, self.selected, d, errs))
         return repr(
             (
                 self.mode,

@@ -282,7 +282,12 @@ class ConnectScene(Scene):
                 self.open_console(c["facilitator_token"])
             else:
                 self.message = f"Could not create the session: {c.get('message', '')}"
-        if self.model.status == "failed" and self.model.status_detail:
+        if self.model.status == "failed" and self.model.status_code == "ended":
+            # too late to play: the game is over, so watch it to see its debrief
+            self.model.set_status("connecting")
+            self.join(observer=True)
+            self.message = "This game is over: opening its debrief…"
+        elif self.model.status == "failed" and self.model.status_detail:
             self.message = f"Could not join: {self.model.status_detail}"
         super().update(dt)
 

@@ -330,7 +330,17 @@ def test_preview_shows_my_numbers_only_and_changes_nothing() -> None:
     out = g.preview(A, request)
     assert g.hash() == before and money_total(g.state) == total
     assert g.log == log, "a preview is a query: it is not logged (nor replayed)"
-    assert set(out) == {"kind", "deal_kind", "without", "with", "delta", "deal"}
+    assert set(out) == {
+        "kind",
+        "deal_kind",
+        "without",
+        "with",
+        "delta",
+        "deal",
+        "no_deal",
+        "reason",
+    }
+    assert out["no_deal"] == out["without"] and out["reason"] == "", "it changes something"
     assert out["kind"] == "preview" and out["deal_kind"] == "joint_bid" and out["deal"] == ""
     assert out["delta"]["revenue"] > 0, "winning the tender would raise my revenue"
     text = json.dumps(out)

@@ -36,26 +36,43 @@ def tender_partners(
     known: dict[str, dict[str, float]],
     trust: list[float] | None,
 ) -> list[dict[str, Any]] | None:
-    """Seat firms that together cover every operation of the tender (greedy, trusted first)."""
+    """Seat firms that together cover every operation of the tender at the level the buyer asks
+    (greedy, trusted first), or None. A firm covers an operation when it is known to do it well
+    enough (its own capabilities, or those its networks and brokers told it), or, not known, when
+    it lists it; a firm known to fall short does not: a bid the buyer would not consider is not
+    proposed (it would only fill the others' inboxes)."""
     firms = seat_firms(view)
     chosen: list[dict[str, Any]] = [f for f in firms if f["id"] == me_id]
-    covered = set(chosen[0]["operations"]) if chosen else set()
+
+    def able(f: dict[str, Any], op: str) -> bool:
+        level = known.get(str(f["id"]), {}).get(op)
+        if level is None:
+            return str(f["id"]) not in known and op in f["operations"]
+        return bool(level >= tender["operations"][op])
+
+    covered = {op for op in tender["operations"] if chosen and able(chosen[0], op)}
     for op in tender["operations"]:
         if op in covered:
             continue
-        cands = [f for f in firms if op in f["operations"] and f not in chosen]
+        cands = [f for f in firms if f not in chosen and able(f, op)]
         if not cands:
             return None
 
-        def rank(f: dict[str, Any], op: str = op) -> tuple[float, float]:
-            lvl = known.get(str(f["id"]), {}).get(op, 0.5)
+        def rank(f: dict[str, Any], op: str = op) -> tuple[bool, float]:
             tr = trust[f["id"]] if trust else 0.5
-            return (-(lvl >= tender["operations"][op]), -(tr + 0.3 * f["reputation"]))
+            return (str(f["id"]) not in known, -(tr + 0.3 * f["reputation"]))  # known first
 
         best = sorted(cands, key=rank)[0]
         chosen.append(best)
-        covered |= set(best["operations"])
+        covered |= {o for o in tender["operations"] if able(best, o)}
     return chosen if len(chosen) >= 2 else None
+
+
+def leads(members: list[dict[str, Any]], me_id: int) -> bool:
+    """Whether I am the one to lead this consortium: its best-reputed member (then the first by
+    number). Each consortium is proposed once, by its natural lead, not by every member."""
+    best = max(members, key=lambda f: (f["reputation"], -f["id"]))
+    return bool(best["id"] == me_id)
 
 
 def proposal(
@@ -110,7 +127,7 @@ def by_firm(view: View, rng: np.random.Generator, p: str, so_far: list[Command])
         if alone or not set(t["operations"]) & set(view["firms"][i]["operations"]):
             continue
         members = tender_partners(view, t, i, known, me["trust"])
-        if members:
+        if members and leads(members, i):
             out.append(proposal(t, members, view["seat"], [], 0.9 if p == "low" else 0.95))
     return out
 
