@@ -557,6 +557,12 @@ class FacilitatorScene(Scene):
         clip = surface.get_clip()
         surface.set_clip(sc.rect)
         self.seat_rows: dict[str, pygame.Rect] = {}
+        # columns measured from their longest word, so they line up from row to row
+        online_w = u(24) + max(f.size(w)[0] for w in ("online", "offline", "bot"))
+        ready_w = u(20) + max(f.size(w)[0] for w in ("ready", "deciding"))
+        button_x = sc.rect.x + self.seats_r.width - u(30) - u(98)  # build_seats' button
+        name_w = button_x - (r.x + u(6) + u(28)) - u(8)
+        status_x = button_x - u(8) - online_w - ready_w
         for k, s in enumerate(rows):
             y = round(top + k * u(34) + off)
             row = pygame.Rect(r.x + u(6), y, r.width - u(12), u(32))
@@ -569,44 +575,42 @@ class FacilitatorScene(Scene):
                 "broker": "broker",
             }.get(str(s.get("role")), "user")
             blit_icon(surface, role_icon, (row.x + u(14), row.centery), u(16), C.MUTED)
+            # the seat's name has the whole line up to the button; the player, online and
+            # ready share the second line (at 1024x768 three columns beside the name left it
+            # five letters)
             name = str(s.get("name") or s["id"])
-            text(
-                surface,
-                name,
-                fb,
-                C.TEXT,
-                (row.x + u(28), row.y + u(1)),
-                max_width=row.width - u(300),
-            )
+            text(surface, name, fb, C.TEXT, (row.x + u(28), row.y + u(1)), max_width=name_w)
             ctl = s.get("controller", "")
             who = s.get("player") or {"bot": "bot", "open": "open seat", "human": "player"}.get(
                 ctl, ctl
             )
+            line2 = row.y + u(23)
             text(
                 surface,
                 f"{s.get('role', '')} · {who}",
                 f,
                 C.MUTED,
-                (row.x + u(28), row.y + u(16)),
-                max_width=row.width - u(300),
+                (row.x + u(28), line2),
+                "midleft",
+                max_width=status_x - row.x - u(34),
             )
-            x = row.right - u(270)
+            x = status_x
             con = bool(s.get("connected"))
-            blit_icon(surface, "plug", (x + u(6), row.centery), u(13), C.GOOD if con else C.MUTED)
+            blit_icon(surface, "plug", (x + u(6), line2), u(13), C.GOOD if con else C.MUTED)
             text(
                 surface,
                 "online" if con else ("bot" if ctl == "bot" else "offline"),
                 f,
                 C.GOOD if con else C.MUTED,
-                (x + u(16), row.centery),
+                (x + u(16), line2),
                 "midleft",
             )
-            x += u(82)
+            x += online_w
             rd = bool(s.get("ready"))
             blit_icon(
                 surface,
                 "check" if rd else "clock",
-                (x + u(6), row.centery),
+                (x + u(6), line2),
                 u(13),
                 C.GOOD if rd else C.MUTED,
             )
@@ -615,7 +619,7 @@ class FacilitatorScene(Scene):
                 "ready" if rd else "deciding",
                 f,
                 C.GOOD if rd else C.MUTED,
-                (x + u(16), row.centery),
+                (x + u(16), line2),
                 "midleft",
             )
         surface.set_clip(clip)

@@ -78,8 +78,13 @@ def rec_frames(recorded: dict[str, Any], seat: str) -> list[dict[str, Any]]:
 
 
 def pump(app: App, n: int = 2) -> None:
-    """Run frames with what pygame_gui posted (button presses, entry changes) until it settles."""
+    """Run frames with what pygame_gui posted (button presses, entry changes) until it settles
+    (a drop-down's choice is posted one frame after the list's, so settling takes a few)."""
     for _ in range(n):
+        app.frame(pygame.event.get())
+    for _ in range(10):
+        if not pygame.event.peek():
+            break
         app.frame(pygame.event.get())
 
 
