@@ -88,6 +88,9 @@ class FacilitatorScene(Scene):
         self.seat_buttons: dict[str, UIButton] = {}
         self.roster_sig = ""
         self.help_seen = 0  # requests for help the teacher has marked read
+        self.reply_to: str | None = None  # the seat the teacher is replying to
+        self.reply_buttons: dict[str, UIButton] = {}
+        self.help_sig: Any = None
         super().__init__(app)
 
     def build(self) -> None:
@@ -286,6 +289,27 @@ class FacilitatorScene(Scene):
             None,
             "the count of new requests for help goes back to zero",
         )
+        # the reply line, under the requests while the teacher replies to one
+        rh = u(30)
+        self.reply_entry = UITextEntryLine(
+            pygame.Rect(x, self.help_r.bottom - rh, w - bw - u(6), rh),
+            m,
+            object_id=oid(None, "help_reply"),
+            placeholder_text="(your reply; Enter sends, Esc cancels)",
+        )
+        self.reply_entry.set_text_length_limit(500)
+        btn(
+            "reply_send",
+            "Send",
+            pygame.Rect(x + w - bw, self.help_r.bottom - rh, bw, rh),
+            self.send_reply,
+            "@primary",
+            "send the reply to this student only (Enter); Esc cancels",
+        )
+        self.reply_label_at = (x, self.help_r.bottom - rh - u(12))
+        self.help_sig = None
+        self.reply_buttons = {}
+        self.show_reply_line()
         self.confirming_end = False
         # live map
         lr = self.live_r
@@ -389,6 +413,79 @@ class FacilitatorScene(Scene):
     def mark_help_read(self) -> None:
         self.help_seen = len(self.model.help_requests())
 
+    def help_list(self) -> list[tuple[dict[str, Any], int, list[str]]]:
+        """The requests that fit, newest first: (message, y of its header, its text's lines).
+        Drawing and the Reply buttons share this layout."""
+        u = self.u
+        r = self.help_r
+        bottom = r.bottom - (u(50) if self.reply_to else 0)
+        f = self.fonts.get(12)
+        out = []
+        y = r.y + u(34)
+        for msg in reversed(self.model.help_requests()):
+            if y + u(20) > bottom:
+                break
+            head_y = y
+            y += u(20)
+            lines = []
+            for line in wrap(str(msg.get("text", "")), f, r.width - u(10))[:3]:
+                if y + u(15) > bottom:
+                    break
+                lines.append(line)
+                y += u(15)
+            out.append((msg, head_y, lines))
+            y += u(4)
+        return out
+
+    def build_reply_buttons(self) -> None:
+        """A Reply button on each request on screen (rebuilt when the list changes)."""
+        u = self.u
+        for b in self.reply_buttons.values():
+            b.kill()
+        self.reply_buttons = {}
+        r = self.help_r
+        for k, (msg, y, _lines) in enumerate(self.help_list()):
+            seat = str(msg.get("from", ""))
+            b = UIButton(
+                pygame.Rect(r.right - u(60), y, u(60), u(19)),
+                "Reply",
+                self.manager,
+                object_id=oid("@small", f"help_reply_{k}"),
+                tool_tip_text="answer this student privately: only they see it",
+                command=bind(self.start_reply, seat),
+            )
+            self.reply_buttons[str(msg.get("id", k))] = b
+
+    def start_reply(self, seat: str) -> None:
+        self.reply_to = seat
+        self.help_sig = None
+        self.show_reply_line()
+        self.reply_entry.focus()
+        self.manager.set_focus_set(self.reply_entry)
+
+    def cancel_reply(self) -> None:
+        self.reply_to = None
+        self.help_sig = None
+        self.reply_entry.set_text("")
+        self.reply_entry.unfocus()
+        self.show_reply_line()
+
+    def show_reply_line(self) -> None:
+        for el in (self.reply_entry, self.buttons["reply_send"]):
+            el.show() if self.reply_to else el.hide()
+
+    def send_reply(self) -> int | None:
+        """The teacher's private reply to the student being answered (a chat to that seat)."""
+        text_ = self.reply_entry.get_text().strip()
+        if not self.reply_to or not text_:
+            return None
+        cid = self.model.send(
+            {"type": "chat", "text": text_, "to": self.reply_to}, origin="console"
+        )
+        self.model.notice(f"Reply sent to {seat_label(self.model, self.reply_to)}")
+        self.cancel_reply()
+        return cid
+
     def help_unread(self) -> int:
         return max(0, len(self.model.help_requests()) - self.help_seen)
 
@@ -426,12 +523,29 @@ class FacilitatorScene(Scene):
                 )
         self.update_buttons()
 
+    def update(self, dt: float) -> None:
+        sig = (
+            [(m.get("id"), y) for m, y, _l in self.help_list()],
+            self.reply_to,
+            self.help_unread(),
+        )
+        if sig != self.help_sig:
+            self.help_sig = sig
+            self.build_reply_buttons()
+        super().update(dt)
+
     def handle(self, event: pygame.event.Event) -> bool:
         if (
             event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED
             and event.ui_element is self.broadcast_entry
         ):
             self.broadcast()
+            return True
+        if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and event.ui_element is self.reply_entry:
+            self.send_reply()
+            return True
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and self.reply_to:
+            self.cancel_reply()
             return True
         if event.type == pygame.MOUSEMOTION and self.map is not None:
             self.map.on_mouse_move(event.pos)
@@ -506,32 +620,38 @@ class FacilitatorScene(Scene):
                 "midleft",
                 (u(8), u(3)),
             )
-        y = r.y + u(34)
         f = self.fonts.get(12)
         fb = self.fonts.get(12, "bold")
         if not reqs:
-            text(surface, "None yet: a student's request shows here.", f, C.MUTED, (r.x, y))
-            return
-        for k, msg in enumerate(reversed(reqs)):
-            if y + u(16) > r.bottom:
-                break
+            text(
+                surface, "None yet: a student's request shows here.", f, C.MUTED, (r.x, r.y + u(34))
+            )
+        for k, (msg, y, lines) in enumerate(self.help_list()):
             new = k < unread
             who = seat_label(self.model, str(msg.get("from", "")))
+            state = "  · new" if new else ("  · replied" if self.model.help_replied(msg) else "")
             text(
                 surface,
-                f"r{msg.get('round', '')} {who}" + ("  · new" if new else ""),
+                f"r{msg.get('round', '')} {who}" + state,
                 fb,
                 C.BAD if new else C.ACCENT,
-                (r.x, y),
-                max_width=r.width,
+                (r.x, y + u(2)),
+                max_width=r.width - u(66),
             )
-            y += u(16)
-            for line in wrap(str(msg.get("text", "")), f, r.width - u(10))[:3]:
-                if y + u(15) > r.bottom:
-                    break
+            y += u(20)
+            for line in lines:
                 text(surface, line, f, C.TEXT, (r.x + u(10), y), max_width=r.width - u(10))
                 y += u(15)
-            y += u(4)
+        if self.reply_to:
+            text(
+                surface,
+                f"Reply to {seat_label(self.model, self.reply_to)} (only they see it):",
+                fb,
+                C.ACCENT,
+                self.reply_label_at,
+                "midleft",
+                max_width=r.width,
+            )
 
     def draw_seats(self, surface: pygame.Surface) -> None:
         u = self.u
@@ -689,4 +809,7 @@ class FacilitatorScene(Scene):
             self.map.draw(surface)
 
     def draw_over(self, surface: pygame.Surface) -> None:
-        toast(self, surface, (self.size[0] // 2, self.size[1] - self.u(16)), self.size[0] // 2)
+        # over the live map, where it covers no control (the reply line is at the bottom of the
+        # middle column)
+        lr = self.live_r
+        toast(self, surface, (lr.centerx, lr.bottom - self.u(8)), lr.width - self.u(8))
