@@ -4,10 +4,12 @@ shares by party), the number people quote, an open tender's label, and the lines
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from district.client.forms import Kinds, kind_title, label, number_unit
 from district.client.panels.common import fmt_value, seat_name
+from district.client.ui.draw import fmt_delta, fmt_num
 
 
 def deal_line(view: dict[str, Any], d: dict[str, Any], kinds: Kinds) -> str:
@@ -44,13 +46,18 @@ def term_value(view: dict[str, Any], t: dict[str, Any], v: Any) -> str:
         return tender_name(view, v)
     if typ == "shares" and isinstance(v, dict):
         return ", ".join(
-            f"{seat_name(view, p).split(' (')[0]} {fmt_value(x)}" for p, x in v.items()
+            f"{seat_name(view, p).split(' (')[0]} {fmt_num(x, '%')}" for p, x in v.items()
         )
+    if isinstance(v, int | float) and _SHARE.search(str(t.get("help", ""))):
+        return fmt_num(v, "%")  # a share, a rate or a probability
     if isinstance(v, list):
         return ", ".join(label(str(x)) for x in v) or "none"
     if isinstance(v, str) and typ in ("choice", "operation"):
         return label(v)
     return fmt_value(v)
+
+
+_SHARE = re.compile(r"\bshare\b|\bprobability\b|\binterest\b")
 
 
 def tender_label(t: dict[str, Any]) -> str:
@@ -73,9 +80,6 @@ def preview_html_lines(ev: dict[str, Any], indent: str = "") -> list[str]:
     for k, v in preview_lines(ev):
         col = "#4cc38a" if v > 0 else ("#ee5d5d" if v < 0 else "#9aa6ba")
         word = "up" if v > 0 else ("down" if v < 0 else "same")
-        unit = number_unit(k)
-        lines.append(
-            f"{indent}{label(k)}: <font color={col}><b>{v:+,.2f}{' ' + unit if unit else ''}</b>"
-            f" ({word})</font>"
-        )
+        shown = fmt_delta(v, number_unit(k))[0]
+        lines.append(f"{indent}{label(k)}: <font color={col}><b>{shown}</b> ({word})</font>")
     return lines

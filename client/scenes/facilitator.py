@@ -13,7 +13,7 @@ from district.client.mapview import MapView
 from district.client.panels.boards import board_series
 from district.client.panels.common import bind, draw_top_bar, oid, seat_name, toast
 from district.client.scenes.base import Scene
-from district.client.ui.draw import chip, fmt_num, panel, sparkline, text, wrap
+from district.client.ui.draw import INDEX, chip, fmt_num, panel, sparkline, text, wrap
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import BOARDS, C
 from pygame_gui.elements import (
@@ -25,16 +25,18 @@ from pygame_gui.elements import (
 )
 
 EVENT_KINDS = [
-    ("Import pressure (0-0.9)", "import_pressure"),
+    ("Import pressure (%, 0-90)", "import_pressure"),
     ("Demand shock (x factor)", "demand"),
-    ("Labour surplus (+share)", "surplus"),
-    ("Enforcement (0-1)", "enforcement"),
+    ("Labour surplus (+% of workers)", "surplus"),
+    ("Enforcement (%)", "enforcement"),
     ("Wage floor (k)", "wage_floor"),
     ("Budget (+k)", "budget"),
     ("Supplier cut (keep n)", "supplier_cut"),
-    ("Scandal (+enforcement)", "scandal"),
-    ("Interest rate", "interest"),
+    ("Scandal (+% enforcement)", "scandal"),
+    ("Interest rate (%)", "interest"),
 ]
+# the events whose value the teacher types as a percentage (the engine's value is the share)
+PERCENT_EVENTS = {"import_pressure", "surplus", "enforcement", "scandal", "interest"}
 DEFAULT_IMPORT_SHOCK = "0.15"
 MARKETS = [("commodity", "commodity"), ("niche", "niche"), ("export", "export")]
 INDICATORS = [
@@ -43,7 +45,7 @@ INDICATORS = [
     ("Unemployment", "unemployment_rate", "%"),
     ("Mean wage", "mean_wage", "k"),
     ("Wage floor", "wage_floor", "k"),
-    ("Mean skill", "mean_skill", ""),
+    ("Mean skill", "mean_skill", INDEX),
     ("Networks", "networks", ""),
     ("Compliance", "compliance", "%"),
     ("Gov. budget", "government_budget", "k"),
@@ -213,7 +215,7 @@ class FacilitatorScene(Scene):
             object_id=oid(None, "event_value"),
             # a shock a teacher can try "to see what happens": in Emilia-Romagna 0.15 closes a
             # firm or two in three rounds, 0.3 closed 2 to 12 of 40
-            initial_text=DEFAULT_IMPORT_SHOCK,
+            initial_text=f"{float(DEFAULT_IMPORT_SHOCK) * 100:.0f}",
         )
         self.event_market = UIDropDownMenu(
             MARKETS,
@@ -381,6 +383,8 @@ class FacilitatorScene(Scene):
         except ValueError:
             self.model.notice("The event's value is a number.")
             return None
+        if kind in PERCENT_EVENTS:
+            value = round(value / 100.0, 6)
         ev: dict[str, Any] = {
             "kind": kind,
             "value": value,
@@ -786,7 +790,7 @@ class FacilitatorScene(Scene):
             if y > r.bottom - u(22):
                 break
             s = [float(h[key]) for h in hist if key in h]
-            val = (f"{s[-1] * 100:.0f}%" if unit == "%" else fmt_num(s[-1], unit)) if s else "–"
+            val = fmt_num(s[-1], unit) if s else "–"
             text(surface, label, f, C.MUTED, (r.x + u(16), y + u(8)), "midleft")
             text(
                 surface,

@@ -94,6 +94,22 @@ def trust_style(t: float) -> tuple[Color, str]:
     return C.BAD, "dotted"
 
 
+class DrawnText:
+    """Every string the client draws with its own fonts, while `record` is a list (the tests that
+    read each screen as a person does: labels, numbers, names on the map)."""
+
+    record: list[str] | None = None
+
+
+class Font(pygame.font.Font):
+    """The shipped font, telling DrawnText what it renders."""
+
+    def render(self, text: Any, *args: Any, **kw: Any) -> pygame.Surface:
+        if DrawnText.record is not None and text:
+            DrawnText.record.append(str(text))
+        return super().render(text, *args, **kw)
+
+
 @dataclass
 class Fonts:
     """pygame fonts of the shipped family, cached by (style, size in design pixels)."""
@@ -101,14 +117,14 @@ class Fonts:
     scale: float = 1.0
 
     def __post_init__(self) -> None:
-        self._cache: dict[tuple[str, int], pygame.font.Font] = {}
+        self._cache: dict[tuple[str, int], Font] = {}
 
-    def get(self, size: int, style: str = "regular") -> pygame.font.Font:
+    def get(self, size: int, style: str = "regular") -> Font:
         px = max(8, round(size * self.scale))
         key = (style, px)
         f = self._cache.get(key)
         if f is None:
-            f = pygame.font.Font(str(FONT_FILES[style]), px)
+            f = Font(str(FONT_FILES[style]), px)
             self._cache[key] = f
         return f
 

@@ -238,7 +238,8 @@ def test_preview_shows_what_the_deal_does_to_me(make_app: Any) -> None:
     )
     app.frame([])
     html = tab.composer.preview_html()
-    assert "-120.50" in html and "+33.25" in html and "down" in html and "up" in html
+    # in the units the dashboard shows them in (k, one decimal under 100)
+    assert "-120k" in html and "+33.2k" in html and "down" in html and "up" in html
 
 
 APPRENTICESHIP = {
@@ -381,8 +382,8 @@ def test_preview_answered_in_the_ack_shows_names_and_units(make_app: Any) -> Non
     )
     app.frame([])
     html = tab.composer.preview_box.html_text
-    assert "Cash: <font color=#ee5d5d><b>-20.50 k</b> (down)" in html
-    assert "Workers: <font color=#4cc38a><b>+2.00 workers</b> (up)" in html
+    assert "Cash: <font color=#ee5d5d><b>-20.5k</b> (down)" in html
+    assert "Workers: <font color=#4cc38a><b>+2 workers</b> (up)" in html  # whole workers
     assert "Quality:" in html and "(same)" in html
     assert tab.mode == "compose"  # a preview is not a proposal: the form stays
 
