@@ -9,6 +9,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 DEFAULT_SERVER = "ws://127.0.0.1:8765"
+# text sizes a player can choose: every font (drawn and in the widgets) is multiplied by this
+FONT_SIZES = {"normal": 1.0, "large": 1.15, "larger": 1.3}
+PALETTES = ("standard", "colour-blind")
 
 
 def settings_path() -> Path:
@@ -27,6 +30,12 @@ class Settings:
     role: str = ""
     facilitator: str = ""  # the token of the last session this computer created (the teacher's)
     tokens: dict[str, str] = field(default_factory=dict)  # "server|code" -> seat token
+    font_size: str = "normal"  # a key of FONT_SIZES
+    palette: str = "standard"  # one of PALETTES
+
+    @property
+    def font_scale(self) -> float:
+        return FONT_SIZES.get(self.font_size, 1.0)
 
     def token_for(self, server: str, code: str) -> str | None:
         return self.tokens.get(f"{server}|{code.upper()}")
@@ -48,6 +57,10 @@ class Settings:
         for k in ("server", "code", "name", "role", "facilitator"):
             if isinstance(raw.get(k), str):
                 setattr(s, k, raw[k])
+        if raw.get("font_size") in FONT_SIZES:
+            s.font_size = raw["font_size"]
+        if raw.get("palette") in PALETTES:
+            s.palette = raw["palette"]
         if isinstance(raw.get("tokens"), dict):
             s.tokens = {str(k): str(v) for k, v in raw["tokens"].items()}
         return s

@@ -322,9 +322,19 @@ def draw_top_bar(
         "failed": "disconnected",
         "closed": "disconnected",
     }.get(st, st)
-    sx = rect.right - u(130 if not big else 150) - reserve
+    end = rect.right - u(130 if not big else 150) - reserve
+    # after the clock when larger text pushes the clock to the right
+    sx = max(end, out["timer"].right + u(14)) if "timer" in out else end
     blit_icon(surface, "plug", (sx, cy), u(16), scol)
-    out["status"] = text(surface, word, scene.fonts.get(12), scol, (sx + u(12), cy), "midleft")
+    out["status"] = text(
+        surface,
+        word,
+        scene.fonts.get(12),
+        scol,
+        (sx + u(12), cy),
+        "midleft",
+        max_width=max(u(40), end + u(130) - sx - u(14)),
+    )
     return out
 
 

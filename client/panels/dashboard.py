@@ -190,7 +190,7 @@ def draw_dashboard(
         text(
             surface,
             val,
-            scene.fonts.get(18, "bold"),
+            scene.fonts.fit(18, "bold", val, r.width - u(12)),
             mt.color if mt.color != C.ACCENT else C.TEXT,
             (r.x + u(8), r.y + u(20)),
             max_width=r.width - u(12),

@@ -15,6 +15,7 @@ from typing import Any  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 from district.client.app import App, wait_until  # noqa: E402
+from district.client.scenes.connect import HINT  # noqa: E402
 from district.client.settings import Settings  # noqa: E402
 from district.client.ui.draw import wrap  # noqa: E402
 from district.client.ui.theme import C  # noqa: E402
@@ -116,7 +117,7 @@ def test_the_teacher_locks_the_session_and_a_new_student_is_refused(classroom: A
     late.frame([])
     font = sc.fonts.get(14, "bold")
     msg = "Could not join: the teacher has locked this session, so no new players can join."
-    hint = sc.fonts.get(12).size("Tab moves between fields; Enter joins.")[0]
+    hint = sc.fonts.get(12).size(HINT)[0]
     room = sc.card.width - sc.u(56) - hint - sc.u(16)
     first = wrap(msg + " Ask the teacher to unlock it.", font, room)[0]
     assert "locked" in first
