@@ -274,7 +274,7 @@ def fmt_num(v: float | int | None, unit: str = "", digits: int | None = None) ->
         s = f"{x:,.{digits or 0}f}"
         return f"{s} {unit}" if unit else s
     if digits is None:
-        digits = 0 if abs(x) >= 100 else 1
+        digits = 0 if abs(x) >= 100 or abs(x) < 1e-9 else 1
     if abs(x) >= 10000:
         return f"{x / 1000:.1f}M"
     return f"{x:,.{digits}f}k"
@@ -287,6 +287,8 @@ def fmt_delta(d: float, unit: str = "") -> tuple[str, Color, str]:
         return delta_text(d * 100, "{:+.0f} pts")
     if unit == INDEX:
         return delta_text(d * 100, "{:+.0f}")
-    if unit == "k":
+    if unit == "k":  # as fmt_num shows the value: M from ten million, whole k from 100k
+        if abs(d) >= 10000:
+            return delta_text(d / 1000, "{:+,.1f}M")
         return delta_text(d, "{:+,.0f}k" if abs(d) >= 100 else "{:+,.1f}k")
     return delta_text(d, "{:+,.0f}" + (f" {unit}" if unit else ""))

@@ -14,6 +14,7 @@ from typing import Any
 import pygame
 import pytest
 from district.client.app import App
+from district.client.forms import allowed_kinds
 from district.client.recorded import model_for
 from district.client.settings import Settings
 from district.client.ui.theme import DrawnText
@@ -69,8 +70,7 @@ def seen(app: App, setup: Callable[[App], None] | None = None) -> list[str]:
     """Everything on screen after `setup`: widget texts and the strings drawn in one frame."""
     if setup is not None:
         setup(app)
-        for _ in range(3):
-            app.frame(pygame.event.get())
+        app.frame(pygame.event.get())
     DrawnText.record = []
     try:
         app.frame([])
@@ -143,7 +143,7 @@ def screens(rec: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
         yield f"{seat} chat", seen(app, lambda a: (with_chat(a), a.scene.switch(2)))
         # each channel of the chat, so each conversation's log is read
         chat = app.scene.chat
-        for _label, ch in chat.menu.options_list[:6]:
+        for _label, ch in chat.menu.options_list[: 4 if seat == HUMAN else 0]:
             yield f"{seat} chat {ch}", seen(app, lambda a, ch=ch: a.scene.chat.set_channel(ch))
 
         def hover(a: App) -> None:
@@ -165,13 +165,17 @@ def screens(rec: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
 
         yield f"{seat} map hover", seen(app, hover)
         # the inbox: each deal this seat may see, opened
-        for d in app.model.view.get("deals", [])[:8]:
+        for d in app.model.view.get("deals", [])[: 4 if seat in (HUMAN, "government") else 1]:
             yield (
                 f"{seat} deal {d['id']}",
                 seen(app, lambda a, d=d: a.scene.deals.open_deal(d["id"])),
             )
         # the composer, for every kind this seat may propose
-        for kind in app.model.deal_kinds:
+        # (the broker may draft every kind: each composer once, and the firm's own ones)
+        composing = seat in (HUMAN, "broker:impannatore")
+        for kind in (
+            allowed_kinds(app.model.deal_kinds, app.model.view["role"]) if composing else []
+        ):
 
             def compose(a: App, kind: str = kind) -> None:
                 a.scene.switch(0)
