@@ -325,6 +325,10 @@ class FacilitatorScene(Scene):
         self.map.legend = False
         self.update_buttons()
 
+    def row_h(self) -> int:
+        """A seat's row: two lines of its text (taller with larger text)."""
+        return max(self.u(34), self.fonts.get(12, "bold").get_height() * 2 + self.u(4))
+
     def build_seats(self) -> None:
         u = self.u
         m = self.manager
@@ -334,10 +338,10 @@ class FacilitatorScene(Scene):
         rows = roster_rows(self.model)
         w = self.seats_r.width - u(30)
         for k, s in enumerate(rows):
-            y = k * u(34)
+            y = k * self.row_h()
             bot = s.get("controller") == "bot"
             b = UIButton(
-                pygame.Rect(w - u(98), y + u(2), u(96), u(28)),
+                pygame.Rect(w - u(98), y + (self.row_h() - u(28)) // 2, u(96), u(28)),
                 "Give back" if bot else "Bot plays",
                 m,
                 container=self.seat_scroll,
@@ -348,7 +352,7 @@ class FacilitatorScene(Scene):
                 command=bind(self.control, "unbot" if bot else "bot", seat=s["id"]),
             )
             self.seat_buttons[s["id"]] = b
-        self.seat_scroll.set_scrollable_area_dimensions((w, len(rows) * u(34) + u(6)))
+        self.seat_scroll.set_scrollable_area_dimensions((w, len(rows) * self.row_h() + u(6)))
         self.roster_sig = repr([(s["id"], s.get("controller")) for s in rows])
 
     # --- actions ----------------------------------------------------------------------------------
@@ -688,8 +692,8 @@ class FacilitatorScene(Scene):
         name_w = button_x - (r.x + u(6) + u(28)) - u(8)
         status_x = button_x - u(8) - online_w - ready_w
         for k, s in enumerate(rows):
-            y = round(top + k * u(34) + off)
-            row = pygame.Rect(r.x + u(6), y, r.width - u(12), u(32))
+            y = round(top + k * self.row_h() + off)
+            row = pygame.Rect(r.x + u(6), y, r.width - u(12), self.row_h() - u(2))
             self.seat_rows[s["id"]] = row
             pygame.draw.rect(surface, C.PANEL_2 if k % 2 else C.PANEL, row, border_radius=u(4))
             role_icon = {
@@ -708,7 +712,7 @@ class FacilitatorScene(Scene):
             who = s.get("player") or {"bot": "bot", "open": "open seat", "human": "player"}.get(
                 ctl, ctl
             )
-            line2 = row.y + u(23)
+            line2 = row.y + u(1) + fb.get_height() + f.get_height() // 2
             text(
                 surface,
                 f"{s.get('role', '')} · {who}",
