@@ -20,7 +20,7 @@ from district.client.model import ClientModel
 from district.client.net import NetClient
 from district.client.scenes.base import Scene
 from district.client.settings import Settings
-from district.client.ui.theme import ui_scale
+from district.client.ui.theme import apply_palette, ui_scale
 
 DEFAULT_SIZE = (1280, 720)
 
@@ -53,6 +53,7 @@ class App:
         self.size = surface.get_size()
         self.model = model or ClientModel()
         self.settings = settings or Settings()
+        apply_palette(self.settings.palette)
         self.connection: Connection | None = None
         self.scenes: dict[str, Scene] = {}
         self.scene: Scene | None = None
@@ -126,6 +127,21 @@ class App:
         if self.override == "report":
             self.override = None
         self.select_scene()
+
+    def set_display(self, font_size: str | None = None, palette: str | None = None) -> None:
+        """The player's text size and palette: remembered in the settings file, and every scene
+        rebuilt with them at once (what was typed in the forms stays)."""
+        st = self.settings
+        if font_size is not None:
+            st.font_size = font_size
+        if palette is not None:
+            st.palette = palette
+        st.save()
+        apply_palette(st.palette)
+        for s in self.scenes.values():
+            s.resize(self.size)
+        if self.scene is not None:
+            self.scene._seen = (-1, -1)
 
     def reset_scenes(self) -> None:
         self.scenes.clear()
@@ -206,6 +222,9 @@ class App:
         self.frames += 1
 
     def _global_key(self, e: pygame.event.Event) -> bool:
+        if e.key == pygame.K_F8 and self.scene is not None:  # text size and colours
+            self.scene.toggle_settings()
+            return True
         if e.key == pygame.K_F11 and self.window:
             pygame.display.toggle_fullscreen()
             return True

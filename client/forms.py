@@ -72,6 +72,16 @@ NUMBER_UNITS = {
     "wage_floor": "k",
     "wage": "k",
     "workers": "workers",
+    "skilled": "workers",
+    "skill": "idx",
+    "quality": "idx",
+    "technology": "idx",
+    "reputation": "idx",
+    "trust": "idx",
+    "productivity": "%",
+    "union_density": "%",
+    "compliance": "%",
+    "approval": "%",
 }
 
 
@@ -98,7 +108,7 @@ class Look:
 LOOKS: dict[str, dict[str, Look]] = {
     "firm": {
         "wage": Look("Wage", "k", "base wage per worker"),
-        "skill_pay": Look("Skill premium", "", "premium for trained workers, share of the wage"),
+        "skill_pay": Look("Skill premium", "%", "premium for trained workers, % of the wage"),
         "training": Look("Training", "k", "training spend this round"),
         "technology": Look("Technology", "k", "technology investment this round"),
         "focus": Look(
@@ -118,7 +128,7 @@ LOOKS: dict[str, dict[str, Look]] = {
         "strike": Look("Strike", "k", "strike a firm for a wage demand", "strike", "list"),
         "campaign": Look("Campaign", "", "firms to campaign against", "firms", "list"),
         "training_participation": Look(
-            "Training participation", "", "share of members joining training"
+            "Training participation", "%", "% of members joining training"
         ),
         "referral": Look("Job referral", "", "run a job referral service", type="bool"),
     },
@@ -128,8 +138,8 @@ LOOKS: dict[str, dict[str, Look]] = {
         "broker_programme": Look("Broker programme", "k", "funds brokers' hours"),
         "infrastructure": Look("Infrastructure", "k", "roads, parks, centres"),
         "publicity": Look("Publicity", "k", "approval"),
-        "training_match": Look("Training match", "", "public match per training euro"),
-        "payroll_tax": Look("Payroll tax", "", "tax on payroll"),
+        "training_match": Look("Training match", "%", "public match, % of firms' training spend"),
+        "payroll_tax": Look("Payroll tax", "%", "tax on payroll"),
     },
     "broker": {
         "events": Look("Events", "", "social events: groups of firms", "firm_groups", "list"),
@@ -160,7 +170,8 @@ def decision_fields(view: dict[str, Any]) -> list[tuple[str, Field]]:
     """The decisions form of the view's role: (name, field) in display order. A field holds
     `type` (float, int, bool, choice, or a list widget: bids, firm_spend, strike, firms,
     firm_groups, firm_pairs), `label`, `unit`, `help`, `default` (the current value) and whatever
-    bounds the view's `limits` give (`min`, `max`, `choices`, `most`)."""
+    bounds the view's `limits` give (`min`, `max`, `choices`, `most`). A share (unit %) is shown
+    in percent: its bounds and default are x100 and `scale` (100) says to divide before sending."""
     role = str(view.get("role", ""))
     looks = LOOKS.get(role, {})
     given = view.get("limits")
@@ -183,6 +194,11 @@ def decision_fields(view: dict[str, Any]) -> list[tuple[str, Field]]:
             if k in lim:
                 f[k] = lim[k]
         f["default"] = _current(view, name, typ)
+        if look.unit == "%" and typ == "float":  # a share, typed and shown as a percentage
+            f["scale"] = 100
+            for k in ("min", "max", "default"):
+                if isinstance(f.get(k), int | float):
+                    f[k] = round(float(f[k]) * 100, 6)
         out.append((name, f))
     return out
 

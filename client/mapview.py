@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 import pygame
-from district.client.ui.draw import panel, styled_line, text, wrap
+from district.client.forms import label as term_label
+from district.client.ui.draw import INDEX, fmt_num, panel, styled_line, text, wrap
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import HEALTH, C, Color, Fonts, trust_style
 
@@ -737,9 +738,9 @@ def profile_lines(f: dict[str, Any], view: dict[str, Any]) -> list[tuple[str, st
             hcol,
         ),
         ("Sector", str(f.get("sector", "")), C.TEXT),
-        ("Workers", f"{f.get('workers', 0)}", C.TEXT),
+        ("Workers", fmt_num(f.get("workers", 0)), C.TEXT),
         ("Market", "niche / export" if f.get("focus") == "niche" else "commodity", C.TEXT),
-        ("Reputation", f"{float(f.get('reputation', 0)):.2f}", C.TEXT),
+        ("Reputation", f"{fmt_num(f.get('reputation', 0), INDEX)} of 100", C.TEXT),
         ("Operations", ", ".join(f.get("operations", [])) or "none", C.TEXT),
         ("Networks", ", ".join(nets.get(n, n) for n in f.get("networks", [])) or "none", C.TEXT),
         ("Union share", f"{float(f.get('union', 0)):.0%}", C.TEXT),
@@ -758,8 +759,8 @@ def place_lines(p: Place, view: dict[str, Any]) -> list[str]:
     inst = view.get("institutions", {})
     if p.id == "government":
         return [
-            f"Wage floor {inst.get('wage_floor', '–')}",
-            f"Enforcement {inst.get('enforcement', '–')}",
+            f"Wage floor {fmt_num(inst.get('wage_floor'), 'k')}",
+            f"Enforcement {fmt_num(inst.get('enforcement'), '%')}",
             f"Payroll tax {float(inst.get('payroll_tax', 0)):.0%}",
             f"Approval {float(inst.get('approval', 0)):.0%}",
         ]
@@ -767,7 +768,7 @@ def place_lines(p: Place, view: dict[str, Any]) -> list[str]:
         hist = view.get("history", [])
         dens = hist[-1].get("union_density") if hist else None
         return [
-            f"Bargaining power {inst.get('union_power', '–')}",
+            f"Bargaining power {fmt_num(inst.get('union_power'), INDEX)} of 100",
             f"Union density {dens:.0%}" if isinstance(dens, float) else "Union density –",
         ]
     for n in view.get("networks", []):
@@ -775,7 +776,7 @@ def place_lines(p: Place, view: dict[str, Any]) -> list[str]:
             stock = n.get("stock", {})
             return [
                 f"{len(n.get('members', []))} member firms, founded round {n.get('founded', 0)}"
-            ] + [f"{k}: {float(v):.2f}" for k, v in stock.items()]
+            ] + [f"{term_label(k)}: {fmt_num(v, INDEX)} of 100" for k, v in stock.items()]
     seat = next((s for s in view.get("seats", []) if s.get("id") == p.id), None)
     if seat:
         return [f"Broker seat {seat.get('name', '')}", "Events, introductions, market intelligence"]

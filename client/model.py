@@ -328,6 +328,17 @@ class ClientModel:
             if (m.get("help") or m.get("to") == "facilitator") and m.get("from") != "facilitator"
         ]
 
+    def help_replied(self, msg: dict[str, Any]) -> bool:
+        """Has the facilitator replied to the seat of help request `msg` since it was sent?"""
+        chat = (self.view or {}).get("chat", [])
+        after = False
+        for m in chat:
+            if m is msg or (m.get("id") is not None and m.get("id") == msg.get("id")):
+                after = True
+            elif after and m.get("from") == "facilitator" and m.get("to") == msg.get("from"):
+                return True
+        return False
+
     def apply_event(self, ev: dict[str, Any], seq: int | None = None) -> None:
         """Fold one pushed event into the view so the screen is current between full views."""
         if seq is not None:

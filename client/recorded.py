@@ -8,7 +8,8 @@ this module only renders recordings:
     python -m district.server.record game.msgpack [--scenario NAME] [--seed N] [--rounds R]
     python -m district.client.recorded game.msgpack OUT_DIR [--size 1280x720]
 
-renders every scene of the recorded game to PNGs in OUT_DIR.
+renders every scene of the recorded game to PNGs in OUT_DIR (docs/images: the district scene,
+the composer, the report and the projector also at 1024x768 and 1920x1080).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import msgpack
 
 View = dict[str, Any]
 HUMAN = "firm:fsm-robotica"
+SIZES = ((1024, 768), (1920, 1080))  # the docs' screenshots, besides those at --size
 
 
 def load(path: str | Path) -> dict[str, Any]:
@@ -115,6 +117,13 @@ def render_all(out: Path, rec: dict[str, Any], size: tuple[int, int] = (1280, 72
     def decide(app: Any) -> None:
         app.scene.switch(1)
 
+    # the four screens of docs/ at the smallest and the largest size a class uses
+    for w, h in SIZES:
+        at = (w, h)
+        shot(f"district-{w}x{h}", human, n - 1, setup=hover, at=at)
+        shot(f"composer-{w}x{h}", human, n - 1, setup=compose, at=at)
+        shot(f"report-{w}x{h}", human, n, at=at)
+        shot(f"projector-{w}x{h}", rec["frames"]["observer"], n - 1, at=at)
     shot("district", human, n - 1, setup=hover)
     shot("district-composer", human, n - 1, setup=compose)
     shot("district-decisions", human, n - 1, setup=decide)

@@ -19,6 +19,9 @@ from typing import Any
 DEFAULT_SERVER = "ws://127.0.0.1:8765"
 PREFERENCES = ("server", "code", "name", "role", "ca")
 SECRETS = ("facilitator", "create_key")
+# text sizes a player can choose: every font (drawn and in the widgets) is multiplied by this
+FONT_SIZES = {"normal": 1.0, "large": 1.15, "larger": 1.3}
+PALETTES = ("standard", "colour-blind")
 
 
 def settings_path() -> Path:
@@ -85,6 +88,12 @@ class Settings:
     facilitator: str = ""  # the token of the last session this computer created (the teacher's)
     create_key: str = ""  # the server's creation key, once given
     tokens: dict[str, str] = field(default_factory=dict)  # "server|code" -> seat token
+    font_size: str = "normal"  # a key of FONT_SIZES
+    palette: str = "standard"  # one of PALETTES
+
+    @property
+    def font_scale(self) -> float:
+        return FONT_SIZES.get(self.font_size, 1.0)
 
     def token_for(self, server: str, code: str) -> str | None:
         return self.tokens.get(f"{server}|{code.upper()}")
@@ -110,11 +119,15 @@ class Settings:
                     setattr(s, k, src[k])
             if isinstance(src.get("tokens"), dict):
                 s.tokens = {str(k): str(v) for k, v in src["tokens"].items()}
+        if prefs.get("font_size") in FONT_SIZES:
+            s.font_size = prefs["font_size"]
+        if prefs.get("palette") in PALETTES:
+            s.palette = prefs["palette"]
         return s
 
     def save(self, path: Path | None = None) -> None:
         p = path or settings_path()
-        prefs = {k: getattr(self, k) for k in PREFERENCES}
+        prefs = {k: getattr(self, k) for k in (*PREFERENCES, "font_size", "palette")}
         secret = {**{k: getattr(self, k) for k in SECRETS}, "tokens": self.tokens}
         try:
             write_private(secrets_path(path), json.dumps(secret, indent=1))

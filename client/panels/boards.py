@@ -73,7 +73,7 @@ def draw_board_cards(
         )
         if len(series) >= 2:
             d = series[-1] - series[-2]
-            s, col, direction = delta_text(d, "{:+.1f}")
+            s, col, direction = delta_text(d, "{:+.0f}")  # whole points, as the value
             arrow(surface, direction, (vr.right + u(14 * k), vr.centery), u(7 * k), col)
             text(
                 surface,

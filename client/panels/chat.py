@@ -77,6 +77,8 @@ class ChatTab(Tab):
         if self.channel not in keys:
             self.channel = "public"
         start = next(o for o in opts if o[1] == self.channel)
+        self.built_sig = self.signature()
+        self.stale = False
         UILabel(
             pygame.Rect(u(10), u(8), u(60), u(30)), "To", m, container=p, object_id=oid("@muted")
         )
@@ -196,11 +198,26 @@ class ChatTab(Tab):
         if errs:
             self.error.set_text("! " + errs[-1].readable())
 
+    def signature(self) -> tuple[Any, ...]:
+        """What the widgets were built from: the recipients and whether the chat is paused."""
+        view = self.model.view or {}
+        opts = channels(view, self.model.seat, self.model.deal_kinds) if view else []
+        return (tuple(opts), bool(view.get("chat_muted")))
+
+    def menu_open(self) -> bool:
+        return self.menu.current_state is self.menu.menu_states.get("expanded")
+
     def refresh(self, view_changed: bool) -> None:
-        if view_changed:
-            self.draft = self.entry.get_text()
-            self.rebuild()
-            return
+        # A new view arrives whenever anyone acts. Rebuilding the tab for each one closed the
+        # recipient list under the player's pointer, so the choice never landed: the widgets are
+        # rebuilt only when the recipients change, and never while the list is open.
+        if view_changed and (self.stale or self.signature() != self.built_sig):
+            if self.menu_open():
+                self.stale = True
+            else:
+                self.draft = self.entry.get_text()
+                self.rebuild()
+                return
         self.log.set_text(self.log_html())
         if self.log.scroll_bar is not None:
             self.log.scroll_bar.set_scroll_from_start_percentage(1.0)

@@ -4,6 +4,7 @@ field's bounds, the top bar."""
 from __future__ import annotations
 
 import math
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,29 @@ def seat_name(view: dict[str, Any], seat: str | None) -> str:
                     return f"{firms[fi]['name']} ({name})"
             return str(name)
     return seat.split(":", 1)[-1].replace("-", " ").title()
+
+
+def tender_name(view: dict[str, Any], tid: Any) -> str:
+    """A tender as a person reads it: its buyer ('Milan fashion house (knitwear collection)')."""
+    for t in view.get("tenders", []):
+        if t.get("id") == tid:
+            return str(t.get("buyer") or t.get("name") or tid)
+    return str(tid).replace("-", " ").replace("_", " ")
+
+
+_DEAL_ID = re.compile(r"\bdeal-(\d+)\b")
+_SEAT_ID = re.compile(r"\b(?:firm|broker):[a-z0-9][a-z0-9-]*")
+
+
+def named(view: dict[str, Any], s: str) -> str:
+    """A sentence written with ids (the engine's outcome texts) with names in their place:
+    tenders by buyer, seats by name, deals as 'deal 40'."""
+    for t in view.get("tenders", []):
+        tid = str(t.get("id", ""))
+        if tid and tid in s:
+            s = re.sub(rf"\b{re.escape(tid)}\b", tender_name(view, tid), s)
+    s = _SEAT_ID.sub(lambda m: seat_name(view, m.group(0)), s)
+    return _DEAL_ID.sub(lambda m: f"deal {m.group(1)}", s)
 
 
 def role_word(seat: str) -> str:
@@ -298,9 +322,19 @@ def draw_top_bar(
         "failed": "disconnected",
         "closed": "disconnected",
     }.get(st, st)
-    sx = rect.right - u(130 if not big else 150) - reserve
+    end = rect.right - u(130 if not big else 150) - reserve
+    # after the clock when larger text pushes the clock to the right
+    sx = max(end, out["timer"].right + u(14)) if "timer" in out else end
     blit_icon(surface, "plug", (sx, cy), u(16), scol)
-    out["status"] = text(surface, word, scene.fonts.get(12), scol, (sx + u(12), cy), "midleft")
+    out["status"] = text(
+        surface,
+        word,
+        scene.fonts.get(12),
+        scol,
+        (sx + u(12), cy),
+        "midleft",
+        max_width=max(u(40), end + u(130) - sx - u(14)),
+    )
     return out
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pygame
-from district.client.ui.draw import arrow, delta_text, fmt_num, panel, sparkline, text
+from district.client.ui.draw import INDEX, arrow, fmt_delta, fmt_num, panel, sparkline, text
 from district.client.ui.theme import C, Color
 
 if TYPE_CHECKING:
@@ -66,13 +66,17 @@ def metrics(model: ClientModel) -> list[Metric]:
                 wage,
                 "k",
                 mine("wage"),
-                ("BELOW floor " if below else "floor ") + fmt_num(floor),
+                ("BELOW floor " if below else "floor ") + fmt_num(floor, "k"),
                 color=C.BAD if below else C.ACCENT,
             ),
             Metric(
-                "Skill", me.get("skill"), "", mine("skill"), f"tech {fmt_num(me.get('technology'))}"
+                "Skill",
+                me.get("skill"),
+                INDEX,
+                mine("skill"),
+                f"technology {fmt_num(me.get('technology'), INDEX)}",
             ),
-            Metric("Quality", me.get("quality"), "", mine("quality")),
+            Metric("Quality", me.get("quality"), INDEX, mine("quality")),
             Metric("Score", me.get("score"), "", score_hist, "net worth growth"),
         ]
     if role == "union":
@@ -83,28 +87,28 @@ def metrics(model: ClientModel) -> list[Metric]:
             Metric(
                 "Union density",
                 (_hist(v, "union_density") or [None])[-1],
-                "",
+                "%",
                 _hist(v, "union_density"),
             ),
             Metric(
                 "Employment", (_hist(v, "employment") or [None])[-1], "", _hist(v, "employment")
             ),
             Metric(
-                "Compliance", (_hist(v, "compliance") or [None])[-1], "", _hist(v, "compliance")
+                "Compliance", (_hist(v, "compliance") or [None])[-1], "%", _hist(v, "compliance")
             ),
             Metric("Score", me.get("score"), "", score_hist, "worker welfare"),
         ]
     if role == "government":
         return [
             Metric("Budget", me.get("budget"), "k", mine("budget")),
-            Metric("Approval", inst.get("approval"), "", _hist(v, "approval")),
+            Metric("Approval", inst.get("approval"), "%", _hist(v, "approval")),
             Metric(
                 "Employment", (_hist(v, "employment") or [None])[-1], "", _hist(v, "employment")
             ),
             Metric(
                 "Unemployment",
                 (_hist(v, "unemployment_rate") or [None])[-1],
-                "",
+                "%",
                 _hist(v, "unemployment_rate"),
                 good_up=False,
             ),
@@ -119,7 +123,7 @@ def metrics(model: ClientModel) -> list[Metric]:
             Metric("Funds", me.get("funds"), "k", mine("funds")),
             Metric("Hours left", me.get("hours"), "", mine("hours")),
             Metric("Fees", me.get("fees"), "k", mine("fees")),
-            Metric("Reputation", me.get("reputation"), "", mine("reputation")),
+            Metric("Reputation", me.get("reputation"), INDEX, mine("reputation")),
             Metric("Networks", (_hist(v, "networks") or [None])[-1], "", _hist(v, "networks")),
             Metric("Score", me.get("score"), "", score_hist),
         ]
@@ -182,15 +186,11 @@ def draw_dashboard(
             (r.x + u(8), r.y + u(5)),
             max_width=r.width - u(12),
         )
-        val = (
-            fmt_num(mt.value, mt.unit)
-            if mt.unit != "" or not _is_share(mt)
-            else f"{float(mt.value or 0):.0%}"
-        )
+        val = fmt_num(mt.value, mt.unit)
         text(
             surface,
             val,
-            scene.fonts.get(18, "bold"),
+            scene.fonts.fit(18, "bold", val, r.width - u(12)),
             mt.color if mt.color != C.ACCENT else C.TEXT,
             (r.x + u(8), r.y + u(20)),
             max_width=r.width - u(12),
@@ -198,7 +198,7 @@ def draw_dashboard(
         series = mt.series
         if len(series) >= 2:
             d = series[-1] - series[-2]
-            s_txt, col, direction = delta_text(d, "{:+,.1f}" if abs(d) >= 1 else "{:+.2f}")
+            s_txt, col, direction = fmt_delta(d, mt.unit)
             if not mt.good_up and direction != "flat":
                 col = C.GOOD if d < 0 else C.BAD
             arrow(surface, direction, (r.x + u(13), r.y + u(54)), u(5), col)
@@ -228,11 +228,3 @@ def draw_dashboard(
             )
         out.append((mt, r))
     return out
-
-
-def _is_share(mt: Metric) -> bool:
-    return (
-        mt.label in ("Union density", "Compliance", "Approval", "Unemployment")
-        and isinstance(mt.value, int | float)
-        and float(mt.value) <= 1.0
-    )

@@ -4,10 +4,12 @@ shares by party), the number people quote, an open tender's label, and the lines
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from district.client.forms import Kinds, kind_title, label, number_unit
 from district.client.panels.common import fmt_value, seat_name
+from district.client.ui.draw import fmt_delta, fmt_num
 
 
 def deal_line(view: dict[str, Any], d: dict[str, Any], kinds: Kinds) -> str:
@@ -44,13 +46,18 @@ def term_value(view: dict[str, Any], t: dict[str, Any], v: Any) -> str:
         return tender_name(view, v)
     if typ == "shares" and isinstance(v, dict):
         return ", ".join(
-            f"{seat_name(view, p).split(' (')[0]} {float(x) * 100:.0f}%" for p, x in v.items()
+            f"{seat_name(view, p).split(' (')[0]} {fmt_num(x, '%')}" for p, x in v.items()
         )
+    if isinstance(v, int | float) and _SHARE.search(str(t.get("help", ""))):
+        return fmt_num(v, "%")  # a share, a rate or a probability
     if isinstance(v, list):
         return ", ".join(label(str(x)) for x in v) or "none"
     if isinstance(v, str) and typ in ("choice", "operation"):
         return label(v)
     return fmt_value(v)
+
+
+_SHARE = re.compile(r"\bshare\b|\bprobability\b|\binterest\b")
 
 
 def tender_label(t: dict[str, Any]) -> str:
@@ -68,28 +75,16 @@ def preview_lines(ev: dict[str, Any]) -> list[tuple[str, float]]:
 
 
 # a seat's own numbers that are shares (0-1): shown as whole percentages, changed in points
-SHARES = ("skill", "quality")
-
-
 def own_value(name: str, v: float) -> str:
-    """One of my numbers as a person reads it: whole k, whole workers, a whole percentage."""
-    if name in SHARES:
-        return f"{v * 100:.0f}%"
-    unit = number_unit(name)
-    whole = f"{v:,.0f}" if abs(v) >= 10 or float(v).is_integer() else f"{v:,.1f}"
-    return f"{whole} {unit}" if unit and unit != "workers" else whole
+    """One of my numbers as every screen shows it (the dashboard's units)."""
+    return fmt_num(v, number_unit(name))
 
 
 def own_change(name: str, d: float) -> str:
-    """A change of one of my numbers in the unit of its value: '+20 k', '-3', '+1 pt', 'same'."""
-    if name in SHARES:
-        pts = d * 100
-        return "same" if round(pts) == 0 and abs(pts) < 0.5 else f"{pts:+.0f} pt"
-    if abs(d) < 0.05:
-        return "same"
-    unit = number_unit(name)
-    whole = f"{d:+,.0f}" if abs(d) >= 10 or float(d).is_integer() else f"{d:+,.1f}"
-    return f"{whole} {unit}" if unit and unit != "workers" else whole
+    """A change of one of my numbers in the unit of its value ('+20k', '+2 workers', '+3 pts'),
+    or 'same'."""
+    text, _colour, word = fmt_delta(d, number_unit(name))
+    return "same" if word == "flat" else text
 
 
 def preview_html_lines(ev: dict[str, Any], indent: str = "") -> list[str]:

@@ -205,7 +205,7 @@ class DealsTab(Tab):
                     m,
                     container=self.scroll,
                     object_id=oid("@row", f"deal_{d['id']}"),
-                    tool_tip_text=f"{deal_number(d['id'])}: open to read the terms and answer",
+                    tool_tip_text=f"{deal_number(d['id']).capitalize()}: open to read the terms and answer",
                     command=bind(self.open_deal, d["id"]),
                 )
                 self.row_buttons[d["id"]] = b

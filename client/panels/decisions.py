@@ -19,6 +19,7 @@ from district.client.panels.common import (
     range_hint,
     seat_name,
 )
+from district.client.ui.draw import INDEX, fmt_num
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -147,8 +148,8 @@ class DecisionsTab(Tab):
                         container=c,
                         object_id=oid("@row", f"bid_{t['id']}"),
                         tool_tip_text=f"{t.get('buyer', '')}: needs "
-                        f"{', '.join(t.get('operations', {}))}; volume {t.get('volume')}; "
-                        f"quality >= {t.get('min_quality')}",
+                        f"{', '.join(t.get('operations', {}))}; {fmt_num(t.get('volume'))} units; "
+                        f"quality at least {fmt_num(t.get('min_quality'), INDEX)} of 100",
                         command=bind(self.toggle_bid, t["id"]),
                     )
                     if on:
@@ -351,7 +352,9 @@ class DecisionsTab(Tab):
                     bound = unit and err.startswith(("at least", "at most"))
                     problems[name] = f"{err} {unit}" if bound else err
                 else:
-                    out[name] = v if typ == "int" else float(v)  # type: ignore[arg-type]
+                    out[name] = (
+                        v if typ == "int" else round(float(v) / float(f.get("scale", 1)), 6)  # type: ignore[arg-type]
+                    )
             elif typ == "choice":
                 v = self.raw.get(name, f.get("default"))
                 if v not in (None, ""):

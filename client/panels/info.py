@@ -8,7 +8,8 @@ from typing import Any
 
 import pygame
 from district.client.mapview import profile_lines
-from district.client.panels.common import Tab, fmt_value, oid
+from district.client.panels.common import Tab, oid
+from district.client.ui.draw import INDEX, fmt_num
 from pygame_gui.elements import UITextBox
 
 
@@ -57,11 +58,13 @@ class InfoTab(Tab):
         tenders = [t for t in v.get("tenders", []) if t.get("status") == "open"]
         tl = []
         for t in tenders:
-            ops = ", ".join(f"{k} {fmt_value(x)}" for k, x in t.get("operations", {}).items())
+            ops = ", ".join(f"{k} {fmt_num(x, INDEX)}" for k, x in t.get("operations", {}).items())
+            rounds = int(t.get("delivery_rounds", 1))
             tl.append(
-                f"<b>{t['id']}</b> · {html.escape(str(t.get('buyer', '')))}: {fmt_value(t.get('volume'))} units at "
-                f"up to {fmt_value(t.get('price'))}k, quality >= {fmt_value(t.get('min_quality'))}, "
-                f"{t.get('delivery_rounds', 1)} round(s); needs {ops}"
+                f"<b>{html.escape(str(t.get('buyer') or t['id']))}</b>: "
+                f"{fmt_num(t.get('volume'))} units at up to {fmt_num(t.get('price'), 'k')}, "
+                f"quality at least {fmt_num(t.get('min_quality'), INDEX)} of 100, "
+                f"{rounds} round{'' if rounds == 1 else 's'}; needs {ops} (skill out of 100)"
             )
         parts.append(
             "<font color=#f2b134><b>Open tenders</b></font><br>"
@@ -76,15 +79,19 @@ class InfoTab(Tab):
         mk = v.get("markets", {})
         parts.append(
             "<font color=#f2b134><b>Institutions</b></font><br>"
-            f"wage floor {fmt_value(inst.get('wage_floor'))}k · enforcement {fmt_value(inst.get('enforcement'))} · "
-            f"union power {fmt_value(inst.get('union_power'))} · payroll tax {fmt_value(inst.get('payroll_tax'))} · "
-            f"training match {fmt_value(inst.get('training_match'))}"
+            f"wage floor {fmt_num(inst.get('wage_floor'), 'k')} · "
+            f"enforcement {fmt_num(inst.get('enforcement'), '%')} · "
+            f"union power {fmt_num(inst.get('union_power'), INDEX)} of 100 · "
+            f"payroll tax {fmt_num(inst.get('payroll_tax'), '%')} · "
+            f"training match {fmt_num(inst.get('training_match'), '%')}"
         )
         parts.append(
             "<font color=#f2b134><b>Markets</b></font><br>"
-            f"commodity price {fmt_value(mk.get('commodity_price'))} (ref {fmt_value(mk.get('reference_price'))}) · "
-            f"commodity demand {fmt_value(mk.get('commodity_demand'))} · niche {fmt_value(mk.get('niche_demand'))} · "
-            f"export {fmt_value(mk.get('export_demand'))} · import pressure {fmt_value(mk.get('import_pressure'))}"
+            f"commodity price {fmt_num(mk.get('commodity_price'), 'k')} a unit "
+            f"(reference {fmt_num(mk.get('reference_price'), 'k')}) · "
+            f"commodity demand {fmt_num(mk.get('commodity_demand'))} units · "
+            f"niche {fmt_num(mk.get('niche_demand'))} · export {fmt_num(mk.get('export_demand'))} · "
+            f"import pressure {fmt_num(mk.get('import_pressure'), '%')}"
         )
         return "<br><br>".join(parts)
 

@@ -11,7 +11,8 @@ import pygame
 import pygame_gui
 from district.client.net import create_session_sync
 from district.client.panels.common import bind, oid, seat_name
-from district.client.scenes.base import Scene
+from district.client.scenes.base import PALETTE_LABELS, Scene
+from district.client.settings import FONT_SIZES, PALETTES
 from district.client.ui.draw import panel, text, wrap
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
@@ -25,6 +26,9 @@ ROLE_OPTIONS = [
     ("The government", "government"),
     ("A broker", "broker"),
 ]
+
+
+HINT = "Tab: next control · Enter: join or press · F8: text size, colours"
 
 
 class ConnectScene(Scene):
@@ -165,6 +169,28 @@ class ConnectScene(Scene):
             object_id=oid(None, "console"),
             command=bind(self.open_console),
         )
+        # the player's text size and colours (also in game: F8)
+        y += u(70)
+        half = (rw - u(8)) // 2
+        UILabel(pygame.Rect(rx, y, half, u(22)), "Text size", m, object_id=oid("@muted"))
+        UILabel(
+            pygame.Rect(rx + half + u(8), y, half, u(22)), "Colours", m, object_id=oid("@muted")
+        )
+        self.text_menu = UIDropDownMenu(
+            [(k.capitalize(), k) for k in FONT_SIZES],
+            (st.font_size.capitalize(), st.font_size),
+            pygame.Rect(rx, y + u(22), half, u(32)),
+            m,
+            object_id=oid(None, "connect_font_size"),
+        )
+        self.text_menu.set_tooltip("bigger text on every screen (in game: F8)")
+        self.colour_menu = UIDropDownMenu(
+            [(PALETTE_LABELS[k].split(" (")[0], k) for k in PALETTES],
+            (PALETTE_LABELS[st.palette].split(" (")[0], st.palette),
+            pygame.Rect(rx + half + u(8), y + u(22), half, u(32)),
+            m,
+            object_id=oid(None, "connect_palette"),
+        )
         self.fields += [
             self.scenario_entry,
             self.key_entry,
@@ -300,15 +326,20 @@ class ConnectScene(Scene):
                 self.open_console()
                 return True
         if event.type == pygame.KEYDOWN and event.key == pygame.K_TAB and self.fields:
-            focus = self.manager.get_focus_set() or set()
-            cur = next((i for i, f in enumerate(self.fields) if f in focus), -1)
-            nxt = (cur + (-1 if event.mod & pygame.KMOD_SHIFT else 1)) % len(self.fields)
-            for f in self.fields:
-                f.unfocus()
-            self.fields[nxt].focus()
-            self.manager.set_focus_set(self.fields[nxt])
-            return True
+            return self.cycle_focus(bool(event.mod & pygame.KMOD_SHIFT))
+        if event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and not self.lobby:
+            if event.ui_element is self.text_menu:
+                self.app.set_display(font_size=self._menu_key(self.text_menu))
+                return True
+            if event.ui_element is self.colour_menu:
+                self.app.set_display(palette=self._menu_key(self.colour_menu))
+                return True
         return False
+
+    def focus_order(self) -> list[Any]:
+        """The join column first, then the teacher's, each top to bottom."""
+        mid = self.card.centerx
+        return sorted(self.focusable(), key=lambda e: (e.rect.x >= mid, e.rect.y, e.rect.x))
 
     def draw_under(self, surface: pygame.Surface) -> None:
         surface.fill(C.BG)
@@ -365,7 +396,7 @@ class ConnectScene(Scene):
                 if msg.startswith(("Could not", "The server", "A join", "Type", "Minutes", "Paste"))
                 else C.ACCENT
             )
-            hint = self.fonts.get(12).size("Tab moves between fields; Enter joins.")[0]
+            hint = self.fonts.get(12).size(HINT)[0]
             room = c.width - u(56) - hint - u(16)  # the message never runs into the hint
             for k, line in enumerate(wrap(msg, self.fonts.get(14, "bold"), room)[:2]):
                 text(
@@ -377,7 +408,7 @@ class ConnectScene(Scene):
                 )
         text(
             surface,
-            "Tab moves between fields; Enter joins.",
+            HINT,
             self.fonts.get(12),
             C.MUTED,
             (c.right - u(24), c.bottom - u(18)),

@@ -9,7 +9,7 @@ import pygame
 from district.client.panels.boards import draw_boards_chart
 from district.client.panels.common import draw_top_bar, oid, seat_name
 from district.client.scenes.base import Scene
-from district.client.ui.draw import line_chart, panel, styled_line, text, wrap
+from district.client.ui.draw import INDEX, fmt_num, line_chart, panel, styled_line, text, wrap
 from district.client.ui.theme import C
 from pygame_gui.elements import UIButton
 
@@ -34,7 +34,7 @@ def deal_tally(view: dict[str, Any]) -> dict[str, int]:
 # and only firms are ranked, among themselves.
 SCORE_GROUPS = (
     ("union", "Union", "worker welfare (round 1 = 100)"),
-    ("government", "Government", "0.5 region + 0.3 welfare + 20 approval"),
+    ("government", "Government", "half the region, 30% of welfare, plus approval (up to 20)"),
     ("broker", "Brokers", "fees + 100 reputation + 50 a live network"),
     ("firm", "Firms, ranked", "net worth growth (-100 if closed)"),
 )
@@ -264,7 +264,7 @@ class DebriefScene(Scene):
                         label = f"{k + 1}. {label}"
                     if who in ("bot", "human"):
                         label += " (bot)" if who == "bot" else " (player)"
-                    shown = f"{float(sc):,.1f}" if sc is not None else "no score yet"
+                    shown = fmt_num(sc) if sc is not None else "no score yet"
                     sr = text(surface, shown, fb, C.TEXT, (r3.right - u(18), y), "topright")
                     lr = text(
                         surface,
@@ -284,21 +284,21 @@ class DebriefScene(Scene):
         y += u(28)
         if hist:
             a, b = hist[0], hist[-1]
-            for label, key, fmt in (
-                ("Firms alive", "firms_alive", "{:.0f}"),
-                ("Employment", "employment", "{:.0f}"),
-                ("Mean wage", "mean_wage", "{:.1f}"),
-                ("Wage floor", "wage_floor", "{:.1f}"),
-                ("Mean skill", "mean_skill", "{:.2f}"),
-                ("Exports", "exports", "{:.0f}"),
-                ("Networked firms", "networked_share", "{:.0%}"),
-                ("Compliance", "compliance", "{:.0%}"),
+            for label, key, unit in (
+                ("Firms alive", "firms_alive", ""),
+                ("Employment", "employment", ""),
+                ("Mean wage", "mean_wage", "k"),
+                ("Wage floor", "wage_floor", "k"),
+                ("Mean skill", "mean_skill", INDEX),
+                ("Exports", "exports", "k"),
+                ("Networked firms", "networked_share", "%"),
+                ("Compliance", "compliance", "%"),
             ):
                 if key in a:
                     text(surface, label, f, C.MUTED, (r3.x + u(14), y))
                     text(
                         surface,
-                        f"{fmt.format(a[key])}  ->  {fmt.format(b.get(key, 0))}",
+                        f"{fmt_num(a[key], unit)}  ->  {fmt_num(b.get(key, 0), unit)}",
                         fb,
                         C.TEXT,
                         (r3.right - u(18), y),

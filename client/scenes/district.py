@@ -103,8 +103,10 @@ class DistrictScene(Scene):
                 m,
                 object_id=oid("@tab", f"tab_{t.title.lower()}"),
                 command=bind(self.switch, k),
+                tool_tip_text=f"{t.title}: F{k + 1}",
             )
             self.tab_buttons.append(b)
+            self.tab_label(k)
         W = self.size[0]
         self.ready_button = UIButton(
             pygame.Rect(W - u(200), u(8), u(190), u(36)),
@@ -153,6 +155,16 @@ class DistrictScene(Scene):
             b.select() if i == k else b.unselect()
         if self.tabs[k] is self.chat:
             self.chat.seen = len((self.model.view or {}).get("chat", []))
+
+    def tab_label(self, k: int, count: int = 0) -> None:
+        """'Deals (3) (F1)', or without its key when larger text would not fit it (the key is in
+        the button's tooltip)."""
+        b = self.tab_buttons[k]
+        name = self.tabs[k].title + (f" ({count})" if count else "")
+        full = f"{name} (F{k + 1})"
+        fits = b.font is None or b.font.size(full)[0] <= b.rect.width - self.u(12)
+        if b.text != (full if fits else name):
+            b.set_text(full if fits else name)
 
     def toggle_ready(self) -> None:
         self.model.send({"type": "ready", "ready": not self.model.is_ready()}, origin="ready")
@@ -228,8 +240,8 @@ class DistrictScene(Scene):
         self.update_ready()
         incoming = len(sort_deals(v, self.model.seat)["incoming"])
         unread = self.chat.unread() if self.active != 2 else 0
-        self.tab_buttons[0].set_text(f"Deals ({incoming}) (F1)" if incoming else "Deals (F1)")
-        self.tab_buttons[2].set_text(f"Chat ({unread}) (F3)" if unread else "Chat (F3)")
+        self.tab_label(0, incoming)
+        self.tab_label(2, unread)
 
     def update(self, dt: float) -> None:
         self.place_banner()

@@ -13,7 +13,7 @@ from district.client.mapview import MapView
 from district.client.panels.boards import board_series
 from district.client.panels.common import bind, draw_top_bar, oid, seat_name, toast
 from district.client.scenes.base import Scene
-from district.client.ui.draw import chip, fmt_num, panel, sparkline, text, wrap
+from district.client.ui.draw import INDEX, chip, fmt_num, panel, sparkline, text, wrap
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import BOARDS, C
 from pygame_gui.elements import (
@@ -25,16 +25,18 @@ from pygame_gui.elements import (
 )
 
 EVENT_KINDS = [
-    ("Import pressure (0-0.9)", "import_pressure"),
+    ("Import pressure (%, 0-90)", "import_pressure"),
     ("Demand shock (x factor)", "demand"),
-    ("Labour surplus (+share)", "surplus"),
-    ("Enforcement (0-1)", "enforcement"),
+    ("Labour surplus (+% of workers)", "surplus"),
+    ("Enforcement (%)", "enforcement"),
     ("Wage floor (k)", "wage_floor"),
     ("Budget (+k)", "budget"),
     ("Supplier cut (keep n)", "supplier_cut"),
-    ("Scandal (+enforcement)", "scandal"),
-    ("Interest rate", "interest"),
+    ("Scandal (+% enforcement)", "scandal"),
+    ("Interest rate (%)", "interest"),
 ]
+# the events whose value the teacher types as a percentage (the engine's value is the share)
+PERCENT_EVENTS = {"import_pressure", "surplus", "enforcement", "scandal", "interest"}
 DEFAULT_IMPORT_SHOCK = "0.15"
 MARKETS = [("commodity", "commodity"), ("niche", "niche"), ("export", "export")]
 INDICATORS = [
@@ -43,7 +45,7 @@ INDICATORS = [
     ("Unemployment", "unemployment_rate", "%"),
     ("Mean wage", "mean_wage", "k"),
     ("Wage floor", "wage_floor", "k"),
-    ("Mean skill", "mean_skill", ""),
+    ("Mean skill", "mean_skill", INDEX),
     ("Networks", "networks", ""),
     ("Compliance", "compliance", "%"),
     ("Gov. budget", "government_budget", "k"),
@@ -88,6 +90,9 @@ class FacilitatorScene(Scene):
         self.seat_buttons: dict[str, UIButton] = {}
         self.roster_sig = ""
         self.help_seen = 0  # requests for help the teacher has marked read
+        self.reply_to: str | None = None  # the seat the teacher is replying to
+        self.reply_buttons: dict[str, UIButton] = {}
+        self.help_sig: Any = None
         super().__init__(app)
 
     def build(self) -> None:
@@ -210,7 +215,7 @@ class FacilitatorScene(Scene):
             object_id=oid(None, "event_value"),
             # a shock a teacher can try "to see what happens": in Emilia-Romagna 0.15 closes a
             # firm or two in three rounds, 0.3 closed 2 to 12 of 40
-            initial_text=DEFAULT_IMPORT_SHOCK,
+            initial_text=f"{float(DEFAULT_IMPORT_SHOCK) * 100:.0f}",
         )
         self.event_market = UIDropDownMenu(
             MARKETS,
@@ -297,6 +302,27 @@ class FacilitatorScene(Scene):
             None,
             "the count of new requests for help goes back to zero",
         )
+        # the reply line, under the requests while the teacher replies to one
+        rh = u(30)
+        self.reply_entry = UITextEntryLine(
+            pygame.Rect(x, self.help_r.bottom - rh, w - bw - u(6), rh),
+            m,
+            object_id=oid(None, "help_reply"),
+            placeholder_text="(your reply; Enter sends, Esc cancels)",
+        )
+        self.reply_entry.set_text_length_limit(500)
+        btn(
+            "reply_send",
+            "Send",
+            pygame.Rect(x + w - bw, self.help_r.bottom - rh, bw, rh),
+            self.send_reply,
+            "@primary",
+            "send the reply to this student only (Enter); Esc cancels",
+        )
+        self.reply_label_at = (x, self.help_r.bottom - rh - u(12))
+        self.help_sig = None
+        self.reply_buttons = {}
+        self.show_reply_line()
         self.confirming_end = False
         # live map
         lr = self.live_r
@@ -310,6 +336,10 @@ class FacilitatorScene(Scene):
         self.map.legend = False
         self.update_buttons()
 
+    def row_h(self) -> int:
+        """A seat's row: two lines of its text (taller with larger text)."""
+        return max(self.u(34), self.fonts.get(12, "bold").get_height() * 2 + self.u(4))
+
     def build_seats(self) -> None:
         u = self.u
         m = self.manager
@@ -319,10 +349,10 @@ class FacilitatorScene(Scene):
         rows = roster_rows(self.model)
         w = self.seats_r.width - u(30)
         for k, s in enumerate(rows):
-            y = k * u(34)
+            y = k * self.row_h()
             bot = s.get("controller") == "bot"
             b = UIButton(
-                pygame.Rect(w - u(98), y + u(2), u(96), u(28)),
+                pygame.Rect(w - u(98), y + (self.row_h() - u(28)) // 2, u(96), u(28)),
                 "Give back" if bot else "Bot plays",
                 m,
                 container=self.seat_scroll,
@@ -333,7 +363,7 @@ class FacilitatorScene(Scene):
                 command=bind(self.control, "unbot" if bot else "bot", seat=s["id"]),
             )
             self.seat_buttons[s["id"]] = b
-        self.seat_scroll.set_scrollable_area_dimensions((w, len(rows) * u(34) + u(6)))
+        self.seat_scroll.set_scrollable_area_dimensions((w, len(rows) * self.row_h() + u(6)))
         self.roster_sig = repr([(s["id"], s.get("controller")) for s in rows])
 
     # --- actions ----------------------------------------------------------------------------------
@@ -368,6 +398,8 @@ class FacilitatorScene(Scene):
         except ValueError:
             self.model.notice("The event's value is a number.")
             return None
+        if kind in PERCENT_EVENTS:
+            value = round(value / 100.0, 6)
         ev: dict[str, Any] = {
             "kind": kind,
             "value": value,
@@ -399,6 +431,79 @@ class FacilitatorScene(Scene):
 
     def mark_help_read(self) -> None:
         self.help_seen = len(self.model.help_requests())
+
+    def help_list(self) -> list[tuple[dict[str, Any], int, list[str]]]:
+        """The requests that fit, newest first: (message, y of its header, its text's lines).
+        Drawing and the Reply buttons share this layout."""
+        u = self.u
+        r = self.help_r
+        bottom = r.bottom - (u(50) if self.reply_to else 0)
+        f = self.fonts.get(12)
+        out = []
+        y = r.y + u(34)
+        for msg in reversed(self.model.help_requests()):
+            if y + u(20) > bottom:
+                break
+            head_y = y
+            y += u(20)
+            lines = []
+            for line in wrap(str(msg.get("text", "")), f, r.width - u(10))[:3]:
+                if y + u(15) > bottom:
+                    break
+                lines.append(line)
+                y += u(15)
+            out.append((msg, head_y, lines))
+            y += u(4)
+        return out
+
+    def build_reply_buttons(self) -> None:
+        """A Reply button on each request on screen (rebuilt when the list changes)."""
+        u = self.u
+        for b in self.reply_buttons.values():
+            b.kill()
+        self.reply_buttons = {}
+        r = self.help_r
+        for k, (msg, y, _lines) in enumerate(self.help_list()):
+            seat = str(msg.get("from", ""))
+            b = UIButton(
+                pygame.Rect(r.right - u(60), y, u(60), u(19)),
+                "Reply",
+                self.manager,
+                object_id=oid("@small", f"help_reply_{k}"),
+                tool_tip_text="answer this student privately: only they see it",
+                command=bind(self.start_reply, seat),
+            )
+            self.reply_buttons[str(msg.get("id", k))] = b
+
+    def start_reply(self, seat: str) -> None:
+        self.reply_to = seat
+        self.help_sig = None
+        self.show_reply_line()
+        self.reply_entry.focus()
+        self.manager.set_focus_set(self.reply_entry)
+
+    def cancel_reply(self) -> None:
+        self.reply_to = None
+        self.help_sig = None
+        self.reply_entry.set_text("")
+        self.reply_entry.unfocus()
+        self.show_reply_line()
+
+    def show_reply_line(self) -> None:
+        for el in (self.reply_entry, self.buttons["reply_send"]):
+            el.show() if self.reply_to else el.hide()
+
+    def send_reply(self) -> int | None:
+        """The teacher's private reply to the student being answered (a chat to that seat)."""
+        text_ = self.reply_entry.get_text().strip()
+        if not self.reply_to or not text_:
+            return None
+        cid = self.model.send(
+            {"type": "chat", "text": text_, "to": self.reply_to}, origin="console"
+        )
+        self.model.notice(f"Reply sent to {seat_label(self.model, self.reply_to)}")
+        self.cancel_reply()
+        return cid
 
     def help_unread(self) -> int:
         return max(0, len(self.model.help_requests()) - self.help_seen)
@@ -437,12 +542,29 @@ class FacilitatorScene(Scene):
                 )
         self.update_buttons()
 
+    def update(self, dt: float) -> None:
+        sig = (
+            [(m.get("id"), y) for m, y, _l in self.help_list()],
+            self.reply_to,
+            self.help_unread(),
+        )
+        if sig != self.help_sig:
+            self.help_sig = sig
+            self.build_reply_buttons()
+        super().update(dt)
+
     def handle(self, event: pygame.event.Event) -> bool:
         if (
             event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED
             and event.ui_element is self.broadcast_entry
         ):
             self.broadcast()
+            return True
+        if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and event.ui_element is self.reply_entry:
+            self.send_reply()
+            return True
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and self.reply_to:
+            self.cancel_reply()
             return True
         if event.type == pygame.MOUSEMOTION and self.map is not None:
             self.map.on_mouse_move(event.pos)
@@ -527,32 +649,38 @@ class FacilitatorScene(Scene):
                 "midleft",
                 (u(8), u(3)),
             )
-        y = r.y + u(34)
         f = self.fonts.get(12)
         fb = self.fonts.get(12, "bold")
         if not reqs:
-            text(surface, "None yet: a student's request shows here.", f, C.MUTED, (r.x, y))
-            return
-        for k, msg in enumerate(reversed(reqs)):
-            if y + u(16) > r.bottom:
-                break
+            text(
+                surface, "None yet: a student's request shows here.", f, C.MUTED, (r.x, r.y + u(34))
+            )
+        for k, (msg, y, lines) in enumerate(self.help_list()):
             new = k < unread
             who = seat_label(self.model, str(msg.get("from", "")))
+            state = "  · new" if new else ("  · replied" if self.model.help_replied(msg) else "")
             text(
                 surface,
-                f"r{msg.get('round', '')} {who}" + ("  · new" if new else ""),
+                f"r{msg.get('round', '')} {who}" + state,
                 fb,
                 C.BAD if new else C.ACCENT,
-                (r.x, y),
-                max_width=r.width,
+                (r.x, y + u(2)),
+                max_width=r.width - u(66),
             )
-            y += u(16)
-            for line in wrap(str(msg.get("text", "")), f, r.width - u(10))[:3]:
-                if y + u(15) > r.bottom:
-                    break
+            y += u(20)
+            for line in lines:
                 text(surface, line, f, C.TEXT, (r.x + u(10), y), max_width=r.width - u(10))
                 y += u(15)
-            y += u(4)
+        if self.reply_to:
+            text(
+                surface,
+                f"Reply to {seat_label(self.model, self.reply_to)} (only they see it):",
+                fb,
+                C.ACCENT,
+                self.reply_label_at,
+                "midleft",
+                max_width=r.width,
+            )
 
     def draw_seats(self, surface: pygame.Surface) -> None:
         u = self.u
@@ -578,9 +706,15 @@ class FacilitatorScene(Scene):
         clip = surface.get_clip()
         surface.set_clip(sc.rect)
         self.seat_rows: dict[str, pygame.Rect] = {}
+        # columns measured from their longest word, so they line up from row to row
+        online_w = u(24) + max(f.size(w)[0] for w in ("online", "offline", "bot"))
+        ready_w = u(20) + max(f.size(w)[0] for w in ("ready", "deciding"))
+        button_x = sc.rect.x + self.seats_r.width - u(30) - u(98)  # build_seats' button
+        name_w = button_x - (r.x + u(6) + u(28)) - u(8)
+        status_x = button_x - u(8) - online_w - ready_w
         for k, s in enumerate(rows):
-            y = round(top + k * u(34) + off)
-            row = pygame.Rect(r.x + u(6), y, r.width - u(12), u(32))
+            y = round(top + k * self.row_h() + off)
+            row = pygame.Rect(r.x + u(6), y, r.width - u(12), self.row_h() - u(2))
             self.seat_rows[s["id"]] = row
             pygame.draw.rect(surface, C.PANEL_2 if k % 2 else C.PANEL, row, border_radius=u(4))
             role_icon = {
@@ -590,44 +724,42 @@ class FacilitatorScene(Scene):
                 "broker": "broker",
             }.get(str(s.get("role")), "user")
             blit_icon(surface, role_icon, (row.x + u(14), row.centery), u(16), C.MUTED)
+            # the seat's name has the whole line up to the button; the player, online and
+            # ready share the second line (at 1024x768 three columns beside the name left it
+            # five letters)
             name = str(s.get("name") or s["id"])
-            text(
-                surface,
-                name,
-                fb,
-                C.TEXT,
-                (row.x + u(28), row.y + u(1)),
-                max_width=row.width - u(300),
-            )
+            text(surface, name, fb, C.TEXT, (row.x + u(28), row.y + u(1)), max_width=name_w)
             ctl = s.get("controller", "")
             who = s.get("player") or {"bot": "bot", "open": "open seat", "human": "player"}.get(
                 ctl, ctl
             )
+            line2 = row.y + u(1) + fb.get_height() + f.get_height() // 2
             text(
                 surface,
                 f"{s.get('role', '')} · {who}",
                 f,
                 C.MUTED,
-                (row.x + u(28), row.y + u(16)),
-                max_width=row.width - u(300),
+                (row.x + u(28), line2),
+                "midleft",
+                max_width=status_x - row.x - u(34),
             )
-            x = row.right - u(270)
+            x = status_x
             con = bool(s.get("connected"))
-            blit_icon(surface, "plug", (x + u(6), row.centery), u(13), C.GOOD if con else C.MUTED)
+            blit_icon(surface, "plug", (x + u(6), line2), u(13), C.GOOD if con else C.MUTED)
             text(
                 surface,
                 "online" if con else ("bot" if ctl == "bot" else "offline"),
                 f,
                 C.GOOD if con else C.MUTED,
-                (x + u(16), row.centery),
+                (x + u(16), line2),
                 "midleft",
             )
-            x += u(82)
+            x += online_w
             rd = bool(s.get("ready"))
             blit_icon(
                 surface,
                 "check" if rd else "clock",
-                (x + u(6), row.centery),
+                (x + u(6), line2),
                 u(13),
                 C.GOOD if rd else C.MUTED,
             )
@@ -636,7 +768,7 @@ class FacilitatorScene(Scene):
                 "ready" if rd else "deciding",
                 f,
                 C.GOOD if rd else C.MUTED,
-                (x + u(16), row.centery),
+                (x + u(16), line2),
                 "midleft",
             )
         surface.set_clip(clip)
@@ -683,7 +815,7 @@ class FacilitatorScene(Scene):
             if y > r.bottom - u(22):
                 break
             s = [float(h[key]) for h in hist if key in h]
-            val = (f"{s[-1] * 100:.0f}%" if unit == "%" else fmt_num(s[-1], unit)) if s else "–"
+            val = fmt_num(s[-1], unit) if s else "–"
             text(surface, label, f, C.MUTED, (r.x + u(16), y + u(8)), "midleft")
             text(
                 surface,
@@ -706,4 +838,7 @@ class FacilitatorScene(Scene):
             self.map.draw(surface)
 
     def draw_over(self, surface: pygame.Surface) -> None:
-        toast(self, surface, (self.size[0] // 2, self.size[1] - self.u(16)), self.size[0] // 2)
+        # over the live map, where it covers no control (the reply line is at the bottom of the
+        # middle column)
+        lr = self.live_r
+        toast(self, surface, (lr.centerx, lr.bottom - self.u(8)), lr.width - self.u(8))

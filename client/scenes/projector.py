@@ -15,7 +15,7 @@ from district.client.mapview import MapView, legend_strip
 from district.client.panels.boards import draw_board_cards
 from district.client.panels.common import draw_top_bar
 from district.client.scenes.base import Scene
-from district.client.ui.draw import chip, text
+from district.client.ui.draw import chip, fmt_num, text
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
 
@@ -155,7 +155,7 @@ class ProjectorScene(Scene):
             lines = [
                 f"{h.get('firms_alive', 0):.0f} firms · {h.get('employment', 0):.0f} jobs · "
                 f"{h.get('networks', 0):.0f} networks",
-                f"mean wage {h.get('mean_wage', 0):.1f} (floor {h.get('wage_floor', 0):.1f})",
+                f"mean wage {fmt_num(h.get('mean_wage', 0), 'k')} (floor {fmt_num(h.get('wage_floor', 0), 'k')})",
             ]
         else:
             alive = [f for f in firms if f.get("alive", True)]

@@ -6,9 +6,9 @@ from typing import Any
 
 import pygame
 from district.client.panels.boards import draw_board_cards
-from district.client.panels.common import draw_top_bar, oid, seat_name, toast
+from district.client.panels.common import draw_top_bar, named, oid, seat_name, tender_name, toast
 from district.client.scenes.base import Scene
-from district.client.ui.draw import arrow, delta_text, fmt_num, line_chart, panel, text, wrap
+from district.client.ui.draw import INDEX, arrow, fmt_delta, fmt_num, line_chart, panel, text, wrap
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
 from pygame_gui.elements import UIButton
@@ -22,9 +22,9 @@ MINE = {
         ("Workers", "workers", ""),
         ("Trained workers", "skilled", ""),
         ("Wage", "wage", "k"),
-        ("Skill", "skill", ""),
-        ("Quality", "quality", ""),
-        ("Productivity", "productivity", ""),
+        ("Skill", "skill", INDEX),
+        ("Quality", "quality", INDEX),
+        ("Productivity", "productivity", "%"),
         ("Exports", "exports", "k"),
         ("Fines", "fines", "k"),
         ("Poached from you", "lost_skilled", ""),
@@ -52,7 +52,7 @@ MINE = {
     "broker": [
         ("Funds", "funds", "k"),
         ("Fees", "fees", "k"),
-        ("Reputation", "reputation", ""),
+        ("Reputation", "reputation", INDEX),
         ("Networks", "h:networks", ""),
         ("Networked firms", "h:networked_share", "%"),
         ("Score", "score", ""),
@@ -64,7 +64,7 @@ DISTRICT = [
     ("Employment", "employment", ""),
     ("Mean wage", "mean_wage", "k"),
     ("Wage floor", "wage_floor", "k"),
-    ("Mean skill", "mean_skill", ""),
+    ("Mean skill", "mean_skill", INDEX),
     ("Exports", "exports", "k"),
     ("Tenders won", "tenders_won", ""),
     ("Networks", "networks", ""),
@@ -114,7 +114,8 @@ def report_events(view: dict[str, Any]) -> list[tuple[str, str]]:
             out.append(
                 (
                     "star",
-                    f"Tender {t.get('tender', t.get('id', ''))} won by {who}{how} at "
+                    f"Tender of the {tender_name(view, t.get('tender', t.get('id', '')))} won by "
+                    f"{who}{how} at "
                     f"{fmt_num(t.get('price'), 'k')} a unit",
                 )
             )
@@ -151,7 +152,9 @@ def report_events(view: dict[str, Any]) -> list[tuple[str, str]]:
             )
     outcomes = [o for o in d.get("deal_outcomes", []) if isinstance(o, dict)]
     for o in outcomes[:DEALS_SHOWN]:
-        out.append(("deal", f"{o.get('deal', '')}: {o.get('text', o.get('outcome', ''))}"))
+        number = str(o.get("deal", "")).removeprefix("deal-")
+        what = named(view, str(o.get("text", o.get("outcome", ""))))
+        out.append(("deal", f"Deal {number}: {what}"))
     if len(outcomes) > DEALS_SHOWN:
         out.append(("deal", f"and {len(outcomes) - DEALS_SHOWN} more deal outcomes"))
     poached = d.get("poached")
@@ -222,17 +225,11 @@ class ReportScene(Scene):
         fb = self.fonts.get(13, "bold")
         for label, now, before, unit in rows:
             text(surface, label, f, C.MUTED, (r.x + u(14), y))
-            shown = (
-                f"{float(now) * 100:.0f}%"
-                if unit == "%" and isinstance(now, int | float)
-                else fmt_num(now, unit)
-            )
+            shown = fmt_num(now, unit)
             vr = text(surface, shown, fb, C.TEXT, (r.x + r.width * 0.55, y), "topright")
             if isinstance(now, int | float) and isinstance(before, int | float):
                 d = float(now) - float(before)
-                s, col, direction = delta_text(
-                    d * (100 if unit == "%" else 1), "{:+,.1f}" if abs(d) >= 1 else "{:+.2f}"
-                )
+                s, col, direction = fmt_delta(d, unit)
                 if label in BAD_WHEN_UP and direction != "flat":
                     col = C.BAD if d > 0 else C.GOOD
                 arrow(surface, direction, (vr.right + u(12), vr.centery), u(5), col)

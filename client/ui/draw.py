@@ -233,7 +233,7 @@ def marker(
 
 def delta_text(v: float, fmt: str = "{:+.1f}") -> tuple[str, Color, str]:
     """A change as text, colour and arrow word: never colour alone."""
-    if abs(v) < 1e-9:
+    if abs(v) < 1e-9 or fmt.format(v).lstrip("+-").strip("0.,% ptsk") == "":
         return "±0", C.MUTED, "flat"
     return fmt.format(v), (C.GOOD if v > 0 else C.BAD), ("up" if v > 0 else "down")
 
@@ -255,18 +255,40 @@ def arrow(
         pygame.draw.rect(surface, color, pygame.Rect(x - s, y - s * 0.25, 2 * s, max(2, s * 0.5)))
 
 
+# The units a person reads a number in: "k" (thousands of the scenario's currency, one decimal
+# under 100), "%" (a share 0-1 as a whole percent), "idx" (an index 0-1, such as skill, quality,
+# technology, reputation or trust, as a whole number out of 100), "" (a count: a whole number),
+# or a word ("workers"), also whole.
+INDEX = "idx"
+
+
 def fmt_num(v: float | int | None, unit: str = "", digits: int | None = None) -> str:
     if v is None:
         return "–"
     x = float(v)
+    if unit == "%":
+        return f"{x * 100:.0f}%"
+    if unit == INDEX:
+        return f"{x * 100:.0f}"
+    if unit != "k":  # counts and worded units are whole
+        s = f"{x:,.{digits or 0}f}"
+        return f"{s} {unit}" if unit else s
     if digits is None:
-        digits = 0 if abs(x) >= 100 else (1 if abs(x) >= 10 else 2)
+        digits = 0 if abs(x) >= 100 or abs(x) < 1e-9 else 1
     if abs(x) >= 10000:
-        s = f"{x / 1000:.1f}M" if unit == "k" else f"{x:,.0f}"
-        return s if unit == "k" else f"{s}{(' ' + unit) if unit else ''}"
-    s = f"{x:,.{digits}f}"
-    return (
-        f"{s}{unit}"
-        if unit in ("%",)
-        else (f"{s}{unit}" if unit == "k" else (f"{s} {unit}" if unit else s))
-    )
+        return f"{x / 1000:.1f}M"
+    return f"{x:,.{digits}f}k"
+
+
+def fmt_delta(d: float, unit: str = "") -> tuple[str, Color, str]:
+    """A change in the same unit as its value (percentage points for a share, points out of 100
+    for an index), as text, colour and arrow word: never colour alone."""
+    if unit == "%":
+        return delta_text(d * 100, "{:+.0f} pts")
+    if unit == INDEX:
+        return delta_text(d * 100, "{:+.0f}")
+    if unit == "k":  # as fmt_num shows the value: M from ten million, whole k from 100k
+        if abs(d) >= 10000:
+            return delta_text(d / 1000, "{:+,.1f}M")
+        return delta_text(d, "{:+,.0f}k" if abs(d) >= 100 else "{:+,.1f}k")
+    return delta_text(d, "{:+,.0f}" + (f" {unit}" if unit else ""))

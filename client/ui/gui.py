@@ -9,8 +9,9 @@ import pygame_gui
 from district.client.ui.theme import FONT_FILES, theme_dict, ui_scale
 
 
-def make_manager(size: tuple[int, int]) -> pygame_gui.UIManager:
-    scale = ui_scale(size)
+def make_manager(size: tuple[int, int], text_scale: float = 1.0) -> pygame_gui.UIManager:
+    """`text_scale`: the player's text size (1 normal), on top of the window's scale."""
+    scale = ui_scale(size) * text_scale
     manager = pygame_gui.UIManager(size, theme_dict(scale), enable_live_theme_updates=False)
     manager.add_font_paths(
         "notosans",

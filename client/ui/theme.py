@@ -71,6 +71,75 @@ class C:
     ]
 
 
+def hexs(c: Color) -> str:
+    """A colour as '#rrggbb' (for html text boxes, which take the palette's colour this way)."""
+    return "#{:02x}{:02x}{:02x}".format(*c)
+
+
+# The palettes a player can choose. "colour-blind" is Okabe and Ito's palette (distinguishable
+# with every common colour-vision deficiency): good/bad are sky blue and vermillion instead of
+# green and red, and the three scoreboards, health states and sectors are Okabe-Ito colours.
+# Meaning never rests on colour alone either way: icons, words, dash styles and marker shapes.
+STANDARD: dict[str, Any] = {
+    k: v for k, v in vars(C).items() if k.isupper() and isinstance(v, tuple | list)
+}
+OKABE_ITO = {
+    "orange": hexc("#e69f00"),
+    "sky": hexc("#56b4e9"),
+    "green": hexc("#009e73"),
+    "yellow": hexc("#f0e442"),
+    "blue": hexc("#0072b2"),
+    "vermillion": hexc("#d55e00"),
+    "purple": hexc("#cc79a7"),
+}
+COLOUR_BLIND: dict[str, Any] = {
+    **STANDARD,
+    "ACCENT": OKABE_ITO["orange"],
+    "GOOD": OKABE_ITO["sky"],
+    "WARN": OKABE_ITO["yellow"],
+    "BAD": OKABE_ITO["vermillion"],
+    "INFO": hexc("#8fd0f5"),
+    "NEW": OKABE_ITO["purple"],
+    "COMPETITIVENESS": OKABE_ITO["sky"],
+    "WORKER_WELFARE": OKABE_ITO["purple"],
+    "REGION": OKABE_ITO["yellow"],
+    "SECTORS": [
+        OKABE_ITO["blue"],
+        OKABE_ITO["orange"],
+        OKABE_ITO["green"],
+        OKABE_ITO["purple"],
+        OKABE_ITO["yellow"],
+        OKABE_ITO["sky"],
+    ],
+}
+PALETTE_COLOURS = {"standard": STANDARD, "colour-blind": COLOUR_BLIND}
+palette_now = "standard"
+
+
+def apply_palette(name: str) -> None:
+    """Switch every meaningful colour (C, the scoreboards, health) to the palette `name`."""
+    global palette_now
+    pal = PALETTE_COLOURS.get(name, STANDARD)
+    palette_now = name if name in PALETTE_COLOURS else "standard"
+    for k, v in pal.items():
+        setattr(C, k, list(v) if isinstance(v, list) else v)
+    BOARDS.update(
+        {
+            "competitiveness": ("Competitiveness", C.COMPETITIVENESS, "trend"),
+            "worker_welfare": ("Worker welfare", C.WORKER_WELFARE, "people"),
+            "region": ("Region", C.REGION, "region"),
+        }
+    )
+    HEALTH.update(
+        {
+            "healthy": (C.GOOD, "healthy"),
+            "struggling": (C.WARN, "struggling"),
+            "new": (C.NEW, "new"),
+            "closed": (C.CLOSED, "closed"),
+        }
+    )
+
+
 BOARDS = {
     "competitiveness": ("Competitiveness", C.COMPETITIVENESS, "trend"),
     "worker_welfare": ("Worker welfare", C.WORKER_WELFARE, "people"),
@@ -94,6 +163,22 @@ def trust_style(t: float) -> tuple[Color, str]:
     return C.BAD, "dotted"
 
 
+class DrawnText:
+    """Every string the client draws with its own fonts, while `record` is a list (the tests that
+    read each screen as a person does: labels, numbers, names on the map)."""
+
+    record: list[str] | None = None
+
+
+class Font(pygame.font.Font):
+    """The shipped font, telling DrawnText what it renders."""
+
+    def render(self, text: Any, *args: Any, **kw: Any) -> pygame.Surface:
+        if DrawnText.record is not None and text:
+            DrawnText.record.append(str(text))
+        return super().render(text, *args, **kw)
+
+
 @dataclass
 class Fonts:
     """pygame fonts of the shipped family, cached by (style, size in design pixels)."""
@@ -101,15 +186,25 @@ class Fonts:
     scale: float = 1.0
 
     def __post_init__(self) -> None:
-        self._cache: dict[tuple[str, int], pygame.font.Font] = {}
+        self._cache: dict[tuple[str, int], Font] = {}
 
-    def get(self, size: int, style: str = "regular") -> pygame.font.Font:
+    def get(self, size: int, style: str = "regular") -> Font:
         px = max(8, round(size * self.scale))
         key = (style, px)
         f = self._cache.get(key)
         if f is None:
-            f = pygame.font.Font(str(FONT_FILES[style]), px)
+            f = Font(str(FONT_FILES[style]), px)
             self._cache[key] = f
+        return f
+
+    def fit(self, size: int, style: str, s: str, width: int, least: float = 0.6) -> Font:
+        """The font of `size`, or a smaller one (down to `least` of it) that fits `s` in `width`:
+        a number is better whole in a smaller size than cut (large text in a narrow card)."""
+        k = 1.0
+        f = self.get(size, style)
+        while f.size(s)[0] > width and k > least:
+            k -= 0.05
+            f = self.get(max(6, round(size * k)), style)
         return f
 
 
@@ -118,9 +213,15 @@ def ui_scale(size: tuple[int, int]) -> float:
     return max(1.0, min(w / 1280.0, h / 720.0))
 
 
-def theme_dict(scale: float) -> dict[str, Any]:
-    """The pygame_gui theme from assets/theme.json with every font size multiplied by `scale`."""
-    raw = json.loads(THEME_FILE.read_text())
+def theme_dict(scale: float, palette: str | None = None) -> dict[str, Any]:
+    """The pygame_gui theme from assets/theme.json with every font size multiplied by `scale`,
+    its colours in the palette `palette` (default: the one applied)."""
+    text_ = THEME_FILE.read_text()
+    pal = PALETTE_COLOURS.get(palette or palette_now, STANDARD)
+    if pal is not STANDARD:
+        for k in ("ACCENT", "GOOD", "WARN", "BAD", "INFO"):
+            text_ = text_.replace(hexs(STANDARD[k]), hexs(pal[k]))
+    raw = json.loads(text_)
     theme = copy.deepcopy(raw)
 
     def walk(node: Any) -> None:

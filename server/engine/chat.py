@@ -1,6 +1,7 @@
 """Chat in the core: public, per deal, private between two seats, and a seat's request for help
 to the facilitator (`to: "facilitator"`: only the facilitator and the sender see it, flagged
-`help`). Every message is an event."""
+`help`), and the facilitator's private reply to one seat (`to: <seat id>` from the facilitator:
+that seat and the facilitator only, channel `help`, flagged `reply`). Every message is an event."""
 
 from __future__ import annotations
 
@@ -41,10 +42,15 @@ def chat(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
             party_to(deal, seat, "to")
         audience = list(deal.parties)
         channel = to
+    elif isinstance(to, str) and to in state.seats and seat == "facilitator":
+        # the facilitator's private reply: the seat's help conversation, seen by that seat and
+        # the facilitator only
+        audience = [to, "facilitator"]
+        channel = "help"
     elif isinstance(to, str) and to in state.seats:
         if to == seat:
             raise EngineError("bad_value", "you cannot send a private message to yourself", "to")
-        audience = sorted({seat, to} - {"facilitator"})
+        audience = sorted({seat, to})
         channel = "private"
     else:
         raise EngineError(
@@ -62,6 +68,8 @@ def chat(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]]:
     }
     if help_:
         msg["help"] = True
+    elif channel == "help":
+        msg["reply"] = True
     state.chat.append({**msg, "audience": audience})
     if len(state.chat) > MAX_LOG:
         del state.chat[: len(state.chat) - MAX_LOG]

@@ -78,8 +78,13 @@ def rec_frames(recorded: dict[str, Any], seat: str) -> list[dict[str, Any]]:
 
 
 def pump(app: App, n: int = 2) -> None:
-    """Run frames with what pygame_gui posted (button presses, entry changes) until it settles."""
+    """Run frames with what pygame_gui posted (button presses, entry changes) until it settles
+    (a drop-down's choice is posted one frame after the list's, so settling takes a few)."""
     for _ in range(n):
+        app.frame(pygame.event.get())
+    for _ in range(10):
+        if not pygame.event.peek():
+            break
         app.frame(pygame.event.get())
 
 
@@ -159,10 +164,16 @@ def select_option(app: App, menu: Any, key_: str) -> None:
     click(app, menu)
     state = menu.menu_states["expanded"]
     sl = state.options_selection_list
-    for item in sl.item_list:
+    for k, item in enumerate(sl.item_list):
         if item.get("object_id") == key_ or item.get("text") == key_:
             btn = item["button_element"]
-            assert btn is not None, f"option {key_} is scrolled out of view"
+            if (btn is None or not sl.rect.contains(btn.rect)) and sl.scroll_bar is not None:
+                # scrolled out of the list's view: scroll to it with the list's bar, as a person
+                sl.scroll_bar.set_scroll_from_start_percentage(k / len(sl.item_list))
+                for _ in range(3):
+                    app.frame([])
+                btn = item["button_element"]
+            assert btn is not None and sl.rect.contains(btn.rect), f"{key_} is out of view"
             click(app, btn)
             return
     raise AssertionError(f"no option {key_!r} in {[i.get('object_id') for i in sl.item_list]}")

@@ -238,8 +238,8 @@ def test_preview_shows_what_the_deal_does_to_me(make_app: Any) -> None:
     )
     app.frame([])
     html = tab.composer.preview_html()
-    # whole numbers in the unit of the value, and the direction in words
-    assert "-120 k, down" in html and "+33 k, up" in html
+    # in the dashboard's units (k, one decimal under 100), and the direction in words
+    assert "-120k, down" in html and "+33.2k, up" in html
 
 
 APPRENTICESHIP = {
@@ -383,12 +383,16 @@ def test_preview_answered_in_the_ack_shows_names_and_units(make_app: Any) -> Non
     )
     app.frame([])
     html = tab.composer.preview_box.html_text
-    # no deal -> with the deal, whole numbers, the change in the value's unit and in words
+    # no deal -> with the deal, in the dashboard's units, the change in the value's unit and in words
     assert (
-        "Cash: no deal 100 k · with it <b>80 k</b> <font color=#ee5d5d>(-20 k, down)</font>" in html
+        "Cash: no deal 100k · with it <b>79.5k</b> <font color=#ee5d5d>(-20.5k, down)</font>"
+        in html
     )
-    assert "Workers: no deal 10 · with it <b>12</b> <font color=#4cc38a>(+2, up)</font>" in html
-    assert "Quality: no deal 50% · with it <b>50%</b> <font color=#9aa6ba>(same)</font>" in html
+    assert (
+        "Workers: no deal 10 workers · with it <b>12 workers</b>"
+        " <font color=#4cc38a>(+2 workers, up)</font>" in html
+    )
+    assert "Quality: no deal 50 · with it <b>50</b> <font color=#9aa6ba>(same)</font>" in html
     assert tab.mode == "compose"  # a preview is not a proposal: the form stays
 
 

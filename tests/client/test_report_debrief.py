@@ -113,7 +113,7 @@ def test_debrief_groups_role_scores_with_union_and_government(
     for role, _seat, shown, r in rows:
         if role in ("union", "government"):
             assert scene.numbers_rect.contains(r), (role, r, scene.numbers_rect)
-            assert shown == f"{float(scores[role]):,.1f}"
+            assert shown == f"{float(scores[role]):,.0f}"  # whole points
 
 
 def test_debrief_shows_union_and_government_without_scores(recorded: dict[str, Any]) -> None:

@@ -86,10 +86,14 @@ def test_decisions_form_sends_and_shows_errors_by_the_field(make_app: Any) -> No
     assert "out of range" in tab.errors["wage"].text
     assert tab.errors["poach"].text == ""
     # a value outside the range is caught before it is sent
-    type_into(app, tab.widgets["skill_pay"], "4")
+    type_into(app, tab.widgets["skill_pay"], "400")  # a share, typed in percent
     click(app, tab.save_button)
     assert app.model.take_outbox() == []
-    assert "at most 1" in tab.errors["skill_pay"].text
+    assert "at most 100" in tab.errors["skill_pay"].text
+    type_into(app, tab.widgets["skill_pay"], "20")
+    click(app, tab.save_button)
+    (out,) = app.model.take_outbox()
+    assert out.command["decisions"]["skill_pay"] == 0.2
 
 
 def test_ready_by_button_and_by_key(make_app: Any) -> None:
@@ -177,7 +181,7 @@ def test_facilitator_console_controls(make_app: Any, tmp_path: Path) -> None:
     out = [o.command for o in app.model.take_outbox()]
     assert {"action": "advance"} in out and {"action": "extend", "seconds": 60.0} in out
     assert {"action": "unbot", "seat": "union"} in out  # recorded seats are bots: give back
-    type_into(app, scene.event_value, "0.4")
+    type_into(app, scene.event_value, "40")  # percent
     type_into(app, scene.event_headline, "Cheap imports arrive")
     click(app, scene.buttons["inject"])
     type_into(app, scene.broadcast_entry, "Five minutes left")

@@ -15,6 +15,7 @@ from typing import Any  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 from district.client.app import App, wait_until  # noqa: E402
+from district.client.scenes.connect import HINT  # noqa: E402
 from district.client.settings import Settings  # noqa: E402
 from district.client.ui.draw import wrap  # noqa: E402
 from district.client.ui.theme import C  # noqa: E402
@@ -116,7 +117,7 @@ def test_the_teacher_locks_the_session_and_a_new_student_is_refused(classroom: A
     late.frame([])
     font = sc.fonts.get(14, "bold")
     msg = "Could not join: the teacher has locked this session, so no new players can join."
-    hint = sc.fonts.get(12).size("Tab moves between fields; Enter joins.")[0]
+    hint = sc.fonts.get(12).size(HINT)[0]
     room = sc.card.width - sc.u(56) - hint - sc.u(16)
     first = wrap(msg + " Ask the teacher to unlock it.", font, room)[0]
     assert "locked" in first
@@ -167,3 +168,37 @@ def test_a_bot_taking_the_seat_and_a_broadcast_show_a_banner(classroom: Any) -> 
     assert text_drawn(student.surface, said, font, C.TEXT, BANNER_BG, area), "no broadcast banner"
     # the teacher's own screen shows no banner for the teacher's own broadcast
     assert teacher.model.banner_now() is None
+
+
+def test_the_teacher_replies_privately_to_a_request_by_clicking(classroom: Any) -> None:
+    _url, _code, _token, student, teacher, apps = classroom
+    other = apps[2]
+    key(student, pygame.K_F3)
+    chat = student.scene.chat
+    click(student, chat.ask_button)
+    type_into(student, chat.entry, "Which firm should I ask?")
+    click(student, chat.send_button)
+    console = teacher.scene
+    assert wait_until(teacher, lambda: len(console.reply_buttons) == 1, 10)
+    assert not console.reply_entry.visible  # the reply line opens with Reply
+    click(teacher, next(iter(console.reply_buttons.values())))
+    assert console.reply_to == student.model.seat and console.reply_entry.visible
+    type_into(teacher, console.reply_entry, "Try Meccanica Ferri, they do design")
+    click(teacher, console.buttons["reply_send"])
+    assert console.reply_to is None and not console.reply_entry.visible
+    # the student reads it in the conversation with the teacher
+    assert wait_until(student, lambda: "Try Meccanica Ferri, they do design" in chat.log_html(), 10)
+    assert chat.channel == "facilitator"
+    # the console marks the request as answered
+    assert wait_until(
+        teacher, lambda: teacher.model.help_replied(teacher.model.help_requests()[-1]), 10
+    )
+    # the other student gets nothing: let a later public message reach them first
+    type_into(teacher, console.broadcast_entry, "Two minutes")
+    click(teacher, console.buttons["broadcast"])
+    assert wait_until(
+        other, lambda: any(m.get("text") == "Two minutes" for m in other.model.view["chat"]), 10
+    )
+    texts = [m.get("text") for m in other.model.view["chat"]]
+    assert "Try Meccanica Ferri, they do design" not in texts
+    assert "Which firm should I ask?" not in texts
