@@ -158,8 +158,9 @@ def planned_ids(plan: Plan) -> list[str]:
     ]
     ids += [f"game.{s}" for s in game_names(plan)]
     for n in plan.loads:
-        ids += [f"server.{k}.{n}" for k in KINDS]
-        ids += [f"server.ratio_echo.{n}", f"server.ratio_sqlite.{n}", f"server.stall.{n}"]
+        ids += [f"server.district.{n}", f"server.stall.{n}"]
+        ids += [f"server.{k}.{n}" for k in KINDS[1:]]
+        ids += [f"server.{r}.{n}" for r in ("ratio_echo", "ratio_sqlite", "cpu_echo", "cpu_sqlite")]
     ids += ["memory.session", "memory.connection", "memory.idle_total"]
     ids += ["fanout.p50", "fanout.p99"]
     ids += ["restart.recovered", "restart.playable"]
@@ -326,7 +327,9 @@ class EchoServer:
 class LoadGen:
     """The load generator process (benchmarks/loadgen.py), driven by lines on its stdin/stdout."""
 
-    def __init__(self, url: str, kind: str, codes: list[str], plan: Plan, connections: int) -> None:
+    def __init__(
+        self, url: str, kind: str, codes: list[str], plan: Plan, connections: int, pid: int
+    ) -> None:
         cmd = [
             sys.executable,
             "-m",
@@ -347,6 +350,8 @@ class LoadGen:
             str(plan.step_seconds),
             "--p99-ms",
             str(P99_MS),
+            "--pid",
+            str(pid),
         ]
         self.p = subprocess.Popen(
             cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -441,6 +446,7 @@ async def server_section(rep: Report, tmp: Path) -> None:
     for n in plan.loads:
         sessions = max(1, n // plan.seats)
         results: dict[str, dict[str, Any] | None] = {}
+        cpu: dict[str, float | None] = {}
         for kind in KINDS:
             run_dir = tmp / f"{kind}-{n}"
             run_dir.mkdir()
@@ -455,7 +461,9 @@ async def server_section(rep: Report, tmp: Path) -> None:
             else:
                 srv = EchoServer(run_dir / "echo.sqlite3" if kind == "echo_sqlite" else None)
             try:
-                gen = LoadGen(srv.url, kind, [m["code"] for m in made], plan, sessions * plan.seats)
+                gen = LoadGen(
+                    srv.url, kind, [m["code"] for m in made], plan, sessions * plan.seats, srv.pid
+                )
                 ready = gen.read()
                 if kind == "district" and n == max(plan.loads):
                     rss2 = rss_kib(srv.pid)
@@ -470,7 +478,8 @@ async def server_section(rep: Report, tmp: Path) -> None:
                 steps = gen.go()
                 results[kind] = best(steps)
                 top = results[kind]
-                ramp = ", ".join(f"{s['achieved']:.0f}/s p99 {s['p99_ms']:.0f}" for s in steps)
+                cpu[kind] = (top or steps[0]).get("cpu_us") if steps else None
+                ramp = ", ".join(f"{s['achieved']:.0f} {s['p99_ms']:.0f}" for s in steps)
                 rep.add(
                     Row(
                         f"server.{kind}.{n}",
@@ -479,7 +488,7 @@ async def server_section(rep: Report, tmp: Path) -> None:
                         top["achieved"] if top else 0.0,
                         "cmd/s",
                         ">= 1000" if kind == "district" and n == 1000 else "",
-                        f"ramp: {ramp}",
+                        f"CPU {cpu[kind] or 0:.0f} us a reply; ramp (cmd/s, p99 ms): {ramp}",
                     )
                 )
                 if kind == "district":
@@ -516,6 +525,20 @@ async def server_section(rep: Report, tmp: Path) -> None:
                     ours / theirs if theirs else None,
                     "x",
                     ">= 0.5" if kind == "echo" else "",
+                )
+            )
+        for kind, rid in (("echo", "cpu_echo"), ("echo_sqlite", "cpu_sqlite")):
+            # the same comparison by the servers' CPU time per reply, each at its own top step:
+            # what a busy machine disturbs least
+            a, b = cpu.get("district"), cpu.get(kind)
+            rep.add(
+                Row(
+                    f"server.{rid}.{n}",
+                    "server",
+                    f"District / {KIND_NAMES[kind]}, by CPU per reply, {n:,} conns",
+                    b / a if a and b else None,
+                    "x",
+                    note=f"{a:.0f} vs {b:.0f} us a reply" if a and b else "",
                 )
             )
     rep.add(
