@@ -11,8 +11,8 @@ offered rate in turn (commands a second over all connections), every connection 
 with exponentially distributed gaps, each one waiting for its reply (`ack` or `error` from
 District, the same frame back from an echo server), and one JSON line per step is printed:
 offered and achieved commands a second, p50/p99/max reply latency (measured here), errors.
-The ramp stops after the first step whose p99 is over `--p99-ms` or that fell short of the offered
-rate by more than a quarter. The commands are the seat's decisions (a firm's for an echo server), one in ten a public chat.
+The ramp stops after two steps in a row whose p99 is over `--p99-ms`, or one that fell short of
+the offered rate by more than a quarter. The commands are the seat's decisions (a firm's for an echo server), one in ten a public chat.
 """
 
 from __future__ import annotations
@@ -299,13 +299,15 @@ async def main_async(a: argparse.Namespace) -> None:
     gc.disable()
     counter = [0]
     cap = MAX_RATE_PER_CONN if a.kind == "district" else float("inf")
+    over = 0
     for rate in (float(x) for x in a.rates.split(",")):
         res = await step(players, rate, a.seconds, a.warmup, counter, cap, a.pid)
         gc.collect()  # between steps
         print(json.dumps(res), flush=True)
-        if res["p99_ms"] != res["p99_ms"] or res["p99_ms"] > a.p99_ms:
-            break
-        if res["achieved"] < 0.75 * res["offered"] or rate / len(players) > cap:
+        # two steps over the bound in a row end the ramp (one may be another process's doing
+        # on a shared machine)
+        over = over + 1 if not res["p99_ms"] <= a.p99_ms else 0
+        if over >= 2 or res["achieved"] < 0.75 * res["offered"] or rate / len(players) > cap:
             break
     for p in players:
         p.close()
