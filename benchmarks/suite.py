@@ -158,7 +158,8 @@ def planned_ids(plan: Plan) -> list[str]:
     ]
     ids += [f"game.{s}" for s in game_names(plan)]
     for n in plan.loads:
-        ids += [f"server.district.{n}", f"server.stall.{n}"]
+        ids += [f"server.district.{n}"]
+        ids += ["engine.round_under_load"] * (n == plan.restart_load) + [f"server.stall.{n}"]
         ids += [f"server.{k}.{n}" for k in KINDS[1:]]
         ids += [f"server.{r}.{n}" for r in ("ratio_echo", "ratio_sqlite", "cpu_echo", "cpu_sqlite")]
     ids += ["memory.session", "memory.connection", "memory.idle_total"]
@@ -386,6 +387,34 @@ def best(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
     return max(good, key=lambda s: float(s["achieved"]), default=None)
 
 
+def round_under_load(gen: LoadGen, firms: int) -> dict[str, Any]:
+    """Resolve rounds of a `firms`-firm district in this process while the load generator's ramp
+    runs (its first step at least): the median time and the ramp's steps."""
+    from district.benchmarks.engine_bench import district
+    from district.server.engine import Game
+    from district.server.engine.scenario_parse import parse_scenario
+    from district.server.simulate import play_bots_round
+
+    games = []
+    for seed in (1, 2, 3):
+        g = Game(parse_scenario(district(firms), "bench"), seed)
+        play_bots_round(g)
+        games.append(g)
+    out: dict[str, Any] = {}
+    t = threading.Thread(target=lambda: out.update(steps=gen.go()), daemon=True)
+    t.start()
+    time.sleep(1.0)  # the load is on (the step's warm-up is 0.5 s)
+    times = []
+    for g in games:
+        t0 = time.perf_counter()
+        g.resolve()
+        times.append((time.perf_counter() - t0) * 1000)
+    t.join()
+    out["firms"] = firms
+    out["times"] = times
+    return out
+
+
 async def create_sessions(url: str, scenario: str, count: int) -> list[dict[str, Any]]:
     from district.benchmarks.server_bench import create
 
@@ -475,7 +504,15 @@ async def server_section(rep: Report, tmp: Path) -> None:
                         "idle_total": (rss2 - rss1) / 1024,
                         "rss": rss2 / 1024,
                     }
-                steps = gen.go()
+                if kind == "district" and n == plan.restart_load:
+                    # one engine round resolved here while the load runs (three processes on
+                    # the machine's cores: how a round fares on a busy server machine)
+                    under_load = round_under_load(
+                        gen, plan.engine_firms[-2 if len(plan.engine_firms) > 2 else -1]
+                    )
+                    steps = under_load.pop("steps")
+                else:
+                    steps = gen.go()
                 results[kind] = best(steps)
                 top = results[kind]
                 cpu[kind] = (top or steps[0]).get("cpu_us") if steps else None
@@ -502,6 +539,20 @@ async def server_section(rep: Report, tmp: Path) -> None:
                         restart = await restart_district(srv, made)
             finally:
                 srv.stop()
+            if kind == "district" and n == plan.restart_load:
+                ts = under_load["times"]
+                rep.add(
+                    Row(
+                        "engine.round_under_load",
+                        "server",
+                        f"resolve one round, {under_load['firms']:,} firms, beside the "
+                        f"{n:,}-connection load",
+                        statistics.median(ts),
+                        "ms",
+                        "< 50" if under_load["firms"] == 1000 else "",
+                        f"max {max(ts):.0f} ms, {len(ts)} rounds",
+                    )
+                )
             if kind == "district":
                 rep.add(
                     Row(
