@@ -206,8 +206,12 @@ class Connection:
                 self._sending = False
                 item = await q.get()
                 self._sending = True
-                close = item if isinstance(item, tuple) else None
-                frames = [] if close is not None else [item]
+                close: tuple[int, str] | None = None
+                frames: list[bytes] = []
+                if isinstance(item, tuple):
+                    close = item
+                else:
+                    frames.append(item)
                 while close is None and not q.empty():
                     nxt = q.get_nowait()
                     if isinstance(nxt, tuple):
