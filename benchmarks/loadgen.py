@@ -82,6 +82,7 @@ class Player(asyncio.Protocol):
         self.on_reply: Callable[[dict[str, Any] | None], None] | None = None
         self.lost = False
         self.role = "firm"  # District: the seat's role, from the welcome
+        self.frames = 0  # data frames received
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -134,7 +135,10 @@ class Player(asyncio.Protocol):
         if opcode == 0x8:  # close
             self.connection_lost(None)
             return
-        if opcode != 0x2 or self.on_reply is None:
+        if opcode != 0x2:
+            return
+        self.frames += 1
+        if self.on_reply is None:
             return
         if self.echo:
             reply: dict[str, Any] = {}
@@ -270,11 +274,18 @@ async def step(
     def mark() -> None:
         cpu.append(cpu_seconds(pid))
 
-    loop.call_later(warmup, mark)
+    frames0 = [0]
+
+    def mark_start() -> None:
+        mark()
+        frames0[0] = sum(p.frames for p in players)
+
+    loop.call_later(warmup, mark_start)
     for k in range(len(players)):
         loop.call_later(rnds[k].random() / per_conn, fire, k)
     await finished
     mark()  # the window's end (its replies are all in by now)
+    frames = sum(p.frames for p in players) - frames0[0]
     return {
         "offered": round(per_conn * len(players), 1),
         "achieved": round(len(lat) / seconds, 1),
@@ -284,6 +295,7 @@ async def step(
         "errors": errors,
         # the server's CPU time per reply in the measured window (robust on a busy machine)
         "cpu_us": round((cpu[1] - cpu[0]) / len(lat) * 1e6, 1) if len(cpu) == 2 and lat else None,
+        "frames_per_reply": round(frames / len(lat), 2) if lat else None,
     }
 
 
