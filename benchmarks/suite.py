@@ -144,7 +144,7 @@ def fmt_row(r: Row) -> str:
     verdict = {True: "ok", False: "MISSED", None: ""}[r.ok]
     target = f"{r.target} {r.unit}".strip() if r.target else ""
     return (
-        f"  {r.name:<58} {fmt_value(r.value, r.unit):>10} {r.unit:<6} {target:<14} {verdict:<6}"
+        f"  {r.name:<62} {fmt_value(r.value, r.unit):>10} {r.unit:<6} {target:<14} {verdict:<6}"
         + (f" {r.note}" if r.note else "")
     )
 
@@ -547,8 +547,7 @@ async def server_section(rep: Report, tmp: Path) -> None:
                     Row(
                         "engine.round_under_load",
                         "server",
-                        f"resolve one round, {under_load['firms']:,} firms, beside the "
-                        f"{n:,}-connection load",
+                        f"resolve one round, {under_load['firms']:,} firms, beside {n:,} conns' load",
                         statistics.median(ts),
                         "ms",
                         "< 50" if under_load["firms"] == 1000 else "",
@@ -588,7 +587,7 @@ async def server_section(rep: Report, tmp: Path) -> None:
                 Row(
                     f"server.{rid}.{n}",
                     "server",
-                    f"District / {KIND_NAMES[kind]}, by CPU per reply, {n:,} conns",
+                    f"District / {KIND_NAMES[kind]}, CPU a reply, {n:,} conns",
                     b / a if a and b else None,
                     "x",
                     note=f"{a:.0f} vs {b:.0f} us a reply" if a and b else "",
@@ -727,7 +726,7 @@ def run(plan: Plan, out: Callable[[str], None] = print) -> Report:
         f"Python {platform.python_version()}"
         + ("" if plan.targets else "; a smoke run: figures are not checked against targets")
     )
-    out(f"  {'what':<58} {'value':>10} {'unit':<6} {'target':<14} {'':<6}")
+    out(f"  {'what':<62} {'value':>10} {'unit':<6} {'target':<14} {'':<6}")
     tmp = Path(tempfile.mkdtemp(prefix="district-bench-"))
     out("engine")
     engine_section(rep)
