@@ -46,8 +46,6 @@ from typing import Any
 
 from district.benchmarks.server_harness import ROOT, Proc, free_port, scenario_toml
 
-P99_MS = 50.0
-
 
 @dataclass(frozen=True)
 class Plan:
@@ -66,6 +64,7 @@ class Plan:
     client_firms: tuple[int, ...]
     client_frames: int
     targets: bool = True
+    p99_ms: float = 50.0  # the reply-time bound of the throughput figures
 
 
 FULL = Plan(
@@ -101,6 +100,7 @@ QUICK = Plan(
     client_firms=(50,),
     client_frames=20,
     targets=False,
+    p99_ms=5000.0,  # a smoke run on a busy CI machine: every step counts
 )
 
 
@@ -350,7 +350,7 @@ class LoadGen:
             "--seconds",
             str(plan.step_seconds),
             "--p99-ms",
-            str(P99_MS),
+            str(plan.p99_ms),
             "--pid",
             str(pid),
         ]
@@ -381,9 +381,9 @@ class LoadGen:
         return steps
 
 
-def best(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The step with the highest achieved throughput whose p99 stayed under the bound."""
-    good = [s for s in steps if s["p99_ms"] == s["p99_ms"] and s["p99_ms"] < P99_MS]
+def best(steps: list[dict[str, Any]], bound: float) -> dict[str, Any] | None:
+    """The step with the highest achieved throughput whose p99 stayed under `bound` (ms)."""
+    good = [s for s in steps if s["p99_ms"] == s["p99_ms"] and s["p99_ms"] < bound]
     return max(good, key=lambda s: float(s["achieved"]), default=None)
 
 
@@ -513,7 +513,7 @@ async def server_section(rep: Report, tmp: Path) -> None:
                     steps = under_load.pop("steps")
                 else:
                     steps = gen.go()
-                results[kind] = best(steps)
+                results[kind] = best(steps, plan.p99_ms)
                 top = results[kind]
                 cpu[kind] = (top or steps[0]).get("cpu_us") if steps else None
                 ramp = ", ".join(f"{s['achieved']:.0f} {s['p99_ms']:.0f}" for s in steps)
@@ -521,7 +521,7 @@ async def server_section(rep: Report, tmp: Path) -> None:
                     Row(
                         f"server.{kind}.{n}",
                         "server",
-                        f"{KIND_NAMES[kind]}: cmd/s at p99 < 50 ms, {n:,} conns",
+                        f"{KIND_NAMES[kind]}: cmd/s at p99 < {plan.p99_ms:g} ms, {n:,} conns",
                         top["achieved"] if top else 0.0,
                         "cmd/s",
                         ">= 1000" if kind == "district" and n == 1000 else "",
