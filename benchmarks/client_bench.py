@@ -10,10 +10,12 @@ is redrawn), and the projector view. Target: < 16 ms a frame (60 FPS).
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import statistics
 import sys
 import time
+from typing import Any
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -31,6 +33,51 @@ def stats(ms: list[float]) -> str:
         f"mean {statistics.fmean(ms):6.2f} ms  p50 {p(0.5):6.2f}  p95 {p(0.95):6.2f}  max {ms[-1]:6.2f}  "
         f"({len(ms)} frames)"
     )
+
+
+def frame_times(firms: int, frames: int = 300, size: str = "1280x720") -> dict[str, Any]:
+    """The district scene's frame times (ms) with `firms` firms: while the mouse moves over the
+    map, and the first frame after a new round's view (`district bench` reports these)."""
+    w, h = (int(x) for x in size.split("x"))
+    from district.server.engine import find_scenario
+
+    named = len(find_scenario("emilia-romagna").firms)
+    rec = record("emilia-romagna", seed=3, rounds=2, background=max(0, firms - named), seats=())
+    views = rec["frames"]["firm:fsm-robotica"]
+    app = App(model_for(views, len(views) - 1, rec["deal_kinds"]), size=(w, h))
+    app.frame([])
+    mv = app.scene.map
+    assert app.scene.name == "district" and mv is not None
+    pts = [(round(m.pos[0]), round(m.pos[1])) for m in mv.marks]
+    hover = []
+    for k in range(frames):
+        ev = [
+            pygame.event.Event(
+                pygame.MOUSEMOTION,
+                pos=pts[k % len(pts)],
+                rel=(1, 0),
+                buttons=(0, 0, 0),
+                touch=False,
+            )
+        ]
+        t = time.perf_counter()
+        app.frame(ev)
+        hover.append((time.perf_counter() - t) * 1000)
+    new_round = []
+    for k in range(max(2, min(10, frames // 10))):
+        app.model.set_view(copy.deepcopy(views[-2 - 2 * (k % 2)]))
+        t = time.perf_counter()
+        app.frame([])
+        new_round.append((time.perf_counter() - t) * 1000)
+    hover.sort()
+    return {
+        "firms": len(views[-2]["firms"]),
+        "size": size,
+        "hover_mean": statistics.fmean(hover),
+        "hover_p95": hover[min(len(hover) - 1, int(0.95 * len(hover)))],
+        "new_round_median": statistics.median(new_round),
+        "new_round_max": max(new_round),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,8 +116,6 @@ def main(argv: list[str] | None = None) -> int:
         app.frame(ev)
         hover.append((time.perf_counter() - t) * 1000)
     print(f"district scene, {n_firms} firms, {w}x{h}, mouse over the map:  {stats(hover)}")
-    import copy
-
     same, phase = [], []
     for k in range(20):
         app.model.set_view(copy.deepcopy(app.model.view))  # a fresh view, same round (a reconnect)

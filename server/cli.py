@@ -6,7 +6,7 @@ district serve [--host H] [--port P] [--db PATH]
 district bots --server URL --code CODE --seats N
 district play [--server URL] [--code CODE] [--name NAME]
 district demo [--scenario NAME]
-district bench
+district bench [--quick] [--json PATH]
 district calibrate [--seeds N] [--quick] [--write docs/calibration.md]
 """
 
@@ -137,10 +137,13 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    import runpy
+    from district.benchmarks import suite
 
-    runpy.run_module("district.benchmarks.engine_bench", run_name="__main__")
-    return 0
+    if args.json is not None:
+        why = suite.json_problem(Path(args.json))
+        if why:
+            return _error(why)
+    return suite.main(["--quick"] * args.quick + ["--json", args.json] * (args.json is not None))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -237,7 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--headless", action="store_true", help="play a bots-only game in the terminal")
     s.set_defaults(func=_demo)
 
-    s = sub.add_parser("bench", help="print engine timings")
+    s = sub.add_parser(
+        "bench",
+        help="measure the engine, the server under load (beside echo servers), the client",
+    )
+    s.add_argument("--quick", action="store_true", help="a small smoke run (~30 s), no targets")
+    s.add_argument("--json", default=None, metavar="PATH", help="also write the figures as JSON")
     s.set_defaults(func=_bench)
 
     s = sub.add_parser(

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from district.server.connection import Connection
+from district.server.connection import BatchingServerConnection, Connection
 from district.server.engine.scenario import Scenario
 from district.server.engine.scenario_files import SCENARIO_DIR, load_scenario
 from district.server.engine.scenario_parse import parse_scenario
@@ -280,6 +280,7 @@ class Server:
             close_timeout=2,
             max_queue=32,
             ssl=ssl_context,
+            create_connection=BatchingServerConnection,
         )
         self.port = self._ws.sockets[0].getsockname()[1]
         self.monitor.start()
