@@ -5,6 +5,7 @@ other seats' deals) is in it. Views are plain dicts of numbers, text and lists (
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,16 @@ PUBLIC_SEATS = ("facilitator", "observer")
 
 def _r(x: float, nd: int = 2) -> float:
     return round(float(x), nd)
+
+
+def cent_up(x: float) -> float:
+    """A floor shown to the cent, rounded up: whoever pays the floor they see is never found
+    below the floor the audits check (rounding to the nearest cent put bots paying "the floor"
+    a fraction of a cent under it, and every one of them was audited)."""
+    c = math.ceil(float(x) * 100.0) / 100.0
+    while c < x:  # the float product can round down past an exact cent
+        c = math.nextafter(c, math.inf)
+    return c
 
 
 def _tender(t: Any, full: bool = True) -> dict[str, Any]:
@@ -139,7 +150,7 @@ def public_view(state: State) -> dict[str, Any]:
             "questions": list(sc.questions),
         },
         "institutions": {
-            "wage_floor": _r(inst.wage_floor),
+            "wage_floor": cent_up(inst.wage_floor),
             "enforcement": _r(effective_enforcement(state)),
             "union_power": _r(inst.union_power),
             "payroll_tax": _r(inst.payroll_tax, 3),
