@@ -71,6 +71,8 @@ def enforce(state: State, report: dict[str, Any]) -> None:
     res = Resolution(report, KINDS)
     for d in list(state.deals.values()):
         if d.status != "active":
+            if d.signed_round and d.status in ("fulfilled", "breached"):
+                KINDS[d.kind].aftermath(state, d)
             continue
         kind = KINDS[d.kind]
         members = firms_of(state, d)
