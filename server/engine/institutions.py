@@ -201,6 +201,7 @@ def brokers(state: State, report: dict[str, Any]) -> None:
                 1.0, sub + prm.trust_event_gain * (1.0 - sub)
             )
             state.inst_trust[bi, idx] = np.minimum(1.0, state.inst_trust[bi, idx] + 0.05)
+            worked(bs, [int(x) for x in idx])
             bs["events"] += 1
             done.append({"broker": seat, "event": [int(x) for x in idx]})
         for a, b in d.get("intros", []):
@@ -211,12 +212,19 @@ def brokers(state: State, report: dict[str, Any]) -> None:
             known = bs["known_caps"]
             known.setdefault(str(a), []).append(b)
             known.setdefault(str(b), []).append(a)
+            worked(bs, [a, b])
             bs["intros"] += 1
             done.append({"broker": seat, "intro": [a, b]})
         bs["intel"] = (
             [t.id for t in state.tenders if t.round == state.round + 1] if d.get("intel") else []
         )
     report["broker_actions"] = done
+
+
+def worked(bs: dict[str, Any], firms: list[int]) -> None:
+    """The broker has now worked with these firms (an event or an introduction): only between
+    firms it has worked with does its facilitation lower a deal's trust gate (004 S.III)."""
+    bs["worked"] = sorted(set(bs.get("worked", [])) | set(firms))
 
 
 def trust_decay(state: State) -> None:

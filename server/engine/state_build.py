@@ -224,6 +224,7 @@ def new_state(scenario: Scenario, seed: int) -> State:
                 "known_caps": {},
                 "events": 0,
                 "intros": 0,
+                "worked": [],  # firms it has held events for or introduced (the trust ladder)
             }
             for s in scenario.seats
             if s.role == "broker"

@@ -354,6 +354,7 @@ def view(state: State, seat: str) -> dict[str, Any]:
             reputation=_r(bs["reputation"]),
             events_held=bs["events"],
             introductions=bs["intros"],
+            worked_with=sorted(bs.get("worked", [])),
             intel=[_tender(t) for t in state.tenders if t.id in bs["intel"]],
             known_capabilities={
                 k: {ops[c]: _r(f.caps[int(k), c]) for c in np.flatnonzero(f.caps[int(k)] > 0.05)}
