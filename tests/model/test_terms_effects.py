@@ -88,3 +88,126 @@ def test_joint_bid_lead_decides_the_name_the_buyer_judges() -> None:
     """Joint bid `lead` (004 S.II, PETRO-TRADE: the lead firm faces the buyer)."""
     assert _lead_run(A) == [0, 1]
     assert _lead_run(B) == [2]
+
+
+# --- standards agreement `compliance` ----------------------------------------------------------
+
+
+def test_standards_compliance_clause_gets_signatories_under_the_legal_floor_found() -> None:
+    """000 III.3 (GIDC): the union polices its signatories' compliance with labour law."""
+
+    def found(compliance: bool) -> int:
+        n = 0
+        for s in range(16):
+            data = district(
+                [firm("Alpha"), firm("Beta")],
+                institutions={"enforcement": 0.0},  # no inspectors of their own accord
+                seats=[{"role": "union"}],
+            )
+            g = game(data, s)
+            ev = g.apply(
+                "union",
+                {
+                    "type": "propose",
+                    "kind": "standards_agreement",
+                    "parties": ["union", A],
+                    "terms": {"wage_floor": 25.0, "compliance": compliance},
+                },
+            )
+            g.apply(A, {"type": "decide", "decisions": {"wage": 26.0}})  # under the legal 30
+            g.apply(A, {"type": "respond", "deal": ev[0]["deal"], "answer": "accept"})
+            n += 0 in g.resolve()["details"]["audits"]
+        return n
+
+    assert found(False) == 0 and found(True) >= 2
+
+
+# --- union `training_participation` ------------------------------------------------------------
+
+
+def test_union_training_participation_decides_how_many_members_train() -> None:
+    """GAME.md section 3 (the union's training participation); 000 III.3: the union co-runs
+    training. Members stay away: fewer trainees in a unionised firm, its money unspent."""
+
+    def run(join: float) -> tuple[float, float]:
+        data = district(
+            [firm("Alpha", workers=20, union_share=0.8, skilled=0), firm("Beta", seat=False)],
+            seats=[{"role": "union"}],
+        )
+        g = game(data)
+        g.apply(A, {"type": "decide", "decisions": {"training": 30.0}})
+        g.apply("union", {"type": "decide", "decisions": {"training_participation": join}})
+        rep = g.resolve()
+        return rep["details"]["trainees"], float(g.state.firms.cash[0])
+
+    full, cash_full = run(1.0)
+    none, cash_none = run(0.0)
+    assert none < 0.5 * full, (none, full)
+    assert cash_none > cash_full, "the money for members who stay away is not spent"
+
+
+# --- network charter `open` and `governance` ---------------------------------------------------
+
+BROKER = "broker:b"
+
+
+def _charter(open_: bool, governance: str = "members", rounds: int = 3, seed: int = 1):
+    """Alpha, Beta, Gamma found a network drafted by a broker who has held events for them and
+    for Delta (a background firm, in no network) before."""
+    data = district(
+        [firm("Alpha"), firm("Beta"), firm("Gamma"), firm("Delta", seat=False)],
+        trust={"firms": 0.4},
+        seats=[{"role": "broker", "id": BROKER}, {"role": "union"}],
+        institutions={"union_power": 0.0, "union_density": 0.0},
+    )
+    g = game(data, seed)
+    g.apply(BROKER, {"type": "decide", "decisions": {"events": [[0, 1, 2, 3]]}})
+    g.resolve()
+    g.advance()
+    parties = [A, seat("Beta"), seat("Gamma")] + (["union"] if governance == "tripartite" else [])
+    ev = g.apply(
+        BROKER,
+        {
+            "type": "propose",
+            "kind": "network_charter",
+            "parties": parties,
+            "terms": {
+                "dues": 2.0,
+                "services": ["training"],
+                "open": open_,
+                "governance": governance,
+            },
+        },
+    )
+    for p in parties:
+        g.apply(p, {"type": "respond", "deal": ev[0]["deal"], "answer": "accept"})
+    reports = []
+    for _ in range(rounds):
+        for s in (A, seat("Beta"), seat("Gamma")):
+            g.apply(s, {"type": "decide", "decisions": {"training": 30.0, "technology": 20.0}})
+        reports.append(g.resolve())
+        if g.state.round < g.scenario.rounds:
+            g.advance()
+    return g, reports
+
+
+def test_an_open_charter_takes_in_firms_its_broker_worked_with_a_closed_one_builds_trust() -> None:
+    """Network charter `open` (004 S.II L1655-1674: brokers spread networking; L1787-1788: "the
+    initial efforts almost require static membership in order to build trust")."""
+    opened, _ = _charter(True)
+    closed, _ = _charter(False)
+    net_o, net_c = opened.state.networks[-1], closed.state.networks[-1]
+    assert 3 in net_o.members, "the background firm the broker met joins the open network"
+    assert 3 not in net_c.members
+    t_o, t_c = opened.state.trust, closed.state.trust
+    assert t_c[0, 1] > t_o[0, 1] + 0.01, "closed membership builds trust faster among founders"
+
+
+def test_a_tripartite_charter_passes_gains_to_the_floor() -> None:
+    """Network charter `governance` (000 III.3 and Conclusion: gains reach workers where union,
+    employers and government together force their distribution)."""
+    members, _ = _charter(True, "members", rounds=4)
+    tri, _ = _charter(True, "tripartite", rounds=4)
+    h_m = [r["details"]["pass_through"] for r in members.reports()[1:]]
+    h_t = [r["details"]["pass_through"] for r in tri.reports()[1:]]
+    assert min(h_t) >= 0.3 > max(h_m), (h_t, h_m)

@@ -170,7 +170,10 @@ class ConditionalCredit(Kind[Terms]):
                 d.ledger["wage_owed"] = d.ledger.get("wage_owed", 0.0) + max(
                     0.0, (need - f.wage[i]) * f.workers[i]
                 )
-            if state.rng.random() < t.audit_rate:
+            # a lender that audits at all checks the covenant when the loan closes: conditions
+            # are to be met and sustained to the end (000 III.4 L239)
+            closing = state.round >= d.ends_round and t.audit_rate > 0
+            if state.rng.random() < t.audit_rate or closing:
                 why = f"an audit found the condition{'s' if len(broken) > 1 else ''} {', '.join(broken)} broken"
                 # a penalty rate is the first remedy; a condition found broken again at the
                 # penalty rate calls the loan in, so that every loan ends
@@ -184,7 +187,10 @@ class ConditionalCredit(Kind[Terms]):
                 f.credit[i] = max(0.0, f.credit[i] - 0.2)
                 self.breach(state, d, i, why, res, ends=False)
         if state.round >= d.ends_round and d.status == "active":
-            self.end(state, d, "fulfilled")
+            if d.ledger.get("audited_breach"):
+                self.end(state, d, "breached", "repaid at the penalty rate")
+            else:
+                self.end(state, d, "fulfilled")
 
     def claw_back(self, state: State, d: Deal, t: Terms, i: int) -> str:
         """The loan is called in: the rest of the principal, the interest the whole term would

@@ -1,7 +1,6 @@
 """Joint bid: firms bid together for a tender none could win alone; each delivers its share or pays
-the penalty. The consortium's quality is its weakest member's, raised towards the members'
-weighted quality by their shared factor stock (004: production networks only work on top of
-factor-creating ones)."""
+the penalty. The consortium's quality is capped by the members' shared factor stock, never below
+its weakest member (004: production networks only work on top of factor-creating ones)."""
 
 from __future__ import annotations
 
@@ -102,14 +101,14 @@ class JointBid(Kind[Terms]):
             why = f"no member does {', '.join(missing)} well enough"
         elif cap[idx].sum() < per_round:
             why = f"the members can make {cap[idx].sum():.0f} units a round; the buyer needs {per_round:.0f}"
-        # 004 S.II: production networks work on top of factor-creating ones. Without shared
-        # services (training, intelligence, quality) a consortium is as good as its weakest
-        # member; a shared stock brings it up to the members' share-weighted quality. It is
-        # never rated below its weakest member (issue 10: two firms of 0.53 used to be 0.35).
+        # 004 S.II: production networks work on top of factor-creating ones: without shared
+        # services (training, intelligence, quality) the consortium's share-weighted quality is
+        # capped, the cap rising with the members' shared stock. The cap never takes it below
+        # its weakest member (issue 10: two firms of 0.53 used to be rated 0.35).
         stock = float(np.mean(access[idx][:, [TRAINING, INTELLIGENCE, QUALITY]].mean(axis=1)))
         weakest = float(f.quality[idx].min())
         weighted = float((f.quality[idx] * shares).sum())
-        quality = weakest + (weighted - weakest) * min(1.0, 2.0 * stock)
+        quality = min(weighted, max(weakest, 0.35 + 0.6 * stock))
         if not why and quality < tender.min_quality:
             why = (
                 f"consortium quality {quality:.2f} is below the buyer's {tender.min_quality:.2f}"
