@@ -205,8 +205,8 @@ def networks(state: State, report: dict[str, Any]) -> None:
 
 
 CLOSED_TRUST_GAIN = 1.5  # assumption: a closed network's trust gain, relative to an open one's
-JOIN_TRUST = 0.35  # assumption: the trust in the members a firm needs to join (the charter gate)
-JOINS_PER_ROUND = 3  # assumption: firms an open network takes in a round
+JOIN_TRUST = 0.3  # assumption: trust in the members a firm needs to join, a broker vouching
+JOINS_PER_ROUND = 1  # assumption: firms an open network takes in a round
 TRIPARTITE_PASS_THROUGH = 0.3  # assumption: pass-through to the floor a tripartite board secures
 
 
@@ -273,8 +273,30 @@ def brokers(state: State, report: dict[str, Any]) -> None:
 
 def worked(bs: dict[str, Any], firms: list[int]) -> None:
     """The broker has now worked with these firms (an event or an introduction): only between
-    firms it has worked with does its facilitation lower a deal's trust gate (004 S.III)."""
+    firms it has worked with does its facilitation lower a deal's trust gate (004 S.III). The
+    firms have met each other through it (each knows whom it met)."""
     bs["worked"] = sorted(set(bs.get("worked", [])) | set(firms))
+    met = bs.setdefault("met", {})
+    for a in firms:
+        met[str(a)] = sorted(set(met.get(str(a), [])) | (set(firms) - {a}))
+
+
+CLIENT_TRUST = 0.5  # assumption: a firm trusting brokers this much already has an adviser
+
+
+def advisers_clients(state: State) -> None:
+    """At the start, brokers whom firms already trust (experienced advisers: bankers, accountants,
+    lawyers, consultants, 004 S.II L1660-1662) each have worked for a share of those firms: every
+    firm trusting its broker at least `CLIENT_TRUST` is the client of one of them, dealt out in
+    turn (assumption). A broker new to the district (low trust) starts with no clients."""
+    brokers = sorted(state.broker_state)
+    if not brokers:
+        return
+    f = state.firms
+    for k, i in enumerate(np.flatnonzero(f.alive)):
+        b = brokers[k % len(brokers)]
+        if state.inst_trust[state.inst_ids.index(b), i] >= CLIENT_TRUST:
+            state.broker_state[b]["worked"].append(int(i))
 
 
 def trust_decay(state: State) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from district.server.engine.institutions import advisers_clients
 from district.server.engine.scenario import FACTORS, FOCI, ROADS, Scenario
 from district.server.engine.state import (
     Accounts,
@@ -231,4 +232,5 @@ def new_state(scenario: Scenario, seed: int) -> State:
         },
         union_state={"strikes": [], "campaigns": []},
     )
+    advisers_clients(state)
     return state

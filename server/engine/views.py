@@ -289,6 +289,14 @@ def _firm_private(state: State, seat: str) -> dict[str, Any]:
             for j in sorted(known)
         },
         "anti_poach": int(f.anti_poach[i] > 0),  # 1: a levy's clause binds it
+        # brokers that have held an event for it or introduced it (it was there)
+        "brokers_met": sorted(
+            b for b, bs in state.broker_state.items() if i in bs.get("worked", [])
+        ),
+        # firms it has met at a broker's events or been introduced to
+        "met_through_brokers": sorted(
+            {j for bs in state.broker_state.values() for j in bs.get("met", {}).get(str(i), [])}
+        ),
     }
 
 

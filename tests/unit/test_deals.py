@@ -283,8 +283,9 @@ def test_challenge_grant_funds_a_qualifying_network_until_phase_out() -> None:
 
 def test_broker_engagement_pays_the_broker_and_lowers_the_gate_once_it_has_worked() -> None:
     """004 S.III: the engagement lowers the gate between the firms only once the broker has
-    worked with them (its first round's event and introductions), not at the signature."""
-    g = world(trust={"firms": 0.5})
+    worked with them (its first round's event and introductions), not at the signature. The
+    broker is new to these firms (trusted 0.3: no clients of its own at the start)."""
+    g = world(trust={"firms": 0.5, "broker": 0.3})
     from district.server.engine.deals import trust_gate
 
     gate_before, _ = trust_gate(g.state, "joint_bid", [A, B])
