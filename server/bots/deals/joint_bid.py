@@ -35,22 +35,38 @@ def tender_partners(
     me_id: int | None,
     known: dict[str, dict[str, float]],
     trust: list[float] | None,
+    rng: np.random.Generator | None = None,
 ) -> list[dict[str, Any]] | None:
-    """Seat firms that together cover every operation of the tender (greedy, trusted first)."""
+    """Seat firms that together cover every operation of the tender, picked from what the bot
+    can know: a partner known (from introductions or a shared network) to do the operation well
+    enough first, firms known to fall short never; then partners sharing a network with the lead
+    (their shared factor stock lifts the consortium's quality, 004 S.II); then trust and
+    reputation, the bot's own draws breaking ties (never the listing order)."""
     firms = seat_firms(view)
     chosen: list[dict[str, Any]] = [f for f in firms if f["id"] == me_id]
     covered = set(chosen[0]["operations"]) if chosen else set()
+    my_nets = set(chosen[0]["networks"]) if chosen else set()
+    noise = rng.random(len(view["firms"])) if rng is not None else None
     for op in tender["operations"]:
         if op in covered:
             continue
-        cands = [f for f in firms if op in f["operations"] and f not in chosen]
+        need = tender["operations"][op]
+        cands = [
+            f
+            for f in firms
+            if op in f["operations"]
+            and f not in chosen
+            and known.get(str(f["id"]), {}).get(op, need) >= need
+        ]
         if not cands:
             return None
 
-        def rank(f: dict[str, Any], op: str = op) -> tuple[float, float]:
-            lvl = known.get(str(f["id"]), {}).get(op, 0.5)
+        def rank(f: dict[str, Any], op: str = op, need: float = need) -> tuple[float, ...]:
+            sure = op in known.get(str(f["id"]), {})
+            shared = bool(my_nets & set(f["networks"]))
             tr = trust[f["id"]] if trust else 0.5
-            return (-(lvl >= tender["operations"][op]), -(tr + 0.3 * f["reputation"]))
+            tie = float(noise[f["id"]]) * 0.05 if noise is not None else 0.0
+            return (-float(sure), -float(shared), -(tr + 0.3 * f["reputation"] + tie))
 
         best = sorted(cands, key=rank)[0]
         chosen.append(best)
@@ -109,7 +125,7 @@ def by_firm(view: View, rng: np.random.Generator, p: str, so_far: list[Command])
         )
         if alone or not set(t["operations"]) & set(view["firms"][i]["operations"]):
             continue
-        members = tender_partners(view, t, i, known, me["trust"])
+        members = tender_partners(view, t, i, known, me["trust"], rng)
         if members:
             out.append(proposal(t, members, view["seat"], [], 0.9 if p == "low" else 0.95))
     return out
@@ -122,7 +138,7 @@ def by_broker(view: View, rng: np.random.Generator, p: str, so_far: list[Command
     known = view["me"]["known_capabilities"]
     for t in view["tenders"]:
         if t["status"] == "open" and not has_bid(view, t["id"]):
-            members = tender_partners(view, t, None, known, None)
+            members = tender_partners(view, t, None, known, None, rng)
             if members:
                 return [proposal(t, members, members[0]["seat"], [view["seat"]], 0.95, fee=5.0)]
     return []
