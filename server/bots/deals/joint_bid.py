@@ -44,6 +44,9 @@ def tender_partners(
     reputation, the bot's own draws breaking ties (never the listing order)."""
     firms = seat_firms(view)
     chosen: list[dict[str, Any]] = [f for f in firms if f["id"] == me_id]
+    if me_id is None and firms:  # a broker builds around the firm that covers most of the work
+        ops = set(tender["operations"])
+        chosen = [max(firms, key=lambda f: (len(ops & set(f["operations"])), f["reputation"]))]
     covered = set(chosen[0]["operations"]) if chosen else set()
     my_nets = set(chosen[0]["networks"]) if chosen else set()
     noise = rng.random(len(view["firms"])) if rng is not None else None
@@ -66,7 +69,7 @@ def tender_partners(
             shared = bool(my_nets & set(f["networks"]))
             tr = trust[f["id"]] if trust else 0.5
             tie = float(noise[f["id"]]) * 0.05 if noise is not None else 0.0
-            return (-float(sure), -float(shared), -(tr + 0.3 * f["reputation"] + tie))
+            return (-float(sure), -(tr + 0.3 * f["reputation"] + tie + 0.1 * shared))
 
         best = sorted(cands, key=rank)[0]
         chosen.append(best)
