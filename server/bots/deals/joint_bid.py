@@ -113,21 +113,6 @@ def has_bid(view: View, tender_id: str) -> bool:
     )
 
 
-def leads_or_signed(view: View, tender_id: str) -> bool:
-    """A firm proposes its own consortium unless it already proposed one for the tender or has
-    signed one: a broker's draft that includes it does not stop it (competing consortia)."""
-    seat = view["seat"]
-    return any(
-        d["kind"] == "joint_bid"
-        and d["terms"].get("tender") == tender_id
-        and (
-            (d["status"] == "proposed" and d.get("proposer") == seat)
-            or (d["status"] == "active" and seat in d["parties"])
-        )
-        for d in view["deals"]
-    )
-
-
 def by_firm(view: View, rng: np.random.Generator, p: str, so_far: list[Command]) -> list[Command]:
     """For each open tender it cannot serve alone but has a part in: a consortium it leads."""
     me = view["me"]
@@ -135,7 +120,7 @@ def by_firm(view: View, rng: np.random.Generator, p: str, so_far: list[Command])
     out: list[Command] = []
     known = {str(i): me["capabilities"], **me["known_capabilities"]}
     for t in view["tenders"]:
-        if t["status"] != "open" or leads_or_signed(view, t["id"]):
+        if t["status"] != "open" or has_bid(view, t["id"]):
             continue
         alone = (
             all(me["capabilities"].get(op, 0) >= lvl for op, lvl in t["operations"].items())

@@ -29,9 +29,7 @@ class Terms:
     )
     scope: str = term(
         "choice",
-        "what the fee buys each round: events for the engaged firms, introductions among them, "
-        "or facilitation that lowers the gates of their deals (once the broker has worked with "
-        "them)",
+        "what the fee buys: events, introductions, drafting, or all",
         "all",
         choices=["events", "intros", "drafting", "all"],
         public=True,

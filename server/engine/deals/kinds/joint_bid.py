@@ -21,7 +21,7 @@ class Terms:
     tender: str = term("tender", "the open tender to bid for", required=True, public=True)
     lead: str = term(
         "seat",
-        "the lead firm, which faces the buyer: the bid is judged on its reputation",
+        "the lead firm, which faces the buyer (the bid carries its reputation)",
         required=True,
         public=True,
     )

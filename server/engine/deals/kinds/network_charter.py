@@ -28,15 +28,13 @@ class Terms:
     )
     open: bool = term(
         "bool",
-        "open membership: firms its broker has worked with and that trust the members join "
-        "later; closed (static) membership builds trust faster among the founders",
+        "open: firms its broker met may join later; closed: trust grows faster",
         True,
         public=True,
     )
     governance: str = term(
         "choice",
-        "who steers the hub: its members, or tripartite (with the union and the government, "
-        "which pass a share of the members' productivity gains to the wage floor)",
+        "who steers the hub: members, or tripartite (gains pass to the wage floor)",
         "members",
         choices=["members", "tripartite"],
         public=True,

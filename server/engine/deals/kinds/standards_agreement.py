@@ -28,8 +28,7 @@ class Terms:
     )
     compliance: bool = term(
         "bool",
-        "signatories comply with labour law: the union polices them, so the labour inspectors "
-        "find a signatory under the legal floor more often",
+        "the union polices signatories' compliance with labour law (more audits)",
         True,
     )
     no_strike: bool = term("bool", "no strikes against signatories while it runs", True)
