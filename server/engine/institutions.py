@@ -77,6 +77,14 @@ def union(state: State, report: dict[str, Any]) -> np.ndarray:
     if d.get("referral") and acc.union >= 10.0:
         acc.union -= 10.0
         acc.world += 10.0
+    # members join the firms' training as far as the union encourages them (GAME.md section 3;
+    # 000 III.3: the union co-runs training): where it holds back, fewer members enrol and the
+    # firms' training money for them is not spent
+    join = float(d.get("training_participation", 1.0))
+    if join < 1.0:
+        enrol = 1.0 - f.union_share * (1.0 - join)
+        f.training_spend *= enrol
+        f.funded_trainees *= enrol
     state.union_state["campaigns"] = [i for i in d.get("campaign", []) if f.alive[i]]
     strikes = []
     s = d.get("strike")
@@ -119,6 +127,8 @@ def audits(state: State, report: dict[str, Any]) -> None:
     p = np.full(f.n, effective_enforcement(state))
     for i in state.union_state.get("campaigns", []):
         p[i] = min(1.0, p[i] + 0.3)
+    for i in state.union_state.get("policed", []):  # a standards agreement's compliance clause
+        p[i] = min(1.0, p[i] + 0.3)
     draw = state.rng.random(f.n)
     found = under & (draw < p)
     f.audited[:] = found
@@ -149,6 +159,7 @@ def networks(state: State, report: dict[str, Any]) -> None:
     acc = state.accounts
     inst = state.institutions
     paid_grants = 0.0
+    joined = 0
     for net in state.networks:
         if not net.alive:
             continue
@@ -178,10 +189,49 @@ def networks(state: State, report: dict[str, Any]) -> None:
             kinds = active if active.any() else np.ones(len(FACTORS), dtype=bool)
         add = np.where(kinds, fund / scale / kinds.sum(), 0.0)
         net.stock = np.clip(net.stock * (1.0 - prm.factor_decay) + add, 0.0, 1.0)
-        # members meet: trust grows inside a network
+        # members meet: trust grows inside a network, faster in a closed (static) one (004 S.II
+        # L1787-1788: "the initial efforts almost require static membership to build trust")
+        gain = prm.trust_network_gain * (1.0 if net.open else CLOSED_TRUST_GAIN)
         sub = state.trust[np.ix_(idx, idx)]
-        state.trust[np.ix_(idx, idx)] = np.minimum(1.0, sub + prm.trust_network_gain * (1.0 - sub))
+        state.trust[np.ix_(idx, idx)] = np.minimum(1.0, sub + gain * (1.0 - sub))
+        if net.open:
+            joined += admit(state, net)
+        if net.governance == "tripartite":
+            # 000 III.3 and Conclusion: gains reach workers where an institutional context
+            # (union, employers and government together) forces their distribution
+            inst.pass_through_clause = max(inst.pass_through_clause, TRIPARTITE_PASS_THROUGH)
     report["network_grants"] = paid_grants
+    report["network_joined"] = joined
+
+
+CLOSED_TRUST_GAIN = 1.5  # assumption: a closed network's trust gain, relative to an open one's
+JOIN_TRUST = 0.3  # assumption: trust in the members a firm needs to join, a broker vouching
+JOINS_PER_ROUND = 1  # assumption: firms an open network takes in a round
+TRIPARTITE_PASS_THROUGH = 0.3  # assumption: pass-through to the floor a tripartite board secures
+
+
+def admit(state: State, net: Any) -> int:
+    """An open network with a broker takes in firms outside every network that the broker has
+    worked with (its events and introductions) and that trust the members enough: the broker's
+    work, not its existence, carries networking beyond the founders (004 S.II L1655-1674, S.III
+    L3334-3355), to background firms as well as seats."""
+    f = state.firms
+    bs = state.broker_state.get(net.broker)
+    if bs is None:
+        return 0
+    inside = {m for n in state.networks if n.alive for m in n.members}
+    cands = [
+        i
+        for i in bs.get("worked", [])
+        if f.alive[i]
+        and i not in inside
+        and float(state.trust[i, net.members].mean()) >= JOIN_TRUST
+        and f.cash[i] >= net.dues
+    ]
+    cands.sort(key=lambda i: (-float(state.trust[i, net.members].mean()), i))
+    take = cands[:JOINS_PER_ROUND]
+    net.members = sorted(net.members + take)
+    return len(take)
 
 
 def brokers(state: State, report: dict[str, Any]) -> None:
@@ -201,6 +251,7 @@ def brokers(state: State, report: dict[str, Any]) -> None:
                 1.0, sub + prm.trust_event_gain * (1.0 - sub)
             )
             state.inst_trust[bi, idx] = np.minimum(1.0, state.inst_trust[bi, idx] + 0.05)
+            worked(bs, [int(x) for x in idx])
             bs["events"] += 1
             done.append({"broker": seat, "event": [int(x) for x in idx]})
         for a, b in d.get("intros", []):
@@ -211,12 +262,41 @@ def brokers(state: State, report: dict[str, Any]) -> None:
             known = bs["known_caps"]
             known.setdefault(str(a), []).append(b)
             known.setdefault(str(b), []).append(a)
+            worked(bs, [a, b])
             bs["intros"] += 1
             done.append({"broker": seat, "intro": [a, b]})
         bs["intel"] = (
             [t.id for t in state.tenders if t.round == state.round + 1] if d.get("intel") else []
         )
     report["broker_actions"] = done
+
+
+def worked(bs: dict[str, Any], firms: list[int]) -> None:
+    """The broker has now worked with these firms (an event or an introduction): only between
+    firms it has worked with does its facilitation lower a deal's trust gate (004 S.III). The
+    firms have met each other through it (each knows whom it met)."""
+    bs["worked"] = sorted(set(bs.get("worked", [])) | set(firms))
+    met = bs.setdefault("met", {})
+    for a in firms:
+        met[str(a)] = sorted(set(met.get(str(a), [])) | (set(firms) - {a}))
+
+
+CLIENT_TRUST = 0.5  # assumption: a firm trusting brokers this much already has an adviser
+
+
+def advisers_clients(state: State) -> None:
+    """At the start, brokers whom firms already trust (experienced advisers: bankers, accountants,
+    lawyers, consultants, 004 S.II L1660-1662) each have worked for a share of those firms: every
+    firm trusting its broker at least `CLIENT_TRUST` is the client of one of them, dealt out in
+    turn (assumption). A broker new to the district (low trust) starts with no clients."""
+    brokers = sorted(state.broker_state)
+    if not brokers:
+        return
+    f = state.firms
+    for k, i in enumerate(np.flatnonzero(f.alive)):
+        b = brokers[k % len(brokers)]
+        if state.inst_trust[state.inst_ids.index(b), i] >= CLIENT_TRUST:
+            state.broker_state[b]["worked"].append(int(i))
 
 
 def trust_decay(state: State) -> None:

@@ -280,7 +280,13 @@ def clear_markets(
             np.where(f.preferred, weight, 0.0),
         )
         commodity += reserved
-        sell_total -= float(reserved.sum())
+        # the outside buyer's orders go only to the suppliers it kept; the others sell on the
+        # open market, which is the rest of demand (002 3 L362-368, 4 L484-489: a cut supplier
+        # loses the buyer, not only some price): its selection decides who survives
+        sell_total = min(
+            sell_total - float(reserved.sum()),
+            1.2 * (1.0 - m.reserved_share) * m.commodity_demand,
+        )
     commodity += _share_out(sell_total, cap_left - commodity, weight)
     com_price = price * (1.0 + 0.1 * f.price_stance)
     revenue = exports * ex_price + niche * ni_price + commodity * com_price

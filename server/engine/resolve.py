@@ -19,7 +19,16 @@ from district.server.engine.indicators import approval, indicators, role_scores,
 from district.server.engine.policy import background_decisions, seat_decisions
 from district.server.engine.state import State
 
-ONE_ROUND_DECISIONS = ("training", "technology", "hire", "poach", "bids")
+ONE_ROUND_DECISIONS = (
+    "training",
+    "technology",
+    "hire",
+    "poach",
+    "bids",
+    "events",
+    "intros",
+    "intel",
+)
 
 
 def resolve(state: State) -> dict[str, Any]:

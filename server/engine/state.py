@@ -105,6 +105,8 @@ class Network:
         default_factory=list
     )  # factors its dues fund (empty: those in stock)
     extra_funding: float = 0.0  # grants and matches received this round
+    open: bool = True  # admits firms its broker has worked with; closed: static, trust grows faster
+    governance: str = "members"  # "tripartite": union and government on the board
 
 
 @dataclass(slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from district.server.engine.institutions import advisers_clients
 from district.server.engine.scenario import FACTORS, FOCI, ROADS, Scenario
 from district.server.engine.state import (
     Accounts,
@@ -224,10 +225,12 @@ def new_state(scenario: Scenario, seed: int) -> State:
                 "known_caps": {},
                 "events": 0,
                 "intros": 0,
+                "worked": [],  # firms it has held events for or introduced (the trust ladder)
             }
             for s in scenario.seats
             if s.role == "broker"
         },
         union_state={"strikes": [], "campaigns": []},
     )
+    advisers_clients(state)
     return state

@@ -22,6 +22,16 @@ def _r(x: float, nd: int = 2) -> float:
     return round(float(x), nd)
 
 
+def cent_up(x: float) -> float:
+    """A floor shown to the cent, rounded up: whoever pays the floor they see is never found
+    below the floor the audits check (rounding to the nearest cent put bots paying "the floor"
+    a fraction of a cent under it, and every one of them was audited)."""
+    c = math.ceil(float(x) * 100.0) / 100.0
+    while c < x:  # the float product can round down past an exact cent
+        c = math.nextafter(c, math.inf)
+    return c
+
+
 def _tender(t: Any, full: bool = True) -> dict[str, Any]:
     d = {
         "id": t.id,
@@ -140,7 +150,7 @@ def public_view(state: State) -> dict[str, Any]:
             "questions": list(sc.questions),
         },
         "institutions": {
-            "wage_floor": math.ceil(inst.wage_floor * 100) / 100,  # up: paying it is never below
+            "wage_floor": cent_up(inst.wage_floor),
             "enforcement": _r(effective_enforcement(state)),
             "union_power": _r(inst.union_power),
             "payroll_tax": _r(inst.payroll_tax, 3),
@@ -279,6 +289,14 @@ def _firm_private(state: State, seat: str) -> dict[str, Any]:
             for j in sorted(known)
         },
         "anti_poach": int(f.anti_poach[i] > 0),  # 1: a levy's clause binds it
+        # brokers that have held an event for it or introduced it (it was there)
+        "brokers_met": sorted(
+            b for b, bs in state.broker_state.items() if i in bs.get("worked", [])
+        ),
+        # firms it has met at a broker's events or been introduced to
+        "met_through_brokers": sorted(
+            {j for bs in state.broker_state.values() for j in bs.get("met", {}).get(str(i), [])}
+        ),
     }
 
 
@@ -344,6 +362,7 @@ def view(state: State, seat: str) -> dict[str, Any]:
             reputation=_r(bs["reputation"]),
             events_held=bs["events"],
             introductions=bs["intros"],
+            worked_with=sorted(bs.get("worked", [])),
             intel=[_tender(t) for t in state.tenders if t.id in bs["intel"]],
             known_capabilities={
                 k: {ops[c]: _r(f.caps[int(k), c]) for c in np.flatnonzero(f.caps[int(k)] > 0.05)}

@@ -402,10 +402,13 @@ def test_alberta_production_networks_win_only_on_a_factor_base() -> None:
 
 def test_alberta_stays_thinly_networked_without_a_campaign() -> None:
     """004 S.IV L3492-3527 and S.III: dispersed firms, "my competitor is my enemy", associations
-    that lobby. Indicator: the networked share stays below Denmark's at every round."""
+    that lobby. Indicator: the networked share stays below Denmark's at every round once the
+    Danish campaign has run a year. (Round 1 is not compared: Alberta starts with its
+    associations, Denmark with no networks at all, 004 S.II L1645-1651, and the Danish share
+    climbs from there over the campaign's three rounds, 004 S.II L1673.)"""
     ab, _ = run("alberta-1993", 1)
     dk, _ = run("denmark-1989", 1)
-    for r in range(1, 7):
+    for r in range(2, 7):
         assert at_round(ab, "networked_share", r) < at_round(dk, "networked_share", r)
 
 

@@ -281,17 +281,23 @@ def test_challenge_grant_funds_a_qualifying_network_until_phase_out() -> None:
     assert g.state.networks[-1].stock[1] > 0
 
 
-def test_broker_engagement_pays_the_broker_and_lowers_the_gate() -> None:
-    g = world(trust={"firms": 0.5})
+def test_broker_engagement_pays_the_broker_and_lowers_the_gate_once_it_has_worked() -> None:
+    """004 S.III: the engagement lowers the gate between the firms only once the broker has
+    worked with them (its first round's event and introductions), not at the signature. The
+    broker is new to these firms (trusted 0.3: no clients of its own at the start)."""
+    g = world(trust={"firms": 0.5, "broker": 0.3})
     from district.server.engine.deals import trust_gate
 
     gate_before, _ = trust_gate(g.state, "joint_bid", [A, B])
     sign(g, "broker:b", "broker_engagement", ["broker:b", A, B], {"fee": 3.0, "rounds": 2})
-    gate_after, _ = trust_gate(g.state, "joint_bid", [A, B])
-    assert gate_after < gate_before
+    gate_signed, _ = trust_gate(g.state, "joint_bid", [A, B])
+    assert gate_signed == gate_before, "a signature alone does not skip the trust ladder"
     funds = g.state.accounts.brokers["broker:b"]
     g.resolve()
     assert g.state.accounts.brokers["broker:b"] == pytest.approx(funds + 6.0)
+    g.advance()
+    gate_after, _ = trust_gate(g.state, "joint_bid", [A, B])
+    assert gate_after < gate_before
 
 
 def test_negotiation_moves_no_money_that_no_signed_deal_moves() -> None:

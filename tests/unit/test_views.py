@@ -104,7 +104,7 @@ def test_every_view_of_a_whole_game_has_text_keys_only() -> None:
         return []
 
     shortfalls = 0
-    g = api.new_game("alberta-1993", seed=1)  # (seed 4 had one only while bots bid ineligibly)
+    g = api.new_game("alberta-1993", seed=1)  # a seed whose bots leave a joint bid short
     while not g.over:
         g.bots()
         g.resolve()

@@ -23,6 +23,14 @@ def by_government(
         return []
     loans = live(view, "conditional_credit")
     lent = {s for d in loans for s in d["parties"]}
+    # a firm whose loan was clawed back gets no public credit while its record lasts
+    lent |= {
+        s
+        for d in view["deals"]
+        if d["kind"] == "conditional_credit"
+        and d.get("ledger", {}).get("record_until", 0.0) >= view["round"]
+        for s in d["parties"]
+    }
     struggling = [
         f for f in seat_firms(view) if f["health"] == "struggling" and f["seat"] not in lent
     ]

@@ -35,36 +35,55 @@ def tender_partners(
     me_id: int | None,
     known: dict[str, dict[str, float]],
     trust: list[float] | None,
+    rng: np.random.Generator | None = None,
 ) -> list[dict[str, Any]] | None:
-    """Seat firms that together cover every operation of the tender at the level the buyer asks
-    (greedy, trusted first), or None. A firm covers an operation when it is known to do it well
-    enough (its own capabilities, or those its networks and brokers told it), or, not known, when
-    it lists it; a firm known to fall short does not: a bid the buyer would not consider is not
-    proposed (it would only fill the others' inboxes)."""
+    """Seat firms that together cover every operation of the tender, picked from what the bot
+    can know: a partner known (from introductions or a shared network) to do the operation well
+    enough first, firms known to fall short never; then partners sharing a network with the lead
+    (their shared factor stock lifts the consortium's quality, 004 S.II); then trust and
+    reputation, the bot's own draws breaking ties (never the listing order)."""
     firms = seat_firms(view)
     chosen: list[dict[str, Any]] = [f for f in firms if f["id"] == me_id]
+    if me_id is None and firms:  # a broker builds around the firm that covers most of the work
+        ops = set(tender["operations"])
+        chosen = [max(firms, key=lambda f: (len(ops & set(f["operations"])), f["reputation"]))]
 
-    def able(f: dict[str, Any], op: str) -> bool:
-        level = known.get(str(f["id"]), {}).get(op)
-        if level is None:
-            return str(f["id"]) not in known and op in f["operations"]
-        return bool(level >= tender["operations"][op])
+    def able(f: dict[str, Any]) -> set[str]:
+        """The tender's operations a firm lists and is not known to fall short at."""
+        mine = known.get(str(f["id"]), {})
+        return {
+            op
+            for op, need in tender["operations"].items()
+            if op in f["operations"] and mine.get(op, need) >= need
+        }
 
-    covered = {op for op in tender["operations"] if chosen and able(chosen[0], op)}
+    covered = able(chosen[0]) if chosen else set()
+    my_nets = set(chosen[0]["networks"]) if chosen else set()
+    noise = rng.random(len(view["firms"])) if rng is not None else None
     for op in tender["operations"]:
         if op in covered:
             continue
-        cands = [f for f in firms if f not in chosen and able(f, op)]
+        need = tender["operations"][op]
+        cands = [
+            f
+            for f in firms
+            if op in f["operations"]
+            and f not in chosen
+            and known.get(str(f["id"]), {}).get(op, need) >= need
+        ]
         if not cands:
             return None
 
-        def rank(f: dict[str, Any], op: str = op) -> tuple[bool, float]:
+        def rank(f: dict[str, Any], op: str = op, need: float = need) -> tuple[float, ...]:
+            sure = op in known.get(str(f["id"]), {})
+            shared = bool(my_nets & set(f["networks"]))
             tr = trust[f["id"]] if trust else 0.5
-            return (str(f["id"]) not in known, -(tr + 0.3 * f["reputation"]))  # known first
+            tie = float(noise[f["id"]]) * 0.05 if noise is not None else 0.0
+            return (-float(sure), -(tr + 0.3 * f["reputation"] + tie + 0.1 * shared))
 
         best = sorted(cands, key=rank)[0]
         chosen.append(best)
-        covered |= {o for o in tender["operations"] if able(best, o)}
+        covered |= able(best)
     return chosen if len(chosen) >= 2 else None
 
 
@@ -126,7 +145,7 @@ def by_firm(view: View, rng: np.random.Generator, p: str, so_far: list[Command])
         )
         if alone or not set(t["operations"]) & set(view["firms"][i]["operations"]):
             continue
-        members = tender_partners(view, t, i, known, me["trust"])
+        members = tender_partners(view, t, i, known, me["trust"], rng)
         if members and leads(members, i):
             out.append(proposal(t, members, view["seat"], [], 0.9 if p == "low" else 0.95))
     return out
@@ -139,7 +158,7 @@ def by_broker(view: View, rng: np.random.Generator, p: str, so_far: list[Command
     known = view["me"]["known_capabilities"]
     for t in view["tenders"]:
         if t["status"] == "open" and not has_bid(view, t["id"]):
-            members = tender_partners(view, t, None, known, None)
+            members = tender_partners(view, t, None, known, None, rng)
             if members:
                 return [proposal(t, members, members[0]["seat"], [view["seat"]], 0.95, fee=5.0)]
     return []

@@ -28,7 +28,10 @@ def firm_answer(view: View, d: dict[str, Any], p: str) -> str:
     ok = t["levy_rate"] <= 0.03 and (
         p == "high" or t["anti_poaching"] or t["government_match"] >= 0.5
     )
-    return "accept" if ok else "reject"
+    # a firm that could not pay a few rounds of it from its cash stays out (it knows its cash)
+    me = view["me"]
+    due = t["levy_rate"] * me["wage_bill"]
+    return "accept" if ok and me["cash"] >= 3.0 * due else "reject"
 
 
 def union_answer(view: View, d: dict[str, Any], p: str) -> str:

@@ -128,14 +128,20 @@ def check_terms(state: State, kind: str, terms: Any, parties: list[str]) -> dict
 
 
 def facilitated(state: State, parties: list[str], drafted_by: str = "") -> bool:
-    """A broker lowers the gate: as a party, as the drafter, or engaged by all the firm parties."""
-    if drafted_by or any(role_of(p) == "broker" for p in parties):
-        return True
+    """A broker lowers the gate - as a party, as the drafter, or engaged by all the firm parties
+    - but only between firms it has actually worked with, at its events or by introducing them
+    (004 S.III: the trust ladder is climbed step by step; a signature does not skip it)."""
     firms = {p for p in parties if role_of(p) == "firm"}
+    brokers = {p for p in parties if role_of(p) == "broker"}
+    if drafted_by:
+        brokers.add(drafted_by)
     for d in state.deals.values():
-        if KINDS[d.kind].facilitates and d.status == "active" and firms and firms <= set(d.parties):
-            return True
-    return False
+        if d.status == "active" and firms and firms <= set(d.parties):
+            b = KINDS[d.kind].facilitator(state, d)
+            if b:
+                brokers.add(b)
+    need = {state.firm_of(p) for p in firms}
+    return any(need <= set(state.broker_state.get(b, {}).get("worked", [])) for b in brokers)
 
 
 def trust_gate(

@@ -13,9 +13,10 @@ Hooks and when resolution calls them (each only for active deals of the kind, in
 - `enforce`: after finance: delivery, repayment, audits. Then a kind that `ends_at_term` is
   fulfilled when its last round is over (`term_ends` first), raising trust among its firms.
 - `ended`: whenever the deal ends, for any reason (fulfilled, breached, expired).
+- `aftermath`: every round after enforcement, for deals that were signed and have ended.
 
 Properties other kinds and the trust gates ask about, instead of a kind's name:
-`joint_activity`, `facilitates`, `government_lowers_gate`, `buyer_contract_for`.
+`joint_activity`, `facilitator`, `government_lowers_gate`, `buyer_contract_for`.
 """
 
 from __future__ import annotations
@@ -79,7 +80,6 @@ class Kind(Generic[T]):
     joint_activity: ClassVar[bool] = False  # counts as a joint activity of its firms (grants)
     fails_when_forced: ClassVar[bool] = False  # signed across its gate, a member may pull out
     ends_at_term: ClassVar[bool] = True  # fulfilled when its last round is over
-    facilitates: ClassVar[bool] = False  # active, it lowers the gates between its firm parties
     government_lowers_gate: ClassVar[bool] = True  # the government's standard contracts
 
     # --- declaration -----------------------------------------------------------------------
@@ -134,6 +134,15 @@ class Kind(Generic[T]):
 
     def ended(self, state: State, d: Deal) -> None:
         """Clean-up when the deal ends for any reason."""
+
+    def aftermath(self, state: State, d: Deal) -> None:
+        """Every round after finance, for a deal that has ended: what it leaves behind (a
+        clawed-back loan's mark on the borrower's credit standing)."""
+
+    def facilitator(self, state: State, d: Deal) -> str:
+        """The broker whose facilitation this (active) deal brings to its firm parties' other
+        deals, or ""."""
+        return ""
 
     def buyer_contract_for(self, state: State, d: Deal, firm: int) -> bool:
         """Whether this (active) deal gives `firm` a stable buyer."""

@@ -26,6 +26,7 @@ def take_effect(state: State, report: dict[str, Any]) -> None:
     res = Resolution(report, KINDS)
     # the scenario's pass-through clause, raised while a levy with a clause or union seat runs
     state.institutions.pass_through_clause = state.scenario.institutions["pass_through_clause"]
+    state.union_state["policed"] = []  # signatories a standards agreement's union polices
     for d in list(state.deals.values()):
         if d.status != "active":
             continue
@@ -71,6 +72,8 @@ def enforce(state: State, report: dict[str, Any]) -> None:
     res = Resolution(report, KINDS)
     for d in list(state.deals.values()):
         if d.status != "active":
+            if d.signed_round and d.status in ("fulfilled", "breached"):
+                KINDS[d.kind].aftermath(state, d)
             continue
         kind = KINDS[d.kind]
         members = firms_of(state, d)

@@ -1,15 +1,20 @@
 """Broker engagement: firms or the government pay a broker each round (004 S.II, S.IV, Danish
-brokers); while it runs, the broker's facilitation lowers the trust gates between the firms that
-engaged it."""
+brokers). Its `scope` says what the fee buys, each round while it runs (004 S.III, the trust
+ladder): `events` - a meeting of the engaged firms (trust among them rises); `intros` - the
+engaged firms are introduced to each other (trust rises, capabilities are revealed); `drafting` -
+the broker's facilitation lowers the trust gates of the engaged firms' deals, between the firms it
+has worked with; `all` - the three."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from district.server.engine.deals.kind import Kind, Resolution
 from district.server.engine.deals.record import Deal
 from district.server.engine.deals.terms import term
 from district.server.engine.errors import EngineError
+from district.server.engine.institutions import worked
 from district.server.engine.state import State, role_of
 
 
@@ -24,7 +29,7 @@ class Terms:
     )
     scope: str = term(
         "choice",
-        "what the broker does",
+        "what the fee buys: events, introductions, drafting, or all",
         "all",
         choices=["events", "intros", "drafting", "all"],
         public=True,
@@ -40,7 +45,6 @@ class BrokerEngagement(Kind[Terms]):
     parties = {"broker": (1, 1), "firm": (0, 40), "government": (0, 1)}
     gate = 0.2
     terms = Terms
-    facilitates = True
 
     def check(self, state: State, t: Terms, parties: list[str]) -> None:
         if not any(role_of(p) in ("firm", "government") for p in parties):
@@ -57,6 +61,27 @@ class BrokerEngagement(Kind[Terms]):
         t = self.read(d)
         broker = next(p for p in d.parties if role_of(p) == "broker")
         payers = [p for p in d.parties if role_of(p) in ("firm", "government")]
+        firms = [p for p in d.parties if role_of(p) == "firm" and f.alive[state.firm_of(p)]]
+        idx = [state.firm_of(p) for p in firms]
+        bs = state.broker_state[broker]
+        prm = state.params
+        if len(idx) >= 2 and t.scope in ("events", "all"):
+            a = np.array(idx)
+            sub = state.trust[np.ix_(a, a)]
+            state.trust[np.ix_(a, a)] = np.minimum(1.0, sub + prm.trust_event_gain * (1.0 - sub))
+            np.fill_diagonal(state.trust, 1.0)
+            bs["events"] += 1
+            worked(bs, idx)
+        if len(idx) >= 2 and t.scope in ("intros", "all"):
+            for a_, b_ in zip(idx, idx[1:] + idx[:1], strict=True):
+                for x, y in ((a_, b_), (b_, a_)):
+                    state.trust[x, y] = min(
+                        1.0, state.trust[x, y] + prm.trust_intro_gain * (1 - state.trust[x, y])
+                    )
+                bs["known_caps"].setdefault(str(a_), []).append(b_)
+                bs["known_caps"].setdefault(str(b_), []).append(a_)
+                bs["intros"] += 1
+            worked(bs, idx)
         for p in payers:
             if p == "government":
                 fee = min(t.fee, max(0.0, acc.government))
@@ -69,6 +94,11 @@ class BrokerEngagement(Kind[Terms]):
                 f.cash[i] -= fee
             acc.brokers[broker] += fee
             state.broker_state[broker]["fees"] += fee
+
+    def facilitator(self, state: State, d: Deal) -> str:
+        if self.read(d).scope in ("drafting", "all"):
+            return next(p for p in d.parties if role_of(p) == "broker")
+        return ""
 
 
 KIND = BrokerEngagement()

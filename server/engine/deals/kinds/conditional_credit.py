@@ -15,6 +15,10 @@ from district.server.engine.deals.terms import term as term_field  # a term is n
 from district.server.engine.errors import EngineError
 from district.server.engine.state import State
 
+CLAWBACK_FINE = 0.25  # assumption: a fine of a quarter of the amount lent (000 III.4 L219)
+CREDIT_RECORD_ROUNDS = 4  # assumption: rounds a clawback marks the borrower's credit standing
+CREDIT_RECORD_CAP = 0.25  # assumption: its credit standing meanwhile (a poor risk's)
+
 CONDITIONS = [
     "compliance",
     "wage_floor",
@@ -67,6 +71,19 @@ class ConditionalCredit(Kind[Terms]):
     government_lowers_gate = False  # money never lowers a gate
 
     def check(self, state: State, t: Terms, parties: list[str]) -> None:
+        firm = next(p for p in parties if p != "government")
+        for o in state.deals.values():
+            if (
+                o.kind == self.name
+                and firm in o.parties
+                and o.ledger.get("record_until", 0.0) >= state.round
+            ):
+                raise EngineError(
+                    "credit_record",
+                    f"{state.firms.name[state.firm_of(firm)]} had a loan clawed back; no public "
+                    f"credit until round {int(o.ledger['record_until']) + 1}",
+                    "parties",
+                )
         if t.amount > state.accounts.government:
             raise EngineError(
                 "cannot_afford",
@@ -87,6 +104,7 @@ class ConditionalCredit(Kind[Terms]):
         f.cash[i] += amount
         f.public_debt[i] += amount
         d.ledger["outstanding"] = amount
+        d.ledger["principal"] = amount
         d.ledger["rate"] = t.rate
         if t.purpose == "technology":  # the money buys machines
             spend = min(amount, max(0.0, f.cash[i]))
@@ -147,25 +165,65 @@ class ConditionalCredit(Kind[Terms]):
         broken = self.broken_conditions(state, t, i, res)
         if broken:
             d.ledger["breached_rounds"] = d.ledger.get("breached_rounds", 0.0) + 1
-            if state.rng.random() < t.audit_rate:
+            if "wage_floor" in broken or "compliance" in broken:
+                need = state.institutions.wage_floor * (1.05 if "wage_floor" in broken else 1.0)
+                d.ledger["wage_owed"] = d.ledger.get("wage_owed", 0.0) + max(
+                    0.0, (need - f.wage[i]) * f.workers[i]
+                )
+            # a lender that audits at all checks the covenant when the loan closes: conditions
+            # are to be met and sustained to the end (000 III.4 L239)
+            closing = state.round >= d.ends_round and t.audit_rate > 0
+            if state.rng.random() < t.audit_rate or closing:
                 why = f"an audit found the condition{'s' if len(broken) > 1 else ''} {', '.join(broken)} broken"
-                if t.remedy == "clawback":
-                    rest = d.ledger["outstanding"]
-                    f.cash[i] -= rest
-                    acc.government += rest
-                    f.public_debt[i] = max(0.0, f.public_debt[i] - rest)
-                    d.ledger["outstanding"] = 0.0
-                    why += f"; {rest:.0f}k clawed back"
-                else:
-                    d.ledger["rate"] += 0.1
-                    why += "; the rate rises by 10 points"
-                    d.ledger["audited_breach"] = 1.0
+                # a penalty rate is the first remedy; a condition found broken again at the
+                # penalty rate calls the loan in, so that every loan ends
+                if t.remedy == "clawback" or d.ledger.get("audited_breach"):
+                    why += self.claw_back(state, d, t, i)
+                    self.breach(state, d, i, why, res)
+                    return
+                d.ledger["rate"] += 0.1
+                why += "; the rate rises by 10 points"
+                d.ledger["audited_breach"] = 1.0
                 f.credit[i] = max(0.0, f.credit[i] - 0.2)
-                # at a penalty rate the loan runs on
-                self.breach(state, d, i, why, res, ends=t.remedy == "clawback")
-                return
+                self.breach(state, d, i, why, res, ends=False)
         if state.round >= d.ends_round and d.status == "active":
-            self.end(state, d, "fulfilled")
+            if d.ledger.get("audited_breach"):
+                self.end(state, d, "breached", "repaid at the penalty rate")
+            else:
+                self.end(state, d, "fulfilled")
+
+    def claw_back(self, state: State, d: Deal, t: Terms, i: int) -> str:
+        """The loan is called in: the rest of the principal, the interest the whole term would
+        have paid, the wages the broken covenant withheld (paid to the workers) and a fine
+        (000 III.4 L219: quid pro quo agreements recover subsidies that were abused; L231-239:
+        a covenant to meet and sustain compliance, with penalties for breach). The borrower's
+        credit standing is marked for `CREDIT_RECORD_ROUNDS` rounds and the government lends it
+        nothing more meanwhile. So a caught cheater ends worse off than an honest borrower."""
+        f = state.firms
+        acc = state.accounts
+        rest = d.ledger["outstanding"]
+        rounds_left = max(0, d.ends_round - state.round)
+        interest = d.ledger.get("principal", rest) * t.rate * rounds_left
+        wages = d.ledger.get("wage_owed", 0.0)
+        fine = CLAWBACK_FINE * d.ledger.get("principal", rest)
+        f.cash[i] -= rest + interest + wages + fine
+        acc.government += rest + interest + fine
+        acc.world += wages
+        f.public_debt[i] = max(0.0, f.public_debt[i] - rest)
+        d.ledger["outstanding"] = 0.0
+        d.ledger["clawed_back"] = rest + interest + wages + fine
+        d.ledger["record_until"] = float(state.round + CREDIT_RECORD_ROUNDS)
+        f.credit[i] = min(f.credit[i], CREDIT_RECORD_CAP)
+        return (
+            f"; {rest:.0f}k clawed back with {interest:.0f}k interest, {wages:.0f}k back pay "
+            f"and a {fine:.0f}k fine"
+        )
+
+    def aftermath(self, state: State, d: Deal) -> None:
+        """A loan clawed back marks its borrower's credit standing for a while."""
+        if d.ledger.get("record_until", 0.0) >= state.round:
+            i = firms_of(state, d)[0]
+            state.firms.credit[i] = min(state.firms.credit[i], CREDIT_RECORD_CAP)
 
 
 KIND = ConditionalCredit()

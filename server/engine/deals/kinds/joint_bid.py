@@ -1,6 +1,6 @@
 """Joint bid: firms bid together for a tender none could win alone; each delivers its share or pays
-the penalty. The consortium's quality is capped by the members' shared factor stock (004:
-production networks only work on top of factor-creating ones)."""
+the penalty. The consortium's quality is capped by the members' shared factor stock, never below
+its weakest member (004: production networks only work on top of factor-creating ones)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,12 @@ from district.server.engine.state import State, Tender, role_of
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Terms:
     tender: str = term("tender", "the open tender to bid for", required=True, public=True)
-    lead: str = term("seat", "the lead firm, which faces the buyer", required=True, public=True)
+    lead: str = term(
+        "seat",
+        "the lead firm, which faces the buyer (the bid carries its reputation)",
+        required=True,
+        public=True,
+    )
     shares: dict[str, float] = term(
         "shares", "each firm's share of the volume (firm seat -> 0-1, summing to 1)", required=True
     )
@@ -96,15 +101,20 @@ class JointBid(Kind[Terms]):
             why = f"no member does {', '.join(missing)} well enough"
         elif cap[idx].sum() < per_round:
             why = f"the members can make {cap[idx].sum():.0f} units a round; the buyer needs {per_round:.0f}"
+        # 004 S.II: production networks work on top of factor-creating ones: without shared
+        # services (training, intelligence, quality) the consortium's share-weighted quality is
+        # capped, the cap rising with the members' shared stock. The cap never takes it below
+        # its weakest member (issue 10: two firms of 0.53 used to be rated 0.35).
         stock = float(np.mean(access[idx][:, [TRAINING, INTELLIGENCE, QUALITY]].mean(axis=1)))
-        ceiling = 0.35 + 0.6 * stock
-        quality = min(float((f.quality[idx] * shares).sum()), ceiling)
+        weakest = float(f.quality[idx].min())
+        weighted = float((f.quality[idx] * shares).sum())
+        quality = min(weighted, max(weakest, 0.35 + 0.6 * stock))
         if not why and quality < tender.min_quality:
             why = (
                 f"consortium quality {quality:.2f} is below the buyer's {tender.min_quality:.2f}"
                 + (
                     " - the members' shared factor stock is too thin"
-                    if ceiling < tender.min_quality
+                    if weighted >= tender.min_quality
                     else ""
                 )
             )
@@ -117,7 +127,8 @@ class JointBid(Kind[Terms]):
             "shares": list(shares),
             "price": t.price,
             "quality": quality,
-            "reputation": float((f.reputation[idx] * shares).sum()),
+            # the buyer faces the lead firm: the consortium bids on the lead's name
+            "reputation": float(f.reputation[state.firm_of(t.lead)]),
             "deal": d.id,
         }
         defector = d.ledger.pop("defector", None)

@@ -26,9 +26,18 @@ class Terms:
         choices=FACTORS,
         public=True,
     )
-    open: bool = term("bool", "open membership (others may join later)", True, public=True)
+    open: bool = term(
+        "bool",
+        "open: firms its broker met may join later; closed: trust grows faster",
+        True,
+        public=True,
+    )
     governance: str = term(
-        "choice", "who steers the hub", "members", choices=["members", "tripartite"], public=True
+        "choice",
+        "who steers the hub: members, or tripartite (gains pass to the wage floor)",
+        "members",
+        choices=["members", "tripartite"],
+        public=True,
     )
     rounds: int = term("int", "rounds the charter runs", 4, 1, 12)
 
@@ -49,6 +58,14 @@ class NetworkCharter(Kind[Terms]):
             raise EngineError(
                 "bad_parties", "a network needs at least 3 firms (004 S.II)", "parties"
             )
+        if t.governance == "tripartite" and not any(
+            role_of(p) in ("union", "government") for p in parties
+        ):
+            raise EngineError(
+                "illegal_term",
+                "tripartite governance needs the union or the government among the parties",
+                "terms.governance",
+            )
 
     def duration(self, state: State, t: Terms) -> int:
         return t.rounds
@@ -67,6 +84,8 @@ class NetworkCharter(Kind[Terms]):
             broker=broker,
         )
         net.services = [FACTORS.index(s) for s in t.services]
+        net.open = t.open
+        net.governance = t.governance
         state.networks.append(net)
         d.ledger["network"] = float(len(state.networks) - 1)
 

@@ -1,7 +1,9 @@
 """Wage and standards agreement: union and firms set a wage floor for signatories ("wages out of
 competition", 000 II.d, GIDC). It is audited at the enforcement rate (+0.3 with the government as
 enforcer): a signatory found paying under the floor owes the back pay; a strike against a
-signatory breaks a no-strike clause."""
+signatory breaks a no-strike clause. With the compliance clause the union polices the
+signatories' compliance with labour law: the inspectors find a signatory under the legal floor
+more often (as in a union campaign)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,11 @@ class Terms:
         1e4,
         public=True,
     )
-    compliance: bool = term("bool", "signatories comply with labour law", True)
+    compliance: bool = term(
+        "bool",
+        "the union polices signatories' compliance with labour law (more audits)",
+        True,
+    )
     no_strike: bool = term("bool", "no strikes against signatories while it runs", True)
     rounds: int = term("int", "rounds it runs", 4, 1, 12)
 
@@ -40,6 +46,11 @@ class StandardsAgreement(Kind[Terms]):
 
     def duration(self, state: State, t: Terms) -> int:
         return t.rounds
+
+    def each_round(self, state: State, d: Deal, members: list[int], res: Resolution) -> None:
+        """000 III.3 (GIDC): the union polices its signatories' compliance with labour law."""
+        if self.read(d).compliance:
+            state.union_state["policed"] = sorted(set(state.union_state["policed"]) | set(members))
 
     def enforce(self, state: State, d: Deal, members: list[int], res: Resolution) -> None:
         f = state.firms
