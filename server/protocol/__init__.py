@@ -25,6 +25,7 @@ from district.server.protocol.builders import (
     name_key,
     normalise_code,
     unsafe_char,
+    unsafe_text,
     valid_name,
 )
 from district.server.protocol.codec import (
@@ -124,5 +125,6 @@ __all__ = [
     "impersonates",
     "name_key",
     "unsafe_char",
+    "unsafe_text",
     "valid_name",
 ]

@@ -36,7 +36,8 @@ from district.server.session.jobs import (
 )
 from district.server.session.ledger import Hub, Ledger, Mark, load_core
 from district.server.session.messages import new_token, welcome
-from district.server.session.outputs import Admit, Output, error
+from district.server.session.outputs import Admit, Output, Question, error
+from district.server.session.questions import Questions
 from district.server.session.state import SessionCore
 from district.server.store import Store
 
@@ -79,6 +80,7 @@ class Session:
         self.ledger = Ledger(core, store, hub, self.audience, self.log, clock)
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
+        self.questions = Questions(self.log)
 
     @property
     def core(self) -> SessionCore:
@@ -99,6 +101,7 @@ class Session:
         self.submit(Tick())  # bots owed a turn, a deadline already due
 
     async def stop(self) -> None:
+        self.questions.stop()
         if self._timer is not None:
             self._timer.cancel()
         if self._task is not None and not self._task.done():
@@ -239,7 +242,11 @@ class Session:
         # Tick: nothing to do here; _progress looks at the clock after every batch
 
     async def _carry(self, outputs: list[Output]) -> None:
-        await self.ledger.carry(outputs, self._admit)
+        await self.ledger.carry(outputs, self._admit, self._ask)
+
+    def _ask(self, q: Question) -> None:
+        """A preview: answered off the event loop from a copy of the state as it is now."""
+        self.questions.ask(q, self.core.game.state, time.monotonic())
 
     def _admit(self, a: Admit) -> None:
         """A hello was accepted (and what it took is stored): the connection joins."""

@@ -28,6 +28,7 @@ from district.server.session.outputs import (
     Entry,
     Flush,
     Output,
+    Question,
     Record,
     Reply,
     TakeSnapshot,
@@ -97,8 +98,14 @@ class Ledger:
     def sid(self) -> str:
         return self.core.info.id
 
-    async def carry(self, outputs: list[Output], admit: Callable[[Admit], None]) -> None:
-        """Carry out a decision's outputs, in order; `admit` binds an admitted connection."""
+    async def carry(
+        self,
+        outputs: list[Output],
+        admit: Callable[[Admit], None],
+        ask: Callable[[Question], None] | None = None,
+    ) -> None:
+        """Carry out a decision's outputs, in order; `admit` binds an admitted connection, `ask`
+        has a preview answered (server/session/questions.py)."""
         for o in outputs:
             if isinstance(o, Record):
                 self.record(o.entry)
@@ -140,6 +147,9 @@ class Ledger:
                 self._snapshot_due = True
             elif isinstance(o, Flush):
                 await self.flush()
+            elif isinstance(o, Question):
+                if ask is not None:
+                    ask(o)
             elif isinstance(o, Admit):
                 if not await self.flush():
                     o.conn.send(

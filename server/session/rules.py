@@ -28,11 +28,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from district.server.engine import EngineError
+from district.server.engine.preview import preview
+from district.server.engine.state import State
 from district.server.protocol import (
     CLOSE_RELEASED,
     impersonates,
     name_key,
     unsafe_char,
+    unsafe_text,
     valid_name,
 )
 from district.server.session.jobs import Command, Control, Hello
@@ -49,6 +52,7 @@ from district.server.session.outputs import (
     Entry,
     Flush,
     Output,
+    Question,
     Record,
     Reply,
     TakeSnapshot,
@@ -179,13 +183,22 @@ def admit_command(core: SessionCore, job: Command) -> list[Output]:
                 )
             ]
     cmd = msg["command"]
+    bad = unsafe_text(cmd)
+    if bad is not None:
+        where, ch = bad
+        return [
+            Reply(
+                conn,
+                error(
+                    re,
+                    "bad_value",
+                    f"text may not contain control or text-direction characters (U+{ord(ch):04X})",
+                    where,
+                ),
+            )
+        ]
     if cmd.get("type") == "preview":
-        try:
-            result = core.game.preview(seat, cmd)
-        except EngineError as e:
-            return [Reply(conn, error(re, e.code, e.message, e.where))]
-        ack = {"type": "ack", "re": re, "seq": core.streams[seat].seq, "result": result}
-        return [Reply(conn, ack)]
+        return [Question(conn, re, seat, cmd, core.streams[seat].seq)]
     cid = msg.get("cid")
     if core.seen_cid(seat, cid):
         ack = {"type": "ack", "re": re, "seq": core.streams[seat].seq, "duplicate": True}
@@ -194,6 +207,17 @@ def admit_command(core: SessionCore, job: Command) -> list[Output]:
     if cid is not None:
         entry["cid"] = cid
     return [Attempt(entry, conn, re), Ack(conn, re, seat)]
+
+
+def answer_preview(state: State, q: Question) -> Reply:
+    """The answer to a preview: an `ack` with the result, or the engine's refusal. `state` is a
+    copy made when the question was asked (this may run on a worker thread); only what the asking
+    seat may know enters it (server/engine/preview.py)."""
+    try:
+        result = preview(state, q.seat, q.request)
+    except EngineError as e:
+        return Reply(q.conn, error(q.re, e.code, e.message, e.where))
+    return Reply(q.conn, {"type": "ack", "re": q.re, "seq": q.seq, "result": result})
 
 
 # --- the clock and the phases ----------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""Previews, answered off the event loop and rate-limited per seat.
+
+A preview resolves the round twice on copies of the state: many milliseconds for a big district.
+Run on the event loop, a few seats asking at the allowed message rate would stall every other
+session. So the actor copies the state when the question is asked (the copy is what the answer
+is computed from) and a worker thread computes the answer; the actor goes on with its jobs, and
+the answer is sent when it is ready. Each seat may have one preview under way and ask at most
+`PREVIEW_BURST` at once, `PREVIEW_RATE` a second after that; beyond, `rate_limited`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from district.server.engine.snapshot import copy_state
+from district.server.engine.state import State
+from district.server.session import rules
+from district.server.session.outputs import Question, Reply, error
+
+PREVIEW_RATE = 0.5  # previews a second per seat, sustained
+PREVIEW_BURST = 4  # previews a seat may ask at once
+PREVIEW_WORKERS = 2  # threads computing previews, for the whole process
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _workers() -> ThreadPoolExecutor:
+    """The process's preview threads (made on first use; threads live as long as the process)."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(PREVIEW_WORKERS, thread_name_prefix="district-preview")
+    return _pool
+
+
+@dataclass(slots=True)
+class Allowance:
+    """One seat's previews: a token bucket, and whether one is being computed."""
+
+    tokens: float = PREVIEW_BURST
+    last: float = 0.0
+    busy: bool = False
+
+    def refusal(self, now: float) -> str:
+        """Why this seat may not ask now ("" if it may); takes a token if it may."""
+        if self.busy:
+            return "your previous preview is still being worked out; wait for its answer"
+        self.tokens = min(float(PREVIEW_BURST), self.tokens + (now - self.last) * PREVIEW_RATE)
+        self.last = now
+        if self.tokens < 1.0:
+            return (
+                f"at most {PREVIEW_BURST} previews at once and one every "
+                f"{1 / PREVIEW_RATE:g} seconds after that; try again in a moment"
+            )
+        self.tokens -= 1.0
+        return ""
+
+
+@dataclass(slots=True)
+class Questions:
+    """The previews of one session: each seat's allowance and the answers under way."""
+
+    log: logging.LoggerAdapter[logging.Logger]
+    allowances: dict[str, Allowance] = field(default_factory=dict)
+    pending: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def ask(self, q: Question, state: State, now: float) -> None:
+        """Answer `q` from `state` as it is now (copied here, on the loop), or refuse it."""
+        a = self.allowances.setdefault(q.seat, Allowance(last=now))
+        why = a.refusal(now)
+        if why:
+            q.conn.send(error(q.re, "rate_limited", why))
+            return
+        a.busy = True
+        copy = copy_state(state)
+        task = asyncio.get_running_loop().create_task(self._answer(q, copy, a))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    async def _answer(self, q: Question, state: State, a: Allowance) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+            reply: Reply = await loop.run_in_executor(_workers(), rules.answer_preview, state, q)
+            msg: dict[str, Any] = reply.msg
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.log.exception("a preview failed")
+            msg = error(q.re, "internal", "the server failed on this preview; nothing was changed")
+        finally:
+            a.busy = False
+        if not q.conn.closed:
+            q.conn.send(msg)
+
+    def stop(self) -> None:
+        for t in list(self.pending):
+            t.cancel()
