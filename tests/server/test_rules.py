@@ -29,8 +29,8 @@ from district.server.session.outputs import (
     DropToken,
     Flush,
     Output,
-    Record,
     Question,
+    Record,
     Reply,
     TakeSnapshot,
 )
