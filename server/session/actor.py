@@ -81,6 +81,7 @@ class Session:
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
         self.questions = Questions(self.log)
+        self.ledger.wake = lambda: self.submit(Tick())
 
     @property
     def core(self) -> SessionCore:
@@ -102,6 +103,7 @@ class Session:
 
     async def stop(self) -> None:
         self.questions.stop()
+        self.ledger.stop()
         if self._timer is not None:
             self._timer.cancel()
         if self._task is not None and not self._task.done():
@@ -136,13 +138,14 @@ class Session:
     async def _run(self) -> None:
         self._arm()
         while True:
-            batch = [await self.queue.get()]
-            while not self.queue.empty() and len(batch) < BATCH:
-                batch.append(self.queue.get_nowait())
-            for i, job in enumerate(batch):
+            job = await self.queue.get()
+            slice_start = time.perf_counter()
+            n = 0
+            while True:
+                n += 1
                 if isinstance(job, Stop):
                     await self.ledger.flush()
-                    self._abandon(batch[i + 1 :])
+                    self._abandon([])
                     return
                 if isinstance(job, CLIENT_JOBS):
                     self.waiting -= 1
@@ -155,6 +158,15 @@ class Session:
                         await self._internal(job, e, mark)
                     except Exception:  # the store itself is failing: keep serving what we have
                         self.log.exception("could not recover from the failure")
+                # a batch: up to BATCH jobs, stored at once, but never more than a time slice of
+                # work before the other sessions get the event loop
+                if (
+                    self.queue.empty()
+                    or n >= BATCH
+                    or time.perf_counter() - slice_start > YIELD_EVERY
+                ):
+                    break
+                job = self.queue.get_nowait()
             try:
                 await self.ledger.flush()
                 await self._progress()
@@ -165,6 +177,7 @@ class Session:
                 except Exception:  # the store itself is failing: keep serving what we have
                     self.log.exception("could not reload from the store")
             self._arm()
+            await asyncio.sleep(0)  # between batches, the other sessions run
 
     def _abandon(self, jobs: list[Job]) -> None:
         """The session is stopping: nobody may wait for ever on a job it will not run."""
@@ -256,6 +269,7 @@ class Session:
         conn.send(welcome(self.core, recipient, a.re, a.token, self.now()))
         self.audience.catch_up(conn, self.core, recipient, a.last_event)
         conn.send(self.core.clock(self.now()))
+        conn.send(self.ledger.roster())  # the others get it soon (Ledger.roster_soon)
         self.ledger.roster_dirty = True
         self.log.info("%s connected as %s", "new player" if a.token else "client", recipient)
 

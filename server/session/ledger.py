@@ -9,6 +9,7 @@ they are stored, sends the messages. If the store fails, the state is loaded bac
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -38,6 +39,7 @@ from district.server.session.state import SessionCore, build_core, plain
 from district.server.store import Store, StoredSession
 
 Mark = tuple[int, int, int, bool, bool]
+ROSTER_EVERY = 0.25  # seconds: rosters are sent at most this often (see Ledger.roster_soon)
 
 
 class Hub(Protocol):
@@ -90,6 +92,9 @@ class Ledger:
         self._out: list[Outgoing] = []
         self._hub_news: list[AddToken | DropToken] = []
         self.roster_dirty = False
+        self._roster_sent = -ROSTER_EVERY
+        self._roster_timer: asyncio.TimerHandle | None = None
+        self.wake: Callable[[], Any] = lambda: None  # the actor: look again soon (a Tick)
         self.clock_dirty = False
         self._snapshot_due = False
         self._finish_due = False
@@ -211,7 +216,7 @@ class Ledger:
             self.audience.broadcast(self.core.clock(self.now()))
         if self.roster_dirty:
             self.roster_dirty = False
-            self.audience.broadcast(self.roster())
+            self.roster_soon()
         if finishing:
             self._finish_due = False
             self.hub.session_ended(self.sid)
@@ -225,6 +230,32 @@ class Ledger:
             except Exception as e:  # a missing snapshot only makes a recovery slower
                 self.log.error("could not save a snapshot: %s", e)
         return True
+
+    def roster_soon(self) -> None:
+        """Everyone connected gets the new roster: now, unless one went out less than
+        ROSTER_EVERY seconds ago; then once, at the end of that interval. Many joins (a class of
+        observers arriving) cost a few rosters, not one to everyone per join."""
+        if self._roster_timer is not None:
+            return  # one is already due, and it will say what the roster is then
+        loop = asyncio.get_running_loop()
+        wait = self._roster_sent + ROSTER_EVERY - loop.time()
+        if wait <= 0:
+            self._roster_sent = loop.time()
+            self.audience.broadcast(self.roster())
+        else:
+            self._roster_timer = loop.call_later(wait, self._roster_due)
+
+    def _roster_due(self) -> None:
+        """The interval is over: the actor sends the roster at its next flush (what is not yet
+        stored must not show in it)."""
+        self._roster_timer = None
+        self.roster_dirty = True
+        self.wake()
+
+    def stop(self) -> None:
+        if self._roster_timer is not None:
+            self._roster_timer.cancel()
+            self._roster_timer = None
 
     def roster(self) -> dict[str, Any]:
         a = self.audience

@@ -18,11 +18,10 @@ from typing import Any
 
 from district.server.engine.snapshot import copy_state
 from district.server.engine.state import State
+from district.server.protocol import PREVIEW_BURST, PREVIEW_RATE
 from district.server.session import rules
 from district.server.session.outputs import Question, Reply, error
 
-PREVIEW_RATE = 0.5  # previews a second per seat, sustained
-PREVIEW_BURST = 4  # previews a seat may ask at once
 PREVIEW_WORKERS = 2  # threads computing previews, for the whole process
 
 _pool: ThreadPoolExecutor | None = None

@@ -32,6 +32,8 @@ from district.server.engine.preview import preview
 from district.server.engine.state import State
 from district.server.protocol import (
     CLOSE_RELEASED,
+    MAX_OPEN_PROPOSALS,
+    MAX_ROUND_PROPOSALS,
     impersonates,
     name_key,
     unsafe_char,
@@ -199,6 +201,10 @@ def admit_command(core: SessionCore, job: Command) -> list[Output]:
         ]
     if cmd.get("type") == "preview":
         return [Question(conn, re, seat, cmd, core.streams[seat].seq)]
+    if cmd.get("type") in ("propose", "counter"):
+        why = proposals_refusal(core, seat)
+        if why:
+            return [Reply(conn, error(re, "too_many", why))]
     cid = msg.get("cid")
     if core.seen_cid(seat, cid):
         ack = {"type": "ack", "re": re, "seq": core.streams[seat].seq, "duplicate": True}
@@ -218,6 +224,23 @@ def answer_preview(state: State, q: Question) -> Reply:
     except EngineError as e:
         return Reply(q.conn, error(q.re, e.code, e.message, e.where))
     return Reply(q.conn, {"type": "ack", "re": q.re, "seq": q.seq, "result": result})
+
+
+def proposals_refusal(core: SessionCore, seat: str) -> str:
+    """Why `seat` may not propose (or counter) now, or "": at most MAX_OPEN_PROPOSALS open at
+    once and MAX_ROUND_PROPOSALS in a round, so that nobody floods another seat's view."""
+    st = core.game.state
+    mine = [d for d in st.deals.values() if d.proposer == seat]
+    open_ = sum(1 for d in mine if d.status == "proposed")
+    if open_ >= MAX_OPEN_PROPOSALS:
+        return (
+            f"you have {open_} proposals open (at most {MAX_OPEN_PROPOSALS}); withdraw one or "
+            "wait for answers"
+        )
+    made = sum(1 for d in mine if d.round_proposed == st.round)
+    if made >= MAX_ROUND_PROPOSALS:
+        return f"you have made {made} proposals this round, the most a round allows"
+    return ""
 
 
 # --- the clock and the phases ----------------------------------------------------------------
