@@ -1,0 +1,222 @@
+"""Fairness under load: no legal message pattern from one connection slows the others.
+
+Each test plays an adversary within the protocol's limits in one session (or a crowd of them),
+and measures a well-behaved player in another session, or what the crowd costs everyone."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from district.server.net import Server
+from district.server.protocol import (
+    MAX_OPEN_PROPOSALS,
+    MAX_ROUND_PROPOSALS,
+    PREVIEW_BURST,
+    encode,
+)
+from district.server.protocol_client import ProtocolClient
+from district.server.session.ledger import ROSTER_EVERY
+
+from tests.server.conftest import create, join, make_config, until
+
+BIG = "baden-wuerttemberg"  # 127 firms: a preview resolves the round twice, ~25 ms each
+
+
+async def acks(player: ProtocolClient, n: int, pause: float = 0.02) -> list[float]:
+    """Seconds each of `n` chat commands took to be acknowledged."""
+    out = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        r = await player.command({"type": "chat", "text": f"hello {i}", "to": "public"})
+        out.append(time.perf_counter() - t0)
+        assert r["type"] == "ack", r
+        await asyncio.sleep(pause)
+    return out
+
+
+async def quiet_player(server: Server) -> tuple[ProtocolClient, ProtocolClient]:
+    """A player in a small session of its own, its game started."""
+    created, fac = await create(server.url, seed=1)
+    p = await join(server.url, created["code"], "Quiet")
+    assert (await fac.control("start", fill_bots=False))["type"] == "ack"
+    await until(lambda: p.clock is not None and p.clock["status"] == "running")
+    return p, fac
+
+
+def subcontract_for(view: dict[str, Any], me: str) -> dict[str, Any]:
+    """A subcontract preview `me` may ask: it buys an operation another firm seat does."""
+    firms = view["firms"]
+    other = next(f for f in firms if f["seat"] and f["seat"] != me and f["operations"])
+    return {
+        "type": "preview",
+        "kind": "subcontract",
+        "parties": [me, other["seat"]],
+        "terms": {
+            "buyer": me,
+            "supplier": other["seat"],
+            "operation": other["operations"][0],
+            "volume": 1,
+            "unit_price": 1,
+        },
+    }
+
+
+async def test_previews_are_rate_limited_per_seat(server: Server) -> None:
+    created, fac = await create(server.url, seed=2)
+    a = await join(server.url, created["code"], "Ada", role="firm")
+    assert (await fac.control("start"))["type"] == "ack"
+    await until(lambda: a.view is not None and a.clock is not None)
+    assert a.seat is not None and a.view is not None
+    ask = subcontract_for(a.view, a.seat)
+    answers = [await a.command(ask) for _ in range(PREVIEW_BURST + 2)]
+    codes = [r.get("code", r["type"]) for r in answers]
+    assert codes[:PREVIEW_BURST] == ["ack"] * PREVIEW_BURST, answers
+    assert codes[PREVIEW_BURST:] == ["rate_limited"] * 2, answers
+    assert "previews" in answers[-1]["message"]
+    # one at a time: a second preview while the first is worked out is refused too
+    await asyncio.sleep(2.1)  # one more token
+    first = await a.submit({"type": "command", "command": ask})
+    second = await a.request({"type": "command", "command": ask})
+    assert second.get("code") == "rate_limited", second
+    assert (await first)["type"] == "ack"
+    for c in (a, fac):
+        await c.close()
+
+
+async def test_a_preview_storm_does_not_slow_another_session(server: Server) -> None:
+    """Three seats of a big district ask for previews at the protocol's message rate (20 a
+    second each); a player in another session still gets its acks at once."""
+    created, fac = await create(server.url, BIG, seed=3)
+    storm = [await join(server.url, created["code"], f"S{i}", role="firm") for i in range(3)]
+    assert (await fac.control("start"))["type"] == "ack"
+    for s in storm:
+        await until(lambda s=s: s.view is not None and s.clock is not None)
+    quiet, qfac = await quiet_player(server)
+    stop = asyncio.Event()
+
+    async def ask(c: ProtocolClient) -> None:
+        assert c.view is not None and c.seat is not None
+        req = {"type": "command", "command": subcontract_for(c.view, c.seat)}
+        while not stop.is_set():
+            await c.submit(req)
+            await asyncio.sleep(0.05)
+
+    tasks = [asyncio.create_task(ask(s)) for s in storm]
+    await asyncio.sleep(0.5)
+    took = await acks(quiet, 40)
+    stop.set()
+    await asyncio.gather(*tasks)
+    median, worst = statistics.median(took), max(took)
+    assert median < 0.05 and worst < 0.5, (f"median {median:.3f} s", f"worst {worst:.3f} s")
+    info = await qfac.control("info")
+    assert info["result"]["server"]["loop_lag_ms"] < 500, info["result"]["server"]
+    for c in (*storm, fac, quiet, qfac):
+        await c.close()
+
+
+async def test_observers_syncing_do_not_slow_the_players(server: Server) -> None:
+    """Sixty observers of a big district each ask for a fresh view, again and again; a player in
+    another session still gets its acks at once, and the observers' views are one view."""
+    created, fac = await create(server.url, BIG, seed=4)
+    assert (await fac.control("start"))["type"] == "ack"
+    observers = []
+    for _ in range(60):
+        o = ProtocolClient(server.url, code=created["code"], observer=True)
+        await o.connect()
+        observers.append(o)
+    quiet, qfac = await quiet_player(server)
+    stop = asyncio.Event()
+
+    async def sync(o: ProtocolClient) -> None:
+        while not stop.is_set():
+            await o.send({"type": "sync", "last_event": 0})  # 0: before the latest view
+            await asyncio.sleep(0.2)
+
+    tasks = [asyncio.create_task(sync(o)) for o in observers]
+    await asyncio.sleep(0.3)
+    took = await acks(quiet, 40)
+    stop.set()
+    await asyncio.gather(*tasks)
+    worst = max(took)
+    assert statistics.median(took) < 0.05 and worst < 0.3, f"worst {worst:.3f} s"
+    for c in (*observers, fac, quiet, qfac):
+        await c.close()
+
+
+async def test_observers_joining_do_not_each_send_the_roster_to_everyone(server: Server) -> None:
+    """Forty observers arrive at once: everyone connected gets a few rosters, not one per
+    arrival (which makes traffic grow with the square of the crowd); each arrival still gets the
+    roster at once, and the last one counts everybody."""
+    created, fac = await create(server.url, seed=5)
+    first = ProtocolClient(server.url, code=created["code"], observer=True, record=True)
+    await first.connect()
+    await until(lambda: first.roster is not None)
+    rosters0 = sum(1 for m in first.received if m["type"] == "roster")
+    t0 = time.perf_counter()
+    crowd = [ProtocolClient(server.url, code=created["code"], observer=True) for _ in range(40)]
+    await asyncio.gather(*(o.connect() for o in crowd))
+    took = time.perf_counter() - t0
+    assert all(o.roster is not None for o in crowd)
+    await until(lambda: first.roster is not None and first.roster["observers"] == 41)
+    await asyncio.sleep(2 * ROSTER_EVERY)
+    got = sum(1 for m in first.received if m["type"] == "roster") - rosters0
+    assert got <= took / ROSTER_EVERY + 3 and got < 20, (got, f"{took:.2f} s")
+    for c in (first, *crowd, fac):
+        await c.close()
+
+
+async def test_a_proposal_flood_is_capped_and_the_victims_view_stays_small(
+    tmp_path: Path,
+) -> None:
+    """One seat proposes deal after deal to another (and withdraws them, to propose again): it
+    is refused past the caps, and the victim's view stays small."""
+    srv = Server(make_config(tmp_path, rate=1e6, burst=1e6))
+    await srv.start()
+    try:
+        created, fac = await create(srv.url, seed=6)
+        a = await join(srv.url, created["code"], "Attacker", role="firm")
+        v = await join(srv.url, created["code"], "Victim", role="firm")
+        assert (await fac.control("start", fill_bots=False))["type"] == "ack"
+        await until(lambda: a.view is not None and a.clock is not None)
+        assert a.view is not None and a.seat is not None and v.seat is not None
+        offer = {
+            "type": "propose",
+            "kind": "subcontract",
+            "parties": [a.seat, v.seat],
+            "terms": {
+                "buyer": a.seat,
+                "supplier": v.seat,
+                "operation": "welding",
+                "volume": 1,
+                "unit_price": 1,
+                "piece_rate": False,
+            },
+        }
+        codes: list[str] = []
+        for i in range(300):
+            r = await a.command(offer)
+            codes.append(r.get("code", r["type"]))
+            if i % 2 == 1 and r["type"] == "ack":  # withdraw every other one: room for more
+                mine = [
+                    m["event"]["deal"]
+                    for m in a.received
+                    if m.get("type") == "event"
+                    and m["event"]["kind"] == "deal_proposed"
+                    and m["event"]["proposer"] == a.seat
+                ]
+                await a.command({"type": "withdraw", "deal": mine[-1]})
+        assert codes.count("ack") <= MAX_ROUND_PROPOSALS, codes.count("ack")
+        assert codes.count("too_many") >= 300 - MAX_ROUND_PROPOSALS
+        assert MAX_OPEN_PROPOSALS < MAX_ROUND_PROPOSALS
+        await v.sync(0)  # a fresh view of everything the victim may see
+        assert v.view is not None
+        size = len(encode({"type": "view", "seq": v.last, "view": v.view}))
+        assert size < 48 * 1024, f"the victim's view is {size / 1024:.0f} KiB"
+        for c in (a, v, fac):
+            await c.close()
+    finally:
+        await srv.stop()
