@@ -92,7 +92,7 @@ async def test_a_preview_storm_does_not_slow_another_session(server: Server) -> 
     second each); a player in another session still gets its acks at once."""
     created, fac = await create(server.url, BIG, seed=3)
     storm = [await join(server.url, created["code"], f"S{i}", role="firm") for i in range(3)]
-    assert (await fac.control("start"))["type"] == "ack"
+    assert (await fac.control("start", fill_bots=False))["type"] == "ack"
     for s in storm:
         await until(lambda s=s: s.view is not None and s.clock is not None)
     quiet, qfac = await quiet_player(server)
@@ -122,7 +122,7 @@ async def test_observers_syncing_do_not_slow_the_players(server: Server) -> None
     """Sixty observers of a big district each ask for a fresh view, again and again; a player in
     another session still gets its acks at once, and the observers' views are one view."""
     created, fac = await create(server.url, BIG, seed=4)
-    assert (await fac.control("start"))["type"] == "ack"
+    assert (await fac.control("start", fill_bots=False))["type"] == "ack"
     observers = []
     for _ in range(60):
         o = ProtocolClient(server.url, code=created["code"], observer=True)
