@@ -27,6 +27,7 @@ from websockets.exceptions import ConnectionClosed
 from tests.server.conftest import create, join, make_config, until
 
 BIG = "baden-wuerttemberg"  # 127 firms: a preview resolves the round twice, ~25 ms each
+WIDE = "kumasi"  # 217 firms: its public view is 60 KB, ~1 ms to pack
 
 
 async def acks(player: ProtocolClient, n: int, pause: float = 0.02) -> list[float]:
@@ -122,10 +123,11 @@ async def test_a_preview_storm_does_not_slow_another_session(server: Server) -> 
 
 
 async def test_observers_syncing_do_not_slow_the_players(server: Server) -> None:
-    """Sixty observers of a big district each ask for a fresh view ten times a second; a player
+    """Sixty observers of a big district each ask for a fresh view at the protocol's message
+    rate (20 a second); a player
     in another session still gets its acks at once. (The observers read their frames without
     decoding them: what is measured is the server's work, not theirs.)"""
-    created, fac = await create(server.url, BIG, seed=4)
+    created, fac = await create(server.url, WIDE, seed=4)
     assert (await fac.control("start", fill_bots=False))["type"] == "ack"
     hello = encode({"type": "hello", "version": 1, "code": created["code"], "observer": True})
     observers = []
@@ -145,7 +147,7 @@ async def test_observers_syncing_do_not_slow_the_players(server: Server) -> None
     async def sync(ws: Any) -> None:
         while not stop.is_set():
             await ws.send(encode({"type": "sync", "last_event": 0}))  # 0: before the latest view
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(1 / 20)  # the protocol's message rate
 
     readers = [asyncio.create_task(drain(ws)) for ws in observers]
     tasks = [asyncio.create_task(sync(ws)) for ws in observers]
@@ -155,8 +157,8 @@ async def test_observers_syncing_do_not_slow_the_players(server: Server) -> None
     await asyncio.gather(*tasks)
     assert frames[0] > 60 * 10  # the observers did get their views
     worst = max(took)
-    print(f"observers: median {statistics.median(took):.4f} s, worst {worst:.3f} s")
-    assert statistics.median(took) < 0.05 and worst < 0.3, f"worst {worst:.3f} s"
+    median = statistics.median(took)
+    assert median < 0.03 and worst < 0.15, (f"median {median:.3f} s", f"worst {worst:.3f} s")
     for ws in observers:
         await ws.close()
     await asyncio.gather(*readers)
