@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from district.server.bots.turns import bot_commands
-from district.server.protocol import SESSION_QUEUE
+from district.server.protocol import PREVIEW_BURST, PREVIEW_RATE, SESSION_QUEUE
 from district.server.session import rules
 from district.server.session.audience import YIELD_EVERY, Audience, Conn
 from district.server.session.jobs import (
@@ -66,6 +66,7 @@ class Session:
         hub: Hub,
         *,
         grace: float = 15.0,
+        previews: tuple[float, float] = (PREVIEW_RATE, PREVIEW_BURST),
         clock: Callable[[], float] = time.time,
         bot: BotFn | None = bot_commands,
     ) -> None:
@@ -80,7 +81,7 @@ class Session:
         self.ledger = Ledger(core, store, hub, self.audience, self.log, clock)
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
-        self.questions = Questions(self.log)
+        self.questions = Questions(self.log, *previews)
         self.ledger.wake = lambda: self.submit(Tick())
 
     @property

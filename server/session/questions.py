@@ -5,7 +5,8 @@ Run on the event loop, a few seats asking at the allowed message rate would stal
 session. So the actor copies the state when the question is asked (the copy is what the answer
 is computed from) and a worker thread computes the answer; the actor goes on with its jobs, and
 the answer is sent when it is ready. Each seat may have one preview under way and ask at most
-`PREVIEW_BURST` at once, `PREVIEW_RATE` a second after that; beyond, `rate_limited`.
+`PREVIEW_BURST` at once, `PREVIEW_RATE` a second after that (server/protocol/limits.py; the
+server's configuration may change them); beyond, `rate_limited`.
 """
 
 from __future__ import annotations
@@ -37,22 +38,27 @@ def _workers() -> ThreadPoolExecutor:
 
 @dataclass(slots=True)
 class Allowance:
-    """One seat's previews: a token bucket, and whether one is being computed."""
+    """One seat's previews: a token bucket (`rate` a second, bursts of `burst`), and whether
+    one is being computed."""
 
-    tokens: float = PREVIEW_BURST
-    last: float = 0.0
+    rate: float
+    burst: float
+    last: float
+    tokens: float = -1.0  # -1: a full bucket
     busy: bool = False
 
     def refusal(self, now: float) -> str:
         """Why this seat may not ask now ("" if it may); takes a token if it may."""
         if self.busy:
             return "your previous preview is still being worked out; wait for its answer"
-        self.tokens = min(float(PREVIEW_BURST), self.tokens + (now - self.last) * PREVIEW_RATE)
+        if self.tokens < 0:
+            self.tokens = self.burst
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
         if self.tokens < 1.0:
             return (
-                f"at most {PREVIEW_BURST} previews at once and one every "
-                f"{1 / PREVIEW_RATE:g} seconds after that; try again in a moment"
+                f"at most {self.burst:g} previews at once and one every "
+                f"{1 / self.rate:g} seconds after that; try again in a moment"
             )
         self.tokens -= 1.0
         return ""
@@ -63,12 +69,16 @@ class Questions:
     """The previews of one session: each seat's allowance and the answers under way."""
 
     log: logging.LoggerAdapter[logging.Logger]
+    rate: float = PREVIEW_RATE
+    burst: float = PREVIEW_BURST
     allowances: dict[str, Allowance] = field(default_factory=dict)
     pending: set[asyncio.Task[None]] = field(default_factory=set)
 
     def ask(self, q: Question, state: State, now: float) -> None:
         """Answer `q` from `state` as it is now (copied here, on the loop), or refuse it."""
-        a = self.allowances.setdefault(q.seat, Allowance(last=now))
+        a = self.allowances.get(q.seat)
+        if a is None:
+            a = self.allowances[q.seat] = Allowance(self.rate, float(self.burst), now)
         why = a.refusal(now)
         if why:
             q.conn.send(error(q.re, "rate_limited", why))
