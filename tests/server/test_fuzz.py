@@ -418,6 +418,8 @@ def test_every_message_type_with_random_fields_over_the_network() -> None:
             seen[f"{msg['type']}:{reply.get('code', reply['type'])}"] += 1
             assert reply.get("code") != "internal", (msg, reply)
             if who == "stranger" and reply["type"] == "welcome":  # it joined: a new stranger
+                if reply["seat"] == "facilitator":  # the newer connection won the facilitator
+                    rig.fac = stranger[0]
                 stranger[0] = rig.stack.enter_context(connect(rig.url, max_queue=None))
 
         case()
