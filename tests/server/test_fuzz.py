@@ -211,7 +211,7 @@ commands = st.fixed_dictionaries(
         | plain,
         "terms": st.dictionaries(st.text(max_size=10), plain, max_size=3) | plain,
         "event": st.fixed_dictionaries(
-            {"kind": st.sampled_from(["demand", "surplus", "scandal", "x"])},
+            {"kind": st.sampled_from(["demand", "surplus", "scandal", "x"]) | plain},
             optional={"value": plain, "market": plain, "headline": plain, "keep": plain},
         )
         | plain,
