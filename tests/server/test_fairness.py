@@ -115,6 +115,7 @@ async def test_a_preview_storm_does_not_slow_another_session(server: Server) -> 
     stop.set()
     await asyncio.gather(*tasks)
     median, worst = statistics.median(took), max(took)
+    # today's main: a median of about 200 ms (previews resolve the round on the event loop)
     assert median < 0.05 and worst < 0.5, (f"median {median:.3f} s", f"worst {worst:.3f} s")
     info = await qfac.control("info")
     assert info["result"]["server"]["loop_lag_ms"] < 500, info["result"]["server"]
@@ -158,7 +159,8 @@ async def test_observers_syncing_do_not_slow_the_players(server: Server) -> None
     assert frames[0] > 60 * 10  # the observers did get their views
     worst = max(took)
     median = statistics.median(took)
-    assert median < 0.03 and worst < 0.15, (f"median {median:.3f} s", f"worst {worst:.3f} s")
+    # today's main: a median of about 150 ms (every sync packs a 60 KB view anew)
+    assert median < 0.03 and worst < 0.5, (f"median {median:.3f} s", f"worst {worst:.3f} s")
     for ws in observers:
         await ws.close()
     await asyncio.gather(*readers)
