@@ -20,6 +20,7 @@ from district.server.protocol import (
     encode,
 )
 from district.server.protocol_client import ProtocolClient
+from district.server.session.audience import MAX_VIEW_CLOSED_DEALS, capped_view
 from district.server.session.ledger import ROSTER_EVERY
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -76,7 +77,10 @@ async def test_previews_are_rate_limited_per_seat(server: Server) -> None:
     await until(lambda: a.view is not None and a.clock is not None)
     assert a.seat is not None and a.view is not None
     ask = subcontract_for(a.view, a.seat)
+    entries = (await fac.control("info"))["result"]["entries"]
     answers = [await a.command(ask) for _ in range(PREVIEW_BURST + 2)]
+    # questions: nothing stored (so nothing replayed after a restart)
+    assert (await fac.control("info"))["result"]["entries"] == entries
     codes = [r.get("code", r["type"]) for r in answers]
     assert codes[:PREVIEW_BURST] == ["ack"] * PREVIEW_BURST, answers
     assert codes[PREVIEW_BURST:] == ["rate_limited"] * 2, answers
@@ -241,3 +245,15 @@ async def test_a_proposal_flood_is_capped_and_the_victims_view_stays_small(
             await c.close()
     finally:
         await srv.stop()
+
+
+def test_a_view_keeps_open_deals_and_only_the_latest_closed_ones() -> None:
+    closed = [{"id": f"deal-{i}", "status": "withdrawn"} for i in range(500)]
+    live = [{"id": "deal-open", "status": "proposed"}, {"id": "deal-run", "status": "active"}]
+    view = {"seat": "union", "deals": [live[0], *closed, live[1]]}
+    capped = capped_view(view)
+    ids = [d["id"] for d in capped["deals"]]
+    assert ids == ["deal-open", *(f"deal-{i}" for i in range(400, 500)), "deal-run"]
+    assert capped["deals_dropped"] == 400 and len(encode(capped)) < len(encode(view)) / 4
+    small = {"seat": "union", "deals": [*closed[:MAX_VIEW_CLOSED_DEALS], *live]}
+    assert capped_view(small) == small  # under the cap nothing changes
