@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from district.server.net import Server
 from district.server.protocol import (
     MAX_OPEN_PROPOSALS,
@@ -95,9 +96,23 @@ async def test_previews_are_rate_limited_per_seat(server: Server) -> None:
         await c.close()
 
 
-async def test_a_preview_storm_does_not_slow_another_session(server: Server) -> None:
+@pytest.mark.parametrize("allowance", ["limited", "unlimited"])
+async def test_a_preview_storm_does_not_slow_another_session(
+    tmp_path: Path, allowance: str
+) -> None:
     """Three seats of a big district ask for previews at the protocol's message rate (20 a
-    second each); a player in another session still gets its acks at once."""
+    second each); a player in another session still gets its acks at once. So too with no
+    preview allowance at all: previews are worked out away from the event loop."""
+    unlimited = {"preview_rate": 1e6, "preview_burst": 1e6} if allowance == "unlimited" else {}
+    server = Server(make_config(tmp_path, **unlimited))
+    await server.start()
+    try:
+        await _storm(server)
+    finally:
+        await server.stop()
+
+
+async def _storm(server: Server) -> None:
     created, fac = await create(server.url, BIG, seed=3)
     storm = [await join(server.url, created["code"], f"S{i}", role="firm") for i in range(3)]
     assert (await fac.control("start", fill_bots=False))["type"] == "ack"
@@ -123,6 +138,8 @@ async def test_a_preview_storm_does_not_slow_another_session(server: Server) -> 
     assert median < 0.05 and worst < 0.5, (f"median {median:.3f} s", f"worst {worst:.3f} s")
     info = await qfac.control("info")
     assert info["result"]["server"]["loop_lag_ms"] < 500, info["result"]["server"]
+    answered = sum(1 for s in storm for m in s.received if m.get("type") == "ack")
+    assert answered >= 3, "the storm's previews were answered too"
     for c in (*storm, fac, quiet, qfac):
         await c.close()
 
