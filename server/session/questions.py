@@ -2,9 +2,10 @@
 
 A preview resolves the round twice on copies of the state: many milliseconds for a big district.
 Run on the event loop, a few seats asking at the allowed message rate would stall every other
-session. So the actor copies the state when the question is asked (the copy is what the answer
-is computed from) and a worker thread computes the answer; the actor goes on with its jobs, and
-the answer is sent when it is ready. Each seat may have one preview under way and ask at most
+session. So the actor packs the state when the question is asked (pickled: the copy the answer
+is computed from, made in about a millisecond) and a worker process computes the answer (a
+process, not a thread: a thread would hold the interpreter's lock against the event loop); the
+actor goes on with its jobs, and the answer is sent when it is ready. Each seat may have one preview under way and ask at most
 `PREVIEW_BURST` at once, `PREVIEW_RATE` a second after that (server/protocol/limits.py; the
 server's configuration may change them); beyond, `rate_limited`.
 """
@@ -13,27 +14,42 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing as mp
+import pickle
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from district.server.engine.snapshot import copy_state
 from district.server.engine.state import State
 from district.server.protocol import PREVIEW_BURST, PREVIEW_RATE
 from district.server.session import rules
-from district.server.session.outputs import Question, Reply, error
+from district.server.session.outputs import Question, error
 
-PREVIEW_WORKERS = 2  # threads computing previews, for the whole process
+PREVIEW_WORKERS = 1  # processes computing previews for the whole server (the loop keeps a core)
 
-_pool: ThreadPoolExecutor | None = None
+_pool: ProcessPoolExecutor | None = None
 
 
-def _workers() -> ThreadPoolExecutor:
-    """The process's preview threads (made on first use; threads live as long as the process)."""
+def _workers() -> ProcessPoolExecutor:
+    """The server's preview processes (started on first use, they live as long as the server's
+    process; "spawn": a fork of a process with threads is not safe)."""
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(PREVIEW_WORKERS, thread_name_prefix="district-preview")
+        _pool = ProcessPoolExecutor(PREVIEW_WORKERS, mp_context=mp.get_context("spawn"))
     return _pool
+
+
+def _reset_workers(broken: ProcessPoolExecutor) -> None:
+    global _pool
+    if _pool is broken:
+        _pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+
+def compute(blob: bytes, seat: str, request: dict[str, Any]) -> tuple[Any, ...]:
+    """In a worker process: the preview's outcome (server/session/rules.py) from the packed
+    state. The state is the server's own, packed a moment ago in the same program."""
+    return rules.preview_outcome(pickle.loads(blob), seat, request)
 
 
 @dataclass(slots=True)
@@ -84,20 +100,23 @@ class Questions:
             q.conn.send(error(q.re, "rate_limited", why))
             return
         a.busy = True
-        copy = copy_state(state)
-        task = asyncio.get_running_loop().create_task(self._answer(q, copy, a))
+        blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        task = asyncio.get_running_loop().create_task(self._answer(q, blob, a))
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
 
-    async def _answer(self, q: Question, state: State, a: Allowance) -> None:
+    async def _answer(self, q: Question, blob: bytes, a: Allowance) -> None:
+        pool = _workers()
         try:
             loop = asyncio.get_running_loop()
-            reply: Reply = await loop.run_in_executor(_workers(), rules.answer_preview, state, q)
-            msg: dict[str, Any] = reply.msg
+            outcome = await loop.run_in_executor(pool, compute, blob, q.seat, q.request)
+            msg: dict[str, Any] = rules.preview_reply(q, outcome).msg
         except asyncio.CancelledError:
             raise
         except Exception:
             self.log.exception("a preview failed")
+            if isinstance(pool, ProcessPoolExecutor) and getattr(pool, "_broken", False):
+                _reset_workers(pool)
             msg = error(q.re, "internal", "the server failed on this preview; nothing was changed")
         finally:
             a.busy = False

@@ -215,15 +215,27 @@ def admit_command(core: SessionCore, job: Command) -> list[Output]:
     return [Attempt(entry, conn, re), Ack(conn, re, seat)]
 
 
-def answer_preview(state: State, q: Question) -> Reply:
-    """The answer to a preview: an `ack` with the result, or the engine's refusal. `state` is a
-    copy made when the question was asked (this may run on a worker thread); only what the asking
-    seat may know enters it (server/engine/preview.py)."""
+def preview_outcome(state: State, seat: str, request: dict[str, Any]) -> tuple[Any, ...]:
+    """The answer to a preview, as plain data: ("ack", result) or ("error", code, message,
+    where). `state` is a copy made when the question was asked (this runs in a worker process);
+    only what the asking seat may know enters it (server/engine/preview.py)."""
     try:
-        result = preview(state, q.seat, q.request)
+        return ("ack", preview(state, seat, request))
     except EngineError as e:
-        return Reply(q.conn, error(q.re, e.code, e.message, e.where))
-    return Reply(q.conn, {"type": "ack", "re": q.re, "seq": q.seq, "result": result})
+        return ("error", e.code, e.message, e.where)
+
+
+def preview_reply(q: Question, outcome: tuple[Any, ...]) -> Reply:
+    """The message that answers `q`: an `ack` with the result, or the engine's refusal."""
+    if outcome[0] == "ack":
+        return Reply(q.conn, {"type": "ack", "re": q.re, "seq": q.seq, "result": outcome[1]})
+    _, code, message, where = outcome
+    return Reply(q.conn, error(q.re, code, message, where))
+
+
+def answer_preview(state: State, q: Question) -> Reply:
+    """`q` answered from `state` (here and now; the actor has it done in a worker process)."""
+    return preview_reply(q, preview_outcome(state, q.seat, q.request))
 
 
 def proposals_refusal(core: SessionCore, seat: str) -> str:
