@@ -211,12 +211,15 @@ class Ledger:
             else:
                 self.hub.token_removed(n.hash)
         await self.audience.deliver(out, self.core.game)
+        clock = self.clock_dirty
         if self.clock_dirty:
             self.clock_dirty = False
             self.audience.broadcast(self.core.clock(self.now()))
         if self.roster_dirty:
             self.roster_dirty = False
-            self.roster_soon()
+            # with a new clock (a phase change, a control: rare) the roster goes with it, so the
+            # two agree; other changes (people coming and going) are coalesced
+            self.roster_soon(now=clock)
         if finishing:
             self._finish_due = False
             self.hub.session_ended(self.sid)
@@ -231,15 +234,17 @@ class Ledger:
                 self.log.error("could not save a snapshot: %s", e)
         return True
 
-    def roster_soon(self) -> None:
-        """Everyone connected gets the new roster: now, unless one went out less than
-        ROSTER_EVERY seconds ago; then once, at the end of that interval. Many joins (a class of
+    def roster_soon(self, now: bool = False) -> None:
+        """Everyone connected gets the new roster: at once if `now`, or if none went out in the
+        last ROSTER_EVERY seconds; else once, at the end of that interval. Many joins (a class of
         observers arriving) cost a few rosters, not one to everyone per join."""
-        if self._roster_timer is not None:
+        if now:
+            self.stop()  # what was due goes out now
+        elif self._roster_timer is not None:
             return  # one is already due, and it will say what the roster is then
         loop = asyncio.get_running_loop()
         wait = self._roster_sent + ROSTER_EVERY - loop.time()
-        if wait <= 0:
+        if now or wait <= 0:
             self._roster_sent = loop.time()
             self.audience.broadcast(self.roster())
         else:

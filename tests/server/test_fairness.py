@@ -71,29 +71,39 @@ def subcontract_for(view: dict[str, Any], me: str) -> dict[str, Any]:
     }
 
 
-async def test_previews_are_rate_limited_per_seat(server: Server) -> None:
-    created, fac = await create(server.url, seed=2)
-    a = await join(server.url, created["code"], "Ada", role="firm")
-    assert (await fac.control("start"))["type"] == "ack"
-    await until(lambda: a.view is not None and a.clock is not None)
-    assert a.seat is not None and a.view is not None
-    ask = subcontract_for(a.view, a.seat)
-    entries = (await fac.control("info"))["result"]["entries"]
-    answers = [await a.command(ask) for _ in range(PREVIEW_BURST + 2)]
-    # questions: nothing stored (so nothing replayed after a restart)
-    assert (await fac.control("info"))["result"]["entries"] == entries
-    codes = [r.get("code", r["type"]) for r in answers]
-    assert codes[:PREVIEW_BURST] == ["ack"] * PREVIEW_BURST, answers
-    assert codes[PREVIEW_BURST:] == ["rate_limited"] * 2, answers
-    assert "previews" in answers[-1]["message"]
-    # one at a time: a second preview while the first is worked out is refused too
-    await asyncio.sleep(2.1)  # one more token
-    first = await a.submit({"type": "command", "command": ask})
-    second = await a.request({"type": "command", "command": ask})
-    assert second.get("code") == "rate_limited", second
-    assert (await first)["type"] == "ack"
-    for c in (a, fac):
-        await c.close()
+async def test_previews_are_rate_limited_per_seat(tmp_path: Path) -> None:
+    """A seat may ask PREVIEW_BURST previews at once, then is refused until its allowance
+    refills (slowly here, so that a slow machine does not refill it meanwhile); and it has one
+    preview under way at a time. Previews store nothing."""
+    server = Server(make_config(tmp_path, preview_rate=0.001))
+    await server.start()
+    try:
+        created, fac = await create(server.url, seed=2)
+        a = await join(server.url, created["code"], "Ada", role="firm")
+        b = await join(server.url, created["code"], "Bea", role="firm")
+        assert (await fac.control("start"))["type"] == "ack"
+        await until(lambda: a.view is not None and b.view is not None)
+        assert a.view is not None and a.seat is not None and b.view is not None and b.seat
+        ask = subcontract_for(a.view, a.seat)
+        entries = (await fac.control("info"))["result"]["entries"]
+        answers = [await a.command(ask) for _ in range(PREVIEW_BURST + 2)]
+        # questions: nothing stored (so nothing replayed after a restart)
+        assert (await fac.control("info"))["result"]["entries"] == entries
+        codes = [r.get("code", r["type"]) for r in answers]
+        assert codes[:PREVIEW_BURST] == ["ack"] * PREVIEW_BURST, answers
+        assert codes[PREVIEW_BURST:] == ["rate_limited"] * 2, answers
+        assert "previews" in answers[-1]["message"]
+        # one at a time: a second preview while the first is worked out is refused
+        other = subcontract_for(b.view, b.seat)
+        first = await b.submit({"type": "command", "command": other})
+        second = await b.request({"type": "command", "command": other})
+        assert second.get("code") == "rate_limited", second
+        assert "still being worked out" in second["message"]
+        assert (await first)["type"] == "ack"
+        for c in (a, b, fac):
+            await c.close()
+    finally:
+        await server.stop()
 
 
 @pytest.mark.parametrize("allowance", ["limited", "unlimited"])
