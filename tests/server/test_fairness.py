@@ -170,6 +170,16 @@ async def test_observers_syncing_do_not_slow_the_players(server: Server) -> None
     quiet, qfac = await quiet_player(server)
     stop = asyncio.Event()
     frames = [0]
+    # count the observer views the session works out
+    game = server.sessions[created["session"]].core.game
+    made = [0]
+    view = game.view
+
+    def counted(seat: str) -> dict[str, Any]:
+        made[0] += seat == "observer"
+        return view(seat)
+
+    game.view = counted  # type: ignore[method-assign]
 
     async def drain(ws: Any) -> None:
         with contextlib.suppress(ConnectionClosed):
@@ -190,8 +200,10 @@ async def test_observers_syncing_do_not_slow_the_players(server: Server) -> None
     assert frames[0] > 60 * 10  # the observers did get their views
     worst = max(took)
     median = statistics.median(took)
-    # today's main: a median of about 150 ms (every sync packs a 60 KB view anew)
-    assert median < 0.03 and worst < 0.5, (f"median {median:.3f} s", f"worst {worst:.3f} s")
+    # the observers share one view while the game does not change (today's main makes one for
+    # every sync, and the player's median ack is about 150 ms on an idle machine)
+    assert made[0] <= 3, f"{made[0]} observer views for {frames[0]} frames"
+    assert median < 0.1 and worst < 1.0, (f"median {median:.3f} s", f"worst {worst:.3f} s")
     for ws in observers:
         await ws.close()
     await asyncio.gather(*readers)
