@@ -28,7 +28,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.server.conftest import create, join, make_config, until
 
-BIG = "baden-wuerttemberg"  # 127 firms: a preview resolves the round twice, ~25 ms each
+BIG = "server-crowd"  # 1,516 firms: a preview resolves the round twice, ~65 ms
 WIDE = "kumasi"  # 217 firms: its public view is 60 KB, ~1 ms to pack
 
 
@@ -160,12 +160,12 @@ async def _storm(server: Server) -> None:
     stop.set()
     await asyncio.gather(*tasks)
     median, worst = statistics.median(took), max(took)
-    # today's main: a median of about 200 ms (previews resolve the round on the event loop)
+    # today's main: previews resolve the round on the event loop, several a second per seat
     assert median < 0.05 and worst < 0.5, (f"median {median:.3f} s", f"worst {worst:.3f} s")
     info = await qfac.control("info")
     assert info["result"]["server"]["loop_lag_ms"] < 500, info["result"]["server"]
     answered = [m for s in storm for m in s.received if m.get("type") == "ack"]
-    assert len(answered) >= 3 and all("result" in m for m in answered), "previews were answered"
+    assert answered and all("result" in m for m in answered), "previews were answered"
     for c in (*storm, fac, quiet, qfac):
         await c.close()
 
