@@ -117,9 +117,9 @@ async def test_a_preview_storm_does_not_slow_another_session(
     server = Server(make_config(tmp_path, **unlimited))
     await server.start()
     try:
-        # with no allowance a preview worker is always busy: on a 2-core machine running other
-        # tests too, the loop shares the cores with it, so the bound is looser
-        await _storm(server, 0.05 if allowance == "limited" else 0.1)
+        # bounds for a 2-core machine running other tests too (and, with no allowance, a preview
+        # worker always busy); today's main: a median of 0.5 to 1.1 s on an idle machine
+        await _storm(server, 0.1 if allowance == "limited" else 0.25)
     finally:
         await server.stop()
 
@@ -165,7 +165,7 @@ async def _storm(server: Server, bound: float) -> None:
     await asyncio.gather(*tasks)
     median, worst = statistics.median(took), max(took)
     # today's main: previews resolve the round on the event loop, several a second per seat
-    assert median < bound and worst < 1.0, (f"median {median:.3f} s", f"worst {worst:.3f} s")
+    assert median < bound and worst < 2.0, (f"median {median:.3f} s", f"worst {worst:.3f} s")
     for f in futures:  # answers still under way are not waited for
         if not f.done():
             f.cancel()
@@ -228,7 +228,8 @@ async def test_observers_syncing_do_not_slow_the_players(server: Server) -> None
     # the observers share one view while the game does not change (today's main makes one for
     # every sync, and the player's median ack is about 150 ms on an idle machine)
     assert made[0] <= 3, f"{made[0]} observer views for {frames[0]} frames"
-    assert median < 0.1 and worst < 1.0, (f"median {median:.3f} s", f"worst {worst:.3f} s")
+    # (a bound for a 2-core machine running other tests too; idle, the median is about 1 ms)
+    assert median < 0.25 and worst < 2.0, (f"median {median:.3f} s", f"worst {worst:.3f} s")
     for ws in observers:
         await ws.close()
     await asyncio.gather(*readers)
