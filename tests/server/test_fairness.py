@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from district.server.net import Server
 from district.server.protocol import (
     MAX_OPEN_PROPOSALS,
