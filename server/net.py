@@ -42,6 +42,8 @@ from district.server.protocol import (
     MAX_SERVER_FRAME,
     MAX_TRANSPORT_FRAME,
     OUT_QUEUE,
+    PREVIEW_BURST,
+    PREVIEW_RATE,
     PROTOCOL_VERSION,
     RATE_ABUSE,
     RATE_BURST,
@@ -95,6 +97,8 @@ class ServerConfig:
     grace: float = 15.0  # seconds given back after a restart when a deadline passed meanwhile
     rate: float = RATE_PER_SECOND
     burst: float = RATE_BURST
+    preview_rate: float = PREVIEW_RATE  # previews a second per seat (server/session/questions.py)
+    preview_burst: float = PREVIEW_BURST
     out_queue: int = OUT_QUEUE
     hello_timeout: float = HELLO_TIMEOUT
     ping_interval: float | None = 20.0
@@ -351,7 +355,10 @@ class Server:
         return self._register(core, start)
 
     def _register(self, core: SessionCore, start: bool = True) -> Session:
-        s = Session(core, self.store, self, grace=self.config.grace)
+        cfg = self.config
+        s = Session(
+            core, self.store, self, grace=cfg.grace, previews=(cfg.preview_rate, cfg.preview_burst)
+        )
         self.sessions[s.id] = s
         self.codes[core.info.code] = s.id
         self.tokens[core.info.facilitator_hash] = (s.id, FACILITATOR)

@@ -54,7 +54,7 @@ def _inject(state: State, seat: str, cmd: dict[str, Any]) -> list[Event]:
             "bad_value", "expected event: {kind, value, headline, market?, keep?}", "event"
         )
     kind = e.get("kind")
-    if kind not in EVENT_KINDS:
+    if not isinstance(kind, str) or kind not in EVENT_KINDS:
         raise EngineError(
             "bad_value",
             f"unknown event kind {kind!r} (known: {', '.join(EVENT_KINDS)})",

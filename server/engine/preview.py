@@ -1,10 +1,14 @@
 """The private preview: what a deal would do to the asking seat's own numbers next round, computed
 on two copies of the state (one with the deal signed, one without), each resolved with the
-current decisions. A query: it changes nothing and is not a command (never logged or replayed).
-Nothing of other seats is revealed: only the seat's own numbers are read from the copies."""
+decisions the asking seat may know (its own; of the others only what is public). A query: it
+changes nothing and is not a command (never logged or replayed). Nothing of other seats is
+revealed: only the seat's own numbers are read from the copies, the terms are checked against
+the seat's own private limits only (the counterparties' are checked when they accept), and
+another seat's undisclosed decisions do not enter the figures."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -18,6 +22,7 @@ from district.server.engine.deals import (
     sign,
 )
 from district.server.engine.errors import EngineError
+from district.server.engine.knowledge import known_decisions
 from district.server.engine.resolve import resolve
 from district.server.engine.snapshot import copy_state
 from district.server.engine.state import State, role_of
@@ -42,12 +47,13 @@ def preview(state: State, seat: str, request: dict[str, Any]) -> dict[str, Any]:
     else:
         kind = check_kind(request.get("kind"))
         parties = check_parties(state, kind, request.get("parties"), seat)
-        terms = check_terms(state, kind, request.get("terms", {}), parties)
+        terms = check_terms(state, kind, request.get("terms", {}), parties, known_to=seat)
+    known = known_copy(state, seat)
 
     kept: dict[str, Any] = {}  # the resolved copies, for the reason a deal would do nothing
 
     def outcome(with_deal: bool) -> dict[str, float]:
-        s = copy_state(state)
+        s = copy_state(known)
         if with_deal:
             d = Deal(
                 id="preview",
@@ -59,7 +65,7 @@ def preview(state: State, seat: str, request: dict[str, Any]) -> dict[str, Any]:
                 responses={p: "accept" for p in parties},
             )
             s.deals[d.id] = d
-            sign(s, d)
+            sign(s, d, known_to=seat)
         report = resolve(s)
         kept["with" if with_deal else "without"] = (s, report)
         return own_numbers(s, seat)
@@ -76,6 +82,13 @@ def preview(state: State, seat: str, request: dict[str, Any]) -> dict[str, Any]:
         "no_deal": no_deal_line(a),
         "reason": no_change_reason(state, seat, kind, terms, delta, kept),
     }
+
+
+def known_copy(state: State, seat: str) -> State:
+    """A shallow copy of the state (`outcome` copies it deeply) holding only what `seat` may know of the others' decisions this round
+    (engine/knowledge.py): what another seat has decided but not disclosed (a strike, a wage, a
+    bid) does not enter the preview; its own decisions do, in full."""
+    return dataclasses.replace(state, decisions=known_decisions(state, seat))
 
 
 def own_numbers(s: State, seat: str) -> dict[str, float]:

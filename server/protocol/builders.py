@@ -68,6 +68,27 @@ def unsafe_char(text: str) -> str | None:
     return None
 
 
+def unsafe_text(value: Any, where: str = "") -> tuple[str, str] | None:
+    """The first string in `value` (a message's map, walked through its maps and lists, keys
+    included) holding a control or text-direction character: (where it is, e.g. "terms.name" or
+    "event.headline", the character), or None. Free text one seat sends reaches others."""
+    if isinstance(value, str):
+        bad = unsafe_char(value)
+        return (where, bad) if bad is not None else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            here = f"{where}.{k}" if where else str(k)
+            found = unsafe_text(k, here) or unsafe_text(v, here)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = unsafe_text(v, f"{where}[{i}]")
+            if found is not None:
+                return found
+    return None
+
+
 def valid_name(name: str) -> str | None:
     """A display name, trimmed; None if it is empty, too long or has control characters."""
     if unsafe_char(name) is not None:

@@ -23,6 +23,10 @@ OUT_QUEUE = (
 )
 HELLO_TIMEOUT = 15.0  # seconds a connection may stay without a successful hello or create
 SESSION_QUEUE = 1000  # commands waiting in one session; more get error busy
+MAX_OPEN_PROPOSALS = 20  # proposals (and counters) one seat may have open at once
+MAX_ROUND_PROPOSALS = 40  # proposals (and counters) one seat may make in one round
+PREVIEW_RATE = 0.5  # previews a second per seat, sustained (one at a time)
+PREVIEW_BURST = 4  # previews a seat may ask at once
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # join codes: no 0/O, 1/I/L
 CODE_LENGTH = 6
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from district.server.bots.turns import bot_commands
-from district.server.protocol import SESSION_QUEUE
+from district.server.protocol import PREVIEW_BURST, PREVIEW_RATE, SESSION_QUEUE
 from district.server.session import rules
 from district.server.session.audience import YIELD_EVERY, Audience, Conn
 from district.server.session.jobs import (
@@ -36,7 +36,8 @@ from district.server.session.jobs import (
 )
 from district.server.session.ledger import Hub, Ledger, Mark, load_core, writes_something
 from district.server.session.messages import new_token, welcome
-from district.server.session.outputs import Admit, Output, error
+from district.server.session.outputs import Admit, Output, Question, error
+from district.server.session.questions import Questions
 from district.server.session.state import SessionCore
 from district.server.store import Store
 
@@ -65,6 +66,7 @@ class Session:
         hub: Hub,
         *,
         grace: float = 15.0,
+        previews: tuple[float, float] = (PREVIEW_RATE, PREVIEW_BURST),
         clock: Callable[[], float] = time.time,
         bot: BotFn | None = bot_commands,
     ) -> None:
@@ -79,6 +81,8 @@ class Session:
         self.ledger = Ledger(core, store, hub, self.audience, self.log, clock)
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
+        self.questions = Questions(self.log, *previews)
+        self.ledger.wake = lambda: self.submit(Tick())
 
     @property
     def core(self) -> SessionCore:
@@ -99,6 +103,8 @@ class Session:
         self.submit(Tick())  # bots owed a turn, a deadline already due
 
     async def stop(self) -> None:
+        self.questions.stop()
+        self.ledger.stop()
         if self._timer is not None:
             self._timer.cancel()
         if self._task is not None and not self._task.done():
@@ -133,13 +139,14 @@ class Session:
     async def _run(self) -> None:
         self._arm()
         while True:
-            batch = [await self.queue.get()]
-            while not self.queue.empty() and len(batch) < BATCH:
-                batch.append(self.queue.get_nowait())
-            for i, job in enumerate(batch):
+            job = await self.queue.get()
+            slice_start = time.perf_counter()
+            n = 0
+            while True:
+                n += 1
                 if isinstance(job, Stop):
                     await self.ledger.flush()
-                    self._abandon(batch[i + 1 :])
+                    self._abandon([])
                     return
                 if isinstance(job, CLIENT_JOBS):
                     self.waiting -= 1
@@ -152,6 +159,15 @@ class Session:
                         await self._internal(job, e, mark)
                     except Exception:  # the store itself is failing: keep serving what we have
                         self.log.exception("could not recover from the failure")
+                # a batch: up to BATCH jobs, stored at once, but never more than a time slice of
+                # work before the other sessions get the event loop
+                if (
+                    self.queue.empty()
+                    or n >= BATCH
+                    or time.perf_counter() - slice_start > YIELD_EVERY
+                ):
+                    break
+                job = self.queue.get_nowait()
             try:
                 await self.ledger.flush()
                 await self._progress()
@@ -162,6 +178,7 @@ class Session:
                 except Exception:  # the store itself is failing: keep serving what we have
                     self.log.exception("could not reload from the store")
             self._arm()
+            await asyncio.sleep(0)  # between batches, the other sessions run
 
     def _abandon(self, jobs: list[Job]) -> None:
         """The session is stopping: nobody may wait for ever on a job it will not run."""
@@ -240,7 +257,11 @@ class Session:
         # Tick: nothing to do here; _progress looks at the clock after every batch
 
     async def _carry(self, outputs: list[Output]) -> None:
-        await self.ledger.carry(outputs, self._admit)
+        await self.ledger.carry(outputs, self._admit, self._ask)
+
+    def _ask(self, q: Question) -> None:
+        """A preview: answered off the event loop from a copy of the state as it is now."""
+        self.questions.ask(q, self.core.game.state, time.monotonic())
 
     async def _carry_for(self, job: Command | Control, outputs: list[Output]) -> None:
         """A client's job: while the store rests after failing, what would write is refused at
@@ -266,6 +287,7 @@ class Session:
         conn.send(welcome(self.core, recipient, a.re, a.token, self.now()))
         self.audience.catch_up(conn, self.core, recipient, a.last_event)
         conn.send(self.core.clock(self.now()))
+        conn.send(self.ledger.roster())  # the others get it soon (Ledger.roster_soon)
         self.ledger.roster_dirty = True
         self.log.info("%s connected as %s", "new player" if a.token else "client", recipient)
 

@@ -39,11 +39,30 @@ class Conn(Protocol):
     def bye(self, reason: str, message: str, code: int) -> None: ...
 
 
+MAX_VIEW_CLOSED_DEALS = 100  # closed deals (rejected, withdrawn, expired, ...) a view keeps
+
+
+def capped_view(view: dict[str, Any]) -> dict[str, Any]:
+    """A view whose `deals` keep every open and running deal but only the latest
+    MAX_VIEW_CLOSED_DEALS closed ones (`deals_dropped` says how many older ones were left out):
+    proposals someone floods a seat with must not grow its view past what clients accept."""
+    deals = view.get("deals")
+    if not isinstance(deals, list):
+        return view
+    closed = [i for i, d in enumerate(deals) if d.get("status") not in ("proposed", "active")]
+    if len(closed) <= MAX_VIEW_CLOSED_DEALS:
+        return view
+    drop = set(closed[: len(closed) - MAX_VIEW_CLOSED_DEALS])
+    kept = [d for i, d in enumerate(deals) if i not in drop]
+    return {**view, "deals": kept, "deals_dropped": len(drop)}
+
+
 class Audience:
     def __init__(self) -> None:
         self.conns: dict[str, Conn] = {}  # seat or facilitator -> its connection
         self.observers: set[Conn] = set()
         self.away: dict[str, float] = {}  # seat -> when its connection went (server time)
+        self._observer_view: tuple[tuple[int, int, int], bytes] | None = None
 
     def admit(self, conn: Conn, recipient: str) -> None:
         if recipient == OBSERVER:
@@ -91,8 +110,22 @@ class Audience:
             for seq, packed in items:
                 conn.send_bytes(event_frame(seq, packed))
         else:
-            view = core.game.view(recipient)
-            conn.send({"type": "view", "seq": core.streams[recipient].seq, "view": view})
+            conn.send_bytes(self.view_frame(core, recipient))
+
+    def view_frame(self, core: SessionCore, recipient: str) -> bytes:
+        """The `view` message of `recipient`'s stream now, packed. The observers' is one for all
+        of them: packed once and kept until the session changes (an entry) or the stream moves,
+        so that many observers catching up at once cost one view, not one each."""
+        seq = core.streams[recipient].seq
+        if recipient != OBSERVER:
+            return encode(
+                {"type": "view", "seq": seq, "view": capped_view(core.game.view(recipient))}
+            )
+        key = (id(core), core.entries, seq)
+        if self._observer_view is None or self._observer_view[0] != key:
+            view = capped_view(core.game.view(OBSERVER))
+            self._observer_view = (key, encode({"type": "view", "seq": seq, "view": view}))
+        return self._observer_view[1]
 
     async def deliver(self, out: list[Outgoing], game: Game) -> None:
         """Send what a flush made, in order (the game cannot change meanwhile: only the session's
@@ -108,7 +141,8 @@ class Audience:
             elif isinstance(d, ViewOut):
                 targets = self.targets(d.recipient)
                 if targets:
-                    frame = encode({"type": "view", "seq": d.seq, "view": game.view(d.recipient)})
+                    view = capped_view(game.view(d.recipient))
+                    frame = encode({"type": "view", "seq": d.seq, "view": view})
                     for t in targets:
                         t.send_bytes(frame)
                     if time.perf_counter() - slice_start > YIELD_EVERY:

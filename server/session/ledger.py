@@ -9,6 +9,7 @@ they are stored, sends the messages. If the store fails, the state is loaded bac
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from district.server.session.outputs import (
     Entry,
     Flush,
     Output,
+    Question,
     Record,
     Reply,
     TakeSnapshot,
@@ -38,6 +40,7 @@ from district.server.session.state import SessionCore, build_core, plain
 from district.server.store import Store, StoredSession
 
 Mark = tuple[int, int, int, bool, bool]
+ROSTER_EVERY = 0.25  # seconds: rosters are sent at most this often (see Ledger.roster_soon)
 
 # after a failed write, the session rests (writes nothing, refuses what would write) for this many
 # seconds, doubling at each failure in a row up to the last: a failing disk costs no CPU
@@ -99,6 +102,9 @@ class Ledger:
         self._out: list[Outgoing] = []
         self._hub_news: list[AddToken | DropToken] = []
         self.roster_dirty = False
+        self._roster_sent = -ROSTER_EVERY
+        self._roster_timer: asyncio.TimerHandle | None = None
+        self.wake: Callable[[], Any] = lambda: None  # the actor: look again soon (a Tick)
         self.clock_dirty = False
         self._snapshot_due = False
         self._finish_due = False
@@ -131,8 +137,14 @@ class Ledger:
         self.failures = 0
         self.rest_until = 0.0
 
-    async def carry(self, outputs: list[Output], admit: Callable[[Admit], None]) -> None:
-        """Carry out a decision's outputs, in order; `admit` binds an admitted connection."""
+    async def carry(
+        self,
+        outputs: list[Output],
+        admit: Callable[[Admit], None],
+        ask: Callable[[Question], None] | None = None,
+    ) -> None:
+        """Carry out a decision's outputs, in order; `admit` binds an admitted connection, `ask`
+        has a preview answered (server/session/questions.py)."""
         for o in outputs:
             if isinstance(o, Record):
                 self.record(o.entry)
@@ -174,6 +186,9 @@ class Ledger:
                 self._snapshot_due = True
             elif isinstance(o, Flush):
                 await self.flush()
+            elif isinstance(o, Question):
+                if ask is not None:
+                    ask(o)
             elif isinstance(o, Admit):
                 if not await self.flush():
                     o.conn.send(
@@ -233,12 +248,15 @@ class Ledger:
             else:
                 self.hub.token_removed(n.hash)
         await self.audience.deliver(out, self.core.game)
+        clock = self.clock_dirty
         if self.clock_dirty:
             self.clock_dirty = False
             self.audience.broadcast(self.core.clock(self.now()))
         if self.roster_dirty:
             self.roster_dirty = False
-            self.audience.broadcast(self.roster())
+            # with a new clock (a phase change, a control: rare) the roster goes with it, so the
+            # two agree; other changes (people coming and going) are coalesced
+            self.roster_soon(now=clock)
         if finishing:
             self._finish_due = False
             self.hub.session_ended(self.sid)
@@ -252,6 +270,34 @@ class Ledger:
             except Exception as e:  # a missing snapshot only makes a recovery slower
                 self.log.error("could not save a snapshot: %s", e)
         return True
+
+    def roster_soon(self, now: bool = False) -> None:
+        """Everyone connected gets the new roster: at once if `now`, or if none went out in the
+        last ROSTER_EVERY seconds; else once, at the end of that interval. Many joins (a class of
+        observers arriving) cost a few rosters, not one to everyone per join."""
+        if now:
+            self.stop()  # what was due goes out now
+        elif self._roster_timer is not None:
+            return  # one is already due, and it will say what the roster is then
+        loop = asyncio.get_running_loop()
+        wait = self._roster_sent + ROSTER_EVERY - loop.time()
+        if now or wait <= 0:
+            self._roster_sent = loop.time()
+            self.audience.broadcast(self.roster())
+        else:
+            self._roster_timer = loop.call_later(wait, self._roster_due)
+
+    def _roster_due(self) -> None:
+        """The interval is over: the actor sends the roster at its next flush (what is not yet
+        stored must not show in it)."""
+        self._roster_timer = None
+        self.roster_dirty = True
+        self.wake()
+
+    def stop(self) -> None:
+        if self._roster_timer is not None:
+            self._roster_timer.cancel()
+            self._roster_timer = None
 
     def roster(self) -> dict[str, Any]:
         a = self.audience

@@ -94,6 +94,19 @@ class Admit:
 
 
 @dataclass(frozen=True, slots=True)
+class Question:
+    """A preview to answer: `seat` asks what `request` would do to its numbers. It changes
+    nothing and is recorded nowhere; the actor answers it off the event loop, from a copy of the
+    state made now, and `seq` is the asking seat's stream number now."""
+
+    conn: Conn
+    re: Any
+    seat: str
+    request: dict[str, Any]
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class Announce:
     """The clock and/or the roster changed: everyone connected gets the new one."""
 
@@ -127,6 +140,7 @@ Output = (
     | DropToken
     | Bye
     | Admit
+    | Question
     | Announce
     | Flush
     | TakeSnapshot

@@ -28,11 +28,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from district.server.engine import EngineError
+from district.server.engine.preview import preview
+from district.server.engine.state import State
 from district.server.protocol import (
     CLOSE_RELEASED,
+    MAX_OPEN_PROPOSALS,
+    MAX_ROUND_PROPOSALS,
     impersonates,
     name_key,
     unsafe_char,
+    unsafe_text,
     valid_name,
 )
 from district.server.session.jobs import Command, Control, Hello
@@ -49,6 +54,7 @@ from district.server.session.outputs import (
     Entry,
     Flush,
     Output,
+    Question,
     Record,
     Reply,
     TakeSnapshot,
@@ -179,13 +185,26 @@ def admit_command(core: SessionCore, job: Command) -> list[Output]:
                 )
             ]
     cmd = msg["command"]
+    bad = unsafe_text(cmd)
+    if bad is not None:
+        where, ch = bad
+        return [
+            Reply(
+                conn,
+                error(
+                    re,
+                    "bad_value",
+                    f"text may not contain control or text-direction characters (U+{ord(ch):04X})",
+                    where,
+                ),
+            )
+        ]
     if cmd.get("type") == "preview":
-        try:
-            result = core.game.preview(seat, cmd)
-        except EngineError as e:
-            return [Reply(conn, error(re, e.code, e.message, e.where))]
-        ack = {"type": "ack", "re": re, "seq": core.streams[seat].seq, "result": result}
-        return [Reply(conn, ack)]
+        return [Question(conn, re, seat, cmd, core.streams[seat].seq)]
+    if cmd.get("type") in ("propose", "counter"):
+        why = proposals_refusal(core, seat)
+        if why:
+            return [Reply(conn, error(re, "too_many", why))]
     cid = msg.get("cid")
     if core.seen_cid(seat, cid):
         ack = {"type": "ack", "re": re, "seq": core.streams[seat].seq, "duplicate": True}
@@ -194,6 +213,46 @@ def admit_command(core: SessionCore, job: Command) -> list[Output]:
     if cid is not None:
         entry["cid"] = cid
     return [Attempt(entry, conn, re), Ack(conn, re, seat)]
+
+
+def preview_outcome(state: State, seat: str, request: dict[str, Any]) -> tuple[Any, ...]:
+    """The answer to a preview, as plain data: ("ack", result) or ("error", code, message,
+    where). `state` is a copy made when the question was asked (this runs in a worker process);
+    only what the asking seat may know enters it (server/engine/preview.py)."""
+    try:
+        return ("ack", preview(state, seat, request))
+    except EngineError as e:
+        return ("error", e.code, e.message, e.where)
+
+
+def preview_reply(q: Question, outcome: tuple[Any, ...]) -> Reply:
+    """The message that answers `q`: an `ack` with the result, or the engine's refusal."""
+    if outcome[0] == "ack":
+        return Reply(q.conn, {"type": "ack", "re": q.re, "seq": q.seq, "result": outcome[1]})
+    _, code, message, where = outcome
+    return Reply(q.conn, error(q.re, code, message, where))
+
+
+def answer_preview(state: State, q: Question) -> Reply:
+    """`q` answered from `state` (here and now; the actor has it done in a worker process)."""
+    return preview_reply(q, preview_outcome(state, q.seat, q.request))
+
+
+def proposals_refusal(core: SessionCore, seat: str) -> str:
+    """Why `seat` may not propose (or counter) now, or "": at most MAX_OPEN_PROPOSALS open at
+    once and MAX_ROUND_PROPOSALS in a round, so that nobody floods another seat's view."""
+    st = core.game.state
+    mine = [d for d in st.deals.values() if d.proposer == seat]
+    open_ = sum(1 for d in mine if d.status == "proposed")
+    if open_ >= MAX_OPEN_PROPOSALS:
+        return (
+            f"you have {open_} proposals open (at most {MAX_OPEN_PROPOSALS}); withdraw one or "
+            "wait for answers"
+        )
+    made = sum(1 for d in mine if d.round_proposed == st.round)
+    if made >= MAX_ROUND_PROPOSALS:
+        return f"you have made {made} proposals this round, the most a round allows"
+    return ""
 
 
 # --- the clock and the phases ----------------------------------------------------------------

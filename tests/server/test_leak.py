@@ -155,3 +155,95 @@ async def test_no_message_to_a_seat_holds_another_seats_private_data(server: Ser
             assert markers[p.seat] & mine
     for x in [*players, obs, fac]:
         await x.close()
+
+
+# --- the preview oracles -------------------------------------------------------------------
+
+ALPHA, BETA = "firm:alpha-meccanica", "firm:beta-saldature"
+
+
+def subcontract(buyer: str, supplier: str, operation: str, **terms: Any) -> dict[str, Any]:
+    return {
+        "type": "preview",
+        "kind": "subcontract",
+        "parties": [ALPHA, BETA],
+        "terms": {"buyer": buyer, "supplier": supplier, "operation": operation, **terms},
+    }
+
+
+async def seated(server: Server) -> tuple[Any, SeatClient, SeatClient, SeatClient]:
+    """A running session with Alpha, Beta and the union played by people."""
+    created, fac = await create(server.url, seed=5)
+    a = await join(server.url, created["code"], "Ada", role="firm")
+    b = await join(server.url, created["code"], "Bea", role="firm")
+    u = await join(server.url, created["code"], "Uli", role="union")
+    assert (a.seat, b.seat, u.seat) == (ALPHA, BETA, "union")
+    assert (await fac.control("start"))["type"] == "ack"
+    await until(lambda: a.clock is not None and a.clock["status"] == "running")
+    return fac, a, b, u
+
+
+async def test_a_secret_strike_does_not_move_the_struck_firms_preview(server: Server) -> None:
+    """The union decides to strike Alpha: until that is public, Alpha's preview is as before.
+    Alpha's own decisions do enter its preview (the preview is not blind)."""
+    fac, a, b, u = await seated(server)
+    ask = subcontract(ALPHA, BETA, "welding", volume=2, unit_price=5)
+    before = await a.command(ask)
+    assert before["type"] == "ack", before
+    alpha = 0  # Alpha's firm number
+    strike = {"strike": {"firm": alpha, "demand": 90.0}, "organise": [{"firm": alpha, "spend": 50}]}
+    r = await u.command({"type": "decide", "round": 1, "decisions": strike})
+    assert r["type"] == "ack", r
+    after = await a.command(ask)
+    assert after["type"] == "ack", after
+    assert after["result"] == before["result"], "the union's secret strike moved Alpha's preview"
+    # Alpha's own decision does move it
+    assert (await a.command({"type": "decide", "decisions": {"wage": 45.0}}))["type"] == "ack"
+    mine = await a.command(ask)
+    assert mine["type"] == "ack" and mine["result"]["without"] != before["result"]["without"]
+    for c in (a, b, u, fac):
+        await c.close()
+
+
+async def test_refusals_name_no_other_partys_private_figures(server: Server) -> None:
+    """Bisecting a refusal must reveal nothing: whether Beta could pay for a subcontract, or
+    make its volume, is checked when Beta itself accepts; Alpha's previews and proposals are
+    answered alike whatever Beta's cash and capacity, and no answer names them."""
+    fac, a, b, u = await seated(server)
+    sid = a.session
+    assert sid is not None
+    f = server.sessions[sid].core.game.state.firms
+    beta = 1
+    secrets = {f"{f.cash[beta]:.0f}", f"{f.workers[beta] * max(f.productivity[beta], 0.5):.0f}"}
+    cheap = await a.command(subcontract(BETA, ALPHA, "machining", volume=1, unit_price=1))
+    dear = await a.command(subcontract(BETA, ALPHA, "machining", volume=1, unit_price=1e5))
+    huge = await a.command(subcontract(ALPHA, BETA, "welding", volume=5000, unit_price=0.01))
+    for r in (cheap, dear, huge):
+        assert r["type"] == "ack", f"a refusal that turns on Beta's private figures: {r}"
+    # proposing is checked alike; Beta's own acceptance checks Beta's cash: the deal fails
+    prop = subcontract(BETA, ALPHA, "machining", volume=1, unit_price=1e5)
+    r = await a.command({**prop, "type": "propose"})
+    assert r["type"] == "ack", r
+    deal = next(
+        m["event"]["deal"]
+        for m in a.received
+        if m.get("type") == "event"
+        and m["event"]["kind"] == "deal_proposed"
+        and m["event"]["proposer"] == ALPHA
+    )
+    assert (await b.command({"type": "respond", "deal": deal, "answer": "accept"}))["type"] == "ack"
+    await until(
+        lambda: any(
+            m.get("type") == "event"
+            and m["event"]["kind"] == "deal_failed"
+            and m["event"]["deal"] == deal
+            for m in a.received
+        )
+    )
+    for c in (a, u, fac):
+        for m in c.received:
+            text = " ".join(str(v) for v in leaves(m) if isinstance(v, str))
+            if m.get("type") in ("error", "event"):
+                assert not any(f" {s}" in f" {text}" for s in secrets if s != "0"), (m, secrets)
+    for c in (a, b, u, fac):
+        await c.close()

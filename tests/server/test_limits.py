@@ -10,11 +10,12 @@ import sqlite3
 import struct
 import time
 from pathlib import Path
+from typing import Any
 
 import msgpack
 from district.server.botclient import SeatClient
 from district.server.net import Server
-from district.server.protocol import MAX_FRAME, RATE_BURST, encode
+from district.server.protocol import MAX_FRAME, RATE_BURST, encode, unsafe_char
 from websockets.asyncio.client import connect
 
 from tests.server.conftest import create, fingerprint, join, make_config, until
@@ -179,3 +180,76 @@ async def test_a_failing_store_refuses_the_command_and_changes_nothing(server: S
     assert texts == ["saved", "saved again"]
     await a.close()
     await fac.close()
+
+
+async def test_odd_inputs_get_clear_refusals_not_internal_and_no_reload(server: Server) -> None:
+    """Inputs that once reached `internal` (and a reload of the session), and free text with
+    control or text-direction characters (which would reach other seats), are refused at the
+    command boundary with a clear error naming the field; nothing changes, and the other seats
+    get none of it."""
+    created, fac = await create(server.url)
+    a = await join(server.url, created["code"], "Ada", role="firm")
+    b = await join(server.url, created["code"], "Bea", role="firm")
+    await fac.control("start", fill_bots=False)
+    sid = created["session"]
+    session = server.sessions[sid]
+    core = session.core
+    offer = {
+        "type": "propose",
+        "kind": "subcontract",
+        "parties": [a.seat, b.seat],
+        "terms": {"buyer": a.seat, "supplier": b.seat, "operation": "welding", "volume": 1},
+    }
+    assert (await a.command(offer))["type"] == "ack"
+    deal = session.core.game.state.deals
+    did = next(iter(deal))
+    cases: list[tuple[Any, dict[str, Any], str, str]] = [
+        (b, {"type": "counter", "deal": did, "terms": []}, "bad_value", "terms"),
+        (b, {"type": "counter", "deal": did, "terms": "cheaper"}, "bad_value", "terms"),
+        (fac, {"type": "inject_event", "event": {"kind": ["demand"]}}, "bad_value", "event.kind"),
+        (fac, {"type": "inject_event", "event": {"kind": {"x": 1}}}, "bad_value", "event.kind"),
+        (
+            fac,
+            {"type": "inject_event", "event": {"kind": "scandal", "headline": "ok\u202etxet"}},
+            "bad_value",
+            "event.headline",
+        ),
+        (
+            a,
+            {
+                "type": "propose",
+                "kind": "network_charter",
+                "parties": [a.seat, b.seat, "firm:gamma-assemblaggi"],
+                "terms": {"name": "Hub\u2066\x07"},
+            },
+            "bad_value",
+            "terms.name",
+        ),
+        (a, {"type": "chat", "to": "public", "text": "hi\u200f there"}, "bad_value", "text"),
+        (a, {"type": "chat", "to": b.seat, "text": "bell\x07"}, "bad_value", "text"),
+    ]
+    for who, cmd, code, where in cases:
+        before = await fingerprint(server, sid)
+        r = await who.command(cmd)
+        assert (r["type"], r.get("code"), r.get("where")) == ("error", code, where), (cmd, r)
+        assert r["message"] and "internal" not in r["message"]
+        assert await fingerprint(server, sid) == before, cmd
+    assert session.core is core, "the session was reloaded from the store"
+    # the other seats got none of it
+    await asyncio.sleep(0.1)
+    for c in (a, b, fac):
+        for m in c.received:
+            for s in _strings(m):
+                assert unsafe_char(s) is None, (c.seat, m)
+    for c in (a, b, fac):
+        await c.close()
+
+
+def _strings(x: Any) -> list[str]:
+    if isinstance(x, str):
+        return [x]
+    if isinstance(x, dict):
+        return [s for k, v in x.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(x, list):
+        return [s for v in x for s in _strings(v)]
+    return []

@@ -49,6 +49,9 @@ def test_limits_and_version_in_the_document_match_the_code() -> None:
     assert f"{p.RATE_PER_SECOND:g} messages/s" in DOC and f"bursts up to {p.RATE_BURST}" in DOC
     assert f"{p.OUT_QUEUE} messages" in DOC and f"{p.SESSION_QUEUE:,}" in DOC
     assert f"`{p.CODE_ALPHABET}`" in DOC and f"{p.CODE_LENGTH} characters" in DOC
+    assert f"{p.MAX_OPEN_PROPOSALS} per seat at once" in DOC
+    assert f"{p.MAX_ROUND_PROPOSALS} per seat" in DOC
+    assert f"{p.PREVIEW_BURST} at once, then one every {1 / p.PREVIEW_RATE:g} s" in DOC
     for code in (p.CLOSE_POLICY, p.CLOSE_REPLACED, p.CLOSE_SLOW, p.CLOSE_RELEASED):
         assert str(code) in DOC
 

@@ -13,6 +13,7 @@ import pytest
 from district.server.bots.turns import MAX_WAKES
 from district.server.engine import EngineError
 from district.server.engine.scenario_files import load_scenario
+from district.server.engine.snapshot import copy_state
 from district.server.protocol import CLOSE_RELEASED
 from district.server.session import rules
 from district.server.session.jobs import Command, Control, Hello
@@ -28,6 +29,7 @@ from district.server.session.outputs import (
     DropToken,
     Flush,
     Output,
+    Question,
     Record,
     Reply,
     TakeSnapshot,
@@ -403,8 +405,12 @@ def test_a_preview_is_answered_in_the_ack_and_recorded_nowhere() -> None:
     ask = {**STANDARDS, "type": "preview"}
     for _ in range(2):  # with the same cid twice: a question is answered every time
         outs = p.command("union", ask, cid="q1")
-        assert len(outs) == 1 and isinstance(outs[0], Reply) and not outs[0].ack
-        ack = outs[0].msg
+        # a question to answer off the loop, from a copy of the state, recorded nowhere
+        assert len(outs) == 1 and isinstance(outs[0], Question), outs
+        assert outs[0].seq == p.core.streams["union"].seq
+        answer = rules.answer_preview(copy_state(p.core.game.state), outs[0])
+        assert isinstance(answer, Reply) and not answer.ack
+        ack = answer.msg
         assert ack["type"] == "ack" and ack["seq"] == p.core.streams["union"].seq
         assert "duplicate" not in ack
         r = ack["result"]
@@ -412,8 +418,9 @@ def test_a_preview_is_answered_in_the_ack_and_recorded_nowhere() -> None:
         assert set(r["delta"]) == set(r["with"]) == set(r["without"]) and "audience" not in r
         assert p.core.fingerprint() == before
     assert not p.core.seen_cid("union", "q1")
-    bad = p.command("union", {"type": "preview", "deal": "d-99"})
-    assert error_code(bad) == "unknown_deal"
+    (q,) = p.command("union", {"type": "preview", "deal": "d-99"})
+    assert isinstance(q, Question)
+    assert error_code([rules.answer_preview(p.core.game.state, q)]) == "unknown_deal"
     assert p.core.fingerprint() == before
 
 

@@ -23,6 +23,7 @@ from district.server.engine.deals.record import FINAL, LIVE, OPEN, Deal, plain
 from district.server.engine.deals.terms import check_values, schema
 from district.server.engine.decisions import broker_hours, planned_hours
 from district.server.engine.errors import EngineError
+from district.server.engine.knowledge import as_known_to
 from district.server.engine.state import State, role_of
 
 __all__ = [
@@ -115,12 +116,17 @@ def check_parties(state: State, kind: str, parties: Any, proposer: str) -> list[
     return list(parties)
 
 
-def check_terms(state: State, kind: str, terms: Any, parties: list[str]) -> dict[str, Any]:
+def check_terms(
+    state: State, kind: str, terms: Any, parties: list[str], known_to: str | None = None
+) -> dict[str, Any]:
     """The terms of a proposal of `kind`, each checked against its declaration (missing ones get
-    their defaults), then the kind's own rules. Returns them as a plain dict."""
+    their defaults), then the kind's own rules. Returns them as a plain dict. `known_to`: the
+    seat that asks (proposes, counters, previews): only its own private figures are checked, the
+    other parties' are checked when the deal is signed (engine/knowledge.py)."""
     k = KINDS[kind]
-    out = check_values(state, k.title, k.terms, terms, parties)
-    k.check(state, k.terms(**out), parties)
+    seen = as_known_to(state, known_to) if known_to is not None else state
+    out = check_values(seen, k.title, k.terms, terms, parties)
+    k.check(seen, k.terms(**out), parties)
     return out
 
 
@@ -238,7 +244,7 @@ def propose(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]
     need_phase(state, "negotiation", "proposing a deal")
     kind = check_kind(cmd.get("kind"))
     parties = check_parties(state, kind, cmd.get("parties"), seat)
-    terms = check_terms(state, kind, cmd.get("terms", {}), parties)
+    terms = check_terms(state, kind, cmd.get("terms", {}), parties, known_to=seat)
     _charge_drafting(state, seat)
     d = _new_deal(state, seat, kind, parties, terms)
     state.deals[d.id] = d
@@ -282,10 +288,10 @@ def counter(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any]
             "deal",
         )
     parties = check_parties(state, old.kind, cmd.get("parties", old.parties), seat)
-    changed = cmd.get("terms") or {}
+    changed = cmd.get("terms", {})
     if not isinstance(changed, dict):
         raise _bad("bad_value", "terms is a map of term -> value", "terms")
-    terms = check_terms(state, old.kind, {**old.terms, **changed}, parties)
+    terms = check_terms(state, old.kind, {**old.terms, **changed}, parties, known_to=seat)
     old.status = "countered"
     old.history.append({"round": state.round, "seat": seat, "action": "countered"})
     d = _new_deal(state, seat, old.kind, parties, terms, counter_of=old.id)
@@ -317,10 +323,11 @@ def withdraw(state: State, seat: str, cmd: dict[str, Any]) -> list[dict[str, Any
     return [public_event(d, "withdrawn", seat)]
 
 
-def sign(state: State, d: Deal) -> list[dict[str, Any]]:
+def sign(state: State, d: Deal, known_to: str | None = None) -> list[dict[str, Any]]:
     """Sign `d` if every party has accepted: its parties and terms are checked again against
     today's state (failing if they no longer hold), the trust gate is measured, and the kind's
-    `on_signed` runs. Returns the events."""
+    `on_signed` runs. Returns the events. `known_to` (a preview's copy): the terms are checked
+    only against what that seat may know."""
     if any(d.responses.get(p) != "accept" for p in d.parties):
         return []
     # signing: the terms are checked again against today's state
@@ -328,7 +335,7 @@ def sign(state: State, d: Deal) -> list[dict[str, Any]]:
         check_parties(
             state, d.kind, d.parties, d.proposer if d.proposer in d.parties else d.parties[0]
         )
-        d.terms = check_terms(state, d.kind, d.terms, d.parties)
+        d.terms = check_terms(state, d.kind, d.terms, d.parties, known_to=known_to)
     except EngineError as e:
         d.status = "failed"
         d.history.append(

@@ -70,7 +70,7 @@ class ChallengeGrant(Kind[Terms]):
             raise EngineError(
                 "cannot_afford",
                 f"{t.amount * t.phase_out:.0f}k over the grant's life is more "
-                f"than the budget ({state.accounts.government:.0f}k)",
+                "than the government's budget",
                 "terms.amount",
             )
 

@@ -87,7 +87,7 @@ class ConditionalCredit(Kind[Terms]):
         if t.amount > state.accounts.government:
             raise EngineError(
                 "cannot_afford",
-                f"the government has {state.accounts.government:.0f}k, less than {t.amount:g}k",
+                f"the government's budget is less than {t.amount:g}k",
                 "terms.amount",
             )
 

@@ -55,16 +55,14 @@ class Subcontract(Kind[Terms]):
         if f.caps[i, op] < 0.2:
             raise EngineError(
                 "cannot_deliver",
-                f"{t.supplier} does not do {t.operation} "
-                f"(capability {f.caps[i, op]:.2f}, needs 0.2)",
+                f"{t.supplier} does not do enough {t.operation} for a subcontract",
                 "terms.operation",
             )
         capacity = f.workers[i] * max(f.productivity[i], 0.5)
         if t.volume > capacity:
             raise EngineError(
                 "cannot_deliver",
-                f"{t.volume:g} units a round is more than the supplier can make "
-                f"(about {capacity:.0f})",
+                f"{t.volume:g} units a round is more than the supplier can make",
                 "terms.volume",
             )
         b = state.firm_of(t.buyer)
