@@ -119,6 +119,7 @@ def indicators(state: State, report: dict[str, Any]) -> dict[str, float]:
         "training_spend": report.get("training_spend", 0.0),
         "trainees": report.get("trainees", 0.0),
         "poached": report.get("poached", 0.0),
+        "firms_without_orders": float(report.get("no_orders", 0)),
         "entries": float(len(report.get("entries", []))),
         "exits": float(len(report.get("exits", []))),
         "below_floor_firms": float(report.get("below_floor", 0)),
