@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from district.server.engine.indicators import opening
 from district.server.engine.scenario import FACTORS, FOCI, ROADS, Scenario
 from district.server.engine.state import (
     Accounts,
@@ -230,4 +231,5 @@ def new_state(scenario: Scenario, seed: int) -> State:
         },
         union_state={"strikes": [], "campaigns": []},
     )
+    state.start = opening(state)
     return state
