@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 from district.server.engine.deals import visible_deals
-from district.server.engine.indicators import SCOREBOARDS
 from district.server.engine.decisions import broker_hours, decision_limits, spendable
+from district.server.engine.indicators import SCOREBOARDS
 from district.server.engine.policy import effective_enforcement, outside_wage
 from district.server.engine.scenario import FACTORS, FOCI
 from district.server.engine.state import State, role_of
