@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from district.client.scenes.base import Scene
 
 UNIT_NOTE = "out of 100"
-START_NOTE = "out of 100 · the district at the start"  # before round 1's report
+START_NOTE = "out of 100 · start"  # before round 1's report: the district as built
 STYLES = {"competitiveness": "solid", "worker_welfare": "dashed", "region": "dotted"}
 
 
@@ -105,7 +105,7 @@ def draw_board_cards(
             scene.fonts.get(round(10 * k), "bold" if starting else "regular"),
             C.MUTED,
             (r.x + u(18 * k), vr.bottom + u(2)),
-            max_width=r.width - u(24 * k),
+            max_width=r.width // 2 - u(18 * k),  # the left half: the chart has the right
         )
         chart = pygame.Rect(
             r.x + r.width // 2 + u(10), r.y + u(40 * k), r.width // 2 - u(24), r.height - u(56 * k)
@@ -117,6 +117,9 @@ def draw_board_cards(
                 {key: (line, color, "solid")},
                 scene.fonts.get(round(9 * k)),
                 baseline=start,  # the dashed line: where the district started
+                # a span of at least 10 points, so that a change of one point looks like one
+                lo=max(0.0, min(line) - max(0.0, 10.0 - (max(line) - min(line))) / 2),
+                hi=min(100.0, max(line) + max(0.0, 10.0 - (max(line) - min(line))) / 2),
             )
         elif chart.height > u(20) and line:  # only the start: one point on its own level
             y = chart.centery
