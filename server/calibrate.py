@@ -146,6 +146,9 @@ FIGURES: tuple[Figure, ...] = (
            "mean wage / wage floor, %", _wage_to_floor),
     Figure("kumasi", "003 I-2.3 L360", "a flood of entrants",
            "new workshops in rounds 1-4, % of the starting firms", _entries_early),
+    Figure("kumasi", "003 I-2.3 L360", "workshops often without orders",
+           "workshops that sold nothing, summed over rounds",
+           lambda g: sum(_series(g, "firms_without_orders"))),
     Figure("alberta-1993", "004 ES L247-257", "networks built on a factor base export more",
            "exports over the game, k", lambda g: sum(_series(g, "exports"))),
 ) + tuple(

@@ -33,7 +33,7 @@ def deal_tally(view: dict[str, Any]) -> dict[str, int]:
 # Role scores are on different scales (docs/model.md): each role's group says what its number means,
 # and only firms are ranked, among themselves.
 SCORE_GROUPS = (
-    ("union", "Union", "worker welfare (round 1 = 100)"),
+    ("union", "Union", "worker welfare (out of 100)"),
     ("government", "Government", "half the region, 30% of welfare, plus approval (up to 20)"),
     ("broker", "Brokers", "fees + 100 reputation + 50 a live network"),
     ("firm", "Firms, ranked", "net worth growth (-100 if closed)"),

@@ -10,7 +10,7 @@ from typing import Any
 import pygame
 import pygame_gui
 from district.client.mapview import MapView
-from district.client.panels.boards import board_series
+from district.client.panels.boards import board_line
 from district.client.panels.common import bind, draw_top_bar, oid, seat_name, toast
 from district.client.scenes.base import Scene
 from district.client.ui.draw import INDEX, chip, fmt_num, panel, sparkline, text, wrap
@@ -791,7 +791,7 @@ class FacilitatorScene(Scene):
         f = self.fonts.get(12)
         fb = self.fonts.get(14, "bold")
         for key, (label, color, icon) in BOARDS.items():
-            s = board_series(v, key)
+            s = board_line(v, key)  # the start, then every round
             blit_icon(surface, icon, (r.x + u(20), y + u(10)), u(16), color)
             text(surface, label, f, C.TEXT, (r.x + u(34), y + u(10)), "midleft")
             text(

@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from district.server.engine import markets
+from district.server.engine.snapshot import copy_state
 from district.server.engine.state import State
 
 # each board: (component, what it is measured against); every component is a level in 0..1
@@ -119,6 +121,7 @@ def indicators(state: State, report: dict[str, Any]) -> dict[str, float]:
         "training_spend": report.get("training_spend", 0.0),
         "trainees": report.get("trainees", 0.0),
         "poached": report.get("poached", 0.0),
+        "firms_without_orders": float(report.get("no_orders", 0)),
         "entries": float(len(report.get("entries", []))),
         "exits": float(len(report.get("exits", []))),
         "below_floor_firms": float(report.get("below_floor", 0)),
@@ -190,3 +193,25 @@ def role_scores(state: State, ind: dict[str, float], boards: dict[str, float]) -
             alive_nets = sum(1 for n in state.networks if n.alive and n.broker == seat)
             scores[seat] = round(bs["fees"] + 100.0 * bs["reputation"] + 50.0 * alive_nets, 1)
     return scores
+
+
+def opening(state: State) -> dict[str, float]:
+    """The district's indicators and scoreboards as built, before round 1: the starting level the
+    boards show until round 1's report. A year of the opening state: every firm's capacity at its
+    starting skill, technology and networks offered on the markets at their opening demand (no
+    events, tenders or deals yet), materials at the scenario's share; the value added is what that
+    output sells for less materials. Computed on a copy: the state itself is not touched."""
+    s = copy_state(state)
+    f = s.firms
+    access = markets.factor_access(s)
+    markets.productivity_and_quality(s, access)
+    cap = markets.capacity(s, np.zeros(f.n))
+    report: dict[str, Any] = {"round": 0}
+    revenue = markets.clear_markets(s, cap, access, report)
+    f.revenue = revenue
+    report["revenue"] = float(revenue[f.alive].sum())
+    report["materials"] = s.params.materials_share * report["revenue"]
+    ind = indicators(s, report)
+    ind["round"] = 0.0
+    ind.update(scoreboards(s, ind))
+    return ind

@@ -209,6 +209,20 @@ def _share_out(total: float, supply: np.ndarray, weight: np.ndarray) -> np.ndarr
     return sold
 
 
+def _queue_out(total: float, supply: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """Allocate `total` units firm by firm in order of priority (ties: lower index first), each
+    filled to its supply before the next gets anything: the last in the queue sell nothing when
+    `total` falls short of the supply (003 I-2.3: workshops "often without orders")."""
+    sold = np.zeros_like(supply)
+    left = min(total, float(supply.sum()))
+    if left <= 1e-9:
+        return sold
+    order = np.argsort(-priority, kind="stable")
+    before = np.concatenate(([0.0], np.cumsum(supply[order])[:-1]))
+    sold[order] = np.clip(left - before, 0.0, supply[order])
+    return sold
+
+
 def market_price(
     demand: float, offered: float, elasticity: float, lo: float, hi: float
 ) -> tuple[float, float]:
@@ -287,7 +301,10 @@ def clear_markets(
             sell_total - float(reserved.sum()),
             1.2 * (1.0 - m.reserved_share) * m.commodity_demand,
         )
-    commodity += _share_out(sell_total, cap_left - commodity, weight)
+    rest = cap_left - commodity
+    queued = prm.commodity_order_queue * sell_total
+    commodity += _queue_out(queued, rest, weight / np.maximum(cap_left, 1e-12))
+    commodity += _share_out(sell_total - queued, cap_left - commodity, weight)
     com_price = price * (1.0 + 0.1 * f.price_stance)
     revenue = exports * ex_price + niche * ni_price + commodity * com_price
     f.exports = exports * ex_price
@@ -296,7 +313,14 @@ def clear_markets(
     m.commodity_sold = float(commodity.sum())
     m.niche_sold = float(niche.sum())
     m.export_sold = float(exports.sum())
+    # workshops with spare capacity that sold nothing (tender winners have their tender's orders)
+    on_tender = np.zeros(f.n, dtype=bool)
+    for t in state.tenders:
+        if t.status in ("awarded", "done") and t.winner:
+            on_tender[t.winner] = True
+    no_orders = alive & (cap > 1e-9) & (f.sales <= 1e-9) & ~on_tender
     report.update(
+        no_orders=int(no_orders.sum()),
         commodity_price=price,
         niche_price_index=ni_ratio,
         export_price_index=ex_ratio,

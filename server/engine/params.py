@@ -89,6 +89,16 @@ class Params:
         lo=1,
         hi=5,
     )
+    commodity_order_queue: float = p(
+        0.0,
+        "0-1",
+        "share of commodity orders that buyers place with the workshops they prefer first (known"
+        " names, lower prices), filling each before the next; the rest is spread over all spare"
+        " capacity. 0: a glut idles every firm a little; 1: it leaves the least preferred with no"
+        " orders at all",
+        "003 I-2.3 L360 (workshops 'often without orders'; level assumption)",
+        hi=1,
+    )
     quality_market_elasticity: float = p(
         2.0,
         "-",

@@ -224,6 +224,7 @@ class State:
     broker_state: dict[str, dict[str, Any]] = field(default_factory=dict)  # per broker seat
     union_state: dict[str, Any] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)  # round-0 indicators, for the indices
+    start: dict[str, float] = field(default_factory=dict)  # the built state's indicators and boards
     chat_muted: bool = False
     cache: dict[str, Any] = field(
         default_factory=dict, repr=False

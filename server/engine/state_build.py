@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from district.server.engine.indicators import opening
 from district.server.engine.institutions import advisers_clients
 from district.server.engine.scenario import FACTORS, FOCI, ROADS, Scenario
 from district.server.engine.state import (
@@ -233,4 +234,5 @@ def new_state(scenario: Scenario, seed: int) -> State:
         union_state={"strikes": [], "campaigns": []},
     )
     advisers_clients(state)
+    state.start = opening(state)
     return state

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from district.server.engine.deals import visible_deals
 from district.server.engine.decisions import broker_hours, decision_limits, spendable
+from district.server.engine.indicators import SCOREBOARDS
 from district.server.engine.policy import effective_enforcement, outside_wage
 from district.server.engine.scenario import FACTORS, FOCI
 from district.server.engine.state import State, role_of
@@ -200,7 +201,9 @@ def public_view(state: State) -> dict[str, Any]:
                 lambda s: [{k: _r(v, 3) for k, v in h.items()} for h in s.history],
             )
         ],
-        "scoreboards": dict(last["scoreboards"]) if last else {},
+        # before round 1's report the boards show the district as built (indicators.opening)
+        "scoreboards": dict(last["scoreboards"]) if last else _start_boards(state),
+        "start_scoreboards": _start_boards(state),
         "last_report": _public_report(last) if last else None,
         "seats": [
             {"id": s.id, "role": s.role, "name": s.name, "firm": s.firm}
@@ -209,6 +212,10 @@ def public_view(state: State) -> dict[str, Any]:
         "ready": sorted(state.ready),
         "chat_muted": state.chat_muted,
     }
+
+
+def _start_boards(state: State) -> dict[str, float]:
+    return {k: state.start[k] for k in SCOREBOARDS if k in state.start}
 
 
 def _public_report(rep: dict[str, Any]) -> dict[str, Any]:

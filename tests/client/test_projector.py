@@ -9,7 +9,7 @@ from typing import Any
 
 import pygame
 from district.client.mapview import LEGEND
-from district.client.panels.boards import START_NOTE
+from district.client.panels.boards import START_NOTE, UNIT_NOTE
 from district.client.ui.theme import C
 
 from tests.client.conftest import text_drawn
@@ -73,15 +73,48 @@ def test_ticker_shows_every_headline_in_turn(make_app: Any) -> None:
 
 
 def test_boards_show_their_starting_point_before_round_1s_report(make_app: Any) -> None:
+    """Before round 1's report each card shows the district's level as built (the view's
+    start_scoreboards), marked as the start, out of 100: not a made-up 100."""
     app = projector(make_app, (1280, 720), upto=1)
     v = app.model.view
-    assert v["round"] == 1 and not v["history"] and not v.get("scoreboards")
+    assert v["round"] == 1 and not v["history"]
+    start = v["start_scoreboards"]
+    assert set(start) == set(v["scoreboards"]) == set(scene_keys := app.scene.cards)
+    assert v["scoreboards"] == start
+    scene = app.scene
+    big = scene.fonts.get(round(34 * 1.25), "bold")
+    for key in scene_keys:
+        card = scene.cards[key]
+        level = f"{start[key]:.0f}"
+        assert 0 < start[key] < 100 and level != "100", (key, start[key])
+        assert text_drawn(app.surface, level, big, C.TEXT, C.PANEL, card), key
+        assert not text_drawn(app.surface, "100", big, C.TEXT, C.PANEL, card), key
+        assert text_drawn(
+            app.surface,
+            START_NOTE,
+            scene.fonts.get(round(10 * 1.25), "bold"),
+            C.MUTED,
+            C.PANEL,
+            card,
+        ), key
+
+
+def test_after_round_1_the_boards_are_levels_against_their_start(make_app: Any) -> None:
+    """After a report the card shows the round's level, its change from the start, and the plain
+    unit note (no start mark)."""
+    app = projector(make_app, (1280, 720), upto=None)
+    v = app.model.view
+    assert v["history"]
     scene = app.scene
     for key, card in scene.cards.items():
+        level = f"{v['history'][-1][key]:.0f}"
         assert text_drawn(
-            app.surface, "100", scene.fonts.get(round(34 * 1.25), "bold"), C.TEXT, C.PANEL, card
+            app.surface, level, scene.fonts.get(round(34 * 1.25), "bold"), C.TEXT, C.PANEL, card
         ), key
         assert text_drawn(
+            app.surface, UNIT_NOTE, scene.fonts.get(round(10 * 1.25)), C.MUTED, C.PANEL, card
+        ), key
+        assert not text_drawn(
             app.surface,
             START_NOTE,
             scene.fonts.get(round(10 * 1.25), "bold"),

@@ -34,6 +34,11 @@ def _low_surplus(d: dict) -> None:
     d["events"] = [e for e in d["events"] if e["kind"] != "surplus"]
 
 
+@variant("kumasi-orders-spread")
+def _orders_spread(d: dict) -> None:
+    d["params"]["commodity_order_queue"] = 0.0
+
+
 @variant("bw-no-cut")
 def _no_cut(d: dict) -> None:
     d["events"] = [e for e in d["events"] if e["kind"] != "supplier_cut"]
@@ -276,6 +281,31 @@ def test_kumasi_apprentices_open_workshops_until_orders_and_profits_run_out(seed
     assert mean(margin[-3:]) <= min(0.08, 0.5 * mean(margin[:3])), margin
     assert mean(price[-3:]) <= 0.90 * mean(price[:3]), price
     assert sum(exits[4:]) >= 3, exits
+
+
+def _without_orders(game) -> list[int]:
+    return [int(h["firms_without_orders"]) for h in game.state.history]
+
+
+def test_kumasi_over_entry_leaves_workshops_without_orders() -> None:
+    """003 I-2.3 L360: "the gain of new economic space was outpaced by the flood of entrants";
+    workshops were "often without orders". Indicator: in bots-only games some rounds end with at
+    least 10 workshops that sold nothing (spare capacity, no orders), in all at least 25 workshop-
+    rounds per game; the same district without the labour surplus (4%, no apprentice wave: the
+    `district calibrate` counterfactual) has at most a fifth as many; and with orders spread over
+    all capacity (no queue for known names) the glut only lowers the price: none sell nothing."""
+    for seed in (1, 2):
+        game, _ = run("kumasi", seed)
+        low, _ = run_variant("kumasi", seed, "kumasi-low-surplus")
+        spread, _ = run_variant("kumasi", seed, "kumasi-orders-spread")
+        idle, idle_low = _without_orders(game), _without_orders(low)
+        assert max(idle) >= 10 and sum(idle) >= 25, idle
+        assert sum(idle_low) <= 0.2 * sum(idle), (idle, idle_low)
+        assert sum(_without_orders(spread)) == 0, _without_orders(spread)
+        # the idle workshops come from over-entry: more firms opened than without the surplus
+        entries = sum(len(r["details"].get("entries", [])) for r in game.state.reports[:4])
+        entries_low = sum(len(r["details"].get("entries", [])) for r in low.state.reports[:4])
+        assert entries >= 2 * entries_low, (entries, entries_low)
 
 
 def test_kumasi_workshops_farm_out_what_they_cannot_do_themselves() -> None:
