@@ -15,18 +15,15 @@ import pygame
 import pygame_gui
 from district.client.forms import (
     Kinds,
-    kind_terms,
+    form_terms,
     kind_title,
     label,
     party_rules,
-    term_unit,
 )
 from district.client.panels.common import (
     bind,
-    fmt_bound,
     help_and_error,
     oid,
-    range_hint,
     seat_name,
 )
 from district.client.panels.deal_text import preview_html, tender_label
@@ -36,9 +33,12 @@ from district.client.panels.draft import (
     NUMERIC,
     Draft,
     eligible_seats,
+    even_shares,
+    form_range_hint,
     humanize,
     open_tenders,
     operations_of,
+    refusal_in_units,
     suggest_price,
     to_command,
     why_not,
@@ -96,7 +96,7 @@ class Composer:
         u = self.u
         m = self.scene.manager
         spec = self.kinds.get(self.draft.kind) or {}
-        terms = kind_terms(self.kinds, self.draft.kind)
+        terms = form_terms(self.kinds, self.draft.kind)
         w = self.rect.width - u(18)
         bar_h = u(84)
         scroll_r = pygame.Rect(self.rect.x, self.rect.y, self.rect.width, self.rect.height - bar_h)
@@ -203,8 +203,8 @@ class Composer:
                     initial_text=str(raw or ""),
                 )
                 if typ in NUMERIC:
-                    e.set_allowed_characters(list("0123456789.-,k"))
-                    hint = range_hint(t)
+                    e.set_allowed_characters(list("0123456789.-,k%"))
+                    hint = form_range_hint(t)
                 self.widgets[name] = e
             elif typ == "bool":
                 b = UIButton(
@@ -267,7 +267,7 @@ class Composer:
                         container=c,
                         object_id=oid("@muted"),
                     )
-                    default = fmt_bound(round(1.0 / max(1, len(firms)), 4))
+                    default = even_shares(firms)[p]
                     e = UITextEntryLine(
                         pygame.Rect(label_w, y, input_w, u(28)),
                         m,
@@ -275,12 +275,11 @@ class Composer:
                         object_id=oid(None, f"share_{p}"),
                         initial_text=str(vals.get(p, default)),
                     )
-                    e.set_allowed_characters(list("0123456789.,"))
+                    e.set_allowed_characters(list("0123456789.,%"))
                     self.share_entries[p] = e
                     y += u(30)
                 y -= u(30)
-                hint = "total 1"
-            hint = " ".join(x for x in (hint, term_unit(t)) if x)
+                hint = form_range_hint(t)
             if hint:
                 UILabel(
                     pygame.Rect(hint_x, y, w - hint_x, u(30)),
@@ -380,7 +379,7 @@ class Composer:
 
     # --- reading the widgets into the draft ------------------------------------------------------
     def collect(self) -> None:
-        for name, t in kind_terms(self.kinds, self.draft.kind).items():
+        for name, t in form_terms(self.kinds, self.draft.kind).items():
             w = self.widgets.get(name)
             typ = t.get("type")
             if isinstance(w, UITextEntryLine):
@@ -402,7 +401,7 @@ class Composer:
         else:
             self.draft.parties.append(seat)
         named: set[str] = set()
-        for name, t in kind_terms(self.kinds, self.draft.kind).items():
+        for name, t in form_terms(self.kinds, self.draft.kind).items():
             if t.get("type") == "shares":  # other parties: the shares start even again
                 self.draft.raw[name] = {}
             elif t.get("type") == "seat":  # a seat term names a party, each a different one
@@ -478,12 +477,16 @@ class Composer:
 
     def show_errors(self) -> None:
         server: dict[str, str] = {}
+        terms = form_terms(self.kinds, self.draft.kind)
         for e in self.model.errors_for("composer"):
             key = e.where.split(".", 1)[1] if e.where.startswith("terms.") else e.where
             key = key.split("[")[0]
             if key not in self.error_labels:
                 key = "parties" if key == "parties" else ""
-            server[key] = humanize(e.message, self.view)
+            msg = e.message
+            if key in terms:  # the engine's range said in the field's units
+                msg = refusal_in_units(terms[key], msg)
+            server[key] = humanize(msg, self.view)
         first = ""
         for name, lab in self.error_labels.items():
             if name == "":
@@ -529,7 +532,7 @@ class Composer:
 
     def handle(self, event: pygame.event.Event) -> bool:
         if event.type in (pygame_gui.UI_TEXT_ENTRY_CHANGED, pygame_gui.UI_DROP_DOWN_MENU_CHANGED):
-            terms = kind_terms(self.kinds, self.draft.kind)
+            terms = form_terms(self.kinds, self.draft.kind)
             tender_terms = [n for n, t in terms.items() if t.get("type") == "tender"]
             before = [self.draft.raw.get(n) for n in tender_terms]
             supplier = self.draft.raw.get("supplier")

@@ -7,8 +7,15 @@ from typing import Any
 
 import pygame
 import pygame_gui
-from district.client.forms import allowed_kinds, kind_terms, kind_title, label, term_unit
-from district.client.panels.common import Tab, bind, fmt_value, oid, seat_name
+from district.client.forms import (
+    allowed_kinds,
+    kind_terms,
+    kind_title,
+    label,
+    person_help,
+    term_unit,
+)
+from district.client.panels.common import Tab, bind, oid, seat_name
 from district.client.panels.composer import Composer
 from district.client.panels.deal_text import (
     deal_line,
@@ -18,7 +25,13 @@ from district.client.panels.deal_text import (
     preview_html,
     term_value,
 )
-from district.client.panels.draft import Draft, default_parties, default_raw, why_not
+from district.client.panels.draft import (
+    Draft,
+    default_parties,
+    default_raw,
+    raw_from_terms,
+    why_not,
+)
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
 
 OPEN = ("proposed",)
@@ -350,7 +363,7 @@ class DealsTab(Tab):
         tl = []
         for name, v in d.get("terms", {}).items():
             t = terms.get(name, {})
-            help_ = t.get("help", "")
+            help_ = person_help(name, t) if t else ""
             unit = term_unit(t)
             tl.append(
                 f"&nbsp;&nbsp;<b>{label(name)}</b>: {term_value(view, t, v)}"
@@ -487,15 +500,7 @@ class DealsTab(Tab):
         if d.get("kind") not in kinds:
             return
         raw = default_raw(kinds, d["kind"], view, list(d.get("parties", [])))
-        spec = kind_terms(kinds, d["kind"])
-        for k, v in d.get("terms", {}).items():
-            typ = spec.get(k, {}).get("type")
-            if typ in ("float", "int"):
-                raw[k] = fmt_value(v)
-            elif typ == "shares" and isinstance(v, dict):
-                raw[k] = {p: fmt_value(x) for p, x in v.items()}
-            else:
-                raw[k] = v
+        raw.update(raw_from_terms(kinds, d["kind"], d.get("terms", {})))
         self.draft = Draft(d["kind"], list(d.get("parties", [])), raw, counter_of=d["id"])
         self.mode = "compose"
         self.rebuild()
