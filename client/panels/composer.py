@@ -43,6 +43,7 @@ from district.client.panels.draft import (
     to_command,
     why_not,
 )
+from district.client.ui.gui import fit_text, row_widths, text_width
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -178,10 +179,16 @@ class Composer:
         )
         y += u(20)
         # terms
-        label_w = round(w * 0.36)
-        input_w = round(w * 0.40)
+        # labels as wide as the longest needs (up to half the width), hints as their words
+        widest = max((text_width(m, label(n), "label") for n in terms), default=0)
+        label_w = min(max(round(w * 0.36), widest + u(10)), round(w * 0.5))
+        hints_w = max(
+            (text_width(m, form_range_hint(t), "label") for t in terms.values()), default=0
+        )
+        input_w = max(u(60), min(round(w * 0.40), w - label_w - hints_w - u(10)))
         hint_x = label_w + input_w + u(6)
         seat_terms = [n for n, t in terms.items() if t.get("type") == "seat"]
+        line = round(u(18) * max(1.0, self.scene.text_scale))  # a help or error line
         for name, t in terms.items():
             typ = t.get("type")
             UILabel(
@@ -290,7 +297,7 @@ class Composer:
                 )
             y += u(30)
             self.error_labels[name], y = help_and_error(
-                m, c, u(4), y, w, t.get("help"), f"err_{name}", u(17), u(18)
+                m, c, u(4), y, w, t.get("help"), f"err_{name}", line, line
             )
             y += u(21)
         # preview and actions
@@ -323,26 +330,38 @@ class Composer:
         ]
         self.error_labels[""] = self.reason_lines[0]
         by += u(40)
-        bw = (bw_all - u(12)) // 3
+        # each button as wide as its words need in the player's text size; shorter words (the
+        # keys in the tooltip) where even that does not fit
+        send = ("Send counter", "Send") if self.draft.counter_of else ("Send (Ctrl+S)", "Send")
+        labels = [("Preview (Ctrl+P)", "Preview"), send, ("Cancel",)]
+        widths = row_widths(m, labels, bw_all, u(6))
+        xs = [bx, bx + widths[0] + u(6), bx + widths[0] + widths[1] + u(12)]
+        texts = [fit_text(m, lab, wd) for lab, wd in zip(labels, widths, strict=True)]
+
+        def tip(k: int, words: str) -> str:
+            full = texts[k][1]
+            return f"{full}: {words}" if full else words
+
         self.preview_button = UIButton(
-            pygame.Rect(bx, by, bw, u(36)),
-            "Preview (Ctrl+P)",
+            pygame.Rect(xs[0], by, widths[0], u(36)),
+            texts[0][0],
             m,
             container=p,
             object_id=oid(None, "preview"),
             command=self.preview,
-            tool_tip_text="what this deal would do to your numbers next round",
+            tool_tip_text=tip(0, "what this deal would do to your numbers next round"),
         )
         self.send_button = UIButton(
-            pygame.Rect(bx + bw + u(6), by, bw, u(36)),
-            "Send counter" if self.draft.counter_of else "Send (Ctrl+S)",
+            pygame.Rect(xs[1], by, widths[1], u(36)),
+            texts[1][0],
             m,
             container=p,
             object_id=oid("@primary", "send"),
             command=self.send,
+            tool_tip_text=tip(1, "send this proposal to the other parties"),
         )
         self.cancel_button = UIButton(
-            pygame.Rect(bx + 2 * (bw + u(6)), by, bw, u(36)),
+            pygame.Rect(xs[2], by, widths[2], u(36)),
             "Cancel",
             m,
             container=p,

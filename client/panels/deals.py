@@ -32,6 +32,7 @@ from district.client.panels.draft import (
     raw_from_terms,
     why_not,
 )
+from district.client.ui.gui import text_width
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
 
 OPEN = ("proposed",)
@@ -129,25 +130,30 @@ class DealsTab(Tab):
         first = next((k for k in kinds if k not in blocked), opts[0][1])
         last = self.draft.kind if self.draft else first
         start = next((o for o in opts if o[1] == last), opts[0])
+        # the label, the menu and the button as wide as their words in the player's text size
+        label_w = text_width(m, "New deal", "@heading") + u(8)
+        action = "Resume draft" if self.draft else "Compose"
+        button_w = max(u(108), text_width(m, action) + u(24))
         UILabel(
-            pygame.Rect(u(10), u(8), u(80), u(32)),
+            pygame.Rect(u(10), u(8), label_w, u(32)),
             "New deal",
             m,
             container=p,
             object_id=oid("@heading"),
         )
+        menu_x = u(10) + label_w + u(4)
         self.kind_menu = UIDropDownMenu(
             opts,
             start,
-            pygame.Rect(u(92), u(8), w - u(92) - u(118), u(32)),
+            pygame.Rect(menu_x, u(8), w - menu_x - button_w - u(10), u(32)),
             m,
             container=p,
             object_id=oid(None, "deal_kind"),
             expansion_height_limit=u(300),
         )
         self.compose_button = UIButton(
-            pygame.Rect(w - u(108) + u(10), u(8), u(108), u(32)),
-            "Resume draft" if self.draft else "Compose",
+            pygame.Rect(w - button_w, u(8), button_w, u(32)),
+            action,
             m,
             container=p,
             object_id=oid("@primary", "compose"),
