@@ -219,8 +219,9 @@ class FacilitatorScene(Scene):
             expansion_height_limit=u(260),
         )
         y += u(36)
-        value_w = min(bw, text_width(m, "100", "text_entry_line") + u(28))
-        market_w = 2 * bw + u(6) - value_w - u(6)
+        value_w = min(bw, text_width(m, "100", "text_entry_line") + u(18))
+        inject_w = min(bw, text_width(m, "Inject") + u(24))  # the menu gets the rest
+        market_w = w - value_w - inject_w - 2 * u(6)
         self.event_value = UITextEntryLine(
             pygame.Rect(x, y, value_w, u(32)),
             m,
@@ -239,7 +240,7 @@ class FacilitatorScene(Scene):
         btn(
             "inject",
             "Inject",
-            pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(32)),
+            pygame.Rect(x + w - inject_w, y, inject_w, u(32)),
             self.inject,
             "@primary",
         )
