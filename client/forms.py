@@ -219,3 +219,112 @@ def _current(view: dict[str, Any], name: str, typ: str) -> Any:
     if name in SPENDS:
         return 0  # nothing spent, nobody hired: this round's "do nothing"
     return None
+
+
+# --- deal terms as a person types them ------------------------------------------------------------
+# The engine's schema is in its own units (a levy rate of 0.02, a share of 0.5, money in k). The
+# composer shows and reads them in people's units: rates, shares and probabilities as whole percent,
+# money in k as the dashboard shows it, counts whole. `term_field` is the one place that says how;
+# draft.py converts back (divides by `scale`) so the wire terms are the engine's.
+
+_RATE = re.compile(r"\bshare\b|\bprobability\b|\binterest\b|\brate\b")
+_COUNT = re.compile(r"^\s*units\b")
+# engine notation in a help text: "(k)", "(k per worker per round)", "(firm seat -> 0-1, ...)"
+_NOTATION = re.compile(r"\s*\((?:[^()]*->[^()]*|k\b[^()]*|[^()]*\b0-1\b[^()]*)\)")
+_UNIT_WORDS = {
+    "%": "in percent",
+    "k": "in k (thousands)",
+}
+
+
+def term_unit_of(name: str, t: Field) -> str:
+    """A term's unit for a person: '%' for a rate, share or probability, 'k' for money,
+    'units' for a count of units, '' for a plain number."""
+    typ = t.get("type")
+    if typ == "shares":
+        return "%"
+    if typ not in ("float", "int"):
+        return ""
+    if typ == "float" and (
+        _RATE.search(str(t.get("help", ""))) or name.endswith(("_rate", "_share"))
+    ):
+        return "%"
+    if term_unit(t) == "k":
+        return "k"
+    if _COUNT.search(str(t.get("help", ""))):
+        return "units"
+    return ""
+
+
+def person_help(name: str, t: Field) -> str:
+    """A term's help in a person's wording: the engine's description without its notation
+    ('firm seat -> 0-1', '(k)'), and the unit said from the term's type and unit."""
+    unit = term_unit_of(name, t)
+    text = _NOTATION.sub("", str(t.get("help", ""))).strip()
+    if t.get("type") == "shares":
+        extra = "in percent, adding up to 100%"
+    elif t.get("type") == "int" or unit == "units":
+        extra = "a whole number"
+    else:
+        extra = _UNIT_WORDS.get(unit, "")
+    if text and extra:
+        return f"{text}, {extra}"
+    return text or extra
+
+
+def term_field(name: str, t: Field) -> Field:
+    """A deal term as the composer shows it: `unit`, `help` in a person's words, and for a
+    percentage its `min`, `max` and `default` x100 with `scale` 100 (divide before sending).
+    Counts (`whole`) are shown whole."""
+    f: Field = dict(t)
+    unit = term_unit_of(name, t)
+    f["unit"] = unit
+    f["help"] = person_help(name, t)
+    f["wire_help"] = t.get("help", "")
+    f["whole"] = t.get("type") == "int" or unit == "units"
+    if unit == "%":
+        f["scale"] = 100
+        for k in ("min", "max", "default"):
+            if isinstance(f.get(k), int | float) and not isinstance(f.get(k), bool):
+                f[k] = round(float(f[k]) * 100, 6)
+    return f
+
+
+def form_terms(kinds: Kinds, kind: str) -> dict[str, Field]:
+    """The kind's terms as the composer shows them (see `term_field`)."""
+    return {n: term_field(n, t) for n, t in kind_terms(kinds, kind).items()}
+
+
+def to_form(f: Field, v: Any) -> Any:
+    """A wire value of a term in the form's units (x100 for a percentage)."""
+    scale = f.get("scale")
+    if scale and isinstance(v, int | float) and not isinstance(v, bool):
+        return round(float(v) * float(scale), 6)
+    return v
+
+
+def to_wire(f: Field, v: float | int) -> float | int:
+    """A value typed in the form's units in the engine's (a levy of 2 (%) -> 0.02)."""
+    scale = f.get("scale")
+    return round(float(v) / float(scale), 10) if scale else v
+
+
+def fmt_form(f: Field, v: float | int) -> str:
+    """A value in the form's units for an entry: whole for counts and percentages, else as
+    typed ('45', '42.75')."""
+    x = float(v)
+    if f.get("whole") or f.get("unit") == "%":
+        if abs(x - round(x)) < 1e-6 or f.get("whole"):
+            return f"{round(x):d}" if f.get("whole") else f"{x:.0f}"
+        return f"{x:.1f}".rstrip("0").rstrip(".")
+    if abs(x) >= 1e5:
+        return f"{x:,.0f}"
+    return f"{round(x, 2):g}"
+
+
+def with_unit(f: Field, s: str) -> str:
+    """'10' -> '10%', '45' -> '45k', '5' -> '5 units' as the field's unit says."""
+    unit = f.get("unit", "")
+    if unit in ("%", "k"):
+        return f"{s}{unit}"
+    return f"{s} {unit}" if unit else s

@@ -15,18 +15,15 @@ import pygame
 import pygame_gui
 from district.client.forms import (
     Kinds,
-    kind_terms,
+    form_terms,
     kind_title,
     label,
     party_rules,
-    term_unit,
 )
 from district.client.panels.common import (
     bind,
-    fmt_bound,
     help_and_error,
     oid,
-    range_hint,
     seat_name,
 )
 from district.client.panels.deal_text import preview_html, tender_label
@@ -36,13 +33,17 @@ from district.client.panels.draft import (
     NUMERIC,
     Draft,
     eligible_seats,
+    even_shares,
+    form_range_hint,
     humanize,
     open_tenders,
     operations_of,
+    refusal_in_units,
     suggest_price,
     to_command,
     why_not,
 )
+from district.client.ui.gui import fit_text, row_widths, text_width
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -96,7 +97,7 @@ class Composer:
         u = self.u
         m = self.scene.manager
         spec = self.kinds.get(self.draft.kind) or {}
-        terms = kind_terms(self.kinds, self.draft.kind)
+        terms = form_terms(self.kinds, self.draft.kind)
         w = self.rect.width - u(18)
         bar_h = u(84)
         scroll_r = pygame.Rect(self.rect.x, self.rect.y, self.rect.width, self.rect.height - bar_h)
@@ -178,10 +179,16 @@ class Composer:
         )
         y += u(20)
         # terms
-        label_w = round(w * 0.36)
-        input_w = round(w * 0.40)
+        # labels as wide as the longest needs (up to half the width), hints as their words
+        widest = max((text_width(m, label(n), "label") for n in terms), default=0)
+        label_w = min(max(round(w * 0.36), widest + u(10)), round(w * 0.5))
+        hints_w = max(
+            (text_width(m, form_range_hint(t), "label") for t in terms.values()), default=0
+        )
+        input_w = max(u(60), min(round(w * 0.40), w - label_w - hints_w - u(10)))
         hint_x = label_w + input_w + u(6)
         seat_terms = [n for n, t in terms.items() if t.get("type") == "seat"]
+        line = round(u(18) * max(1.0, self.scene.text_scale))  # a help or error line
         for name, t in terms.items():
             typ = t.get("type")
             UILabel(
@@ -203,8 +210,8 @@ class Composer:
                     initial_text=str(raw or ""),
                 )
                 if typ in NUMERIC:
-                    e.set_allowed_characters(list("0123456789.-,k"))
-                    hint = range_hint(t)
+                    e.set_allowed_characters(list("0123456789.-,k%"))
+                    hint = form_range_hint(t)
                 self.widgets[name] = e
             elif typ == "bool":
                 b = UIButton(
@@ -267,7 +274,7 @@ class Composer:
                         container=c,
                         object_id=oid("@muted"),
                     )
-                    default = fmt_bound(round(1.0 / max(1, len(firms)), 4))
+                    default = even_shares(firms)[p]
                     e = UITextEntryLine(
                         pygame.Rect(label_w, y, input_w, u(28)),
                         m,
@@ -275,12 +282,11 @@ class Composer:
                         object_id=oid(None, f"share_{p}"),
                         initial_text=str(vals.get(p, default)),
                     )
-                    e.set_allowed_characters(list("0123456789.,"))
+                    e.set_allowed_characters(list("0123456789.,%"))
                     self.share_entries[p] = e
                     y += u(30)
                 y -= u(30)
-                hint = "total 1"
-            hint = " ".join(x for x in (hint, term_unit(t)) if x)
+                hint = form_range_hint(t)
             if hint:
                 UILabel(
                     pygame.Rect(hint_x, y, w - hint_x, u(30)),
@@ -291,7 +297,7 @@ class Composer:
                 )
             y += u(30)
             self.error_labels[name], y = help_and_error(
-                m, c, u(4), y, w, t.get("help"), f"err_{name}", u(17), u(18)
+                m, c, u(4), y, w, t.get("help"), f"err_{name}", line, line
             )
             y += u(21)
         # preview and actions
@@ -324,26 +330,38 @@ class Composer:
         ]
         self.error_labels[""] = self.reason_lines[0]
         by += u(40)
-        bw = (bw_all - u(12)) // 3
+        # each button as wide as its words need in the player's text size; shorter words (the
+        # keys in the tooltip) where even that does not fit
+        send = ("Send counter", "Send") if self.draft.counter_of else ("Send (Ctrl+S)", "Send")
+        labels = [("Preview (Ctrl+P)", "Preview"), send, ("Cancel",)]
+        widths = row_widths(m, labels, bw_all, u(6))
+        xs = [bx, bx + widths[0] + u(6), bx + widths[0] + widths[1] + u(12)]
+        texts = [fit_text(m, lab, wd) for lab, wd in zip(labels, widths, strict=True)]
+
+        def tip(k: int, words: str) -> str:
+            full = texts[k][1]
+            return f"{full}: {words}" if full else words
+
         self.preview_button = UIButton(
-            pygame.Rect(bx, by, bw, u(36)),
-            "Preview (Ctrl+P)",
+            pygame.Rect(xs[0], by, widths[0], u(36)),
+            texts[0][0],
             m,
             container=p,
             object_id=oid(None, "preview"),
             command=self.preview,
-            tool_tip_text="what this deal would do to your numbers next round",
+            tool_tip_text=tip(0, "what this deal would do to your numbers next round"),
         )
         self.send_button = UIButton(
-            pygame.Rect(bx + bw + u(6), by, bw, u(36)),
-            "Send counter" if self.draft.counter_of else "Send (Ctrl+S)",
+            pygame.Rect(xs[1], by, widths[1], u(36)),
+            texts[1][0],
             m,
             container=p,
             object_id=oid("@primary", "send"),
             command=self.send,
+            tool_tip_text=tip(1, "send this proposal to the other parties"),
         )
         self.cancel_button = UIButton(
-            pygame.Rect(bx + 2 * (bw + u(6)), by, bw, u(36)),
+            pygame.Rect(xs[2], by, widths[2], u(36)),
             "Cancel",
             m,
             container=p,
@@ -380,7 +398,7 @@ class Composer:
 
     # --- reading the widgets into the draft ------------------------------------------------------
     def collect(self) -> None:
-        for name, t in kind_terms(self.kinds, self.draft.kind).items():
+        for name, t in form_terms(self.kinds, self.draft.kind).items():
             w = self.widgets.get(name)
             typ = t.get("type")
             if isinstance(w, UITextEntryLine):
@@ -402,7 +420,7 @@ class Composer:
         else:
             self.draft.parties.append(seat)
         named: set[str] = set()
-        for name, t in kind_terms(self.kinds, self.draft.kind).items():
+        for name, t in form_terms(self.kinds, self.draft.kind).items():
             if t.get("type") == "shares":  # other parties: the shares start even again
                 self.draft.raw[name] = {}
             elif t.get("type") == "seat":  # a seat term names a party, each a different one
@@ -478,12 +496,16 @@ class Composer:
 
     def show_errors(self) -> None:
         server: dict[str, str] = {}
+        terms = form_terms(self.kinds, self.draft.kind)
         for e in self.model.errors_for("composer"):
             key = e.where.split(".", 1)[1] if e.where.startswith("terms.") else e.where
             key = key.split("[")[0]
             if key not in self.error_labels:
                 key = "parties" if key == "parties" else ""
-            server[key] = humanize(e.message, self.view)
+            msg = e.message
+            if key in terms:  # the engine's range said in the field's units
+                msg = refusal_in_units(terms[key], msg)
+            server[key] = humanize(msg, self.view)
         first = ""
         for name, lab in self.error_labels.items():
             if name == "":
@@ -529,7 +551,7 @@ class Composer:
 
     def handle(self, event: pygame.event.Event) -> bool:
         if event.type in (pygame_gui.UI_TEXT_ENTRY_CHANGED, pygame_gui.UI_DROP_DOWN_MENU_CHANGED):
-            terms = kind_terms(self.kinds, self.draft.kind)
+            terms = form_terms(self.kinds, self.draft.kind)
             tender_terms = [n for n, t in terms.items() if t.get("type") == "tender"]
             before = [self.draft.raw.get(n) for n in tender_terms]
             supplier = self.draft.raw.get("supplier")

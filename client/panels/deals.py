@@ -7,8 +7,15 @@ from typing import Any
 
 import pygame
 import pygame_gui
-from district.client.forms import allowed_kinds, kind_terms, kind_title, label, term_unit
-from district.client.panels.common import Tab, bind, fmt_value, oid, seat_name
+from district.client.forms import (
+    allowed_kinds,
+    kind_terms,
+    kind_title,
+    label,
+    person_help,
+    term_unit,
+)
+from district.client.panels.common import Tab, bind, oid, seat_name
 from district.client.panels.composer import Composer
 from district.client.panels.deal_text import (
     deal_line,
@@ -18,7 +25,14 @@ from district.client.panels.deal_text import (
     preview_html,
     term_value,
 )
-from district.client.panels.draft import Draft, default_parties, default_raw, why_not
+from district.client.panels.draft import (
+    Draft,
+    default_parties,
+    default_raw,
+    raw_from_terms,
+    why_not,
+)
+from district.client.ui.gui import text_width
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
 
 OPEN = ("proposed",)
@@ -116,25 +130,30 @@ class DealsTab(Tab):
         first = next((k for k in kinds if k not in blocked), opts[0][1])
         last = self.draft.kind if self.draft else first
         start = next((o for o in opts if o[1] == last), opts[0])
+        # the label, the menu and the button as wide as their words in the player's text size
+        label_w = text_width(m, "New deal", "@heading") + u(8)
+        action = "Resume draft" if self.draft else "Compose"
+        button_w = max(u(108), text_width(m, action) + u(24))
         UILabel(
-            pygame.Rect(u(10), u(8), u(80), u(32)),
+            pygame.Rect(u(10), u(8), label_w, u(32)),
             "New deal",
             m,
             container=p,
             object_id=oid("@heading"),
         )
+        menu_x = u(10) + label_w + u(4)
         self.kind_menu = UIDropDownMenu(
             opts,
             start,
-            pygame.Rect(u(92), u(8), w - u(92) - u(118), u(32)),
+            pygame.Rect(menu_x, u(8), w - menu_x - button_w - u(10), u(32)),
             m,
             container=p,
             object_id=oid(None, "deal_kind"),
             expansion_height_limit=u(300),
         )
         self.compose_button = UIButton(
-            pygame.Rect(w - u(108) + u(10), u(8), u(108), u(32)),
-            "Resume draft" if self.draft else "Compose",
+            pygame.Rect(w - button_w, u(8), button_w, u(32)),
+            action,
             m,
             container=p,
             object_id=oid("@primary", "compose"),
@@ -350,7 +369,7 @@ class DealsTab(Tab):
         tl = []
         for name, v in d.get("terms", {}).items():
             t = terms.get(name, {})
-            help_ = t.get("help", "")
+            help_ = person_help(name, t) if t else ""
             unit = term_unit(t)
             tl.append(
                 f"&nbsp;&nbsp;<b>{label(name)}</b>: {term_value(view, t, v)}"
@@ -487,15 +506,7 @@ class DealsTab(Tab):
         if d.get("kind") not in kinds:
             return
         raw = default_raw(kinds, d["kind"], view, list(d.get("parties", [])))
-        spec = kind_terms(kinds, d["kind"])
-        for k, v in d.get("terms", {}).items():
-            typ = spec.get(k, {}).get("type")
-            if typ in ("float", "int"):
-                raw[k] = fmt_value(v)
-            elif typ == "shares" and isinstance(v, dict):
-                raw[k] = {p: fmt_value(x) for p, x in v.items()}
-            else:
-                raw[k] = v
+        raw.update(raw_from_terms(kinds, d["kind"], d.get("terms", {})))
         self.draft = Draft(d["kind"], list(d.get("parties", [])), raw, counter_of=d["id"])
         self.mode = "compose"
         self.rebuild()

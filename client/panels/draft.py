@@ -5,11 +5,23 @@ No widgets here: the form that edits a draft is client/panels/composer.py."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from district.client.forms import Kinds, kind_terms, kind_title, party_rules
-from district.client.panels.common import fmt_bound, parse_number, seat_name
+from district.client.forms import (
+    Field,
+    Kinds,
+    fmt_form,
+    form_terms,
+    kind_terms,
+    kind_title,
+    party_rules,
+    to_form,
+    to_wire,
+    with_unit,
+)
+from district.client.panels.common import fmt_bound, fmt_limit, parse_number, seat_name
 
 NUMERIC = ("float", "int")
 DROPDOWN = ("choice", "operation", "tender", "seat")
@@ -173,14 +185,15 @@ def default_raw(
 ) -> dict[str, Any]:
     """The draft's starting text for every term: the kind's defaults, made sendable as far as the
     view tells: an open tender and a price under its ceiling, seat terms on different parties
-    (the buyer me), an operation the supplier does, amounts the payer can afford."""
-    spec = kind_terms(kinds, kind)
+    (the buyer me), an operation the supplier does, amounts the payer can afford. Numbers are
+    in the form's units (forms.term_field): a levy rate of 0.02 reads '2' (%)."""
+    spec = form_terms(kinds, kind)
     raw: dict[str, Any] = {}
     for name, t in spec.items():
         typ = t.get("type")
         d = t.get("default")
         if typ in NUMERIC:
-            raw[name] = "" if d is None else fmt_bound(d)
+            raw[name] = "" if d is None else fmt_form(t, d)
         elif typ == "bool":
             raw[name] = bool(d)
         elif typ in MULTI:
@@ -223,7 +236,7 @@ def _set(raw: dict[str, Any], spec: dict[str, Any], name: str, v: float) -> None
     lo = t.get("min")
     if isinstance(lo, int | float):
         v = max(v, float(lo))
-    raw[name] = fmt_bound(int(v) if t.get("type") == "int" else round(v, 2))
+    raw[name] = fmt_form(t, int(v) if t.get("whole") else round(v, 2))
 
 
 def _num(raw: dict[str, Any], name: str, default: float = 0.0) -> float:
@@ -244,14 +257,14 @@ def _afford(
         if supplier is not None and supplier.get("workers"):
             cap = 0.5 * float(supplier["workers"])  # the least a firm's workers make a round
             if _num(raw, "volume") > cap:
-                _set(raw, spec, "volume", max(0.5, int(cap * 2) / 2))
+                _set(raw, spec, "volume", max(1, int(cap)))
         cash = _cash(view, str(raw["buyer"]))
         budget = 0.6 * cash if cash is not None else 10.0  # another firm's cash: modest
         assistance = _num(raw, "assistance")
         budget = max(0.0, budget - assistance)
         vol, price = _num(raw, "volume", 1.0), _num(raw, "unit_price", 1.0)
         if vol * price > budget:
-            vol = max(0.5, min(vol, int(budget / max(price, 0.01) * 2) / 2))
+            vol = max(1.0, min(vol, float(int(budget / max(price, 0.01)))))
             _set(raw, spec, "volume", vol)
             if vol * price > budget:
                 _set(raw, spec, "unit_price", max(0.01, int(budget / vol * 100) / 100))
@@ -266,6 +279,57 @@ def _afford(
         firms = sum(1 for p in parties if p.startswith("firm:"))
         if firms and _num(raw, "min_firms") > firms:
             _set(raw, spec, "min_firms", firms)
+
+
+def even_shares(firms: list[str]) -> dict[str, str]:
+    """Each firm's share of a joint bid, in whole percent adding up to 100 (the last takes the
+    rest): 33, 33, 34."""
+    n = max(1, len(firms))
+    out = {p: str(100 // n) for p in firms}
+    if firms:
+        out[firms[-1]] = str(100 - (100 // n) * (len(firms) - 1))
+    return out
+
+
+def in_units(t: Field, err: str) -> str:
+    """A local problem with a bound ('at most 10') said with the field's unit ('at most 10%')."""
+    if err.startswith(("at least ", "at most ")) and t.get("unit"):
+        head, _sp, num = err.rpartition(" ")
+        return f"{head} {with_unit(t, num)}"
+    return err
+
+
+def form_range_hint(t: Field) -> str:
+    """The bounds of a term in the form's units, for the hint beside it: '0 – 10%', 'from 45k',
+    '1 – 12' ('' when it has none); counts whole."""
+    lo, hi = t.get("min"), t.get("max")
+    whole = bool(t.get("whole"))
+    big = 1e5 * float(t.get("scale") or 1)
+    if t.get("type") == "shares":
+        return "total 100%"
+    if lo is not None and (hi is None or float(hi) >= big):
+        return f"from {with_unit(t, fmt_limit(lo, 'min', whole))}"
+    if hi is not None and lo is None:
+        return f"up to {with_unit(t, fmt_limit(hi, 'max', whole))}"
+    if lo is None or hi is None:
+        return with_unit(t, "").strip()
+    return f"{fmt_limit(lo, 'min', whole)} – {with_unit(t, fmt_limit(hi, 'max', whole))}"
+
+
+def raw_from_terms(kinds: Kinds, kind: str, terms: dict[str, Any]) -> dict[str, Any]:
+    """A deal's wire terms as a draft's text in the form's units (to counter it)."""
+    spec = form_terms(kinds, kind)
+    raw: dict[str, Any] = {}
+    for k, v in terms.items():
+        t = spec.get(k, {})
+        typ = t.get("type")
+        if typ in NUMERIC and isinstance(v, int | float):
+            raw[k] = fmt_form(t, to_form(t, v))
+        elif typ == "shares" and isinstance(v, dict):
+            raw[k] = {p: f"{float(x) * 100:.0f}" for p, x in v.items()}
+        else:
+            raw[k] = v
+    return raw
 
 
 def suggest_price(raw: dict[str, Any], spec: dict[str, Any], tender: dict[str, Any]) -> None:
@@ -292,7 +356,7 @@ def to_command(
     draft: Draft, view: dict[str, Any], kinds: Kinds
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The draft as a propose/counter command, or the problems found before sending."""
-    spec = kind_terms(kinds, draft.kind)
+    spec = form_terms(kinds, draft.kind)
     terms: dict[str, Any] = {}
     problems: dict[str, str] = {}
     firm_parties = [p for p in draft.parties if p.startswith("firm:")]
@@ -302,11 +366,12 @@ def to_command(
         if typ in NUMERIC:
             if (raw is None or str(raw).strip() == "") and not t.get("required"):
                 continue
-            v, err = parse_number(str(raw or ""), t)
+            v, err = parse_number(str(raw or "").rstrip("%").strip(), t)
             if err:
-                problems[name] = err
-            else:
-                terms[name] = v if typ == "int" else float(v)  # type: ignore[arg-type]
+                problems[name] = in_units(t, err)
+            else:  # typed in the form's units, sent in the engine's
+                assert v is not None
+                terms[name] = int(v) if typ == "int" else float(to_wire(t, v))
         elif typ == "bool":
             terms[name] = bool(raw)
         elif typ in MULTI:
@@ -314,25 +379,27 @@ def to_command(
                 problems[name] = "pick at least one"
             else:
                 terms[name] = list(raw)
-        elif typ == "shares":
+        elif typ == "shares":  # typed in percent, sent as parts of 1
             shares: dict[str, float] = {}
             vals = raw if isinstance(raw, dict) else {}
+            even = even_shares(firm_parties)
             for p in firm_parties:
-                r = str(vals.get(p, "")).strip()
-                if not r:
-                    r = fmt_bound(round(1.0 / max(1, len(firm_parties)), 4))
+                r = str(vals.get(p, "")).strip().rstrip("%").strip() or even[p]
                 try:
                     shares[p] = float(r.replace(",", "."))
                 except ValueError:
                     problems[name] = f"'{r}' is not a number"
             if shares and not problems.get(name):
                 total = sum(shares.values())
-                if abs(total - 1.0) > 0.011:
-                    problems[name] = f"shares must add up to 1 (now {total:.2f})"
+                if any(x <= 0 or x > 100 for x in shares.values()):
+                    problems[name] = "each share is above 0% and at most 100%"
+                elif abs(total - 100.0) > 1.1:
+                    problems[name] = f"shares must add up to 100% (now {total:.0f}%)"
                 else:  # absorb rounding so the server's exact check passes
+                    parts = {p: round(x / 100.0, 6) for p, x in shares.items()}
                     last = firm_parties[-1]
-                    shares[last] = round(1.0 - sum(v for k, v in shares.items() if k != last), 6)
-                    terms[name] = shares
+                    parts[last] = round(1.0 - sum(v for k, v in parts.items() if k != last), 6)
+                    terms[name] = parts
         elif typ == "seat":
             if raw in firm_parties:
                 terms[name] = raw
@@ -366,3 +433,39 @@ def to_command(
             "terms": terms,
         }
     return cmd, problems
+
+
+_RANGE = re.compile(
+    r"(?P<v>-?[\d.]+(?:e[+-]?\d+)?) is outside the allowed range "
+    r"(?P<lo>-?[\d.]+(?:e[+-]?\d+)?|-inf) to (?P<hi>-?[\d.]+(?:e[+-]?\d+)?|inf)(?: \(.*\))?$"
+)
+_SHARES = re.compile(r"shares must sum to 1 \(they sum to (?P<s>[\d.e+-]+)\)")
+_ONE_SHARE = re.compile(r"each share is above 0 and at most 1; .* has (?P<v>[\d.e+-]+)")
+
+
+def refusal_in_units(f: Field, message: str) -> str:
+    """A server refusal of one term, quoting the engine's units ('0.5 is outside the allowed range
+    0 to 0.1 (share of payroll paid into the pool)'), said in the field's units ('50% is outside
+    the allowed range, 0% to 10%'). Other messages are returned as they are."""
+    m = _RANGE.search(message)
+    if m:
+        v = to_form(f, float(m.group("v")))
+        lo, hi = m.group("lo"), m.group("hi")
+        whole = bool(f.get("whole"))
+        shown = with_unit(f, fmt_form(f, v))
+        lo_s = (
+            with_unit(f, fmt_limit(to_form(f, float(lo)), "min", whole)) if "inf" not in lo else ""
+        )
+        hi_s = (
+            with_unit(f, fmt_limit(to_form(f, float(hi)), "max", whole)) if "inf" not in hi else ""
+        )
+        if lo_s and hi_s:
+            return f"{shown} is outside the allowed range, {lo_s} to {hi_s}"
+        return f"{shown} is outside the allowed range ({'at least ' + lo_s if lo_s else 'at most ' + hi_s})"
+    m = _SHARES.search(message)
+    if m:
+        return f"the shares must add up to 100% (they add up to {float(m.group('s')) * 100:.0f}%)"
+    m = _ONE_SHARE.search(message)
+    if m:
+        return f"each share is above 0% and at most 100% (one is {float(m.group('v')) * 100:.0f}%)"
+    return message

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pygame
 import pygame_gui
 from district.client.panels.common import oid
-from district.client.ui.gui import make_manager
+from district.client.ui.gui import make_manager, text_width
 from district.client.ui.theme import C, Fonts, ui_scale
 
 if TYPE_CHECKING:
@@ -237,6 +237,19 @@ class Scene:
         pygame.draw.rect(surface, C.ACCENT, r, max(2, self.u(2)), border_radius=self.u(6))
 
     # --- the settings dialog (F8): text size and colours -----------------------------------------
+    def settings_button(self, right: int, y: int, h: int) -> pygame_gui.elements.UIButton:
+        """An on-screen button for the settings dialog (F8 does the same), its right edge at
+        `right`, as wide as its label in the player's text size."""
+        width = text_width(self.manager, "Settings") + self.u(28)
+        return pygame_gui.elements.UIButton(
+            pygame.Rect(right - width, y, width, h),
+            "Settings",
+            self.manager,
+            object_id=oid(None, "settings_button"),
+            command=self.toggle_settings,
+            tool_tip_text="text size and colours (F8)",
+        )
+
     def toggle_settings(self) -> None:
         if self.settings_window is not None:
             self.close_settings()

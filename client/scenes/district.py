@@ -117,6 +117,7 @@ class DistrictScene(Scene):
             tool_tip_text="say you are done for this round; the round resolves when "
             "every player is ready or the clock runs out",
         )
+        self.settings_btn = self.settings_button(W - u(206), u(8), u(36))
         # the banner's own button (the banner is drawn over the top of the map)
         self.banner_button = UIButton(
             pygame.Rect(0, 0, u(100), u(32)),
@@ -314,7 +315,8 @@ class DistrictScene(Scene):
     def draw_under(self, surface: pygame.Surface) -> None:
         surface.fill(C.BG)
         L = self.L
-        self.top_rects = draw_top_bar(self, surface, L["top"], reserve=self.u(205))
+        reserve = L["top"].right - self.settings_btn.rect.x + self.u(5)
+        self.top_rects = draw_top_bar(self, surface, L["top"], reserve=reserve)
         pygame.draw.rect(surface, C.PANEL, L["body"], border_radius=self.u(8))
         pygame.draw.rect(surface, C.LINE, L["body"], 1, border_radius=self.u(8))
         if self.map is not None:

@@ -14,6 +14,7 @@ from district.client.panels.boards import board_line
 from district.client.panels.common import bind, draw_top_bar, oid, seat_name, toast
 from district.client.scenes.base import Scene
 from district.client.ui.draw import INDEX, chip, fmt_num, panel, sparkline, text, wrap
+from district.client.ui.gui import fit_text, fits, row_widths, text_width
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import BOARDS, C
 from pygame_gui.elements import (
@@ -108,6 +109,7 @@ class FacilitatorScene(Scene):
         self.live_r = pygame.Rect(
             self.ctrl_r.right + u(8), top + u(8), W - self.ctrl_r.right - u(16), H - top - u(16)
         )
+        self.settings_btn = self.settings_button(W - u(10), u(8), u(36))
         # seats list
         self.seat_scroll = UIScrollingContainer(
             pygame.Rect(
@@ -126,58 +128,66 @@ class FacilitatorScene(Scene):
         x, w = c.x + u(12), c.width - u(24)
         y = c.y + u(40)
         bw = (w - u(12)) // 3
-        # labels with their keys only where a button has room for them (at 1024x768 it has not)
-        roomy = bw >= u(130)
         self.buttons: dict[str, UIButton] = {}
+        self.labels: dict[str, tuple[str, ...]] = {}  # each button's label, then shorter ones
+        self.tips: dict[str, str | None] = {}
 
         def btn(
             key: str,
-            label: str,
+            labels: str | tuple[str, ...],
             r: pygame.Rect,
             cb: Any,
             cls: str | None = None,
             tip: str | None = None,
         ) -> None:
             self.buttons[key] = UIButton(
-                r, label, m, object_id=oid(cls, f"ctl_{key}"), command=cb, tool_tip_text=tip
+                r, "", m, object_id=oid(cls, f"ctl_{key}"), command=cb, tool_tip_text=tip
             )
+            self.tips[key] = tip
+            self.say(key, *((labels,) if isinstance(labels, str) else labels))
 
-        btn(
-            "start",
-            "Start game" if roomy else "Start",
-            pygame.Rect(x, y, bw, u(36)),
-            lambda: self.control("start"),
-            "@primary",
-            "bots take every seat nobody has taken",
+        def row(y: int, h: int, specs: list[tuple[Any, ...]]) -> None:
+            """Buttons side by side, each as wide as its label needs (measured in the font of
+            the player's text size) where even thirds would cut one."""
+            widths = row_widths(
+                m, [s[1] if isinstance(s[1], tuple) else (s[1],) for s in specs], w, u(6)
+            )
+            bx = x
+            for s, bw_ in zip(specs, widths, strict=True):
+                btn(s[0], s[1], pygame.Rect(bx, y, bw_, h), *s[2:])
+                bx += bw_ + u(6)
+
+        row(
+            y,
+            u(36),
+            [
+                (
+                    "start",
+                    ("Start game", "Start"),
+                    lambda: self.control("start"),
+                    "@primary",
+                    "bots take every seat nobody has taken",
+                ),
+                ("pause", ("Resume", "Pause"), self.pause_resume),
+                (
+                    "advance",
+                    ("Advance >", "Advance", "Next >"),
+                    lambda: self.control("advance"),
+                    None,
+                    "end this phase now",
+                ),
+            ],
         )
-        btn("pause", "Pause", pygame.Rect(x + bw + u(6), y, bw, u(36)), self.pause_resume)
-        btn(
-            "advance",
-            "Advance >",
-            pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(36)),
-            lambda: self.control("advance"),
-            None,
-            "end this phase now",
-        )
+        self.say("pause", "Pause")
         y += u(42)
-        btn(
-            "minus",
-            "-1 min",
-            pygame.Rect(x, y, bw, u(36)),
-            lambda: self.control("extend", seconds=-60.0),
-        )
-        btn(
-            "plus",
-            "+1 min",
-            pygame.Rect(x + bw + u(6), y, bw, u(36)),
-            lambda: self.control("extend", seconds=60.0),
-        )
-        btn(
-            "end",
-            "End game",
-            pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(36)),
-            self.confirm_end,
-            "@reject",
+        row(
+            y,
+            u(36),
+            [
+                ("minus", "-1 min", lambda: self.control("extend", seconds=-60.0)),
+                ("plus", "+1 min", lambda: self.control("extend", seconds=60.0)),
+                ("end", ("End game", "End"), self.confirm_end, "@reject"),
+            ],
         )
         y += u(48)
         UILabel(
@@ -209,8 +219,11 @@ class FacilitatorScene(Scene):
             expansion_height_limit=u(260),
         )
         y += u(36)
+        value_w = min(bw, text_width(m, "100", "text_entry_line") + u(18))
+        inject_w = min(bw, text_width(m, "Inject") + u(24))  # the menu gets the rest
+        market_w = w - value_w - inject_w - 2 * u(6)
         self.event_value = UITextEntryLine(
-            pygame.Rect(x, y, bw, u(32)),
+            pygame.Rect(x, y, value_w, u(32)),
             m,
             object_id=oid(None, "event_value"),
             # a shock a teacher can try "to see what happens": in Emilia-Romagna 0.15 closes a
@@ -220,14 +233,14 @@ class FacilitatorScene(Scene):
         self.event_market = UIDropDownMenu(
             MARKETS,
             MARKETS[0],
-            pygame.Rect(x + bw + u(6), y, bw, u(32)),
+            pygame.Rect(x + value_w + u(6), y, market_w, u(32)),
             m,
             object_id=oid(None, "event_market"),
         )
         btn(
             "inject",
             "Inject",
-            pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(32)),
+            pygame.Rect(x + w - inject_w, y, inject_w, u(32)),
             self.inject,
             "@primary",
         )
@@ -249,36 +262,43 @@ class FacilitatorScene(Scene):
         )
         btn("broadcast", "Send", pygame.Rect(x + w - bw, y, bw, u(32)), self.broadcast)
         y += u(40)
-        btn("mute", "Mute chat", pygame.Rect(x, y, bw, u(34)), self.toggle_mute)
-        btn(
-            "projector",
-            "Projector (F9)" if roomy else "Projector",
-            pygame.Rect(x + bw + u(6), y, bw, u(34)),
-            lambda: self.app.show("projector"),
-            None,
-            "the view for the projector (F9)",
+        row(
+            y,
+            u(34),
+            [
+                ("mute", ("Unmute chat", "Unmute"), self.toggle_mute, None, "players' chat"),
+                (
+                    "projector",
+                    ("Projector (F9)", "Projector", "Screen"),
+                    lambda: self.app.show("projector"),
+                    None,
+                    "the view for the projector (F9)",
+                ),
+                (
+                    "debrief",
+                    ("Debrief (F10)", "Debrief"),
+                    lambda: self.app.show("debrief"),
+                    None,
+                    "the debrief so far (F10)",
+                ),
+            ],
         )
-        btn(
-            "debrief",
-            "Debrief (F10)" if roomy else "Debrief",
-            pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(34)),
-            lambda: self.app.show("debrief"),
-            None,
-            "the debrief so far (F10)",
-        )
+        self.say("mute", "Mute chat", "Mute")
         y += u(40)
+        roomy = fits(m, "Unlock joins", bw) and fits(m, "New token", bw)
         lock_w = bw if roomy else 2 * bw + u(6)
         btn(
             "lock",
-            "Lock joins",
+            ("Unlock joins", "Unlock"),
             pygame.Rect(x, y, lock_w, u(34)),
             self.toggle_lock,
             None,
             "close the session to new players (those with a seat still come back)",
         )
+        self.say("lock", "Lock joins", "Lock")
         btn(
             "new_token",
-            "New token",
+            ("New token", "Token"),
             pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(34)),
             lambda: self.control("new_token"),
             None,
@@ -296,7 +316,7 @@ class FacilitatorScene(Scene):
         self.help_r = pygame.Rect(x, y, w, c.bottom - y - u(8))
         btn(
             "help_read",
-            "Mark read",
+            ("Mark read", "Read"),
             pygame.Rect(x + w - bw, y, bw, u(28)),
             self.mark_help_read,
             None,
@@ -373,13 +393,26 @@ class FacilitatorScene(Scene):
     def pause_resume(self) -> None:
         self.control("resume" if self.model.session.get("status") == "paused" else "pause")
 
+    def say(self, key: str, *labels: str) -> None:
+        """The button's label: the first of `labels` that fits its width in the player's text
+        size; a shortened one carries the full label in its tooltip."""
+        b = self.buttons[key]
+        text, full = fit_text(self.manager, labels, b.rect.width)
+        if b.text != text:
+            b.set_text(text)
+        tip = self.tips.get(key)
+        want = f"{full}: {tip}" if full and tip else (full or tip)
+        if want != getattr(b, "tool_tip_text", None):
+            b.set_tooltip(want)
+        self.labels[key] = labels
+
     def confirm_end(self) -> None:
         if self.confirming_end:
             self.confirming_end = False
             self.control("end")
         else:
             self.confirming_end = True
-            self.buttons["end"].set_text("Sure? Click again")
+            self.say("end", "Sure? Click again", "Sure?")
 
     def set_timers(self) -> None:
         try:
@@ -514,12 +547,18 @@ class FacilitatorScene(Scene):
         lobby = st == "lobby"
         ended = st == "ended" or v.get("phase") == "ended"
         self.buttons["start"].enable() if lobby else self.buttons["start"].disable()
-        self.buttons["pause"].set_text("Resume" if st == "paused" else "Pause")
+        self.say("pause", "Resume" if st == "paused" else "Pause")
         for k in ("pause", "advance", "minus", "plus", "end", "inject"):
             self.buttons[k].disable() if (lobby or ended) else self.buttons[k].enable()
-        self.buttons["mute"].set_text("Unmute chat" if v.get("chat_muted") else "Mute chat")
+        if v.get("chat_muted"):
+            self.say("mute", "Unmute chat", "Unmute")
+        else:
+            self.say("mute", "Mute chat", "Mute")
         locked = bool(self.model.session.get("locked"))
-        self.buttons["lock"].set_text("Unlock joins" if locked else "Lock joins")
+        if locked:
+            self.say("lock", "Unlock joins", "Unlock")
+        else:
+            self.say("lock", "Lock joins", "Lock")
         self.buttons["lock"].select() if locked else self.buttons["lock"].unselect()
         self.buttons["help_read"].enable() if self.help_unread() else self.buttons[
             "help_read"
@@ -575,7 +614,8 @@ class FacilitatorScene(Scene):
     def draw_under(self, surface: pygame.Surface) -> None:
         surface.fill(C.BG)
         u = self.u
-        draw_top_bar(self, surface, self.top, reserve=u(190))
+        right = self.settings_btn.rect.x - u(10)
+        draw_top_bar(self, surface, self.top, reserve=u(190) + self.top.right - right)
         code = self.model.code or self.model.session.get("code") or ""
         if code:
             chip(
@@ -584,7 +624,7 @@ class FacilitatorScene(Scene):
                 self.fonts.get(16, "bold"),
                 C.BG,
                 C.ACCENT,
-                (self.top.right - u(12), self.top.centery),
+                (right, self.top.centery),
                 "midright",
                 (u(12), u(5)),
             )
@@ -652,9 +692,8 @@ class FacilitatorScene(Scene):
         f = self.fonts.get(12)
         fb = self.fonts.get(12, "bold")
         if not reqs:
-            text(
-                surface, "None yet: a student's request shows here.", f, C.MUTED, (r.x, r.y + u(34))
-            )
+            for k, line in enumerate(wrap("None yet: a student's request shows here.", f, r.width)):
+                text(surface, line, f, C.MUTED, (r.x, r.y + u(34) + k * f.get_linesize()))
         for k, (msg, y, lines) in enumerate(self.help_list()):
             new = k < unread
             who = seat_label(self.model, str(msg.get("from", "")))

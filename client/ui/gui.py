@@ -37,3 +37,51 @@ def make_manager(size: tuple[int, int], text_scale: float = 1.0) -> pygame_gui.U
 
 def rect(x: float, y: float, w: float, h: float) -> pygame.Rect:
     return pygame.Rect(round(x), round(y), round(w), round(h))
+
+
+def text_width(manager: pygame_gui.UIManager, text: str, element: str = "button") -> int:
+    """How wide `text` is drawn in the theme's font of `element` ('button', 'label'), at the
+    manager's scale and the player's text size."""
+    return int(manager.get_theme().get_font([element]).size(text)[0])
+
+
+def fits(manager: pygame_gui.UIManager, text: str, width: int, element: str = "button") -> bool:
+    """Whether `text` fits a widget `width` wide (its border and some padding aside)."""
+    pad = max(16, round(0.14 * width)) if element == "button" else 4
+    return text_width(manager, text, element) + pad <= width
+
+
+def fit_text(
+    manager: pygame_gui.UIManager, labels: tuple[str, ...], width: int, element: str = "button"
+) -> tuple[str, str | None]:
+    """The first of `labels` (longest first) that fits `width`, and the full label as a tooltip
+    when a shorter one had to be used (None when the first fits)."""
+    for k, lab in enumerate(labels):
+        if fits(manager, lab, width, element):
+            return lab, (labels[0] if k else None)
+    return labels[-1], labels[0]
+
+
+def row_widths(
+    manager: pygame_gui.UIManager, labels: list[tuple[str, ...]], total: int, gap: int
+) -> list[int]:
+    """Widths of buttons side by side in `total` (with `gap` between), for each button's labels
+    (longest first): even shares when every full label fits its share, else each as wide as
+    the longest labels that fit all together need, the room left shared out."""
+    n = len(labels)
+    room = total - gap * (n - 1)
+    even = room // n
+    if all(fits(manager, lab[0], even) for lab in labels):
+        return [even] * n
+    pad = max(16, round(0.14 * even))
+    need: list[int] = []
+    for level in range(max(len(lab) for lab in labels)):
+        need = [text_width(manager, lab[min(level, len(lab) - 1)]) + pad for lab in labels]
+        if sum(need) <= room:
+            break
+    if sum(need) > room:  # nothing fits: shares in proportion, the labels shortened later
+        out = [round(room * x / sum(need)) for x in need]
+    else:
+        out = [x + (room - sum(need)) // n for x in need]
+    out[-1] = room - sum(out[:-1])
+    return out

@@ -103,8 +103,8 @@ def test_compose_a_joint_bid_with_widgets(make_app: Any) -> None:
     select_option(app, comp.widgets["tender"], tender["id"])
     type_into(app, comp.widgets["price"], "80.5")
     select_option(app, comp.widgets["lead"], HUMAN)
-    type_into(app, comp.share_entries[HUMAN], "0.6")
-    type_into(app, comp.share_entries[partner], "0.4")
+    type_into(app, comp.share_entries[HUMAN], "60")  # in percent
+    type_into(app, comp.share_entries[partner], "40")
     click(app, comp.send_button)
     out = app.model.take_outbox()
     assert len(out) == 1
@@ -315,7 +315,7 @@ def test_a_kind_only_the_welcome_knows_gets_its_form(make_app: Any) -> None:
     assert set(comp.widgets) == {"apprentices", "stipend", "shared_school"}
     assert {ch for (_n, ch) in comp.multi_buttons} == {"training", "quality"}
     hints = [e.text for e in app.scene.all_elements() if "@hint" in (e.class_ids or [])]
-    assert "1 – 9" in hints and "0 – 20 k" in hints and "Needs: 2–3 firm" in hints
+    assert "1 – 9" in hints and "0 – 20k" in hints and "Needs: 2–3 firm" in hints
     labels = {e.text for e in app.scene.all_elements() if hasattr(e, "text")}
     assert {"Apprentices", "Stipend", "Shared school", "New Apprenticeship pact"} <= labels
     partner = "firm:meccanica-ferri"

@@ -37,17 +37,10 @@ FRACTION = re.compile(
 )
 
 
-def composer_input(e: Any) -> bool:
-    """The deal composer's number fields and their range hints: typed in the engine's units (the
-    composer's own work, on another branch, is to show them as a person reads them)."""
-    oid = str(getattr(e, "most_specific_combined_id", ""))
-    return "#composer" in oid and (isinstance(e, UITextEntryLine) or oid.endswith("@hint"))
-
-
 def widget_texts(app: App) -> list[str]:
     out: list[str] = []
     for e in app.scene.all_elements():
-        if not getattr(e, "visible", True) or composer_input(e):
+        if not getattr(e, "visible", True):
             continue
         tip = getattr(e, "tool_tip_text", None)
         if tip:

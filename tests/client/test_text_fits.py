@@ -1,0 +1,96 @@
+"""Larger text fits: at 1024x768 and 1920x1080 and every text size, every button of the console,
+the deals list's header and the composer's actions shows its whole label (measured in the font
+it is drawn with), and the 'New deal' label sits beside its menu, not under it. The settings
+dialog opens from an on-screen button, by a click, in the player's screen and the console."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+import pytest
+from district.client.settings import FONT_SIZES
+from pygame_gui.elements import UIButton
+
+from tests.client.conftest import click, select_option
+
+SIZES = [(1024, 768), (1920, 1080)]
+
+
+def cut_buttons(app: Any) -> list[str]:
+    """Buttons whose label is wider than the button (what pygame_gui then cuts: 'Mute cha')."""
+    out = []
+    for e in app.scene.all_elements():
+        if not (isinstance(e, UIButton) and e.visible and e.text and e.font is not None):
+            continue
+        if e.font.size(e.text)[0] > e.rect.width - 4:
+            out.append(f"{e.text!r} {e.font.size(e.text)[0]} > {e.rect.width - 4}")
+    return out
+
+
+def with_text_size(make_app: Any, seat: str, size: tuple[int, int], fs: str) -> Any:
+    app = make_app(seat, size=size)
+    app.set_display(font_size=fs)
+    app.frame([])
+    return app
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("fs", list(FONT_SIZES))
+def test_console_buttons_show_their_whole_labels(make_app: Any, size: Any, fs: str) -> None:
+    app = with_text_size(make_app, "facilitator", size, fs)
+    assert app.scene.name == "facilitator"
+    assert not cut_buttons(app), cut_buttons(app)
+    # a label that changes keeps fitting (Mute chat -> Unmute chat, Pause -> Resume)
+    scene = app.scene
+    scene.say("mute", "Unmute chat", "Unmute")
+    scene.say("end", "Sure? Click again", "Sure?")
+    assert not cut_buttons(app), cut_buttons(app)
+    for key in ("mute", "projector", "debrief", "help_read", "start", "advance"):
+        b = scene.buttons[key]
+        full = scene.labels[key][0]
+        if b.text != full:  # shortened: the whole label is in its tooltip
+            assert full in str(b.tool_tip_text), (key, b.text, b.tool_tip_text)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("fs", list(FONT_SIZES))
+def test_deals_header_and_composer_fit(make_app: Any, size: Any, fs: str) -> None:
+    app = with_text_size(make_app, "firm:fsm-robotica", size, fs)
+    app.scene.switch(0)
+    app.frame([])
+    tab = app.scene.deals
+    label = next(
+        e for e in app.scene.all_elements() if getattr(e, "text", None) == "New deal" and e.visible
+    )
+    assert label.font.size("New deal")[0] <= label.rect.width
+    assert label.rect.right <= tab.kind_menu.rect.left, (label.rect, tab.kind_menu.rect)
+    assert tab.kind_menu.rect.right <= tab.compose_button.rect.left
+    assert not cut_buttons(app), cut_buttons(app)
+    for kind in ("training_levy", "joint_bid", "subcontract"):
+        tab.open_composer(kind)
+        app.frame([])
+        comp = tab.composer
+        for b in (comp.preview_button, comp.send_button, comp.cancel_button):
+            assert b.font.size(b.text)[0] <= b.rect.width - 4, (kind, b.text, b.rect)
+        tab.close_composer()
+        app.frame([])
+
+
+@pytest.mark.parametrize("seat", ["firm:fsm-robotica", "facilitator"])
+def test_settings_open_from_an_on_screen_button(make_app: Any, seat: str) -> None:
+    app = make_app(seat, size=(1024, 768))
+    scene = app.scene
+    assert scene.settings_window is None
+    click(app, scene.settings_btn)
+    assert scene.settings_window is not None
+    select_option(app, scene.size_menu, "larger")  # by clicks, as a person changes it
+    assert app.settings.font_size == "larger"
+    scene = app.scene  # rebuilt in the new text size, the dialog still open
+    assert scene.settings_window is not None and scene.text_scale == FONT_SIZES["larger"]
+    click(app, scene.settings_close)
+    assert scene.settings_window is None
+    # the button is there at the new size too, and opens it again
+    click(app, scene.settings_btn)
+    assert scene.settings_window is not None
+    pygame.event.clear()
