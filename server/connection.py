@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,41 @@ if TYPE_CHECKING:
 DIRECT_LIMIT = 64 * 1024  # bytes waiting in a socket's buffer beyond which frames queue instead
 ABUSE_WINDOW = 10.0  # seconds over which refused messages are counted (RATE_ABUSE of them close)
 _log = logging.getLogger("district.net")
+
+
+class _Flusher:
+    """The connections given frames in this turn of an event loop: one callback at the turn's
+    end writes them all (one scheduled callback a turn, not one a connection)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.conns: list[Connection] = []
+
+    def add(self, conn: Connection) -> None:
+        if not self.conns:
+            self.loop.call_soon(self.flush)
+        self.conns.append(conn)
+
+    def flush(self) -> None:
+        conns, self.conns = self.conns, []
+        for c in conns:
+            try:
+                c._flush()
+            except Exception:  # one connection's trouble must not keep the others' frames
+                _log.exception("conn %d: flush failed", c.n)
+
+
+_FLUSHERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flusher] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _flusher() -> _Flusher:
+    loop = asyncio.get_running_loop()
+    f = _FLUSHERS.get(loop)
+    if f is None:
+        f = _FLUSHERS[loop] = _Flusher(loop)
+    return f
 
 
 def _header(n: int) -> bytes:
@@ -109,7 +145,7 @@ class Connection:
             return
         if self._q.empty() and not self._sending:
             self._pending = [data]
-            asyncio.get_running_loop().call_soon(self._flush)
+            _flusher().add(self)
             return
         try:
             self._q.put_nowait(data)
