@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,51 @@ if TYPE_CHECKING:
 DIRECT_LIMIT = 64 * 1024  # bytes waiting in a socket's buffer beyond which frames queue instead
 ABUSE_WINDOW = 10.0  # seconds over which refused messages are counted (RATE_ABUSE of them close)
 _log = logging.getLogger("district.net")
+
+
+class _Flusher:
+    """The connections given frames in this turn of an event loop: one callback at the turn's
+    end writes them all (one scheduled callback a turn, not one a connection)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.conns: list[Connection] = []
+
+    def add(self, conn: Connection) -> None:
+        if not self.conns:
+            self.loop.call_soon(self.flush)
+        self.conns.append(conn)
+
+    def flush(self) -> None:
+        conns, self.conns = self.conns, []
+        for c in conns:
+            try:
+                c._flush()
+            except Exception:  # one connection's trouble must not keep the others' frames
+                _log.exception("conn %d: flush failed", c.n)
+
+
+_FLUSHERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flusher] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _flusher() -> _Flusher:
+    loop = asyncio.get_running_loop()
+    f = _FLUSHERS.get(loop)
+    if f is None:
+        f = _FLUSHERS[loop] = _Flusher(loop)
+    return f
+
+
+def _header(n: int) -> bytes:
+    """The header of an unfragmented, unmasked binary WebSocket frame of n bytes (RFC 6455 5.2),
+    as a server sends it without extensions."""
+    if n < 126:
+        return bytes((0x82, n))
+    if n < 65536:
+        return b"\x82\x7e" + n.to_bytes(2, "big")
+    return b"\x82\x7f" + n.to_bytes(8, "big")
 
 
 class BatchingServerConnection(ServerConnection):
@@ -99,7 +145,7 @@ class Connection:
             return
         if self._q.empty() and not self._sending:
             self._pending = [data]
-            asyncio.get_running_loop().call_soon(self._flush)
+            _flusher().add(self)
             return
         try:
             self._q.put_nowait(data)
@@ -121,9 +167,12 @@ class Connection:
             and transport.get_write_buffer_size() < DIRECT_LIMIT
         ):
             try:
-                for f in frames:
-                    ws.protocol.send_binary(f)
-                ws.send_data()
+                if ws.protocol.extensions:  # pragma: no cover - the server negotiates none
+                    for f in frames:
+                        ws.protocol.send_binary(f)
+                    ws.send_data()
+                else:  # framed here: the same bytes as websockets', for a tenth of the work
+                    transport.write(b"".join([b for f in frames for b in (_header(len(f)), f)]))
             except Exception as e:  # the connection is going: its reader finishes it
                 self.log.debug("conn %d: direct write failed: %s", self.n, e)
             return

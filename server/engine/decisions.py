@@ -46,7 +46,28 @@ def _number(lo: float, hi: float, help_: str, integer: bool = False) -> dict[str
     return {"type": "int" if integer else "float", "min": lo, "max": hi, "help": help_}
 
 
+# decision_limits is asked for on every `decide` and every view; its answer depends only on the
+# figures in its key, so equal keys share one answer (read-only: nobody may change it)
+_LIMITS_CACHE: dict[tuple[str, float, float, float], Limits] = {}
+_LIMITS_CACHE_MOST = 4096
+
+
 def decision_limits(state: State, seat: str) -> Limits:
+    """The seat's decision limits (see `compute_limits`), shared between calls whose inputs are
+    equal: the caller must not change the answer."""
+    role = state.seats[seat].role if seat in state.seats else ""
+    inst = state.institutions
+    workers = float(state.firms.workers[state.firm_of(seat)]) if role == "firm" else 0.0
+    key = (role, float(inst.wage_floor), float(inst.reference_wage), workers)
+    lim = _LIMITS_CACHE.get(key)
+    if lim is None:
+        if len(_LIMITS_CACHE) >= _LIMITS_CACHE_MOST:
+            _LIMITS_CACHE.clear()
+        lim = _LIMITS_CACHE[key] = compute_limits(state, seat)
+    return lim
+
+
+def compute_limits(state: State, seat: str) -> Limits:
     """{decision: {type, min?, max?, choices?, most?, help}} for the seat's role, computed from the
     state now. The validators take their ranges from here, so what the view shows is what is
     checked. For a list, `most` bounds its length and min/max (if given) the number in each entry;

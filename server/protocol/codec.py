@@ -48,31 +48,59 @@ class _Limit(ValueError):
     pass
 
 
+_FLAT = frozenset((bool, int))  # values with no limit but the depth
+
+
 def _check_value(v: Any, where: str, depth: int) -> None:
+    """ProtocolError naming where the first value over the limits is. The walk builds no path
+    while all is well (most frames): the path is made only for the value that fails."""
+    bad = _first_bad(v, depth)
+    if bad is None:
+        return
+    path, code, text = bad
+    for step in reversed(path):
+        if isinstance(step, int):
+            where = f"{where}[{step}]"
+        else:
+            where = f"{where}.{step[:40]}" if where else step[:40]
+    raise ProtocolError(code, text, where)
+
+
+def _first_bad(v: Any, depth: int) -> tuple[list[str | int], str, str] | None:
+    """(the path from v to the first value over the limits, innermost first; code; message)."""
     if depth > MAX_DEPTH:
-        raise ProtocolError("bad_frame", f"nested more than {MAX_DEPTH} levels deep", where)
+        return [], "bad_frame", f"nested more than {MAX_DEPTH} levels deep"
     if isinstance(v, str):
         if len(v) > MAX_STR:
-            raise ProtocolError(
-                "too_large", f"a string of {len(v)} characters (at most {MAX_STR})", where
-            )
+            return [], "too_large", f"a string of {len(v)} characters (at most {MAX_STR})"
     elif isinstance(v, float):
         if not math.isfinite(v):
-            raise ProtocolError("bad_frame", f"{v} is not a finite number", where)
+            return [], "bad_frame", f"{v} is not a finite number"
     elif isinstance(v, dict):
+        shallow = depth < MAX_DEPTH  # the values inside are within the depth limit
         for k, x in v.items():
-            _check_value(x, f"{where}.{k[:40]}" if where else k[:40], depth + 1)
+            if shallow and (x is None or type(x) in _FLAT):  # nothing to check in these
+                continue
+            bad = _first_bad(x, depth + 1)
+            if bad is not None:
+                bad[0].append(k)
+                return bad
     elif isinstance(v, list):
+        shallow = depth < MAX_DEPTH
         for i, x in enumerate(v):
-            _check_value(x, f"{where}[{i}]", depth + 1)
+            if shallow and (x is None or type(x) in _FLAT):
+                continue
+            bad = _first_bad(x, depth + 1)
+            if bad is not None:
+                bad[0].append(i)
+                return bad
     elif isinstance(v, bytes | bytearray):
-        raise ProtocolError(
-            "bad_frame", "binary values are not allowed (send text as a string)", where
-        )
+        return [], "bad_frame", "binary values are not allowed (send text as a string)"
     elif v is None or isinstance(v, bool | int):
         pass
     else:  # pragma: no cover - msgpack produces nothing else with these options
-        raise ProtocolError("bad_frame", f"a value of type {type(v).__name__}", where)
+        return [], "bad_frame", f"a value of type {type(v).__name__}"
+    return None
 
 
 def decode(frame: bytes | str) -> dict[str, Any]:

@@ -80,6 +80,8 @@ class Session:
         self.audience = Audience()
         self.ledger = Ledger(core, store, hub, self.audience, self.log, clock)
         self._timer: asyncio.TimerHandle | None = None
+        # what the armed timer is for: (deadline, rest until, session clock - loop clock)
+        self._timer_key: tuple[float, float, float] | None = None
         self._task: asyncio.Task[None] | None = None
         self.questions = Questions(self.log, *previews)
         self.ledger.wake = lambda: self.submit(Tick())
@@ -198,14 +200,37 @@ class Session:
                 job.done.set_exception(RuntimeError("the session has stopped"))
 
     def _arm(self) -> None:
+        """Set the timer for the session's next deadline. After most batches the deadline is the
+        one already armed: that timer stays (no cancelled timer left in the loop's heap)."""
+        arm = rules.timer(self.core, self.audience.away)
+        if arm is None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = self._timer_key = None
+            return
+        loop = asyncio.get_running_loop()
+        now = self.now()
+        offset = now - loop.time()
+        rest = self.ledger.rest_until if self.ledger.failures else 0.0
+        key = self._timer_key
+        if (
+            self._timer is not None
+            and key is not None
+            and key[0] == arm.deadline
+            and key[1] == rest
+            and abs(key[2] - offset) < 1e-3  # neither clock jumped against the other
+        ):
+            return
         if self._timer is not None:
             self._timer.cancel()
-            self._timer = None
-        arm = rules.timer(self.core, self.audience.away)
-        if arm is not None:
-            # not before the store's rest is over, if it failed
-            wait = max(arm.deadline - self.now(), self.ledger.resting(), 0.0)
-            self._timer = asyncio.get_running_loop().call_later(wait, lambda: self.submit(Tick()))
+        # not before the store's rest is over, if it failed
+        wait = max(arm.deadline - now, self.ledger.resting(), 0.0)
+        self._timer = loop.call_later(wait, self._ring)
+        self._timer_key = (arm.deadline, rest, offset)
+
+    def _ring(self) -> None:
+        self._timer = self._timer_key = None
+        self.submit(Tick())
 
     # --- jobs ------------------------------------------------------------------------------
 

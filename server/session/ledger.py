@@ -215,6 +215,17 @@ class Ledger:
         it happened: the session is reloaded from the store and the senders get `storage`).
         `rebuild`: the session's state holds changes that are not to be stored: once the rest is
         stored, the state is loaded back from the store."""
+        if not (
+            self._writes
+            or self._out
+            or self._hub_news
+            or self.clock_dirty
+            or self.roster_dirty
+            or self._finish_due
+            or self._snapshot_due
+            or rebuild
+        ):
+            return True  # nothing to store or send (most flushes after a batch's own)
         writes, out, news = self._writes, self._out, self._hub_news
         self._writes, self._out, self._hub_news = [], [], []
         finishing = self._finish_due and self.core.status == "ended"

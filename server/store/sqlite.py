@@ -275,6 +275,9 @@ class SQLiteStore(Store):
         self.durable = durable
         self._q: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
+        # writes of this turn of the event loop, handed to the thread together at its end
+        self._pending: list[tuple[list[Statement], asyncio.Future[None]]] = []
+        self._pending_loop: asyncio.AbstractEventLoop | None = None
         self._conn: sqlite3.Connection | None = None
         self.commits = 0
         self._lock: Any = None  # the open lock file while started
@@ -343,6 +346,7 @@ class SQLiteStore(Store):
         thread = self._thread
         if thread is None:
             return
+        self._hand_over()
         self._q.put(None)
         await asyncio.to_thread(thread.join)
         self._thread = None
@@ -366,10 +370,14 @@ class SQLiteStore(Store):
                     stop = True
                     break
                 jobs.append(j)
-            writes = [j for j in jobs if j[0] == "write"]
+            writes = [(stmts, fut) for j in jobs if j[0] == "write" for stmts, fut in j[1]]
+            loops = {j[2] for j in jobs if j[0] == "write"}
             reads = [j for j in jobs if j[0] == "read"]
             if writes:
-                self._commit(conn, writes)
+                done: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+                self._commit(conn, writes, done)
+                for loop in loops:  # one wake-up of the loop for every waiting writer
+                    _resolve_all(loop, done)
             for _k, fn, loop, fut in reads:
                 try:
                     res = fn(conn)
@@ -381,10 +389,16 @@ class SQLiteStore(Store):
                 break
         conn.close()
 
-    def _commit(self, conn: sqlite3.Connection, writes: list[Any]) -> None:
+    def _commit(
+        self,
+        conn: sqlite3.Connection,
+        writes: list[tuple[list[Statement], asyncio.Future[None]]],
+        done: list[tuple[asyncio.Future[Any], Any, BaseException | None]],
+    ) -> None:
+        """Commit `writes` in one transaction; each one's outcome goes to `done`."""
         try:
             conn.execute("BEGIN")
-            for _k, stmts, _loop, _fut in writes:
+            for stmts, _fut in writes:
                 for sql, params in stmts:
                     conn.execute(sql, params)
             conn.execute("COMMIT")
@@ -394,13 +408,12 @@ class SQLiteStore(Store):
                 conn.execute("ROLLBACK")
             if len(writes) > 1:  # do not fail the innocent with the guilty: retry one by one
                 for w in writes:
-                    self._commit(conn, [w])
+                    self._commit(conn, [w], done)
                 return
             log.error("[-] store write failed: %s", e)
-            _resolve(writes[0][2], writes[0][3], None, StoreError(str(e)))
+            done.append((writes[0][1], None, StoreError(str(e))))
             return
-        for _k, _stmts, loop, fut in writes:
-            _resolve(loop, fut, None, None)
+        done.extend((fut, None, None) for _stmts, fut in writes)
 
     async def write(self, writes: Sequence[Write]) -> None:
         if not writes:
@@ -413,8 +426,17 @@ class SQLiteStore(Store):
             raise StoreError(f"cannot store this: {e}") from e
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[None] = loop.create_future()
-        self._q.put(("write", stmts, loop, fut))
+        if not self._pending:  # the first write of this turn: hand them over at its end
+            self._pending_loop = loop
+            loop.call_soon(self._hand_over)
+        self._pending.append((stmts, fut))
         await fut
+
+    def _hand_over(self) -> None:
+        """Give the thread every write of this turn of the event loop in one job."""
+        if self._pending:
+            self._q.put(("write", self._pending, self._pending_loop))
+            self._pending = []
 
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         if self._thread is None:
@@ -425,6 +447,7 @@ class SQLiteStore(Store):
                 conn.close()
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[T] = loop.create_future()
+        self._hand_over()  # a read sees every write asked for before it
         self._q.put(("read", fn, loop, fut))
         return await fut
 
@@ -475,3 +498,22 @@ def _resolve(
 
     with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
         loop.call_soon_threadsafe(done)
+
+
+def _resolve_all(
+    loop: asyncio.AbstractEventLoop,
+    done: list[tuple[asyncio.Future[Any], Any, BaseException | None]],
+) -> None:
+    """Resolve the futures of `loop` among `done` in one call from the thread."""
+
+    def resolve() -> None:
+        for fut, result, error in done:
+            if fut.get_loop() is not loop or fut.done():
+                continue
+            if error is not None:
+                fut.set_exception(error)
+            else:
+                fut.set_result(result)
+
+    with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+        loop.call_soon_threadsafe(resolve)

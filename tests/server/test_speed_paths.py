@@ -1,0 +1,106 @@
+"""The server's fast paths (docs/performance.md, "What changed") do what the slow ones did:
+writes asked for in one turn of the event loop are committed together and each writer still
+learns its own outcome; a frame framed by hand is byte for byte websockets' own; the session's
+timer is not re-armed by a batch that leaves its deadline alone."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from district.server.connection import _header
+from district.server.protocol.codec import decode
+from district.server.protocol.errors import ProtocolError
+from district.server.session import Command, Control
+from district.server.store import AppendEntry, NewSession, SQLiteStore, StoreError
+from websockets.frames import Frame, Opcode
+
+from tests.server.conftest import until
+from tests.server.test_actor import chat, rig  # noqa: F401 (rig: a fixture)
+from tests.server.test_store import info
+
+
+async def test_writes_of_one_turn_share_one_commit_and_keep_their_own_outcome(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "d.sqlite3")
+    store.start()
+    try:
+        sessions = [f"s-{i}" for i in range(20)]
+        await store.write(
+            [NewSession(info(s, f"CODE{i:02d}", 1.0), "") for i, s in enumerate(sessions)]
+        )
+        entry = {"k": "cmd", "seat": "union", "cmd": {"type": "chat"}}
+        await store.write([AppendEntry("s-0", 1, entry)])
+        before = store.commits
+        handed: list[Any] = []
+        put = store._q.put
+
+        def counted(job: Any, *a: Any, **k: Any) -> None:
+            handed.append(job)
+            put(job, *a, **k)
+
+        store._q.put = counted  # type: ignore[method-assign]
+        # twenty writes asked for in one turn: one hand-over to the thread, one commit
+        await asyncio.gather(*(store.write([AppendEntry(s, 2, entry)]) for s in sessions))
+        assert len(handed) == 1 and store.commits - before == 1
+        # one of them is refused (entry 2 of s-0 exists): it alone fails, the rest are stored
+        results = await asyncio.gather(
+            *(store.write([AppendEntry(s, 2 if s == "s-0" else 3, entry)]) for s in sessions),
+            return_exceptions=True,
+        )
+        assert isinstance(results[0], StoreError) and results[1:] == [None] * 19
+        for s in sessions:
+            got = await store.load(s)
+            assert got is not None and len(got.entries) == 2  # s-0: 1 and 2; the others: 2 and 3
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("n", [0, 1, 125, 126, 127, 65535, 65536, 70000])
+def test_a_frame_framed_by_hand_is_websockets_own(n: int) -> None:
+    data = (bytes(range(256)) * (n // 256 + 1))[:n]
+    assert _header(n) + data == Frame(Opcode.BINARY, data).serialize(mask=False)
+
+
+def _nested(depth: int, leaf: Any) -> Any:
+    v = leaf
+    for i in range(depth):
+        v = {f"k{i}": v} if i % 2 else [0, v]
+    return v
+
+
+@pytest.mark.parametrize("leaf", [1, True, None, "s", 1.5])
+def test_the_depth_limit_holds_for_plain_values_too(leaf: Any) -> None:
+    import msgpack
+
+    decode(msgpack.packb({"type": "x", "v": _nested(14, leaf)}))
+    with pytest.raises(ProtocolError) as e:
+        decode(msgpack.packb({"type": "x", "v": _nested(15, leaf)}))
+    assert "nested more than" in str(e.value)
+
+
+def test_a_bad_value_is_named_where_it_is() -> None:
+    import msgpack
+
+    frame = msgpack.packb({"type": "x", "a": [1, {"b": [True, float("nan")]}]})
+    with pytest.raises(ProtocolError) as e:
+        decode(frame)
+    assert e.value.where == "a[1].b[1]" and "finite" in str(e.value)
+
+
+async def test_a_batch_that_leaves_the_deadline_alone_keeps_the_timer(rig: Any) -> None:  # noqa: F811
+    session, _store, _player = rig
+    fac = session.conns["facilitator"]
+    start = {"type": "control", "id": 5, "action": "start", "fill_bots": False}
+    session.submit(Control(fac, start))
+    await until(lambda: any(m.get("re") == 5 for m in fac.replies()))
+    await asyncio.sleep(0.05)
+    timer = session._timer
+    assert timer is not None
+    for i in range(5):
+        session.submit(Command(fac, chat(20 + i, "hello")))
+        await until(lambda i=i: any(m.get("re") == 20 + i for m in fac.replies()))
+    assert session._timer is timer and not timer.cancelled()
