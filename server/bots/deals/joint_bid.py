@@ -163,6 +163,17 @@ def has_bid(
     )
 
 
+def proposed_before(view: View, tender: dict[str, Any]) -> bool:
+    """Whether the bot has already proposed a joint bid for the tender: it proposes one consortium
+    a tender, and does not send the same one again after a member turned it down."""
+    return any(
+        d["kind"] == "joint_bid"
+        and d.get("proposer") == view["seat"]
+        and d["terms"].get("tender") == tender["id"]
+        for d in view["deals"]
+    )
+
+
 def by_firm(view: View, rng: np.random.Generator, p: str, so_far: list[Command]) -> list[Command]:
     """For each open tender it cannot serve alone but has a part in: a consortium it leads."""
     me = view["me"]
@@ -170,7 +181,7 @@ def by_firm(view: View, rng: np.random.Generator, p: str, so_far: list[Command])
     out: list[Command] = []
     known = my_knowledge(view)
     for t in view["tenders"]:
-        if t["status"] != "open" or has_bid(view, t, known):
+        if t["status"] != "open" or has_bid(view, t, known) or proposed_before(view, t):
             continue
         alone = (
             all(me["capabilities"].get(op, 0) >= lvl for op, lvl in t["operations"].items())
@@ -190,7 +201,7 @@ def by_broker(view: View, rng: np.random.Generator, p: str, so_far: list[Command
         return []
     known = view["me"]["known_capabilities"]
     for t in view["tenders"]:
-        if t["status"] == "open" and not has_bid(view, t):
+        if t["status"] == "open" and not has_bid(view, t) and not proposed_before(view, t):
             members = tender_partners(view, t, None, known, None, rng)
             if members:
                 return [proposal(t, members, members[0]["seat"], [view["seat"]], 0.95, fee=5.0)]
