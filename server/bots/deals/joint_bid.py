@@ -16,10 +16,37 @@ from district.server.bots.deals.common import (
 )
 
 
+def my_knowledge(view: View) -> dict[str, dict[str, float]]:
+    """What a firm knows of capabilities: its own, and others' from introductions and networks."""
+    me = view["me"]
+    return {**me["known_capabilities"], str(me["firm"]): me["capabilities"]}
+
+
+def known_gaps(
+    view: View, tender: dict[str, Any], members: list[str], known: dict[str, dict[str, float]]
+) -> list[str]:
+    """The tender's operations that, as far as the bot knows, no member does well enough: none
+    lists it, or every one that lists it is known to fall short (the buyer would rule the bid out).
+    A member whose level the bot does not know is given the benefit of the doubt."""
+    firms = [f for f in view["firms"] if f["seat"] in members]
+    return [
+        op
+        for op, need in tender["operations"].items()
+        if not any(
+            op in f["operations"] and known.get(str(f["id"]), {}).get(op, need) >= need
+            for f in firms
+        )
+    ]
+
+
 def firm_answer(view: View, d: dict[str, Any], p: str) -> str:
     t = d["terms"]
     tender = next((x for x in view["tenders"] if x["id"] == t["tender"]), None)
     if tender is None or tender["status"] != "open":
+        return "reject"
+    # a draft that counts on a member for an operation it is known to fall short at (often the
+    # answering firm itself: a broker may not know its levels) cannot win: no time lost on it
+    if known_gaps(view, tender, d["parties"], my_knowledge(view)):
         return "reject"
     need = tender["volume"] / tender["delivery_rounds"] * t["shares"].get(view["seat"], 0.0)
     return (
@@ -121,11 +148,28 @@ def proposal(
     }
 
 
-def has_bid(view: View, tender_id: str) -> bool:
+def has_bid(
+    view: View, tender: dict[str, Any], known: dict[str, dict[str, float]] | None = None
+) -> bool:
+    """Whether a live joint bid for the tender is in the bot's view; with `known`, only one the
+    bot does not know to leave an operation uncovered (a firm does not wait on a broker's draft
+    that counts on it for what it cannot do)."""
     return any(
         d["kind"] == "joint_bid"
-        and d["terms"].get("tender") == tender_id
+        and d["terms"].get("tender") == tender["id"]
         and d["status"] in ("proposed", "active")
+        and (known is None or not known_gaps(view, tender, d["parties"], known))
+        for d in view["deals"]
+    )
+
+
+def proposed_before(view: View, tender: dict[str, Any]) -> bool:
+    """Whether the bot has already proposed a joint bid for the tender: it proposes one consortium
+    a tender, and does not send the same one again after a member turned it down."""
+    return any(
+        d["kind"] == "joint_bid"
+        and d.get("proposer") == view["seat"]
+        and d["terms"].get("tender") == tender["id"]
         for d in view["deals"]
     )
 
@@ -135,9 +179,9 @@ def by_firm(view: View, rng: np.random.Generator, p: str, so_far: list[Command])
     me = view["me"]
     i = me["firm"]
     out: list[Command] = []
-    known = {str(i): me["capabilities"], **me["known_capabilities"]}
+    known = my_knowledge(view)
     for t in view["tenders"]:
-        if t["status"] != "open" or has_bid(view, t["id"]):
+        if t["status"] != "open" or has_bid(view, t, known) or proposed_before(view, t):
             continue
         alone = (
             all(me["capabilities"].get(op, 0) >= lvl for op, lvl in t["operations"].items())
@@ -157,7 +201,7 @@ def by_broker(view: View, rng: np.random.Generator, p: str, so_far: list[Command
         return []
     known = view["me"]["known_capabilities"]
     for t in view["tenders"]:
-        if t["status"] == "open" and not has_bid(view, t["id"]):
+        if t["status"] == "open" and not has_bid(view, t) and not proposed_before(view, t):
             members = tender_partners(view, t, None, known, None, rng)
             if members:
                 return [proposal(t, members, members[0]["seat"], [view["seat"]], 0.95, fee=5.0)]
