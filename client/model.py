@@ -48,6 +48,7 @@ class ServerError:
 REFUSALS = {
     "locked": "the teacher has locked this session, so no new players can join. "
     "Ask the teacher to unlock it.",
+    "refused": "the teacher did not let you into this game. Ask the teacher.",
     "session_full": "every seat in this session is taken. Ask the teacher.",
     "bad_code": "no game has this join code. Check it with the teacher.",
     "ended": "this game is over.",
@@ -103,6 +104,7 @@ class ClientModel:
         self.last_event_seq = 0
         self.view_version = 0  # bumps on every new full view (scenes rebuild what depends on it)
         self.events_version = 0  # bumps on every event (chat, ready, deals, ...)
+        self.join_requests: list[dict[str, Any]] = []  # console: late joiners waiting to come in
         self.timer: dict[
             str, Any
         ] = {}  # {"deadline": monotonic seconds, "paused": bool, "remaining": s}
@@ -207,6 +209,15 @@ class ClientModel:
             self.session["facilitator_connected"] = msg.get("facilitator")
             self.session["observers"] = msg.get("observers")
             self.session["locked"] = bool(msg.get("locked"))
+            self.events_version += 1
+        elif t == "waiting":
+            # a locked session: the teacher decides; the welcome (or a refusal) follows
+            self.set_status("waiting", str(msg.get("message") or ""))
+        elif t == "join_requests":
+            reqs = msg.get("requests")
+            self.join_requests = (
+                [r for r in reqs if isinstance(r, dict)] if isinstance(reqs, list) else []
+            )
             self.events_version += 1
         elif t == "bye":
             self.notice(

@@ -187,7 +187,8 @@ class Connection:
                 self._drop_slow()
                 return
 
-    def bind(self, session: Session, recipient: str) -> None:
+    def bind(self, session: Session, recipient: str | None) -> None:
+        """Bind to `session` as `recipient` (None: a late joiner waiting to be let in)."""
         self.session = session
         self.recipient = recipient
         self.log = SessionLog(_log, {"session": session.id})

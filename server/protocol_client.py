@@ -131,6 +131,8 @@ class ProtocolClient:
         self.view: dict[str, Any] | None = None
         self.clock: Message | None = None
         self.roster: Message | None = None
+        self.waiting: Message | None = None  # the session is locked: waiting to be let in
+        self.join_requests: list[Message] = []  # facilitator: late joiners waiting for an answer
         self.bye: Message | None = None
         self.received: list[Message] = []  # every message, when `record`
         self.stream: list[Message] = []  # every view and event taken in, in order
@@ -178,14 +180,24 @@ class ProtocolClient:
 
     async def connect(self, timeout: float = 10.0) -> Message:
         """Open a connection and say hello. Returns the welcome; raises Refused on an error (and
-        closes the connection), or a connection error when the server cannot be reached."""
+        closes the connection), or a connection error when the server cannot be reached. If the
+        server says `waiting` (a locked session: the facilitator decides), it waits for as long
+        as that takes."""
         if self.is_open:
             await self.close()
         await self.connect_only(timeout)
         if self.token is None:
             self.last = 0  # a new seat (or the public stream): numbers start again
+        self.waiting = None
         try:
-            reply = await self.request(self.hello_message(), timeout, id=HELLO_ID)
+            fut = await self.submit(self.hello_message(), HELLO_ID)
+            while True:
+                try:
+                    reply = await asyncio.wait_for(asyncio.shield(fut), timeout)
+                    break
+                except TimeoutError:
+                    if self.waiting is None:  # a locked session's joiner waits for the teacher
+                        raise
         except BaseException:
             await self.close()
             raise
@@ -427,6 +439,10 @@ class ProtocolClient:
                 self.ended.set()
         elif t == "roster":
             self.roster = msg
+        elif t == "waiting":
+            self.waiting = msg
+        elif t == "join_requests":
+            self.join_requests = list(msg.get("requests") or [])
         elif t == "bye":
             self.bye = msg
         elif t == "ack" and self.seat == "facilitator":

@@ -29,6 +29,7 @@ ROLE_OPTIONS = [
 
 
 HINT = "Tab: next control · Enter: join or press · F8: text size, colours"
+WAITING = "The session is locked: waiting for the teacher to let you in…"
 
 
 class ConnectScene(Scene):
@@ -384,6 +385,9 @@ class ConnectScene(Scene):
         errs = self.model.errors_for("connect")
         if errs:
             msg = f"Could not join: {errs[-1].message}"
+        if self.model.status == "waiting" and not errs:
+            # the session is locked: the teacher admits (the game opens) or refuses
+            msg = WAITING
         if self.model.status in ("connecting", "reconnecting") and not errs:
             msg = (
                 "Connecting to the server…"

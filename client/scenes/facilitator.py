@@ -94,6 +94,8 @@ class FacilitatorScene(Scene):
         self.reply_to: str | None = None  # the seat the teacher is replying to
         self.reply_buttons: dict[str, UIButton] = {}
         self.help_sig: Any = None
+        self.join_buttons: dict[str, tuple[UIButton, UIButton]] = {}  # request id -> Admit, Refuse
+        self.join_sig: Any = None
         super().__init__(app)
 
     def build(self) -> None:
@@ -313,6 +315,7 @@ class FacilitatorScene(Scene):
             y += u(62)
         self.token_text_at = (x, y + u(2))  # the new token, once there is one
         y += u(26)
+        self.help_top = y  # the help requests start here, under any late joiners waiting
         self.help_r = pygame.Rect(x, y, w, c.bottom - y - u(8))
         btn(
             "help_read",
@@ -342,6 +345,8 @@ class FacilitatorScene(Scene):
         self.reply_label_at = (x, self.help_r.bottom - rh - u(12))
         self.help_sig = None
         self.reply_buttons = {}
+        self.join_sig = None
+        self.join_buttons = {}
         self.show_reply_line()
         self.confirming_end = False
         # live map
@@ -461,6 +466,55 @@ class FacilitatorScene(Scene):
 
     def toggle_lock(self) -> int:
         return self.control("unlock" if self.model.session.get("locked") else "lock")
+
+    def join_row_h(self) -> int:
+        return max(self.u(30), self.fonts.get(12, "bold").get_height() + self.u(12))
+
+    def join_h(self) -> int:
+        """The height of the late joiners' rows (with their header), 0 when nobody waits."""
+        n = len(self.model.join_requests)
+        return self.u(28) + n * self.join_row_h() + self.u(8) if n else 0
+
+    def place_help(self) -> None:
+        """The help requests (and their Mark read button) go under the late joiners waiting."""
+        c = self.ctrl_r
+        y = self.help_top + self.join_h()
+        self.help_r = pygame.Rect(self.help_r.x, y, self.help_r.width, c.bottom - y - self.u(8))
+        b = self.buttons["help_read"]
+        b.set_position((b.rect.x, y))
+
+    def build_join_buttons(self) -> None:
+        """An Admit and a Refuse button on each late joiner waiting (rebuilt when the list
+        changes)."""
+        u = self.u
+        for pair in self.join_buttons.values():
+            for b in pair:
+                b.kill()
+        self.join_buttons = {}
+        x, w = self.help_r.x, self.help_r.width
+        bw = max(text_width(self.manager, "Refuse") + u(24), u(70))
+        for k, req in enumerate(self.model.join_requests):
+            rid = str(req.get("id", ""))
+            y = self.help_top + u(28) + k * self.join_row_h() + (self.join_row_h() - u(26)) // 2
+            name = str(req.get("name", ""))
+            admit = UIButton(
+                pygame.Rect(x + w - 2 * bw - u(6), y, bw, u(26)),
+                "Admit",
+                self.manager,
+                object_id=oid("@primary", f"admit_{k}"),
+                tool_tip_text=f"let {name} in: they take a free seat; the session stays locked",
+                command=bind(self.control, "admit", request=rid),
+            )
+            refuse = UIButton(
+                pygame.Rect(x + w - bw, y, bw, u(26)),
+                "Refuse",
+                self.manager,
+                object_id=oid(None, f"refuse_{k}"),
+                tool_tip_text=f"turn {name} away: they are told the teacher did not let them in",
+                command=bind(self.control, "refuse", request=rid),
+            )
+            self.join_buttons[rid] = (admit, refuse)
+        self.place_help()
 
     def mark_help_read(self) -> None:
         self.help_seen = len(self.model.help_requests())
@@ -582,6 +636,11 @@ class FacilitatorScene(Scene):
         self.update_buttons()
 
     def update(self, dt: float) -> None:
+        jsig = (repr(self.model.join_requests), self.size)
+        if jsig != self.join_sig:
+            self.join_sig = jsig
+            self.build_join_buttons()
+            self.help_sig = None
         sig = (
             [(m.get("id"), y) for m, y, _l in self.help_list()],
             self.reply_to,
@@ -639,6 +698,7 @@ class FacilitatorScene(Scene):
             (c.x + u(12), c.y + u(10)),
         )
         self.draw_lock(surface)
+        self.draw_joiners(surface)
         self.draw_help(surface)
         self.draw_live(surface)
 
@@ -662,6 +722,38 @@ class FacilitatorScene(Scene):
                 C.MUTED,
                 self.token_text_at,
                 max_width=self.ctrl_r.width - self.u(24),
+            )
+
+    def draw_joiners(self, surface: pygame.Surface) -> None:
+        """The late joiners waiting at the locked door, each by name, beside Admit and Refuse."""
+        reqs = self.model.join_requests
+        if not reqs:
+            return
+        u = self.u
+        x, w = self.help_r.x, self.help_r.width
+        y = self.help_top
+        text(
+            surface,
+            "Waiting to join",
+            self.fonts.get(14, "bold"),
+            C.WARN,
+            (x, y + u(12)),
+            "midleft",
+        )
+        bw = max(text_width(self.manager, "Refuse") + u(24), u(70))
+        fb = self.fonts.get(12, "bold")
+        for k, req in enumerate(reqs):
+            ry = y + u(28) + k * self.join_row_h()
+            role = req.get("role")
+            label = str(req.get("name", "")) + (f" (asks for {role})" if role else "")
+            text(
+                surface,
+                label,
+                fb,
+                C.TEXT,
+                (x, ry + self.join_row_h() // 2),
+                "midleft",
+                max_width=w - 2 * bw - u(14),
             )
 
     def draw_help(self, surface: pygame.Surface) -> None:

@@ -21,6 +21,8 @@ ERRORS: dict[str, str] = {
     "bad_code": "no session has this join code",
     "session_full": "every seat (of the asked role) is taken",
     "locked": "the facilitator has closed this session to new players",
+    "refused": "the facilitator did not let this late joiner in",
+    "unknown_request": "nobody is waiting with that join request",
     "throttled": "too many wrong join codes from this address; wait 'retry_after' seconds",
     "forbidden": "this seat may not do that (facilitator only, observers cannot act, ...)",
     "unknown_scenario": "no scenario of that name on this server",

@@ -97,6 +97,7 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
         ),
         "seat": _f("str", "for bot, unbot, assign, release: the seat id", max_len=128),
         "name": _f("str", "for assign: the player's display name", max_len=MAX_NAME),
+        "request": _f("str", "for admit, refuse: the join request's id", max_len=MAX_ID),
         "fill_bots": _f(
             "bool", "for start: put bots in every seat nobody has taken (default true)"
         ),
@@ -134,7 +135,9 @@ CONTROL_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
         "reserve a seat for a named player; the ack's result has its token",
     ),
     "release": (("seat",), "free a seat: its token stops working and its connection is closed"),
-    "lock": ((), "close the session to new players (hellos with the join code get error locked)"),
+    "lock": ((), "close the session to new players (a new joiner waits for admit or refuse)"),
+    "admit": (("request",), "let a waiting joiner in: they take a seat as a normal join would"),
+    "refuse": (("request",), "turn a waiting joiner away: they get error refused"),
     "unlock": ((), "open the session to new players again"),
     "timers": ((), "change negotiation_seconds, report_seconds and/or standin_seconds"),
     "info": ((), "the ack's result has status, round, phase, the state hash and the log length"),
@@ -208,6 +211,12 @@ SERVER_MESSAGES: dict[str, dict[str, str]] = {
         "locked": "true when the facilitator has closed the session to new players",
     },
     "pong": {"re": "id of the ping", "server_time": "server clock"},
+    "waiting": {
+        "message": "for a person: the joiner waits for the facilitator to let them in",
+    },
+    "join_requests": {
+        "requests": "facilitator only: list of {id, name, role, since} of joiners waiting",
+    },
     "bye": {"reason": "replaced, slow, released, shutdown or policy", "message": "for a person"},
 }
 

@@ -36,11 +36,12 @@ from district.server.session.jobs import (
 )
 from district.server.session.ledger import Hub, Ledger, Mark, load_core, writes_something
 from district.server.session.messages import new_token, welcome
-from district.server.session.outputs import Admit, Output, Question, error
+from district.server.session.outputs import Admit, Output, Question, Unwait, Wait, error
 from district.server.session.questions import Questions
-from district.server.session.state import SessionCore
+from district.server.session.state import FACILITATOR, SessionCore, Waiting
 from district.server.store import Store
 
+WAITING_TEXT = "The session is locked: waiting for the teacher to let you in"
 BATCH = 64  # jobs handled before one store write
 MAX_STEPS = 10000  # bot turns and phase ends in one go, at most
 
@@ -84,6 +85,7 @@ class Session:
         self._timer_key: tuple[float, float, float] | None = None
         self._task: asyncio.Task[None] | None = None
         self.questions = Questions(self.log, *previews)
+        self._requests = 0  # late joiners' requests so far (their ids: r1, r2, ...)
         self.ledger.wake = lambda: self.submit(Tick())
 
     @property
@@ -247,8 +249,9 @@ class Session:
                     self.core,
                     job,
                     self.now(),
-                    new_token=new_token() if action in ("assign", "new_token") else None,
+                    new_token=new_token() if action in ("assign", "new_token", "admit") else None,
                     server=self.hub.stats() if action == "info" else None,
+                    waiting=self.audience.waiting,
                 ),
             )
         elif isinstance(job, Hello):
@@ -270,6 +273,8 @@ class Session:
         elif isinstance(job, Gone):
             if self.audience.gone(job.conn, self.now()):
                 self.log.info("%s disconnected", job.conn.recipient)
+            elif job.conn.recipient is None and self.audience.unwait(job.conn):
+                self.audience.tell_facilitator()  # a waiting joiner left
             ledger.roster_dirty = True
         elif isinstance(job, Call):
             await ledger.flush()
@@ -304,8 +309,23 @@ class Session:
             return
         await self._carry(outputs)
 
-    def _admit(self, a: Admit) -> None:
-        """A hello was accepted (and what it took is stored): the connection joins."""
+    def _admit(self, a: Admit | Wait | Unwait) -> None:
+        """A hello was accepted (and what it took is stored): the connection joins. Or a late
+        joiner waits for the facilitator (`Wait`), or their request was answered (`Unwait`)."""
+        if isinstance(a, Wait):
+            self._requests += 1
+            rid = f"r{self._requests}"
+            w = Waiting(rid, a.conn, a.name, a.role, a.re, a.last_event, self.now())
+            self.audience.waiting[rid] = w
+            a.conn.bind(self, None)  # its Gone reaches the session; it is nobody yet
+            a.conn.send({"type": "waiting", "message": WAITING_TEXT})
+            self.audience.tell_facilitator()
+            self.log.info("a late joiner waits to be let in (%s)", rid)
+            return
+        if isinstance(a, Unwait):
+            if self.audience.waiting.pop(a.request, None) is not None:
+                self.audience.tell_facilitator()
+            return
         conn, recipient = a.conn, a.recipient
         self.audience.admit(conn, recipient)
         conn.bind(self, recipient)
@@ -313,6 +333,8 @@ class Session:
         self.audience.catch_up(conn, self.core, recipient, a.last_event)
         conn.send(self.core.clock(self.now()))
         conn.send(self.ledger.roster())  # the others get it soon (Ledger.roster_soon)
+        if recipient == FACILITATOR:
+            conn.send(self.audience.join_requests())
         self.ledger.roster_dirty = True
         self.log.info("%s connected as %s", "new player" if a.token else "client", recipient)
 

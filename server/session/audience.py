@@ -17,7 +17,7 @@ from district.server.engine import Game
 from district.server.protocol import CLOSE_REPLACED, encode
 from district.server.session.messages import event_frame
 from district.server.session.outputs import Bye, EventOut, Reply, ViewOut
-from district.server.session.state import FACILITATOR, OBSERVER, SessionCore
+from district.server.session.state import FACILITATOR, OBSERVER, SessionCore, Waiting
 
 if TYPE_CHECKING:
     from district.server.session.actor import Session
@@ -35,7 +35,7 @@ class Conn(Protocol):
 
     def send(self, msg: dict[str, Any]) -> None: ...
     def send_bytes(self, data: bytes) -> None: ...
-    def bind(self, session: Session, recipient: str) -> None: ...
+    def bind(self, session: Session, recipient: str | None) -> None: ...
     def bye(self, reason: str, message: str, code: int) -> None: ...
 
 
@@ -62,6 +62,7 @@ class Audience:
         self.conns: dict[str, Conn] = {}  # seat or facilitator -> its connection
         self.observers: set[Conn] = set()
         self.away: dict[str, float] = {}  # seat -> when its connection went (server time)
+        self.waiting: dict[str, Waiting] = {}  # late joiners waiting to be let in, by request id
         self._observer_view: tuple[tuple[int, int, int], bytes] | None = None
 
     def admit(self, conn: Conn, recipient: str) -> None:
@@ -86,6 +87,30 @@ class Audience:
                 self.away[r] = now
             return True
         return False
+
+    def unwait(self, conn: Conn) -> bool:
+        """A waiting joiner's connection closed: their request goes. True if there was one."""
+        for rid, w in list(self.waiting.items()):
+            if w.conn is conn:
+                del self.waiting[rid]
+                return True
+        return False
+
+    def join_requests(self) -> dict[str, Any]:
+        """The `join_requests` message: the facilitator's list of late joiners waiting."""
+        return {
+            "type": "join_requests",
+            "requests": [
+                {"id": w.id, "name": w.name, "role": w.role, "since": w.since}
+                for w in self.waiting.values()
+            ],
+        }
+
+    def tell_facilitator(self) -> None:
+        """The facilitator (if connected) gets the list of waiting joiners; nobody else does."""
+        c = self.conns.get(FACILITATOR)
+        if c is not None and not c.closed:
+            c.send(self.join_requests())
 
     def live(self) -> set[str]:
         """The seats (and the facilitator) with an open connection."""

@@ -34,6 +34,8 @@ from district.server.session.outputs import (
     Record,
     Reply,
     TakeSnapshot,
+    Unwait,
+    Wait,
     error,
 )
 from district.server.session.state import SessionCore, build_core, plain
@@ -140,11 +142,12 @@ class Ledger:
     async def carry(
         self,
         outputs: list[Output],
-        admit: Callable[[Admit], None],
+        admit: Callable[[Admit | Wait | Unwait], None],
         ask: Callable[[Question], None] | None = None,
     ) -> None:
-        """Carry out a decision's outputs, in order; `admit` binds an admitted connection, `ask`
-        has a preview answered (server/session/questions.py)."""
+        """Carry out a decision's outputs, in order; `admit` binds an admitted connection (or has
+        a late joiner wait, or drops an answered request), `ask` has a preview answered
+        (server/session/questions.py)."""
         for o in outputs:
             if isinstance(o, Record):
                 self.record(o.entry)
@@ -189,6 +192,8 @@ class Ledger:
             elif isinstance(o, Question):
                 if ask is not None:
                     ask(o)
+            elif isinstance(o, Wait | Unwait):
+                admit(o)
             elif isinstance(o, Admit):
                 if not await self.flush():
                     o.conn.send(

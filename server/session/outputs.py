@@ -94,6 +94,26 @@ class Admit:
 
 
 @dataclass(frozen=True, slots=True)
+class Wait:
+    """A hello with the join code while the session is locked: `conn` waits for the facilitator
+    to admit or refuse it (it is told so with a `waiting` message; the facilitator gets the
+    request in its `join_requests`). `name` is the joiner's checked display name."""
+
+    conn: Conn
+    re: Any
+    name: str
+    role: str | None = None
+    last_event: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unwait:
+    """Request `request` is answered (admitted or refused): it leaves the facilitator's list."""
+
+    request: str
+
+
+@dataclass(frozen=True, slots=True)
 class Question:
     """A preview to answer: `seat` asks what `request` would do to its numbers. It changes
     nothing and is recorded nowhere; the actor answers it off the event loop, from a copy of the
@@ -140,6 +160,8 @@ Output = (
     | DropToken
     | Bye
     | Admit
+    | Wait
+    | Unwait
     | Question
     | Announce
     | Flush

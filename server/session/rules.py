@@ -25,7 +25,7 @@ After a restart every player counts as away from the restart on.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from district.server.engine import EngineError
 from district.server.engine.preview import preview
@@ -58,9 +58,14 @@ from district.server.session.outputs import (
     Record,
     Reply,
     TakeSnapshot,
+    Unwait,
+    Wait,
     error,
 )
-from district.server.session.state import FACILITATOR, LIVE, OBSERVER, SessionCore
+from district.server.session.state import FACILITATOR, LIVE, OBSERVER, SessionCore, Waiting
+
+if TYPE_CHECKING:
+    from district.server.session.audience import Conn
 
 # --- hello -----------------------------------------------------------------------------------
 
@@ -111,40 +116,81 @@ def admit_hello(core: SessionCore, job: Hello, new_token: str) -> list[Output]:
         return out
     if job.via == "observer":
         return [Admit(job.conn, OBSERVER, re, last_event=job.msg.get("last_event"))]
-    if core.locked:
-        return [
-            Reply(
-                job.conn,
-                error(
-                    re, "locked", "the facilitator has closed this session to new players", "code"
-                ),
-            )
-        ]
     name, why = name_problem(core, job.msg.get("name") or "")
     if why:
         return [Reply(job.conn, error(re, "bad_message", f"joining needs a name: {why}", "name"))]
-    if core.status == "ended":
-        return [Reply(job.conn, error(re, "ended", "this game is over", "code"))]
     role = job.msg.get("role")
+    refusal = join_refusal(core, re, role)
+    if refusal:
+        return [Reply(job.conn, refusal)]
+    if core.locked:
+        # the facilitator decides: the joiner waits for `admit` or `refuse`
+        return [Wait(job.conn, re, name, role, last_event=job.msg.get("last_event"))]
+    return seat_joiner(core, job.conn, re, name, role, new_token, job.msg.get("last_event"))
+
+
+def join_refusal(core: SessionCore, re: Any, role: str | None) -> dict[str, Any] | None:
+    """The error a new player gets when no seat can be had now (the game is over, or every seat
+    they asked for is taken), or None."""
+    if core.status == "ended":
+        return error(re, "ended", "this game is over", "code")
+    if core.free_seat(role) is None:
+        return error(
+            re,
+            "session_full",
+            f"every {role + ' ' if role else ''}seat of this session is taken",
+            "role" if role else "code",
+        )
+    return None
+
+
+def seat_joiner(
+    core: SessionCore,
+    conn: Conn,
+    re: Any,
+    name: str,
+    role: str | None,
+    new_token: str,
+    last_event: int | None,
+) -> list[Output]:
+    """A new player `name` takes the first free seat (of `role`), with `new_token` as its token.
+    The caller checked that there is one (`join_refusal`)."""
     seat = core.free_seat(role)
-    if seat is None:
-        return [
-            Reply(
-                job.conn,
-                error(
-                    re,
-                    "session_full",
-                    f"every {role + ' ' if role else ''}seat of this session is taken",
-                    "role" if role else "code",
-                ),
-            )
-        ]
+    if seat is None:  # pragma: no cover - checked by the caller
+        raise ValueError("no free seat")
     h = hash_token(new_token)
     return [
         Record({"k": "join", "seat": seat, "name": name, "token": h}),
         AddToken(h, seat),
-        Admit(job.conn, seat, re, token=new_token, last_event=job.msg.get("last_event")),
+        Admit(conn, seat, re, token=new_token, last_event=last_event),
     ]
+
+
+def answer_joiner(
+    core: SessionCore,
+    action: str,
+    waiting: Waiting,
+    new_token: str | None,
+) -> tuple[list[Output], str, str]:
+    """The facilitator admits or refuses a waiting joiner: (outputs, "" or an error code, why).
+    Admitted, they take a seat as a normal join would (the lock stays on for the others); refused,
+    or if no seat can be had any more, they get an error and the request is gone."""
+    out: list[Output] = [Unwait(waiting.id)]
+    if action == "refuse":
+        msg = error(waiting.re, "refused", "the teacher did not let you into this session", "code")
+        return [*out, Reply(waiting.conn, msg)], "", ""
+    name, why = name_problem(core, waiting.name)
+    if why:
+        return [], "bad_message", f"{waiting.name} cannot join: {why}; refuse the request"
+    refusal = join_refusal(core, waiting.re, waiting.role)
+    if refusal:
+        return [], refusal["code"], f"{waiting.name} cannot join: {refusal['message']}"
+    if new_token is None:
+        raise ValueError("admit needs a new token")
+    joins = seat_joiner(
+        core, waiting.conn, waiting.re, name, waiting.role, new_token, waiting.last_event
+    )
+    return [*out, *joins, Announce(roster=True)], "", ""
 
 
 # --- game commands ---------------------------------------------------------------------------
@@ -348,9 +394,11 @@ def control(
     now: float,
     new_token: str | None = None,
     server: dict[str, Any] | None = None,
+    waiting: Mapping[str, Waiting] | None = None,
 ) -> list[Output]:
-    """A facilitator action. `new_token`: the token `assign` hands out; `server`: the figures of
-    the server process that `info` reports."""
+    """A facilitator action. `new_token`: the token `assign` (or `admit`) hands out; `server`:
+    the figures of the server process that `info` reports; `waiting`: the late joiners waiting
+    for `admit` or `refuse`, by request id."""
     conn, msg = job.conn, job.msg
     re = msg.get("id")
     action = msg["action"]
@@ -455,6 +503,19 @@ def control(
         locked = action == "lock"
         if core.locked != locked:
             out += [Record({"k": "lock", "locked": locked}), Announce(roster=True)]
+    elif action in ("admit", "refuse"):
+        rid = msg["request"]
+        w = (waiting or {}).get(rid)
+        if w is None:
+            return refuse(
+                "unknown_request",
+                "nobody is waiting with that request (they may have left, or been answered)",
+                "request",
+            )
+        answer, code, why = answer_joiner(core, action, w, new_token)
+        if code:
+            return refuse(code, why, "request")
+        out += answer
     elif action == "timers":
         e = {"k": "timers"}
         for k in ("negotiation_seconds", "report_seconds", "standin_seconds"):

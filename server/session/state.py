@@ -63,6 +63,21 @@ class SeatInfo:
 
 
 @dataclass(slots=True)
+class Waiting:
+    """A late joiner waiting for the facilitator to admit or refuse them (the session is locked).
+    Not part of the fold: it lives as long as the joiner's connection (the actor's audience keeps
+    it, like `away`), and a restart or a disconnection drops it."""
+
+    id: str  # the request's id, as the facilitator's `admit`/`refuse` names it
+    conn: Any  # the joiner's connection (server/session/audience.py Conn)
+    name: str
+    role: str | None
+    re: Any  # the hello's id: the welcome or the refusal answers it
+    last_event: int | None
+    since: float  # server time the request arrived
+
+
+@dataclass(slots=True)
 class Stream:
     """A recipient's numbered stream: `seq` is the last number used, `view_seq` the number of the
     latest phase view; `items` are the events after that view (older ones are superseded by it)."""

@@ -1,6 +1,6 @@
 """End to end against a real local server, by clicking: a student asks the teacher for help and
-the console flags it with the student's name; the teacher locks the session and a new student is
-refused in plain words; the teacher hands the student's seat to a bot, or broadcasts, and the
+the console flags it with the student's name; the teacher locks the session, a new student waits
+and the teacher admits them with a click (or refuses another, told in plain words); the teacher hands the student's seat to a bot, or broadcasts, and the
 student's screen shows a banner."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 from district.client.app import App, wait_until  # noqa: E402
-from district.client.scenes.connect import HINT  # noqa: E402
+from district.client.scenes.connect import HINT, WAITING  # noqa: E402
 from district.client.settings import Settings  # noqa: E402
 from district.client.ui.draw import wrap  # noqa: E402
 from district.client.ui.theme import C  # noqa: E402
@@ -93,7 +93,32 @@ def test_a_student_asks_the_teacher_and_the_console_flags_it_by_name(classroom: 
     assert text_drawn(surf, f"r1 {who}", bold, C.ACCENT, C.PANEL, area)
 
 
-def test_the_teacher_locks_the_session_and_a_new_student_is_refused(classroom: Any) -> None:
+def late_student(url: str, code: str, name: str, apps: list[Any]) -> App:
+    """A student who arrives late and clicks Join game."""
+    late = App(size=(1280, 720), settings=Settings())
+    apps.append(late)
+    sc = late.scene
+    type_into(late, sc.server_entry, url)
+    type_into(late, sc.code_entry, code)
+    type_into(late, sc.name_entry, name)
+    click(late, sc.join_button)
+    return late
+
+
+def connect_message_drawn(app: App, msg: str, colour: Any) -> bool:
+    """The connect screen shows the first line of `msg` in `colour`."""
+    sc = app.scene
+    app.frame([])
+    font = sc.fonts.get(14, "bold")
+    hint = sc.fonts.get(12).size(HINT)[0]
+    room = sc.card.width - sc.u(56) - hint - sc.u(16)
+    first = wrap(msg, font, room)[0]
+    return text_drawn(app.surface, first, font, colour, C.PANEL, sc.card)
+
+
+def test_the_teacher_locks_the_session_and_admits_or_refuses_late_students(
+    classroom: Any,
+) -> None:
     url, code, _token, _student, teacher, apps = classroom
     console = teacher.scene
     lock = console.buttons["lock"]
@@ -103,37 +128,43 @@ def test_the_teacher_locks_the_session_and_a_new_student_is_refused(classroom: A
     teacher.frame([])
     assert console.buttons["lock"].text == "Unlock joins"
 
-    late = App(size=(1280, 720), settings=Settings())
-    apps.append(late)
-    sc = late.scene
-    type_into(late, sc.server_entry, url)
-    type_into(late, sc.code_entry, code)
-    type_into(late, sc.name_entry, "Marco")
-    click(late, sc.join_button)
-    assert wait_until(late, lambda: late.model.status in ("failed", "closed"), 15), (
-        late.model.status
-    )
-    assert late.model.view is None and late.scene.name == "connect"
-    late.frame([])
-    font = sc.fonts.get(14, "bold")
-    msg = "Could not join: the teacher has locked this session, so no new players can join."
-    hint = sc.fonts.get(12).size(HINT)[0]
-    room = sc.card.width - sc.u(56) - hint - sc.u(16)
-    first = wrap(msg + " Ask the teacher to unlock it.", font, room)[0]
-    assert "locked" in first
-    assert text_drawn(late.surface, first, font, C.BAD, C.PANEL, sc.card), "no plain refusal"
+    # Marco arrives: he waits, and the console shows his request by name
+    late = late_student(url, code, "Marco", apps)
+    assert wait_until(late, lambda: late.model.status == "waiting", 15), late.model.status
+    assert connect_message_drawn(late, WAITING, C.ACCENT), "no waiting text"
+    assert wait_until(teacher, lambda: len(console.join_buttons) == 1, 10)
+    teacher.frame([])
+    fb = console.fonts.get(12, "bold")
+    assert text_drawn(teacher.surface, "Marco", fb, C.TEXT, C.PANEL, console.ctrl_r)
+    # the teacher clicks Admit: Marco's app enters the game with a seat of his own
+    admit, _refuse = next(iter(console.join_buttons.values()))
+    assert admit.text == "Admit"
+    click(teacher, admit)
+    assert wait_until(late, lambda: late.scene.name == "district", 15), late.model.status
+    assert late.model.seat not in ("", "observer", "facilitator") and late.model.view is not None
+    assert wait_until(teacher, lambda: not console.join_buttons, 10)
+    assert teacher.model.session.get("locked") is True  # the lock stays on for the others
 
-    # unlocked again: the console says so
+    # Lia arrives and the teacher clicks Refuse: she is told so in plain words
+    lia = late_student(url, code, "Lia", apps)
+    assert wait_until(teacher, lambda: len(console.join_buttons) == 1, 15)
+    teacher.frame([])
+    click(teacher, next(iter(console.join_buttons.values()))[1])
+    assert wait_until(lia, lambda: lia.model.status in ("failed", "closed"), 15)
+    assert lia.model.view is None and lia.scene.name == "connect"
+    msg = "Could not join: the teacher did not let you into this game. Ask the teacher."
+    assert connect_message_drawn(lia, msg, C.BAD), "no plain refusal"
+
+    # unlocked again: the console says so, and Lia clicks Join again and gets a seat
     click(teacher, console.buttons["lock"])
     assert wait_until(teacher, lambda: teacher.model.session.get("locked") is False, 10)
     teacher.frame([])
     assert console.buttons["lock"].text == "Lock joins"
-    # and the student who was refused clicks Join again and gets a seat
-    click(late, late.scene.join_button)
-    assert wait_until(late, lambda: late.model.seat != "" and late.model.view is not None, 15), (
-        late.model.status,
-        late.scene.name,
-        getattr(late.scene, "message", ""),
+    click(lia, lia.scene.join_button)
+    assert wait_until(lia, lambda: lia.model.seat != "" and lia.model.view is not None, 15), (
+        lia.model.status,
+        lia.scene.name,
+        getattr(lia.scene, "message", ""),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from district.server.botclient import Refused, SeatClient
 from district.server.net import CodeThrottle, Server
 from district.server.protocol import CLOSE_REPLACED, PROTOCOL_VERSION, encode
+from district.server.protocol_client import ProtocolClient
 
 from tests.server.conftest import create, fingerprint, join, make_config, until
 
@@ -245,7 +247,7 @@ async def test_names_that_pass_for_the_facilitator_or_hide_text_are_refused_on_t
         await c.close()
 
 
-async def test_a_locked_session_turns_new_players_away_and_stays_locked_after_a_restart(
+async def test_a_locked_session_holds_new_players_at_the_door_even_after_a_restart(
     tmp_path: Path,
 ) -> None:
     srv = Server(make_config(tmp_path))
@@ -255,30 +257,95 @@ async def test_a_locked_session_turns_new_players_away_and_stays_locked_after_a_
     r = await fac.request({"type": "control", "action": "lock"})
     assert r["type"] == "ack"
     await until(lambda: fac.roster is not None and fac.roster["locked"] is True)
-    with pytest.raises(Refused) as e:
-        await join(srv.url, created["code"], "Bo")
-    assert e.value.code == "locked" and "facilitator" in e.value.message
+    bo = ProtocolClient(srv.url, code=created["code"], name="Bo")
+    task = asyncio.ensure_future(bo.connect(timeout=0.5))  # waits past its timeout
+    await until(lambda: len(fac.join_requests) == 1)
+    await asyncio.sleep(0.7)
+    assert not task.done() and bo.waiting is not None
+    await bo.close()
+    await until(lambda: fac.join_requests == [])
+    with contextlib.suppress(BaseException):
+        await task
     for c in (a, fac):
         await c.close()
     await srv.stop()
     srv = Server(make_config(tmp_path))
     await srv.start()
     try:
-        with pytest.raises(Refused) as e:
-            await join(srv.url, created["code"], "Bo")
-        assert e.value.code == "locked"
         back = SeatClient(srv.url, token=a.token)  # seats' tokens still work
         assert (await back.connect())["seat"] == a.seat
         obs = SeatClient(srv.url, code=created["code"], observer=True)
         assert (await obs.connect())["seat"] == "observer"
         fac = SeatClient(srv.url, token=created["facilitator_token"])
         await fac.connect()
+        bo = ProtocolClient(srv.url, code=created["code"], name="Bo")
+        task = asyncio.ensure_future(bo.connect())
+        await until(lambda: len(fac.join_requests) == 1)  # still locked after the restart
         assert (await fac.request({"type": "control", "action": "unlock"}))["type"] == "ack"
-        bo = await join(srv.url, created["code"], "Bo")
-        for c in (back, obs, fac, bo):
+        cy = await join(srv.url, created["code"], "Cy")  # open again: straight in
+        # Bo still waits for an answer: the teacher lets them in
+        rid = fac.join_requests[0]["id"]
+        r = await fac.request({"type": "control", "action": "admit", "request": rid})
+        assert r["type"] == "ack"
+        assert (await task)["seat"] not in (a.seat, cy.seat)
+        for c in (back, obs, fac, bo, cy):
             await c.close()
     finally:
         await srv.stop()
+
+
+async def test_a_late_joiner_waits_and_the_facilitator_admits_or_refuses(
+    server: Server,
+) -> None:
+    created, fac = await create(server.url)
+    a = await join(server.url, created["code"], "Ada")
+    obs = ProtocolClient(server.url, code=created["code"], observer=True, record=True)
+    await obs.connect()
+    await fac.request({"type": "control", "action": "start"})
+    await fac.request({"type": "control", "action": "lock"})
+    # Bo arrives while the session is locked: Bo waits, the facilitator sees Bo's request
+    bo = ProtocolClient(server.url, code=created["code"], name="Bo", record=True)
+    bo_task = asyncio.ensure_future(bo.connect())
+    await until(lambda: len(fac.join_requests) == 1)
+    assert bo.waiting is not None and "teacher" in bo.waiting["message"]
+    assert not bo_task.done()
+    req = fac.join_requests[0]
+    assert req["name"] == "Bo"
+    # admit: Bo gets a welcome with a seat of their own, and the lock stays on
+    r = await fac.request({"type": "control", "action": "admit", "request": req["id"]})
+    assert r["type"] == "ack", r
+    welcome = await bo_task
+    assert welcome["type"] == "welcome" and welcome["token"]
+    assert welcome["seat"] not in ("observer", "facilitator", a.seat)
+    await until(lambda: fac.join_requests == [])
+    await until(
+        lambda: (
+            fac.roster is not None
+            and any(s["player"] == "Bo" for s in fac.roster["seats"])
+            and fac.roster["locked"] is True
+        )
+    )
+    # Cy waits too and is refused: a clear error, no seat
+    cy = ProtocolClient(server.url, code=created["code"], name="Cy", record=True)
+    cy_task = asyncio.ensure_future(cy.connect())
+    await until(lambda: len(fac.join_requests) == 1)
+    r = await fac.request(
+        {"type": "control", "action": "refuse", "request": fac.join_requests[0]["id"]}
+    )
+    assert r["type"] == "ack"
+    with pytest.raises(Refused) as e:
+        await cy_task
+    assert e.value.code == "refused" and "teacher" in e.value.message
+    # an answered request cannot be answered again
+    r = await fac.request({"type": "control", "action": "admit", "request": req["id"]})
+    assert r["code"] == "unknown_request"
+    # a seat and the observers learned nothing of the requests
+    for c in (a, obs, bo):
+        assert not [m for m in c.received if m.get("type") == "join_requests"], c
+        assert not any("Cy" in repr(m) for m in c.received), c
+    assert not [m for m in a.received + obs.received if m.get("type") == "waiting"]
+    for c in (a, obs, bo, fac):
+        await c.close()
 
 
 async def test_join_code_guessing_is_throttled_per_address_for_a_while(tmp_path: Path) -> None:

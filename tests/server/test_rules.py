@@ -33,8 +33,10 @@ from district.server.session.outputs import (
     Record,
     Reply,
     TakeSnapshot,
+    Unwait,
+    Wait,
 )
-from district.server.session.state import SessionCore, SessionInfo, plain
+from district.server.session.state import SessionCore, SessionInfo, Waiting, plain
 
 from tests.server.conftest import SCENARIOS
 
@@ -592,7 +594,7 @@ def test_assign_reserves_a_seat_and_release_frees_it() -> None:
     assert [type(o) for o in outs] == [Ack]
 
 
-def test_a_locked_session_refuses_new_players_but_not_tokens_or_observers() -> None:
+def test_a_locked_session_has_new_players_wait_but_not_tokens_or_observers() -> None:
     p = Pilot()
     seat = p.seat("Ada")
     reply = p.do("lock")
@@ -600,9 +602,10 @@ def test_a_locked_session_refuses_new_players_but_not_tokens_or_observers() -> N
     assert p.do("info")["result"]["locked"] is True
     before = p.core.fingerprint()
     outs = p.join("Bo", token="t2")
-    assert error_code(outs) == "locked"
-    assert "closed this session to new players" in outs[0].msg["message"]  # type: ignore[union-attr]
+    assert outs == [Wait(p.last_conn, 1, "Bo", None, None)]
     assert p.core.fingerprint() == before
+    # a bad name is refused at once, not put before the teacher
+    assert error_code(p.join("Ada", token="t3")) == "bad_message"
     conn = FakeConn()
     back = Hello(conn, {"id": 3}, "token", seat, hash_token("tok-Ada"))
     assert rules.admit_hello(p.core, back, "") == [Admit(conn, seat, 3)]
@@ -620,6 +623,51 @@ def test_a_locked_session_refuses_new_players_but_not_tokens_or_observers() -> N
     assert p.do("unlock")["type"] == "ack" and not p.core.locked
     assert p.seat("Bo") == FIRMS[1]
     assert p.do("lock", conn=FakeConn(seat))["code"] == "forbidden"
+
+
+def test_the_facilitator_admits_or_refuses_a_waiting_joiner() -> None:
+    p = Pilot()
+    p.seat("Ada")
+    p.do("lock")
+    waits = {}
+    for i, name in enumerate(("Bo", "Cy"), 1):
+        w = p.join(name)[0]
+        assert isinstance(w, Wait)
+        waits[f"r{i}"] = Waiting(f"r{i}", w.conn, w.name, w.role, w.re, w.last_event, T0)
+
+    def answer(action: str, rid: str, conn: FakeConn | None = None) -> list[Output]:
+        p.n += 1
+        msg = {"type": "control", "id": p.n, "action": action, "request": rid}
+        return rules.control(
+            p.core, Control(conn or p.fac, msg), p.now, "tok-new", None, waiting=waits
+        )
+
+    # only the facilitator answers, and only requests that are waiting
+    assert error_code(answer("admit", "r1", FakeConn(FIRMS[0]))) == "forbidden"
+    assert error_code(answer("admit", "r9")) == "unknown_request"
+    before = p.core.fingerprint()
+    # admit: Bo takes the next free seat as a normal join would; the lock stays on
+    outs = answer("admit", "r1")
+    h = hash_token("tok-new")
+    assert outs[:4] == [
+        Unwait("r1"),
+        Record({"k": "join", "seat": FIRMS[1], "name": "Bo", "token": h}),
+        AddToken(h, FIRMS[1]),
+        Admit(waits["r1"].conn, FIRMS[1], 1, token="tok-new"),
+    ]
+    assert [type(o) for o in outs[4:]] == [Announce, Ack]
+    p.carry(outs)
+    assert p.core.seats[FIRMS[1]].player == "Bo" and p.core.locked
+    # refuse: Cy gets a clear error, nothing changes in the session
+    before = p.core.fingerprint()
+    outs = answer("refuse", "r2")
+    assert outs[0] == Unwait("r2")
+    refusal = outs[1]
+    assert isinstance(refusal, Reply) and refusal.conn is waits["r2"].conn
+    assert refusal.msg["code"] == "refused" and "teacher" in refusal.msg["message"]
+    assert isinstance(outs[2], Ack)
+    p.carry(outs)
+    assert p.core.fingerprint() == before
 
 
 def test_a_seat_released_during_the_game_goes_to_a_bot_that_acts() -> None:
