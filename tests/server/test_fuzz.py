@@ -312,24 +312,41 @@ def check(rig: Rig, ws: Any, msg: dict[str, Any] | bytes) -> dict[str, Any]:
 
 
 def test_fuzzed_commands_and_controls_over_the_network() -> None:
+    """The same examples on every run (derandomize): the count of accepted ones below is then a
+    fact about this generator, not a draw that fails one run in a few."""
     rig = Rig()
     try:
 
-        @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=250,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(cmd=commands, as_facilitator=st.booleans())
         def commands_case(cmd: dict[str, Any], as_facilitator: bool) -> None:
             check(
                 rig, rig.fac if as_facilitator else rig.player, {"type": "command", "command": cmd}
             )
 
-        @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=120,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(ctl=controls)
         def controls_case(ctl: dict[str, Any]) -> None:
             with contextlib.suppress(ProtocolError):
                 read_message(encode({"type": "control", "id": 1, **ctl}))
             check(rig, rig.fac, {"type": "control", **ctl})
 
-        @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=150,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(
             data=st.binary(max_size=120)
             | values.map(lambda v: msgpack.packb(v, use_bin_type=True) if _packable(v) else b"\xc1")
