@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+from district.server.calibrate import SCENARIOS
 from district.server.engine import Game, find_scenario
 from district.server.engine.scenario import Scenario
 from district.server.engine.scenario_files import SCENARIO_DIR
@@ -23,16 +24,7 @@ from district.server.engine.scenario_parse import parse_scenario
 from district.server.engine.seating import seats_for
 from district.server.simulate import run_game
 
-SHIPPED = (
-    "emilia-romagna",
-    "denmark-1989",
-    "baden-wuerttemberg",
-    "oregon-plastics",
-    "la-apparel",
-    "ny-garment",
-    "kumasi",
-    "alberta-1993",
-)
+SHIPPED = SCENARIOS  # the shipped set, in the order `district calibrate` reports it
 STUDENTS = ("low", "mixed", "high")  # a class: some defect, some hedge, some go for the high road
 
 
