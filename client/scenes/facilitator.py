@@ -704,10 +704,18 @@ class FacilitatorScene(Scene):
 
     def draw_lock(self, surface: pygame.Surface) -> None:
         locked = bool(self.model.session.get("locked"))
+        font = self.fonts.get(12, "bold")
+        says = (
+            ("Locked: no new players can join", "Locked: no new players", "No new joins", "Locked")
+            if locked
+            else ("Open: new players can join", "Open to new players", "Open to joins", "Open")
+        )
+        # the longest wording that fits beside the buttons, never one cut short
+        said = next((w for w in says if font.size(w)[0] <= self.lock_text_w), says[-1])
         text(
             surface,
-            "Locked: no new players can join" if locked else "Open: new players can join",
-            self.fonts.get(12, "bold"),
+            said,
+            font,
             C.WARN if locked else C.MUTED,
             self.lock_text_at,
             "midleft",
