@@ -488,16 +488,7 @@ def _resolve(
     result: Any,
     error: BaseException | None,
 ) -> None:
-    def done() -> None:
-        if fut.done():
-            return
-        if error is not None:
-            fut.set_exception(error)
-        else:
-            fut.set_result(result)
-
-    with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
-        loop.call_soon_threadsafe(done)
+    _resolve_all(loop, [(fut, result, error)])
 
 
 def _resolve_all(
