@@ -18,7 +18,7 @@ from district.server.debrief.log import Entry, SessionLog, replay
 from district.server.engine import Game
 from district.server.engine.deals import KINDS
 from district.server.engine.flows import flows as recorded_flows
-from district.server.engine.indicators import role_scores
+from district.server.engine.indicators import components, role_scores
 from district.server.engine.state import State
 
 Debrief = dict[str, Any]
@@ -61,12 +61,17 @@ ROLE_SCORES: dict[str, tuple[str, str]] = {
 SIGNED_STATUSES = ("active", "fulfilled", "breached", "failed")
 
 
-def build_debrief(log: SessionLog, baseline: bool = True, private: bool = True) -> Debrief:
+def build_debrief(
+    log: SessionLog,
+    baseline: bool = True,
+    private: bool = True,
+    replayed: tuple[Game, Recorder] | None = None,
+) -> Debrief:
     """The debrief of a session's log. `baseline`: also play the same scenario and seed with bots
     in every seat (district simulate's game) for the "what if" line; `private`: include the
-    timeline (who did and asked what when: for the facilitator and the export only)."""
-    rec = _Recorder(log)
-    game = replay(log, on_entry=rec.on_entry, on_start=rec.on_start)
+    timeline (who did and asked what when: for the facilitator and the export only).
+    `replayed`: the log's replay if the caller has it already."""
+    game, rec = replayed or replay_recorded(log)
     st = game.state
     names = _names(st)
     rounds = list(range(len(st.history) + 1))
@@ -125,13 +130,34 @@ def _num(x: Any) -> float:
 # --- replaying, round by round --------------------------------------------------------------
 
 
-class _Recorder:
-    """What the replay shows as it goes: the network after each round, and the timeline."""
+def replay_recorded(log: SessionLog) -> tuple[Game, Recorder]:
+    """Replay the log, recording as it goes what only the round-by-round state shows."""
+    rec = Recorder(log)
+    game = replay(log, on_entry=rec.on_entry, on_start=rec.on_start)
+    return game, rec
+
+
+FIRM_VARIABLES = (
+    "workers", "skilled", "skill", "technology", "wage", "cash", "debt", "public_debt",
+    "productivity", "quality", "output", "exports", "revenue", "profit", "reputation", "credit",
+    "union_share", "fines",
+)  # fmt: skip
+
+
+class Recorder:
+    """What the replay shows as it goes: the network after each round, the timeline, every
+    command and event (for events.csv), the scoreboards' components and the seat firms' numbers
+    at the start and after each round (for indicators.csv)."""
 
     def __init__(self, log: SessionLog) -> None:
         self.log = log
         self.network: list[dict[str, Any]] = []
         self.items: list[dict[str, Any]] = []
+        # events.csv: (t, round, phase, seat, kind, name, audience, fields)
+        self.rows: list[tuple[Any, ...]] = []
+        self.components: list[dict[str, float]] = []  # per entry of rounds
+        self.firms: list[dict[str, dict[str, float]]] = []  # per entry of rounds: seat -> numbers
+        self.chat: list[dict[str, Any]] = []
         self.start_scores: dict[str, float] = {}
         self.round = 1
         self.phase = "negotiation"
@@ -141,6 +167,9 @@ class _Recorder:
         st = game.state
         self.names = _names(st)
         self.network.append(network_of(st, 0))
+        self._levels(st, st.start)
+        for ev in game.start_events:
+            self._event(None, st, ev)
         boards = {b: st.start[b] for b in BOARDS}
         self.start_scores = role_scores(st, dict(st.start), boards)
         self.round, self.phase = st.round, st.phase
@@ -154,8 +183,16 @@ class _Recorder:
             "phase": self.phase,
             "seat": e.get("seat", "facilitator" if k in ("resolve", "advance", "end") else ""),
         }
+        t = e.get("t")
         if k == "cmd":
             cmd = e["cmd"]
+            self.rows.append(
+                (t, self.round, self.phase, e["seat"], "command", cmd.get("type", ""), "", cmd)
+            )
+            for ev in result or ():
+                self._event(t, st, ev)
+                if ev.get("kind") == "chat":
+                    self.chat.append({"t": t, "phase": self.phase, **ev})
             typ = cmd.get("type", "")
             item["kind"] = {"chat": "chat", "respond": "response"}.get(typ, "command")
             item["summary"] = command_summary(st, self.names, e["seat"], cmd)
@@ -170,8 +207,17 @@ class _Recorder:
             }[k]
             item["fields"] = {"type": k}
             self.items.append(item)
+            self.rows.append((t, self.round, self.phase, "facilitator", "control", k, "", {}))
             if k == "resolve":
                 self.network.append(network_of(st, st.round))
+                self._levels(st, st.history[-1])
+                news = result.get("news", []) if isinstance(result, dict) else []
+                self.rows.append(
+                    (t, st.round, st.phase, "", "event", "report", "public",
+                     {"round": st.round, "news": len(news)})
+                )  # fmt: skip
+            for ev in result if isinstance(result, list) else ():
+                self._event(t, st, ev)
             for ev in result if isinstance(result, list) else ():
                 if ev.get("kind") == "news":
                     self.items.append(
@@ -190,7 +236,33 @@ class _Recorder:
             item["summary"] = session_summary(self.names, e)
             item["fields"] = {k2: v for k2, v in e.items() if k2 not in ("t", "token", "hash")}
             self.items.append(item)
+            self.rows.append(
+                (t, self.round, self.phase, e.get("seat", ""), "session", k, "", item["fields"])
+            )
         self.round, self.phase = st.round, st.phase
+
+    def _event(self, t: Any, st: State, ev: dict[str, Any]) -> None:
+        aud = ev.get("audience", "public")
+        audience = aud if isinstance(aud, str) else ";".join(str(a) for a in aud)
+        fields = {k: v for k, v in ev.items() if k not in ("audience", "kind")}
+        seat = str(ev.get("seat", ev.get("from", "")))
+        self.rows.append(
+            (t, st.round, st.phase, seat, "event", ev.get("kind", ""), audience, fields)
+        )
+
+    def _levels(self, st: State, ind: dict[str, float]) -> None:
+        self.components.append(components(st, ind))
+        f = st.firms
+        self.firms.append(
+            {
+                s.id: {
+                    "alive": float(f.alive[s.firm]),
+                    **{v: float(getattr(f, v)[s.firm]) for v in FIRM_VARIABLES},
+                }
+                for s in st.seats.values()
+                if s.firm >= 0
+            }
+        )
 
     def timeline(self) -> list[dict[str, Any]]:
         """The entries in order, with the previews asked merged in by their time."""
