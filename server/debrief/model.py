@@ -537,19 +537,32 @@ def _reputation(st: State, deals: list[dict[str, Any]]) -> dict[str, dict[str, i
     return out
 
 
+_BASELINES: dict[tuple[str, int, int], dict[str, list[float]]] = {}  # the last few played
+_KEEP = 8
+
+
 def _baseline(log: SessionLog, rounds: int) -> dict[str, list[float]] | None:
-    """The same scenario and seed with bots in every seat, for as many rounds as were played."""
+    """The same scenario and seed with bots in every seat, for as many rounds as were played
+    (district simulate's game: the server's bots-only game, hash for hash). Played once and kept
+    for the next debrief of the same scenario, seed and length (a report asked again, the
+    export after the report). Even a session of bots alone is played again: a facilitator who
+    moved a phase on before every bot had its turn made another game."""
     from district.server.simulate import run_game
 
-    if rounds <= 0:
-        game = Game(log.scenario, log.seed)
-    else:
-        game, _events = run_game(log.scenario, log.seed, rounds)
-    st = game.state
-    levels = [st.start, *st.history[:rounds]]
-    out = {b: [_num(x[b]) for x in levels] for b in BOARDS}
-    out.update({k: [_num(x[k]) for x in levels] for k in BASELINE_SERIES})
-    return out
+    key = (log.scenario_text or repr(log.scenario), log.seed, rounds)
+    hit = _BASELINES.get(key)
+    if hit is None:
+        if rounds <= 0:
+            game = Game(log.scenario, log.seed)
+        else:
+            game, _events = run_game(log.scenario, log.seed, rounds)
+        levels = [game.state.start, *game.state.history[:rounds]]
+        hit = {b: [_num(x[b]) for x in levels] for b in BOARDS}
+        hit.update({k: [_num(x[k]) for x in levels] for k in BASELINE_SERIES})
+        while len(_BASELINES) >= _KEEP:
+            del _BASELINES[next(iter(_BASELINES))]
+        _BASELINES[key] = hit
+    return {k: list(v) for k, v in hit.items()}
 
 
 # --- highlights ------------------------------------------------------------------------------
@@ -582,10 +595,14 @@ def highlights(d: Debrief) -> list[str]:
     closed = int(round(sum(s["exits"][1:])))
     comp = b["competitiveness"][-1] - b["competitiveness"][0]
     if closed:
+        moved = (
+            f"held at {b['competitiveness'][-1]:.0f} of 100"
+            if round(abs(comp)) == 0
+            else f"{'rose' if comp > 0 else 'fell'} {abs(comp):.0f} points "
+            f"(to {b['competitiveness'][-1]:.0f} of 100)"
+        )
         out.append(
-            f"Competitiveness {'rose' if comp > 0 else 'fell'} {abs(comp):.0f} points "
-            f"(to {b['competitiveness'][-1]:.0f} of 100) while {closed} "
-            f"firm{'s' if closed != 1 else ''} closed."
+            f"Competitiveness {moved} while {closed} firm{'s' if closed != 1 else ''} closed."
         )
     ww = b["worker_welfare"][-1] - b["worker_welfare"][0]
     out.append(
