@@ -59,6 +59,8 @@ ROLE_SCORES: dict[str, tuple[str, str]] = {
 }
 
 SIGNED_STATUSES = ("active", "fulfilled", "breached", "failed")
+# session entries the timeline leaves out (the export keeps them): a bot's turn is over, a clock
+QUIET = ("bot_done", "deadline", "timers", "facilitator_token")
 
 
 def build_debrief(
@@ -107,9 +109,12 @@ def build_debrief(
         _num(x["unemployment_rate"] * (x["employment"] / max(1e-9, 1 - x["unemployment_rate"])))
         for x in levels
     ]
+    summed: dict[tuple[int, str, str, str], float] = defaultdict(float)
+    for r, k, a, b, x in recorded_flows(st):
+        summed[(r, k, a, b)] += x
     d["flows"] = [
         {"round": r, "kind": k, "from": a, "to": b, "amount": _num(x)}
-        for r, k, a, b, x in recorded_flows(st)
+        for (r, k, a, b), x in summed.items()
     ]
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for fl in d["flows"]:
@@ -232,13 +237,13 @@ class Recorder:
                         }
                     )
         else:  # the session's own entries: seats taken, bots, pauses
-            item["kind"] = "control"
-            item["summary"] = session_summary(self.names, e)
-            item["fields"] = {k2: v for k2, v in e.items() if k2 not in ("t", "token", "hash")}
-            self.items.append(item)
+            fields = {k2: v for k2, v in e.items() if k2 not in ("t", "token", "hash")}
             self.rows.append(
-                (t, self.round, self.phase, e.get("seat", ""), "session", k, "", item["fields"])
+                (t, self.round, self.phase, e.get("seat", ""), "session", k, "", fields)
             )
+            if k not in QUIET:
+                item.update(kind="control", summary=session_summary(self.names, e), fields=fields)
+                self.items.append(item)
         self.round, self.phase = st.round, st.phase
 
     def _event(self, t: Any, st: State, ev: dict[str, Any]) -> None:
@@ -434,12 +439,11 @@ def network_of(st: State, rnd: int) -> dict[str, Any]:
             for b in members[i + 1 :]:
                 add(a, b, "network")
     for d in st.deals.values():
-        active = (
-            d.signed_round
-            and d.signed_round <= rnd
-            and (d.status == "active" or (d.history and max(h["round"] for h in d.history) >= rnd))
-        )
-        if not active or d.status not in SIGNED_STATUSES:
+        # in force this round: running, or signed and ended in it (this is called as it ends)
+        ended = [h["round"] for h in d.history if h.get("action") in _ENDINGS]
+        if not d.signed_round or d.status not in SIGNED_STATUSES:
+            continue
+        if d.status != "active" and (not ended or max(ended) < rnd):
             continue
         for i, a in enumerate(d.parties):
             for b in d.parties[i + 1 :]:
