@@ -42,6 +42,7 @@ from district.server.session.state import SessionCore, build_core, plain
 from district.server.store import Store, StoredSession
 
 Mark = tuple[int, int, int, bool, bool]
+MAX_NOTES = 10_000  # notes waiting for a write, at most
 ROSTER_EVERY = 0.25  # seconds: rosters are sent at most this often (see Ledger.roster_soon)
 
 # after a failed write, the session rests (writes nothing, refuses what would write) for this many
@@ -101,6 +102,7 @@ class Ledger:
         self.log = log
         self.now = clock
         self._writes: list[db.Write] = []
+        self._notes: list[db.Note] = []  # wait for the next write (see `note`)
         self._out: list[Outgoing] = []
         self._hub_news: list[AddToken | DropToken] = []
         self.roster_dirty = False
@@ -219,12 +221,13 @@ class Ledger:
 
     def note(self, seat: str, data: dict[str, Any]) -> None:
         """Keep a fact for the debrief that is not an entry (never replayed): a preview asked,
-        with the round and phase it was asked in. Not while the store rests after failing."""
-        if self.failures:
-            return
-        st = self.core.game.state
-        data = plain({**data, "round": st.round, "phase": st.phase})
-        self._writes.append(db.Note(self.sid, self.now(), seat, data))
+        with the round and phase it was asked in. It is stored with the next write the session
+        makes anyway (an entry: at the latest the phase's end), so a storm of questions costs
+        the store nothing more; if that write fails, or the process dies first, it is lost."""
+        if len(self._notes) < MAX_NOTES:
+            st = self.core.game.state
+            data = plain({**data, "round": st.round, "phase": st.phase})
+            self._notes.append(db.Note(self.sid, self.now(), seat, data))
 
     async def flush(self, rebuild: bool = False) -> bool:
         """Store what was recorded, then send it out. False if the store failed (then nothing of
@@ -244,6 +247,9 @@ class Ledger:
             return True  # nothing to store or send (most flushes after a batch's own)
         writes, out, news = self._writes, self._out, self._hub_news
         self._writes, self._out, self._hub_news = [], [], []
+        if writes and self._notes:  # notes ride with a write the store makes anyway
+            writes += self._notes
+            self._notes = []
         finishing = self._finish_due and self.core.status == "ended"
         if finishing:
             writes.append(db.Finish(self.sid, self.now()))
