@@ -42,12 +42,12 @@ from district.server.session.state import SessionCore, build_core, plain
 from district.server.store import Store, StoredSession
 
 Mark = tuple[int, int, int, bool, bool]
-MAX_NOTES = 10_000  # notes waiting for a write, at most
 ROSTER_EVERY = 0.25  # seconds: rosters are sent at most this often (see Ledger.roster_soon)
 
 # after a failed write, the session rests (writes nothing, refuses what would write) for this many
 # seconds, doubling at each failure in a row up to the last: a failing disk costs no CPU
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+MAX_NOTES = 10_000  # notes waiting for a write, at most (see Ledger.note)
 
 
 def writes_something(outputs: list[Output]) -> bool:
@@ -151,11 +151,11 @@ class Ledger:
         a late joiner wait, or drops an answered request), `ask` has a preview answered
         (server/session/questions.py)."""
         for o in outputs:
-            if isinstance(o, Record):
-                self.record(o.entry)
+            if isinstance(o, Record):  # `t`: when, for the debrief (the fold reads no time in it)
+                self.record({**o.entry, "t": self.now()})
             elif isinstance(o, Attempt):
                 try:
-                    self.record(o.entry)
+                    self.record({**o.entry, "t": self.now()})
                 except EngineError as e:
                     if o.conn is None:
                         self.log.info(
@@ -215,7 +215,6 @@ class Ledger:
             self.roster_dirty = True
         if c.status == "ended" and status != "ended":
             self._finish_due = True
-        e["t"] = self.now()  # when: for the debrief (the fold reads no time from it)
         self._writes.append(db.AppendEntry(self.sid, c.entries, e))
         self._out.extend(out)
 
@@ -226,7 +225,7 @@ class Ledger:
         the store nothing more; if that write fails, or the process dies first, it is lost."""
         if len(self._notes) < MAX_NOTES:
             st = self.core.game.state
-            data = plain({**data, "round": st.round, "phase": st.phase})
+            data = {**data, "round": st.round, "phase": st.phase}
             self._notes.append(db.Note(self.sid, self.now(), seat, data))
 
     async def flush(self, rebuild: bool = False) -> bool:
