@@ -63,7 +63,7 @@ def test_reputation_counts_each_partys_breaches_and_totals_sum_the_flows(
 
 def test_role_scores_and_highlights(played: tuple[api.Game, dict[str, Any]]) -> None:
     g, d = played
-    for role, r in d["role_scores"].items():
+    for r in d["role_scores"].values():
         assert r["meaning"] and r["unit"]
         for seat, vals in r["seats"].items():
             assert len(vals) == ROUNDS + 1
