@@ -69,6 +69,7 @@ from district.server.session import (
     load_core,
     new_token,
 )
+from district.server.session.branch import make_branch, store_branch
 from district.server.store import (
     INFO_FIELDS,
     Archive,
@@ -605,6 +606,35 @@ class Server:
             "scenario": name,
             "seed": seed,
             "seats": [{"id": x.id, "role": x.role, "name": x.name} for x in core.seats.values()],
+        }
+
+    async def branch(
+        self, original: SessionCore, entries: list[dict[str, Any]], round_: int
+    ) -> dict[str, Any]:
+        """A new session from the start of `round_` of `original` (its stored log: `entries`),
+        stored and registered (server/session/branch.py). Raises BranchRefused."""
+        stored = await self.store.load(original.info.id)
+        if stored is None:  # pragma: no cover - the session is running
+            raise RuntimeError("the session is not in the store")
+        token = new_token()
+        core, log, h = make_branch(
+            original,
+            entries,
+            round_,
+            "s-" + secrets.token_hex(6),
+            await self._new_code(),
+            token,
+            time.time(),
+        )
+        await self.store.write(store_branch(core, log, stored.scenario_text))
+        s = self._register(core)
+        s.log.info("branched from %s at round %d", original.info.id, round_)
+        return {
+            "session": core.info.id,
+            "code": core.info.code,
+            "facilitator_token": token,
+            "round": round_,
+            "hash": h,
         }
 
     async def _create_from(self, conn: Connection, msg: dict[str, Any]) -> dict[str, Any]:

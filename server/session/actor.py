@@ -22,6 +22,7 @@ from district.server.bots.turns import bot_commands
 from district.server.protocol import PREVIEW_BURST, PREVIEW_RATE, SESSION_QUEUE
 from district.server.session import rules
 from district.server.session.audience import YIELD_EVERY, Audience, Conn
+from district.server.session.branch import BranchRefused
 from district.server.session.jobs import (
     CLIENT_JOBS,
     Call,
@@ -36,7 +37,7 @@ from district.server.session.jobs import (
 )
 from district.server.session.ledger import Hub, Ledger, Mark, load_core, writes_something
 from district.server.session.messages import new_token, welcome
-from district.server.session.outputs import Admit, Output, Question, Unwait, Wait, error
+from district.server.session.outputs import Admit, Branch, Output, Question, Unwait, Wait, error
 from district.server.session.questions import Questions
 from district.server.session.state import FACILITATOR, SessionCore, Waiting
 from district.server.store import Store
@@ -243,17 +244,18 @@ class Session:
                 await self._carry_for(job, rules.admit_command(self.core, job))
         elif isinstance(job, Control):
             action = job.msg.get("action")
-            await self._carry_for(
+            outputs = rules.control(
+                self.core,
                 job,
-                rules.control(
-                    self.core,
-                    job,
-                    self.now(),
-                    new_token=new_token() if action in ("assign", "new_token", "admit") else None,
-                    server=self.hub.stats() if action == "info" else None,
-                    waiting=self.audience.waiting,
-                ),
+                self.now(),
+                new_token=new_token() if action in ("assign", "new_token", "admit") else None,
+                server=self.hub.stats() if action == "info" else None,
+                waiting=self.audience.waiting,
             )
+            if outputs and isinstance(outputs[0], Branch):
+                await self._branch(outputs[0])
+            else:
+                await self._carry_for(job, outputs)
         elif isinstance(job, Hello):
             try:
                 await ledger.flush()  # the catch-up must not overlap what is still unsent
@@ -285,6 +287,20 @@ class Session:
             else:
                 job.done.set_result(res)
         # Tick: nothing to do here; _progress looks at the clock after every batch
+
+    async def _branch(self, b: Branch) -> None:
+        """The facilitator's `branch` (checked by the rules): the server makes the new session
+        from this one's stored log; the ack's result says how to reach it."""
+        await self.ledger.flush()
+        entries = await self.ledger.store.all_entries(self.id)
+        try:
+            result = await self.hub.branch(self.core, entries, b.round)
+        except BranchRefused as e:
+            b.conn.send(error(b.re, e.code, e.message, e.where))
+            return
+        seq = self.core.streams[FACILITATOR].seq
+        b.conn.send({"type": "ack", "re": b.re, "seq": seq, "result": result})
+        self.log.info("branched at round %d: new session %s", b.round, result["session"])
 
     async def _carry(self, outputs: list[Output]) -> None:
         await self.ledger.carry(outputs, self._admit, self._ask)
