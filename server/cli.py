@@ -320,7 +320,7 @@ def _branch(args: argparse.Namespace) -> int:
         return _error(f"--db {db}: {e}")
     print(f"branched session {args.session} at the start of round {made['round']}")
     print(f"join code: {made['code']}")
-    print(f"facilitator token: {made['facilitator_token']}")
+    print(f"facilitator token: {made['token']}")
     print(f"state hash at the start of round {made['round']}: {made['hash']}")
     return 0
 

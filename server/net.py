@@ -56,6 +56,7 @@ from district.server.protocol import (
 )
 from district.server.session import (
     FACILITATOR,
+    Ask,
     Command,
     Control,
     Gone,
@@ -85,6 +86,15 @@ from websockets.exceptions import ConnectionClosed
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _log = logging.getLogger("district.net")
+
+
+# the session's job for each message a connection sends once it has said hello
+JOBS: dict[str, Callable[[Connection, dict[str, Any]], Command | Control | Sync | Ask]] = {
+    "command": Command,
+    "control": Control,
+    "sync": Sync,
+    "debrief": Ask,
+}
 
 
 @dataclass(slots=True)
@@ -632,7 +642,7 @@ class Server:
         return {
             "session": core.info.id,
             "code": core.info.code,
-            "facilitator_token": token,
+            "token": token,  # the branch's facilitator token (not this console's)
             "round": round_,
             "hash": h,
         }
@@ -743,12 +753,12 @@ class Server:
                 conn.send(await self._create_from(conn, msg))
             elif t == "hello":
                 await self._hello(conn, msg)
-            else:  # command, control, sync
+            else:  # command, control, sync, debrief
                 s = conn.session
                 if s is None:
                     raise ProtocolError("need_hello", f"say hello before sending a {t}")
-                job = Command(conn, msg) if t == "command" else Control(conn, msg)
-                if not s.submit(Sync(conn, msg) if t == "sync" else job):
+                job = JOBS[t](conn, msg)
+                if not s.submit(job):
                     raise ProtocolError(
                         "busy", "the session has too many commands waiting; try again"
                     )

@@ -121,6 +121,7 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
         "last_event": _f("int", "the last stream number this client saw", True, lo=0, hi=2**53),
     },
     "ping": {"id": ID},
+    "debrief": {"id": ID},
 }
 
 # Facilitator control actions and the fields each needs (besides `action` and `id`).
@@ -219,6 +220,12 @@ SERVER_MESSAGES: dict[str, dict[str, str]] = {
         "locked": "true when the facilitator has closed the session to new players",
     },
     "pong": {"re": "id of the ping", "server_time": "server clock"},
+    "debrief": {
+        "re": "id of the debrief request",
+        "round": "the round the session was at when the debrief was made",
+        "phase": "the phase it was in (negotiation, report or ended)",
+        "debrief": "the debrief model (docs/debrief.md); its timeline only for the facilitator",
+    },
     "waiting": {
         "message": "for a person: the joiner waits for the facilitator to let them in",
     },

@@ -190,7 +190,7 @@ async def branch_stored(db: Path, code: str, round_: int) -> dict[str, Any]:
     return {
         "session": core.info.id,
         "code": core.info.code,
-        "facilitator_token": token,
+        "token": token,
         "round": round_,
         "hash": h,
     }

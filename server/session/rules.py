@@ -303,6 +303,21 @@ def proposals_refusal(core: SessionCore, seat: str) -> str:
     return ""
 
 
+def debrief_refusal(core: SessionCore, recipient: str | None, re: Any) -> dict[str, Any] | None:
+    """The error a `debrief` request gets, or None: the facilitator may open the debrief at any
+    time, players and observers once the game is over (before, it would tell a player what the
+    others did)."""
+    if recipient is None:
+        return error(re, "need_hello", "say hello before asking for the debrief")
+    if recipient != FACILITATOR and core.status != "ended":
+        return error(
+            re,
+            "wrong_phase",
+            "the debrief opens when the game is over (the facilitator can open it at any time)",
+        )
+    return None
+
+
 # --- the clock and the phases ----------------------------------------------------------------
 
 

@@ -102,10 +102,11 @@ async def test_a_branch_starts_where_the_original_was_and_plays_on(
         b = made["result"]
         assert b["round"] == 2 and b["hash"] == starts[(sid, 2)]
         assert b["session"] != sid and b["code"] != code
-        assert b["facilitator_token"] != created["facilitator_token"]
+        assert b["token"] != created["facilitator_token"]
+        assert fac.token == created["facilitator_token"]  # this console keeps its own
         assert await srv.sessions[sid].call(lambda s: s.core.fingerprint()) == before
 
-        bfac = ProtocolClient(srv.url, token=b["facilitator_token"], record=True)
+        bfac = ProtocolClient(srv.url, token=b["token"], record=True)
         await bfac.connect()
         info = (await bfac.control("info"))["result"]
         assert (info["status"], info["round"], info["phase"]) == ("lobby", 2, "negotiation")
