@@ -203,7 +203,8 @@ class DebriefScene(Scene):
             x += w + u(6)
         last = max(0, len(d.get("rounds", [0])) - 1)
         r = self.r_replay
-        value = self.slider.value if self.slider is not None else last
+        old = self.slider  # at the latest round, it stays at the latest as rounds come
+        value = last if old is None or old.value == old.last else old.value
         self.slider = RoundSlider(
             pygame.Rect(r.x + u(14), r.y + u(34), r.width - u(28), u(26)), last, value
         )
