@@ -59,6 +59,8 @@ ROLE_SCORES: dict[str, tuple[str, str]] = {
 }
 
 SIGNED_STATUSES = ("active", "fulfilled", "breached", "failed")
+# session entries the timeline leaves out (the export keeps them): a bot's turn is over, a clock
+QUIET = ("bot_done", "deadline", "timers", "facilitator_token")
 
 
 def build_debrief(
@@ -107,9 +109,12 @@ def build_debrief(
         _num(x["unemployment_rate"] * (x["employment"] / max(1e-9, 1 - x["unemployment_rate"])))
         for x in levels
     ]
+    summed: dict[tuple[int, str, str, str], float] = defaultdict(float)
+    for r, k, a, b, x in recorded_flows(st):
+        summed[(r, k, a, b)] += x
     d["flows"] = [
         {"round": r, "kind": k, "from": a, "to": b, "amount": _num(x)}
-        for r, k, a, b, x in recorded_flows(st)
+        for (r, k, a, b), x in summed.items()
     ]
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for fl in d["flows"]:
@@ -232,13 +237,13 @@ class Recorder:
                         }
                     )
         else:  # the session's own entries: seats taken, bots, pauses
-            item["kind"] = "control"
-            item["summary"] = session_summary(self.names, e)
-            item["fields"] = {k2: v for k2, v in e.items() if k2 not in ("t", "token", "hash")}
-            self.items.append(item)
+            fields = {k2: v for k2, v in e.items() if k2 not in ("t", "token", "hash")}
             self.rows.append(
-                (t, self.round, self.phase, e.get("seat", ""), "session", k, "", item["fields"])
+                (t, self.round, self.phase, e.get("seat", ""), "session", k, "", fields)
             )
+            if k not in QUIET:
+                item.update(kind="control", summary=session_summary(self.names, e), fields=fields)
+                self.items.append(item)
         self.round, self.phase = st.round, st.phase
 
     def _event(self, t: Any, st: State, ev: dict[str, Any]) -> None:
@@ -434,12 +439,11 @@ def network_of(st: State, rnd: int) -> dict[str, Any]:
             for b in members[i + 1 :]:
                 add(a, b, "network")
     for d in st.deals.values():
-        active = (
-            d.signed_round
-            and d.signed_round <= rnd
-            and (d.status == "active" or (d.history and max(h["round"] for h in d.history) >= rnd))
-        )
-        if not active or d.status not in SIGNED_STATUSES:
+        # in force this round: running, or signed and ended in it (this is called as it ends)
+        ended = [h["round"] for h in d.history if h.get("action") in _ENDINGS]
+        if not d.signed_round or d.status not in SIGNED_STATUSES:
+            continue
+        if d.status != "active" and (not ended or max(ended) < rnd):
             continue
         for i, a in enumerate(d.parties):
             for b in d.parties[i + 1 :]:
@@ -537,19 +541,32 @@ def _reputation(st: State, deals: list[dict[str, Any]]) -> dict[str, dict[str, i
     return out
 
 
+_BASELINES: dict[tuple[str, int, int], dict[str, list[float]]] = {}  # the last few played
+_KEEP = 8
+
+
 def _baseline(log: SessionLog, rounds: int) -> dict[str, list[float]] | None:
-    """The same scenario and seed with bots in every seat, for as many rounds as were played."""
+    """The same scenario and seed with bots in every seat, for as many rounds as were played
+    (district simulate's game: the server's bots-only game, hash for hash). Played once and kept
+    for the next debrief of the same scenario, seed and length (a report asked again, the
+    export after the report). Even a session of bots alone is played again: a facilitator who
+    moved a phase on before every bot had its turn made another game."""
     from district.server.simulate import run_game
 
-    if rounds <= 0:
-        game = Game(log.scenario, log.seed)
-    else:
-        game, _events = run_game(log.scenario, log.seed, rounds)
-    st = game.state
-    levels = [st.start, *st.history[:rounds]]
-    out = {b: [_num(x[b]) for x in levels] for b in BOARDS}
-    out.update({k: [_num(x[k]) for x in levels] for k in BASELINE_SERIES})
-    return out
+    key = (log.scenario_text or repr(log.scenario), log.seed, rounds)
+    hit = _BASELINES.get(key)
+    if hit is None:
+        if rounds <= 0:
+            game = Game(log.scenario, log.seed)
+        else:
+            game, _events = run_game(log.scenario, log.seed, rounds)
+        levels = [game.state.start, *game.state.history[:rounds]]
+        hit = {b: [_num(x[b]) for x in levels] for b in BOARDS}
+        hit.update({k: [_num(x[k]) for x in levels] for k in BASELINE_SERIES})
+        while len(_BASELINES) >= _KEEP:
+            del _BASELINES[next(iter(_BASELINES))]
+        _BASELINES[key] = hit
+    return {k: list(v) for k, v in hit.items()}
 
 
 # --- highlights ------------------------------------------------------------------------------
@@ -582,10 +599,14 @@ def highlights(d: Debrief) -> list[str]:
     closed = int(round(sum(s["exits"][1:])))
     comp = b["competitiveness"][-1] - b["competitiveness"][0]
     if closed:
+        moved = (
+            f"held at {b['competitiveness'][-1]:.0f} of 100"
+            if round(abs(comp)) == 0
+            else f"{'rose' if comp > 0 else 'fell'} {abs(comp):.0f} points "
+            f"(to {b['competitiveness'][-1]:.0f} of 100)"
+        )
         out.append(
-            f"Competitiveness {'rose' if comp > 0 else 'fell'} {abs(comp):.0f} points "
-            f"(to {b['competitiveness'][-1]:.0f} of 100) while {closed} "
-            f"firm{'s' if closed != 1 else ''} closed."
+            f"Competitiveness {moved} while {closed} firm{'s' if closed != 1 else ''} closed."
         )
     ww = b["worker_welfare"][-1] - b["worker_welfare"][0]
     out.append(
