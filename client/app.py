@@ -179,6 +179,19 @@ class App:
         self._server = server
         return self.connection
 
+    def open_session(self, token: str, code: str) -> None:
+        """The facilitator opens another session (one branched from this one): a fresh model and
+        scenes, and a connection with its facilitator token, kept like a created session's."""
+        server = getattr(self, "_server", None) or self.settings.server
+
+        self.model = ClientModel()
+        self.model.code = code
+        self.model.session["facilitator_token"] = token
+        self.override = None
+        self.report_seen = -1
+        self.reset_scenes()
+        self.connect(server, token=token)
+
     def _remember_facilitator(self) -> None:
         """A new facilitator token (the console asked for one) replaces the one kept."""
         fac = self.model.session.get("facilitator_token")

@@ -22,7 +22,9 @@ class Connection:
             self.model.need_sync = False
             self.net.send({"type": "sync", "id": "sync", "last_event": self.model.last_event_seq})
         for out in self.model.take_outbox():
-            if out.kind == "control":
+            if out.kind == "debrief":
+                self.net.send({"type": "debrief", "id": out.cid})
+            elif out.kind == "control":
                 fields = {k: v for k, v in out.command.items() if k != "action"}
                 self.net.control(str(out.command["action"]), out.cid, **fields)
             else:

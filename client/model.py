@@ -109,6 +109,12 @@ class ClientModel:
             str, Any
         ] = {}  # {"deadline": monotonic seconds, "paused": bool, "remaining": s}
         self.me_history: dict[int, dict[str, Any]] = {}
+        # the server's debrief (its `debrief` message): the model, and the round and phase it was
+        # made at; the request in flight, if any; sessions branched from this one (facilitator)
+        self.debrief: dict[str, Any] | None = None
+        self.debrief_at: tuple[int, str] | None = None
+        self.debrief_asked: int | None = None
+        self.branches: list[dict[str, Any]] = []
         self.need_sync = False  # resolved rounds -> my private numbers then
         self._cids = itertools.count(1)
         self.acked: list[int] = []
@@ -139,6 +145,22 @@ class ClientModel:
         self.pending[out.cid] = out
         self.clear_errors(origin)
         return out.cid
+
+    def ask_debrief(self) -> int:
+        """Ask the server for the debrief (players once the game is over, the facilitator at any
+        time); the answer comes as a `debrief` message."""
+        out = Outgoing(next(self._cids), {}, "debrief", kind="debrief")
+        self.outbox.append(out)
+        self.pending[out.cid] = out
+        self.debrief_asked = out.cid
+        self.clear_errors("debrief")
+        return out.cid
+
+    def debrief_due(self) -> bool:
+        """The debrief shown is not of where the game stands now, and none is on its way."""
+        v = self.view or {}
+        now = (int(v.get("round", 0) or 0), str(v.get("phase", "")))
+        return self.debrief_asked is None and self.debrief_at != now
 
     def take_outbox(self) -> list[Outgoing]:
         out, self.outbox = self.outbox, []
@@ -225,8 +247,21 @@ class ClientModel:
             )
         elif t == "created":
             self.session["created"] = msg
+        elif t == "debrief":
+            d = msg.get("debrief")
+            re = msg.get("re")
+            if isinstance(re, int):
+                self.pending.pop(re, None)
+            if re == self.debrief_asked:
+                self.debrief_asked = None
+            if isinstance(d, dict):
+                self.debrief = d
+                self.debrief_at = (int(msg.get("round", 0) or 0), str(msg.get("phase", "")))
+                self.events_version += 1
 
     def set_status(self, status: str, detail: str = "", code: str = "") -> None:
+        if status != "connected":
+            self.debrief_asked = None  # a request on a lost connection gets no answer
         self.status = status
         self.status_detail = detail
         self.status_code = code  # a refused hello's code ("ended", "locked", ...)
@@ -267,6 +302,13 @@ class ClientModel:
             self.session.setdefault("results", {})[cid] = result
         if isinstance(result, dict) and result.get("kind") == "preview":
             self.take_preview(result)  # a preview is a query: its answer comes in the ack
+        if isinstance(result, dict) and {"code", "token", "round", "hash"} <= set(result):
+            # a session branched from this one: its join code and facilitator token
+            self.branches.append(result)
+            self.notice(
+                f"A new session from the start of round {result['round']}: "
+                f"join code {result['code']}"
+            )
         if isinstance(result, dict) and isinstance(result.get("facilitator_token"), str):
             # a new facilitator token: the old one works no more (the app keeps the new one)
             self.session["facilitator_token"] = result["facilitator_token"]
@@ -280,6 +322,10 @@ class ClientModel:
 
     def error(self, cid: int | None, code: str, message: str, where: str = "") -> ServerError:
         out = self.pending.pop(cid, None) if cid is not None else None
+        if cid is not None and cid == self.debrief_asked:
+            self.debrief_asked = None
+            v = self.view or {}  # asked, and refused: not again in this phase
+            self.debrief_at = (int(v.get("round", 0) or 0), str(v.get("phase", "")))
         err = ServerError(
             code=code,
             message=message,

@@ -9,6 +9,7 @@ district play [--server URL] [--code CODE] [--name NAME]
 district demo [--scenario NAME]
 district bench [--quick] [--json PATH]
 district calibrate [--seeds N] [--quick] [--write docs/calibration.md]
+district branch --db PATH --session CODE --round R
 """
 
 from __future__ import annotations
@@ -290,7 +291,38 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quick", action="store_true", help="one seed, three rounds (for tests)")
     s.add_argument("--write", help="put the table into this document (docs/calibration.md)")
     s.set_defaults(func=_calibrate)
+
+    s = sub.add_parser(
+        "branch",
+        help="a new session from the start of a round of a finished one (server stopped)",
+    )
+    s.add_argument("--db", required=True, help="the server's database file")
+    s.add_argument("--session", required=True, metavar="CODE", help="the session's join code")
+    s.add_argument("--round", required=True, type=int, help="the round the new session starts at")
+    s.set_defaults(func=_branch)
     return p
+
+
+def _branch(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from district.server.session.branch import BranchRefused, branch_stored
+    from district.server.store import StoreError
+
+    db = Path(args.db)
+    if not db.is_file():
+        return _error(f"--db {db}: no such file (the server's database, e.g. district.sqlite3)")
+    try:
+        made = asyncio.run(branch_stored(db, args.session, args.round))
+    except BranchRefused as e:
+        return _error(f"cannot branch session {args.session}: {e.message}")
+    except StoreError as e:
+        return _error(f"--db {db}: {e}")
+    print(f"branched session {args.session} at the start of round {made['round']}")
+    print(f"join code: {made['code']}")
+    print(f"facilitator token: {made['token']}")
+    print(f"state hash at the start of round {made['round']}: {made['hash']}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,6 +56,7 @@ from district.server.protocol import (
 )
 from district.server.session import (
     FACILITATOR,
+    Ask,
     Command,
     Control,
     Gone,
@@ -69,6 +70,7 @@ from district.server.session import (
     load_core,
     new_token,
 )
+from district.server.session.branch import make_branch, store_branch
 from district.server.store import (
     INFO_FIELDS,
     Archive,
@@ -84,6 +86,15 @@ from websockets.exceptions import ConnectionClosed
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _log = logging.getLogger("district.net")
+
+
+# the session's job for each message a connection sends once it has said hello
+JOBS: dict[str, Callable[[Connection, dict[str, Any]], Command | Control | Sync | Ask]] = {
+    "command": Command,
+    "control": Control,
+    "sync": Sync,
+    "debrief": Ask,
+}
 
 
 @dataclass(slots=True)
@@ -607,6 +618,35 @@ class Server:
             "seats": [{"id": x.id, "role": x.role, "name": x.name} for x in core.seats.values()],
         }
 
+    async def branch(
+        self, original: SessionCore, entries: list[dict[str, Any]], round_: int
+    ) -> dict[str, Any]:
+        """A new session from the start of `round_` of `original` (its stored log: `entries`),
+        stored and registered (server/session/branch.py). Raises BranchRefused."""
+        stored = await self.store.load(original.info.id)
+        if stored is None:  # pragma: no cover - the session is running
+            raise RuntimeError("the session is not in the store")
+        token = new_token()
+        core, log, h = make_branch(
+            original,
+            entries,
+            round_,
+            "s-" + secrets.token_hex(6),
+            await self._new_code(),
+            token,
+            time.time(),
+        )
+        await self.store.write(store_branch(core, log, stored.scenario_text))
+        s = self._register(core)
+        s.log.info("branched from %s at round %d", original.info.id, round_)
+        return {
+            "session": core.info.id,
+            "code": core.info.code,
+            "token": token,  # the branch's facilitator token (not this console's)
+            "round": round_,
+            "hash": h,
+        }
+
     async def _create_from(self, conn: Connection, msg: dict[str, Any]) -> dict[str, Any]:
         """A `create` from a connection: the key is checked first (a wrong key does not use the
         address's allowance), then the address's allowance, then `create`."""
@@ -713,12 +753,12 @@ class Server:
                 conn.send(await self._create_from(conn, msg))
             elif t == "hello":
                 await self._hello(conn, msg)
-            else:  # command, control, sync
+            else:  # command, control, sync, debrief
                 s = conn.session
                 if s is None:
                     raise ProtocolError("need_hello", f"say hello before sending a {t}")
-                job = Command(conn, msg) if t == "command" else Control(conn, msg)
-                if not s.submit(Sync(conn, msg) if t == "sync" else job):
+                job = JOBS[t](conn, msg)
+                if not s.submit(job):
                     raise ProtocolError(
                         "busy", "the session has too many commands waiting; try again"
                     )

@@ -40,7 +40,7 @@ Message = dict[str, Any]
 RequestId = int | str
 
 # Messages that answer a request, naming it with `re`.
-REPLIES = ("ack", "error", "welcome", "created", "scenarios", "pong")
+REPLIES = ("ack", "error", "welcome", "created", "scenarios", "pong", "debrief")
 # What a lost or refused connection attempt may raise (a server restarting, a bad address, ...).
 CONNECT_ERRORS = (TimeoutError, OSError, ConnectionClosed, ConnectionError, InvalidHandshake)
 HELLO_ID = "hello"  # the id of every hello, so its error can be told from a command's
@@ -375,6 +375,11 @@ class ProtocolClient:
         """Catch up from `last_event` (default: the last number seen); the ack."""
         n = self.last if last_event is None else last_event
         return await self.request({"type": "sync", "last_event": n}, timeout)
+
+    async def debrief(self, timeout: float | None = 120.0) -> Message:
+        """The session's debrief (a `debrief` message: players and observers once the game is
+        over, the facilitator at any time), or the error."""
+        return await self.request({"type": "debrief"}, timeout)
 
     async def ping(self, timeout: float | None = 30.0) -> Message:
         return await self.request({"type": "ping"}, timeout)

@@ -1,16 +1,42 @@
 """The debrief: the three scoreboards over rounds, wages against productivity, the district's
-size, the deals made, kept and broken, and the scenario's questions for discussion."""
+size, the deals made, kept and broken, and the scenario's questions for discussion.
+
+The scene asks the server for its debrief (the `debrief` message: players once the game is over,
+the facilitator at any round) and, once it has it, shows it: the boards and wages against
+productivity with the bots-only baseline, the deals ledger, and a slider over the rounds that
+replays the district map and its network graph at that round, beside each role's score then,
+who kept and broke their promises, the highlights and the questions. The facilitator can start a
+new session from the start of any round of a finished game there ("Play again from round N").
+Until the debrief arrives, it shows what the view holds."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pygame
-from district.client.panels.boards import draw_boards_chart
+from district.client.mapview import MapView
+from district.client.panels.boards import STYLES, draw_boards_chart
 from district.client.panels.common import draw_top_bar, oid, seat_name
+from district.client.panels.replay import (
+    RoundSlider,
+    draw_graph,
+    graph_legend,
+    replay_view,
+    round_label,
+)
 from district.client.scenes.base import Scene
-from district.client.ui.draw import INDEX, fmt_num, line_chart, panel, styled_line, text, wrap
-from district.client.ui.theme import C
+from district.client.ui.draw import (
+    INDEX,
+    _scale_points,
+    fmt_num,
+    line_chart,
+    marker,
+    panel,
+    styled_line,
+    text,
+    wrap,
+)
+from district.client.ui.theme import BOARDS, C
 from pygame_gui.elements import UIButton
 
 
@@ -68,6 +94,35 @@ def score_groups(view: dict[str, Any], roster: list[dict[str, Any]] | None = Non
     return out
 
 
+TABS = (
+    ("scores", "Role scores"),
+    ("promises", "Promises"),
+    ("highlights", "Highlights"),
+    ("questions", "Questions"),
+)
+STATUS_WORDS = {
+    "proposed": "open",
+    "rejected": "rejected",
+    "withdrawn": "withdrawn",
+    "active": "running",
+    "fulfilled": "kept",
+    "breached": "broken",
+    "expired": "expired",
+    "failed": "failed",
+}
+BASELINE_NOTE = "thin dashed: bots alone (same scenario and seed)"
+
+
+def paler(c: Any, k: float = 0.45) -> tuple[int, int, int]:
+    """A colour moved toward the panel's, for the baseline's lines."""
+    return tuple(round(c[i] * (1 - k) + C.PANEL[i] * k) for i in range(3))  # type: ignore[return-value]
+
+
+def index_of(vals: list[float]) -> list[float]:
+    """A series as an index, its first value = 100."""
+    return index([float(x) for x in vals]) if vals else []
+
+
 class DebriefScene(Scene):
     name = "debrief"
 
@@ -81,7 +136,7 @@ class DebriefScene(Scene):
             object_id=oid(None, "debrief_back"),
             command=lambda: self.app.show(None),
         )
-        self.scroll = {"questions": 0, "numbers": 0}
+        self.scroll = {"questions": 0, "numbers": 0, "deals": 0, "tab": 0}
         self.scroll_areas: dict[str, tuple[pygame.Rect, int]] = {}
         self.question_lines = []
         self.score_rows = []
@@ -90,8 +145,589 @@ class DebriefScene(Scene):
             "role"
         ) != "facilitator":
             self.back_button.hide()
+        # the debrief from the server: the replay's slider, the tabs, the facilitator's branch
+        self.tab = "scores"
+        self.slider: RoundSlider | None = None
+        self.replay_map: MapView | None = None
+        self.replay_round = -1
+        self.graph_lines = 0
+        self.deal_rows: list[tuple[str, pygame.Rect]] = []
+        self.tab_rows: list[tuple[str, pygame.Rect]] = []
+        self.tab_buttons: dict[str, UIButton] = {}
+        self.branch_button: UIButton | None = None
+        self.open_branch_button: UIButton | None = None
+        self.built_for: Any = None
+        self.layout()
+
+    def layout(self) -> None:
+        """The regions of the debrief's own layout (when the server's debrief is here)."""
+        W, H = self.size
+        u = self.u
+        top = u(92)
+        bottom = H - u(62)
+        left_w = round(W * 0.47)
+        x2 = u(16) + left_w + u(10)
+        right_w = W - x2 - u(16)
+        h = bottom - top
+        self.r_boards = pygame.Rect(u(16), top, left_w, round(h * 0.38))
+        self.r_wages = pygame.Rect(u(16), self.r_boards.bottom + u(8), left_w, round(h * 0.30))
+        self.r_deals = pygame.Rect(
+            u(16), self.r_wages.bottom + u(8), left_w, bottom - self.r_wages.bottom - u(8)
+        )
+        self.r_replay = pygame.Rect(x2, top, right_w, round(h * 0.62))
+        self.r_tab = pygame.Rect(x2, self.r_replay.bottom + u(8), right_w, 0)
+        self.r_tab.height = bottom - self.r_tab.y
+
+    def build_debrief_widgets(self) -> None:
+        """Tabs, the slider and the facilitator's branch button, once the debrief is here."""
+        d = self.model.debrief or {}
+        key = (len(d.get("rounds", [])), (self.model.view or {}).get("role"))
+        if self.built_for == key:
+            return
+        self.built_for = key
+        for b in [*self.tab_buttons.values(), self.branch_button, self.open_branch_button]:
+            if b is not None:
+                b.kill()
+        u = self.u
+        x = self.r_tab.x + u(8)
+        self.tab_buttons = {}
+        for k, label in TABS:
+            w = u(24) + round(self.fonts.get(12).size(label)[0] * 1.15)
+            self.tab_buttons[k] = UIButton(
+                pygame.Rect(x, self.r_tab.y + u(6), w, u(30)),
+                label,
+                self.manager,
+                object_id=oid("tab", f"debrief_tab_{k}"),
+                command=lambda k=k: self.set_tab(k),
+            )
+            x += w + u(6)
+        last = max(0, len(d.get("rounds", [0])) - 1)
+        r = self.r_replay
+        old = self.slider  # at the latest round, it stays at the latest as rounds come
+        value = last if old is None or old.value == old.last else old.value
+        self.slider = RoundSlider(
+            pygame.Rect(r.x + u(14), r.y + u(34), r.width - u(28), u(26)), last, value
+        )
+        self.replay_map = MapView(
+            pygame.Rect(r.x + u(4), r.y + u(80), r.width - u(8), r.height - u(80) - u(36)),
+            self.fonts,
+            "players",
+        )
+        self.replay_map.legend = False
+        self.replay_round = -1
+        W, H = self.size
+        self.branch_button = self.open_branch_button = None
+        if (self.model.view or {}).get("role") == "facilitator":
+            self.branch_button = UIButton(
+                pygame.Rect(u(16), H - u(52), u(300), u(40)),
+                "Play again from round 1",
+                self.manager,
+                object_id=oid(None, "debrief_branch"),
+                command=self.branch,
+                tool_tip_text="a new session from the start of that round: same scenario, seed "
+                "and moves up to there; fresh seats and a new join code",
+            )
+            self.open_branch_button = UIButton(
+                pygame.Rect(u(326), H - u(52), u(260), u(40)),
+                "Open the new session",
+                self.manager,
+                object_id=oid(None, "debrief_open_branch"),
+                command=self.open_branch,
+            )
+
+    def set_tab(self, k: str) -> None:
+        self.tab = k
+        self.scroll["tab"] = 0
+
+    def shown_round(self) -> int:
+        return self.slider.value if self.slider is not None else 0
+
+    def branch_round(self) -> int:
+        """The round a new session would start at: the one after the round shown (the start of
+        round 1 for the start), at most the last round the game began."""
+        d = self.model.debrief or {}
+        played = int((d.get("session") or {}).get("rounds_played", 1) or 1)
+        v = self.model.view or {}
+        began = int(v.get("round", played) or played)
+        return max(1, min(self.shown_round() + 1, max(played, began)))
+
+    def branch(self) -> None:
+        self.model.control("branch", origin="debrief_branch", round=self.branch_round())
+
+    def open_branch(self) -> None:
+        if self.model.branches:
+            b = self.model.branches[-1]
+            self.app.open_session(str(b["token"]), str(b["code"]))
+
+    def update_widgets(self) -> None:
+        v = self.model.view or {}
+        ended = v.get("phase") == "ended"
+        for k, b in self.tab_buttons.items():
+            b.select() if k == self.tab else b.unselect()
+        if self.branch_button is not None:
+            self.branch_button.set_text(f"Play again from round {self.branch_round()}")
+            if ended and self.model.debrief is not None:
+                self.branch_button.show()
+                self.branch_button.enable()
+            else:
+                self.branch_button.hide()
+        if self.open_branch_button is not None:
+            if self.model.branches:
+                self.open_branch_button.show()
+            else:
+                self.open_branch_button.hide()
+
+    def refresh(self, view_changed: bool) -> None:
+        v = self.model.view or {}
+        if (v.get("phase") == "ended" or v.get("role") == "facilitator") and (
+            self.model.debrief_due() and self.model.status == "connected"
+        ):
+            self.model.ask_debrief()
 
     def draw_under(self, surface: pygame.Surface) -> None:
+        if self.model.debrief is None:
+            self.draw_from_view(surface)
+            return
+        self.build_debrief_widgets()
+        self.update_widgets()
+        surface.fill(C.BG)
+        u = self.u
+        W, H = self.size
+        d = self.model.debrief
+        draw_top_bar(self, surface, pygame.Rect(0, 0, W, u(52)))
+        played = int(d["session"].get("rounds_played", 0))
+        title = (
+            "Debrief: the game is over"
+            if (self.model.view or {}).get("phase") == "ended"
+            else f"Debrief so far: {played} round{'s' if played != 1 else ''} played"
+        )
+        tr = text(surface, title, self.fonts.get(22, "bold"), C.TEXT, (u(16), u(58)))
+        if self.model.debrief_asked is not None:
+            text(
+                surface,
+                "updating…",
+                self.fonts.get(12),
+                C.MUTED,
+                (tr.right + u(12), tr.centery),
+                "midleft",
+            )
+        self.draw_boards(surface, d)
+        self.draw_wages(surface, d)
+        self.draw_deals(surface, d)
+        self.draw_replay(surface, d)
+        self.draw_tab(surface, d)
+        if self.model.branches:
+            b = self.model.branches[-1]
+            text(
+                surface,
+                f"New session from round {b['round']}: join code {b['code']}",
+                self.fonts.get(14, "bold"),
+                C.ACCENT,
+                (u(600), H - u(32)),
+                "midleft",
+                max_width=W - u(600) - u(240),
+            )
+
+    # --- the charts ---------------------------------------------------------------------------
+    def chart(
+        self,
+        surface: pygame.Surface,
+        r: pygame.Rect,
+        lines: list[tuple[list[float], Any, str, int, bool]],
+        labels: list[str],
+        lo: float | None = None,
+        hi: float | None = None,
+        ref: float | None = None,
+    ) -> None:
+        """Lines (values, colour, style, width, markers) on shared axes, x = rounds."""
+        allv = [float(x) for vals, *_ in lines for x in vals]
+        if ref is not None:
+            allv.append(ref)
+        if not allv:
+            return
+        if lo is None or hi is None:
+            lo = min(allv) if lo is None else lo
+            hi = max(allv) if hi is None else hi
+            pad = (hi - lo) * 0.1 or 1.0
+            lo, hi = lo - pad, hi + pad
+        n = max(len(vals) for vals, *_ in lines)
+        f = self.fonts.get(10)
+        pygame.draw.line(surface, C.LINE, r.bottomleft, r.bottomright, 1)
+        for frac in (0.0, 0.5, 1.0):
+            y = r.bottom - frac * r.height
+            if frac:
+                pygame.draw.line(surface, C.LINE, (r.x, y), (r.right, y), 1)
+            text(surface, f"{lo + (hi - lo) * frac:.0f}", f, C.MUTED, (r.x - 4, y), "midright")
+        if ref is not None:
+            y = r.bottom - (ref - lo) / (hi - lo) * r.height
+            styled_line(surface, C.MUTED, (r.x, y), (r.right, y), 1, "dotted", 5)
+        shapes = ["circle", "square", "triangle", "diamond"]
+        for k, (vals, color, style, width, marks) in enumerate(lines):
+            pts = _scale_points(r, [float(x) for x in vals], lo, hi, n)
+            for a, b in zip(pts, pts[1:], strict=False):
+                styled_line(surface, color, a, b, width, style, 7)
+            if marks:
+                for p in pts:
+                    marker(surface, shapes[k % 4], p, width + 2, color)
+        if self.slider is not None and n > 1:
+            x = r.x + r.width * self.slider.value / (n - 1)
+            pygame.draw.line(surface, C.ACCENT, (x, r.y), (x, r.bottom), 1)
+        dx = r.width / max(1, n - 1)
+        step = max(1, -(-len(labels) // 9))
+        for i, lab in enumerate(labels):
+            if i % step == 0 or i == len(labels) - 1:
+                text(surface, lab, f, C.MUTED, (r.x + i * dx, r.bottom + 3), "midtop")
+
+    def legend(
+        self, surface: pygame.Surface, x: int, y: int, items: list[tuple[str, Any, str, int]]
+    ) -> int:
+        u = self.u
+        for label, color, style, width in items:
+            styled_line(surface, color, (x, y), (x + u(24), y), width, style, u(6))
+            r = text(surface, label, self.fonts.get(11), C.TEXT, (x + u(28), y), "midleft")
+            x = r.right + u(12)
+        return x
+
+    def labels(self, d: dict[str, Any]) -> list[str]:
+        return ["start" if r == 0 else f"r{r}" for r in d.get("rounds", [])]
+
+    def draw_boards(self, surface: pygame.Surface, d: dict[str, Any]) -> None:
+        u = self.u
+        r = self.r_boards
+        panel(surface, r, C.PANEL, C.LINE, u(10))
+        text(
+            surface,
+            "The three scoreboards over rounds (out of 100)",
+            self.fonts.get(14, "bold"),
+            C.ACCENT,
+            (r.x + u(14), r.y + u(8)),
+            max_width=r.width - u(28),
+        )
+        base = d.get("baseline") or {}
+        lines: list[tuple[list[float], Any, str, int, bool]] = []
+        items = []
+        for key, (_label, color, _icon) in BOARDS.items():
+            if base.get(key):
+                lines.append((list(base[key]), paler(color), "dashed", 1, False))
+        for key, (label, color, _icon) in BOARDS.items():
+            lines.append((list(d["boards"].get(key, [])), color, STYLES[key], max(2, u(2)), True))
+            items.append((f"{label} ({STYLES[key]})", color, STYLES[key], max(2, u(3))))
+        self.legend(surface, r.x + u(14), r.y + u(36), items)
+        if base:
+            self.legend(surface, r.x + u(14), r.y + u(56), [(BASELINE_NOTE, C.MUTED, "dashed", 1)])
+        chart = pygame.Rect(r.x + u(40), r.y + u(70), r.width - u(58), r.height - u(92))
+        self.chart(surface, chart, lines, self.labels(d), lo=0.0, hi=100.0)
+
+    def draw_wages(self, surface: pygame.Surface, d: dict[str, Any]) -> None:
+        u = self.u
+        r = self.r_wages
+        panel(surface, r, C.PANEL, C.LINE, u(10))
+        text(
+            surface,
+            "Did wages follow productivity? (index, start = 100)",
+            self.fonts.get(14, "bold"),
+            C.ACCENT,
+            (r.x + u(14), r.y + u(8)),
+            max_width=r.width - u(28),
+        )
+        sr = d.get("series") or {}
+        base = d.get("baseline") or {}
+        w = max(2, u(2))
+        lines: list[tuple[list[float], Any, str, int, bool]] = []
+        if base.get("mean_wage"):
+            lines.append((index_of(base["mean_wage"]), paler(C.WORKER_WELFARE), "dashed", 1, False))
+        lines += [
+            (index_of(sr.get("mean_wage", [])), C.WORKER_WELFARE, "solid", w, True),
+            (index_of(sr.get("productivity", [])), C.COMPETITIVENESS, "dashed", w, True),
+            (index_of(sr.get("wage_floor", [])), C.MUTED, "dotted", w, True),
+        ]
+        items = [
+            ("mean wage", C.WORKER_WELFARE, "solid", max(2, u(3))),
+            ("productivity", C.COMPETITIVENESS, "dashed", max(2, u(3))),
+            ("wage floor", C.MUTED, "dotted", max(2, u(3))),
+        ]
+        x = self.legend(surface, r.x + u(14), r.y + u(36), items)
+        if base.get("mean_wage"):
+            self.legend(surface, x, r.y + u(36), [("bots alone", C.MUTED, "dashed", 1)])
+        chart = pygame.Rect(r.x + u(40), r.y + u(52), r.width - u(58), r.height - u(72))
+        self.chart(surface, chart, lines, self.labels(d), ref=100.0)
+
+    # --- the deals ledger -----------------------------------------------------------------------
+    def draw_deals(self, surface: pygame.Surface, d: dict[str, Any]) -> None:
+        u = self.u
+        r = self.r_deals
+        panel(surface, r, C.PANEL, C.LINE, u(10))
+        deals = [x for x in d.get("deals", []) if x.get("signed_round") is not None]
+        kept = sum(1 for x in deals if x.get("status") == "fulfilled")
+        broken = sum(1 for x in deals if x.get("status") in ("breached", "failed"))
+        text(
+            surface,
+            f"Deals signed: {len(deals)} · kept {kept} · broken {broken}",
+            self.fonts.get(14, "bold"),
+            C.ACCENT,
+            (r.x + u(14), r.y + u(8)),
+            max_width=r.width - u(28),
+        )
+        inner = pygame.Rect(r.x + u(6), r.y + u(32), r.width - u(12), r.height - u(38))
+        f = self.fonts.get(12)
+        fb = self.fonts.get(12, "bold")
+        lh = f.get_linesize() + u(2)
+        clip = surface.get_clip()
+        surface.set_clip(inner)
+        y0 = inner.y - self.scroll["deals"]
+        y = y0
+        self.deal_rows = []
+        order = sorted(deals, key=lambda x: (x.get("signed_round") or 0, str(x.get("id"))))
+        for x in order:
+            word = STATUS_WORDS.get(str(x.get("status")), str(x.get("status")))
+            who = ", ".join(d["names"].get(s, s) for s in x.get("broken_by") or [])
+            if who:
+                word = f"broken by {who}"
+            col = (
+                C.BAD
+                if x.get("status") in ("breached", "failed")
+                else C.GOOD
+                if x.get("status") == "fulfilled"
+                else C.MUTED
+            )
+            sr = text(surface, f"round {x.get('signed_round')}", fb, C.MUTED, (inner.x + u(8), y))
+            wr = text(
+                surface,
+                word,
+                fb,
+                col,
+                (inner.right - u(10), y),
+                "topright",
+                max_width=round(inner.width * 0.3),
+            )
+            summary = str(x.get("summary") or x.get("kind_title") or "")
+            tr = text(
+                surface,
+                summary,
+                f,
+                C.TEXT,
+                (sr.right + u(8), y),
+                max_width=wr.x - sr.right - u(16),
+            )
+            self.deal_rows.append((summary, tr.union(wr)))
+            y += lh
+        if not order:
+            text(surface, "No deal was signed.", f, C.MUTED, (inner.x + u(8), y))
+            y += lh
+        surface.set_clip(clip)
+        self.scroll_areas["deals"] = (inner, y - y0)
+        self.scroll_hint(surface, inner, y - y0, "deals")
+
+    # --- the replay -----------------------------------------------------------------------------
+    def draw_replay(self, surface: pygame.Surface, d: dict[str, Any]) -> None:
+        u = self.u
+        r = self.r_replay
+        panel(surface, r, C.PANEL, C.LINE, u(10))
+        rd = self.shown_round()
+        assert self.slider is not None and self.replay_map is not None
+        sr = d.get("series") or {}
+
+        def at(key: str) -> Any:
+            vals = sr.get(key) or []
+            return vals[rd] if rd < len(vals) else None
+
+        tr = text(
+            surface,
+            "The district at the start" if rd == 0 else f"The district at the end of round {rd}",
+            self.fonts.get(15, "bold"),
+            C.ACCENT,
+            (r.x + u(14), r.y + u(10)),
+        )
+        room = r.right - u(14) - tr.right - u(16)
+        for facts in (
+            f"{fmt_num(at('firms_alive'))} firms open · {fmt_num(at('employment'))} employed · "
+            f"mean wage {fmt_num(at('mean_wage'), 'k')}",
+            f"{fmt_num(at('firms_alive'))} firms open · {fmt_num(at('employment'))} employed",
+        ):
+            if self.fonts.get(12).size(facts)[0] <= room:
+                text(
+                    surface,
+                    facts,
+                    self.fonts.get(12),
+                    C.MUTED,
+                    (r.right - u(14), tr.centery),
+                    "midright",
+                )
+                break
+        self.slider.draw(surface, self.fonts, self.s)
+        if rd != self.replay_round:
+            self.replay_map.set_view(replay_view(d, self.model.view or {}, rd))
+            self.replay_round = rd
+        self.replay_map.draw_base(surface)
+        self.graph_lines = draw_graph(surface, self.replay_map, d, rd)
+        leg = pygame.Rect(r.x + u(6), r.bottom - u(32), r.width - u(12), u(26))
+        x = graph_legend(surface, leg, self.fonts, self.s)
+        hint = "drag the slider, or use the arrow keys"
+        if self.fonts.get(11).size(hint)[0] <= leg.right - u(10) - x - u(8):
+            text(
+                surface,
+                hint,
+                self.fonts.get(11),
+                C.MUTED,
+                (leg.right - u(10), leg.centery),
+                "midright",
+            )
+
+    # --- the tabs: role scores, promises, highlights, questions ---------------------------------
+    def draw_tab(self, surface: pygame.Surface, d: dict[str, Any]) -> None:
+        u = self.u
+        r = self.r_tab
+        panel(surface, r, C.PANEL, C.LINE, u(10))
+        inner = pygame.Rect(r.x + u(6), r.y + u(42), r.width - u(12), r.height - u(48))
+        clip = surface.get_clip()
+        surface.set_clip(inner)
+        y0 = inner.y - self.scroll["tab"]
+        self.tab_rows = []
+        y = {
+            "scores": self.tab_scores,
+            "promises": self.tab_promises,
+            "highlights": self.tab_highlights,
+            "questions": self.tab_questions,
+        }[self.tab](surface, d, inner, y0)
+        surface.set_clip(clip)
+        self.scroll_areas["tab"] = (inner, y - y0)
+        self.scroll_hint(surface, inner, y - y0, "tab")
+
+    def row(
+        self, surface: pygame.Surface, inner: pygame.Rect, y: int, label: str, value: str
+    ) -> int:
+        u = self.u
+        f = self.fonts.get(12)
+        vr = text(
+            surface, value, self.fonts.get(12, "bold"), C.TEXT, (inner.right - u(12), y), "topright"
+        )
+        lr = text(surface, label, f, C.TEXT, (inner.x + u(14), y), max_width=vr.x - inner.x - u(22))
+        self.tab_rows.append((f"{label} {value}", lr.union(vr)))
+        return y + f.get_linesize() + u(2)
+
+    def tab_scores(
+        self, surface: pygame.Surface, d: dict[str, Any], inner: pygame.Rect, y: int
+    ) -> int:
+        u = self.u
+        rd = self.shown_round()
+        text(
+            surface,
+            f"Each role's score at {round_label(rd)}, comparable within the role",
+            self.fonts.get(11),
+            C.MUTED,
+            (inner.x + u(8), y),
+            max_width=inner.width - u(16),
+        )
+        y += u(18)
+        names = d.get("names") or {}
+        for role in ("union", "government", "broker", "firm"):
+            rs = (d.get("role_scores") or {}).get(role)
+            if not rs or not rs.get("seats"):
+                continue
+            title = {"union": "Union", "government": "Government", "broker": "Brokers"}.get(
+                role, "Firms, ranked"
+            )
+            tr = text(surface, title, self.fonts.get(12, "bold"), C.ACCENT, (inner.x + u(8), y))
+            text(
+                surface,
+                str(rs.get("meaning", "")),
+                self.fonts.get(10),
+                C.MUTED,
+                (tr.right + u(8), tr.centery),
+                "midleft",
+                max_width=inner.right - tr.right - u(16),
+            )
+            y += u(18)
+            rows = []
+            for seat, vals in rs["seats"].items():
+                v = vals[rd] if isinstance(vals, list) and rd < len(vals) else None
+                rows.append((seat, v))
+            if role == "firm":
+                rows.sort(key=lambda x: -float(x[1]) if x[1] is not None else float("inf"))
+            unit = str(rs.get("unit", ""))
+            for k, (seat, v) in enumerate(rows):
+                label = str(names.get(seat, seat_name(self.model.view or {}, seat)))
+                if role == "firm":
+                    label = f"{k + 1}. {label}"
+                shown = (
+                    "–" if v is None else f"{float(v):,.0f}" + ("%" if unit.startswith("%") else "")
+                )
+                y = self.row(surface, inner, y, label, shown)
+            y += u(4)
+        return y
+
+    def tab_promises(
+        self, surface: pygame.Surface, d: dict[str, Any], inner: pygame.Rect, y: int
+    ) -> int:
+        u = self.u
+        text(
+            surface,
+            "Promises kept and broken, by who made them (deals signed)",
+            self.fonts.get(11),
+            C.MUTED,
+            (inner.x + u(8), y),
+            max_width=inner.width - u(16),
+        )
+        y += u(18)
+        names = d.get("names") or {}
+        rep = d.get("reputation") or {}
+        order = sorted(rep.items(), key=lambda kv: (-kv[1].get("broken", 0), -kv[1].get("kept", 0)))
+        for seat, x in order:
+            if not x.get("signed"):
+                continue
+            y = self.row(
+                surface,
+                inner,
+                y,
+                str(names.get(seat, seat_name(self.model.view or {}, seat))),
+                f"kept {x.get('kept', 0)} · broke {x.get('broken', 0)} of {x.get('signed', 0)}",
+            )
+        return y
+
+    def paragraphs(
+        self, surface: pygame.Surface, inner: pygame.Rect, y: int, items: list[str]
+    ) -> int:
+        u = self.u
+        f = self.fonts.get(13)
+        for q in items:
+            text(surface, "•", f, C.ACCENT, (inner.x + u(8), y))
+            for ln in wrap(q, f, inner.width - u(40)):
+                r = text(surface, ln, f, C.TEXT, (inner.x + u(22), y))
+                self.tab_rows.append((ln, r))
+                y += f.get_linesize()
+            y += u(6)
+        return y
+
+    def tab_highlights(
+        self, surface: pygame.Surface, d: dict[str, Any], inner: pygame.Rect, y: int
+    ) -> int:
+        return self.paragraphs(surface, inner, y, [str(h) for h in d.get("highlights") or []])
+
+    def tab_questions(
+        self, surface: pygame.Surface, d: dict[str, Any], inner: pygame.Rect, y: int
+    ) -> int:
+        return self.paragraphs(surface, inner, y, [str(q) for q in d.get("questions") or []])
+
+    def handle(self, event: pygame.event.Event) -> bool:
+        if self.model.debrief is not None and self.slider is not None and self.slider.handle(event):
+            return True
+        if event.type == pygame.MOUSEWHEEL:
+            pos = pygame.mouse.get_pos()
+            for name, (r, content_h) in self.scroll_areas.items():
+                if r.collidepoint(pos):
+                    top = max(0, content_h - r.height)
+                    self.scroll[name] = max(0, min(top, self.scroll[name] - event.y * self.u(40)))
+                    return True
+        return False
+
+    # --- before the debrief arrives: what the view holds ------------------------------------------
+    def draw_from_view(self, surface: pygame.Surface) -> None:
+        if self.branch_button is not None:
+            self.branch_button.hide()
+        if self.open_branch_button is not None:
+            self.open_branch_button.hide()
+        for b in self.tab_buttons.values():
+            b.hide()
         surface.fill(C.BG)
         u = self.u
         W, H = self.size
@@ -151,16 +787,6 @@ class DebriefScene(Scene):
             )
             x = rr.right + u(16)
         self.draw_right(surface, pygame.Rect(u(16) + left_w + u(10), top, 0, H - top - u(70)))
-
-    def handle(self, event: pygame.event.Event) -> bool:
-        if event.type == pygame.MOUSEWHEEL:
-            pos = pygame.mouse.get_pos()
-            for name, (r, content_h) in self.scroll_areas.items():
-                if r.collidepoint(pos):
-                    top = max(0, content_h - r.height)
-                    self.scroll[name] = max(0, min(top, self.scroll[name] - event.y * self.u(40)))
-                    return True
-        return False
 
     def draw_right(self, surface: pygame.Surface, col: pygame.Rect) -> None:
         """The questions for the class on top, wrapped whole; under them the numbers (role scores

@@ -98,6 +98,9 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
         "seat": _f("str", "for bot, unbot, assign, release: the seat id", max_len=128),
         "name": _f("str", "for assign: the player's display name", max_len=MAX_NAME),
         "request": _f("str", "for admit, refuse: the join request's id", max_len=MAX_ID),
+        "round": _f(
+            "int", "for branch: the round whose start the new session begins at", lo=0, hi=10**6
+        ),
         "fill_bots": _f(
             "bool", "for start: put bots in every seat nobody has taken (default true)"
         ),
@@ -118,6 +121,7 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
         "last_event": _f("int", "the last stream number this client saw", True, lo=0, hi=2**53),
     },
     "ping": {"id": ID},
+    "debrief": {"id": ID},
 }
 
 # Facilitator control actions and the fields each needs (besides `action` and `id`).
@@ -140,6 +144,11 @@ CONTROL_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "refuse": (("request",), "turn a waiting joiner away: they get error refused"),
     "unlock": ((), "open the session to new players again"),
     "timers": ((), "change negotiation_seconds, report_seconds and/or standin_seconds"),
+    "branch": (
+        ("round",),
+        "a finished game: make a new session from the start of this round (same scenario, seed "
+        "and log up to there; fresh seats); the ack's result has its code and facilitator token",
+    ),
     "info": ((), "the ack's result has status, round, phase, the state hash and the log length"),
     "new_token": (
         (),
@@ -211,6 +220,12 @@ SERVER_MESSAGES: dict[str, dict[str, str]] = {
         "locked": "true when the facilitator has closed the session to new players",
     },
     "pong": {"re": "id of the ping", "server_time": "server clock"},
+    "debrief": {
+        "re": "id of the debrief request",
+        "round": "the round the session was at when the debrief was made",
+        "phase": "the phase it was in (negotiation, report or ended)",
+        "debrief": "the debrief model (docs/debrief.md); its timeline only for the facilitator",
+    },
     "waiting": {
         "message": "for a person: the joiner waits for the facilitator to let them in",
     },

@@ -5,6 +5,7 @@ typed outputs and jobs they exchange (outputs.py, jobs.py), the messages built f
 from district.server.session.actor import Session, SessionLog
 from district.server.session.audience import Audience, Conn
 from district.server.session.jobs import (
+    Ask,
     Call,
     Command,
     Control,
@@ -33,6 +34,7 @@ from district.server.session.state import (
 __all__ = [
     "FACILITATOR",
     "OBSERVER",
+    "Ask",
     "Audience",
     "Call",
     "Command",

@@ -22,8 +22,11 @@ from district.server.bots.turns import bot_commands
 from district.server.protocol import PREVIEW_BURST, PREVIEW_RATE, SESSION_QUEUE
 from district.server.session import rules
 from district.server.session.audience import YIELD_EVERY, Audience, Conn
+from district.server.session.branch import BranchRefused
+from district.server.session.debriefs import Debriefs, Source, public
 from district.server.session.jobs import (
     CLIENT_JOBS,
+    Ask,
     Call,
     Command,
     Control,
@@ -36,10 +39,10 @@ from district.server.session.jobs import (
 )
 from district.server.session.ledger import Hub, Ledger, Mark, load_core, writes_something
 from district.server.session.messages import new_token, welcome
-from district.server.session.outputs import Admit, Output, Question, Unwait, Wait, error
+from district.server.session.outputs import Admit, Branch, Output, Question, Unwait, Wait, error
 from district.server.session.questions import Questions
 from district.server.session.state import FACILITATOR, SessionCore, Waiting
-from district.server.store import Store
+from district.server.store import SQLiteStore, Store
 
 WAITING_TEXT = "The session is locked: waiting for the teacher to let you in"
 BATCH = 64  # jobs handled before one store write
@@ -86,6 +89,7 @@ class Session:
         self._task: asyncio.Task[None] | None = None
         self.questions = Questions(self.log, *previews)
         self._requests = 0  # late joiners' requests so far (their ids: r1, r2, ...)
+        self.debriefs = Debriefs()
         self.ledger.wake = lambda: self.submit(Tick())
 
     @property
@@ -108,6 +112,7 @@ class Session:
 
     async def stop(self) -> None:
         self.questions.stop()
+        self.debriefs.stop()
         self.ledger.stop()
         if self._timer is not None:
             self._timer.cancel()
@@ -243,17 +248,18 @@ class Session:
                 await self._carry_for(job, rules.admit_command(self.core, job))
         elif isinstance(job, Control):
             action = job.msg.get("action")
-            await self._carry_for(
+            outputs = rules.control(
+                self.core,
                 job,
-                rules.control(
-                    self.core,
-                    job,
-                    self.now(),
-                    new_token=new_token() if action in ("assign", "new_token", "admit") else None,
-                    server=self.hub.stats() if action == "info" else None,
-                    waiting=self.audience.waiting,
-                ),
+                self.now(),
+                new_token=new_token() if action in ("assign", "new_token", "admit") else None,
+                server=self.hub.stats() if action == "info" else None,
+                waiting=self.audience.waiting,
             )
+            if outputs and isinstance(outputs[0], Branch):
+                await self._branch(outputs[0])
+            else:
+                await self._carry_for(job, outputs)
         elif isinstance(job, Hello):
             try:
                 await ledger.flush()  # the catch-up must not overlap what is still unsent
@@ -270,6 +276,8 @@ class Session:
                 self.audience.catch_up(conn, self.core, conn.recipient, job.msg["last_event"])
                 seq = self.core.streams[conn.recipient].seq
                 conn.send({"type": "ack", "re": job.msg.get("id"), "seq": seq})
+        elif isinstance(job, Ask):
+            await self._debrief(job)
         elif isinstance(job, Gone):
             if self.audience.gone(job.conn, self.now()):
                 self.log.info("%s disconnected", job.conn.recipient)
@@ -285,6 +293,64 @@ class Session:
             else:
                 job.done.set_result(res)
         # Tick: nothing to do here; _progress looks at the clock after every batch
+
+    async def _debrief(self, job: Ask) -> None:
+        """A `debrief` request: answered when the debrief of this round and phase is made (by a
+        worker process, from what is stored: server/session/debriefs.py)."""
+        conn, re = job.conn, job.msg.get("id")
+        refused = rules.debrief_refusal(self.core, conn.recipient, re)
+        if refused is not None:
+            conn.send(refused)
+            return
+        c = self.core
+        key = (c.round, c.phase)
+        fut = self.debriefs.made.get(key)
+        if fut is None:
+            await self.ledger.flush()  # the worker reads what is stored
+            fut = self.debriefs.make(key, await self._debrief_source())
+        private = conn.recipient == FACILITATOR
+
+        def answer(f: asyncio.Future[Any]) -> None:
+            if f.cancelled():
+                return
+            if f.exception() is not None:
+                self.log.error("the debrief failed: %r", f.exception())
+                conn.send(error(re, "internal", "the server could not make the debrief"))
+                return
+            d = f.result()
+            msg = {"type": "debrief", "re": re, "round": key[0], "phase": key[1]}
+            conn.send({**msg, "debrief": d if private else public(d)})
+
+        fut.add_done_callback(answer)
+
+    async def _debrief_source(self) -> Source:
+        """Where the worker reads the session's log: the database file (with the previews asked),
+        or, for a store in memory, the log itself."""
+        store = self.ledger.store
+        if isinstance(store, SQLiteStore):
+            return ("db", (str(store.path), self.id))
+        from district.server.debrief import SessionLog
+        from district.server.debrief.log import seats_of
+
+        c = self.core
+        entries = await store.all_entries(self.id)
+        log = SessionLog(c.scenario, c.info.seed, entries, code=c.info.code)
+        log.seats = seats_of(c.scenario, entries)
+        return ("log", log)
+
+    async def _branch(self, b: Branch) -> None:
+        """The facilitator's `branch` (checked by the rules): the server makes the new session
+        from this one's stored log; the ack's result says how to reach it."""
+        await self.ledger.flush()
+        entries = await self.ledger.store.all_entries(self.id)
+        try:
+            result = await self.hub.branch(self.core, entries, b.round)
+        except BranchRefused as e:
+            b.conn.send(error(b.re, e.code, e.message, e.where))
+            return
+        seq = self.core.streams[FACILITATOR].seq
+        b.conn.send({"type": "ack", "re": b.re, "seq": seq, "result": result})
+        self.log.info("branched at round %d: new session %s", b.round, result["session"])
 
     async def _carry(self, outputs: list[Output]) -> None:
         await self.ledger.carry(outputs, self._admit, self._ask)

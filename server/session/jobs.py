@@ -45,6 +45,14 @@ class Sync:
 
 
 @dataclass(frozen=True, slots=True)
+class Ask:
+    """A `debrief` request: answered off the event loop (server/session/debriefs.py)."""
+
+    conn: Conn
+    msg: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Gone:
     """A connection closed."""
 
@@ -69,5 +77,5 @@ class Stop:
     """Store what is pending and stop; later jobs are answered, not run."""
 
 
-Job = Hello | Command | Control | Sync | Gone | Call | Tick | Stop
-CLIENT_JOBS = (Hello, Command, Control, Sync)  # counted against the session's queue limit
+Job = Hello | Command | Control | Sync | Ask | Gone | Call | Tick | Stop
+CLIENT_JOBS = (Hello, Command, Control, Sync, Ask)  # counted against the session's queue limit

@@ -145,6 +145,17 @@ class TakeSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class Branch:
+    """The facilitator's `branch`: make a new session from the start of `round` of this one (the
+    actor asks the server; server/session/branch.py) and answer `re` on `conn` with its code and
+    facilitator token."""
+
+    conn: Conn
+    re: Any
+    round: int
+
+
+@dataclass(frozen=True, slots=True)
 class Arm:
     """Wake the session at `deadline` (server time)."""
 
@@ -166,6 +177,7 @@ Output = (
     | Announce
     | Flush
     | TakeSnapshot
+    | Branch
 )
 
 

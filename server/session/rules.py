@@ -40,6 +40,7 @@ from district.server.protocol import (
     unsafe_text,
     valid_name,
 )
+from district.server.session.branch import refusal as branch_refusal
 from district.server.session.jobs import Command, Control, Hello
 from district.server.session.messages import hash_token
 from district.server.session.outputs import (
@@ -49,6 +50,7 @@ from district.server.session.outputs import (
     Announce,
     Arm,
     Attempt,
+    Branch,
     Bye,
     DropToken,
     Entry,
@@ -301,6 +303,21 @@ def proposals_refusal(core: SessionCore, seat: str) -> str:
     return ""
 
 
+def debrief_refusal(core: SessionCore, recipient: str | None, re: Any) -> dict[str, Any] | None:
+    """The error a `debrief` request gets, or None: the facilitator may open the debrief at any
+    time, players and observers once the game is over (before, it would tell a player what the
+    others did)."""
+    if recipient is None:
+        return error(re, "need_hello", "say hello before asking for the debrief")
+    if recipient != FACILITATOR and core.status != "ended":
+        return error(
+            re,
+            "wrong_phase",
+            "the debrief opens when the game is over (the facilitator can open it at any time)",
+        )
+    return None
+
+
 # --- the clock and the phases ----------------------------------------------------------------
 
 
@@ -413,7 +430,7 @@ def control(
         return refuse(
             "unknown_seat", f"there is no seat {seat!r} (seats: {', '.join(core.seats)})", "seat"
         )
-    if core.status == "ended" and action not in ("info", "new_token"):
+    if core.status == "ended" and action not in ("info", "new_token", "branch"):
         return refuse("ended", "the game is over")
     out: list[Output] = []
     result: dict[str, Any] | None = None
@@ -522,6 +539,11 @@ def control(
             if k in msg:
                 e[k] = float(msg[k])
         out += [Record(e), Announce(clock=True)]
+    elif action == "branch":
+        refused = branch_refusal(core.status, core.round, msg["round"])
+        if refused is not None:
+            return refuse(refused.code, refused.message, refused.where)
+        return [Branch(conn, re, msg["round"])]  # the actor has the server make it, then acks
     elif action == "info":
         result = {
             "status": core.status,

@@ -16,8 +16,10 @@ import pytest
 from district.client.app import App
 from district.client.forms import allowed_kinds
 from district.client.recorded import model_for
+from district.client.scenes.debrief import TABS
 from district.client.settings import Settings
 from district.client.ui.theme import DrawnText
+from district.server.debrief import SessionLog, build_debrief
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -184,6 +186,26 @@ def screens(rec: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
     fac = app_for(rec, "facilitator")
     yield "console", seen(fac, with_help)
     yield "facilitator debrief", seen(fac, lambda a: a.show("debrief"))
+    # the server's debrief: every tab, the slider at the start and at the end; the facilitator's
+    # with a session branched from it
+    d = build_debrief(SessionLog.from_game(rec["game"]), baseline=True, private=True)
+    for seat in (HUMAN, "facilitator"):
+        app = app_for(rec, seat)
+        app.model.debrief = d
+        app.model.debrief_at = (int(app.model.view["round"]), str(app.model.view["phase"]))
+        if seat == "facilitator":
+            app.model.ack(0, {"session": "s-1", "code": "K7QM2Q", "token": "t" * 32,
+                              "round": 2, "hash": "0" * 16})  # fmt: skip
+        app.show("debrief")
+        app.frame([])
+        for tab, _label in TABS:
+            for r in (0, len(d["rounds"]) - 1):
+
+                def look(a: App, tab: str = tab, r: int = r) -> None:
+                    a.scene.set_tab(tab)
+                    a.scene.slider.set(r)
+
+                yield f"{seat} server debrief {tab} at {r}", seen(app, look)
 
 
 def with_help(app: App) -> None:

@@ -283,9 +283,8 @@ class Rig:
         ws.send(msg if isinstance(msg, bytes) else encode({**msg, "id": n}))
         while True:
             reply = msgpack.unpackb(ws.recv(timeout=10), raw=False)
-            if reply["type"] in ("ack", "error", "welcome", "created", "scenarios", "pong") and (
-                reply.get("re") == n or isinstance(msg, bytes)
-            ):
+            replies = ("ack", "error", "welcome", "created", "scenarios", "pong", "debrief")
+            if reply["type"] in replies and (reply.get("re") == n or isinstance(msg, bytes)):
                 return reply
 
     def fingerprint(self) -> Any:
