@@ -69,6 +69,7 @@ from district.server.session import (
     load_core,
     new_token,
 )
+from district.server.session.ledger import replayed
 from district.server.store import (
     INFO_FIELDS,
     Archive,
@@ -82,6 +83,7 @@ from district.server.store import (
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+PARSED_SCENARIOS = 64  # scenario texts kept parsed (sessions of one text share its Scenario)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _log = logging.getLogger("district.net")
 
@@ -231,6 +233,7 @@ class Server:
         self._ws: Any = None
         self._n = 0
         self._scenarios: dict[Path, tuple[float, dict[str, Any] | None]] = {}
+        self._parsed: dict[tuple[str, str], Scenario] = {}  # see _scenario_from_text
         self._loading: dict[str, asyncio.Future[Session | None]] = {}
         self._archiving: dict[str, asyncio.Event] = {}  # sessions leaving memory just now
         self._idle_since: dict[str, float] = {}
@@ -346,13 +349,24 @@ class Server:
     # --- sessions --------------------------------------------------------------------------
 
     def _scenario_from_text(self, name: str, text: str) -> Scenario:
-        return parse_scenario(tomllib.loads(text), f"{name} (stored)")
+        """The scenario of a stored text, parsed once for all the sessions that play it (a
+        Scenario is immutable: sessions share it)."""
+        key = (name, text)
+        scenario = self._parsed.get(key)
+        if scenario is None:
+            scenario = parse_scenario(tomllib.loads(text), f"{name} (stored)")
+            if len(self._parsed) >= PARSED_SCENARIOS:
+                del self._parsed[next(iter(self._parsed))]
+            self._parsed[key] = scenario
+        return scenario
 
     async def _open(self, stored: StoredSession, start: bool = True) -> Session:
         scenario = self._scenario_from_text(stored.info["scenario"], stored.scenario_text)
         log = SessionLog(logging.getLogger("district.session"), {"session": stored.info["id"]})
         core = await load_core(self.store, stored, scenario, log)
-        return self._register(core, start)
+        s = self._register(core, start)
+        s.ledger.since_snapshot = replayed(core, stored)
+        return s
 
     def _register(self, core: SessionCore, start: bool = True) -> Session:
         cfg = self.config
