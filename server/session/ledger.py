@@ -47,7 +47,7 @@ ROSTER_EVERY = 0.25  # seconds: rosters are sent at most this often (see Ledger.
 # a snapshot is stored after this many entries since the latest one (and at every new round): a
 # restart replays at most this many entries of a session, however long its history (a snapshot of a
 # 20-seat session costs a few milliseconds, a replayed entry tens of microseconds)
-SNAPSHOT_EVERY = 500
+SNAPSHOT_EVERY = 250
 
 # after a failed write, the session rests (writes nothing, refuses what would write) for this many
 # seconds, doubling at each failure in a row up to the last: a failing disk costs no CPU

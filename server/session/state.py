@@ -385,7 +385,12 @@ class SessionCore:
             "facilitator_hash": self.info.facilitator_hash,
             "seats": {k: (s.player, s.token_hash, s.bot) for k, s in self.seats.items()},
             "standins": [k for k, s in self.seats.items() if s.standin],
-            "streams": {r: (s.seq, s.view_seq, list(s.items)) for r, s in self.streams.items()},
+            # items as lists, not tuples: msgpack packs a list itself, a tuple through a callback
+            # (most of a snapshot's time once chat has filled the streams)
+            "streams": {
+                r: [s.seq, s.view_seq, [[n, b] for n, b in s.items]]
+                for r, s in self.streams.items()
+            },
             "cids": {k: list(v) for k, v in self.cids.items()},
             "turns": self.turns.to_plain(),
             "entries": self.entries,
@@ -428,7 +433,8 @@ class SessionCore:
             s.player, s.token_hash, s.bot = player, token, bot
             s.standin = k in standins
         self.streams = {
-            r: Stream(seq=a, view_seq=b, items=list(c)) for r, (a, b, c) in m["streams"].items()
+            r: Stream(seq=a, view_seq=b, items=[(n, b) for n, b in c])
+            for r, (a, b, c) in m["streams"].items()
         }
         self.cids = {k: OrderedDict((c, 1) for c in v) for k, v in m["cids"].items()}
         self.turns = turns
