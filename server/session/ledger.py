@@ -38,7 +38,7 @@ from district.server.session.outputs import (
     Wait,
     error,
 )
-from district.server.session.state import SessionCore, build_core, plain
+from district.server.session.state import SessionCore, build_core
 from district.server.store import Store, StoredSession
 
 Mark = tuple[int, int, int, bool, bool]
@@ -215,7 +215,8 @@ class Ledger:
 
     def record(self, e: Entry) -> None:
         """Apply an entry now; it is stored and its results sent at the next flush."""
-        e = plain(e)
+        packed = db.pack_entry(e)  # what the store keeps; the entry applied is what a replay
+        e = db.unpack_entry(packed)  # reads back from it (server/session/state.py `plain`)
         c = self.core
         ready, status = len(c.game.state.ready), c.status
         out = c.apply(e)
@@ -223,7 +224,7 @@ class Ledger:
             self.roster_dirty = True
         if c.status == "ended" and status != "ended":
             self._finish_due = True
-        self._writes.append(db.AppendEntry(self.sid, c.entries, e))
+        self._writes.append(db.AppendEntry(self.sid, c.entries, e, packed))
         self._out.extend(out)
         self.since_snapshot += 1
         if self.since_snapshot >= SNAPSHOT_EVERY:
