@@ -550,7 +550,8 @@ async def server_section(rep: Report, tmp: Path) -> None:
                         top["achieved"] if top else 0.0,
                         "cmd/s",
                         ">= 1000" if kind == "district" and n == 1000 else "",
-                        f"CPU {cpu[kind] or 0:.0f} us a reply, "
+                        f"CPU {cpu[kind] or 0:.0f} us a reply "
+                        f"(the generator {(top or steps[0]).get('gen_cpu_us') or 0:.0f} us), "
                         f"{(top or steps[0]).get('frames_per_reply') or 0:.1f} frames received "
                         f"per reply; ramp (cmd/s, p99 ms): {ramp}",
                     )
