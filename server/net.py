@@ -668,38 +668,107 @@ class Server:
         conn = Connection(ws, self, self._n)
         self.conns.add(conn)
         watchdog = asyncio.get_running_loop().create_task(self._watch_hello(conn))
+        fast = isinstance(ws, BatchingServerConnection)
+        if fast:
+            ws.on_frame = lambda data: self._frame_now(conn, data)
         try:
             async for frame in ws:
-                if conn.closed:
-                    break
-                if not conn.allow():
-                    if conn.refused >= RATE_ABUSE:
-                        conn.bye("policy", "far too many messages", CLOSE_POLICY)
+                try:
+                    if conn.closed:
                         break
-                    if conn.refused % 20 == 1:
-                        conn.send(
-                            {
-                                "type": "error",
-                                "re": None,
-                                "code": "rate_limited",
-                                "message": f"more than {self.config.rate:g} messages a second; "
-                                "this message was dropped",
-                                "where": "",
-                            }
-                        )
-                    continue
-                await self._message(conn, frame)
+                    if conn.prepaid:
+                        conn.prepaid -= 1
+                    elif not self._allowed(conn):
+                        if conn.closed:
+                            break
+                        continue
+                    await self._message(conn, frame)
+                finally:
+                    if fast:
+                        ws.slow -= 1
         except ConnectionClosed:
             pass
         except Exception:
             conn.log.exception("conn %d failed", conn.n)
         finally:
+            if fast:
+                ws.on_frame = None
             watchdog.cancel()
             self.conns.discard(conn)
             conn.closed = True  # nothing more is queued for it; finish() sends what is
             if conn.session is not None:
                 conn.session.submit(Gone(conn))
             await conn.finish()
+
+    def _allowed(self, conn: Connection) -> bool:
+        """The connection's rate limit: False (and the client told, now and then, or closed if it
+        goes on) if this message is over it."""
+        if conn.allow():
+            return True
+        if conn.refused >= RATE_ABUSE:
+            conn.bye("policy", "far too many messages", CLOSE_POLICY)
+            return False
+        if conn.refused % 20 == 1:
+            conn.send(
+                {
+                    "type": "error",
+                    "re": None,
+                    "code": "rate_limited",
+                    "message": f"more than {self.config.rate:g} messages a second; "
+                    "this message was dropped",
+                    "where": "",
+                }
+            )
+        return False
+
+    def _frame_now(self, conn: Connection, frame: bytes) -> bool:
+        """A joined connection's message as it arrives (BatchingServerConnection.on_frame): a
+        command, control or sync is handed to its session at once. False: the reader task
+        handles it (before the hello, and a hello or create, which wait for the store)."""
+        if conn.closed:
+            return True  # as the reader would: nothing more is read from it
+        if conn.session is None:
+            return False
+        if not self._allowed(conn):
+            return True
+        raw: Any = None
+        try:
+            raw = decode(frame)
+            msg = check_message(raw)
+            if msg["type"] in ("hello", "create"):
+                conn.prepaid += 1  # counted against the rate limit here, not again
+                return False
+            self._dispatch(conn, msg)
+        except ProtocolError as e:
+            conn.send(e.to_message(id_of(raw)))
+        except Exception:
+            conn.log.exception("conn %d: failed on a message", conn.n)
+            conn.send(
+                {
+                    "type": "error",
+                    "re": id_of(raw),
+                    "code": "internal",
+                    "message": "the server failed on this message; nothing was changed",
+                    "where": "",
+                }
+            )
+        return True
+
+    def _dispatch(self, conn: Connection, msg: dict[str, Any]) -> None:
+        """A checked message that needs no waiting: ping, scenarios, or a session's job."""
+        t = msg["type"]
+        if t == "ping":
+            conn.send({"type": "pong", "re": msg.get("id"), "server_time": time.time()})
+        elif t == "scenarios":
+            conn.hello_by = time.monotonic() + self.config.hello_timeout
+            conn.send({"type": "scenarios", "re": msg.get("id"), "scenarios": self.scenario_list()})
+        else:  # command, control, sync
+            s = conn.session
+            if s is None:
+                raise ProtocolError("need_hello", f"say hello before sending a {t}")
+            job = Command(conn, msg) if t == "command" else Control(conn, msg)
+            if not s.submit(Sync(conn, msg) if t == "sync" else job):
+                raise ProtocolError("busy", "the session has too many commands waiting; try again")
 
     async def _watch_hello(self, conn: Connection) -> None:
         while conn.session is None and not conn.closed:
@@ -715,27 +784,13 @@ class Server:
             raw = decode(frame)
             msg = check_message(raw)
             t = msg["type"]
-            if t == "ping":
-                conn.send({"type": "pong", "re": msg.get("id"), "server_time": time.time()})
-            elif t == "scenarios":
-                conn.hello_by = time.monotonic() + self.config.hello_timeout
-                conn.send(
-                    {"type": "scenarios", "re": msg.get("id"), "scenarios": self.scenario_list()}
-                )
-            elif t == "create":
+            if t == "create":
                 conn.hello_by = time.monotonic() + self.config.hello_timeout
                 conn.send(await self._create_from(conn, msg))
             elif t == "hello":
                 await self._hello(conn, msg)
-            else:  # command, control, sync
-                s = conn.session
-                if s is None:
-                    raise ProtocolError("need_hello", f"say hello before sending a {t}")
-                job = Command(conn, msg) if t == "command" else Control(conn, msg)
-                if not s.submit(Sync(conn, msg) if t == "sync" else job):
-                    raise ProtocolError(
-                        "busy", "the session has too many commands waiting; try again"
-                    )
+            else:
+                self._dispatch(conn, msg)
         except ProtocolError as e:
             conn.send(e.to_message(id_of(raw)))
         except Exception:
