@@ -239,6 +239,7 @@ class Server:
         self._idle_since: dict[str, float] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self.archived = 0  # sessions archived out of memory since start
+        self.read_on_arrival = 0  # messages handled as they were parsed (see _frame_now)
         self.throttle = CodeThrottle(
             config.code_failures, config.code_window, config.code_block, config.clock
         )
@@ -738,6 +739,7 @@ class Server:
             if msg["type"] in ("hello", "create"):
                 conn.prepaid += 1  # counted against the rate limit here, not again
                 return False
+            self.read_on_arrival += 1
             self._dispatch(conn, msg)
         except ProtocolError as e:
             conn.send(e.to_message(id_of(raw)))
