@@ -669,9 +669,9 @@ class Server:
         conn = Connection(ws, self, self._n)
         self.conns.add(conn)
         watchdog = asyncio.get_running_loop().create_task(self._watch_hello(conn))
-        fast = isinstance(ws, BatchingServerConnection)
-        if fast:
-            ws.on_frame = lambda data: self._frame_now(conn, data)
+        fast = ws if isinstance(ws, BatchingServerConnection) else None
+        if fast is not None:
+            fast.on_frame = lambda data: self._frame_now(conn, data)
         try:
             async for frame in ws:
                 try:
@@ -685,15 +685,15 @@ class Server:
                         continue
                     await self._message(conn, frame)
                 finally:
-                    if fast:
-                        ws.slow -= 1
+                    if fast is not None:
+                        fast.slow -= 1
         except ConnectionClosed:
             pass
         except Exception:
             conn.log.exception("conn %d failed", conn.n)
         finally:
-            if fast:
-                ws.on_frame = None
+            if fast is not None:
+                fast.on_frame = None
             watchdog.cancel()
             self.conns.discard(conn)
             conn.closed = True  # nothing more is queued for it; finish() sends what is
