@@ -3,8 +3,10 @@ server/serve.py).
 
 Each connection (server/connection.py) has its frames read here: the rate limit is checked, each
 frame decoded strictly (server/protocol/) and each message handed to its session's actor
-(server/session/); a connection writes through a bounded queue, so a client that does not read
-fast enough is dropped (and can reconnect), never waited for.
+(server/session/); a joined player's messages as they are parsed (`_frame_now`), the rest by the
+connection's reader task (`_handle`), always in the client's order; a connection writes through a
+bounded queue, so a client that does not read fast enough is dropped (and can reconnect), never
+waited for.
 
 `Server` owns the store (server/store/: SQLite unless another is given), the sessions (created, or
 recovered from the store at start-up) and the indexes that find a session by join code or token.
