@@ -270,9 +270,11 @@ async def step(
         p.send(client_frame(msgpack.packb(command(rnds[k], k, counter[0], p.role))))
 
     cpu: list[float] = []
+    own: list[float] = []  # this generator's CPU time: is it the generator that limits?
 
     def mark() -> None:
         cpu.append(cpu_seconds(pid))
+        own.append(time.process_time())
 
     frames0 = [0]
 
@@ -296,6 +298,9 @@ async def step(
         # the server's CPU time per reply in the measured window (robust on a busy machine)
         "cpu_us": round((cpu[1] - cpu[0]) / len(lat) * 1e6, 1) if len(cpu) == 2 and lat else None,
         "frames_per_reply": round(frames / len(lat), 2) if lat else None,
+        "gen_cpu_us": round((own[1] - own[0]) / len(lat) * 1e6, 1)
+        if len(own) == 2 and lat
+        else None,
     }
 
 

@@ -10,12 +10,14 @@ import logging
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from district.server.protocol import CLOSE_SLOW, encode
 from district.server.session import Session, SessionLog
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import DATA_OPCODES, Frame, Opcode
 from websockets.protocol import State
 
 if TYPE_CHECKING:
@@ -75,7 +77,34 @@ class BatchingServerConnection(ServerConnection):
     """websockets' server connection, but the frames made in one go (a writer's batch: see
     `Connection._write`) reach the socket in one write, one system call, instead of one each:
     under load a player gets an ack and events together, and a write per frame cost more than
-    anything else the server did (docs/performance.md)."""
+    anything else the server did (docs/performance.md).
+
+    Reading: a binary message is handed to `on_frame` as it is parsed, when nothing of this
+    connection waits for the reader task (`slow`: messages handed to it and not yet done with);
+    `on_frame` says True if it dealt with it. Otherwise (before `on_frame` is set, a message that
+    needs the task, fragments, text) the message goes to the reader task as websockets has it,
+    and everything after it too until the task has caught up: the order is always the client's.
+    A joined player's commands so skip a queue, a future and a task wake-up each."""
+
+    on_frame: Callable[[bytes], bool] | None = None
+    slow = 0
+
+    def process_event(self, event: Any) -> None:
+        if isinstance(event, Frame) and event.opcode in DATA_OPCODES:
+            if (
+                self.slow == 0
+                and self.on_frame is not None
+                and event.opcode is Opcode.BINARY
+                and event.fin
+            ):
+                try:
+                    if self.on_frame(bytes(event.data)):
+                        return
+                except Exception:  # never into websockets' reading: the reader task has it
+                    _log.exception("a frame handled on arrival failed")
+            if event.fin:
+                self.slow += 1  # the reader task takes it (Server._handle counts it done)
+        super().process_event(event)
 
     def send_data(self) -> None:
         chunks: list[bytes] = []
@@ -116,6 +145,7 @@ class Connection:
         self._tokens = float(cfg.burst)
         self._last = time.monotonic()
         self.refused = 0  # refused messages in the last ABUSE_WINDOW seconds
+        self.prepaid = 0  # messages for the reader task already counted by the rate limit
         self._refusals: deque[float] = deque()
         self.hello_by = time.monotonic() + cfg.hello_timeout
         peer = ws.remote_address

@@ -3,8 +3,10 @@ server/serve.py).
 
 Each connection (server/connection.py) has its frames read here: the rate limit is checked, each
 frame decoded strictly (server/protocol/) and each message handed to its session's actor
-(server/session/); a connection writes through a bounded queue, so a client that does not read
-fast enough is dropped (and can reconnect), never waited for.
+(server/session/); a joined player's messages as they are parsed (`_frame_now`), the rest by the
+connection's reader task (`_handle`), always in the client's order; a connection writes through a
+bounded queue, so a client that does not read fast enough is dropped (and can reconnect), never
+waited for.
 
 `Server` owns the store (server/store/: SQLite unless another is given), the sessions (created, or
 recovered from the store at start-up) and the indexes that find a session by join code or token.
@@ -71,6 +73,7 @@ from district.server.session import (
     new_token,
 )
 from district.server.session.branch import make_branch, store_branch
+from district.server.session.ledger import replayed
 from district.server.store import (
     INFO_FIELDS,
     Archive,
@@ -84,6 +87,7 @@ from district.server.store import (
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+PARSED_SCENARIOS = 64  # scenario texts kept parsed (sessions of one text share its Scenario)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _log = logging.getLogger("district.net")
 
@@ -242,11 +246,13 @@ class Server:
         self._ws: Any = None
         self._n = 0
         self._scenarios: dict[Path, tuple[float, dict[str, Any] | None]] = {}
+        self._parsed: dict[tuple[str, str], Scenario] = {}  # see _scenario_from_text
         self._loading: dict[str, asyncio.Future[Session | None]] = {}
         self._archiving: dict[str, asyncio.Event] = {}  # sessions leaving memory just now
         self._idle_since: dict[str, float] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self.archived = 0  # sessions archived out of memory since start
+        self.read_on_arrival = 0  # messages handled as they were parsed (see _frame_now)
         self.throttle = CodeThrottle(
             config.code_failures, config.code_window, config.code_block, config.clock
         )
@@ -357,13 +363,24 @@ class Server:
     # --- sessions --------------------------------------------------------------------------
 
     def _scenario_from_text(self, name: str, text: str) -> Scenario:
-        return parse_scenario(tomllib.loads(text), f"{name} (stored)")
+        """The scenario of a stored text, parsed once for all the sessions that play it (a
+        Scenario is immutable: sessions share it)."""
+        key = (name, text)
+        scenario = self._parsed.get(key)
+        if scenario is None:
+            scenario = parse_scenario(tomllib.loads(text), f"{name} (stored)")
+            if len(self._parsed) >= PARSED_SCENARIOS:
+                del self._parsed[next(iter(self._parsed))]
+            self._parsed[key] = scenario
+        return scenario
 
     async def _open(self, stored: StoredSession, start: bool = True) -> Session:
         scenario = self._scenario_from_text(stored.info["scenario"], stored.scenario_text)
         log = SessionLog(logging.getLogger("district.session"), {"session": stored.info["id"]})
         core = await load_core(self.store, stored, scenario, log)
-        return self._register(core, start)
+        s = self._register(core, start)
+        s.ledger.since_snapshot = replayed(core, stored)
+        return s
 
     def _register(self, core: SessionCore, start: bool = True) -> Session:
         cfg = self.config
@@ -694,38 +711,107 @@ class Server:
         conn = Connection(ws, self, self._n)
         self.conns.add(conn)
         watchdog = asyncio.get_running_loop().create_task(self._watch_hello(conn))
+        fast = ws if isinstance(ws, BatchingServerConnection) else None
+        if fast is not None:
+            fast.on_frame = lambda data: self._frame_now(conn, data)
         try:
             async for frame in ws:
-                if conn.closed:
-                    break
-                if not conn.allow():
-                    if conn.refused >= RATE_ABUSE:
-                        conn.bye("policy", "far too many messages", CLOSE_POLICY)
+                try:
+                    if conn.closed:
                         break
-                    if conn.refused % 20 == 1:
-                        conn.send(
-                            {
-                                "type": "error",
-                                "re": None,
-                                "code": "rate_limited",
-                                "message": f"more than {self.config.rate:g} messages a second; "
-                                "this message was dropped",
-                                "where": "",
-                            }
-                        )
-                    continue
-                await self._message(conn, frame)
+                    if conn.prepaid:
+                        conn.prepaid -= 1
+                    elif not self._allowed(conn):
+                        if conn.closed:
+                            break
+                        continue
+                    await self._message(conn, frame)
+                finally:
+                    if fast is not None:
+                        fast.slow -= 1
         except ConnectionClosed:
             pass
         except Exception:
             conn.log.exception("conn %d failed", conn.n)
         finally:
+            if fast is not None:
+                fast.on_frame = None
             watchdog.cancel()
             self.conns.discard(conn)
             conn.closed = True  # nothing more is queued for it; finish() sends what is
             if conn.session is not None:
                 conn.session.submit(Gone(conn))
             await conn.finish()
+
+    def _allowed(self, conn: Connection) -> bool:
+        """The connection's rate limit: False (and the client told, now and then, or closed if it
+        goes on) if this message is over it."""
+        if conn.allow():
+            return True
+        if conn.refused >= RATE_ABUSE:
+            conn.bye("policy", "far too many messages", CLOSE_POLICY)
+            return False
+        if conn.refused % 20 == 1:
+            conn.send(
+                {
+                    "type": "error",
+                    "re": None,
+                    "code": "rate_limited",
+                    "message": f"more than {self.config.rate:g} messages a second; "
+                    "this message was dropped",
+                    "where": "",
+                }
+            )
+        return False
+
+    def _frame_now(self, conn: Connection, frame: bytes) -> bool:
+        """A joined connection's message as it arrives (BatchingServerConnection.on_frame): a
+        command, control or sync is handed to its session at once. False: the reader task
+        handles it (before the hello, and a hello or create, which wait for the store)."""
+        if conn.closed:
+            return True  # as the reader would: nothing more is read from it
+        if conn.session is None:
+            return False
+        if not self._allowed(conn):
+            return True
+        raw: Any = None
+        try:
+            raw = decode(frame)
+            msg = check_message(raw)
+            if msg["type"] in ("hello", "create"):
+                conn.prepaid += 1  # counted against the rate limit here, not again
+                return False
+            self.read_on_arrival += 1
+            self._dispatch(conn, msg)
+        except ProtocolError as e:
+            conn.send(e.to_message(id_of(raw)))
+        except Exception:
+            conn.log.exception("conn %d: failed on a message", conn.n)
+            conn.send(
+                {
+                    "type": "error",
+                    "re": id_of(raw),
+                    "code": "internal",
+                    "message": "the server failed on this message; nothing was changed",
+                    "where": "",
+                }
+            )
+        return True
+
+    def _dispatch(self, conn: Connection, msg: dict[str, Any]) -> None:
+        """A checked message that needs no waiting: ping, scenarios, or a session's job."""
+        t = msg["type"]
+        if t == "ping":
+            conn.send({"type": "pong", "re": msg.get("id"), "server_time": time.time()})
+        elif t == "scenarios":
+            conn.hello_by = time.monotonic() + self.config.hello_timeout
+            conn.send({"type": "scenarios", "re": msg.get("id"), "scenarios": self.scenario_list()})
+        else:  # command, control, sync, debrief
+            s = conn.session
+            if s is None:
+                raise ProtocolError("need_hello", f"say hello before sending a {t}")
+            if not s.submit(JOBS[t](conn, msg)):
+                raise ProtocolError("busy", "the session has too many commands waiting; try again")
 
     async def _watch_hello(self, conn: Connection) -> None:
         while conn.session is None and not conn.closed:
@@ -741,27 +827,13 @@ class Server:
             raw = decode(frame)
             msg = check_message(raw)
             t = msg["type"]
-            if t == "ping":
-                conn.send({"type": "pong", "re": msg.get("id"), "server_time": time.time()})
-            elif t == "scenarios":
-                conn.hello_by = time.monotonic() + self.config.hello_timeout
-                conn.send(
-                    {"type": "scenarios", "re": msg.get("id"), "scenarios": self.scenario_list()}
-                )
-            elif t == "create":
+            if t == "create":
                 conn.hello_by = time.monotonic() + self.config.hello_timeout
                 conn.send(await self._create_from(conn, msg))
             elif t == "hello":
                 await self._hello(conn, msg)
-            else:  # command, control, sync, debrief
-                s = conn.session
-                if s is None:
-                    raise ProtocolError("need_hello", f"say hello before sending a {t}")
-                job = JOBS[t](conn, msg)
-                if not s.submit(job):
-                    raise ProtocolError(
-                        "busy", "the session has too many commands waiting; try again"
-                    )
+            else:
+                self._dispatch(conn, msg)
         except ProtocolError as e:
             conn.send(e.to_message(id_of(raw)))
         except Exception:

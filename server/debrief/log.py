@@ -103,15 +103,15 @@ class SessionLog:
         with open(ev, newline="") as fh:
             for line, row in enumerate(csv.DictReader(fh), start=2):
                 try:
-                    e = entry_of_row(row)
+                    entry = entry_of_row(row)
                 except (ValueError, KeyError) as err:
                     raise LogError(f"{ev} line {line}: {err}") from None
-                if e is None:
+                if entry is None:
                     continue
-                if e.get("k") == "note":
-                    notes.append(e)
+                if entry.get("k") == "note":
+                    notes.append(entry)
                 else:
-                    entries.append(e)
+                    entries.append(entry)
         log = cls(
             scenario=scenario,
             seed=int(meta["seed"]),

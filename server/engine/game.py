@@ -29,6 +29,15 @@ class Game:
         self.log: list[LogEntry] = []
         self.start_events = begin_round(self.state)
 
+    @classmethod
+    def from_state(cls, scenario: Scenario, seed: int, state: State) -> Game:
+        """A game going on from `state` (restored from a snapshot): no state of round 1 is built
+        (`start_events` is empty, the log starts here)."""
+        game = cls.__new__(cls)
+        game.scenario, game.seed, game.state = scenario, seed, state
+        game.log, game.start_events = [], []
+        return game
+
     def apply(self, seat: str, command: dict[str, Any]) -> list[dict[str, Any]]:
         events = apply_command(self.state, seat, command)
         self.log.append(("cmd", seat, command))

@@ -8,7 +8,6 @@ another seat's undisclosed decisions do not enter the figures."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any
 
@@ -22,7 +21,7 @@ from district.server.engine.deals import (
     sign,
 )
 from district.server.engine.errors import EngineError
-from district.server.engine.knowledge import known_decisions
+from district.server.engine.knowledge import public_estimate
 from district.server.engine.resolve import resolve
 from district.server.engine.snapshot import copy_state
 from district.server.engine.state import State, role_of
@@ -85,10 +84,11 @@ def preview(state: State, seat: str, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def known_copy(state: State, seat: str) -> State:
-    """A shallow copy of the state (`outcome` copies it deeply) holding only what `seat` may know of the others' decisions this round
-    (engine/knowledge.py): what another seat has decided but not disclosed (a strike, a wage, a
-    bid) does not enter the preview; its own decisions do, in full."""
-    return dataclasses.replace(state, decisions=known_decisions(state, seat))
+    """The state as `seat` may estimate it (engine/knowledge.py `public_estimate`; `outcome`
+    copies it deeply): its own figures, decisions and deals in full; of the others only what is
+    public, and public estimates of the rest (another firm's cash, skill or capacity, a private
+    term of a deal it is not party to, a decision not disclosed)."""
+    return public_estimate(state, seat)
 
 
 def own_numbers(s: State, seat: str) -> dict[str, float]:

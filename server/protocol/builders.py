@@ -3,6 +3,7 @@ as people type them."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -59,31 +60,55 @@ BIDI_CONTROLS = frozenset(
 )
 
 
+# the same characters as one pattern: a string is searched in C, not character by character
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]")
+_PLAIN = (int, float, bool, type(None))  # values with no text in them
+
+
 def unsafe_char(text: str) -> str | None:
     """The first control (C0, DEL, C1) or bidirectional-control character of `text`, or None."""
-    for ch in text:
-        c = ord(ch)
-        if c < 0x20 or 0x7F <= c <= 0x9F or ch in BIDI_CONTROLS:
-            return ch
-    return None
+    m = _UNSAFE.search(text)
+    return m.group() if m is not None else None
+
+
+def _any_unsafe(value: Any) -> bool:
+    """Some string in `value` (keys included) holds an unsafe character (no paths built: most
+    messages have none, and `unsafe_text` then looks where)."""
+    if isinstance(value, str):
+        return _UNSAFE.search(value) is not None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if _UNSAFE.search(k) is not None if isinstance(k, str) else _any_unsafe(k):
+                return True
+            if not isinstance(v, _PLAIN) and _any_unsafe(v):
+                return True
+    elif isinstance(value, list):
+        return any(not isinstance(v, _PLAIN) and _any_unsafe(v) for v in value)
+    return False
 
 
 def unsafe_text(value: Any, where: str = "") -> tuple[str, str] | None:
     """The first string in `value` (a message's map, walked through its maps and lists, keys
     included) holding a control or text-direction character: (where it is, e.g. "terms.name" or
     "event.headline", the character), or None. Free text one seat sends reaches others."""
+    if not _any_unsafe(value):
+        return None
+    return _where_unsafe(value, where)
+
+
+def _where_unsafe(value: Any, where: str) -> tuple[str, str] | None:
     if isinstance(value, str):
         bad = unsafe_char(value)
         return (where, bad) if bad is not None else None
     if isinstance(value, dict):
         for k, v in value.items():
             here = f"{where}.{k}" if where else str(k)
-            found = unsafe_text(k, here) or unsafe_text(v, here)
+            found = _where_unsafe(k, here) or _where_unsafe(v, here)
             if found is not None:
                 return found
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            found = unsafe_text(v, f"{where}[{i}]")
+            found = _where_unsafe(v, f"{where}[{i}]")
             if found is not None:
                 return found
     return None

@@ -38,11 +38,16 @@ from district.server.session.outputs import (
     Wait,
     error,
 )
-from district.server.session.state import SessionCore, build_core, plain
+from district.server.session.state import SessionCore, build_core
 from district.server.store import Store, StoredSession
 
 Mark = tuple[int, int, int, bool, bool]
 ROSTER_EVERY = 0.25  # seconds: rosters are sent at most this often (see Ledger.roster_soon)
+
+# a snapshot is stored after this many entries since the latest one (and at every new round): a
+# restart replays at most this many entries of a session, however long its history (a snapshot of a
+# 20-seat session costs a few milliseconds, a replayed entry tens of microseconds)
+SNAPSHOT_EVERY = 250
 
 # after a failed write, the session rests (writes nothing, refuses what would write) for this many
 # seconds, doubling at each failure in a row up to the last: a failing disk costs no CPU
@@ -88,6 +93,11 @@ async def load_core(
         return build_core(full, scenario, log)
 
 
+def replayed(core: SessionCore, stored: StoredSession) -> int:
+    """How many entries a session loaded from `stored` has applied since its snapshot."""
+    return core.entries - (stored.snapshot_n if stored.snapshot is not None else 0)
+
+
 class Ledger:
     def __init__(
         self,
@@ -114,6 +124,7 @@ class Ledger:
         self.wake: Callable[[], Any] = lambda: None  # the actor: look again soon (a Tick)
         self.clock_dirty = False
         self._snapshot_due = False
+        self.since_snapshot = 0  # entries applied since the latest stored snapshot
         self._finish_due = False
         self.failures = 0  # failed writes in a row
         self.rest_until = 0.0  # (monotonic) no write is tried before then
@@ -210,7 +221,8 @@ class Ledger:
 
     def record(self, e: Entry) -> None:
         """Apply an entry now; it is stored and its results sent at the next flush."""
-        e = plain(e)
+        packed = db.pack_entry(e)  # what the store keeps; the entry applied is what a replay
+        e = db.unpack_entry(packed)  # reads back from it (server/session/state.py `plain`)
         c = self.core
         ready, status = len(c.game.state.ready), c.status
         out = c.apply(e)
@@ -218,8 +230,11 @@ class Ledger:
             self.roster_dirty = True
         if c.status == "ended" and status != "ended":
             self._finish_due = True
-        self._writes.append(db.AppendEntry(self.sid, c.entries, e))
+        self._writes.append(db.AppendEntry(self.sid, c.entries, e, packed))
         self._out.extend(out)
+        self.since_snapshot += 1
+        if self.since_snapshot >= SNAPSHOT_EVERY:
+            self._snapshot_due = True
 
     def note(self, seat: str, data: dict[str, Any]) -> None:
         """Keep a fact for the debrief that is not an entry (never replayed): a preview asked,
@@ -298,6 +313,7 @@ class Ledger:
             self.log.info("game over: round %d, hash %s", self.core.round, self.core.game.hash())
         if self._snapshot_due:
             self._snapshot_due = False
+            self.since_snapshot = 0  # a failed one is tried again after as many entries
             c = self.core
             try:
                 blob, h = c.snapshot()
@@ -362,4 +378,5 @@ class Ledger:
         if stored is None:
             raise RuntimeError(f"session {self.sid} is not in the store")
         self.core = await load_core(self.store, stored, self.core.scenario, self.log)
+        self.since_snapshot = replayed(self.core, stored)
         self.log.warning("reloaded from the store at entry %d", self.core.entries)

@@ -17,7 +17,8 @@ from typing import Any
 import msgpack
 from district.server.bots.turns import BotTurns
 from district.server.engine import EngineError, Game, Scenario
-from district.server.engine.snapshot import from_data, restore, snapshot, to_data
+from district.server.engine.snapshot import from_data, restore, snapshot, state_hash, to_data
+from district.server.engine.state import State
 from district.server.protocol import encode, plain_default
 from district.server.session.outputs import Delivery, EventOut, ViewOut
 from district.server.store import StoredSession
@@ -106,10 +107,16 @@ def seat_order(scenario: Scenario) -> list[str]:
 
 
 class SessionCore:
-    def __init__(self, info: SessionInfo, scenario: Scenario) -> None:
+    def __init__(self, info: SessionInfo, scenario: Scenario, state: State | None = None) -> None:
+        """A new session in its lobby; with `state` (restored from a snapshot: `from_snapshot`)
+        the game goes on from it instead of a new one being built."""
         self.info = info
         self.scenario = scenario
-        self.game = Game(scenario, info.seed)
+        self.game = (
+            Game(scenario, info.seed)
+            if state is None
+            else Game.from_state(scenario, info.seed, state)
+        )
         self.status = "lobby"
         self.deadline: float | None = None
         self.remaining: float | None = None  # while paused: seconds that were left
@@ -378,7 +385,12 @@ class SessionCore:
             "facilitator_hash": self.info.facilitator_hash,
             "seats": {k: (s.player, s.token_hash, s.bot) for k, s in self.seats.items()},
             "standins": [k for k, s in self.seats.items() if s.standin],
-            "streams": {r: (s.seq, s.view_seq, list(s.items)) for r, s in self.streams.items()},
+            # items as lists, not tuples: msgpack packs a list itself, a tuple through a callback
+            # (most of a snapshot's time once chat has filled the streams)
+            "streams": {
+                r: [s.seq, s.view_seq, [[n, b] for n, b in s.items]]
+                for r, s in self.streams.items()
+            },
             "cids": {k: list(v) for k, v in self.cids.items()},
             "turns": self.turns.to_plain(),
             "entries": self.entries,
@@ -388,21 +400,24 @@ class SessionCore:
         blob = to_data({"state": snapshot(self.game.state), "meta": meta, "hash": h})
         return blob, h
 
-    def restore(self, blob: bytes) -> None:
+    @classmethod
+    def from_snapshot(cls, info: SessionInfo, scenario: Scenario, blob: bytes) -> SessionCore:
+        """A session as a snapshot made by `snapshot` holds it (see `restore`), without first
+        building a new game that the snapshot would replace."""
+        decoded = decode_snapshot(blob, scenario)
+        core = cls(info, scenario, state=decoded[0])
+        core.restore(blob, decoded)
+        return core
+
+    def restore(self, blob: bytes, decoded: tuple[State, dict[str, Any]] | None = None) -> None:
         """Load a snapshot made by `snapshot` (data only: nothing in it is run). Raises ValueError
         (SnapshotError) if it is damaged, of another format, or does not give back the state it
-        was made from (KeyError if a field is missing)."""
-        data = from_data(blob)
-        if not isinstance(data, dict):
-            raise ValueError("not a session snapshot")
-        state = restore(data["state"], self.scenario)
-        game = Game(self.scenario, self.info.seed)
-        game.state = state
-        if game.hash() != data["hash"]:
-            raise ValueError("the snapshot's state hash does not match")
+        was made from (KeyError if a field is missing). `decoded`: `decode_snapshot(blob)`."""
+        state, data = decoded or decode_snapshot(blob, self.scenario)
         m = data["meta"]
         turns = BotTurns.from_plain(m["turns"])
-        self.game = game
+        if self.game.state is not state:
+            self.game = Game.from_state(self.scenario, self.info.seed, state)
         self.status, self.deadline, self.remaining = m["status"], m["deadline"], m["remaining"]
         self.negotiation_seconds, self.report_seconds = (
             m["negotiation_seconds"],
@@ -418,7 +433,8 @@ class SessionCore:
             s.player, s.token_hash, s.bot = player, token, bot
             s.standin = k in standins
         self.streams = {
-            r: Stream(seq=a, view_seq=b, items=list(c)) for r, (a, b, c) in m["streams"].items()
+            r: Stream(seq=a, view_seq=b, items=[(n, b) for n, b in c])
+            for r, (a, b, c) in m["streams"].items()
         }
         self.cids = {k: OrderedDict((c, 1) for c in v) for k, v in m["cids"].items()}
         self.turns = turns
@@ -445,6 +461,18 @@ class SessionCore:
         )
 
 
+def decode_snapshot(blob: bytes, scenario: Scenario) -> tuple[State, dict[str, Any]]:
+    """The game's state in a session snapshot, and the whole snapshot's data; ValueError if it is
+    damaged or does not give back the state it was made from (its hash)."""
+    data = from_data(blob)
+    if not isinstance(data, dict):
+        raise ValueError("not a session snapshot")
+    state = restore(data["state"], scenario)
+    if state_hash(state) != data["hash"]:
+        raise ValueError("the snapshot's state hash does not match")
+    return state, data
+
+
 def replay_entries(
     core: SessionCore, entries: list[Entry], log: logging.LoggerAdapter[Any] | None = None
 ) -> None:
@@ -465,12 +493,14 @@ def build_core(
     """A session's state from what the store holds: its snapshot plus the later entries. Raises
     (ValueError, KeyError, ...) if the snapshot cannot be used: then load every entry
     (`Store.load(full=True)`) and build again."""
-    core = SessionCore(SessionInfo(**stored.info), scenario)
+    info = SessionInfo(**stored.info)
     if stored.snapshot is not None:
-        core.restore(stored.snapshot)
+        core = SessionCore.from_snapshot(info, scenario, stored.snapshot)
         if core.entries != stored.snapshot_n:
             raise ValueError(
                 f"snapshot covers {core.entries} entries, stored as {stored.snapshot_n}"
             )
+    else:
+        core = SessionCore(info, scenario)
     replay_entries(core, stored.entries, log)
     return core

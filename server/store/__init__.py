@@ -63,6 +63,7 @@ class AppendEntry:
     session: str
     n: int
     entry: Entry
+    packed: bytes | None = None  # pack_entry(entry), if the writer has it already
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,7 +126,7 @@ def statements(w: Write) -> list[Statement]:
         out: list[Statement] = [
             (
                 "INSERT INTO entries (session, n, data) VALUES (?, ?, ?)",
-                (w.session, w.n, pack_entry(w.entry)),
+                (w.session, w.n, w.packed if w.packed is not None else pack_entry(w.entry)),
             )
         ]
         if w.entry.get("k") == "start":  # the game is under way: recovered at start-up

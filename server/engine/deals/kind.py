@@ -91,6 +91,29 @@ class Kind(Generic[T]):
         """Terms everyone sees once the deal is signed."""
         return {name for name, s in self.term_specs().items() if s.public}
 
+    def public_estimate(self, state: State, d: Deal) -> dict[str, Any] | None:
+        """The terms of a signed deal as a seat outside it may estimate them (previews,
+        engine/knowledge.py): public terms, the parties' seats and its length (public through
+        its `ends_round`) as they are, every other term at its default. None if a private term
+        has no default: the deal cannot be estimated, and is left out. A kind whose private
+        terms have a public estimate says so (`estimated_terms(d, {term: value})`)."""
+        return self.estimated_terms(d, {})
+
+    def estimated_terms(self, d: Deal, known: dict[str, Any]) -> dict[str, Any] | None:
+        out: dict[str, Any] = {}
+        for name, spec in self.term_specs().items():
+            if name not in d.terms:
+                continue
+            if name in known:
+                out[name] = known[name]
+            elif spec.public or spec.type == "seat" or name == "rounds":
+                out[name] = d.terms[name]
+            elif spec.default is None:
+                return None
+            else:
+                out[name] = spec.default
+        return out
+
     def read(self, d: Deal) -> T:
         """The deal's terms as this kind's typed record."""
         return self.terms(**d.terms)

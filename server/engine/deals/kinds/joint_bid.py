@@ -76,6 +76,16 @@ class JointBid(Kind[Terms]):
     def duration(self, state: State, t: Terms) -> int:
         return _tender(state, t).delivery_rounds
 
+    def public_estimate(self, state: State, d: Deal) -> dict[str, Any] | None:
+        """Another consortium's bid as outsiders may estimate it: equal shares, the buyer's own
+        price (public in the tender), the other private terms at their defaults."""
+        members = list(d.terms.get("shares", {}))
+        tender = next((x for x in state.tenders if x.id == d.terms.get("tender")), None)
+        if not members or tender is None:
+            return None
+        equal = dict.fromkeys(members, 1.0 / len(members))
+        return self.estimated_terms(d, {"shares": equal, "price": tender.price})
+
     def bids(
         self, state: State, d: Deal, cap: np.ndarray, access: np.ndarray, res: Resolution
     ) -> dict[str, Any] | None:
