@@ -15,33 +15,18 @@ is answered from it), the private one; everyone but the facilitator gets it with
 from __future__ import annotations
 
 import asyncio
-import multiprocessing as mp
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from district.server.debrief import Debrief, SessionLog, build_debrief
+from district.server.session.workers import WorkerPool
 
 DEBRIEF_WORKERS = 1  # processes making debriefs for the whole server
 KEPT = 4  # debriefs kept per session (the latest rounds')
 PRIVATE = ("timeline",)  # what only the facilitator (and the export) may see
 
-_pool: ProcessPoolExecutor | None = None
+_pool = WorkerPool(DEBRIEF_WORKERS)
 
 Source = tuple[str, Any]  # ("db", (path, session id)) or ("log", SessionLog)
-
-
-def _workers() -> ProcessPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ProcessPoolExecutor(DEBRIEF_WORKERS, mp_context=mp.get_context("spawn"))
-    return _pool
-
-
-def _reset_workers(broken: ProcessPoolExecutor) -> None:
-    global _pool
-    if _pool is broken:
-        _pool = None
-        broken.shutdown(wait=False, cancel_futures=True)
 
 
 def compute(source: Source) -> Debrief:
@@ -65,11 +50,11 @@ class Debriefs:
     def make(self, key: tuple[int, str], source: Source) -> asyncio.Future[Debrief]:
         """The debrief at `key` (see `made` first), made from `source` by a worker process."""
         loop = asyncio.get_running_loop()
-        pool = _workers()
+        pool = _pool.get()
         try:
             fut = asyncio.wrap_future(pool.submit(compute, source), loop=loop)
         except RuntimeError:  # the pool broke (a worker died): a new one next time
-            _reset_workers(pool)
+            _pool.reset(pool)
             raise
         self.made[key] = fut
         while len(self.made) > KEPT:

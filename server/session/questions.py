@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing as mp
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -24,26 +23,11 @@ from district.server.engine.state import State
 from district.server.protocol import PREVIEW_BURST, PREVIEW_RATE
 from district.server.session import rules
 from district.server.session.outputs import Question, error
+from district.server.session.workers import WorkerPool
 
 PREVIEW_WORKERS = 1  # processes computing previews for the whole server (the loop keeps a core)
 
-_pool: ProcessPoolExecutor | None = None
-
-
-def _workers() -> ProcessPoolExecutor:
-    """The server's preview processes (started on first use, they live as long as the server's
-    process; "spawn": a fork of a process with threads is not safe)."""
-    global _pool
-    if _pool is None:
-        _pool = ProcessPoolExecutor(PREVIEW_WORKERS, mp_context=mp.get_context("spawn"))
-    return _pool
-
-
-def _reset_workers(broken: ProcessPoolExecutor) -> None:
-    global _pool
-    if _pool is broken:
-        _pool = None
-        broken.shutdown(wait=False, cancel_futures=True)
+_pool = WorkerPool(PREVIEW_WORKERS)
 
 
 def compute(blob: bytes, seat: str, request: dict[str, Any]) -> tuple[Any, ...]:
@@ -106,7 +90,7 @@ class Questions:
         task.add_done_callback(self.pending.discard)
 
     async def _answer(self, q: Question, blob: bytes, a: Allowance) -> None:
-        pool = _workers()
+        pool = _pool.get()
         try:
             loop = asyncio.get_running_loop()
             outcome = await loop.run_in_executor(pool, compute, blob, q.seat, q.request)
@@ -116,7 +100,7 @@ class Questions:
         except Exception:
             self.log.exception("a preview failed")
             if isinstance(pool, ProcessPoolExecutor) and getattr(pool, "_broken", False):
-                _reset_workers(pool)
+                _pool.reset(pool)
             msg = error(q.re, "internal", "the server failed on this preview; nothing was changed")
         finally:
             a.busy = False
