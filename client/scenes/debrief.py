@@ -318,15 +318,16 @@ class DebriefScene(Scene):
         self.draw_tab(surface, d)
         if self.model.branches:
             b = self.model.branches[-1]
-            text(
-                surface,
+            font = self.fonts.get(14, "bold")
+            room = W - u(600) - u(240)
+            says = (
                 f"New session from round {b['round']}: join code {b['code']}",
-                self.fonts.get(14, "bold"),
-                C.ACCENT,
-                (u(600), H - u(32)),
-                "midleft",
-                max_width=W - u(600) - u(240),
+                f"From round {b['round']}: code {b['code']}",
+                f"Code {b['code']}",
             )
+            # the longest wording that fits: the join code is never the part cut off
+            said = next((w for w in says if font.size(w)[0] <= room), says[-1])
+            text(surface, said, font, C.ACCENT, (u(600), H - u(32)), "midleft", max_width=room)
 
     # --- the charts ---------------------------------------------------------------------------
     def chart(

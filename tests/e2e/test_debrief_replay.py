@@ -22,6 +22,7 @@ import pygame  # noqa: E402
 import pytest  # noqa: E402
 from district.client.app import App  # noqa: E402
 from district.client.settings import Settings  # noqa: E402
+from district.client.ui.theme import DrawnText  # noqa: E402
 from district.server.local import LocalServer  # noqa: E402
 
 from tests.client.conftest import click, click_at, key, pump, type_into  # noqa: E402
@@ -177,7 +178,13 @@ def test_debrief_mid_game_replay_by_round_and_branch_by_clicks(local: Any) -> No
     b = teacher.model.branches[-1]
     assert b["round"] == 2 and b["code"] != code
     assert state(server, session)["status"] == "ended"  # the original is untouched
-    teacher.frame([])
+    DrawnText.record = []  # the new join code is on the teacher's screen, whole
+    try:
+        teacher.frame([])
+        said = list(DrawnText.record)
+    finally:
+        DrawnText.record = None
+    assert any(b["code"] in line for line in said), said
     click(teacher, teacher.scene.open_branch_button)
     assert run_all(apps, lambda: teacher.scene.name == "facilitator" and teacher.model.view)
     assert teacher.model.code == b["code"]
