@@ -7,6 +7,7 @@ from typing import Any
 
 from district.server.engine.commands import apply as apply_command
 from district.server.engine.events import begin_round, end_game
+from district.server.engine.flows import start as record_flows
 from district.server.engine.preview import preview as preview_deal
 from district.server.engine.resolve import resolve as resolve_round
 from district.server.engine.scenario import Scenario
@@ -19,10 +20,12 @@ LogEntry = tuple[Any, ...]
 
 
 class Game:
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, flows: bool = False) -> None:
         self.scenario = scenario
         self.seed = seed
         self.state: State = new_state(scenario, seed)
+        if flows:  # record money flows (engine/flows.py): for the debrief, not the game
+            record_flows(self.state)
         self.log: list[LogEntry] = []
         self.start_events = begin_round(self.state)
 

@@ -88,6 +88,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
     created REAL NOT NULL,
     PRIMARY KEY (session, n)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS notes (
+    session TEXT NOT NULL,
+    t REAL NOT NULL,
+    seat TEXT NOT NULL,
+    data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT PRIMARY KEY,
     session TEXT NOT NULL,
@@ -263,6 +269,51 @@ def _token(c: sqlite3.Connection, hash_: str) -> tuple[str, str] | None:
 def _code(c: sqlite3.Connection, code: str) -> str | None:
     row = c.execute("SELECT id FROM sessions WHERE code = ?", (code,)).fetchone()
     return row[0] if row else None
+
+
+def read_session(
+    path: Path, session: str
+) -> tuple[dict[str, Any], str, dict[str, Any], list[Entry], list[dict[str, Any]]]:
+    """A session of a database file by its join code or id, read without writing anything:
+    (info, scenario text, settings, every entry, its notes). Raises ValueError with one line
+    saying what was wrong (no such file, not a District database, no such session)."""
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    try:
+        c = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as e:
+        raise ValueError(f"{path} cannot be opened: {e}") from None
+    try:
+        try:
+            row = c.execute(
+                "SELECT id FROM sessions WHERE code = ? OR id = ?", (session.upper(), session)
+            ).fetchone()
+        except sqlite3.DatabaseError:
+            raise ValueError(f"{path} is not a District database") from None
+        if row is None:
+            raise ValueError(f"{path} has no session {session!r}")
+        got = _load(c, row[0], full=True)
+        if got is None or got.quarantined:
+            why = got.quarantined if got else "gone"
+            raise ValueError(f"session {session} cannot be read: {why}")
+        settings = msgpack.unpackb(
+            c.execute("SELECT settings FROM sessions WHERE id = ?", (row[0],)).fetchone()[0],
+            raw=False,
+        )
+        notes: list[dict[str, Any]] = []
+        has_notes = c.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'notes'"
+        ).fetchone()
+        if has_notes:
+            for t, seat, data in c.execute(
+                "SELECT t, seat, data FROM notes WHERE session = ? ORDER BY rowid", (row[0],)
+            ):
+                notes.append({**unpack_entry(data), "t": t, "seat": seat})
+        return got.info, got.scenario_text, settings, got.entries, notes
+    except sqlite3.DatabaseError as e:
+        raise ValueError(f"{path} cannot be read: {e}") from None
+    finally:
+        c.close()
 
 
 class SQLiteStore(Store):
