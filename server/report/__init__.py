@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,21 +29,17 @@ def matplotlib_missing() -> str | None:
     return None if found else MATPLOTLIB_MISSING
 
 
-def write_report(
+def draw_charts(
     debrief: dict[str, Any],
     out_dir: Path,
-    *,
-    private: bool = False,
     baseline: bool = True,
     progress: Callable[[str], None] | None = None,
-) -> Path:
-    """Write `index.html` and its charts into `out_dir` (made if missing; files of the same names
-    are replaced) and return the page's path. The timeline goes in only when `private`; the
-    bots-only baseline is drawn unless `baseline` is False."""
-    from district.server.report import charts, page
+) -> dict[str, Any]:
+    """Every chart of the report as a PNG in `out_dir`; returns their file names for
+    `page.render`: {"scoreboards", "wages", "flows": name or None, "network": [(round, name)]}."""
+    from district.server.report import charts
 
     say = progress or (lambda _line: None)
-    out_dir.mkdir(parents=True, exist_ok=True)
     images: dict[str, Any] = {}
     say("drawing the scoreboards")
     images["scoreboards"] = charts.scoreboards(debrief, out_dir, baseline)
@@ -61,6 +55,24 @@ def write_report(
         for r in picks:
             say(f"drawing the network of round {r}")
             images["network"].append((r, charts.network(debrief, nets[r], pos, out_dir)))
+    return images
+
+
+def write_report(
+    debrief: dict[str, Any],
+    out_dir: Path,
+    *,
+    private: bool = False,
+    baseline: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Write `index.html` and its charts into `out_dir` (made if missing; files of the same names
+    are replaced) and return the page's path. The timeline goes in only when `private`; the
+    bots-only baseline is drawn unless `baseline` is False."""
+    from district.server.report import page
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    images = draw_charts(debrief, out_dir, baseline, progress)
     html = page.render(debrief, images, private=private, baseline=baseline)
     index = out_dir / "index.html"
     tmp = index.with_suffix(".html.tmp")
@@ -69,18 +81,4 @@ def write_report(
     return index
 
 
-def write_report_dir(debrief: dict[str, Any], out_dir: Path, **kw: Any) -> Path:
-    """As `write_report`, but into a fresh folder made beside `out_dir` and renamed onto it when
-    complete: a reader of `out_dir` never sees half a report (the server's cache)."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=out_dir.name + ".", dir=out_dir.parent))
-    write_report(debrief, tmp, **kw)
-    old = out_dir.with_name(out_dir.name + ".old")
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
-    shutil.rmtree(old, ignore_errors=True)
-    return out_dir / "index.html"
-
-
-__all__ = ["MATPLOTLIB_MISSING", "matplotlib_missing", "write_report", "write_report_dir"]
+__all__ = ["MATPLOTLIB_MISSING", "draw_charts", "matplotlib_missing", "write_report"]

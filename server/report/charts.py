@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from district.server.report import style
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-
-from district.server.report import style
 
 DPI = 100
 FONT = 17  # read from the back of a classroom
@@ -79,9 +78,7 @@ def scoreboards(d: dict[str, Any], out: Path, baseline: bool = True) -> str:
     handles = [Line2D([], [], color=style.INK, linewidth=3.5, label="this session")]
     if base:
         handles.append(
-            Line2D(
-                [], [], color=style.INK_MUTED, linestyle="--", linewidth=2.5, label="bots alone"
-            )
+            Line2D([], [], color=style.INK_MUTED, linestyle="--", linewidth=2.5, label="bots alone")
         )
     fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=FONT, frameon=False)
     return _save(fig, out, "scoreboards.png")
@@ -210,8 +207,10 @@ def network(
     ax = fig.subplots()
     ax.set_axis_off()
     linked: set[str] = set()
-    kinds_drawn: dict[str, tuple[str, str, str]] = {}
-    for e in net["edges"]:
+    kinds_drawn: dict[str, tuple[str, Any, str]] = {}
+    order = list(style.EDGE_STYLES)  # deals underneath, networks on top
+    edges = sorted(net["edges"], key=lambda e: order.index(e["kind"]) if e["kind"] in order else -1)
+    for e in edges:
         if e["a"] not in pos or e["b"] not in pos:
             continue
         colour, dash, word = style.EDGE_STYLES.get(e["kind"], style.OTHER_EDGE)
@@ -224,16 +223,21 @@ def network(
             color=colour,
             linestyle=dash,
             linewidth=1.0 + 3.5 * trust,
-            alpha=0.75,
+            alpha=0.45 if e["kind"] == "deal" else 0.85,
             zorder=1,
         )
         linked.update((e["a"], e["b"]))
-    biggest = max([int(n.get("size") or 0) for n in net["nodes"]] + [1])
+    firms = [n for n in net["nodes"] if n.get("role", "firm") == "firm"]
+    biggest = max([int(n.get("size") or 0) for n in firms] + [1])
+    roles_drawn: set[str] = set()
     for n in net["nodes"]:
         x, y = pos[n["id"]]
-        size = 40 + 700 * (int(n.get("size") or 0) / biggest)
+        role = n.get("role", "firm")
+        firm = role == "firm"
+        size = 40 + 700 * (int(n.get("size") or 0) / biggest) if firm else 420
         alive = bool(n.get("alive", True))
-        colour = style.ROLE_COLOURS.get(n.get("role", "firm"), style.OKABE_ITO["sky"])
+        colour = style.ROLE_COLOURS.get(role, style.OKABE_ITO["sky"])
+        roles_drawn.add(role)
         ax.scatter(
             [x],
             [y],
@@ -241,11 +245,11 @@ def network(
             facecolor=colour if alive else "white",
             edgecolor=style.INK if alive else style.INK_MUTED,
             linewidth=1.5,
-            marker="o" if alive else "X",
+            marker=("o" if firm else style.ROLE_MARKERS.get(role, "D")) if alive else "X",
             zorder=2,
         )
         label = str(n.get("name") or style.name_of(d.get("names") or {}, n["id"]))
-        label = label if len(label) <= 24 else label[:23] + "…"
+        label = label if len(label) <= 22 else label[:21] + "…"
         turn = math.degrees(math.atan2(y, x))
         flip = not -90 <= turn <= 90  # text on the left half reads from the outside in
         ax.text(
@@ -261,15 +265,15 @@ def network(
             fontweight="bold" if n["id"] in linked else "normal",
             zorder=3,
         )
-    alive = sum(1 for n in net["nodes"] if n.get("alive", True))
+    open_firms = sum(1 for n in firms if n.get("alive", True))
     ax.set_title(
-        f"Round {net['round']}: {alive} firms open, {len(net['edges'])} links",
+        f"Round {net['round']}: {open_firms} firms open, {len(net['edges'])} links",
         fontsize=FONT + 3,
         fontweight="bold",
         color=style.INK,
     )
-    ax.set_xlim(-1.8, 1.8)
-    ax.set_ylim(-1.8, 1.8)
+    ax.set_xlim(-1.85, 1.85)
+    ax.set_ylim(-1.8, 1.95)
     ax.set_aspect("equal")
     handles = [
         Line2D([], [], color=c, linestyle=s, linewidth=3, label=w)
@@ -287,6 +291,19 @@ def network(
             label="firm (size: workers)",
         )
     )
+    for role in sorted(roles_drawn - {"firm"}):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=style.ROLE_MARKERS.get(role, "D"),
+                linestyle="",
+                markersize=14,
+                markerfacecolor=style.ROLE_COLOURS.get(role, style.OKABE_ITO["sky"]),
+                markeredgecolor=style.INK,
+                label=role,
+            )
+        )
     handles.append(
         Line2D(
             [],

@@ -55,9 +55,11 @@ def _table(
     out += [f"<th{cls[i]}>{_e(h)}</th>" for i, h in enumerate(head)]
     out.append("</tr></thead><tbody>")
     for r in rows:
-        out.append("<tr>" + "".join(
-            f"<td{cls[i]}>{c if raw else _e(c)}</td>" for i, c in enumerate(r)
-        ) + "</tr>")
+        out.append(
+            "<tr>"
+            + "".join(f"<td{cls[i]}>{c if raw else _e(c)}</td>" for i, c in enumerate(r))
+            + "</tr>"
+        )
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -98,8 +100,12 @@ def _flows_table(d: dict[str, Any], names: dict[str, str]) -> str:
                 continue
             a, _, b = pair.partition("->")
             rows.append(
-                [style.kind_title(kind), style.name_of(names, a), style.name_of(names, b),
-                 style.money(total)]
+                [
+                    style.kind_title(kind),
+                    style.name_of(names, a),
+                    style.name_of(names, b),
+                    style.money(total),
+                ]
             )
     if not rows:
         return '<p class="note">No money moved between the actors through deals or rules.</p>'
@@ -197,7 +203,11 @@ def _timeline(d: dict[str, Any], names: dict[str, str]) -> str:
     t0 = next((float(x["t"]) for x in d.get("timeline") or [] if x.get("t") is not None), None)
     for x in d.get("timeline") or []:
         t = x.get("t")
-        when = "-" if t is None or t0 is None else f"{int(float(t) - t0) // 60}:{int(float(t) - t0) % 60:02d}"
+        when = (
+            "-"
+            if t is None or t0 is None
+            else f"{int(float(t) - t0) // 60}:{int(float(t) - t0) % 60:02d}"
+        )
         rows.append(
             [
                 when,
@@ -208,7 +218,9 @@ def _timeline(d: dict[str, Any], names: dict[str, str]) -> str:
                 str(x.get("summary", "")),
             ]
         )
-    return _table(["time (min:s)", "round", "phase", "who", "what", "summary"], rows, numeric=[0, 1])
+    return _table(
+        ["time (min:s)", "round", "phase", "who", "what", "summary"], rows, numeric=[0, 1]
+    )
 
 
 def render(
@@ -228,7 +240,7 @@ def render(
     has_base = bool(baseline and d.get("baseline"))
     title = f"{s.get('title') or s.get('scenario')}: the debrief"
     sub = (
-        f"Session {s.get('code') or '-'} · seed {s.get('seed')} · {played} of {planned} rounds"
+        f"{'Session ' + s['code'] if s.get('code') else 'A bots-only game'} · seed {s.get('seed')} · {played} of {planned} rounds"
         f"{' (ended early)' if s.get('ended_early') else ''} · {len(seats)} seats, {people} played "
         f"by people, {len(seats) - people} by bots"
     )

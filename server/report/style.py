@@ -40,13 +40,16 @@ ROLE_COLOURS = {
     "government": OKABE_ITO["green"],
     "broker": OKABE_ITO["orange"],
 }
-EDGE_STYLES = {  # kind: (colour, line style, what a reader is told)
-    "network": (OKABE_ITO["green"], "-", "network"),
+ROLE_MARKERS = {"union": "s", "government": "D", "broker": "^"}
+EDGE_STYLES: dict[
+    str, tuple[str, Any, str]
+] = {  # drawn in this order: the later on top  # kind: (colour, line style, what a reader is told)
     "deal": (OKABE_ITO["blue"], "--", "deal"),
     "subcontract": (OKABE_ITO["orange"], "-.", "subcontract"),
     "tender": (OKABE_ITO["vermillion"], ":", "joint bid for a tender"),
+    "network": (OKABE_ITO["green"], "-", "network"),
 }
-OTHER_EDGE = (OKABE_ITO["black"], "-", "other")
+OTHER_EDGE: tuple[str, Any, str] = (OKABE_ITO["black"], "-", "other")
 STATUS_WORDS = {
     "proposed": "proposed, not answered",
     "rejected": "rejected",
