@@ -53,11 +53,8 @@ def main(args: argparse.Namespace) -> int:
     if args.from_dir and not Path(args.from_dir).is_dir():
         return _error(f"--from {args.from_dir}: no such folder; give an export folder")
     out = Path(args.out)
-    from district.server.simulate import out_problem
-
-    why = out_problem(out)
-    if why:
-        return _error(why)
+    if out.exists() and not out.is_dir():
+        return _error(f"--out {out} is a file, not a folder: give a folder (it is made if missing)")
     why = matplotlib_missing()
     if why:
         return _error(why)
@@ -79,6 +76,11 @@ def main(args: argparse.Namespace) -> int:
             log = SessionLog.from_store(args.db, args.session)
     except LogError as e:
         return _error(str(e))
+    from district.server.simulate import out_problem
+
+    why = out_problem(out)  # makes the folder: only once the session is found
+    if why:
+        return _error(why)
     say(
         "replaying the session"
         + ("" if args.no_baseline else " and playing it with bots alone (the baseline)")
