@@ -1,6 +1,7 @@
 """The `district` command.
 
 district simulate --scenario NAME|PATH --seed N [--rounds R] [--out DIR]
+district export --db PATH --session CODE --out DIR
 district scenarios list | show NAME | validate PATH...
 district serve [--host H] [--port P] [--db PATH] [--report-port N|off]
 district bots --server URL --code CODE --seats N
@@ -49,6 +50,32 @@ def _simulate(args: argparse.Namespace) -> int:
         if why:
             return _error(why)
     simulate(sc, args.seed, args.rounds, out)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from district.server.debrief import LogError, SessionLog
+    from district.server.debrief.export import write_export
+    from district.server.simulate import out_problem
+
+    try:
+        log = SessionLog.from_store(Path(args.db), args.session)
+    except LogError as e:
+        return _error(f"--db {args.db} --session {args.session}: {e}")
+    out = Path(args.out)
+    why = out_problem(out)
+    if why:
+        return _error(why)
+    try:
+        write_export(log, out)
+    except LogError as e:
+        return _error(f"session {args.session}: {e}")
+    except OSError as e:
+        return _error(f"cannot write to --out {out} ({e.strerror or e})")
+    print(
+        f"wrote {', '.join(f'{out}/{n}' for n in ('events.csv', 'deals.csv', 'indicators.csv'))}, "
+        "chat.csv, flows.csv, session.json, dictionary.csv (docs/export.md)"
+    )
     return 0
 
 
@@ -161,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rounds", type=int, default=None)
     s.add_argument("--out", default=None, help="directory for CSV and JSON outputs")
     s.set_defaults(func=_simulate)
+
+    s = sub.add_parser("export", help="write a stored session's research files (docs/export.md)")
+    s.add_argument("--db", required=True, help="the server's SQLite file")
+    s.add_argument("--session", required=True, help="the session's join code (or its id)")
+    s.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    s.set_defaults(func=_export)
 
     s = sub.add_parser("scenarios", help="list, show or validate scenarios")
     ss = s.add_subparsers(dest="action", required=True)

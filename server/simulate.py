@@ -3,7 +3,6 @@ round's indicators (CSV, long format), the events and the final state (JSON)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 import tempfile
@@ -157,7 +156,11 @@ def simulate(
     print(summary(game), file=stream)
     if out is not None:
         write_outputs(game, events, out)
-        print(f"wrote {out}/indicators.csv, rounds.csv, events.json, final_state.json", file=stream)
+        print(
+            f"wrote {out}/events.csv, deals.csv, indicators.csv, chat.csv, flows.csv, "
+            "session.json, dictionary.csv (docs/export.md) and final_state.json",
+            file=stream,
+        )
     return game
 
 
@@ -213,22 +216,14 @@ def out_problem(out: Path) -> str | None:
 
 
 def write_outputs(game: Game, events: list[dict[str, Any]], out: Path) -> None:
+    """The research export of this game (the files `district export` writes for a played
+    session: docs/export.md), and its final state as JSON. Its bots-only baseline is itself."""
+    from district.server.debrief.export import write_export
+    from district.server.debrief.log import SessionLog
+
     out.mkdir(parents=True, exist_ok=True)
     st = game.state
-    with open(out / "indicators.csv", "w", newline="") as fh:  # long format
-        w = csv.writer(fh)
-        w.writerow(["scenario", "seed", "round", "indicator", "value"])
-        for ind in st.history:
-            for k, v in ind.items():
-                if k != "round":
-                    w.writerow([st.scenario.name, game.seed, int(ind["round"]), k, v])
-    with open(out / "rounds.csv", "w", newline="") as fh:  # wide format, one row a round
-        keys = list(st.history[0]) if st.history else []
-        w = csv.writer(fh)
-        w.writerow(keys)
-        for ind in st.history:
-            w.writerow([ind[k] for k in keys])
-    (out / "events.json").write_text(json.dumps(_plain(events), indent=1))
+    write_export(SessionLog.from_game(game), out, baseline=False)
     final = {
         "scenario": st.scenario.name,
         "seed": game.seed,

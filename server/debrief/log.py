@@ -14,6 +14,7 @@ import json
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ class SessionLog:
     notes: list[dict[str, Any]] = field(default_factory=list)  # {t, seat, kind, ...}: previews
     created: float | None = None  # server time the session was created (None: simulated)
     final_hash: str = ""  # as recorded (an export's session.json), "" if unknown
+    scenario_text: str = ""  # the scenario's TOML as played, "" if unknown
 
     # --- constructors -------------------------------------------------------------------------
 
@@ -51,6 +53,7 @@ class SessionLog:
         log = cls(scenario=eng.scenario, seed=int(eng.seed), entries=entries, code=code)
         log.seats = seats_of(eng.scenario, entries)
         log.final_hash = eng.hash()
+        log.scenario_text = scenario_file_text(eng.scenario)
         return log
 
     @classmethod
@@ -75,6 +78,7 @@ class SessionLog:
             code=str(info["code"]),
             notes=notes,
             created=float(info["created"]),
+            scenario_text=text,
         )
         log.seats = seats_of(scenario, entries)
         return log
@@ -117,6 +121,7 @@ class SessionLog:
             notes=notes,
             created=meta.get("created"),
             final_hash=str(meta.get("final_hash") or ""),
+            scenario_text=str(meta.get("scenario_text") or ""),
         )
         log.seats = list(meta.get("seats") or seats_of(scenario, entries))
         return log
@@ -163,6 +168,15 @@ def seats_of(scenario: Scenario, entries: list[Entry]) -> list[dict[str, Any]]:
     ]
 
 
+def scenario_file_text(scenario: Scenario) -> str:
+    """The TOML a scenario was read from, if it came from a file that is still readable."""
+    try:
+        p = Path(scenario.path)
+        return p.read_text(encoding="utf-8") if scenario.path and p.is_file() else ""
+    except OSError:
+        return ""
+
+
 def scenario_of(meta: dict[str, Any]) -> Scenario:
     """The scenario of an exported session: its stored text if the export has it, else the
     shipped scenario of that name."""
@@ -181,7 +195,7 @@ def entry_of_row(row: dict[str, str]) -> Entry | None:
     """The entry an events.csv row records, or None (an engine event: not replayed)."""
     kind, name = row["kind"], row["name"]
     fields = json.loads(row["fields"]) if row.get("fields") else {}
-    t = fields.pop("_t", None) if isinstance(fields, dict) else None
+    t = datetime.fromisoformat(row["time"]).timestamp() if row.get("time") else None
     if kind == "command":
         e: Entry = {"k": "cmd", "seat": row["seat"], "cmd": fields}
     elif kind == "control" and name in CONTROL:
@@ -189,7 +203,15 @@ def entry_of_row(row: dict[str, str]) -> Entry | None:
     elif kind == "session":
         e = {"k": name, **fields}
     elif kind == "preview":
-        return {"k": "note", "kind": "preview", "seat": row["seat"], "t": t, **fields}
+        return {
+            **fields,
+            "k": "note",
+            "kind": "preview",
+            "seat": row["seat"],
+            "t": t,
+            "round": int(row["round"]),
+            "phase": row["phase"],
+        }
     else:
         return None
     if t is not None:

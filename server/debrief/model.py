@@ -18,7 +18,7 @@ from district.server.debrief.log import Entry, SessionLog, replay
 from district.server.engine import Game
 from district.server.engine.deals import KINDS
 from district.server.engine.flows import flows as recorded_flows
-from district.server.engine.indicators import role_scores
+from district.server.engine.indicators import components, role_scores
 from district.server.engine.state import State
 
 Debrief = dict[str, Any]
@@ -59,14 +59,21 @@ ROLE_SCORES: dict[str, tuple[str, str]] = {
 }
 
 SIGNED_STATUSES = ("active", "fulfilled", "breached", "failed")
+# session entries the timeline leaves out (the export keeps them): a bot's turn is over, a clock
+QUIET = ("bot_done", "deadline", "timers", "facilitator_token")
 
 
-def build_debrief(log: SessionLog, baseline: bool = True, private: bool = True) -> Debrief:
+def build_debrief(
+    log: SessionLog,
+    baseline: bool = True,
+    private: bool = True,
+    replayed: tuple[Game, Recorder] | None = None,
+) -> Debrief:
     """The debrief of a session's log. `baseline`: also play the same scenario and seed with bots
     in every seat (district simulate's game) for the "what if" line; `private`: include the
-    timeline (who did and asked what when: for the facilitator and the export only)."""
-    rec = _Recorder(log)
-    game = replay(log, on_entry=rec.on_entry, on_start=rec.on_start)
+    timeline (who did and asked what when: for the facilitator and the export only).
+    `replayed`: the log's replay if the caller has it already."""
+    game, rec = replayed or replay_recorded(log)
     st = game.state
     names = _names(st)
     rounds = list(range(len(st.history) + 1))
@@ -102,9 +109,12 @@ def build_debrief(log: SessionLog, baseline: bool = True, private: bool = True) 
         _num(x["unemployment_rate"] * (x["employment"] / max(1e-9, 1 - x["unemployment_rate"])))
         for x in levels
     ]
+    summed: dict[tuple[int, str, str, str], float] = defaultdict(float)
+    for r, k, a, b, x in recorded_flows(st):
+        summed[(r, k, a, b)] += x
     d["flows"] = [
         {"round": r, "kind": k, "from": a, "to": b, "amount": _num(x)}
-        for r, k, a, b, x in recorded_flows(st)
+        for (r, k, a, b), x in summed.items()
     ]
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for fl in d["flows"]:
@@ -125,13 +135,34 @@ def _num(x: Any) -> float:
 # --- replaying, round by round --------------------------------------------------------------
 
 
-class _Recorder:
-    """What the replay shows as it goes: the network after each round, and the timeline."""
+def replay_recorded(log: SessionLog) -> tuple[Game, Recorder]:
+    """Replay the log, recording as it goes what only the round-by-round state shows."""
+    rec = Recorder(log)
+    game = replay(log, on_entry=rec.on_entry, on_start=rec.on_start)
+    return game, rec
+
+
+FIRM_VARIABLES = (
+    "workers", "skilled", "skill", "technology", "wage", "cash", "debt", "public_debt",
+    "productivity", "quality", "output", "exports", "revenue", "profit", "reputation", "credit",
+    "union_share", "fines",
+)  # fmt: skip
+
+
+class Recorder:
+    """What the replay shows as it goes: the network after each round, the timeline, every
+    command and event (for events.csv), the scoreboards' components and the seat firms' numbers
+    at the start and after each round (for indicators.csv)."""
 
     def __init__(self, log: SessionLog) -> None:
         self.log = log
         self.network: list[dict[str, Any]] = []
         self.items: list[dict[str, Any]] = []
+        # events.csv: (t, round, phase, seat, kind, name, audience, fields)
+        self.rows: list[tuple[Any, ...]] = []
+        self.components: list[dict[str, float]] = []  # per entry of rounds
+        self.firms: list[dict[str, dict[str, float]]] = []  # per entry of rounds: seat -> numbers
+        self.chat: list[dict[str, Any]] = []
         self.start_scores: dict[str, float] = {}
         self.round = 1
         self.phase = "negotiation"
@@ -141,6 +172,9 @@ class _Recorder:
         st = game.state
         self.names = _names(st)
         self.network.append(network_of(st, 0))
+        self._levels(st, st.start)
+        for ev in game.start_events:
+            self._event(None, st, ev)
         boards = {b: st.start[b] for b in BOARDS}
         self.start_scores = role_scores(st, dict(st.start), boards)
         self.round, self.phase = st.round, st.phase
@@ -154,8 +188,16 @@ class _Recorder:
             "phase": self.phase,
             "seat": e.get("seat", "facilitator" if k in ("resolve", "advance", "end") else ""),
         }
+        t = e.get("t")
         if k == "cmd":
             cmd = e["cmd"]
+            self.rows.append(
+                (t, self.round, self.phase, e["seat"], "command", cmd.get("type", ""), "", cmd)
+            )
+            for ev in result or ():
+                self._event(t, st, ev)
+                if ev.get("kind") == "chat":
+                    self.chat.append({"t": t, "phase": self.phase, **ev})
             typ = cmd.get("type", "")
             item["kind"] = {"chat": "chat", "respond": "response"}.get(typ, "command")
             item["summary"] = command_summary(st, self.names, e["seat"], cmd)
@@ -170,8 +212,17 @@ class _Recorder:
             }[k]
             item["fields"] = {"type": k}
             self.items.append(item)
+            self.rows.append((t, self.round, self.phase, "facilitator", "control", k, "", {}))
             if k == "resolve":
                 self.network.append(network_of(st, st.round))
+                self._levels(st, st.history[-1])
+                news = result.get("news", []) if isinstance(result, dict) else []
+                self.rows.append(
+                    (t, st.round, st.phase, "", "event", "report", "public",
+                     {"round": st.round, "news": len(news)})
+                )  # fmt: skip
+            for ev in result if isinstance(result, list) else ():
+                self._event(t, st, ev)
             for ev in result if isinstance(result, list) else ():
                 if ev.get("kind") == "news":
                     self.items.append(
@@ -186,11 +237,37 @@ class _Recorder:
                         }
                     )
         else:  # the session's own entries: seats taken, bots, pauses
-            item["kind"] = "control"
-            item["summary"] = session_summary(self.names, e)
-            item["fields"] = {k2: v for k2, v in e.items() if k2 not in ("t", "token", "hash")}
-            self.items.append(item)
+            fields = {k2: v for k2, v in e.items() if k2 not in ("t", "token", "hash")}
+            self.rows.append(
+                (t, self.round, self.phase, e.get("seat", ""), "session", k, "", fields)
+            )
+            if k not in QUIET:
+                item.update(kind="control", summary=session_summary(self.names, e), fields=fields)
+                self.items.append(item)
         self.round, self.phase = st.round, st.phase
+
+    def _event(self, t: Any, st: State, ev: dict[str, Any]) -> None:
+        aud = ev.get("audience", "public")
+        audience = aud if isinstance(aud, str) else ";".join(str(a) for a in aud)
+        fields = {k: v for k, v in ev.items() if k not in ("audience", "kind")}
+        seat = str(ev.get("seat", ev.get("from", "")))
+        self.rows.append(
+            (t, st.round, st.phase, seat, "event", ev.get("kind", ""), audience, fields)
+        )
+
+    def _levels(self, st: State, ind: dict[str, float]) -> None:
+        self.components.append(components(st, ind))
+        f = st.firms
+        self.firms.append(
+            {
+                s.id: {
+                    "alive": float(f.alive[s.firm]),
+                    **{v: float(getattr(f, v)[s.firm]) for v in FIRM_VARIABLES},
+                }
+                for s in st.seats.values()
+                if s.firm >= 0
+            }
+        )
 
     def timeline(self) -> list[dict[str, Any]]:
         """The entries in order, with the previews asked merged in by their time."""
@@ -362,12 +439,11 @@ def network_of(st: State, rnd: int) -> dict[str, Any]:
             for b in members[i + 1 :]:
                 add(a, b, "network")
     for d in st.deals.values():
-        active = (
-            d.signed_round
-            and d.signed_round <= rnd
-            and (d.status == "active" or (d.history and max(h["round"] for h in d.history) >= rnd))
-        )
-        if not active or d.status not in SIGNED_STATUSES:
+        # in force this round: running, or signed and ended in it (this is called as it ends)
+        ended = [h["round"] for h in d.history if h.get("action") in _ENDINGS]
+        if not d.signed_round or d.status not in SIGNED_STATUSES:
+            continue
+        if d.status != "active" and (not ended or max(ended) < rnd):
             continue
         for i, a in enumerate(d.parties):
             for b in d.parties[i + 1 :]:
@@ -465,19 +541,32 @@ def _reputation(st: State, deals: list[dict[str, Any]]) -> dict[str, dict[str, i
     return out
 
 
+_BASELINES: dict[tuple[str, int, int], dict[str, list[float]]] = {}  # the last few played
+_KEEP = 8
+
+
 def _baseline(log: SessionLog, rounds: int) -> dict[str, list[float]] | None:
-    """The same scenario and seed with bots in every seat, for as many rounds as were played."""
+    """The same scenario and seed with bots in every seat, for as many rounds as were played
+    (district simulate's game: the server's bots-only game, hash for hash). Played once and kept
+    for the next debrief of the same scenario, seed and length (a report asked again, the
+    export after the report). Even a session of bots alone is played again: a facilitator who
+    moved a phase on before every bot had its turn made another game."""
     from district.server.simulate import run_game
 
-    if rounds <= 0:
-        game = Game(log.scenario, log.seed)
-    else:
-        game, _events = run_game(log.scenario, log.seed, rounds)
-    st = game.state
-    levels = [st.start, *st.history[:rounds]]
-    out = {b: [_num(x[b]) for x in levels] for b in BOARDS}
-    out.update({k: [_num(x[k]) for x in levels] for k in BASELINE_SERIES})
-    return out
+    key = (log.scenario_text or repr(log.scenario), log.seed, rounds)
+    hit = _BASELINES.get(key)
+    if hit is None:
+        if rounds <= 0:
+            game = Game(log.scenario, log.seed)
+        else:
+            game, _events = run_game(log.scenario, log.seed, rounds)
+        levels = [game.state.start, *game.state.history[:rounds]]
+        hit = {b: [_num(x[b]) for x in levels] for b in BOARDS}
+        hit.update({k: [_num(x[k]) for x in levels] for k in BASELINE_SERIES})
+        while len(_BASELINES) >= _KEEP:
+            del _BASELINES[next(iter(_BASELINES))]
+        _BASELINES[key] = hit
+    return {k: list(v) for k, v in hit.items()}
 
 
 # --- highlights ------------------------------------------------------------------------------
@@ -510,10 +599,14 @@ def highlights(d: Debrief) -> list[str]:
     closed = int(round(sum(s["exits"][1:])))
     comp = b["competitiveness"][-1] - b["competitiveness"][0]
     if closed:
+        moved = (
+            f"held at {b['competitiveness'][-1]:.0f} of 100"
+            if round(abs(comp)) == 0
+            else f"{'rose' if comp > 0 else 'fell'} {abs(comp):.0f} points "
+            f"(to {b['competitiveness'][-1]:.0f} of 100)"
+        )
         out.append(
-            f"Competitiveness {'rose' if comp > 0 else 'fell'} {abs(comp):.0f} points "
-            f"(to {b['competitiveness'][-1]:.0f} of 100) while {closed} "
-            f"firm{'s' if closed != 1 else ''} closed."
+            f"Competitiveness {moved} while {closed} firm{'s' if closed != 1 else ''} closed."
         )
     ww = b["worker_welfare"][-1] - b["worker_welfare"][0]
     out.append(

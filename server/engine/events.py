@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from district.server.engine import flows
 from district.server.engine.scenario import EventSpec
 from district.server.engine.state import State
 
@@ -32,6 +33,7 @@ def fire_event(state: State, e: EventSpec) -> list[dict[str, Any]]:
         amount = max(-state.accounts.government, e.value)
         state.accounts.government += amount
         state.accounts.world -= amount
+        flows.record(state, "budget", "world", "government", amount)
     elif e.kind == "supplier_cut":
         # An outside buyer keeps only its best problem-solvers (002 sections 3-4): problem-solving
         # capacity is the breadth and depth of capabilities with skill and technology.

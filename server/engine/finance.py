@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from district.server.engine import flows
 from district.server.engine.state import State, append_firms, make_firms
 from district.server.engine.state_build import background_names
 
@@ -38,6 +39,8 @@ def settle(
     f.cash += revenue - wages - tax - materials - fixed - interest - tech
     acc.world += float((wages + materials + fixed + interest + tech - revenue).sum())
     acc.government += float(tax.sum())
+    flows.record(state, "tax", alive, "government", tax[alive])
+    flows.record(state, "interest", alive, "world", interest[alive])
     # technology: investment moves the level toward 1, depreciation pulls it down
     step = tech / (prm.tech_cost_per_worker * np.maximum(f.workers, 1.0))
     f.technology = np.clip(
@@ -82,6 +85,7 @@ def _borrow_repay_exit(state: State, report: dict[str, Any]) -> None:
     f.debt += borrow
     f.cash += borrow
     acc.world -= float(borrow.sum())
+    flows.record(state, "credit", "world", borrow > 0, borrow[borrow > 0])
     # repay from cash above a buffer
     buffer = 10.0 + 2.0 * f.workers
     repay = np.where(
@@ -90,6 +94,7 @@ def _borrow_repay_exit(state: State, report: dict[str, Any]) -> None:
     f.debt -= repay
     f.cash -= repay
     acc.world += float(repay.sum())
+    flows.record(state, "repayment", repay > 0, "world", repay[repay > 0])
     # credit standing: better with profit and low leverage, worse with borrowing and losses
     margin = np.where(f.revenue > 0, f.profit / np.maximum(f.revenue, 1e-9), -1.0)
     target = np.clip(0.6 + 2.0 * margin - 0.5 * f.debt / np.maximum(f.revenue, 1.0), 0.05, 1.0)
@@ -116,6 +121,7 @@ def close_insolvent(state: State, report: dict[str, Any]) -> None:
     f.debt += borrow
     f.cash += borrow
     state.accounts.world -= float(borrow.sum())
+    flows.record(state, "credit", "world", borrow > 0, borrow[borrow > 0])
     report["borrowed"] = report.get("borrowed", 0.0) + float(borrow.sum())
     closing = f.alive & (f.cash < -1e-9)
     if closing.any():

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from district.server.engine import flows
 from district.server.engine.policy import effective_enforcement
 from district.server.engine.scenario import FACTORS
 from district.server.engine.state import State
@@ -40,12 +41,16 @@ def government(state: State, report: dict[str, Any]) -> None:
     inst.network_grant = d.get("network_grant", 0.0)
     acc.government -= spend["enforcement_spend"] + spend["infrastructure"] + spend["publicity"]
     acc.world += spend["enforcement_spend"] + spend["infrastructure"] + spend["publicity"]
+    flows.record(
+        state, "spending", "government", "world", total * scale - spend["broker_programme"]
+    )
     inst.infrastructure = min(1.0, inst.infrastructure * 0.97 + spend["infrastructure"] / 2000.0)
     brokers = sorted(state.accounts.brokers)
     if brokers and spend["broker_programme"] > 0:
         each = spend["broker_programme"] / len(brokers)
         for b in brokers:
             acc.brokers[b] += each
+            flows.record(state, "subsidy", "government", b, each)
         acc.government -= spend["broker_programme"]
     elif spend["broker_programme"] > 0:
         inst.broker_programme = 0.0
@@ -70,6 +75,7 @@ def union(state: State, report: dict[str, Any]) -> np.ndarray:
         i, spend = o["firm"], min(o["spend"], max(0.0, acc.union))
         acc.union -= spend
         acc.world += spend
+        flows.record(state, "organising", "union", "world", spend)
         if f.alive[i]:
             f.union_share[i] = min(
                 1.0, f.union_share[i] + 0.1 * spend / prm.organising_cost * (1 - f.union_share[i])
@@ -77,6 +83,7 @@ def union(state: State, report: dict[str, Any]) -> np.ndarray:
     if d.get("referral") and acc.union >= 10.0:
         acc.union -= 10.0
         acc.world += 10.0
+        flows.record(state, "referral", "union", "world", 10.0)
     # members join the firms' training as far as the union encourages them (GAME.md section 3;
     # 000 III.3: the union co-runs training): where it holds back, fewer members enrol and the
     # firms' training money for them is not spent
@@ -97,6 +104,7 @@ def union(state: State, report: dict[str, Any]) -> np.ndarray:
             )
             acc.union -= pay
             acc.world += pay
+            flows.record(state, "strike_pay", "union", "world", pay)
             state.inst_trust[ui, i] = max(0.0, state.inst_trust[ui, i] - 0.1)
             strikes.append({"firm": i, "demand": s["demand"], "loss": float(loss[i])})
         else:
@@ -113,6 +121,7 @@ def union_dues(state: State) -> None:
     dues = float((f.workers * f.union_share * f.wage).sum()) * state.params.union_dues_rate
     state.accounts.union += dues
     state.accounts.world -= dues
+    flows.record(state, "dues", "world", "union", dues)
 
 
 def audits(state: State, report: dict[str, Any]) -> None:
@@ -141,6 +150,8 @@ def audits(state: State, report: dict[str, Any]) -> None:
     f.fines = back + fine
     acc.world += float(back.sum())
     acc.government += float(fine.sum())
+    flows.record(state, "back_pay", found, "world", back[found])
+    flows.record(state, "fine", found, "government", fine[found])
     f.reputation[found] = np.maximum(0.0, f.reputation[found] - prm.audit_reputation_loss)
     f.underpaid = np.where(found, 0.0, np.where(under, f.underpaid + 1.0, 0.0))
     f.compliant = f.alive & ~under
@@ -171,6 +182,7 @@ def networks(state: State, report: dict[str, Any]) -> None:
         dues = np.minimum(net.dues, np.maximum(0.0, f.cash[idx]))
         f.cash[idx] -= dues
         acc.world += float(dues.sum())  # dues buy services from outside
+        flows.record(state, "dues", idx, "world", dues)
         fund = float(dues.sum()) + net.extra_funding  # plus grants already paid (deal_effects)
         net.extra_funding = 0.0
         active = net.stock > 0.05
@@ -178,6 +190,7 @@ def networks(state: State, report: dict[str, Any]) -> None:
             grant = min(inst.network_grant, max(0.0, acc.government))
             acc.government -= grant
             acc.world += grant
+            flows.record(state, "grant", "government", "world", grant)
             fund += grant
             paid_grants += grant
         net.funded_last = fund

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from district.server.engine import flows
 from district.server.engine.policy import outside_wage
 from district.server.engine.state import State
 
@@ -41,6 +42,7 @@ def train(state: State, report: dict[str, Any]) -> None:
         gov_part *= max(0.0, acc.government) / total_gov
         total_gov = float(gov_part.sum())
     acc.government -= total_gov
+    flows.record(state, "subsidy", "government", gov_part > 0, gov_part[gov_part > 0])
     f.cash -= spend
     acc.world += float(spend.sum()) + total_gov
     seats_free = np.maximum(0.0, f.workers - f.skilled - f.pipeline.sum(axis=1))

@@ -192,6 +192,7 @@ class Ledger:
             elif isinstance(o, Question):
                 if ask is not None:
                     ask(o)
+                self.note(o.seat, {"kind": "preview", "request": o.request})
             elif isinstance(o, Wait | Unwait):
                 admit(o)
             elif isinstance(o, Admit):
@@ -212,8 +213,18 @@ class Ledger:
             self.roster_dirty = True
         if c.status == "ended" and status != "ended":
             self._finish_due = True
+        e["t"] = self.now()  # when: for the debrief (the fold reads no time from it)
         self._writes.append(db.AppendEntry(self.sid, c.entries, e))
         self._out.extend(out)
+
+    def note(self, seat: str, data: dict[str, Any]) -> None:
+        """Keep a fact for the debrief that is not an entry (never replayed): a preview asked,
+        with the round and phase it was asked in. Not while the store rests after failing."""
+        if self.failures:
+            return
+        st = self.core.game.state
+        data = plain({**data, "round": st.round, "phase": st.phase})
+        self._writes.append(db.Note(self.sid, self.now(), seat, data))
 
     async def flush(self, rebuild: bool = False) -> bool:
         """Store what was recorded, then send it out. False if the store failed (then nothing of

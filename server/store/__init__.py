@@ -113,7 +113,28 @@ class Quarantine:
     reason: str
 
 
-Write = NewSession | AppendEntry | AddToken | DropToken | Snapshot | Finish | Archive | Quarantine
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something a session did that is kept for its debrief but is not an entry: never replayed,
+    so it costs a recovery nothing (a preview asked: issue 13). `data` is plain data."""
+
+    session: str
+    t: float  # server time
+    seat: str
+    data: dict[str, Any]
+
+
+Write = (
+    NewSession
+    | AppendEntry
+    | AddToken
+    | DropToken
+    | Snapshot
+    | Finish
+    | Archive
+    | Quarantine
+    | Note
+)
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -191,6 +212,7 @@ __all__ = [
     "Finish",
     "MemoryStore",
     "NewSession",
+    "Note",
     "Quarantine",
     "SQLiteStore",
     "Snapshot",

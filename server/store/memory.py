@@ -17,6 +17,7 @@ from district.server.store import (
     Entry,
     Finish,
     NewSession,
+    Note,
     Quarantine,
     Snapshot,
     Store,
@@ -38,6 +39,7 @@ class _Session:
     started: bool = False
     archived: float | None = None
     quarantined: str | None = None
+    notes: list[tuple[float, str, dict[str, Any]]] = field(default_factory=list)
 
 
 class MemoryStore(Store):
@@ -109,6 +111,10 @@ class MemoryStore(Store):
                 old_finished = s.finished
                 s.finished = w.when
                 undo.append(lambda: setattr(s, "finished", old_finished))
+        elif isinstance(w, Note):
+            s = self._session(w.session)
+            s.notes.append((w.t, w.seat, dict(w.data)))
+            undo.append(s.notes.pop)
         elif isinstance(w, NewSession):
             sid, code = w.info["id"], w.info["code"]
             if sid in self.sessions or any(x.info["code"] == code for x in self.sessions.values()):

@@ -43,6 +43,7 @@ from district.server.store import (
     Entry,
     Finish,
     NewSession,
+    Note,
     Quarantine,
     Snapshot,
     Store,
@@ -157,6 +158,13 @@ def statements(w: Write) -> list[Statement]:
                 (w.session, w.n, w.blob, w.hash, time.time()),
             ),
             ("DELETE FROM snapshots WHERE session = ? AND n < ?", (w.session, w.n)),
+        ]
+    if isinstance(w, Note):
+        return [
+            (
+                "INSERT INTO notes (session, t, seat, data) VALUES (?, ?, ?, ?)",
+                (w.session, w.t, w.seat, pack_entry(w.data)),
+            )
         ]
     if isinstance(w, Finish):
         return [("UPDATE sessions SET finished = ? WHERE id = ?", (w.when, w.session))]

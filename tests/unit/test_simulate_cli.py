@@ -48,13 +48,16 @@ def test_simulate_prints_table_and_writes_outputs(tmp_path: Path, capsys) -> Non
                   "hash: the district's fingerprint"):  # fmt: skip
         assert words in " ".join(legend.split()), legend
     assert "deals:" in out
+    # the research export (docs/export.md; tests/debrief/ checks it in depth), round 0 the
+    # district as built
     rows = list(csv.DictReader((tmp_path / "indicators.csv").read_text().splitlines()))
-    assert {r["round"] for r in rows} == {"1", "2", "3"}
-    assert any(r["indicator"] == "wage_floor" for r in rows)
+    assert {r["round"] for r in rows} == {"0", "1", "2", "3"}
+    assert any(r["variable"] == "wage_floor" and r["entity"] == "district" for r in rows)
     final = json.loads((tmp_path / "final_state.json").read_text())
     assert final["round"] == 3 and final["hash"] == hashes[-1] and final["deals"]
-    events = json.loads((tmp_path / "events.json").read_text())
-    assert any(e["kind"] == "deal_signed" for e in events)
+    assert json.loads((tmp_path / "session.json").read_text())["final_hash"] == hashes[-1]
+    events = list(csv.DictReader((tmp_path / "events.csv").read_text().splitlines()))
+    assert any(e["kind"] == "event" and e["name"] == "deal_signed" for e in events)
 
 
 def test_a_wrong_scenario_file_is_reported_and_nothing_starts(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from district.server.engine import flows
 from district.server.engine.deals.kind import Kind, Resolution
 from district.server.engine.deals.record import Deal
 from district.server.engine.deals.terms import term
@@ -93,6 +94,7 @@ class BrokerEngagement(Kind[Terms]):
                 fee = t.fee
                 f.cash[i] -= fee
             acc.brokers[broker] += fee
+            flows.record(state, "fee", p if p == "government" else state.firm_of(p), broker, fee)
             state.broker_state[broker]["fees"] += fee
 
     def facilitator(self, state: State, d: Deal) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from district.server.engine import flows
 from district.server.engine.deals.kind import Kind, Resolution, firms_of
 from district.server.engine.deals.record import Deal
 from district.server.engine.deals.terms import term
@@ -117,6 +118,8 @@ class ChallengeGrant(Kind[Terms]):
             match_each = t.match_share * grant / max(1, len(live))
             f.cash[live] -= match_each
             acc.world += grant + match_each * len(live)  # spent on the network's services
+            flows.record(state, "grant", "government", "world", grant)
+            flows.record(state, "match", np.asarray(live), "world", match_each)
             net.extra_funding += grant + match_each * len(live)
             d.ledger["paid"] = d.ledger.get("paid", 0.0) + grant
         else:

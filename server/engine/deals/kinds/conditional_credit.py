@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from district.server.engine import flows
 from district.server.engine.deals.kind import Kind, Resolution, firms_of
 from district.server.engine.deals.record import Deal
 from district.server.engine.deals.terms import term as term_field  # a term is named `term`
@@ -102,6 +103,7 @@ class ConditionalCredit(Kind[Terms]):
         amount = min(t.amount, max(0.0, acc.government))
         acc.government -= amount
         f.cash[i] += amount
+        flows.record(state, "credit", "government", i, amount)
         f.public_debt[i] += amount
         d.ledger["outstanding"] = amount
         d.ledger["principal"] = amount
@@ -160,6 +162,8 @@ class ConditionalCredit(Kind[Terms]):
         principal = out / rounds_left
         f.cash[i] -= pay
         acc.government += pay
+        flows.record(state, "repayment", i, "government", principal)
+        flows.record(state, "interest", i, "government", pay - principal)
         f.public_debt[i] = max(0.0, f.public_debt[i] - principal)
         d.ledger["outstanding"] = out - principal
         broken = self.broken_conditions(state, t, i, res)
@@ -209,6 +213,10 @@ class ConditionalCredit(Kind[Terms]):
         f.cash[i] -= rest + interest + wages + fine
         acc.government += rest + interest + fine
         acc.world += wages
+        flows.record(state, "repayment", i, "government", rest)
+        flows.record(state, "interest", i, "government", interest)
+        flows.record(state, "back_pay", i, "world", wages)
+        flows.record(state, "fine", i, "government", fine)
         f.public_debt[i] = max(0.0, f.public_debt[i] - rest)
         d.ledger["outstanding"] = 0.0
         d.ledger["clawed_back"] = rest + interest + wages + fine

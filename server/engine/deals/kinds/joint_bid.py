@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from district.server.engine import flows
 from district.server.engine.deals.kind import Kind, Resolution, trust_among
 from district.server.engine.deals.record import Deal
 from district.server.engine.deals.terms import term
@@ -154,6 +155,7 @@ class JointBid(Kind[Terms]):
             if broker and t.broker_fee > 0:
                 for p, sh in t.shares.items():
                     f.cash[state.firm_of(p)] -= t.broker_fee * sh
+                    flows.record(state, "fee", state.firm_of(p), broker, t.broker_fee * sh)
                 acc.brokers[broker] += t.broker_fee
                 state.broker_state[broker]["fees"] += t.broker_fee
             res.note(d, f"joint bid won {tender.id} at {tender.winning_price:g} per unit")
@@ -164,6 +166,7 @@ class JointBid(Kind[Terms]):
                 f.cash[m] -= pen
                 for o in others:
                     f.cash[o] += pen / len(others)
+                    flows.record(state, "penalty", m, o, pen / len(others))
                 self.breach(
                     state,
                     d,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from district.server.engine import flows
 from district.server.engine.deals.kind import Kind, Resolution
 from district.server.engine.deals.record import Deal
 from district.server.engine.deals.terms import term
@@ -63,6 +64,7 @@ class StandardsAgreement(Kind[Terms]):
                 back = (floor - f.wage[i]) * f.workers[i]
                 f.cash[i] -= back
                 acc.world += back
+                flows.record(state, "back_pay", i, "world", back)
                 union = state.inst_ids.index("union")
                 state.inst_trust[union, i] = max(0.0, state.inst_trust[union, i] - 0.2)
                 self.breach(

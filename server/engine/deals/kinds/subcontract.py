@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from district.server.engine import flows
 from district.server.engine.deals.kind import Kind, Resolution
 from district.server.engine.deals.record import Deal
 from district.server.engine.deals.terms import term
@@ -96,6 +97,7 @@ class Subcontract(Kind[Terms]):
         pay = units * t.unit_price + t.assistance
         f.cash[b] -= pay
         f.cash[s] += pay
+        flows.record(state, "subcontract", b, s, pay)
         if t.assistance > 0:
             w = max(f.workers[s], 1.0)
             f.skill[s] = min(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from district.server.engine import flows
 from district.server.engine.deals.kind import Kind, Resolution, firms_of
 from district.server.engine.deals.record import Deal
 from district.server.engine.deals.terms import term
@@ -80,6 +81,7 @@ class TrainingLevy(Kind[Terms]):
         for i in members:
             due = t.levy_rate * payroll[i]
             f.cash[i] -= due
+            flows.record(state, "levy", i, "world", due)
             total += due
         match = (
             min(total * t.government_match, max(0.0, acc.government))
@@ -87,6 +89,7 @@ class TrainingLevy(Kind[Terms]):
             else 0.0
         )
         acc.government -= match
+        flows.record(state, "subsidy", "government", "world", match)
         pool = total + match
         acc.world += pool  # paid to the college
         weights = payroll[members] / max(payroll[members].sum(), 1e-9)
