@@ -97,7 +97,7 @@ def wages(d: dict[str, Any], out: Path, baseline: bool = True) -> str | None:
         return None
     rounds = d["rounds"]
     base = d.get("baseline") if baseline else None
-    fig = _figure(13, 6.2)
+    fig = _figure(13, 7.2)
     ax = fig.subplots()
     lines = [
         ("productivity", "Productivity", style.OKABE_ITO["blue"], "o", ""),
@@ -147,7 +147,7 @@ def wages(d: dict[str, Any], out: Path, baseline: bool = True) -> str | None:
     )
     _axes_style(ax, "round", "index (round 0 = 100)")
     _rounds_axis(ax, rounds)
-    ax.legend(fontsize=FONT - 3, frameon=False, loc="upper left")
+    fig.legend(loc="outside lower center", ncols=2, fontsize=FONT - 3, frameon=False)
     return _save(fig, out, "wages.png")
 
 

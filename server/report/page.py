@@ -92,24 +92,45 @@ def _summary_table(d: dict[str, Any], baseline: bool) -> str:
     return _table(head, rows, numeric=range(1, len(head)))
 
 
-def _flows_table(d: dict[str, Any], names: dict[str, str]) -> str:
+def _flows_table(d: dict[str, Any], names: dict[str, str], top: int = 3) -> str:
+    """Each kind of payment with its total, its largest payers and payees (the rest summed)."""
     rows = []
-    for kind, pairs in sorted((d.get("flow_totals") or {}).items()):
-        for pair, total in sorted(pairs.items(), key=lambda p: -float(p[1])):
-            if not round(float(total)):
-                continue
+    kinds = {
+        kind: sorted(
+            ((pair, float(t)) for pair, t in pairs.items() if round(float(t))),
+            key=lambda p: -p[1],
+        )
+        for kind, pairs in (d.get("flow_totals") or {}).items()
+    }
+    for kind, pairs in sorted(kinds.items(), key=lambda kv: -sum(t for _p, t in kv[1])):
+        if not pairs:
+            continue
+        total = sum(t for _p, t in pairs)
+        for i, (pair, t) in enumerate(pairs[:top]):
             a, _, b = pair.partition("->")
             rows.append(
                 [
-                    style.kind_title(kind),
+                    style.kind_title(kind) if i == 0 else "",
+                    style.money(total) if i == 0 else "",
                     style.name_of(names, a),
                     style.name_of(names, b),
-                    style.money(total),
+                    style.money(t),
+                ]
+            )
+        rest = pairs[top:]
+        if rest:
+            rows.append(
+                [
+                    "",
+                    "",
+                    f"and {len(rest):,} more, together",
+                    "",
+                    style.money(sum(t for _p, t in rest)),
                 ]
             )
     if not rows:
         return '<p class="note">No money moved between the actors through deals or rules.</p>'
-    return _table(["kind", "from", "to", "total"], rows, numeric=[3])
+    return _table(["kind", "total", "from", "to", "amount"], rows, numeric=[1, 4])
 
 
 def _deals_table(d: dict[str, Any], names: dict[str, str]) -> str:
@@ -133,7 +154,6 @@ def _deals_table(d: dict[str, Any], names: dict[str, str]) -> str:
                 _e(style.name_of(names, x["proposer"])),
                 _e(x["signed_round"]),
                 outcome,
-                _e(x.get("summary") or ""),
             ]
         )
     note = (
@@ -142,11 +162,29 @@ def _deals_table(d: dict[str, Any], names: dict[str, str]) -> str:
     )
     if not rows:
         return note
-    return note + _table(
-        ["kind", "parties", "proposed by", "signed in round", "outcome", "what"],
-        rows,
-        numeric=[3],
-        raw=True,
+    by_kind: dict[str, list[int]] = {}
+    for x in signed:
+        k = x.get("kind_title") or style.kind_title(x["kind"])
+        counts = by_kind.setdefault(k, [0, 0, 0, 0])
+        counts[0] += 1
+        counts[1] += x["status"] == "fulfilled"
+        counts[2] += x["status"] in ("breached", "failed")
+        counts[3] += x["status"] == "active"
+    kinds = _table(
+        ["kind", "signed", "kept", "broken or failed", "still running"],
+        [[k, *(f"{n:,}" for n in c)] for k, c in sorted(by_kind.items(), key=lambda kv: -kv[1][0])],
+        numeric=[1, 2, 3, 4],
+    )
+    return (
+        note
+        + kinds
+        + "<h3>Every signed deal</h3>"
+        + _table(
+            ["kind", "parties", "proposed by", "signed in round", "outcome"],
+            rows,
+            numeric=[3],
+            raw=True,
+        )
     )
 
 

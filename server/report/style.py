@@ -57,7 +57,7 @@ STATUS_WORDS = {
     "active": "signed, running",
     "fulfilled": "kept",
     "breached": "broken",
-    "expired": "expired unsigned",
+    "expired": "expired",
     "failed": "failed",
 }
 PLACES = {  # flows' ends that are not seats

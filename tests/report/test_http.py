@@ -16,6 +16,7 @@ from district.server.net import Server
 from district.server.report.http import ReportService
 
 from tests.report.conftest import Played
+from tests.report.test_page import drawn
 from tests.server.conftest import SeatClient, create, server, until
 
 __all__ = ["server"]  # the fixture, a real server in the test's loop
@@ -38,7 +39,7 @@ def get(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
         return e.code, dict(e.headers), e.read()
 
 
-def test_the_class_page_and_its_charts(played: Played) -> None:
+def test_the_class_page_and_its_charts(played: Played, tmp_path: Path) -> None:
     status, headers, body = get(f"{played.reports}/report/{played.code}/")
     assert status == 200, body[:300]
     assert headers["Content-Type"] == "text/html; charset=utf-8"
@@ -51,6 +52,8 @@ def test_the_class_page_and_its_charts(played: Played) -> None:
         status, headers, png = get(f"{played.reports}/report/{played.code}/{src}")
         assert status == 200 and headers["Content-Type"] == "image/png", src
         assert png.startswith(b"\x89PNG\r\n\x1a\n"), src
+        (tmp_path / src).write_bytes(png)
+        assert drawn(tmp_path / src) > 0.002, src  # not an empty chart
     status, headers, body = get(f"{played.reports}/report/{played.code}/", "HEAD")
     assert status == 200 and body == b"" and int(headers["Content-Length"]) == len(page.encode())
 
