@@ -38,7 +38,7 @@ async def _play(url: str) -> tuple[str, str]:
     return created["code"], created["facilitator_token"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Played]:
     """A bots-only session of the 3-round test scenario, ended, in a running server."""
     tmp = tmp_path_factory.mktemp("played")
@@ -55,9 +55,17 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Played]:
         srv.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def debrief(played: Played) -> dict[str, Any]:
     return build_debrief(SessionLog.from_store(played.db, played.code), baseline=True, private=True)
+
+
+@pytest.fixture(scope="session")
+def written(debrief: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The class's report of the played session, as `write_report` writes it."""
+    from district.server.report import write_report
+
+    return write_report(debrief, tmp_path_factory.mktemp("report"))
 
 
 def chromium() -> str:

@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from district.server.cli import main
+
 from tests.report.conftest import Played
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +28,13 @@ def district(*args: str, pre: str = "") -> subprocess.CompletedProcess[str]:
         timeout=180,
         env={**os.environ, "MPLBACKEND": "Agg"},
     )
+
+
+def here(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`district ARGS` in this process (the mistakes are found before anything is imported)."""
+    rc = main(list(args))
+    got = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), rc, got.out, got.err)
 
 
 def one_line(r: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -63,35 +73,47 @@ def test_a_report_from_the_database(played: Played, tmp_path: Path) -> None:
     assert "Timeline (facilitator only)" in page and "bots alone" not in page
 
 
-def test_mistakes_are_one_line_and_write_nothing(played: Played, tmp_path: Path) -> None:
+def test_mistakes_are_one_line_and_write_nothing(
+    played: Played, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "never"
-    one_line(district("report", "--out", str(out)), "--db PATH --session CODE", "--from DIR")
+    one_line(here(capsys, "report", "--out", str(out)), "--db PATH --session CODE", "--from DIR")
     one_line(
-        district("report", "--db", str(played.db), "--out", str(out)), "--db PATH --session CODE"
+        here(capsys, "report", "--db", str(played.db), "--out", str(out)),
+        "--db PATH --session CODE",
     )
     one_line(
-        district(
-            "report", "--db", str(tmp_path / "nope.sqlite3"), "--session", "ABC", "--out", str(out)
+        here(
+            capsys,
+            "report",
+            "--db",
+            str(tmp_path / "nope.sqlite3"),
+            "--session",
+            "ABC",
+            "--out",
+            str(out),
         ),
         "no such file",
     )
     one_line(
-        district("report", "--db", str(played.db), "--session", "ZZZZZZ", "--out", str(out)),
+        here(capsys, "report", "--db", str(played.db), "--session", "ZZZZZZ", "--out", str(out)),
         "ZZZZZZ",
     )
-    one_line(district("report", "--from", str(tmp_path / "none"), "--out", str(out)), "--from")
+    one_line(here(capsys, "report", "--from", str(tmp_path / "none"), "--out", str(out)), "--from")
     one_line(
-        district("report", "--from", str(tmp_path), "--db", str(played.db), "--out", str(out)),
+        here(capsys, "report", "--from", str(tmp_path), "--db", str(played.db), "--out", str(out)),
         "not both",
     )
     not_db = tmp_path / "notes.txt"
     not_db.write_text("hello")
     one_line(
-        district("report", "--db", str(not_db), "--session", "ABC", "--out", str(out)),
+        here(capsys, "report", "--db", str(not_db), "--session", "ABC", "--out", str(out)),
         str(not_db),
     )
     one_line(
-        district("report", "--db", str(played.db), "--session", played.code, "--out", str(not_db)),
+        here(
+            capsys, "report", "--db", str(played.db), "--session", played.code, "--out", str(not_db)
+        ),
         "is a file",
     )
     assert not out.exists()
@@ -109,3 +131,17 @@ def test_without_matplotlib_it_says_how_to_install_it(played: Played, tmp_path: 
         pre="import sys\nsys.modules['matplotlib'] = None",
     )
     one_line(r, "matplotlib", "pip install 'district[report]'")
+
+
+def test_a_report_from_a_simulate_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = str(ROOT / "tests" / "server" / "scenarios" / "server-test.toml")
+    assert (
+        main(["simulate", "--scenario", scenario, "--seed", "2", "--out", str(tmp_path / "sim")])
+        == 0
+    )
+    r = here(capsys, "report", "--from", str(tmp_path / "sim"), "--out", str(tmp_path / "rep"))
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "rep" / "index.html").read_text()
+    assert "Server test district: the debrief" in page and "A bots-only game" in page
