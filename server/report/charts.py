@@ -109,10 +109,11 @@ def wages(d: dict[str, Any], out: Path, baseline: bool = True) -> str | None:
             continue
         vals = s[key]
         first, last = vals[0], vals[-1]
+        change = f"{round(100 * (last / first - 1)):+d}%" if first else "-"
         label = (
-            f"{title}: {first:.2f} to {last:.2f} (x{last / first:.2f})"
-            if not unit and first
-            else f"{title}: {style.whole(first)} to {style.whole(last)}{unit}"
+            f"{title}: {change} from round {rounds[0]} to {rounds[-1]}"
+            if not unit
+            else f"{title}: {style.whole(first)} to {style.whole(last)}{unit} ({change})"
         )
         ax.plot(
             rounds,
