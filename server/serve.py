@@ -161,17 +161,23 @@ def report_port_of(args: argparse.Namespace) -> int | None:
     return int(given)
 
 
+def reports_problem(host: str, port: int) -> str | None:
+    """Why the reports cannot be served on `port`, in one line; None if they can."""
+    from district.server.report import matplotlib_missing
+
+    why = matplotlib_missing() or address_problem(host, port)
+    return f"--report-port {port}: {why.replace('--port', '--report-port')}" if why else None
+
+
 async def start_reports(server: Server, config: ServerConfig, port: int, given: bool) -> Any:
     """The report service beside `server` (server/report/http.py), or None with a line saying
     why not when the port was not asked for (a port asked for and busy is the caller's error)."""
-    from district.server.report import matplotlib_missing
     from district.server.report.http import ReportService
 
-    missing = matplotlib_missing()
-    why = missing or address_problem(config.host, port)
+    why = reports_problem(config.host, port)
     if why:
         if given:
-            raise ServeError(f"--report-port {port}: {why}")
+            raise ServeError(why)
         print(f"reports: not served ({why})", flush=True)
         return None
     tls = tls_context(config.cert, config.key or config.cert) if config.cert else None
@@ -190,6 +196,8 @@ async def run_server(
     server cannot start (its database or address). With `report_port`, the sessions' reports
     are served over HTTP on that port too (`given`: asked for, so a busy port is an error)."""
     why = address_problem(config.host, config.port) or tls_problem(config.cert, config.key)
+    if not why and report_port is not None and given:
+        why = reports_problem(config.host, report_port)
     if why:
         raise ServeError(why)
     made_key = False

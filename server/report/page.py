@@ -15,8 +15,9 @@ body {{ margin: 0; background: {style.PAPER}; color: {style.INK};
   font: 22px/1.45 "Noto Sans", "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; }}
 header {{ background: {style.BG}; color: {style.TEXT}; padding: 28px 48px 24px;
   border-bottom: 8px solid {style.ACCENT}; }}
-header h1 {{ margin: 0 0 6px; font-size: 46px; }}
-header p {{ margin: 0; color: {style.MUTED}; font-size: 24px; }}
+header > * {{ max-width: 1200px; margin-left: auto; margin-right: auto; }}
+header h1 {{ margin: 0 auto 6px; font-size: 46px; }}
+header p {{ margin: 0 auto; color: {style.MUTED}; font-size: 24px; }}
 main {{ max-width: 1280px; margin: 0 auto; padding: 12px 40px 60px; }}
 h2 {{ font-size: 34px; margin: 48px 0 12px; border-bottom: 3px solid {style.ACCENT};
   padding-bottom: 4px; }}

@@ -145,3 +145,18 @@ def test_a_report_from_a_simulate_folder(
     assert r.returncode == 0, r.stderr
     page = (tmp_path / "rep" / "index.html").read_text()
     assert "Server test district: the debrief" in page and "A bots-only game" in page
+
+
+def test_serve_says_when_the_reports_port_cannot_be_used(tmp_path: Path) -> None:
+    import socket
+
+    from tests.server.conftest import free_port
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        common = ["serve", "--port", str(free_port()), "--db", str(tmp_path / "d.sqlite3")]
+        one_line(district(*common, "--report-port", "many"), "--report-port many", "off")
+        r = district(*common, "--report-port", str(taken))
+        one_line(r, f"--report-port {taken}", "in use")
