@@ -39,8 +39,6 @@ def settle(
     f.cash += revenue - wages - tax - materials - fixed - interest - tech
     acc.world += float((wages + materials + fixed + interest + tech - revenue).sum())
     acc.government += float(tax.sum())
-    flows.record(state, "tax", alive, "government", tax[alive])
-    flows.record(state, "interest", alive, "world", interest[alive])
     # technology: investment moves the level toward 1, depreciation pulls it down
     step = tech / (prm.tech_cost_per_worker * np.maximum(f.workers, 1.0))
     f.technology = np.clip(
@@ -70,6 +68,8 @@ def settle(
         materials=float(materials.sum()),
         interest=float(interest.sum()),
     )
+    flows.record(state, "tax", alive, "government", tax[alive])
+    flows.record(state, "interest", alive, "world", interest[alive])
     _borrow_repay_exit(state, report)
 
 

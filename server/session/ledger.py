@@ -47,6 +47,7 @@ ROSTER_EVERY = 0.25  # seconds: rosters are sent at most this often (see Ledger.
 # after a failed write, the session rests (writes nothing, refuses what would write) for this many
 # seconds, doubling at each failure in a row up to the last: a failing disk costs no CPU
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+MAX_NOTES = 10_000  # notes waiting for a write, at most (see Ledger.note)
 
 
 def writes_something(outputs: list[Output]) -> bool:
@@ -101,6 +102,7 @@ class Ledger:
         self.log = log
         self.now = clock
         self._writes: list[db.Write] = []
+        self._notes: list[db.Note] = []  # wait for the next write (see `note`)
         self._out: list[Outgoing] = []
         self._hub_news: list[AddToken | DropToken] = []
         self.roster_dirty = False
@@ -149,11 +151,11 @@ class Ledger:
         a late joiner wait, or drops an answered request), `ask` has a preview answered
         (server/session/questions.py)."""
         for o in outputs:
-            if isinstance(o, Record):
-                self.record(o.entry)
+            if isinstance(o, Record):  # `t`: when, for the debrief (the fold reads no time in it)
+                self.record({**o.entry, "t": self.now()})
             elif isinstance(o, Attempt):
                 try:
-                    self.record(o.entry)
+                    self.record({**o.entry, "t": self.now()})
                 except EngineError as e:
                     if o.conn is None:
                         self.log.info(
@@ -213,18 +215,18 @@ class Ledger:
             self.roster_dirty = True
         if c.status == "ended" and status != "ended":
             self._finish_due = True
-        e["t"] = self.now()  # when: for the debrief (the fold reads no time from it)
         self._writes.append(db.AppendEntry(self.sid, c.entries, e))
         self._out.extend(out)
 
     def note(self, seat: str, data: dict[str, Any]) -> None:
         """Keep a fact for the debrief that is not an entry (never replayed): a preview asked,
-        with the round and phase it was asked in. Not while the store rests after failing."""
-        if self.failures:
-            return
-        st = self.core.game.state
-        data = plain({**data, "round": st.round, "phase": st.phase})
-        self._writes.append(db.Note(self.sid, self.now(), seat, data))
+        with the round and phase it was asked in. It is stored with the next write the session
+        makes anyway (an entry: at the latest the phase's end), so a storm of questions costs
+        the store nothing more; if that write fails, or the process dies first, it is lost."""
+        if len(self._notes) < MAX_NOTES:
+            st = self.core.game.state
+            data = {**data, "round": st.round, "phase": st.phase}
+            self._notes.append(db.Note(self.sid, self.now(), seat, data))
 
     async def flush(self, rebuild: bool = False) -> bool:
         """Store what was recorded, then send it out. False if the store failed (then nothing of
@@ -244,6 +246,9 @@ class Ledger:
             return True  # nothing to store or send (most flushes after a batch's own)
         writes, out, news = self._writes, self._out, self._hub_news
         self._writes, self._out, self._hub_news = [], [], []
+        if writes and self._notes:  # notes ride with a write the store makes anyway
+            writes += self._notes
+            self._notes = []
         finishing = self._finish_due and self.core.status == "ended"
         if finishing:
             writes.append(db.Finish(self.sid, self.now()))
