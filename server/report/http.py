@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 import multiprocessing
 import re
 import shutil
@@ -33,6 +34,7 @@ from district.server.session.messages import hash_token
 if TYPE_CHECKING:
     from district.server.net import Server
 
+_log = logging.getLogger("district.report")
 CHART_RE = re.compile(r"^[a-z0-9-]{1,64}\.png$")
 READ_TIMEOUT = 10.0
 MAX_REQUEST = 16 * 1024
@@ -156,7 +158,12 @@ class ReportService:
         """The folder of the session's current report, made now in the worker if needed."""
         key = self._key(sid)
         made = self._reports.get(sid)
-        if made is None or made.key != key or (made.task.done() and made.task.exception()):
+        failed = (
+            made is not None
+            and made.task.done()
+            and (made.task.cancelled() or made.task.exception() is not None)
+        )
+        if made is None or made.key != key or failed:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             folder = self.cache / hashlib.sha256(sid.encode()).hexdigest()[:16] / key
@@ -191,12 +198,13 @@ class ReportService:
     def _send(
         self, writer: asyncio.StreamWriter, status: int, headers: dict[str, str], body: bytes
     ) -> None:
+        head_only = headers.pop("X-Head-Only", None)
         head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}"]
         all_headers = {**SECURITY, **headers, "Connection": "close"}
         all_headers.setdefault("Content-Length", str(len(body)))
         head += [f"{k}: {v}" for k, v in all_headers.items()]
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
-        if not headers.get("X-Head-Only"):
+        if not head_only:
             writer.write(body)
 
     async def _answer(self, head: bytes, addr: str) -> tuple[int, dict[str, str], bytes]:
@@ -205,13 +213,19 @@ class ReportService:
             method, target, _version = line.split(" ")
         except (UnicodeDecodeError, ValueError):
             return _page(400, "Bad request", "This server answers web browsers' GET requests.")
-        status, headers, body = await self._get(target, addr)
+        if method not in ("GET", "HEAD"):
+            return _page(405, "Not allowed", "Only GET is answered here.", Allow="GET, HEAD")
+        try:
+            status, headers, body = await self._get(target, addr)
+        except Exception:
+            _log.exception("report request %s failed", target[:200])
+            status, headers, body = _page(
+                500, "Something went wrong", "The server could not answer; its log says why."
+            )
         if method == "HEAD":
             headers["Content-Length"] = str(len(body))
             headers["X-Head-Only"] = "1"
             return status, headers, b""
-        if method != "GET":
-            return _page(405, "Not allowed", "Only GET is answered here.", Allow="GET, HEAD")
         return status, headers, body
 
     async def _get(self, target: str, addr: str) -> tuple[int, dict[str, str], bytes]:
@@ -266,7 +280,8 @@ class ReportService:
             folder = await self.report(sid)
         except ReportProblem as e:
             return _page(409, "No report yet", str(e))
-        except Exception:  # the worker failed: said without a traceback, logged by the caller
+        except Exception:  # the worker failed: logged here, said without a traceback
+            _log.exception("the report of session %s could not be made", sid)
             return _page(
                 500,
                 "The report could not be made",
