@@ -288,7 +288,7 @@ def read_session(
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
     try:
-        c = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        c = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as e:
         raise ValueError(f"{path} cannot be opened: {e}") from None
     try:

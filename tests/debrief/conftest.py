@@ -1,6 +1,6 @@
 """A session played on a real server on loopback, stored in a real SQLite file: a person in one
 firm seat (who asks a preview, chats and decides, then hands the seat to a bot), bots in the rest.
-Module-scoped per test module that asks for it: the game is played once."""
+Played once a test process, for every module that asks for it."""
 
 from __future__ import annotations
 
@@ -61,6 +61,6 @@ async def play_session(tmp: Path) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stored_session(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return asyncio.run(play_session(tmp_path_factory.mktemp("played")))

@@ -1,0 +1,80 @@
+"""The debrief model of a scripting-API game: one network graph per round with the deals in force,
+a reputation ledger that counts each party's breaches, flow totals that sum the flows, role
+scores per round, highlights written from the numbers, and no id or raw fraction in them."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import Any
+
+import pytest
+from district.server import api
+from district.server.debrief import SessionLog, build_debrief
+
+ROUNDS = 4
+
+
+@pytest.fixture(scope="module")
+def played() -> tuple[api.Game, dict[str, Any]]:
+    g = api.new_game("kumasi", seed=3)
+    g.run(rounds=ROUNDS)
+    return g, build_debrief(SessionLog.from_game(g), baseline=False)
+
+
+def test_one_network_per_round_with_the_deals_in_force(
+    played: tuple[api.Game, dict[str, Any]],
+) -> None:
+    g, d = played
+    assert [n["round"] for n in d["network"]] == d["rounds"] == list(range(ROUNDS + 1))
+    assert all(len(n["nodes"]) == len(g.state.seats) for n in d["network"])
+    signed = [x for x in d["deals"] if x["signed_round"] is not None]
+    assert signed
+    for x in signed:
+        r = x["signed_round"]
+        edges = {(e["a"], e["b"]) for e in d["network"][r]["edges"] if e["kind"] == "deal"}
+        a, b = sorted(x["parties"][:2])
+        assert (a, b) in edges, x
+    assert all(0.0 <= e["trust"] <= 1.0 for n in d["network"] for e in n["edges"])
+    alive = {n["id"]: n["alive"] for n in d["network"][-1]["nodes"]}
+    for seat, s in g.state.seats.items():
+        if s.firm >= 0:
+            assert alive[seat] == bool(g.state.firms.alive[s.firm])
+
+
+def test_reputation_counts_each_partys_breaches_and_totals_sum_the_flows(
+    played: tuple[api.Game, dict[str, Any]],
+) -> None:
+    g, d = played
+    broken: Counter[str] = Counter()
+    for deal in g.state.deals.values():
+        for b in {g.state.seat_of_firm()[int(x["firm"])] for x in deal.breaches}:
+            broken[b] += 1
+    assert sum(broken.values()) > 0
+    assert {s: r["broken"] for s, r in d["reputation"].items() if r["broken"]} == dict(broken)
+    assert all(r["kept"] + r["broken"] <= r["signed"] for r in d["reputation"].values())
+    totals: dict[str, float] = defaultdict(float)
+    for f in d["flows"]:
+        totals[f["kind"]] += f["amount"]
+    assert set(totals) == set(d["flow_totals"])
+    for k, v in d["flow_totals"].items():
+        assert sum(v.values()) == pytest.approx(totals[k], rel=1e-6)
+
+
+def test_role_scores_and_highlights(played: tuple[api.Game, dict[str, Any]]) -> None:
+    g, d = played
+    for r in d["role_scores"].values():
+        assert r["meaning"] and r["unit"]
+        for seat, vals in r["seats"].items():
+            assert len(vals) == ROUNDS + 1
+            assert vals[1:] == [rep["scores"][seat] for rep in g.reports()]
+    closed = sum(int(ind["exits"]) for ind in g.indicators())
+    text = " ".join(d["highlights"])
+    assert closed > 0 and f"while {closed} firm{'s' if closed != 1 else ''} closed." in text
+    assert d["questions"] == list(g.scenario.questions) and d["questions"]
+    # what a person reads: names and whole numbers, no seat ids, no raw fractions
+    for h in d["highlights"]:
+        assert not re.search(r"\b(firm|broker):", h), h
+        assert not re.search(r"\d\.\d", h), h
+    for x in d["deals"]:
+        assert not re.search(r"\b(firm|broker):", x["summary"]), x["summary"]
