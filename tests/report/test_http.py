@@ -154,3 +154,34 @@ async def test_wrong_codes_are_throttled_as_the_hellos_are(server: Server, tmp_p
         assert "Too many wrong join codes" in body.decode()
     finally:
         await reports.stop()
+
+
+async def test_a_running_sessions_report_follows_its_rounds(server: Server, tmp_path: Path) -> None:
+    created, maker = await create(server.url, "server-test", seed=6, report_seconds=600)
+    await maker.close()
+    fac = SeatClient(server.url, token=created["facilitator_token"])
+    await fac.connect()
+    code = created["code"]
+    sid = server.codes[code]
+    reports = ReportService(server, server.config.db, tmp_path / "reports")
+    await reports.start()
+    try:
+        status, _, body = await asyncio.to_thread(get, f"{reports.url}/report/{code}/")
+        assert status == 409 and "has not played a round yet" in body.decode()
+        assert (await fac.control("start"))["type"] == "ack"
+        core = server.sessions[sid].core
+        await until(lambda: core.round == 1 and core.phase == "report", timeout=60)
+        made = []
+        for _ in range(2):  # made once for this round's report phase
+            status, _, body = await asyncio.to_thread(get, f"{reports.url}/report/{code}/")
+            assert status == 200 and "1 of 3 rounds" in body.decode()
+            made.append(reports.made)
+        assert made[0] == made[1]
+        assert (await fac.control("end"))["type"] == "ack"
+        await until(lambda: core.status == "ended", timeout=30)
+        status, _, body = await asyncio.to_thread(get, f"{reports.url}/report/{code}/")
+        assert status == 200 and "1 of 3 rounds (ended early)" in body.decode()
+        assert reports.made == made[1] + 1
+    finally:
+        await reports.stop()
+        await fac.close()
