@@ -3,13 +3,14 @@
 district simulate --scenario NAME|PATH --seed N [--rounds R] [--out DIR]
 district export --db PATH --session CODE --out DIR
 district scenarios list | show NAME | validate PATH...
-district serve [--host H] [--port P] [--db PATH]
+district serve [--host H] [--port P] [--db PATH] [--report-port N|off]
 district bots --server URL --code CODE --seats N
 district play [--server URL] [--code CODE] [--name NAME]
 district demo [--scenario NAME]
 district bench [--quick] [--json PATH]
 district calibrate [--seeds N] [--quick] [--write docs/calibration.md]
 district branch --db PATH --session CODE --round R
+district report (--db PATH --session CODE | --from DIR) --out DIR [--private] [--no-baseline]
 """
 
 from __future__ import annotations
@@ -227,6 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--durable", action="store_true", help="fsync every commit (survives a power cut)"
     )
     s.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    s.add_argument(
+        "--report-port",
+        default=None,
+        metavar="N|off",
+        help="serve the sessions' reports over HTTP on this port (default: 8766 when --port is "
+        "8765, else off); see docs/facilitator.md",
+    )
     s.set_defaults(func=_serve)
 
     s = sub.add_parser("bots", help="fill seats of a session with bots over the network")
@@ -300,6 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--session", required=True, metavar="CODE", help="the session's join code")
     s.add_argument("--round", required=True, type=int, help="the round the new session starts at")
     s.set_defaults(func=_branch)
+    from district.server.report import command as report_command
+
+    report_command.add_parser(sub)
     return p
 
 

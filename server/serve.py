@@ -146,10 +146,58 @@ def bind_problem(e: OSError, host: str, port: int) -> str:
     return f"cannot listen on {host}:{port}: {e.strerror or e}"
 
 
-async def run_server(config: ServerConfig, ready: Any = None) -> None:
+def report_port_of(args: argparse.Namespace) -> int | None:
+    """The reports' port: --report-port N, or "off"; left out, the game's port + 1 when the game
+    is on its default port 8765 (a teacher's `district serve` serves reports on 8766), else none."""
+    given = getattr(args, "report_port", None)
+    if given is None:
+        return 8766 if args.port == 8765 else None
+    if given == "off":
+        return None
+    if not given.isdigit():
+        raise ServeError(
+            f"--report-port {given}: give a port number (e.g. --report-port 8766) or off"
+        )
+    return int(given)
+
+
+def reports_problem(host: str, port: int) -> str | None:
+    """Why the reports cannot be served on `port`, in one line; None if they can."""
+    from district.server.report import matplotlib_missing
+
+    why = matplotlib_missing() or address_problem(host, port)
+    return f"--report-port {port}: {why.replace('--port', '--report-port')}" if why else None
+
+
+async def start_reports(server: Server, config: ServerConfig, port: int, given: bool) -> Any:
+    """The report service beside `server` (server/report/http.py), or None with a line saying
+    why not when the port was not asked for (a port asked for and busy is the caller's error)."""
+    from district.server.report.http import ReportService
+
+    why = reports_problem(config.host, port)
+    if why:
+        if given:
+            raise ServeError(why)
+        print(f"reports: not served ({why})", flush=True)
+        return None
+    tls = tls_context(config.cert, config.key or config.cert) if config.cert else None
+    reports = ReportService(
+        server, config.db, config.db.with_name(config.db.name + ".reports"), config.host, port, tls
+    )
+    await reports.start()
+    print(f"reports: {reports.url}/report/<join code>/", flush=True)
+    return reports
+
+
+async def run_server(
+    config: ServerConfig, ready: Any = None, report_port: int | None = None, given: bool = False
+) -> None:
     """Serve until SIGINT/SIGTERM (or cancellation), then stop cleanly. Raises ServeError if the
-    server cannot start (its database or address)."""
+    server cannot start (its database or address). With `report_port`, the sessions' reports
+    are served over HTTP on that port too (`given`: asked for, so a busy port is an error)."""
     why = address_problem(config.host, config.port) or tls_problem(config.cert, config.key)
+    if not why and report_port is not None and given:
+        why = reports_problem(config.host, report_port)
     if why:
         raise ServeError(why)
     made_key = False
@@ -198,12 +246,17 @@ async def run_server(config: ServerConfig, ready: Any = None) -> None:
         f"sessions recovered: {len(server.sessions)} in {server.recovery_seconds:.2f} s",
         flush=True,
     )
-    if ready is not None:
-        ready(server)
+    reports = None
     try:
+        if report_port is not None:
+            reports = await start_reports(server, config, report_port, given)
+        if ready is not None:
+            ready(server)
         await stop.wait()
     finally:
         print("stopping...", flush=True)
+        if reports is not None:
+            await reports.stop()
         await server.stop()
 
 
@@ -215,8 +268,10 @@ def serve_main(args: argparse.Namespace) -> int:
     logging.getLogger("websockets").setLevel(logging.WARNING)
     config = config_from_args(args)
     try:
+        port = report_port_of(args)
+        given = getattr(args, "report_port", None) not in (None, "off")
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_server(config))
+            asyncio.run(run_server(config, report_port=port, given=given))
     except ServeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
