@@ -325,8 +325,8 @@ def write_export(log: SessionLog, out: Path, baseline: bool = True) -> dict[str,
     with open(out / "dictionary.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["file", "column", "unit", "meaning"])
-        for row in DICTIONARY:
-            w.writerow(row)
+        for described in DICTIONARY:
+            w.writerow(described)
         for k, (unit, meaning) in DISTRICT_VARIABLES.items():
             w.writerow(["indicators.csv", f"variable={k}", unit, meaning])
         for board, comps in SCOREBOARDS.items():
@@ -338,8 +338,15 @@ def write_export(log: SessionLog, out: Path, baseline: bool = True) -> dict[str,
         for k in ("alive", *FIRM_VARIABLES):
             unit, meaning = FIRM_UNITS[k]
             w.writerow(["indicators.csv", f"variable={k} (entity: a firm seat)", unit, meaning])
-        for r, (meaning, unit) in _role_meanings(d).items():
-            w.writerow(["indicators.csv", f"variable=score (entity: a {r} seat)", unit, meaning])
+        for role_name, (meaning, role_unit) in _role_meanings(d).items():
+            w.writerow(
+                [
+                    "indicators.csv",
+                    f"variable=score (entity: a {role_name} seat)",
+                    role_unit,
+                    meaning,
+                ]
+            )
         for k in (*BOARDS, "mean_wage", "productivity", "employment", "firms_alive"):
             w.writerow(
                 ["indicators.csv", f"variable={k} (entity: bots-only)",

@@ -15,7 +15,7 @@ def _error(line: str) -> int:
     return 2
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "report",
         help="the debrief of a session as a web page with charts (to project and hand out)",
