@@ -576,6 +576,11 @@ def _pct(a: float, b: float) -> float:
     return 100.0 * (b - a) / a if abs(a) > 1e-9 else 0.0
 
 
+def points(x: float) -> str:
+    """A whole number of scoreboard points, with its unit in the right number."""
+    return f"{x:.0f} point{'' if round(x) == 1 else 's'}"
+
+
 def highlights(d: Debrief) -> list[str]:
     """Sentences a teacher can read out, written from the debrief's own numbers."""
     out: list[str] = []
@@ -602,7 +607,7 @@ def highlights(d: Debrief) -> list[str]:
         moved = (
             f"held at {b['competitiveness'][-1]:.0f} of 100"
             if round(abs(comp)) == 0
-            else f"{'rose' if comp > 0 else 'fell'} {abs(comp):.0f} points "
+            else f"{'rose' if comp > 0 else 'fell'} {points(abs(comp))} "
             f"(to {b['competitiveness'][-1]:.0f} of 100)"
         )
         out.append(
@@ -611,7 +616,7 @@ def highlights(d: Debrief) -> list[str]:
     ww = b["worker_welfare"][-1] - b["worker_welfare"][0]
     out.append(
         f"Worker welfare went from {b['worker_welfare'][0]:.0f} to {b['worker_welfare'][-1]:.0f} "
-        f"of 100 ({ww:+.0f} points); the region from {b['region'][0]:.0f} to "
+        f"of 100 ({ww:+.0f} point{'' if round(abs(ww)) == 1 else 's'}); the region from {b['region'][0]:.0f} to "
         f"{b['region'][-1]:.0f}."
     )
     names = d["names"]

@@ -78,3 +78,14 @@ def test_role_scores_and_highlights(played: tuple[api.Game, dict[str, Any]]) -> 
         assert not re.search(r"\d\.\d", h), h
     for x in d["deals"]:
         assert not re.search(r"\b(firm|broker):", x["summary"]), x["summary"]
+
+
+def test_points_are_said_in_the_right_number() -> None:
+    from district.server.debrief.model import points
+
+    assert [points(x) for x in (0.6, 1.4, 2.0, 12.3)] == [
+        "1 point",
+        "1 point",
+        "2 points",
+        "12 points",
+    ]
