@@ -34,7 +34,7 @@ def start_local_game(
     """A LocalServer with one session whose other seats are bots. Returns (server, url, code,
     facilitator token). The game is not started yet (start it once the player has joined, with
     `starter(url, token)`)."""
-    server = LocalServer()
+    server = LocalServer(reports=True)
     url = server.start()
     try:
         code, token = create_session(

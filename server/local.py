@@ -33,8 +33,10 @@ class LocalServer:
         *,
         port: int = 0,
         scenario_dirs: tuple[str | Path, ...] = (),
+        reports: bool = False,
         **config: Any,
     ) -> None:
+        self.reports = reports  # also serve the sessions' reports over HTTP (a free port)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if db_path is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="district-")
@@ -86,9 +88,16 @@ class LocalServer:
                 self._error = e
                 self._ready.set()
                 return
+            service = None
+            if self.reports:
+                from district.server.serve import start_reports
+
+                service = await start_reports(self.server, cfg, 0, given=False)
             self.url = self.server.url
             self._ready.set()
             await self._stop.wait()
+            if service is not None:
+                await service.stop()
             await self.server.stop()
 
         try:

@@ -238,6 +238,7 @@ class Server:
         self.config = config
         self.store: Store = store or SQLiteStore(config.db, durable=config.durable)
         self.sessions: dict[str, Session] = {}
+        self.report_port: int | None = None  # where the reports are served (serve.start_reports)
         self.codes: dict[str, str] = {}
         self.tokens: dict[str, tuple[str, str]] = {}
         self.conns: set[Connection] = set()

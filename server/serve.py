@@ -184,7 +184,7 @@ async def start_reports(server: Server, config: ServerConfig, port: int, given: 
     reports = ReportService(
         server, config.db, config.db.with_name(config.db.name + ".reports"), config.host, port, tls
     )
-    await reports.start()
+    server.report_port = await reports.start()
     print(f"reports: {reports.url}/report/<join code>/", flush=True)
     return reports
 

@@ -154,6 +154,14 @@ class ReportService:
             return "ended"
         return f"{core.status}-{core.round}-{core.phase}"
 
+    async def _over(self, sid: str) -> bool:
+        """Whether the session's game is over (its class's report may be read)."""
+        core = getattr(self.hub.sessions.get(sid), "core", None)
+        if core is not None:
+            return bool(core.status == "ended")
+        stored = await self.hub.store.load(sid)
+        return stored is not None and stored.finished is not None
+
     async def report(self, sid: str) -> Path:
         """The folder of the session's current report, made now in the worker if needed."""
         key = self._key(sid)
@@ -269,6 +277,14 @@ class ReportService:
                     f"is at /report/{code}/ without a key.",
                 )
             private = True
+        if not private and not await self._over(sid):
+            # as the debrief in the game: the class's copy would tell players what the others did
+            return _page(
+                403,
+                "Not yet",
+                f"The class's report of session {code} opens when the game is over. The "
+                "facilitator's copy (with ?key=) can be read now.",
+            )
         if rest and not CHART_RE.match(rest):
             return _page(404, "No such file", f"Session {code}'s report has no file {rest!r}.")
         from district.server.report import matplotlib_missing

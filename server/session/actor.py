@@ -395,7 +395,10 @@ class Session:
         conn, recipient = a.conn, a.recipient
         self.audience.admit(conn, recipient)
         conn.bind(self, recipient)
-        conn.send(welcome(self.core, recipient, a.re, a.token, self.now()))
+        hello = welcome(self.core, recipient, a.re, a.token, self.now())
+        if self.hub.report_port is not None:
+            hello["report_port"] = self.hub.report_port
+        conn.send(hello)
         self.audience.catch_up(conn, self.core, recipient, a.last_event)
         conn.send(self.core.clock(self.now()))
         conn.send(self.ledger.roster())  # the others get it soon (Ledger.roster_soon)

@@ -61,7 +61,10 @@ def writes_something(outputs: list[Output]) -> bool:
 
 
 class Hub(Protocol):
-    """What the session tells the server about: tokens and codes it must be found by."""
+    """What the session tells the server about: tokens and codes it must be found by; and where
+    the server serves the sessions' reports (a port on the same host, or None)."""
+
+    report_port: int | None
 
     def token_added(self, hash_: str, session: str, who: str) -> None: ...
     def token_removed(self, hash_: str) -> None: ...

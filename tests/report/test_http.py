@@ -165,15 +165,21 @@ async def test_a_running_sessions_report_follows_its_rounds(server: Server, tmp_
     sid = server.codes[code]
     reports = ReportService(server, server.config.db, tmp_path / "reports")
     await reports.start()
+    key = f"?key={created['facilitator_token']}"
     try:
-        status, _, body = await asyncio.to_thread(get, f"{reports.url}/report/{code}/")
+        status, _, body = await asyncio.to_thread(get, f"{reports.url}/report/{code}/{key}")
         assert status == 409 and "has not played a round yet" in body.decode()
         assert (await fac.control("start"))["type"] == "ack"
         core = server.sessions[sid].core
         await until(lambda: core.round == 1 and core.phase == "report", timeout=60)
+        # the class's copy waits for the end, as the debrief does in the game
+        before = reports.made
+        status, _, body = await asyncio.to_thread(get, f"{reports.url}/report/{code}/")
+        assert status == 403 and "opens when the game is over" in body.decode()
+        assert reports.made == before  # refused before any work
         made = []
         for _ in range(2):  # made once for this round's report phase
-            status, _, body = await asyncio.to_thread(get, f"{reports.url}/report/{code}/")
+            status, _, body = await asyncio.to_thread(get, f"{reports.url}/report/{code}/{key}")
             assert status == 200 and "1 of 3 rounds" in body.decode()
             made.append(reports.made)
         assert made[0] == made[1]

@@ -55,6 +55,7 @@ class FakeHub:
     def __init__(self) -> None:
         self.tokens: dict[str, tuple[str, str]] = {}
         self.ended: list[str] = []
+        self.report_port: int | None = None
 
     def token_added(self, hash_: str, session: str, who: str) -> None:
         self.tokens[hash_] = (session, who)
