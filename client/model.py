@@ -174,7 +174,18 @@ class ClientModel:
             self.seat = str(msg.get("seat", ""))
             self.code = str(msg.get("code", self.code))
             self.session.update(
-                {k: msg.get(k) for k in ("session", "role", "name", "scenario", "status", "road")}
+                {
+                    k: msg.get(k)
+                    for k in (
+                        "session",
+                        "role",
+                        "name",
+                        "scenario",
+                        "status",
+                        "road",
+                        "report_port",
+                    )
+                }
             )
             if msg.get("token"):
                 self.session["token"] = msg["token"]

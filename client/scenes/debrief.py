@@ -11,6 +11,9 @@ Until the debrief arrives, it shows what the view holds."""
 
 from __future__ import annotations
 
+import threading
+import urllib.parse
+import webbrowser
 from typing import Any
 
 import pygame
@@ -156,6 +159,8 @@ class DebriefScene(Scene):
         self.tab_buttons: dict[str, UIButton] = {}
         self.branch_button: UIButton | None = None
         self.open_branch_button: UIButton | None = None
+        self.report_button: UIButton | None = None
+        self.report_opened: str | None = None  # the address last handed to the browser
         self.built_for: Any = None
         self.layout()
 
@@ -185,7 +190,12 @@ class DebriefScene(Scene):
         if self.built_for == key:
             return
         self.built_for = key
-        for b in [*self.tab_buttons.values(), self.branch_button, self.open_branch_button]:
+        for b in [
+            *self.tab_buttons.values(),
+            self.branch_button,
+            self.open_branch_button,
+            self.report_button,
+        ]:
             if b is not None:
                 b.kill()
         u = self.u
@@ -216,6 +226,18 @@ class DebriefScene(Scene):
         self.replay_map.legend = False
         self.replay_round = -1
         W, H = self.size
+        self.report_button = None
+        if self.report_url() is not None:
+            label = "Open the report"
+            bw = u(28) + round(self.fonts.get(13).size(label)[0] * 1.15)
+            self.report_button = UIButton(
+                pygame.Rect(W - u(16) - bw, u(58), bw, u(30)),
+                label,
+                self.manager,
+                object_id=oid(None, "debrief_report"),
+                command=self.open_report,
+                tool_tip_text="the report to project and hand out, in your web browser",
+            )
         self.branch_button = self.open_branch_button = None
         if (self.model.view or {}).get("role") == "facilitator":
             self.branch_button = UIButton(
@@ -234,6 +256,32 @@ class DebriefScene(Scene):
                 object_id=oid(None, "debrief_open_branch"),
                 command=self.open_branch,
             )
+
+    def report_url(self, mine: bool = False) -> str | None:
+        """Where the server serves this session's report (None when it does not): the class's
+        copy, or with `mine` the facilitator's (with its key; never drawn on the screen)."""
+        port = self.model.session.get("report_port")
+        conn = getattr(self.app, "connection", None)
+        if not isinstance(port, int) or conn is None or not self.model.code:
+            return None
+        where = urllib.parse.urlsplit(str(conn.net.url))
+        host = where.hostname or "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
+        scheme = "https" if where.scheme == "wss" else "http"
+        url = f"{scheme}://{host}:{port}/report/{self.model.code}/"
+        token = self.model.session.get("facilitator_token")
+        if mine and (self.model.view or {}).get("role") == "facilitator" and token:
+            url += "?" + urllib.parse.urlencode({"key": token})
+        return url
+
+    def open_report(self) -> None:
+        """The report in the person's web browser: the facilitator's own copy (with the
+        timeline) for the facilitator, the class's for a player."""
+        url = self.report_url(mine=True)
+        if url is None:
+            return
+        self.report_opened = url
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
     def set_tab(self, k: str) -> None:
         self.tab = k
@@ -302,15 +350,32 @@ class DebriefScene(Scene):
             else f"Debrief so far: {played} round{'s' if played != 1 else ''} played"
         )
         tr = text(surface, title, self.fonts.get(22, "bold"), C.TEXT, (u(16), u(58)))
+        right = tr.right + u(12)
         if self.model.debrief_asked is not None:
-            text(
+            right = text(
                 surface,
                 "updating…",
                 self.fonts.get(12),
                 C.MUTED,
                 (tr.right + u(12), tr.centery),
                 "midleft",
-            )
+            ).right + u(12)
+        url = self.report_url()
+        if url is not None and self.report_button is not None:
+            # the class's address, for students to type (whole, or not at all)
+            font = self.fonts.get(12)
+            room = self.report_button.relative_rect.x - u(12) - right
+            for said in (f"Report: {url}", url):
+                if font.size(said)[0] <= room:
+                    text(
+                        surface,
+                        said,
+                        font,
+                        C.MUTED,
+                        (self.report_button.relative_rect.x - u(12), tr.centery),
+                        "midright",
+                    )
+                    break
         self.draw_boards(surface, d)
         self.draw_wages(surface, d)
         self.draw_deals(surface, d)
