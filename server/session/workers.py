@@ -14,7 +14,7 @@ import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
 
-NICENESS = 10  # how much lower a worker's priority is than the server's
+NICENESS = 5  # how much lower a worker's priority is than the server's (a third of its CPU weight)
 
 
 def _lower_priority() -> None:
