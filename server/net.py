@@ -231,6 +231,21 @@ def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
     return ctx
 
 
+def failed_on(conn: Connection, raw: Any) -> None:
+    """The server failed on a message (a bug): logged with its traceback, and answered with
+    `internal`, which changes nothing and shows no traceback."""
+    conn.log.exception("conn %d: failed on a message", conn.n)
+    conn.send(
+        {
+            "type": "error",
+            "re": id_of(raw),
+            "code": "internal",
+            "message": "the server failed on this message; nothing was changed",
+            "where": "",
+        }
+    )
+
+
 class Server:
     """Sessions, their indexes and the listening socket."""
 
@@ -787,16 +802,7 @@ class Server:
         except ProtocolError as e:
             conn.send(e.to_message(id_of(raw)))
         except Exception:
-            conn.log.exception("conn %d: failed on a message", conn.n)
-            conn.send(
-                {
-                    "type": "error",
-                    "re": id_of(raw),
-                    "code": "internal",
-                    "message": "the server failed on this message; nothing was changed",
-                    "where": "",
-                }
-            )
+            failed_on(conn, raw)
         return True
 
     def _dispatch(self, conn: Connection, msg: dict[str, Any]) -> None:
@@ -838,16 +844,7 @@ class Server:
         except ProtocolError as e:
             conn.send(e.to_message(id_of(raw)))
         except Exception:
-            conn.log.exception("conn %d: failed on a message", conn.n)
-            conn.send(
-                {
-                    "type": "error",
-                    "re": id_of(raw),
-                    "code": "internal",
-                    "message": "the server failed on this message; nothing was changed",
-                    "where": "",
-                }
-            )
+            failed_on(conn, raw)
 
     async def _hello(self, conn: Connection, msg: dict[str, Any]) -> None:
         if conn.session is not None:
