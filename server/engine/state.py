@@ -77,6 +77,8 @@ class Firms:
     trained: np.ndarray  # trainees who completed last round
     audited: np.ndarray  # bool: found underpaying last round
     fines: np.ndarray
+    rent_pay: np.ndarray  # workers' bargained share of the firm's rent last round (k)
+    drawn: np.ndarray  # what the owners have drawn out of the firm since it started (k)
     net_worth0: np.ndarray  # net worth at entry, for the firm's score
 
     @property
