@@ -57,6 +57,8 @@ def settle(
     )
     f.revenue = revenue
     f.profit = revenue - costs - tech - f.training_spend - f.fines
+    f.revenue_total += np.where(alive, revenue, 0.0)
+    f.profit_total += np.where(alive, f.profit, 0.0)
     # owners draw a share of the year's profit, out of cash above a working buffer
     drawings = np.where(
         alive,
