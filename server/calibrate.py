@@ -87,6 +87,21 @@ def _margin(game: Game) -> float:
     return 100.0 * float(np.mean([r["details"]["margin"] for r in game.state.reports]))
 
 
+def _best_margin(game: Game) -> float:
+    """The highest operating margin over the game of a firm that traded two rounds or more."""
+    f = game.state.firms
+    end = np.where(f.died > 0, f.died, game.state.round)
+    ok = (f.revenue_total > 0) & (end - f.born >= 2)
+    return 100.0 * float((f.profit_total[ok] / f.revenue_total[ok]).max()) if ok.any() else 0.0
+
+
+def _net_worth_growth(game: Game) -> float:
+    """The median surviving firm's net worth at the end, as a multiple of its net worth at start."""
+    f = game.state.firms
+    a = f.alive & (f.net_worth0 > 0)
+    return float(np.median((f.cash[a] - f.debt[a] - f.public_debt[a]) / f.net_worth0[a]))
+
+
 def _premium(game: Game) -> float:
     f = game.state.firms
     a = f.alive & (f.skilled > 0)
@@ -154,6 +169,14 @@ FIGURES: tuple[Figure, ...] = (
 ) + tuple(
     Figure(name, "assumption (docs/model.md)", "margins of a few % to the low teens",
            "operating margin, mean over rounds, %", _margin)
+    for name in SCENARIOS
+) + tuple(
+    Figure(name, "assumption (docs/model.md)", "no firm's margin above about 18%",
+           "best firm's operating margin over the game, %", _best_margin)
+    for name in SCENARIOS
+) + tuple(
+    Figure(name, "assumption (docs/model.md)", "net worth grows by a fraction, not tenfold",
+           "median firm's net worth at the end / at the start", _net_worth_growth)
     for name in SCENARIOS
 )  # fmt: skip
 

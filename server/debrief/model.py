@@ -47,7 +47,8 @@ BASELINE_SERIES = ("mean_wage", "productivity", "employment", "firms_alive")
 
 ROLE_SCORES: dict[str, tuple[str, str]] = {
     "firm": (
-        "net worth as a percentage of what the firm started with (100: as it started; 0: closed)",
+        "net worth and what its owners drew out, as a percentage of the net worth it started"
+        " with (100: as it started; 0: closed)",
         "% of starting net worth",
     ),
     "union": ("the worker welfare scoreboard", "points of 100"),

@@ -30,24 +30,35 @@ def settle(
     fixed = np.where(alive, prm.fixed_cost + prm.fixed_cost_per_worker * f.workers, 0.0)
     rate = inst.interest_rate + prm.risk_premium * (1.0 - f.credit)
     interest = np.where(alive, f.debt * rate, 0.0)
+    # workers bargain over the firm's rent (000 III.2 L167-169): what its operating surplus holds
+    # above a normal margin, in the share their bargaining power wins
+    # and buyers who hold the market power take part of it back through the price (000 III.4
+    # L223-225, 003 I-2.3 L352); owners keep the normal margin and the rest
+    surplus = revenue - wages - tax - materials - fixed - interest
+    rent = np.where(alive, np.maximum(0.0, surplus - prm.normal_margin * revenue), 0.0)
+    squeeze = prm.buyer_power * rent
+    rent_pay = np.minimum(bargaining_power(state), 0.9 - prm.buyer_power) * rent
+    revenue = revenue - squeeze
+    costs = wages + rent_pay + tax + materials + fixed + interest
     # investment is paid out of cash: a firm invests no more than it holds after its costs
-    after_costs = f.cash + revenue - wages - tax - materials - fixed - interest
+    after_costs = f.cash + revenue - costs
     tech = np.where(alive, np.minimum(f.tech_spend, np.maximum(0.0, after_costs)), 0.0)
     f.tech_spend = tech
-    # money moves: revenue from outside; wages, materials, overhead, interest, technology outside;
-    # payroll tax to the government
-    f.cash += revenue - wages - tax - materials - fixed - interest - tech
-    acc.world += float((wages + materials + fixed + interest + tech - revenue).sum())
+    # money moves: revenue from outside; wages and the workers' share of rent, materials,
+    # overhead, interest, technology outside; payroll tax to the government
+    f.cash += revenue - costs - tech
+    acc.world += float((costs - tax + tech - revenue).sum())
     acc.government += float(tax.sum())
+    f.rent_pay = rent_pay
     # technology: investment moves the level toward 1, depreciation pulls it down
     step = tech / (prm.tech_cost_per_worker * np.maximum(f.workers, 1.0))
     f.technology = np.clip(
         f.technology * (1.0 - prm.tech_depreciation) + step * (1.0 - f.technology), 0.0, 1.0
     )
     f.revenue = revenue
-    f.profit = (
-        revenue - wages - tax - materials - fixed - interest - tech - f.training_spend - f.fines
-    )
+    f.profit = revenue - costs - tech - f.training_spend - f.fines
+    f.revenue_total += np.where(alive, revenue, 0.0)
+    f.profit_total += np.where(alive, f.profit, 0.0)
     # owners draw a share of the year's profit, out of cash above a working buffer
     drawings = np.where(
         alive,
@@ -58,12 +69,15 @@ def settle(
         0.0,
     )
     f.cash -= drawings
+    f.drawn += drawings
     acc.world += float(drawings.sum())
     report.update(
         drawings=float(drawings.sum()),
         technology_spend=float(tech.sum()),
         revenue=float(revenue.sum()),
         wages=float(wages.sum()),
+        rent_pay=float(rent_pay.sum()),
+        buyer_squeeze=float(squeeze.sum()),
         payroll_tax=float(tax.sum()),
         materials=float(materials.sum()),
         interest=float(interest.sum()),
@@ -71,6 +85,22 @@ def settle(
     flows.record(state, "tax", alive, "government", tax[alive])
     flows.record(state, "interest", alive, "world", interest[alive])
     _borrow_repay_exit(state, report)
+
+
+def bargaining_power(state: State) -> np.ndarray:
+    """The share of its firm's rent a workforce wins, per firm (0-0.9): collectively through the
+    union (union power, as far as the firm's workers are members; 000 III.2 L167-169, II.d L101)
+    and, its trained workers, individually when jobs are plentiful (000 III.1 L163: individual
+    bargaining power rose with skills); a labour surplus leaves them nothing of it (003 I-2.3)."""
+    f = state.firms
+    prm = state.params
+    employed = float(f.workers[f.alive].sum())
+    surplus = state.labour.unemployed / max(1.0, employed + state.labour.unemployed)
+    tight = float(np.clip(1.0 - surplus / 0.1, 0.0, 1.0))
+    union = state.institutions.union_power * np.minimum(1.0, f.union_share / 0.5)
+    trained = np.where(f.workers > 0, f.skilled / np.maximum(f.workers, 1e-9), 0.0)
+    power = prm.rent_share_union * union + prm.rent_share_market * tight * trained
+    return np.asarray(np.clip(power, 0.0, 0.9))
 
 
 def _borrow_repay_exit(state: State, report: dict[str, Any]) -> None:

@@ -82,7 +82,7 @@ def indicators(state: State, report: dict[str, Any]) -> dict[str, float]:
     f = state.firms
     a = f.alive
     emp = float(f.workers[a].sum())
-    paid = f.workers * f.wage + f.skilled * f.wage * f.skill_pay
+    paid = f.workers * f.wage + f.skilled * f.wage * f.skill_pay + f.rent_pay
     sales_all = np.maximum(f.revenue, 0.0)
     sales_w = sales_all[a]
     share = sales_w / sales_w.sum() if sales_w.sum() > 0 else sales_w
@@ -165,8 +165,8 @@ def approval(state: State, ind: dict[str, float]) -> float:
 
 
 def role_scores(state: State, ind: dict[str, float], boards: dict[str, float]) -> dict[str, float]:
-    """Each role on a scale comparable within the role: a firm, its net worth as a percentage of
-    what it started with (0 if it closed); the union, worker welfare; the government, a mix of
+    """Each role on a scale comparable within the role: a firm, its net worth and its owners'
+    drawings as a percentage of the net worth it started with (0 if it closed); the union, worker welfare; the government, a mix of
     region, worker welfare and approval (0-100); a broker, fees, reputation and live networks."""
     f = state.firms
     ref = _reference_wage(state)
@@ -174,7 +174,8 @@ def role_scores(state: State, ind: dict[str, float], boards: dict[str, float]) -
     for seat, s in state.seats.items():
         if s.role == "firm":
             i = s.firm
-            nw = float(f.cash[i] - f.debt[i] - f.public_debt[i])
+            # the owners' wealth in the firm: its net worth and what they drew out of it
+            nw = float(f.cash[i] - f.debt[i] - f.public_debt[i] + f.drawn[i])
             nw0 = float(f.net_worth0[i])
             scale = max(abs(nw0), ref)
             score = 100.0 + 100.0 * (nw - nw0) / scale

@@ -145,6 +145,10 @@ ESTIMATED_FIRM_FIELDS = frozenset(
         "gained_skilled",
         "trained",
         "fines",
+        "rent_pay",  # the workers' share of its rent: private, like its profit
+        "drawn",
+        "revenue_total",
+        "profit_total",
         "net_worth0",
     }
 )

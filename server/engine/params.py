@@ -240,6 +240,41 @@ class Params:
     fixed_cost_per_worker: float = p(
         3.5, "k/worker/round", "overhead per worker per round (space, energy, upkeep)", lo=0
     )
+    rent_share_union: float = p(
+        0.5,
+        "-",
+        "share of a firm's rent (operating surplus above the normal margin) its workers win at full"
+        " union power when half of them or more are members",
+        "000 III.2 L167-169 (skills command a higher price where workers have bargaining power),"
+        " II.d L101 (profits spread broadly)",
+        hi=1,
+    )
+    rent_share_market: float = p(
+        0.3,
+        "-",
+        "share of a firm's rent its trained workers win individually in a tight labour market"
+        " (in proportion to the trained share of its workforce; none at 10% unemployment or more)",
+        "000 III.1 L163 (individual bargaining power rose with skills), 003 I-2.3 (surplus labour"
+        " holds wages down)",
+        hi=1,
+    )
+    buyer_power: float = p(
+        0.0,
+        "-",
+        "share of a firm's rent its buyers take back through lower prices: retailers and parent"
+        " firms that hold the market power squeeze their contractors (0 where power is symmetric)",
+        "000 III.4 L223-225 (retailers and manufacturers 'hold the real market power'), 003 I-2.3"
+        " L352 (subcontracting 'as disguised wage labour'), 000 II.d L101 (symmetric power:"
+        " profits spread)",
+        hi=0.9,
+    )
+    normal_margin: float = p(
+        0.04,
+        "-",
+        "operating margin on sales that owners keep before workers bargain over the rest (a"
+        " normal return on the firm's capital)",
+        hi=1,
+    )
     interest_rate: float = p(
         0.08, "1/round", "interest on debt for a firm of full credit standing", hi=1
     )
@@ -248,10 +283,11 @@ class Params:
         0.6, "-", "debt allowed as a share of last round's revenue at full credit standing", hi=10
     )
     payout_share: float = p(
-        0.3,
+        0.5,
         "-",
         "share of a year's profit the owners draw out of the firm (out of cash above 10% of sales)",
-        "assumption: owner-managers live off about a third of their firm's profit",
+        "assumption: owner-managers live off about half their firm's profit (003 I-2.3 L356: the"
+        " small entrepreneur earns more than a wage worker)",
         hi=1,
     )
     repay_share: float = p(

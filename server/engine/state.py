@@ -77,6 +77,10 @@ class Firms:
     trained: np.ndarray  # trainees who completed last round
     audited: np.ndarray  # bool: found underpaying last round
     fines: np.ndarray
+    rent_pay: np.ndarray  # workers' bargained share of the firm's rent last round (k)
+    drawn: np.ndarray  # what the owners have drawn out of the firm since it started (k)
+    revenue_total: np.ndarray  # sales revenue summed over the rounds it has traded (k)
+    profit_total: np.ndarray  # profit summed over the same rounds (k): its margin over the game
     net_worth0: np.ndarray  # net worth at entry, for the firm's score
 
     @property

@@ -259,7 +259,7 @@ def _firm_private(state: State, seat: str) -> dict[str, Any]:
     for bs in state.broker_state.values():
         known |= set(bs["known_caps"].get(str(i), []))
     known.discard(i)
-    wages = f.workers[i] * f.wage[i] + f.skilled[i] * f.wage[i] * f.skill_pay[i]
+    wages = f.workers[i] * f.wage[i] + f.skilled[i] * f.wage[i] * f.skill_pay[i] + f.rent_pay[i]
     return {
         "firm": i,
         "cash": _r(f.cash[i]),
@@ -279,6 +279,7 @@ def _firm_private(state: State, seat: str) -> dict[str, Any]:
         "profit": _r(f.profit[i]),
         "exports": _r(f.exports[i]),
         "wage_bill": _r(wages),
+        "rent_pay": _r(f.rent_pay[i]),  # the workers' bargained share of last round's rent
         "fines": _r(f.fines[i]),
         "in_training": _r(f.pipeline[i].sum()),
         "trained_last_round": _r(f.trained[i]),
@@ -290,6 +291,7 @@ def _firm_private(state: State, seat: str) -> dict[str, Any]:
         "public_debt": _r(f.public_debt[i]),
         "net_worth": _r(f.cash[i] - f.debt[i] - f.public_debt[i]),
         "net_worth_start": _r(f.net_worth0[i]),
+        "drawn": _r(f.drawn[i]),  # what the owners have drawn out of the firm so far
         "trust": [_r(x) for x in state.trust[i]],
         "known_capabilities": {
             str(j): {ops[k]: _r(f.caps[j, k]) for k in np.flatnonzero(f.caps[j] > 0.05)}

@@ -14,9 +14,10 @@ A, B = seat("Alpha"), seat("Beta")
 
 
 def _net_worth(g, s: str) -> float:
+    """The owners' gain: the firm's net worth and what they drew out of it (docs/model.md)."""
     i = g.state.firm_of(s)
     f = g.state.firms
-    return float(f.cash[i] - f.debt[i] - f.public_debt[i])
+    return float(f.cash[i] - f.debt[i] - f.public_debt[i] + f.drawn[i])
 
 
 # --- statement 3 (000 III.1: OPEC firms pirated each other's technicians) ---------------------

@@ -14,16 +14,37 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import district, firm, game, play, seat
-from tests.scenarios.helpers import SHIPPED, run
+from tests.scenarios.helpers import SHIPPED, initial_firms, run, run_variant, variant
 
 A, B = seat("Alpha"), seat("Beta")
+
+
+@variant("no-rent-sharing")
+def _no_rent_sharing(d: dict) -> None:
+    d.setdefault("params", {}).update(rent_share_union=0.0, rent_share_market=0.0)
+
+
+@variant("no-buyer-power")
+def _no_buyer_power(d: dict) -> None:
+    d.setdefault("params", {})["buyer_power"] = 0.0
+
+
+def firm_margins(g) -> np.ndarray:
+    """Each firm's operating margin over the rounds it traded (profit / sales, summed), for the
+    firms that traded at least two rounds (a workshop that opened and closed at once says little
+    about margins)."""
+    f = g.state.firms
+    end = np.where(f.died > 0, f.died, g.state.round)
+    ok = (f.revenue_total > 0) & (end - f.born >= 2)
+    return f.profit_total[ok] / f.revenue_total[ok]
 
 
 def test_margins_and_net_worth_are_those_of_small_manufacturers() -> None:
     """docs/model.md, Money (assumption): the district's operating margin averages between a loss
     of 5% and a profit of 12% over a game in every scenario, no round makes more than 22%, some
-    rounds of some scenarios lose money, and the median surviving firm ends with less than 10 times
-    the net worth it started with (the issue measured 31-35% margins every round in
+    rounds of some scenarios lose money, no firm's margin over the game exceeds 18%, firms start
+    with a net worth of 10-50% of a year's sales, and the median surviving firm ends with less
+    than twice the net worth it started with (the issue measured 31-35% margins every round in
     Emilia-Romagna and net worth growing 10-30 times)."""
     losing_rounds = 0
     for name in SHIPPED:
@@ -35,8 +56,51 @@ def test_margins_and_net_worth_are_those_of_small_manufacturers() -> None:
         f = g.state.firms
         a = f.alive & (f.net_worth0 > 0)
         growth = (f.cash[a] - f.debt[a] - f.public_debt[a]) / f.net_worth0[a]
-        assert float(np.median(growth)) < 10.0, (name, float(np.median(growth)))
+        assert float(np.median(growth)) < 2.0, (name, float(np.median(growth)))
+        # no firm keeps a margin a small manufacturer would not recognise (issue 10: FSM Robotica
+        # made 26-31% every round)
+        assert float(firm_margins(g).max()) <= 0.18, (name, float(firm_margins(g).max()))
+        # the opening balance sheet: net worth is a real cushion, not a few weeks of sales
+        start = initial_firms(g)
+        cushion = float(f.net_worth0[start].sum()) / g.state.history[0]["sales_value"]
+        assert 0.1 <= cushion <= 0.5, (name, cushion)
     assert losing_rounds >= 3, "bad years should cost money somewhere"
+
+
+def test_workers_and_buyers_take_the_rents_of_productive_firms() -> None:
+    """Where workers have bargaining power they win a share of their firm's rent (000 III.2
+    L167-169; II.d L101: profits spread broadly): in Emilia-Romagna (strong unions, little
+    unemployment) the best firms' margins stay at most 18% and workers earn more; with the rent
+    sharing switched off, the same district has firms above 20% and lower pay. Where retailers
+    hold the market power (000 III.4 L223-225) they take the rent through the price: in Los
+    Angeles, without it, a contractor keeps more than 20%. Kumasi's workers, with a vast labour
+    surplus and no union (003 I-2.3), win next to nothing of it."""
+    er, _ = run("emilia-romagna", 1)
+    er_off, _ = run_variant("emilia-romagna", 1, "no-rent-sharing")
+    assert firm_margins(er).max() <= 0.18 < 0.2 < firm_margins(er_off).max()
+    pay, pay_off = (float(np.mean([h["mean_wage"] for h in g.state.history])) for g in (er, er_off))
+    assert pay > 1.03 * pay_off, (pay, pay_off)
+    la, _ = run("la-apparel", 1)
+    la_off, _ = run_variant("la-apparel", 1, "no-buyer-power")
+    assert firm_margins(la).max() <= 0.18 < 0.2 < firm_margins(la_off).max()
+    ku, _ = run("kumasi", 1)
+    shared = sum(r["details"]["rent_pay"] for r in ku.state.reports)
+    wages = sum(r["details"]["wages"] for r in ku.state.reports)
+    assert shared < 0.01 * wages, (shared, wages)
+
+
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(name=st.sampled_from(SHIPPED), seed=st.integers(0, 10_000))
+def test_no_firm_keeps_a_margin_above_a_fifth(name: str, seed: int) -> None:
+    """Across scenarios and seeds: no firm that traded two rounds or more ends a game with an
+    operating margin above 20%, and the district as a whole is not making more than 12%."""
+    g = api.new_game(name, seed)
+    g.run()
+    assert float(firm_margins(g).max()) <= 0.2, (name, seed, float(firm_margins(g).max()))
+    margins = [r["details"]["margin"] for r in g.state.reports]
+    assert float(np.mean(margins)) <= 0.12, (name, seed, margins)
 
 
 @settings(

@@ -407,6 +407,40 @@ def test_denmark_uptake_is_caused_by_the_campaign() -> None:
     )
 
 
+AIDS_MAKERS = {  # the scenario's six very small makers of aids for the disabled (004 S.II L1678-1681)
+    "Aalborg Rehab Aids",
+    "Horsens Hospital Beds",
+    "Kolding Walking Aids",
+    "Randers Ergonomi",
+    "Viborg Seating Aids",
+    "Odense Lift Systems",
+}
+
+
+def test_denmark_aids_makers_win_the_public_health_order_with_an_electronics_partner() -> None:
+    """004 S.II L1678-1710: very small makers of aids for the disabled, with no expertise in the
+    embedded electronics their one buyer now wants, set up a common service centre and then, as a
+    group, found an electronics partner. Indicator: in bots-only games the public-health-aids
+    tender is won by a consortium of an aids maker and a firm that does electronics; without the
+    campaign (no brokers, no campaign money) nobody wins it in the same seeds."""
+    ops = scenario("denmark-1989").operations
+    wins = 0
+    for seed in (1, 2):
+        game, _ = run("denmark-1989", seed)
+        t = next(t for t in game.state.tenders if t.id == "public-health-aids")
+        if t.status not in ("awarded", "done"):
+            continue
+        f = game.state.firms
+        names = {f.name[i] for i in t.winner}
+        assert names & AIDS_MAKERS, names
+        assert any(f.caps[i, ops.index("electronics")] >= 0.55 for i in t.winner), names
+        wins += 1
+    assert wins >= 1
+    without, _ = run_variant("denmark-1989", 1, "denmark-no-campaign")
+    t = next(t for t in without.state.tenders if t.id == "public-health-aids")
+    assert t.status == "unawarded", t.winner
+
+
 # --- Alberta 1993 (004 ES, S.III, S.IV) ------------------------------------------------------------
 
 
