@@ -260,6 +260,8 @@ class Session:
                 await self._branch(outputs[0])
             else:
                 await self._carry_for(job, outputs)
+                if action == "unlock" and not self.core.locked:
+                    await self._let_waiting_in()
         elif isinstance(job, Hello):
             try:
                 await ledger.flush()  # the catch-up must not overlap what is still unsent
@@ -351,6 +353,18 @@ class Session:
         seq = self.core.streams[FACILITATOR].seq
         b.conn.send({"type": "ack", "re": b.re, "seq": seq, "result": result})
         self.log.info("branched at round %d: new session %s", b.round, result["session"])
+
+    async def _let_waiting_in(self) -> None:
+        """The session was unlocked: whoever waits to join comes in, in the order they asked, as
+        if the facilitator had admitted each (one at a time: each takes a seat before the next
+        looks for one). One who can no longer have a seat stays on the list for the facilitator
+        to refuse, with the reason."""
+        for w in sorted(self.audience.waiting.values(), key=lambda w: w.since):
+            if w.conn.closed or self.core.locked:
+                continue
+            outputs, code, _why = rules.answer_joiner(self.core, "admit", w, new_token())
+            if not code:
+                await self._carry(outputs)
 
     async def _carry(self, outputs: list[Output]) -> None:
         await self.ledger.carry(outputs, self._admit, self._ask)

@@ -282,12 +282,11 @@ async def test_a_locked_session_holds_new_players_at_the_door_even_after_a_resta
         task = asyncio.ensure_future(bo.connect())
         await until(lambda: len(fac.join_requests) == 1)  # still locked after the restart
         assert (await fac.request({"type": "control", "action": "unlock"}))["type"] == "ack"
-        cy = await join(srv.url, created["code"], "Cy")  # open again: straight in
-        # Bo still waits for an answer: the teacher lets them in
-        rid = fac.join_requests[0]["id"]
-        r = await fac.request({"type": "control", "action": "admit", "request": rid})
-        assert r["type"] == "ack"
-        assert (await task)["seat"] not in (a.seat, cy.seat)
+        # unlocked: Bo, who was waiting, comes in with no more asking, and Cy straight in
+        bo_seat = (await asyncio.wait_for(task, 10))["seat"]
+        await until(lambda: fac.join_requests == [])
+        cy = await join(srv.url, created["code"], "Cy")
+        assert len({a.seat, bo_seat, cy.seat}) == 3
         for c in (back, obs, fac, bo, cy):
             await c.close()
     finally:
@@ -346,6 +345,39 @@ async def test_a_late_joiner_waits_and_the_facilitator_admits_or_refuses(
         assert not any("'Cy'" in repr(m) for m in c.received), c
     assert not [m for m in a.received + obs.received if m.get("type") == "waiting"]
     for c in (a, obs, bo, fac):
+        await c.close()
+
+
+async def test_unlocking_lets_those_waiting_in_each_to_a_seat_of_their_own(
+    server: Server,
+) -> None:
+    """Two students arrive while the session is locked; the teacher unlocks it (rather than
+    admitting each): both come in at once, each to a different seat, and the requests are gone."""
+    created, fac = await create(server.url)
+    a = await join(server.url, created["code"], "Ada")
+    await fac.request({"type": "control", "action": "start"})
+    await fac.request({"type": "control", "action": "lock"})
+    late = [
+        ProtocolClient(server.url, code=created["code"], name=n, record=True) for n in ("Bo", "Cy")
+    ]
+    tasks = [asyncio.ensure_future(c.connect()) for c in late]
+    await until(lambda: len(fac.join_requests) == 2)
+    assert not any(t.done() for t in tasks)
+    r = await fac.request({"type": "control", "action": "unlock"})
+    assert r["type"] == "ack", r
+    welcomes = await asyncio.wait_for(asyncio.gather(*tasks), 10)
+    seats = [w["seat"] for w in welcomes]
+    assert all(w["type"] == "welcome" and w["token"] for w in welcomes)
+    assert len(set(seats)) == 2 and a.seat not in seats
+    await until(lambda: fac.join_requests == [])
+    await until(
+        lambda: (
+            fac.roster is not None
+            and {"Bo", "Cy"} <= {s["player"] for s in fac.roster["seats"]}
+            and fac.roster["locked"] is False
+        )
+    )
+    for c in (a, *late, fac):
         await c.close()
 
 
