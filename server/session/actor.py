@@ -371,7 +371,7 @@ class Session:
 
     def _ask(self, q: Question) -> None:
         """A preview: answered off the event loop from a copy of the state as it is now."""
-        self.questions.ask(q, self.core.game.state, time.monotonic())
+        self.questions.ask(q, self.core, time.monotonic())
 
     async def _carry_for(self, job: Command | Control, outputs: list[Output]) -> None:
         """A client's job: while the store rests after failing, what would write is refused at

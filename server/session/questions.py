@@ -23,6 +23,7 @@ from district.server.engine.state import State
 from district.server.protocol import PREVIEW_BURST, PREVIEW_RATE
 from district.server.session import rules
 from district.server.session.outputs import Question, error
+from district.server.session.state import SessionCore
 from district.server.session.workers import WorkerPool
 
 PREVIEW_WORKERS = 1  # processes computing previews for the whole server (the loop keeps a core)
@@ -73,9 +74,24 @@ class Questions:
     burst: float = PREVIEW_BURST
     allowances: dict[str, Allowance] = field(default_factory=dict)
     pending: set[asyncio.Task[None]] = field(default_factory=set)
+    # the session's state packed for the workers, and what it was packed from: (core, version,
+    # blob). A big district packs to megabytes in milliseconds of the loop's time, so previews
+    # asked while nothing moved share one packing.
+    packed: tuple[SessionCore, int, bytes] | None = None
 
-    def ask(self, q: Question, state: State, now: float) -> None:
-        """Answer `q` from `state` as it is now (copied here, on the loop), or refuse it."""
+    def pack(self, core: SessionCore) -> bytes:
+        """The state of `core` as the workers read it, packed once a version."""
+        p = self.packed
+        if p is not None and p[0] is core and p[1] == core.version:
+            return p[2]
+        state: State = core.game.state
+        blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        self.packed = (core, core.version, blob)
+        return blob
+
+    def ask(self, q: Question, core: SessionCore, now: float) -> None:
+        """Answer `q` from the session's state as it is now (packed here, on the loop, or the
+        packing of the same version reused), or refuse it."""
         a = self.allowances.get(q.seat)
         if a is None:
             a = self.allowances[q.seat] = Allowance(self.rate, float(self.burst), now)
@@ -84,7 +100,7 @@ class Questions:
             q.conn.send(error(q.re, "rate_limited", why))
             return
         a.busy = True
-        blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        blob = self.pack(core)
         task = asyncio.get_running_loop().create_task(self._answer(q, blob, a))
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)

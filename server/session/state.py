@@ -132,6 +132,9 @@ class SessionCore:
         self.order = seat_order(scenario)
         self.streams: dict[str, Stream] = {r: Stream(seq=1, view_seq=1) for r in self.recipients()}
         self.cids: dict[str, OrderedDict[str, int]] = {}
+        self.version = (
+            0  # entries applied to this object: what was read of it is stale when it moves
+        )
         self.turns = BotTurns()  # the bots' turns in this negotiation phase
         self.entries = 0  # entries applied
         self.commands = 0  # game commands accepted
@@ -233,6 +236,7 @@ class SessionCore:
         game command is refused; every other entry was checked before it was made."""
         k = e["k"]
         out: list[Delivery] = []
+        self.version += 1
         if k == "cmd":
             seat = e["seat"]
             events = self.game.apply(seat, e["cmd"])
