@@ -349,7 +349,7 @@ class DebriefScene(Scene):
             if (self.model.view or {}).get("phase") == "ended"
             else f"Debrief so far: {played} round{'s' if played != 1 else ''} played"
         )
-        tr = text(surface, title, self.fonts.get(22, "bold"), C.TEXT, (u(16), u(58)))
+        tr = text(surface, title, self.fonts.get(24, "bold"), C.TEXT, (u(16), u(58)))
         right = tr.right + u(12)
         if self.model.debrief_asked is not None:
             right = text(
