@@ -457,18 +457,23 @@ class DebriefScene(Scene):
     def labels(self, d: dict[str, Any]) -> list[str]:
         return ["start" if r == 0 else f"r{r}" for r in d.get("rounds", [])]
 
-    def draw_boards(self, surface: pygame.Surface, d: dict[str, Any]) -> None:
+    def titled_panel(self, surface: pygame.Surface, r: pygame.Rect, title: str) -> None:
+        """A panel of the debrief with its title in the accent colour."""
         u = self.u
-        r = self.r_boards
         panel(surface, r, C.PANEL, C.LINE, u(10))
         text(
             surface,
-            "The three scoreboards over rounds (out of 100)",
+            title,
             self.fonts.get(14, "bold"),
             C.ACCENT,
             (r.x + u(14), r.y + u(8)),
             max_width=r.width - u(28),
         )
+
+    def draw_boards(self, surface: pygame.Surface, d: dict[str, Any]) -> None:
+        u = self.u
+        r = self.r_boards
+        self.titled_panel(surface, r, "The three scoreboards over rounds (out of 100)")
         base = d.get("baseline") or {}
         lines: list[tuple[list[float], Any, str, int, bool]] = []
         items = []
@@ -487,15 +492,7 @@ class DebriefScene(Scene):
     def draw_wages(self, surface: pygame.Surface, d: dict[str, Any]) -> None:
         u = self.u
         r = self.r_wages
-        panel(surface, r, C.PANEL, C.LINE, u(10))
-        text(
-            surface,
-            "Did wages follow productivity? (index, start = 100)",
-            self.fonts.get(14, "bold"),
-            C.ACCENT,
-            (r.x + u(14), r.y + u(8)),
-            max_width=r.width - u(28),
-        )
+        self.titled_panel(surface, r, "Did wages follow productivity? (index, start = 100)")
         sr = d.get("series") or {}
         base = d.get("baseline") or {}
         w = max(2, u(2))

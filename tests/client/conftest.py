@@ -11,6 +11,7 @@ os.environ["SDL_AUDIODRIVER"] = "dummy"
 os.environ["PYGAME_HIDE_SUPPORT_PROMPT"] = "1"
 
 import copy  # noqa: E402
+import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -75,6 +76,18 @@ def rec_frames(recorded: dict[str, Any], seat: str) -> list[dict[str, Any]]:
 
 
 # --- synthetic input ------------------------------------------------------------------------------
+
+
+def run_all(apps: list[App], cond: Callable[[], bool], timeout: float = 15.0) -> bool:
+    """Frames of every open window (each drains its connection) until `cond` holds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        for a in apps:
+            a.frame([])
+        if cond():
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def pump(app: App, n: int = 2) -> None:

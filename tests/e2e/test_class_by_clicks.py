@@ -19,7 +19,6 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 
 import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pygame  # noqa: E402
@@ -31,23 +30,17 @@ from district.client.settings import Settings  # noqa: E402
 from district.client.ui.theme import C  # noqa: E402
 from district.server.local import LocalServer  # noqa: E402
 
-from tests.client.conftest import click, select_option, text_drawn, type_into  # noqa: E402
+from tests.client.conftest import (  # noqa: E402
+    click,
+    run_all,
+    select_option,
+    text_drawn,
+    type_into,
+)
 
 SCENARIO = "oregon-plastics"
 NAMES = ["Ana", "Ben", "Chiara", "Dev", "Eli", "Femi"]
 SIZE = (1024, 768)
-
-
-def run_all(apps: list[App], cond: Callable[[], bool], timeout: float = 15.0) -> bool:
-    """Frames of every open window (each drains its connection) until `cond` holds."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        for a in apps:
-            a.frame([])
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def engine(server: LocalServer, session: str) -> Any:

@@ -13,7 +13,6 @@ import os
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 
-import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -26,20 +25,14 @@ from district.client.ui.theme import DrawnText  # noqa: E402
 from district.server.local import LocalServer  # noqa: E402
 
 from tests.client.conftest import click, click_at, key, pump, type_into  # noqa: E402
+from tests.client.conftest import run_all as frames_until  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "server" / "scenarios"
 SIZE = (1024, 768)
 
 
 def run_all(apps: list[App], cond: Callable[[], bool], timeout: float = 30.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        for a in apps:
-            a.frame([])
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
+    return frames_until(apps, cond, timeout)
 
 
 def state(server: LocalServer, session: str) -> dict[str, Any]:
