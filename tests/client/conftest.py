@@ -21,6 +21,7 @@ import pytest  # noqa: E402
 from district.client.app import App  # noqa: E402
 from district.client.recorded import model_for  # noqa: E402
 from district.client.settings import Settings  # noqa: E402
+from district.client.ui.theme import DrawnText  # noqa: E402
 from district.server.record import record  # noqa: E402
 
 HUMAN = "firm:fsm-robotica"
@@ -88,6 +89,16 @@ def run_all(apps: list[App], cond: Callable[[], bool], timeout: float = 15.0) ->
             return True
         time.sleep(0.01)
     return False
+
+
+def drawn(app: App) -> list[str]:
+    """Every string drawn with the client's fonts in one frame of `app`."""
+    DrawnText.record = []
+    try:
+        app.frame([])
+        return list(DrawnText.record)
+    finally:
+        DrawnText.record = None
 
 
 def pump(app: App, n: int = 2) -> None:

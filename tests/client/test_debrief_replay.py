@@ -13,10 +13,9 @@ import pytest
 from district.client.app import App
 from district.client.recorded import model_for
 from district.client.settings import Settings
-from district.client.ui.theme import DrawnText
 from district.server.debrief import SessionLog, build_debrief
 
-from tests.client.conftest import click_at, key, rec_frames
+from tests.client.conftest import click_at, drawn, key, rec_frames
 
 SIZES = [(1024, 768), (1280, 720), (1920, 1080)]
 
@@ -40,15 +39,6 @@ def open_debrief(
     app.frame([])
     app.frame([])
     return app
-
-
-def drawn(app: App) -> list[str]:
-    DrawnText.record = []
-    try:
-        app.frame([])
-        return list(DrawnText.record)
-    finally:
-        DrawnText.record = None
 
 
 @pytest.mark.parametrize("size", SIZES)

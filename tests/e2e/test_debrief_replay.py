@@ -8,6 +8,7 @@ its end. The student gets the debrief only once the game is over."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -21,10 +22,9 @@ import pygame  # noqa: E402
 import pytest  # noqa: E402
 from district.client.app import App  # noqa: E402
 from district.client.settings import Settings  # noqa: E402
-from district.client.ui.theme import DrawnText  # noqa: E402
 from district.server.local import LocalServer  # noqa: E402
 
-from tests.client.conftest import click, click_at, key, pump, type_into  # noqa: E402
+from tests.client.conftest import click, click_at, drawn, key, pump, type_into  # noqa: E402
 from tests.client.conftest import run_all as frames_until  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "server" / "scenarios"
@@ -49,10 +49,12 @@ def state(server: LocalServer, session: str) -> dict[str, Any]:
     return dict(server.run(read))
 
 
-@pytest.fixture
-def local(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+@contextlib.contextmanager
+def local_class(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> Any:
+    """A real local server (a SQLite file in `tmp_path`), its URL and the list of windows opened
+    against it; the windows are closed and the server stopped at the end."""
     monkeypatch.setenv("DISTRICT_CLIENT_CONFIG", str(tmp_path / "client.json"))
-    server = LocalServer(tmp_path / "district.sqlite3", scenario_dirs=(SCENARIOS,))
+    server = LocalServer(tmp_path / "district.sqlite3", scenario_dirs=(SCENARIOS,), **options)
     url = server.start()
     apps: list[App] = []
     try:
@@ -62,6 +64,38 @@ def local(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
             if a.connection is not None:
                 a.connection.close()
         server.stop()
+
+
+@pytest.fixture
+def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    with local_class(tmp_path, monkeypatch) as running:
+        yield running
+
+
+def teacher_and_student(url: str, apps: list[App]) -> tuple[App, App, str, str]:
+    """By clicks: the teacher creates a session (5-minute rounds: the student never says ready),
+    Ana joins it with the code, the teacher starts it. Returns (teacher, student, session, code)."""
+    teacher = App(size=SIZE, settings=Settings())
+    apps.append(teacher)
+    sc = teacher.scene
+    type_into(teacher, sc.server_entry, url)
+    type_into(teacher, sc.scenario_entry, "server-test")
+    type_into(teacher, sc.neg_entry, "5")
+    type_into(teacher, sc.rep_entry, "0")
+    click(teacher, sc.create_button)
+    assert run_all([teacher], lambda: teacher.scene.name == "facilitator"), sc.message
+    session, code = teacher.model.session["session"], teacher.model.code
+    student = App(size=SIZE, settings=Settings())
+    apps.append(student)
+    ssc = student.scene
+    type_into(student, ssc.server_entry, url)
+    type_into(student, ssc.code_entry, code)
+    type_into(student, ssc.name_entry, "Ana")
+    click(student, ssc.join_button)
+    assert run_all(apps, lambda: student.model.status == "connected" and student.model.seat)
+    click(teacher, teacher.scene.buttons["start"])
+    assert run_all(apps, lambda: student.scene.name == "district")
+    return teacher, student, session, code
 
 
 def drag(app: App, a: tuple[int, int], b: tuple[int, int]) -> None:
@@ -81,27 +115,7 @@ def drag(app: App, a: tuple[int, int], b: tuple[int, int]) -> None:
 
 def test_debrief_mid_game_replay_by_round_and_branch_by_clicks(local: Any) -> None:
     server, url, apps = local
-    teacher = App(size=SIZE, settings=Settings())
-    apps.append(teacher)
-    sc = teacher.scene
-    type_into(teacher, sc.server_entry, url)
-    type_into(teacher, sc.scenario_entry, "server-test")
-    type_into(teacher, sc.neg_entry, "5")  # minutes: the student never says ready
-    type_into(teacher, sc.rep_entry, "0")
-    click(teacher, sc.create_button)
-    assert run_all([teacher], lambda: teacher.scene.name == "facilitator"), sc.message
-    session, code = teacher.model.session["session"], teacher.model.code
-
-    student = App(size=SIZE, settings=Settings())
-    apps.append(student)
-    ssc = student.scene
-    type_into(student, ssc.server_entry, url)
-    type_into(student, ssc.code_entry, code)
-    type_into(student, ssc.name_entry, "Ana")
-    click(student, ssc.join_button)
-    assert run_all(apps, lambda: student.model.status == "connected" and student.model.seat)
-    click(teacher, teacher.scene.buttons["start"])
-    assert run_all(apps, lambda: student.scene.name == "district")
+    teacher, student, session, code = teacher_and_student(url, apps)
 
     # --- mid-game: the console's button opens the server's debrief of the rounds so far ------
     click(teacher, teacher.scene.buttons["debrief"])
@@ -171,12 +185,7 @@ def test_debrief_mid_game_replay_by_round_and_branch_by_clicks(local: Any) -> No
     b = teacher.model.branches[-1]
     assert b["round"] == 2 and b["code"] != code
     assert state(server, session)["status"] == "ended"  # the original is untouched
-    DrawnText.record = []  # the new join code is on the teacher's screen, whole
-    try:
-        teacher.frame([])
-        said = list(DrawnText.record)
-    finally:
-        DrawnText.record = None
+    said = drawn(teacher)  # the new join code is on the teacher's screen, whole
     assert any(b["code"] in line for line in said), said
     click(teacher, teacher.scene.open_branch_button)
     assert run_all(apps, lambda: teacher.scene.name == "facilitator" and teacher.model.view)

@@ -20,13 +20,14 @@ import webbrowser  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from district.client.app import App  # noqa: E402
-from district.client.settings import Settings  # noqa: E402
-from district.client.ui.theme import DrawnText  # noqa: E402
-from district.server.local import LocalServer  # noqa: E402
 
-from tests.client.conftest import click, type_into  # noqa: E402
-from tests.e2e.test_debrief_replay import SCENARIOS, SIZE, run_all, state  # noqa: E402
+from tests.client.conftest import click, drawn  # noqa: E402
+from tests.e2e.test_debrief_replay import (  # noqa: E402
+    local_class,
+    run_all,
+    state,
+    teacher_and_student,
+)
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -35,15 +36,6 @@ def fetch(url: str) -> tuple[int, str]:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
-
-
-def drawn(app: App) -> list[str]:
-    DrawnText.record = []
-    try:
-        app.frame([])
-        return list(DrawnText.record)
-    finally:
-        DrawnText.record = None
 
 
 @pytest.fixture
@@ -65,32 +57,9 @@ def browser(tmp_path: Path) -> Path:
 def test_open_the_report_from_the_debrief_by_clicks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, browser: Path
 ) -> None:
-    monkeypatch.setenv("DISTRICT_CLIENT_CONFIG", str(tmp_path / "client.json"))
-    server = LocalServer(tmp_path / "district.sqlite3", scenario_dirs=(SCENARIOS,), reports=True)
-    url = server.start()
-    apps: list[App] = []
-    try:
-        teacher = App(size=SIZE, settings=Settings())
-        apps.append(teacher)
-        sc = teacher.scene
-        type_into(teacher, sc.server_entry, url)
-        type_into(teacher, sc.scenario_entry, "server-test")
-        type_into(teacher, sc.neg_entry, "5")
-        type_into(teacher, sc.rep_entry, "0")
-        click(teacher, sc.create_button)
-        assert run_all([teacher], lambda: teacher.scene.name == "facilitator"), sc.message
-        session, code = teacher.model.session["session"], teacher.model.code
-        student = App(size=SIZE, settings=Settings())
-        apps.append(student)
-        ssc = student.scene
-        type_into(student, ssc.server_entry, url)
-        type_into(student, ssc.code_entry, code)
-        type_into(student, ssc.name_entry, "Ana")
-        click(student, ssc.join_button)
-        assert run_all(apps, lambda: student.model.status == "connected" and student.model.seat)
+    with local_class(tmp_path, monkeypatch, reports=True) as (server, url, apps):
+        teacher, student, session, code = teacher_and_student(url, apps)
         assert isinstance(student.model.session.get("report_port"), int)
-        click(teacher, teacher.scene.buttons["start"])
-        assert run_all(apps, lambda: student.scene.name == "district")
 
         click(teacher, teacher.scene.buttons["advance"])  # round 1's results are in
         assert run_all(apps, lambda: state(server, session)["round"] == 2)
@@ -132,8 +101,3 @@ def test_open_the_report_from_the_debrief_by_clicks(
         status, page = fetch(given)
         assert status == 200 and "Server test district" in page, page[:300]
         assert "Timeline (facilitator only)" not in page
-    finally:
-        for a in apps:
-            if a.connection is not None:
-                a.connection.close()
-        server.stop()
