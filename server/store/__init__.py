@@ -9,6 +9,17 @@ stored ("written before acknowledged"), or raises `StoreError` and stores none o
 `SQLiteStore` (server/store/sqlite.py) is the embedded implementation `district serve` uses;
 `MemoryStore` (server/store/memory.py) keeps everything in dicts, for tests. A store shared by
 several server processes (PostgreSQL) implements the same interface.
+
+Several processes (issue 14): each session is owned by one process at a time through a *lease*
+(`claim`, `renew`, `release`) with a *fencing token*: the fence grows by one every time a session
+changes owner, and a store's `write` touching a session checks, in the same transaction, that this
+store still holds the session's lease with the fence it claimed; if not it raises `LeaseLost` and
+stores nothing, so an owner that lost its lease (paused, partitioned, presumed dead) can never
+write after its successor. Leases expire by the store's own clock, so processes' clocks need not
+agree. A store used by one process only (`shared` False: SQLite, locked to one process) grants
+every claim to that process. Owners also publish each session's status (round, phase, who is
+online) for the workshop console, and sessions may belong to a workshop, whose lead facilitator
+holds the workshop's key.
 """
 
 from __future__ import annotations
@@ -125,6 +136,22 @@ class Note:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class NewWorkshop:
+    """A workshop (a set of sessions one lead facilitator oversees) with its key's hash."""
+
+    name: str
+    key_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetWorkshop:
+    """Session `session` belongs to workshop `workshop` (which exists)."""
+
+    session: str
+    workshop: str
+
+
 Write = (
     NewSession
     | AppendEntry
@@ -135,6 +162,8 @@ Write = (
     | Archive
     | Quarantine
     | Note
+    | NewWorkshop
+    | SetWorkshop
 )
 
 
@@ -152,8 +181,45 @@ class StoredSession:
     quarantined: str | None = None  # why it was set aside, if it was (see Quarantine)
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who owns a session now."""
+
+    session: str
+    owner: str  # the owning process's name (unique among the processes of a store)
+    address: str  # where clients reach the owner: its ws:// or wss:// URL
+    fence: int  # grows by one each time the session changes owner
+    expires: float  # seconds since the epoch, by the store's clock
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStatus:
+    """What the workshop console shows of a session, as its owner last published it."""
+
+    session: str
+    code: str
+    scenario: str
+    round: int
+    phase: str  # lobby, negotiation, report, ended (the session's own words)
+    status: str  # lobby, running, paused, ended
+    online: int  # players connected now
+    away: int  # players with a seat who are not connected
+    owner: str  # process name ("" if nobody owns it now)
+    address: str  # owner's URL ("" if nobody owns it now)
+    updated: float  # when it was published (seconds since the epoch)
+
+
 class StoreError(Exception):
     """A write or read failed; nothing of a failed write was stored."""
+
+
+class LeaseLost(StoreError):
+    """A write touched a session whose lease this store no longer holds (another process took it
+    over, or it was released): nothing of the batch was stored. `sessions` are the ones lost."""
+
+    def __init__(self, sessions: Sequence[str]) -> None:
+        self.sessions = tuple(sessions)
+        super().__init__(f"this server no longer owns session(s) {', '.join(self.sessions)}")
 
 
 class StoreLocked(StoreError):
@@ -199,12 +265,63 @@ class Store(ABC):
     async def lookup_code(self, code: str) -> str | None:
         """The session of a join code."""
 
+    # --- several processes (issue 14) ----------------------------------------------------------
+
+    shared: bool = False  # several server processes use this store: leases decide who serves
+
+    async def claim(self, session: str, owner: str, address: str, ttl: float) -> Lease | None:
+        """Take or keep the session's lease for `ttl` seconds. The lease if `owner` holds it now
+        (the fence grows when it changes hands, not when the same owner claims again), None if
+        another owner holds a lease that has not expired. Until the lease is lost or released,
+        this store fences its writes of the session with it (see LeaseLost). One process: every
+        claim is granted."""
+        return Lease(session, owner, address, 1, float("inf"))
+
+    async def renew(self, owner: str, ttl: float) -> set[str]:
+        """Extend every lease `owner` holds by `ttl` seconds from now; the sessions it still
+        holds (any it held that are not in the set were lost: taken over or released)."""
+        return set()
+
+    async def release(self, session: str, owner: str) -> None:
+        """Give the lease up (if `owner` holds it) so another process may take the session at
+        once; this store no longer writes the session."""
+        return None
+
+    async def lease(self, session: str) -> Lease | None:
+        """The session's lease if it has not expired (who serves it now), else None."""
+        return None
+
+    async def orphans(self) -> list[str]:
+        """Sessions that need an owner: those `open_ids` lists whose lease is missing or has
+        expired, oldest first."""
+        return await self.open_ids()
+
+    async def publish(self, statuses: Sequence[SessionStatus]) -> None:
+        """Record the status of sessions the caller owns, for the workshop console (not fenced:
+        a stale status is harmless, and `owner`/`address` say who published it)."""
+        return None
+
+    async def workshop_key(self, name: str) -> str | None:
+        """The key hash of a workshop, None if there is no such workshop."""
+        return None
+
+    async def workshop_sessions(self, name: str) -> list[SessionStatus]:
+        """Every session of a workshop (oldest first), each with its last published status, or a
+        status with round 0 and phase "lobby" if none was published; `owner` and `address` from
+        its live lease ("" if none)."""
+        return []
+
 
 from district.server.store.memory import MemoryStore  # noqa: E402
 from district.server.store.sqlite import SQLiteStore  # noqa: E402
 
 __all__ = [
     "INFO_FIELDS",
+    "Lease",
+    "LeaseLost",
+    "NewWorkshop",
+    "SessionStatus",
+    "SetWorkshop",
     "AddToken",
     "AppendEntry",
     "Archive",

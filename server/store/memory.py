@@ -1,10 +1,15 @@
 """A store in dicts, for tests: the same behaviour as the SQLite store (a batch is stored all or
 none; entries come back as msgpack gives them back), nothing on disk. `refuse` makes chosen writes
-fail, to test what a failing store does to the server."""
+fail, to test what a failing store does to the server.
+
+Several servers in one test process may share one: `MemoryStore.shared_with(other)` gives a store
+with the same data and its own leases held (the behaviour of two processes on one PostgreSQL
+store, leases and fencing included), and `clock` decides when leases expire."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,9 +21,14 @@ from district.server.store import (
     DropToken,
     Entry,
     Finish,
+    Lease,
+    LeaseLost,
     NewSession,
+    NewWorkshop,
     Note,
     Quarantine,
+    SessionStatus,
+    SetWorkshop,
     Snapshot,
     Store,
     StoredSession,
@@ -40,15 +50,35 @@ class _Session:
     archived: float | None = None
     quarantined: str | None = None
     notes: list[tuple[float, str, dict[str, Any]]] = field(default_factory=list)
+    workshop: str | None = None
+
+
+@dataclass(slots=True)
+class _Shared:
+    """What the stores of several "processes" share: leases, statuses, workshops."""
+
+    leases: dict[str, Lease] = field(default_factory=dict)
+    statuses: dict[str, SessionStatus] = field(default_factory=dict)
+    workshops: dict[str, str] = field(default_factory=dict)  # name -> key hash
 
 
 class MemoryStore(Store):
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.sessions: dict[str, _Session] = {}
         self.tokens: dict[str, tuple[str, str]] = {}
         self.refuse: Callable[[Write], bool] | None = None
         self.batches = 0  # batches stored
         self.closed = False
+        self.clock = clock
+        self._shared = _Shared()
+        self.held: dict[str, int] = {}  # session -> fence this store claimed it with
+
+    def shared_with(self) -> MemoryStore:
+        """Another store on the same data, as a second process would see it: its own leases."""
+        other = MemoryStore(self.clock)
+        other.sessions, other.tokens, other._shared = self.sessions, self.tokens, self._shared
+        other.shared = self.shared = True
+        return other
 
     def start(self) -> None:
         self.closed = False
@@ -64,6 +94,16 @@ class MemoryStore(Store):
         await asyncio.sleep(0)  # like a real store, a write lets other tasks run
         if self.refuse is not None and any(self.refuse(w) for w in writes):
             raise StoreError("refused (MemoryStore.refuse)")
+        if self.shared:
+            lost = sorted(
+                {
+                    sid
+                    for w in writes
+                    if (sid := _session_of(w)) is not None and not self._holds(sid)
+                }
+            )
+            if lost:
+                raise LeaseLost(lost)
         undo: list[Callable[[], object]] = []
         try:
             for w in writes:
@@ -115,6 +155,18 @@ class MemoryStore(Store):
             s = self._session(w.session)
             s.notes.append((w.t, w.seat, dict(w.data)))
             undo.append(s.notes.pop)
+        elif isinstance(w, NewWorkshop):
+            if w.name in self._shared.workshops:
+                raise ValueError(f"workshop {w.name} exists")
+            self._shared.workshops[w.name] = w.key_hash
+            undo.append(lambda: self._shared.workshops.pop(w.name))
+        elif isinstance(w, SetWorkshop):
+            s = self._session(w.session)
+            if w.workshop not in self._shared.workshops:
+                raise ValueError(f"no workshop {w.workshop}")
+            old_w = s.workshop
+            s.workshop = w.workshop
+            undo.append(lambda: setattr(s, "workshop", old_w))
         elif isinstance(w, NewSession):
             sid, code = w.info["id"], w.info["code"]
             if sid in self.sessions or any(x.info["code"] == code for x in self.sessions.values()):
@@ -180,3 +232,101 @@ class MemoryStore(Store):
 
     async def lookup_code(self, code: str) -> str | None:
         return next((sid for sid, s in self.sessions.items() if s.info["code"] == code), None)
+
+    # --- several processes --------------------------------------------------------------------
+
+    def _holds(self, sid: str) -> bool:
+        """This store may write the session: it holds its live lease with the fence it claimed
+        (a process creating a session claims it first)."""
+        lease = self._shared.leases.get(sid)
+        return (
+            lease is not None and self.held.get(sid) == lease.fence and lease.expires > self.clock()
+        )
+
+    async def claim(self, session: str, owner: str, address: str, ttl: float) -> Lease | None:
+        await asyncio.sleep(0)
+        now = self.clock()
+        old = self._shared.leases.get(session)
+        if old is not None and old.owner != owner and old.expires > now:
+            return None
+        fence = (
+            old.fence if old is not None and old.owner == owner else (old.fence + 1 if old else 1)
+        )
+        lease = self._shared.leases[session] = Lease(session, owner, address, fence, now + ttl)
+        self.held[session] = fence
+        return lease
+
+    async def renew(self, owner: str, ttl: float) -> set[str]:
+        await asyncio.sleep(0)
+        now = self.clock()
+        kept: set[str] = set()
+        for sid in list(self.held):
+            lease = self._shared.leases.get(sid)
+            if (
+                lease is not None
+                and lease.owner == owner
+                and lease.fence == self.held[sid]
+                and lease.expires > now
+            ):
+                self._shared.leases[sid] = Lease(sid, owner, lease.address, lease.fence, now + ttl)
+                kept.add(sid)
+            else:
+                del self.held[sid]
+        return kept
+
+    async def release(self, session: str, owner: str) -> None:
+        lease = self._shared.leases.get(session)
+        if lease is not None and lease.owner == owner and self.held.get(session) == lease.fence:
+            # expired now: the next claim by anyone takes it, with the next fence
+            self._shared.leases[session] = Lease(
+                session, owner, lease.address, lease.fence, self.clock() - 1.0
+            )
+        self.held.pop(session, None)
+
+    async def lease(self, session: str) -> Lease | None:
+        lease = self._shared.leases.get(session)
+        return lease if lease is not None and lease.expires > self.clock() else None
+
+    async def orphans(self) -> list[str]:
+        now = self.clock()
+        return [
+            sid
+            for sid in await self.open_ids()
+            if (lease := self._shared.leases.get(sid)) is None or lease.expires <= now
+        ]
+
+    async def publish(self, statuses: Sequence[SessionStatus]) -> None:
+        for st in statuses:
+            self._shared.statuses[st.session] = st
+
+    async def workshop_key(self, name: str) -> str | None:
+        return self._shared.workshops.get(name)
+
+    async def workshop_sessions(self, name: str) -> list[SessionStatus]:
+        out: list[SessionStatus] = []
+        members = [s for s in self.sessions.values() if s.workshop == name]
+        for s in sorted(members, key=lambda s: s.info["created"]):
+            sid = s.info["id"]
+            lease = await self.lease(sid)
+            st = self._shared.statuses.get(sid) or SessionStatus(
+                sid, s.info["code"], s.info["scenario"], 0, "lobby", "lobby", 0, 0, "", "", 0.0
+            )
+            out.append(
+                SessionStatus(
+                    **{
+                        **{f: getattr(st, f) for f in SessionStatus.__slots__},
+                        "owner": lease.owner if lease else "",
+                        "address": lease.address if lease else "",
+                    }
+                )
+            )
+        return out
+
+
+def _session_of(w: Write) -> str | None:
+    """The session a write changes, if it is one a lease guards."""
+    if isinstance(w, NewSession):
+        return str(w.info["id"])
+    if isinstance(w, DropToken | NewWorkshop):
+        return None
+    return w.session

@@ -43,8 +43,11 @@ from district.server.store import (
     Entry,
     Finish,
     NewSession,
+    NewWorkshop,
     Note,
     Quarantine,
+    SessionStatus,
+    SetWorkshop,
     Snapshot,
     Store,
     StoredSession,
@@ -100,6 +103,14 @@ CREATE TABLE IF NOT EXISTS tokens (
     session TEXT NOT NULL,
     seat TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS workshops (
+    name TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS statuses (
+    session TEXT PRIMARY KEY,
+    data BLOB NOT NULL
+);
 """
 
 
@@ -109,6 +120,7 @@ ADDED_COLUMNS = (
     ("started", "REAL", "created"),
     ("archived", "REAL", "NULL"),
     ("quarantined", "TEXT", "NULL"),
+    ("workshop", "TEXT", "NULL"),
 )
 
 
@@ -168,6 +180,16 @@ def statements(w: Write) -> list[Statement]:
         ]
     if isinstance(w, Finish):
         return [("UPDATE sessions SET finished = ? WHERE id = ?", (w.when, w.session))]
+    if isinstance(w, NewWorkshop):
+        return [("INSERT INTO workshops (name, key_hash) VALUES (?, ?)", (w.name, w.key_hash))]
+    if isinstance(w, SetWorkshop):
+        return [
+            (
+                "UPDATE sessions SET workshop = (SELECT name FROM workshops WHERE name = ?) "
+                "WHERE id = ?",
+                (w.workshop, w.session),
+            )
+        ]
     if isinstance(w, NewSession):
         info = w.info
         settings = msgpack.packb(
@@ -277,6 +299,34 @@ def _token(c: sqlite3.Connection, hash_: str) -> tuple[str, str] | None:
 def _code(c: sqlite3.Connection, code: str) -> str | None:
     row = c.execute("SELECT id FROM sessions WHERE code = ?", (code,)).fetchone()
     return row[0] if row else None
+
+
+def _workshop_sessions(c: sqlite3.Connection, name: str) -> list[SessionStatus]:
+    out: list[SessionStatus] = []
+    for sid, code, scenario, data in c.execute(
+        "SELECT s.id, s.code, s.scenario, st.data FROM sessions s "
+        "LEFT JOIN statuses st ON st.session = s.id WHERE s.workshop = ? ORDER BY s.created",
+        (name,),
+    ):
+        if data is not None:
+            out.append(SessionStatus(**unpack_entry(data)))
+        else:
+            out.append(SessionStatus(sid, code, scenario, 0, "lobby", "lobby", 0, 0, "", "", 0.0))
+    return out
+
+
+def _publish(c: sqlite3.Connection, statuses: Sequence[SessionStatus]) -> None:
+    rows = [
+        (st.session, pack_entry({f: getattr(st, f) for f in SessionStatus.__slots__}))
+        for st in statuses
+    ]
+    c.execute("BEGIN")
+    try:
+        c.executemany("INSERT OR REPLACE INTO statuses (session, data) VALUES (?, ?)", rows)
+        c.execute("COMMIT")
+    except BaseException:
+        c.execute("ROLLBACK")
+        raise
 
 
 def read_session(
@@ -526,6 +576,22 @@ class SQLiteStore(Store):
 
     async def lookup_code(self, code: str) -> str | None:
         return await self._read(lambda c: _code(c, code))
+
+    # --- one process: every lease is this process's (Store's defaults); workshops are kept ----
+
+    async def publish(self, statuses: Sequence[SessionStatus]) -> None:
+        if statuses:
+            await self._read(lambda c: _publish(c, statuses))
+
+    async def workshop_key(self, name: str) -> str | None:
+        def key(c: sqlite3.Connection) -> str | None:
+            row = c.execute("SELECT key_hash FROM workshops WHERE name = ?", (name,)).fetchone()
+            return row[0] if row else None
+
+        return await self._read(key)
+
+    async def workshop_sessions(self, name: str) -> list[SessionStatus]:
+        return await self._read(lambda c: _workshop_sessions(c, name))
 
 
 def _lock_file(f: Any) -> None:
