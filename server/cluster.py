@@ -1,0 +1,259 @@
+"""Several server processes on one shared store (issue 14): the process's `Warden`.
+
+Each session is served by the one process holding its lease in the store (server/store/: `claim`,
+`renew`, `release`, fenced writes). `Server` (server/net.py) claims a session before it creates or
+opens it, and answers a hello for a session another process serves with `redirect`. The warden,
+started with the server when its store is shared, does the rest:
+
+- every RENEW_EVERY s it renews this process's leases for LEASE_TTL s; a session it serves whose
+  lease was not renewed (taken over while this process was paused or cut off from the store) is
+  dropped at once: its actor stops without writing, its codes and tokens are forgotten here, and
+  its connections get `bye` `moved` (they reconnect to their home address and are sent on);
+- every SCAN_EVERY s it looks for orphans (running sessions whose owner stopped renewing) and
+  takes at most TAKE_PER_SCAN of them, in random order, so the processes that survive one share
+  its sessions: each is loaded from the store, its clocks re-armed (`Session.recovered`) and
+  served here;
+- every PUBLISH_EVERY s it publishes each session's status (round, phase, who is online) for the
+  workshop console;
+- it drains the process when asked through the store (`district serve --drain NAME`).
+
+A drain (that, or SIGTERM): no new session is taken, every session is stored, its lease released
+(another process takes it at its next scan) and its connections told `moved`; then the process
+exits. A process that dies without draining loses its leases LEASE_TTL s after its last renewal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import time
+from typing import TYPE_CHECKING, Any
+
+from district.server.session import FACILITATOR, Session, SessionLog
+from district.server.store import Lease, SessionStatus, StoreError
+
+if TYPE_CHECKING:
+    from district.server.net import Server
+
+LEASE_TTL = 3.0  # seconds a lease lasts without renewal (by the store's clock)
+RENEW_EVERY = 1.0
+SCAN_EVERY = 1.0  # orphans are looked for this often (a little jitter keeps processes apart)
+RESCAN_SOON = 0.2  # ... or this soon while orphans are left after a scan
+TAKE_PER_SCAN = 4  # orphans taken by one scan, at most
+PUBLISH_EVERY = 2.0
+CLOSE_MOVED = 1012  # "service restart": the client reconnects at once
+MOVED_TEXT = "this session moved to another server; reconnecting"
+REDIRECT_TEXT = "this session is served by another server; the client connects there"
+
+_log = logging.getLogger("district.cluster")
+
+
+def default_name(port: int) -> str:
+    """A process's name in the store when none is given: unique among the processes of a store
+    (host, port and process id)."""
+    return f"{socket.gethostname()}-{port}-{os.getpid()}"
+
+
+class Moved(Exception):
+    """The session is served by another process (`lease` says which and where)."""
+
+    def __init__(self, lease: Lease) -> None:
+        self.lease = lease
+        super().__init__(f"session {lease.session} is served by {lease.owner} ({lease.address})")
+
+
+def redirect(re: Any, lease: Lease) -> dict[str, Any]:
+    """The reply to a hello for a session another process serves (docs/protocol.md)."""
+    return {
+        "type": "redirect",
+        "re": re,
+        "url": lease.address,
+        "session": lease.session,
+        "message": REDIRECT_TEXT,
+    }
+
+
+def bye_moved(conn: Any) -> None:
+    """The connection's session left this process: the client goes back to its home address."""
+    conn.bye("moved", MOVED_TEXT, CLOSE_MOVED, {"code": "moved"})
+
+
+def session_status(session: Session, owner: str, address: str) -> SessionStatus:
+    """What the workshop console shows of a session this process serves."""
+    c = session.core
+    conns = session.audience.conns
+    players = [s for s in c.seats.values() if s.player is not None and not s.bot]
+    online = sum(1 for r in conns if r != FACILITATOR)
+    away = sum(1 for s in players if s.id not in conns)
+    return SessionStatus(
+        session=c.info.id,
+        code=c.info.code,
+        scenario=c.info.scenario,
+        round=c.round,
+        phase=c.phase,
+        status=c.status,
+        online=online,
+        away=away,
+        owner=owner,
+        address=address,
+        updated=time.time(),
+    )
+
+
+class Warden:
+    """The leases of one server process (see the module's docstring)."""
+
+    def __init__(
+        self,
+        server: Server,
+        *,
+        ttl: float = LEASE_TTL,
+        renew_every: float = RENEW_EVERY,
+        scan_every: float = SCAN_EVERY,
+        publish_every: float = PUBLISH_EVERY,
+        take_per_scan: int = TAKE_PER_SCAN,
+    ) -> None:
+        self.server = server
+        self.ttl, self.renew_every, self.scan_every = ttl, renew_every, scan_every
+        self.publish_every, self.take_per_scan = publish_every, take_per_scan
+        self.log = SessionLog(_log, {"session": "-"})
+        self._tasks: list[asyncio.Task[None]] = []
+        self._renew_failing = False
+        self._rng = random.Random()
+        self.taken = 0  # sessions taken over from dead processes since start
+        self.dropped = 0  # sessions dropped because their lease was lost
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._every(self.renew_every, self.renew), name="warden:renew"),
+            loop.create_task(self._scans(), name="warden:scan"),
+            loop.create_task(self._every(self.publish_every, self.publish), name="warden:publish"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop renewing and scanning (without releasing anything: see Server.drain)."""
+        tasks, self._tasks = self._tasks, []
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+
+    async def _every(self, period: float, step: Any) -> None:
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.log.exception("the warden failed (%s); it goes on", step.__name__)
+
+    async def _scans(self) -> None:
+        while True:
+            await asyncio.sleep(self.scan_every * self._rng.uniform(0.8, 1.2))
+            try:
+                while await self.scan() > 0 and not self.server.draining:
+                    await asyncio.sleep(RESCAN_SOON * self._rng.uniform(0.5, 1.5))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.log.exception("the warden failed (scan); it goes on")
+
+    async def renew(self) -> list[str]:
+        """Renew this process's leases; drop the sessions whose lease was lost (returned). Then
+        see whether the process is asked to drain."""
+        srv = self.server
+        t0 = time.monotonic()
+        try:
+            held = await srv.store.renew(srv.name, self.ttl)
+        except StoreError as e:  # writes are fenced by the store anyway: wait for it
+            if not self._renew_failing:
+                self.log.error("cannot renew this server's leases (storage: %s)", e)
+            self._renew_failing = True
+            return []
+        if self._renew_failing:
+            self.log.warning("the store renews this server's leases again")
+            self._renew_failing = False
+        lost = [
+            sid
+            for sid in list(srv.sessions)
+            if sid not in held and srv.claimed_at.get(sid, t0) < t0
+        ]
+        for sid in lost:
+            self.dropped += 1
+            srv.lease_lost(sid, "its lease was not renewed: another server took it over")
+        await self._drain_asked()
+        return lost
+
+    async def _drain_asked(self) -> None:
+        srv = self.server
+        if srv.draining or await srv.store.drain_state(srv.name) != "asked":
+            return
+        self.log.info("draining: asked through the store")
+        await srv.store.set_drain(srv.name, "draining")
+        asyncio.get_running_loop().create_task(srv.drain_and_exit())
+
+    async def scan(self) -> int:
+        """Take at most `take_per_scan` orphans; how many are left for the next scan."""
+        srv = self.server
+        if srv.draining:
+            return 0
+        try:
+            orphans = [
+                sid
+                for sid in await srv.store.orphans()
+                if sid not in srv.sessions and not srv.busy_with(sid)
+            ]
+        except StoreError as e:
+            self.log.debug("cannot look for orphans now (storage: %s)", e)
+            return 0
+        self._rng.shuffle(orphans)
+        taken = 0
+        for n, sid in enumerate(orphans):
+            if taken >= self.take_per_scan or srv.draining:
+                return len(orphans) - n
+            t0 = time.perf_counter()
+            s = await srv.take(sid)
+            if s is not None:
+                taken += 1
+                self.taken += 1
+                c = s.core
+                s.log.info(
+                    "taken over: round %d %s, %s, %d entries replayed in %.0f ms",
+                    c.round,
+                    c.phase,
+                    c.status,
+                    c.entries,
+                    (time.perf_counter() - t0) * 1000,
+                )
+        return 0
+
+    async def publish(self) -> None:
+        srv = self.server
+        statuses = [
+            session_status(s, srv.name, srv.address)
+            for s in list(srv.sessions.values())
+            if not s.moving
+        ]
+        if statuses:
+            with contextlib.suppress(StoreError):
+                await srv.store.publish(statuses)
+
+
+__all__ = [
+    "CLOSE_MOVED",
+    "LEASE_TTL",
+    "MOVED_TEXT",
+    "Moved",
+    "Warden",
+    "bye_moved",
+    "default_name",
+    "redirect",
+    "session_status",
+]
