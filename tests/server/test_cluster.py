@@ -205,6 +205,20 @@ async def test_an_owner_whose_lease_was_taken_cannot_write_and_its_clients_move(
         await b.stop()
 
 
+async def test_an_owner_that_finds_its_lease_gone_at_renewal_drops_the_session_at_once(
+    cluster: tuple[list[Server], Clock],
+) -> None:
+    (a, b), clock = cluster
+    created, fac, ada = await started(a.url, negotiation_seconds=600)
+    sid = created["session"]
+    clock.offset += 4.0  # p0 was paused past its lease: nobody writes, p0 learns it renewing
+    await until(lambda: ada.bye is not None, timeout=3)
+    assert ada.bye is not None and ada.bye["code"] == "moved"
+    assert sid not in a.sessions and a.warden is not None and a.warden.dropped == 1
+    await until(lambda: sid in b.sessions, timeout=3)
+    await fac.close()
+
+
 async def test_a_lobby_whose_owner_died_is_served_where_the_hello_arrives(
     cluster: tuple[list[Server], Clock],
 ) -> None:
