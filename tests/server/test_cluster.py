@@ -18,6 +18,7 @@ import pytest
 from district.server.net import Server
 from district.server.protocol import encode, hello
 from district.server.protocol_client import ProtocolClient, decode_server_frame
+from district.server.serve import drain_process
 from district.server.store import MemoryStore
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -271,3 +272,39 @@ async def test_a_drain_asked_through_the_store_hands_every_session_over(
     await maker.close()
     await a.stop()
     assert await b.store.drain_state("p0") is None  # `--drain` sees it gone
+
+
+async def test_district_serve_drain_waits_for_the_process_and_says_how_far_it_got(
+    cluster: tuple[list[Server], Clock],
+) -> None:
+    (a, b), _ = cluster
+    created, fac, ada = await started(a.url, negotiation_seconds=600)
+    lines: list[str] = []
+
+    async def process_side() -> None:  # what run_server does: drained through the store, exit
+        await a.exit.wait()
+        await a.stop()
+
+    side = asyncio.create_task(process_side())
+    rc = await asyncio.wait_for(
+        drain_process(b.store, "p0", poll=0.05, out=lambda line, **_: lines.append(line)), 10
+    )
+    await side
+    assert rc == 0, lines
+    assert lines[0] == "asked the server p0 to hand its sessions over and exit"
+    assert lines[-1] == "p0 has handed its sessions over and exited"
+    await until(lambda: created["session"] in b.sessions, timeout=3)
+    await ada.close()
+    await fac.close()
+
+
+async def test_district_serve_drain_of_an_unknown_process_says_so_and_leaves_nothing_asked(
+    cluster: tuple[list[Server], Clock],
+) -> None:
+    (_, b), _ = cluster
+    lines: list[str] = []
+    rc = await drain_process(
+        b.store, "nobody", pickup=0.3, poll=0.05, out=lambda line, **_: lines.append(line)
+    )
+    assert rc == 1 and "no server named nobody took the request" in lines[-1]
+    assert await b.store.drain_state("nobody") is None
