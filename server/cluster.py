@@ -183,7 +183,7 @@ class Warden:
         lost = [
             sid
             for sid in list(srv.sessions)
-            if sid not in held and srv.claimed_at.get(sid, t0) < t0
+            if sid not in held and srv.claimed_at.get(sid, 0.0) < t0
         ]
         for sid in lost:
             self.dropped += 1

@@ -305,6 +305,7 @@ class Server:
         self.claimed_at: dict[str, float] = {}  # session -> when its lease was claimed (monotonic)
         self.draining = False
         self._drained: asyncio.Future[None] | None = None
+        self._dropping: set[asyncio.Task[None]] = set()  # actors of dropped sessions stopping
         self.exit = asyncio.Event()  # a drain asked through the store is done: the process exits
         self.monitor = LoopMonitor(
             freeze=config.gc_freeze, full_every=config.gc_full_every if config.gc_freeze else None
@@ -563,9 +564,14 @@ class Server:
         """Claim `sid` to serve it here; Moved if another process serves it. A draining process
         takes nothing: it waits (a few seconds at most) for the process that takes it."""
         for _ in range(20 if self.draining else 3):
-            if not self.draining and await self._claim(sid) is not None:
-                return
-            lease = await self.store.lease(sid)
+            try:
+                if not self.draining and await self._claim(sid) is not None:
+                    return
+                lease = await self.store.lease(sid)
+            except StoreError:
+                raise ProtocolError(
+                    "storage", "the server cannot reach its storage now; try again soon"
+                ) from None
             if lease is not None and lease.owner != self.name:
                 raise Moved(lease)
             await asyncio.sleep(0.25 if self.draining else 0.05)
@@ -592,6 +598,9 @@ class Server:
             return None
         except ProtocolError as e:
             self.log.warning("could not take session %s: %s", sid, e.message)
+            return None
+        except StoreError as e:
+            self.log.warning("could not take session %s now (storage: %s)", sid, e)
             return None
 
     def _forget(self, sid: str) -> None:
@@ -627,7 +636,9 @@ class Server:
         self._forget(sid)
         n = self._tell_moved(s)
         s.log.warning("lease lost (%s): dropped here, %d connection(s) told to move", why, n)
-        asyncio.get_running_loop().create_task(s.stop(), name=f"drop:{sid}")
+        task = asyncio.get_running_loop().create_task(s.stop(), name=f"drop:{sid}")
+        self._dropping.add(task)
+        task.add_done_callback(self._dropping.discard)
 
     async def drain(self) -> None:
         """Hand every session over and take no new one: each is stored, its lease released (the
