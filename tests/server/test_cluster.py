@@ -213,10 +213,10 @@ async def test_an_owner_that_finds_its_lease_gone_at_renewal_drops_the_session_a
     created, fac, ada = await started(a.url, negotiation_seconds=600)
     sid = created["session"]
     clock.offset += 4.0  # p0 was paused past its lease: nobody writes, p0 learns it renewing
-    await until(lambda: ada.bye is not None, timeout=3)
+    await until(lambda: ada.bye is not None, timeout=6)
     assert ada.bye is not None and ada.bye["code"] == "moved"
     assert sid not in a.sessions and a.warden is not None and a.warden.dropped == 1
-    await until(lambda: sid in b.sessions, timeout=3)
+    await until(lambda: sid in b.sessions, timeout=6)
     await fac.close()
 
 
@@ -246,7 +246,7 @@ async def test_a_drain_asked_through_the_store_hands_every_session_over(
             "type"
         ] == "ack"
     await b.store.set_drain("p0", "asked")  # `district serve --drain p0`
-    await until(lambda: a.draining, timeout=3)
+    await until(lambda: a.draining, timeout=6)
     t0 = time.monotonic()
     await asyncio.wait_for(a.exit.wait(), 5)
     assert a.sessions == {}
@@ -293,7 +293,7 @@ async def test_district_serve_drain_waits_for_the_process_and_says_how_far_it_go
     assert rc == 0, lines
     assert lines[0] == "asked the server p0 to hand its sessions over and exit"
     assert lines[-1] == "p0 has handed its sessions over and exited"
-    await until(lambda: created["session"] in b.sessions, timeout=3)
+    await until(lambda: created["session"] in b.sessions, timeout=6)
     await ada.close()
     await fac.close()
 
