@@ -129,11 +129,9 @@ SCHEMA_LOCK = 0x44495354  # "DIST"
 
 # errors of the data, not of the connection: a group failing with one is retried one by one
 DATA_ERRORS: tuple[type[BaseException], ...] = (
-    LeaseLost,
     asyncpg.IntegrityConstraintViolationError,  # a duplicate entry or code, an unknown workshop
     asyncpg.DataError,  # a value the column cannot hold
-    ValueError,  # asyncpg's own refusal of an argument (an InterfaceError and a ValueError)
-    TypeError,
+    asyncpg.exceptions._base.DataError,  # asyncpg's own refusal of an argument
 )
 
 
@@ -235,6 +233,11 @@ OPEN = (
 )
 
 
+class _DataError(StoreError):
+    """The database refused what a write holds (a duplicate entry or code, an unknown workshop):
+    the data's fault, not the connection's."""
+
+
 class _Batch:
     """One caller's writes, waiting for the writer task."""
 
@@ -278,6 +281,20 @@ class PostgresStore(Store):
         what = str(e).strip() or type(e).__name__
         return StoreError(f"the PostgreSQL store at {self.where} cannot be reached now ({what})")
 
+    def _connect_args(self) -> dict[str, Any]:
+        return {
+            "timeout": self.connect_timeout,
+            "command_timeout": max(30.0, self.lock_timeout * 2),
+            # a write waiting for a lease row (a takeover under way) gives up in the end
+            "server_settings": {"lock_timeout": f"{int(self.lock_timeout * 1000)}"},
+        }
+
+    async def _prepare(self, c: Any) -> None:
+        """The schema, made if missing (processes starting together take turns)."""
+        async with c.transaction():
+            await c.execute("SELECT pg_advisory_xact_lock($1)", SCHEMA_LOCK)
+            await c.execute(SCHEMA)
+
     async def _get_pool(self) -> Any:
         if self._pool is not None:
             return self._pool
@@ -285,27 +302,14 @@ class PostgresStore(Store):
             self._pool_lock = asyncio.Lock()
         async with self._pool_lock:
             if self._pool is None:
+                pool = await asyncpg.create_pool(
+                    self.url, min_size=1, max_size=self.pool_size, **self._connect_args()
+                )
                 try:
-                    pool = await asyncpg.create_pool(
-                        self.url,
-                        min_size=1,
-                        max_size=self.pool_size,
-                        timeout=self.connect_timeout,
-                        command_timeout=max(30.0, self.lock_timeout * 2),
-                        server_settings={"lock_timeout": f"{int(self.lock_timeout * 1000)}"},
-                    )
-                except (TimeoutError, OSError, asyncpg.PostgresError) as e:
-                    raise self._error(e) from None
-                except asyncpg.InterfaceError as e:
-                    raise self._down(e) from None
-                try:
-                    async with pool.acquire() as c, c.transaction():
-                        await c.execute("SELECT pg_advisory_xact_lock($1)", SCHEMA_LOCK)
-                        await c.execute(SCHEMA)
-                except BaseException as e:
+                    async with pool.acquire() as c:
+                        await self._prepare(c)
+                except BaseException:
                     pool.terminate()
-                    if isinstance(e, Exception):
-                        raise self._error(e) from None
                     raise
                 self._pool = pool
         return self._pool
@@ -313,6 +317,8 @@ class PostgresStore(Store):
     def _error(self, e: Exception) -> StoreError:
         if isinstance(e, StoreError):
             return e
+        if isinstance(e, DATA_ERRORS):
+            return _DataError(f"the PostgreSQL store at {self.where} refused this: {e}")
         if isinstance(e, ValueError | TypeError) or (
             isinstance(e, asyncpg.PostgresError)
             and not isinstance(
@@ -326,14 +332,24 @@ class PostgresStore(Store):
         return self._down(e)
 
     async def _run(self, fn: Callable[[Any], Awaitable[T]]) -> T:
-        """`fn(connection)` on a pooled connection; every failure a StoreError."""
+        """`fn(connection)`, on a pooled connection while the store is started (else on a
+        connection of its own, as a tool reads); every failure a StoreError."""
         try:
-            pool = await self._get_pool()
-            async with pool.acquire() as c:
+            if self._started:
+                pool = await self._get_pool()
+                async with pool.acquire() as c:
+                    return await fn(c)
+            c = await asyncpg.connect(self.url, **self._connect_args())
+            try:
+                await self._prepare(c)
                 return await fn(c)
+            finally:
+                await c.close()
         except StoreError:
             raise
         except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+            raise self._error(e) from None
+        except ValueError as e:  # a URL asyncpg cannot use
             raise self._error(e) from None
 
     def start(self) -> None:
@@ -341,19 +357,20 @@ class PostgresStore(Store):
         self._closed = False
 
     async def close(self) -> None:
+        """Finish the writes asked, then close the pool."""
         self._closed = True
         writer = self._writer
         if writer is not None:
             with contextlib.suppress(Exception):
                 await writer
         self._writer = None
+        self._started = False
         pool, self._pool = self._pool, None
         if pool is not None:
             try:
                 await asyncio.wait_for(pool.close(), 5.0)
             except Exception:  # a connection would not close in time (the database is gone)
                 pool.terminate()
-        self._started = False
 
     # --- writes --------------------------------------------------------------------------------
 
@@ -383,16 +400,14 @@ class PostgresStore(Store):
 
     async def _commit(self, group: list[_Batch]) -> None:
         try:
-            pool = await self._get_pool()
-            async with pool.acquire() as c:
-                await self._transaction(c, group)
+            await self._run(lambda c: self._transaction(c, group))
         except Exception as e:
-            if len(group) > 1 and isinstance(e, DATA_ERRORS):
+            if len(group) > 1 and isinstance(e, LeaseLost | _DataError):
                 for b in group:  # do not fail the innocent with the guilty: one by one
                     await self._commit([b])
                 return
             err = self._error(e)
-            if not isinstance(err, LeaseLost):
+            if not isinstance(err, LeaseLost | _DataError):
                 log.error("[-] store write failed: %s", err)
             for b in group:
                 if not b.fut.done():
@@ -537,6 +552,8 @@ class PostgresStore(Store):
         got = await self._run(go)
         if got is not None:
             self.held[session] = (owner, got.fence)
+        else:  # another owner holds it: whatever this store held of it is gone
+            self.held.pop(session, None)
         return got
 
     async def renew(self, owner: str, ttl: float) -> set[str]:
@@ -545,11 +562,15 @@ class PostgresStore(Store):
             return set()
 
         async def go(c: Any) -> set[str]:
+            # rows locked in the order a write locks them (by session): never a deadlock
             rows = await c.fetch(
-                "UPDATE leases AS l SET expires = clock_timestamp() + make_interval(secs => $2) "
-                "FROM unnest($3::text[], $4::bigint[]) AS h(session, fence) "
-                "WHERE l.session = h.session AND l.fence = h.fence AND l.owner = $1 "
-                "AND l.expires > clock_timestamp() RETURNING l.session",
+                "WITH mine AS (SELECT l.session FROM leases l "
+                "JOIN unnest($3::text[], $4::bigint[]) AS h(session, fence) "
+                "ON l.session = h.session AND l.fence = h.fence "
+                "WHERE l.owner = $1 AND l.expires > clock_timestamp() "
+                "ORDER BY l.session FOR UPDATE OF l) "
+                "UPDATE leases SET expires = clock_timestamp() + make_interval(secs => $2) "
+                "FROM mine WHERE leases.session = mine.session RETURNING leases.session",
                 owner,
                 float(ttl),
                 list(mine),
