@@ -13,10 +13,13 @@ from tests.pg import PgServer, PostgresMissing, pg_server, stop_pg_server
 def pg() -> Iterator[PgServer]:
     """This worker's PostgreSQL server (started on first use, stopped at the end). A missing
     PostgreSQL fails the test with a sentence naming the package: it is never skipped."""
+    missing = None
     try:
         srv = pg_server()
     except PostgresMissing as e:
-        pytest.fail(str(e), pytrace=False)
+        missing = str(e)
+    if missing is not None:
+        pytest.fail(missing, pytrace=False)
     yield srv
     stop_pg_server()
 

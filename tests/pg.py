@@ -94,13 +94,43 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_strays(bindir: Path) -> None:
+    """Servers left running by test processes that were killed (a kill -9 skips `atexit`)."""
+    for root in Path(tempfile.gettempdir()).glob("district-pg-*"):
+        try:
+            pid = int((root / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(pid):
+            continue
+        with contextlib.suppress(Exception):
+            stray = PgServer.__new__(PgServer)
+            stray.bindir, stray.root, stray.data = bindir, root, root / "data"
+            stray.user = _unprivileged_user()
+            stray.running = True
+            stray.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
 class PgServer:
     """One PostgreSQL server in a temporary folder."""
 
     def __init__(self) -> None:
         self.bindir = find_bindir()
         self.user = _unprivileged_user()
+        _remove_strays(self.bindir)
         self.root = Path(tempfile.mkdtemp(prefix="district-pg-"))
+        (self.root / "owner.pid").write_text(str(os.getpid()))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = 0
