@@ -94,10 +94,10 @@ from district.server.store import (
     LeaseLost,
     NewSession,
     Quarantine,
-    SQLiteStore,
     Store,
     StoredSession,
     StoreError,
+    open_store,
 )
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -273,7 +273,7 @@ class Server:
 
     def __init__(self, config: ServerConfig, store: Store | None = None) -> None:
         self.config = config
-        self.store: Store = store or SQLiteStore(config.db, durable=config.durable)
+        self.store: Store = store or open_store(config.store_url, config.db, config.durable)
         self.sessions: dict[str, Session] = {}
         self.report_port: int | None = None  # where the reports are served (serve.start_reports)
         self.codes: dict[str, str] = {}
