@@ -308,3 +308,56 @@ async def test_district_serve_drain_of_an_unknown_process_says_so_and_leaves_not
     )
     assert rc == 1 and "no server named nobody took the request" in lines[-1]
     assert await b.store.drain_state("nobody") is None
+
+
+async def test_survivors_share_a_dead_process_s_sessions_a_few_per_scan(tmp_path: Path) -> None:
+    clock = Clock()
+    first = MemoryStore(clock)
+    quiet = {"scan_every": 3600, "take_per_scan": 2}  # scans only when the test says
+    servers = [
+        Server(make_config(tmp_path, name=f"p{i}", warden=quiet), store=st)
+        for i, st in enumerate([first, first.shared_with(), first.shared_with()])
+    ]
+    for s in servers:
+        await s.start()
+    a, b, c = servers
+    try:
+        made = [await started(a.url, negotiation_seconds=600) for _ in range(4)]
+        await crash(a)
+        clock.offset += 4.0
+        assert b.warden is not None and c.warden is not None
+        assert await b.warden.scan() == 2  # two taken, two left for the others
+        assert len(b.sessions) == 2
+        assert await c.warden.scan() == 0
+        assert len(c.sessions) == 2
+        assert set(b.sessions) | set(c.sessions) == {m[0]["session"] for m in made}
+        for _, fac, ada in made:
+            await fac.close()
+            await ada.close()
+    finally:
+        for s in servers:
+            await s.stop()
+
+
+async def test_the_owner_publishes_each_session_s_round_phase_and_who_is_online(
+    cluster: tuple[list[Server], Clock],
+) -> None:
+    (a, b), _ = cluster
+    created, fac, ada = await started(a.url, negotiation_seconds=600)
+    sid = created["session"]
+    assert a.warden is not None and isinstance(b.store, MemoryStore)
+    await a.warden.publish()
+    st = b.store._shared.statuses[sid]
+    assert (st.code, st.round, st.phase, st.status) == (
+        created["code"],
+        1,
+        "negotiation",
+        "running",
+    )
+    assert (st.online, st.away, st.owner, st.address) == (1, 0, "p0", a.url)
+    await ada.close()
+    await until(lambda: not a.sessions[sid].audience.conns.get(ada.seat or ""))
+    await a.warden.publish()
+    st = b.store._shared.statuses[sid]
+    assert (st.online, st.away) == (0, 1)
+    await fac.close()
