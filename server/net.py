@@ -603,12 +603,13 @@ class Server:
             self.log.warning("could not take session %s now (storage: %s)", sid, e)
             return None
 
-    def _forget(self, sid: str) -> None:
-        """The codes and tokens of a session that left this process."""
+    def _forget(self, sid: str, code: str | None = None) -> None:
+        """The code (`code`, if known) and tokens of a session that left this process."""
         self.claimed_at.pop(sid, None)
         self._idle_since.pop(sid, None)
-        for code in [c for c, x in self.codes.items() if x == sid]:
-            del self.codes[code]
+        for c in [code] if code is not None else [c for c, x in self.codes.items() if x == sid]:
+            if self.codes.get(c) == sid:
+                del self.codes[c]
         for h in [h for h, (x, _) in self.tokens.items() if x == sid]:
             del self.tokens[h]
 
@@ -633,7 +634,7 @@ class Server:
         s.moving = True
         s.ledger.lose()
         del self.sessions[sid]
-        self._forget(sid)
+        self._forget(sid, s.core.info.code)
         n = self._tell_moved(s)
         s.log.warning("lease lost (%s): dropped here, %d connection(s) told to move", why, n)
         task = asyncio.get_running_loop().create_task(s.stop(), name=f"drop:{sid}")
@@ -659,7 +660,7 @@ class Server:
                 await s.stop()  # whatever it did is stored first (a lost lease: nothing is)
                 if self.sessions.get(s.id) is s:
                     del self.sessions[s.id]
-                self._forget(s.id)
+                self._forget(s.id, s.core.info.code)
                 moved += self._tell_moved(s)
                 with contextlib.suppress(StoreError):
                     await self.store.release(s.id, self.name)
@@ -724,7 +725,7 @@ class Server:
             try:
                 await self.store.write([Archive(sid, time.time())])
             except LeaseLost:  # another process serves it now: nothing more to do here
-                self._forget(sid)
+                self._forget(sid, s.core.info.code)
                 self._tell_moved(s)
                 return True
             except StoreError as e:
@@ -734,7 +735,7 @@ class Server:
                     self.sessions[sid] = s
                     return False
             core = s.core
-            self._forget(sid)
+            self._forget(sid, core.info.code)
             if self.shared:  # whoever comes back to it claims it
                 with contextlib.suppress(StoreError):
                     await self.store.release(sid, self.name)

@@ -225,6 +225,7 @@ async def run_server(
     if report_port is not None and config.store_url:  # reports read the SQLite file
         if given:
             raise ServeError("--report-port: reports are not served with --store yet")
+        print("reports: not served (not yet with --store)", flush=True)
         report_port = None
     why = address_problem(config.host, config.port) or tls_problem(config.cert, config.key)
     if not why and config.store_url is None and (config.name or config.advertise):
