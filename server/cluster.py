@@ -10,9 +10,9 @@ started with the server when its store is shared, does the rest:
   dropped at once: its actor stops without writing, its codes and tokens are forgotten here, and
   its connections get `bye` `moved` (they reconnect to their home address and are sent on);
 - every SCAN_EVERY s it looks for orphans (running sessions whose owner stopped renewing) and
-  takes at most TAKE_PER_SCAN of them, in random order, so the processes that survive one share
-  its sessions: each is loaded from the store, its clocks re-armed (`Session.recovered`) and
-  served here;
+  takes at most TAKE_PER_SCAN of them, in random order; every process scans on the same ticks of
+  the clock, so the processes that survive one share its sessions (their claims interleave):
+  each is loaded from the store, its clocks re-armed (`Session.recovered`) and served here;
 - every PUBLISH_EVERY s it publishes each session's status (round, phase, who is online) for the
   workshop console;
 - it drains the process when asked through the store (`district serve --drain NAME`).
@@ -41,9 +41,11 @@ if TYPE_CHECKING:
 
 LEASE_TTL = 3.0  # seconds a lease lasts without renewal (by the store's clock)
 RENEW_EVERY = 1.0
-SCAN_EVERY = 1.0  # orphans are looked for this often (a little jitter keeps processes apart)
-RESCAN_SOON = 0.2  # ... or this soon while orphans are left after a scan
-TAKE_PER_SCAN = 4  # orphans taken by one scan, at most
+# orphans are looked for this often, on the same ticks of the clock in every process (plus up to
+# SCAN_JITTER s), so the survivors of a dead process scan together and share its sessions
+SCAN_EVERY = 1.0
+SCAN_JITTER = 0.1
+TAKE_PER_SCAN = 6  # orphans taken by one scan, at most
 PUBLISH_EVERY = 2.0
 CLOSE_MOVED = 1012  # "service restart": the client reconnects at once
 MOVED_TEXT = "this session moved to another server; reconnecting"
@@ -156,10 +158,10 @@ class Warden:
 
     async def _scans(self) -> None:
         while True:
-            await asyncio.sleep(self.scan_every * self._rng.uniform(0.8, 1.2))
+            every = self.scan_every
+            await asyncio.sleep(every - time.time() % every + self._rng.uniform(0, SCAN_JITTER))
             try:
-                while await self.scan() > 0 and not self.server.draining:
-                    await asyncio.sleep(RESCAN_SOON * self._rng.uniform(0.5, 1.5))
+                await self.scan()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -313,7 +313,7 @@ async def test_district_serve_drain_of_an_unknown_process_says_so_and_leaves_not
 async def test_survivors_share_a_dead_process_s_sessions_a_few_per_scan(tmp_path: Path) -> None:
     clock = Clock()
     first = MemoryStore(clock)
-    quiet = {"scan_every": 3600, "take_per_scan": 2}  # scans only when the test says
+    quiet = {"scan_every": 1e9, "take_per_scan": 2}  # scans only when the test says
     servers = [
         Server(make_config(tmp_path, name=f"p{i}", warden=quiet), store=st)
         for i, st in enumerate([first, first.shared_with(), first.shared_with()])
