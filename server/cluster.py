@@ -46,7 +46,8 @@ RENEW_EVERY = 1.0
 SCAN_EVERY = 1.0
 SCAN_JITTER = 0.1
 TAKE_PER_SCAN = 6  # orphans taken by one scan, at most
-PUBLISH_EVERY = 2.0
+PUBLISH_EVERY = 2.0  # statuses that changed are published this often
+REPUBLISH_EVERY = 30.0  # ... and every status this often, changed or not
 CLOSE_MOVED = 1012  # "service restart": the client reconnects at once
 MOVED_TEXT = "this session moved to another server; reconnecting"
 REDIRECT_TEXT = "this session is served by another server; the client connects there"
@@ -126,6 +127,7 @@ class Warden:
         self._tasks: list[asyncio.Task[None]] = []
         self._renew_failing = False
         self._rng = random.Random()
+        self._published: dict[str, tuple[tuple[Any, ...], float]] = {}  # sid -> (what, when)
         self.taken = 0  # sessions taken over from dead processes since start
         self.dropped = 0  # sessions dropped because their lease was lost
 
@@ -237,15 +239,30 @@ class Warden:
         return 0
 
     async def publish(self) -> None:
+        """Publish the statuses that changed since they were last published (and every one now
+        and then)."""
         srv = self.server
-        statuses = [
-            session_status(s, srv.name, srv.address)
-            for s in list(srv.sessions.values())
-            if not s.moving
-        ]
-        if statuses:
-            with contextlib.suppress(StoreError):
-                await srv.store.publish(statuses)
+        now = time.monotonic()
+        due: list[SessionStatus] = []
+        for s in list(srv.sessions.values()):
+            if s.moving:
+                continue
+            st = session_status(s, srv.name, srv.address)
+            what = (st.round, st.phase, st.status, st.online, st.away, st.address)
+            last = self._published.get(st.session)
+            if last is None or last[0] != what or now - last[1] >= REPUBLISH_EVERY:
+                due.append(st)
+        if not due:
+            return
+        try:
+            await srv.store.publish(due)
+        except StoreError:
+            return  # tried again at the next turn
+        for st in due:
+            what = (st.round, st.phase, st.status, st.online, st.away, st.address)
+            self._published[st.session] = (what, now)
+        if len(self._published) > 2 * len(srv.sessions) + 100:
+            self._published = {k: v for k, v in self._published.items() if k in srv.sessions}
 
 
 __all__ = [

@@ -361,3 +361,21 @@ async def test_the_owner_publishes_each_session_s_round_phase_and_who_is_online(
     st = b.store._shared.statuses[sid]
     assert (st.online, st.away) == (0, 1)
     await fac.close()
+
+
+async def test_a_status_is_published_again_only_when_it_changed(
+    cluster: tuple[list[Server], Clock],
+) -> None:
+    (a, b), _ = cluster
+    created, fac, ada = await started(a.url, negotiation_seconds=600)
+    sid = created["session"]
+    assert a.warden is not None and isinstance(b.store, MemoryStore)
+    await a.warden.publish()
+    del b.store._shared.statuses[sid]
+    await a.warden.publish()  # nothing changed: nothing written
+    assert sid not in b.store._shared.statuses
+    await ada.close()
+    await until(lambda: not a.sessions[sid].audience.conns.get(ada.seat or ""))
+    await a.warden.publish()
+    assert b.store._shared.statuses[sid].away == 1
+    await fac.close()
