@@ -651,6 +651,8 @@ class Server:
         try:
             self.draining = True
             sessions = list(self.sessions.values())
+            if not sessions and self._sweeper is None:
+                return  # it never started serving
             self.log.info(
                 "draining: taking no new session; %d session(s) to hand over", len(sessions)
             )
