@@ -663,9 +663,9 @@ class Server:
                 if self.sessions.get(s.id) is s:
                     del self.sessions[s.id]
                 self._forget(s.id, s.core.info.code)
-                moved += self._tell_moved(s)
-                with contextlib.suppress(StoreError):
+                with contextlib.suppress(StoreError):  # first: the clients' next hello takes it
                     await self.store.release(s.id, self.name)
+                moved += self._tell_moved(s)
                 s.log.info("draining: stored and released")
             self.log.info(
                 "draining: %d session(s) handed over, %d connection(s) told to move",
