@@ -149,15 +149,19 @@ async def test_a_batch_with_one_fenced_out_session_stores_nothing(
         )
     assert caught.value.sessions == ("s-2",)
     assert len(await a.all_entries("s-1")) == 1 and await a.lookup_token("h-ada") is None
-    # two batches asked together go in one transaction; the fenced-out one fails it, and the
-    # other is then stored on its own: the innocent are not failed with the guilty
-    ok, fenced = await asyncio.gather(
+    # batches asked together go in one transaction; the fenced-out one fails it, and the others
+    # are then stored together: the innocent are not failed with the guilty
+    await new_session(a, "s-3", 60.0)
+    before = a.commits
+    ok, fenced, ok3 = await asyncio.gather(
         a.write([AppendEntry("s-1", 2, {"k": "cmd"})]),
         a.write([AppendEntry("s-2", 2, {"k": "cmd"})]),
+        a.write([AppendEntry("s-3", 2, {"k": "cmd"})]),
         return_exceptions=True,
     )
-    assert ok is None and isinstance(fenced, LeaseLost)
-    assert len(await a.all_entries("s-1")) == 2 and len(await a.all_entries("s-2")) == 1
+    assert ok is None and ok3 is None and isinstance(fenced, LeaseLost)
+    assert fenced.sessions == ("s-2",) and a.commits == before + 1
+    assert [len(await a.all_entries(sid)) for sid in ("s-1", "s-2", "s-3")] == [2, 1, 2]
 
 
 async def test_writes_asked_together_are_one_commit_and_reads_see_writes_asked_before(
