@@ -257,12 +257,18 @@ class PostgresStore(Store):
     shared = True
 
     def __init__(
-        self, url: str, pool_size: int = 8, connect_timeout: float = 5.0, lock_timeout: float = 10.0
+        self,
+        url: str,
+        pool_size: int = 8,
+        connect_timeout: float = 5.0,
+        lock_timeout: float = 10.0,
+        stalled_after: float = 5.0,
     ) -> None:
         self.url = url
         self.pool_size = pool_size
         self.connect_timeout = connect_timeout
         self.lock_timeout = lock_timeout
+        self.stalled_after = stalled_after
         parts = urlsplit(url)
         # said in errors; never the password
         self.where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
@@ -286,8 +292,14 @@ class PostgresStore(Store):
         return {
             "timeout": self.connect_timeout,
             "command_timeout": max(30.0, self.lock_timeout * 2),
-            # a write waiting for a lease row (a takeover under way) gives up in the end
-            "server_settings": {"lock_timeout": f"{int(self.lock_timeout * 1000)}"},
+            "server_settings": {
+                # a write waiting for a lease row (a takeover under way) gives up in the end
+                "lock_timeout": f"{int(self.lock_timeout * 1000)}",
+                # a process that vanished in the middle of a write (its machine lost, no FIN)
+                # leaves a transaction holding its leases' rows: the database ends it, so a
+                # takeover waits seconds for it, not hours of TCP keepalive
+                "idle_in_transaction_session_timeout": f"{int(self.stalled_after * 1000)}",
+            },
         }
 
     async def _prepare(self, c: Any) -> None:

@@ -129,6 +129,32 @@ async def test_an_old_owners_write_under_way_when_its_lease_expires_lands_before
     assert [e.get("by") for e in seen] == [None, "old", "new"]
 
 
+async def test_a_process_vanishing_in_the_middle_of_a_write_does_not_block_a_takeover(
+    pg_url: str,
+) -> None:
+    """A process whose machine is lost in the middle of a write sends nothing more, and its
+    transaction holds the lease row it checked: the database ends that transaction after
+    `stalled_after` seconds, so the takeover goes through."""
+    a = PostgresStore(pg_url, stalled_after=0.5)
+    b = PostgresStore(pg_url)
+    a.start()
+    b.start()
+    try:
+        await new_session(a, "s-1", 0.3)
+        gone = await asyncpg.connect(pg_url, **a._connect_args())  # a's connection, as a's pool
+        await gone.execute(  # makes them: in the middle of a write, then silence
+            "BEGIN; SELECT fence FROM leases WHERE session = 's-1' FOR SHARE"
+        )
+        await asyncio.sleep(0.4)  # the lease expires
+        t0 = time.perf_counter()
+        assert await b.claim("s-1", "p2", "ws://p2", 60.0) is not None
+        assert time.perf_counter() - t0 < 3.0
+        gone.terminate()
+    finally:
+        await a.close()
+        await b.close()
+
+
 async def test_a_batch_with_one_fenced_out_session_stores_nothing(
     stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
