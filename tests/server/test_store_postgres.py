@@ -248,6 +248,9 @@ async def test_the_store_survives_the_database_restarting(pg: PgServer) -> None:
         await s.write([AppendEntry("s-1", 2, {"k": "cmd"})])
         assert [e["k"] for e in await s.all_entries("s-1")] == ["start", "cmd"]
         assert await s.renew("p1", 60.0) == {"s-1"}
+        await asyncio.to_thread(pg.restart)  # between two writes: unnoticed, nothing fails
+        await s.write([AppendEntry("s-1", 3, {"k": "cmd"})])
+        assert len(await s.all_entries("s-1")) == 3
     finally:
         await s.close()
 
