@@ -97,6 +97,7 @@ from district.server.store import (
     Store,
     StoredSession,
     StoreError,
+    StoreLocked,
     open_store,
 )
 from websockets.asyncio.server import ServerConnection, serve
@@ -339,6 +340,7 @@ class Server:
             self.name = self.config.name or default_name(self.port or 0)
             self.address = self.config.advertise or self.url
             self.warden = Warden(self, **self.config.warden)
+            await self._no_namesake()
             self.warden.start()
             self.log.info("server %s at %s, on a shared store", self.name, self.address)
         t0 = time.perf_counter()
@@ -377,6 +379,19 @@ class Server:
             create_connection=BatchingServerConnection,
         )
         self.port = self._ws.sockets[0].getsockname()[1]
+
+    async def _no_namesake(self) -> None:
+        """Two live processes of one name would write with each other's fences: a previous
+        process of this name (restarted after a crash) is given its leases' time to lapse; one
+        that still renews them is refused (StoreLocked)."""
+        end = time.monotonic() + 2 * self._ttl() + 0.5
+        while held := await self.store.held_by(self.name):
+            if time.monotonic() > end:
+                raise StoreLocked(
+                    f"another server named {self.name} is running on this store (it serves "
+                    f"{len(held)} session(s)): give this one another --name"
+                )
+            await asyncio.sleep(0.2)
 
     async def recover(self) -> None:
         """Every unfinished session, from its snapshot and later entries; timers re-armed. With

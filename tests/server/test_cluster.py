@@ -19,7 +19,7 @@ from district.server.net import Server
 from district.server.protocol import encode, hello
 from district.server.protocol_client import ProtocolClient, decode_server_frame
 from district.server.serve import drain_process
-from district.server.store import MemoryStore
+from district.server.store import MemoryStore, StoreLocked
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -378,4 +378,19 @@ async def test_a_status_is_published_again_only_when_it_changed(
     await until(lambda: not a.sessions[sid].audience.conns.get(ada.seat or ""))
     await a.warden.publish()
     assert b.store._shared.statuses[sid].away == 1
+    await fac.close()
+
+
+async def test_a_second_live_process_of_the_same_name_is_refused(
+    cluster: tuple[list[Server], Clock], tmp_path: Path
+) -> None:
+    (a, b), _ = cluster
+    created, fac = await create(a.url, seed=3)  # p0 serves a session and renews its lease
+    again = Server(
+        make_config(tmp_path, name="p0", warden={"ttl": 0.2}),
+        store=b.store.shared_with() if isinstance(b.store, MemoryStore) else None,
+    )
+    with pytest.raises(StoreLocked, match="another server named p0 is running on this store"):
+        await again.start()
+    await again.stop()
     await fac.close()
