@@ -65,6 +65,22 @@ class WorkshopLink:
         self._jobs.put(msg)
         self._poke()
 
+    def create(
+        self, scenario: str, create_key: str = "", negotiation_seconds: float = 480.0
+    ) -> None:
+        """A new session in this workshop (answered through poll() as {"kind": "created"})."""
+        msg: dict[str, Any] = {
+            "type": "create",
+            "scenario": scenario,
+            "negotiation_seconds": negotiation_seconds,
+            "workshop": self.name,
+            "workshop_key": self.key,
+        }
+        if create_key:
+            msg["key"] = create_key
+        self._jobs.put(msg)
+        self._poke()
+
     def poll(self) -> list[dict[str, Any]]:
         out = []
         while True:
@@ -104,11 +120,16 @@ class WorkshopLink:
                         self._inbox.put({"kind": "status", "status": "connected", "detail": ""})
                     while not self._jobs.empty():
                         job = self._jobs.get_nowait()
+                        create = job.get("type") == "create"
                         try:
-                            reply = await c.request(self._message(**job), 15.0)
+                            reply = await c.request(job if create else self._message(**job), 15.0)
                         except (TimeoutError, ConnectionError):
                             reply = {"type": "error", "message": "the server did not answer"}
-                        self._inbox.put({"kind": "done", **job, "reply": reply})
+                        if create:
+                            self._inbox.put({"kind": "created", "reply": reply})
+                            next_list = 0.0  # list it at once
+                        else:
+                            self._inbox.put({"kind": "done", **job, "reply": reply})
                     if loop.time() >= next_list:
                         reply = await c.request(self._message(action="list"), 10.0)
                         next_list = loop.time() + self.every
@@ -165,6 +186,7 @@ class WorkshopScene(Scene):
         self.sig: Any = None
         self.page = 0
         self.broadcast_to: dict[str, Any] | None = None  # the row whose players a message goes to
+        self.new_form = False  # the form of a new session in the workshop is open
         self.message = ""
         self.message_bad = False
         self.connected = False
@@ -186,7 +208,16 @@ class WorkshopScene(Scene):
             object_id=oid(None, "workshop_leave"),
             command=self.leave,
         )
-        bottom = u(64) if self.broadcast_to is not None else 0
+        new_w = u(130)
+        self.new_button = UIButton(
+            pygame.Rect(self.leave_button.rect.x - u(8) - new_w, u(10), new_w, u(36)),
+            "New session",
+            m,
+            object_id=oid(None, "workshop_new"),
+            command=bind(self.ask_new, True),
+            tool_tip_text="create a session in this workshop",
+        )
+        bottom = u(64) if self.broadcast_to is not None or self.new_form else 0
         self.table = pygame.Rect(
             u(12), self.top.bottom + u(12), W - u(24), H - self.top.bottom - u(24) - bottom - u(36)
         )
@@ -236,6 +267,39 @@ class WorkshopScene(Scene):
                 command=bind(self.ask_broadcast, None),
             )
             self.broadcast_entry.focus()
+        self.scenario_entry: UITextEntryLine | None = None
+        self.create_key_entry: UITextEntryLine | None = None
+        if self.new_form:
+            y = H - bottom - u(4) + u(26)
+            bw_, gap = u(90), u(8)
+            room = W - u(24) - 2 * bw_ - 3 * gap
+            self.scenario_entry = UITextEntryLine(
+                pygame.Rect(u(12), y, room * 3 // 5, u(36)),
+                m,
+                object_id=oid(None, "workshop_scenario"),
+                initial_text="emilia-romagna",
+            )
+            self.create_key_entry = UITextEntryLine(
+                pygame.Rect(u(12) + room * 3 // 5 + gap, y, room - room * 3 // 5, u(36)),
+                m,
+                object_id=oid(None, "workshop_create_key"),
+                initial_text=str(getattr(self.app.settings, "create_key", "") or ""),
+                placeholder_text="(creation key, if the server asks)",
+            )
+            UIButton(
+                pygame.Rect(W - u(12) - 2 * bw_ - gap, y, bw_, u(36)),
+                "Create",
+                m,
+                object_id=oid("@primary", "workshop_create"),
+                command=self.create_session,
+            )
+            UIButton(
+                pygame.Rect(W - u(12) - bw_, y, bw_, u(36)),
+                "Cancel",
+                m,
+                object_id=oid(None, "workshop_create_cancel"),
+                command=bind(self.ask_new, False),
+            )
         self.sig = None
         self.build_rows()
 
@@ -252,8 +316,11 @@ class WorkshopScene(Scene):
             ("Server", 0.18),
         )
         out, x = [], t.x + self.u(12)
+        # a join code is never cut: its column is as wide as the widest code
+        code_w = self.fonts.get(14, "bold").size("W" * 6)[0] + self.u(16)
+        avail -= max(0, code_w - round(avail * shares[0][1]))
         for head, share in shares:
-            w = round(avail * share)
+            w = max(code_w, round(avail * share)) if head == "Session" else round(avail * share)
             out.append((head, x, w))
             x += w
         return out
@@ -328,8 +395,25 @@ class WorkshopScene(Scene):
         verb = {"pause": "Pausing", "resume": "Resuming", "open": "Opening"}[action]
         self.say(f"{verb} session {row.get('code', '')}…")
 
+    def ask_new(self, on: bool) -> None:
+        self.new_form, self.broadcast_to = on, None
+        self.manager.clear_and_reset()
+        self.build()
+
+    def create_session(self) -> None:
+        link, entry = self.link, self.scenario_entry
+        if link is None or entry is None or self.create_key_entry is None:
+            return
+        scenario = entry.get_text().strip()
+        if not scenario:
+            self.say("Type the scenario's name first (for example emilia-romagna).", bad=True)
+            return
+        link.create(scenario, self.create_key_entry.get_text().strip())
+        self.say(f"Creating a {scenario} session in the workshop…")
+        self.ask_new(False)
+
     def ask_broadcast(self, row: dict[str, Any] | None) -> None:
-        self.broadcast_to = row
+        self.broadcast_to, self.new_form = row, False
         self.manager.clear_and_reset()
         self.build()
 
@@ -370,6 +454,15 @@ class WorkshopScene(Scene):
                 self.say(f"Refused: {item['reply'].get('message', '')}", bad=True)
             elif kind == "done":
                 self.done(item)
+            elif kind == "created":
+                reply = item["reply"]
+                if reply.get("type") == "created":
+                    self.say(
+                        f"Session {reply['code']} created: its players join with that code; "
+                        "Open it to start it."
+                    )
+                else:
+                    self.say(f"Could not create the session: {reply.get('message', '')}", bad=True)
         super().update(dt)
 
     def done(self, item: dict[str, Any]) -> None:
@@ -424,7 +517,7 @@ class WorkshopScene(Scene):
             C.TEXT,
             (u(48), self.top.centery),
             "midleft",
-            max_width=self.leave_button.rect.x - u(60) - u(260),
+            max_width=self.new_button.rect.x - u(60) - u(160),
         )
         n = len(self.rows)
         text(
@@ -434,7 +527,7 @@ class WorkshopScene(Scene):
             C.MUTED,
             (title.right + u(16), self.top.centery),
             "midleft",
-            max_width=self.leave_button.rect.x - title.right - u(28),
+            max_width=self.new_button.rect.x - title.right - u(28),
         )
         t = self.table
         panel(surface, t, C.PANEL, C.LINE, u(10))
@@ -520,6 +613,14 @@ class WorkshopScene(Scene):
                 (t.x + u(130), msg_y),
                 "midleft",
                 max_width=t.width // 2 - u(200),
+            )
+        if self.new_form:
+            text(
+                surface,
+                "New session in this workshop: scenario and the server's creation key",
+                self.fonts.get(14, "bold"),
+                C.ACCENT,
+                (u(12), H - u(64)),
             )
         if self.broadcast_to is not None:
             text(

@@ -151,6 +151,18 @@ def test_the_console_lists_the_sessions_and_pauses_broadcasts_and_opens_one(
         assert run_all([app], lambda: len(app.scene.rows) == 3)
         app.frame([])
         pygame.image.save(app.surface, str(out / "workshop-1920x1080.png"))
+        # a new session in the workshop, from the console
+        sc = app.scene
+        click(app, sc.element_by_id("#workshop_new"))
+        type_into(app, sc.scenario_entry, "server-test")
+        pygame.image.save(app.surface, str(out / "workshop-new-1920x1080.png"))
+        click(app, sc.element_by_id("#workshop_create"))
+        assert run_all([app], lambda: len(app.scene.rows) == 4)
+        new = next(
+            r for r in sc.rows if r["session"] not in {s["created"]["session"] for s in sessions}
+        )
+        assert new["status"] == "lobby" and f"Session {new['code']} created" in sc.message
+        assert "Lobby (not started)" in drawn(app)
     finally:
         app.leave_workshop()
         if app.connection is not None:
