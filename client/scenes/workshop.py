@@ -39,6 +39,9 @@ class WorkshopLink:
     ) -> None:
         self.url, self.name, self.key, self.ca, self.every = url, name, key, ca, every
         self.sessions: list[dict[str, Any]] = []  # the latest list
+        # a refused list is not asked again (each would count as a wrong key) until a session
+        # is created into the workshop (which makes it, the first time)
+        self.refused = False
         self._inbox: queue.Queue[dict[str, Any]] = queue.Queue()
         self._jobs: queue.Queue[dict[str, Any]] = queue.Queue()
         self._stop = threading.Event()
@@ -127,16 +130,19 @@ class WorkshopLink:
                             reply = {"type": "error", "message": "the server did not answer"}
                         if create:
                             self._inbox.put({"kind": "created", "reply": reply})
+                            if reply.get("type") == "created":
+                                self.refused = False
                             next_list = 0.0  # list it at once
                         else:
                             self._inbox.put({"kind": "done", **job, "reply": reply})
-                    if loop.time() >= next_list:
+                    if loop.time() >= next_list and not self.refused:
                         reply = await c.request(self._message(action="list"), 10.0)
                         next_list = loop.time() + self.every
                         if reply.get("type") == "workshop":
                             self.sessions = list(reply.get("sessions") or [])
                             self._inbox.put({"kind": "list", "sessions": self.sessions})
                         else:
+                            self.refused = reply.get("code") in ("forbidden", "throttled")
                             self._inbox.put({"kind": "refused", "reply": reply})
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(
@@ -451,7 +457,15 @@ class WorkshopScene(Scene):
                 if not self.connected:
                     self.say(f"Could not reach the server: {item['detail']}", bad=True)
             elif kind == "refused":
-                self.say(f"Refused: {item['reply'].get('message', '')}", bad=True)
+                reply = item["reply"]
+                if reply.get("code") == "forbidden":
+                    self.say(
+                        "No workshop with this name and key on this server: check them, or press "
+                        "New session to make the workshop with its first session.",
+                        bad=True,
+                    )
+                else:
+                    self.say(f"Refused: {reply.get('message', '')}", bad=True)
             elif kind == "done":
                 self.done(item)
             elif kind == "created":

@@ -16,6 +16,7 @@ from district.client.app import App
 from district.client.settings import Settings
 from district.server.local import LocalServer
 from district.server.protocol_client import ProtocolClient
+from district.server.session import hash_token
 
 from tests.client.conftest import click, drawn, run_all, type_into
 
@@ -174,8 +175,13 @@ def test_a_wrong_key_is_said_on_the_console(workshop: Any) -> None:
     app = App(size=(1024, 768), settings=Settings())
     try:
         app.open_workshop(srv.url, "spring-school", key + "-wrong")
-        assert run_all([app], lambda: "wrong workshop name or key" in app.scene.message)
+        assert run_all([app], lambda: "No workshop with this name and key" in app.scene.message)
         assert app.scene.rows == []
+        # asked once, not every 2 s (each would count as a wrong key)
+        time.sleep(2.5)
+        app.frame([])
+        fails = srv.run(_failures(srv))
+        assert fails == 1, fails
     finally:
         app.leave_workshop()
         srv.run(_unblock(srv))
@@ -185,5 +191,39 @@ def _unblock(srv: LocalServer) -> Any:
     async def go() -> None:
         srv.server.throttle.blocked.clear()
         srv.server.throttle.failures.clear()
+
+    return go
+
+
+def _failures(srv: LocalServer) -> Any:
+    async def go() -> int:
+        return sum(len(t) for t in srv.server.throttle.failures.values())
+
+    return go
+
+
+def test_a_new_workshop_is_made_from_the_console_with_its_first_session(workshop: Any) -> None:
+    srv, _, _ = workshop
+    app = App(size=(1024, 768), settings=Settings())
+    try:
+        app.open_workshop(srv.url, "autumn-school", "our own key")
+        assert run_all([app], lambda: "No workshop with this name and key" in app.scene.message)
+        sc = app.scene
+        click(app, sc.element_by_id("#workshop_new"))
+        type_into(app, sc.scenario_entry, "server-test")
+        click(app, sc.element_by_id("#workshop_create"))
+        assert run_all([app], lambda: len(app.scene.rows) == 1)
+        assert "created" in sc.message
+        # the key typed in the console is the workshop's key
+        made = srv.run(_key_of(srv, "autumn-school"))
+        assert made == hash_token("our own key")
+    finally:
+        app.leave_workshop()
+        srv.run(_unblock(srv))
+
+
+def _key_of(srv: LocalServer, name: str) -> Any:
+    async def go() -> str | None:
+        return await srv.server.store.workshop_key(name)
 
     return go
