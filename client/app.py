@@ -388,6 +388,21 @@ def play_main(args: argparse.Namespace) -> int:
     return 0
 
 
+def workshop_main(args: argparse.Namespace) -> int:
+    """`district workshop --server URL --name N --key K [--ca FILE]`: the workshop console."""
+    if not has_display():
+        print(f"The workshop console needs a window: {no_display_reason()}.", file=sys.stderr)
+        return 1
+    settings = Settings.load()
+    settings.server = args.server
+    if getattr(args, "ca", None):
+        settings.ca = args.ca
+    app = App(settings=settings, window=True)
+    app.open_workshop(args.server, args.name, args.key)
+    app.run()
+    return 0
+
+
 def no_display_reason() -> str:
     """Why no window can open here ('' if one can)."""
     if has_display():
