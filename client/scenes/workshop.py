@@ -445,6 +445,14 @@ class WorkshopScene(Scene):
 
     # --- loop ---------------------------------------------------------------------------------
     def update(self, dt: float) -> None:
+        m = self.app.model
+        if not getattr(self.app, "workshop_console", True) and m.status == "failed":
+            # the session did not open (its server refused or did not answer): back to the list
+            self.say(f"Could not open the session: {m.status_detail or 'refused'}", bad=True)
+            self.app.workshop_console = True
+            if self.app.connection is not None:
+                self.app.connection.close()
+                self.app.connection = None
         link = self.link
         for item in link.poll() if link is not None else []:
             kind = item["kind"]

@@ -182,6 +182,16 @@ def test_a_wrong_key_is_said_on_the_console(workshop: Any) -> None:
         app.frame([])
         fails = srv.run(_failures(srv))
         assert fails == 1, fails
+        # a session that does not open (here: the wrong key) says why, back on the console
+        app.open_from_workshop("s-000000000000", "ZZZZZZ", "")
+        assert run_all(
+            [app],
+            lambda: (
+                app.scene.name == "workshop"
+                and app.workshop_console
+                and "Could not open the session" in app.scene.message
+            ),
+        )
     finally:
         app.leave_workshop()
         srv.run(_unblock(srv))
