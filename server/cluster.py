@@ -13,11 +13,10 @@ started with the server when its store is shared, does the rest:
   takes at most TAKE_PER_SCAN of them, in random order; every process scans on the same ticks of
   the clock, so the processes that survive one share its sessions (their claims interleave):
   each is loaded from the store, its clocks re-armed (`Session.recovered`) and served here;
-- every PUBLISH_EVERY s it publishes each session's status (round, phase, who is online) for the
-  workshop console;
 - it drains the process when asked through the store (`district serve --drain NAME`).
 
-A drain (that, or SIGTERM): no new session is taken, every session is stored, its lease released
+(Each session's status for the workshop console is published by server/workshop.py.) A drain
+(that, or SIGTERM): no new session is taken, every session is stored, its lease released
 (another process takes it at its next scan) and its connections told `moved`; then the process
 exits. A process that dies without draining loses its leases LEASE_TTL s after its last renewal.
 """
@@ -33,8 +32,8 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
-from district.server.session import FACILITATOR, Session, SessionLog
-from district.server.store import Lease, SessionStatus, StoreError
+from district.server.session import SessionLog
+from district.server.store import Lease, StoreError
 
 if TYPE_CHECKING:
     from district.server.net import Server
@@ -46,8 +45,6 @@ RENEW_EVERY = 1.0
 SCAN_EVERY = 1.0
 SCAN_JITTER = 0.1
 TAKE_PER_SCAN = 6  # orphans taken by one scan, at most
-PUBLISH_EVERY = 2.0  # statuses that changed are published this often
-REPUBLISH_EVERY = 30.0  # ... and every status this often, changed or not
 CLOSE_MOVED = 1012  # "service restart": the client reconnects at once
 MOVED_TEXT = "this session moved to another server; reconnecting"
 REDIRECT_TEXT = "this session is served by another server; the client connects there"
@@ -85,28 +82,6 @@ def bye_moved(conn: Any) -> None:
     conn.bye("moved", MOVED_TEXT, CLOSE_MOVED, {"code": "moved"})
 
 
-def session_status(session: Session, owner: str, address: str) -> SessionStatus:
-    """What the workshop console shows of a session this process serves."""
-    c = session.core
-    conns = session.audience.conns
-    players = [s for s in c.seats.values() if s.player is not None and not s.bot]
-    online = sum(1 for r in conns if r != FACILITATOR)
-    away = sum(1 for s in players if s.id not in conns)
-    return SessionStatus(
-        session=c.info.id,
-        code=c.info.code,
-        scenario=c.info.scenario,
-        round=c.round,
-        phase=c.phase,
-        status=c.status,
-        online=online,
-        away=away,
-        owner=owner,
-        address=address,
-        updated=time.time(),
-    )
-
-
 class Warden:
     """The leases of one server process (see the module's docstring)."""
 
@@ -117,17 +92,15 @@ class Warden:
         ttl: float = LEASE_TTL,
         renew_every: float = RENEW_EVERY,
         scan_every: float = SCAN_EVERY,
-        publish_every: float = PUBLISH_EVERY,
         take_per_scan: int = TAKE_PER_SCAN,
     ) -> None:
         self.server = server
         self.ttl, self.renew_every, self.scan_every = ttl, renew_every, scan_every
-        self.publish_every, self.take_per_scan = publish_every, take_per_scan
+        self.take_per_scan = take_per_scan
         self.log = SessionLog(_log, {"session": "-"})
         self._tasks: list[asyncio.Task[None]] = []
         self._renew_failing = False
         self._rng = random.Random()
-        self._published: dict[str, tuple[tuple[Any, ...], float]] = {}  # sid -> (what, when)
         self.taken = 0  # sessions taken over from dead processes since start
         self.dropped = 0  # sessions dropped because their lease was lost
 
@@ -136,7 +109,6 @@ class Warden:
         self._tasks = [
             loop.create_task(self._every(self.renew_every, self.renew), name="warden:renew"),
             loop.create_task(self._scans(), name="warden:scan"),
-            loop.create_task(self._every(self.publish_every, self.publish), name="warden:publish"),
         ]
 
     async def stop(self) -> None:
@@ -238,32 +210,6 @@ class Warden:
                 )
         return 0
 
-    async def publish(self) -> None:
-        """Publish the statuses that changed since they were last published (and every one now
-        and then)."""
-        srv = self.server
-        now = time.monotonic()
-        due: list[SessionStatus] = []
-        for s in list(srv.sessions.values()):
-            if s.moving:
-                continue
-            st = session_status(s, srv.name, srv.address)
-            what = (st.round, st.phase, st.status, st.online, st.away, st.address)
-            last = self._published.get(st.session)
-            if last is None or last[0] != what or now - last[1] >= REPUBLISH_EVERY:
-                due.append(st)
-        if not due:
-            return
-        try:
-            await srv.store.publish(due)
-        except StoreError:
-            return  # tried again at the next turn
-        for st in due:
-            what = (st.round, st.phase, st.status, st.online, st.away, st.address)
-            self._published[st.session] = (what, now)
-        if len(self._published) > 2 * len(srv.sessions) + 100:
-            self._published = {k: v for k, v in self._published.items() if k in srv.sessions}
-
 
 __all__ = [
     "CLOSE_MOVED",
@@ -274,5 +220,4 @@ __all__ = [
     "bye_moved",
     "default_name",
     "redirect",
-    "session_status",
 ]
