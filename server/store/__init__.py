@@ -303,6 +303,20 @@ class Store(ABC):
         a stale status is harmless, and `owner`/`address` say who published it)."""
         return None
 
+    async def held_by(self, owner: str) -> list[str]:
+        """The sessions whose live lease `owner` holds (how far a drain has got)."""
+        return []
+
+    async def set_drain(self, owner: str, state: str | None) -> None:
+        """Ask the process `owner` to drain ("asked"), say it is draining ("draining"), or clear
+        the request (None: the process has drained and exited, or nobody took the request). One
+        process (no shared store): nothing is kept."""
+        return None
+
+    async def drain_state(self, owner: str) -> str | None:
+        """What `set_drain` last said of `owner`, None if nothing."""
+        return None
+
     async def workshop_key(self, name: str) -> str | None:
         """The key hash of a workshop, None if there is no such workshop."""
         return None

@@ -60,6 +60,7 @@ class _Shared:
     leases: dict[str, Lease] = field(default_factory=dict)
     statuses: dict[str, SessionStatus] = field(default_factory=dict)
     workshops: dict[str, str] = field(default_factory=dict)  # name -> key hash
+    drains: dict[str, str] = field(default_factory=dict)  # process name -> drain state
 
 
 class MemoryStore(Store):
@@ -294,6 +295,21 @@ class MemoryStore(Store):
             for sid in await self.open_ids()
             if (lease := self._shared.leases.get(sid)) is None or lease.expires <= now
         ]
+
+    async def held_by(self, owner: str) -> list[str]:
+        now = self.clock()
+        return sorted(
+            sid for sid, x in self._shared.leases.items() if x.owner == owner and x.expires > now
+        )
+
+    async def set_drain(self, owner: str, state: str | None) -> None:
+        if state is None:
+            self._shared.drains.pop(owner, None)
+        else:
+            self._shared.drains[owner] = state
+
+    async def drain_state(self, owner: str) -> str | None:
+        return self._shared.drains.get(owner)
 
     async def publish(self, statuses: Sequence[SessionStatus]) -> None:
         for st in statuses:
