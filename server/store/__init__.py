@@ -273,8 +273,8 @@ class Store(ABC):
 
     async def claim(self, session: str, owner: str, address: str, ttl: float) -> Lease | None:
         """Take or keep the session's lease for `ttl` seconds. The lease if `owner` holds it now
-        (the fence grows when it changes hands, not when the same owner claims again), None if
-        another owner holds a lease that has not expired. Until the lease is lost or released,
+        (the fence grows when it changes hands or had expired, not when the same owner claims its
+        live lease again), None if another owner holds a lease that has not expired. Until the lease is lost or released,
         this store fences its writes of the session with it (see LeaseLost). One process: every
         claim is granted."""
         return Lease(session, owner, address, 1, float("inf"))

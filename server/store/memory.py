@@ -250,9 +250,12 @@ class MemoryStore(Store):
         old = self._shared.leases.get(session)
         if old is not None and old.owner != owner and old.expires > now:
             return None
-        fence = (
-            old.fence if old is not None and old.owner == owner else (old.fence + 1 if old else 1)
-        )
+        if old is None:
+            fence = 1
+        elif old.owner == owner and old.expires > now:  # a live lease kept: the same fence
+            fence = old.fence
+        else:  # a new owner, or an expired lease (even one's own: a frozen namesake is fenced out)
+            fence = old.fence + 1
         lease = self._shared.leases[session] = Lease(session, owner, address, fence, now + ttl)
         self.held[session] = fence
         return lease

@@ -569,7 +569,8 @@ class PostgresStore(Store):
                 "VALUES ($1, $2, $3, 1, clock_timestamp() + make_interval(secs => $4)) "
                 "ON CONFLICT (session) DO UPDATE SET owner = excluded.owner, "
                 "address = excluded.address, expires = excluded.expires, "
-                "fence = CASE WHEN l.owner = excluded.owner THEN l.fence ELSE l.fence + 1 END "
+                "fence = CASE WHEN l.owner = excluded.owner AND l.expires > clock_timestamp() "
+                "THEN l.fence ELSE l.fence + 1 END "
                 "WHERE l.owner = excluded.owner OR l.expires <= clock_timestamp() "
                 f"RETURNING {LEASE_COLUMNS}",
                 session,
