@@ -222,11 +222,6 @@ async def run_server(
     """Serve until SIGINT/SIGTERM (or cancellation), then stop cleanly. Raises ServeError if the
     server cannot start (its database or address). With `report_port`, the sessions' reports
     are served over HTTP on that port too (`given`: asked for, so a busy port is an error)."""
-    if report_port is not None and config.store_url:  # reports read the SQLite file
-        if given:
-            raise ServeError("--report-port: reports are not served with --store yet")
-        print("reports: not served (not yet with --store)", flush=True)
-        report_port = None
     why = address_problem(config.host, config.port) or tls_problem(config.cert, config.key)
     if not why and config.store_url is None and (config.name or config.advertise):
         why = "--name and --advertise name a process among several: they need --store URL"
