@@ -888,8 +888,20 @@ class Server:
                 await self.store.write([new])
             else:  # the session and its workshop (made now, perhaps) are stored together
                 await self.store.write([*joining.before, new, SetWorkshop(info.id, joining.name)])
-        except BaseException:
+        except BaseException as e:
             await self._unclaim(info.id)
+            if (
+                isinstance(e, StoreError)
+                and joining is not None
+                and joining.before
+                and await self.store.workshop_key(joining.name) is not None
+            ):  # another create made the same workshop a moment before this one
+                raise ProtocolError(
+                    "forbidden",
+                    f"the workshop {joining.name!r} was made a moment ago by someone else: "
+                    "creating a session in it needs its key",
+                    "workshop_key",
+                ) from None
             raise
         s = self._register(core)
         s.log.info("created: scenario %s, seed %d, code %s", name, seed, code)
