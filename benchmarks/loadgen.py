@@ -236,6 +236,7 @@ async def step(
     errors: dict[str, int] = {}
     t_start = time.perf_counter() + warmup
     t_end = t_start + seconds
+    mono = time.monotonic() - time.perf_counter()  # the measured window on the machine's clock
     finished = loop.create_future()
     running = [len(players)]
     rnds = [random.Random(k * 7919 + counter[0]) for k in range(len(players))]
@@ -301,6 +302,9 @@ async def step(
         "gen_cpu_us": round((own[1] - own[0]) / len(lat) * 1e6, 1)
         if len(own) == 2 and lat
         else None,
+        # the measured window by time.monotonic() (the same clock in every process: a server's
+        # event-loop stalls within it can be picked out of its `info`)
+        "window": [round(t_start + mono, 3), round(t_end + mono, 3)],
     }
 
 
