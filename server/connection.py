@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from district.server.net import Server
 
 DIRECT_LIMIT = 64 * 1024  # bytes waiting in a socket's buffer beyond which frames queue instead
+BATCH_BYTES = 256 * 1024  # a frame of several messages (to a client that said `batch`) at most
 ABUSE_WINDOW = 10.0  # seconds over which refused messages are counted (RATE_ABUSE of them close)
 _log = logging.getLogger("district.net")
 
@@ -75,6 +76,34 @@ def _header(n: int) -> bytes:
     if n < 65536:
         return b"\x82\x7e" + n.to_bytes(2, "big")
     return b"\x82\x7f" + n.to_bytes(8, "big")
+
+
+def _array_head(n: int) -> bytes:
+    """The msgpack header of an array of n items."""
+    if n < 16:
+        return bytes((0x90 | n,))
+    if n < 65536:
+        return b"\xdc" + n.to_bytes(2, "big")
+    return b"\xdd" + n.to_bytes(4, "big")
+
+
+def batched(frames: list[bytes]) -> list[bytes]:
+    """The messages (each a packed map) as frames of a client that said `batch`: consecutive
+    ones together as one msgpack array (packed maps laid end to end after the array's header: no
+    packing again), each frame at most BATCH_BYTES unless one message alone is bigger; a frame of
+    one message stays a map (docs/protocol.md, section 1)."""
+    out: list[bytes] = []
+    group: list[bytes] = []
+    size = 0
+    for f in frames:
+        if group and size + len(f) > BATCH_BYTES:
+            out.append(group[0] if len(group) == 1 else _array_head(len(group)) + b"".join(group))
+            group, size = [], 0
+        group.append(f)
+        size += len(f)
+    if group:
+        out.append(group[0] if len(group) == 1 else _array_head(len(group)) + b"".join(group))
+    return out
 
 
 class BatchingServerConnection(ServerConnection):
@@ -243,6 +272,7 @@ class Connection:
         self._close_queued = False
         self._pending: list[bytes] | None = None  # frames of this turn of the loop (see send_bytes)
         self._sending = False  # the writer task holds frames it took from the queue
+        self.batch = False  # the client said `batch`: a turn's messages go in one frame
         cfg = server.config
         self._q: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue(maxsize=cfg.out_queue)
         self._tokens = float(cfg.burst)
@@ -299,6 +329,8 @@ class Connection:
             and not transport.is_closing()
             and transport.get_write_buffer_size() < DIRECT_LIMIT
         ):
+            if self.batch and len(frames) > 1:
+                frames = batched(frames)
             try:
                 if ws.protocol.extensions:  # pragma: no cover - the server negotiates none
                     for f in frames:
@@ -401,6 +433,8 @@ class Connection:
                         close = nxt
                     else:
                         frames.append(nxt)
+                if self.batch and len(frames) > 1:
+                    frames = batched(frames)
                 if len(frames) == 1:
                     await ws.send(frames[0])
                 elif frames:

@@ -19,6 +19,7 @@ def hello(
     observer: bool = False,
     last_event: int | None = None,
     id: int | str = 0,
+    batch: bool = False,
 ) -> dict[str, Any]:
     m: dict[str, Any] = {"type": "hello", "id": id, "version": PROTOCOL_VERSION}
     for k, v in (
@@ -32,6 +33,8 @@ def hello(
             m[k] = v
     if observer:
         m["observer"] = True
+    if batch:
+        m["batch"] = True
     return m
 
 

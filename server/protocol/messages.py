@@ -58,6 +58,10 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
         "last_event": _f(
             "int", "the last stream number this client saw (on reconnect)", lo=0, hi=2**53
         ),
+        "batch": _f(
+            "bool",
+            "the server may put several messages in one frame, as an array of maps (section 1)",
+        ),
     },
     "create": {
         "id": ID,
