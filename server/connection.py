@@ -215,11 +215,11 @@ class BatchingServerConnection(ServerConnection):
         self.slow += 1  # the reader task takes it (Server._handle counts it done)
         ServerConnection.process_event(self, Frame(Opcode.BINARY, payload))
 
-    def eof_received(self) -> bool | None:
+    def eof_received(self) -> None:
         buf, self._own = self._own, None
         if buf:  # a partial frame: websockets has it, and the end
             super().data_received(bytes(buf))
-        return super().eof_received()
+        super().eof_received()
 
     def process_event(self, event: Any) -> None:
         if isinstance(event, Frame) and event.opcode in DATA_OPCODES:
