@@ -134,6 +134,7 @@ class BatchingServerConnection(ServerConnection):
     slow = 0
     hand_read = 0  # frames read here (see data_received)
     _own: bytearray | None = None  # reading here: the start of a partial frame (or empty)
+    _need = 0  # bytes the partial frame in `_own` needs in all, once its header is in
 
     def data_received(self, data: bytes) -> None:
         buf = self._own
@@ -144,6 +145,8 @@ class BatchingServerConnection(ServerConnection):
             buf = self._own = bytearray()
         if buf:
             buf += data
+            if len(buf) < self._need:  # the partial frame is still not whole: nothing to cut
+                return
             data = bytes(buf)
             buf.clear()
         self._read_by_hand(data)
@@ -168,6 +171,7 @@ class BatchingServerConnection(ServerConnection):
 
     def _read_by_hand(self, data: bytes) -> None:
         pos, end = 0, len(data)
+        self._need = 0
         p = self.protocol
         limit = p.max_message_size
         while end - pos >= 2:
@@ -196,6 +200,7 @@ class BatchingServerConnection(ServerConnection):
                 return
             stop = head + 4 + n
             if stop > end:
+                self._need = stop - pos  # (a big frame in small pieces is not cut again each time)
                 break
             payload = apply_mask(data[head + 4 : stop], data[head : head + 4])
             pos = stop

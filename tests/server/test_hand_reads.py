@@ -163,3 +163,35 @@ async def test_malformed_frames_close_the_connection_as_websockets_does(
     assert r["type"] == "ack"
     p.close()
     await fac.close()
+
+
+async def test_a_big_frame_in_small_pieces_is_cut_once_it_is_whole(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created, fac = await create(server.url)
+    assert (await fac.control("start"))["type"] == "ack"
+    p = await joined(server, created["code"], "Ed")
+    cuts = [0]
+    cut = BatchingServerConnection._read_by_hand
+
+    def counted(self: BatchingServerConnection, data: bytes) -> None:
+        cuts[0] += 1
+        cut(self, data)
+
+    monkeypatch.setattr(BatchingServerConnection, "_read_by_hand", counted)
+    # 60 KB of text in 15 chats' worth of strings (a string has at most 4,096 characters)
+    text = {f"k{i}": "x" * 4000 for i in range(15)}
+    big = {"type": "command", "id": "big", "command": {"type": "chat", "to": "public", **text}}
+    frame = masked(0x82, msgpack.packb(big))
+    before = hand_read(server)
+    assert p.transport is not None
+    for k in range(0, len(frame), 1000):
+        p.transport.write(frame[k : k + 1000])
+        await asyncio.sleep(0.001 if k % 5000 == 0 else 0)
+    await until(lambda: any(m.get("re") == "big" for m in p.got))
+    assert hand_read(server) == before + 1
+    # the header tells how much is needed: the pieces wait until the frame is whole (without
+    # that, each of the ~60 reads would cut the whole buffer again)
+    assert cuts[0] <= 3, cuts
+    p.close()
+    await fac.close()
