@@ -604,7 +604,8 @@ async def server_section(rep: Report, tmp: Path) -> None:
                         stall,
                         "ms",
                         "< 50",
-                        f"in the steps with p99 < {plan.p99_ms:g} ms; over the whole ramp "
+                        ("none over 10 ms " if stall == 0 else "")
+                        + f"in the steps with p99 < {plan.p99_ms:g} ms; over the whole ramp "
                         f"{stall_all:.0f} ms; last 10 s (the ramp's end, then its {n:,} clients "
                         f"leaving at once) {last10:.0f} ms; worst GC pause {gcp:.0f} ms",
                     )
