@@ -144,9 +144,12 @@ class Player(asyncio.Protocol):
             reply: dict[str, Any] = {}
         else:
             msg = msgpack.unpackb(payload, raw=False)
-            if not isinstance(msg, dict) or msg.get("type") not in REPLIES:
+            # several messages in one frame (the hello said `batch`): the reply is one of them
+            msgs = msg if isinstance(msg, list) else [msg]
+            found = [m for m in msgs if isinstance(m, dict) and m.get("type") in REPLIES]
+            if not found:
                 return  # an event, a view, a roster...
-            reply = msg
+            reply = found[0]
         cb, self.on_reply = self.on_reply, None
         cb(reply)
 
@@ -174,7 +177,7 @@ REPLIES = {"ack", "error", "welcome"}
 
 
 async def open_players(
-    url: str, kind: str, codes: list[str], seats: int, connections: int
+    url: str, kind: str, codes: list[str], seats: int, connections: int, batch: bool = True
 ) -> list[Player]:
     u = urlsplit(url)
     host, port = u.hostname or "127.0.0.1", u.port or 80
@@ -189,6 +192,8 @@ async def open_players(
                 got: asyncio.Future[dict[str, Any] | None] = loop.create_future()
                 p.on_reply = got.set_result
                 hello = {"type": "hello", "version": 1, "code": codes[k // seats], "name": f"P{k}"}
+                if batch:  # an ack and its event (and the turn's other messages) in one frame
+                    hello["batch"] = True
                 p.send(client_frame(msgpack.packb({**hello, "id": "hello"})))
                 r = await asyncio.wait_for(got, 30)
                 if r is None or r.get("type") != "welcome":
@@ -236,6 +241,7 @@ async def step(
     errors: dict[str, int] = {}
     t_start = time.perf_counter() + warmup
     t_end = t_start + seconds
+    mono = time.monotonic() - time.perf_counter()  # the measured window on the machine's clock
     finished = loop.create_future()
     running = [len(players)]
     rnds = [random.Random(k * 7919 + counter[0]) for k in range(len(players))]
@@ -301,12 +307,15 @@ async def step(
         "gen_cpu_us": round((own[1] - own[0]) / len(lat) * 1e6, 1)
         if len(own) == 2 and lat
         else None,
+        # the measured window by time.monotonic() (the same clock in every process: a server's
+        # event-loop stalls within it can be picked out of its `info`)
+        "window": [round(t_start + mono, 3), round(t_end + mono, 3)],
     }
 
 
 async def main_async(a: argparse.Namespace) -> None:
     codes = [c for c in a.codes.split(",") if c]
-    players = await open_players(a.url, a.kind, codes, a.seats, a.connections)
+    players = await open_players(a.url, a.kind, codes, a.seats, a.connections, not a.no_batch)
     print(json.dumps({"ready": len(players)}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     gc.collect()
@@ -343,6 +352,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--warmup", type=float, default=0.5)
     ap.add_argument("--p99-ms", type=float, default=50.0)
     ap.add_argument("--pid", type=int, default=None, help="the server's process (its CPU time)")
+    ap.add_argument(
+        "--no-batch", action="store_true", help="District: one message a frame (no `batch`)"
+    )
     asyncio.run(main_async(ap.parse_args(argv)))
 
 

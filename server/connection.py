@@ -17,13 +17,15 @@ from district.server.protocol import CLOSE_SLOW, encode
 from district.server.session import Session, SessionLog
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
-from websockets.frames import DATA_OPCODES, Frame, Opcode
+from websockets.frames import DATA_OPCODES, Frame, Opcode, apply_mask
 from websockets.protocol import State
+from websockets.streams import StreamReader
 
 if TYPE_CHECKING:
     from district.server.net import Server
 
 DIRECT_LIMIT = 64 * 1024  # bytes waiting in a socket's buffer beyond which frames queue instead
+BATCH_BYTES = 256 * 1024  # a frame of several messages (to a client that said `batch`) at most
 ABUSE_WINDOW = 10.0  # seconds over which refused messages are counted (RATE_ABUSE of them close)
 _log = logging.getLogger("district.net")
 
@@ -63,6 +65,9 @@ def _flusher() -> _Flusher:
     return f
 
 
+_AT_EOF = StreamReader.at_eof.__code__
+
+
 def _header(n: int) -> bytes:
     """The header of an unfragmented, unmasked binary WebSocket frame of n bytes (RFC 6455 5.2),
     as a server sends it without extensions."""
@@ -71,6 +76,34 @@ def _header(n: int) -> bytes:
     if n < 65536:
         return b"\x82\x7e" + n.to_bytes(2, "big")
     return b"\x82\x7f" + n.to_bytes(8, "big")
+
+
+def _array_head(n: int) -> bytes:
+    """The msgpack header of an array of n items."""
+    if n < 16:
+        return bytes((0x90 | n,))
+    if n < 65536:
+        return b"\xdc" + n.to_bytes(2, "big")
+    return b"\xdd" + n.to_bytes(4, "big")
+
+
+def batched(frames: list[bytes]) -> list[bytes]:
+    """The messages (each a packed map) as frames of a client that said `batch`: consecutive
+    ones together as one msgpack array (packed maps laid end to end after the array's header: no
+    packing again), each frame at most BATCH_BYTES unless one message alone is bigger; a frame of
+    one message stays a map (docs/protocol.md, section 1)."""
+    out: list[bytes] = []
+    group: list[bytes] = []
+    size = 0
+    for f in frames:
+        if group and size + len(f) > BATCH_BYTES:
+            out.append(group[0] if len(group) == 1 else _array_head(len(group)) + b"".join(group))
+            group, size = [], 0
+        group.append(f)
+        size += len(f)
+    if group:
+        out.append(group[0] if len(group) == 1 else _array_head(len(group)) + b"".join(group))
+    return out
 
 
 class BatchingServerConnection(ServerConnection):
@@ -84,10 +117,114 @@ class BatchingServerConnection(ServerConnection):
     `on_frame` says True if it dealt with it. Otherwise (before `on_frame` is set, a message that
     needs the task, fragments, text) the message goes to the reader task as websockets has it,
     and everything after it too until the task has caught up: the order is always the client's.
-    A joined player's commands so skip a queue, a future and a task wake-up each."""
+    A joined player's commands so skip a queue, a future and a task wake-up each.
+
+    And the common frames are read here, not by websockets' parser (`data_received`): while the
+    connection is open, `on_frame` is set and websockets' parser waits at a frame's start with
+    nothing buffered, bytes that are whole, masked, unfragmented binary frames within the size
+    limit (byte 0 exactly 0x82) are cut and unmasked here and go to `on_frame` (or, as websockets
+    would hand them, to the reader task). From the first byte of anything else (a control frame,
+    a fragment, text, a reserved bit, no mask, too big) on, websockets reads again, at that
+    frame's start, as if it had read everything: its answers (pong, close, the errors 1002 and
+    1009) are its own. A partial frame waits here for its rest (or goes to websockets with the
+    stream's end). This skips websockets' generator-based parsing and its per-frame objects:
+    about a third of the cost of reading a message (docs/performance.md)."""
 
     on_frame: Callable[[bytes], bool] | None = None
     slow = 0
+    hand_read = 0  # frames read here (see data_received)
+    _own: bytearray | None = None  # reading here: the start of a partial frame (or empty)
+    _need = 0  # bytes the partial frame in `_own` needs in all, once its header is in
+
+    def data_received(self, data: bytes) -> None:
+        buf = self._own
+        if buf is None:
+            if not self._may_read_by_hand():
+                super().data_received(data)
+                return
+            buf = self._own = bytearray()
+        if buf:
+            buf += data
+            if len(buf) < self._need:  # the partial frame is still not whole: nothing to cut
+                return
+            data = bytes(buf)
+            buf.clear()
+        self._read_by_hand(data)
+
+    def _may_read_by_hand(self) -> bool:
+        """websockets' parser waits at the start of a frame with nothing buffered, and the
+        connection is open with no fragmented message under way: the next bytes may be read
+        here."""
+        p = self.protocol
+        if (
+            self.on_frame is None
+            or p.state is not State.OPEN
+            or p.reader.buffer
+            or p.current_size is not None
+            or p.extensions
+        ):
+            return False
+        g: Any = p.parser  # its innermost generator: between frames it waits in `at_eof`
+        while getattr(g, "gi_yieldfrom", None) is not None:
+            g = g.gi_yieldfrom
+        return getattr(g, "gi_code", None) is _AT_EOF
+
+    def _read_by_hand(self, data: bytes) -> None:
+        pos, end = 0, len(data)
+        self._need = 0
+        p = self.protocol
+        limit = p.max_message_size
+        while end - pos >= 2:
+            b1 = data[pos + 1]
+            n = b1 & 0x7F
+            head = pos + 2
+            if n == 126:
+                if end - pos < 4:
+                    break
+                n = int.from_bytes(data[pos + 2 : pos + 4], "big")
+                head = pos + 4
+            elif n == 127:
+                if end - pos < 10:
+                    break
+                n = int.from_bytes(data[pos + 2 : pos + 10], "big")
+                head = pos + 10
+            if (
+                data[pos] != 0x82  # FIN, no reserved bit, binary
+                or not b1 & 0x80  # a client's frame is masked
+                or (limit is not None and n > limit)
+                or self.on_frame is None
+                or p.state is not State.OPEN
+            ):
+                self._own = None  # websockets reads from this frame's first byte on
+                super().data_received(data[pos:])
+                return
+            stop = head + 4 + n
+            if stop > end:
+                self._need = stop - pos  # (a big frame in small pieces is not cut again each time)
+                break
+            payload = apply_mask(data[head + 4 : stop], data[head : head + 4])
+            pos = stop
+            self.hand_read += 1
+            self._message(payload)
+        if self._own is not None and pos < end:
+            self._own += data[pos:]
+
+    def _message(self, payload: bytes) -> None:
+        """A whole binary message read here: as `process_event` has one from websockets."""
+        if self.slow == 0 and self.on_frame is not None:
+            try:
+                if self.on_frame(payload):
+                    return
+            except Exception:  # never into the reading: the reader task has it
+                _log.exception("a frame handled on arrival failed")
+        self.slow += 1  # the reader task takes it (Server._handle counts it done)
+        ServerConnection.process_event(self, Frame(Opcode.BINARY, payload))
+
+    def eof_received(self) -> None:
+        buf, self._own = self._own, None
+        if buf:  # a partial frame: websockets has it, and the end
+            super().data_received(bytes(buf))
+        super().eof_received()
 
     def process_event(self, event: Any) -> None:
         if isinstance(event, Frame) and event.opcode in DATA_OPCODES:
@@ -140,6 +277,7 @@ class Connection:
         self._close_queued = False
         self._pending: list[bytes] | None = None  # frames of this turn of the loop (see send_bytes)
         self._sending = False  # the writer task holds frames it took from the queue
+        self.batch = False  # the client said `batch`: a turn's messages go in one frame
         cfg = server.config
         self._q: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue(maxsize=cfg.out_queue)
         self._tokens = float(cfg.burst)
@@ -196,6 +334,8 @@ class Connection:
             and not transport.is_closing()
             and transport.get_write_buffer_size() < DIRECT_LIMIT
         ):
+            if self.batch and len(frames) > 1:
+                frames = batched(frames)
             try:
                 if ws.protocol.extensions:  # pragma: no cover - the server negotiates none
                     for f in frames:
@@ -300,6 +440,8 @@ class Connection:
                         close = nxt
                     else:
                         frames.append(nxt)
+                if self.batch and len(frames) > 1:
+                    frames = batched(frames)
                 if len(frames) == 1:
                     await ws.send(frames[0])
                 elif frames:

@@ -10,16 +10,22 @@ import time
 from collections import deque
 from typing import Any
 
+STALL_KEPT = 0.01  # seconds: lags longer than this are kept for `LoopMonitor.stalls`
+
 
 class LoopMonitor:
     """How late the event loop wakes a task that sleeps `step` seconds: a stall measure.
 
-    It also keeps the garbage collector's full passes short. With a thousand connections a full
-    pass over every object takes ~100 ms: a stall. Objects that survived a full pass are
-    long-lived (connections, sessions, modules), so after each full pass they are moved out of the
-    collector's way (gc.freeze; reference counting still frees them as usual); later full passes
-    look only at younger objects. Every `full_every` seconds one full collection over everything
-    runs, so that cycles among frozen objects are not kept for ever."""
+    It also keeps the garbage collector's passes short. With a thousand connections a full pass
+    over every object takes ~100 ms: a stall. Objects that survived a pass of the middle
+    generation (`freeze_after`: 1) are long-lived (connections, sessions, their streams and
+    state), so after each such pass they are moved out of the collector's way (gc.freeze;
+    reference counting still frees them as usual): the oldest generation then holds almost
+    nothing, and the collector's own full passes cost a millisecond, not the 50-150 ms they took
+    under load when the objects promoted since the last freeze (tens of thousands of them: every
+    command leaves a few in the session's state and streams) were all looked at again
+    (docs/performance.md). Every `full_every` seconds one full collection over everything runs,
+    so that cycles among frozen objects are not kept for ever."""
 
     def __init__(
         self,
@@ -27,13 +33,19 @@ class LoopMonitor:
         window: float = 10.0,
         freeze: bool = True,
         full_every: float | None = 900.0,
+        freeze_after: int = 1,
     ) -> None:
         self.step = step
         self.window = window
         self.freeze = freeze
         self.full_every = full_every
+        self.freeze_after = freeze_after
         self.worst = 0.0
         self._recent: deque[tuple[float, float]] = deque()
+        # (loop time, lag) of every lag over STALL_KEPT in the last `history` seconds: a
+        # benchmark reads the worst one within a measured window (see `stalls`)
+        self.history = 120.0
+        self._stalls: deque[tuple[float, float]] = deque(maxlen=10_000)
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.gc_worst = 0.0
@@ -62,7 +74,11 @@ class LoopMonitor:
             self._gc_recent.append((now, pause))
             while self._gc_recent and self._gc_recent[0][0] < now - self.window:
                 self._gc_recent.popleft()
-        if self.freeze and info.get("generation") == 2 and self._loop is not None:
+        if (
+            self.freeze
+            and info.get("generation", 0) >= self.freeze_after
+            and self._loop is not None
+        ):
             with contextlib.suppress(RuntimeError):
                 self._loop.call_soon_threadsafe(gc.freeze)
 
@@ -87,8 +103,16 @@ class LoopMonitor:
             self.worst = max(self.worst, lag)
             if lag > 0.001:
                 self._recent.append((now, lag))
+                if lag > STALL_KEPT:
+                    self._stalls.append((now, lag))
             while self._recent and self._recent[0][0] < now - self.window:
                 self._recent.popleft()
+
+    def stalls(self) -> list[tuple[float, float]]:
+        """The lags over STALL_KEPT seconds in the last `history` seconds: (when, by the loop's
+        clock, which is time.monotonic(), the same in every process of the machine; seconds)."""
+        now = time.monotonic()
+        return [(t, lag) for t, lag in self._stalls if t >= now - self.history]
 
     def recent_max(self) -> float:
         """The worst lag in the last `window` seconds."""

@@ -793,6 +793,7 @@ class Server:
             "loop_lag_ms": round(self.monitor.recent_max() * 1000, 2),
             "loop_lag_max_ms": round(self.monitor.worst * 1000, 2),
             "gc_pause_ms": round(self.monitor.recent_gc_max() * 1000, 2),
+            "stalls": [[round(t, 3), round(lag * 1000, 1)] for t, lag in self.monitor.stalls()],
         }
 
     def token_added(self, hash_: str, session: str, who: str) -> None:

@@ -69,11 +69,17 @@ def tls_for(url: str, ca: str | None = None) -> ssl.SSLContext | None:
 
 
 def decode_server_frame(frame: bytes | str) -> Message:
-    """One server frame -> its message map. Server frames may be far bigger than client ones (a view
-    of a big district), so the client limit is the server's (`MAX_SERVER_FRAME`)."""
+    """One server frame of one message -> its message map (see `decode_server_frames`)."""
+    msg = _unpack(frame)
+    if not isinstance(msg, dict):
+        raise ValueError(f"a server frame holds a {type(msg).__name__}, not a map")
+    return msg
+
+
+def _unpack(frame: bytes | str) -> Any:
     if isinstance(frame, str):
         raise ValueError("a text frame from the server")
-    msg = msgpack.unpackb(
+    return msgpack.unpackb(
         frame,
         raw=False,
         strict_map_key=False,
@@ -82,9 +88,18 @@ def decode_server_frame(frame: bytes | str) -> Message:
         max_array_len=1_000_000,
         max_map_len=1_000_000,
     )
+
+
+def decode_server_frames(frame: bytes | str) -> list[Message]:
+    """One server frame -> its messages: one map, or (to a client that said `batch` in its
+    hello) an array of maps. Server frames may be far bigger than client ones (a view of a big
+    district), so the client limit is the server's (`MAX_SERVER_FRAME`)."""
+    msg = _unpack(frame)
+    if isinstance(msg, list) and msg and all(isinstance(m, dict) for m in msg):
+        return msg
     if not isinstance(msg, dict):
         raise ValueError(f"a server frame holds a {type(msg).__name__}, not a map")
-    return msg
+    return [msg]
 
 
 class ProtocolClient:
@@ -111,10 +126,12 @@ class ProtocolClient:
         ping_timeout: float | None = None,
         ca: str | None = None,
         workshop: tuple[str, str, str] | None = None,
+        batch: bool = True,
     ) -> None:
         self.url = url
         # (name, key, session): join that session of a workshop as its facilitator
         self.workshop = workshop
+        self.batch = batch  # says `batch` in its hello: several messages a frame
         self.ca = ca  # a CA certificate file (PEM) to trust for wss:// (a self-signed server)
         self.code = code
         self.token = token
@@ -175,16 +192,24 @@ class ProtocolClient:
 
     def hello_message(self) -> Message:
         """The hello this client says next: back to its seat if it has a token, else joining."""
+        b = self.batch
         if self.token is not None:
-            return hello(token=self.token, last_event=self.last or None, id=HELLO_ID)
+            return hello(token=self.token, last_event=self.last or None, id=HELLO_ID, batch=b)
         if self.workshop is not None:
             name, key, session = self.workshop
             return hello(
-                workshop=name, key=key, session=session, last_event=self.last or None, id=HELLO_ID
+                workshop=name,
+                key=key,
+                session=session,
+                last_event=self.last or None,
+                id=HELLO_ID,
+                batch=b,
             )
         if self.observer:
-            return hello(code=self.code, observer=True, id=HELLO_ID)
-        return hello(code=self.code, name=self.name or "Player", role=self.role, id=HELLO_ID)
+            return hello(code=self.code, observer=True, id=HELLO_ID, batch=b)
+        return hello(
+            code=self.code, name=self.name or "Player", role=self.role, id=HELLO_ID, batch=b
+        )
 
     async def connect(self, timeout: float = 10.0) -> Message:
         """Open a connection and say hello. Returns the welcome; raises Refused on an error (and
@@ -405,12 +430,13 @@ class ProtocolClient:
         try:
             async for frame in ws:
                 try:
-                    msg = decode_server_frame(frame)
+                    msgs = decode_server_frames(frame)
                 except Exception as e:  # never let a bad frame kill the reader
                     self.bad_frames += 1
                     log.warning("bad frame from the server: %s", e)
                     continue
-                self._on(msg)
+                for msg in msgs:
+                    self._on(msg)
         except ConnectionClosed:
             pass
         finally:
@@ -486,4 +512,5 @@ __all__ = [
     "ProtocolClient",
     "Refused",
     "decode_server_frame",
+    "decode_server_frames",
 ]

@@ -22,6 +22,7 @@ def hello(
     workshop: str | None = None,
     key: str | None = None,
     session: str | None = None,
+    batch: bool = False,
 ) -> dict[str, Any]:
     m: dict[str, Any] = {"type": "hello", "id": id, "version": PROTOCOL_VERSION}
     for k, v in (
@@ -38,6 +39,8 @@ def hello(
             m[k] = v
     if observer:
         m["observer"] = True
+    if batch:
+        m["batch"] = True
     return m
 
 

@@ -69,6 +69,10 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
         "session": _f(
             "str", "with `workshop`: the session (its id or its join code)", max_len=MAX_ID
         ),
+        "batch": _f(
+            "bool",
+            "the server may put several messages in one frame, as an array of maps (section 1)",
+        ),
     },
     "create": {
         "id": ID,

@@ -270,6 +270,8 @@ class Session:
                 if action == "unlock" and not self.core.locked:
                     await self._let_waiting_in()
         elif isinstance(job, Hello):
+            if job.msg.get("batch") is True:  # it takes several messages a frame from now on
+                job.conn.batch = True
             try:
                 await ledger.flush()  # the catch-up must not overlap what is still unsent
                 token = new_token() if job.via == "join" else ""

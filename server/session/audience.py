@@ -32,6 +32,7 @@ class Conn(Protocol):
 
     recipient: str | None
     closed: bool
+    batch: bool  # the client takes several messages a frame (docs/protocol.md, section 1)
 
     def send(self, msg: dict[str, Any]) -> None: ...
     def send_bytes(self, data: bytes) -> None: ...

@@ -31,6 +31,7 @@ class FakeConn:
     def __init__(self) -> None:
         self.recipient: str | None = None
         self.closed = False
+        self.batch = False
         self.got: list[dict[str, Any]] = []
         self.session: Session | None = None
 
