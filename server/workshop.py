@@ -272,6 +272,7 @@ class Relay:
 
     recipient: str | None = FACILITATOR
     closed = False
+    batch = False  # one message a send: the answer is found by its type
 
     def __init__(self) -> None:
         self.answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
