@@ -178,7 +178,7 @@ def planned_ids(plan: Plan) -> list[str]:
     ids += ["fanout.p50", "fanout.p99"]
     ids += ["restart.recovered", "restart.playable"]
     n = plan.cluster_load
-    ids += [f"cluster.one.{n}", f"cluster.several.{n}", f"cluster.ratio.{n}"]
+    ids += [f"cluster.one.{n}", f"cluster.several.{n}", f"cluster.ratio.{n}", f"cluster.cpu.{n}"]
     for n in plan.client_firms:
         ids += [f"client.frame.{n}", f"client.new_round.{n}"]
     return ids
@@ -762,6 +762,10 @@ async def cluster_run(
             p.stop()
 
 
+# the servers' CPU time a reply, 1 process against k in all (above 1: k processes spend less)
+CLUSTER_CPU = "1 process / {k} processes, CPU a reply, {n:,} conns"
+
+
 async def cluster_section(rep: Report, tmp: Path, store: str | None) -> None:
     plan = rep.plan
     n = plan.cluster_load
@@ -782,15 +786,18 @@ async def cluster_section(rep: Report, tmp: Path, store: str | None) -> None:
                 )
             )
         rep.add(Row(f"cluster.ratio.{n}", "cluster", f"{k} processes / 1, {n:,} conns", None, "x"))
+        rep.add(Row(f"cluster.cpu.{n}", "cluster", CLUSTER_CPU.format(k=k, n=n), None, "x"))
         return
     scen = tmp / "cluster-scenarios"
     scen.mkdir(exist_ok=True)
     (scen / "bench-seats.toml").write_text(scenario_toml("bench-seats", plan.seats - 4, 2))
     top: dict[int, float] = {}
+    cpu: dict[int, float | None] = {}
     for size in (1, k):
         steps = await cluster_run(plan, tmp, scen, store, size)
         good = best(steps, plan.p99_ms)
         top[size] = good["achieved"] if good else 0.0
+        cpu[size] = (good or steps[0]).get("cpu_us") if steps else None
         ramp = ", ".join(f"{s['achieved']:.0f} {s['p99_ms']:.0f}" for s in steps)
         rep.add(
             Row(
@@ -811,6 +818,17 @@ async def cluster_section(rep: Report, tmp: Path, store: str | None) -> None:
             top[k] / top[1] if top[1] else None,
             "x",
             note=f"{os.cpu_count()} CPUs shared by the servers, PostgreSQL and the load generator",
+        )
+    )
+    a, b = cpu.get(1), cpu.get(k)
+    rep.add(
+        Row(
+            f"cluster.cpu.{n}",
+            "cluster",
+            CLUSTER_CPU.format(k=k, n=n),
+            a / b if a and b else None,
+            "x",
+            note=f"{a:.0f} vs {b:.0f} us a reply, the servers' CPU in all" if a and b else "",
         )
     )
 

@@ -4,13 +4,14 @@ round 2 (issue 14).
 
 Each session is created on one process; some of its bots say hello to another one (and are
 redirected to the owner), some to the owner itself, and one through a round-robin address in front
-of all three (a TCP balancer, as nginx's `stream` or HAProxy would be: the home of a deployment,
-docs/deploy.md). A bot's own home is never the process killed, or it is that one address. After the kill, the dead process's sessions are taken over by the two others (once its
-leases run out), their bots come back to their seats through their home, and every session
-finishes. Then, for every session: its final hash equals the hash of its stored commands run
-through a fresh engine (an uninterrupted run of the same scenario, seed and commands), no
-acknowledged command is missing from the store and none is stored twice; the takeover time (the
-kill to the first welcome a bot of the session gets from its new owner) is under 5 s."""
+of all three (a TCP balancer, as nginx's `stream` or HAProxy would be: the one address of a
+deployment, docs/deploy.md). A bot's home is never the process killed, or it is that address.
+After the kill, the dead process's sessions are taken over by the two others (once its leases run
+out), their bots come back to their seats through their home, and every session finishes. Then,
+for every session: its final hash equals the hash of its stored commands run through a fresh
+engine (an uninterrupted run of the same scenario, seed and commands), no acknowledged command is
+missing from the store and none is stored twice; the takeover time (the kill to the first welcome
+a bot of the session gets from its new owner) is under 5 s."""
 
 from __future__ import annotations
 
