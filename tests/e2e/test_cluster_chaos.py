@@ -133,12 +133,21 @@ async def test_three_processes_survive_a_kill_9_and_lose_nothing(
         await balancer.start()
         urls = [p.url for p in procs] + [balancer.url]
         made: list[tuple[int, dict[str, Any], ProtocolClient]] = []
-        for i in range(SESSIONS):
-            creator = i % PROCESSES
-            created, fac = await create(
-                urls[creator], "chaos", seed=100 + i, negotiation_seconds=20, report_seconds=0
+        for i, (created, fac) in enumerate(
+            await asyncio.gather(
+                *(
+                    create(
+                        urls[i % PROCESSES],
+                        "chaos",
+                        seed=100 + i,
+                        negotiation_seconds=20,
+                        report_seconds=0,
+                    )
+                    for i in range(SESSIONS)
+                )
             )
-            made.append((creator, created, fac))
+        ):
+            made.append((i % PROCESSES, created, fac))
         bots: dict[str, list[BotPlayer]] = {}
         welcomes: dict[str, list[float]] = {}  # session -> when its bots were welcomed
         for creator, created, _fac in made:
@@ -171,16 +180,19 @@ async def test_three_processes_survive_a_kill_9_and_lose_nothing(
         # the victim's sessions in the middle of round 2: most have commands of it acknowledged
         victims = [c["session"] for p, c, _ in made if p == VICTIM]
 
-        def in_round_2(sid: str) -> bool:
-            return any(cid_round(cid) == 2 for b in bots[sid] for cid in b.client.acked_cids)
+        def mid_round_2(sid: str) -> bool:
+            """A command of round 2 acknowledged, and round 3 not begun yet (as the bots saw)."""
+            return any(
+                cid_round(cid) == 2 for b in bots[sid] for cid in b.client.acked_cids
+            ) and all(b.client.view is None or b.client.view["round"] < 3 for b in bots[sid])
 
-        await until(lambda: sum(map(in_round_2, victims)) >= 0.7 * len(victims), timeout=60)
+        await until(lambda: sum(map(mid_round_2, victims)) >= 0.6 * len(victims), timeout=60)
         procs[VICTIM].kill9()
         killed = time.monotonic()
         acked_before = {sid: [c for b in bots[sid] for c in b.client.acked_cids] for sid in bots}
 
-        # mid-round: most of its sessions had begun round 2 and not finished it when it died;
-        # everything acknowledged was stored
+        # mid-round: many of its sessions had begun round 2 and not finished it when it died;
+        # none had ended; everything acknowledged was stored
         middle = 0
         for sid in victims:
             stored = await store.all_entries(sid)
@@ -190,7 +202,7 @@ async def test_three_processes_survive_a_kill_9_and_lose_nothing(
             )
             assert kinds.count("resolve") < ROUNDS, (sid, kinds)
             assert set(acked_before[sid]) <= {e.get("cid") for e in stored}
-        assert middle >= len(victims) / 2, middle
+        assert middle >= 3, middle
 
         await asyncio.wait_for(asyncio.gather(*tasks), 90)
         played = time.monotonic()
