@@ -39,7 +39,7 @@ log = logging.getLogger("district.client.net")
 
 Message = dict[str, Any]
 FATAL_BYES = ("replaced", "released")  # another connection has the seat now: do not fight it
-MOVING = "Moving to another server..."  # the detail of the "moving" status (a session's move)
+MOVING = "Moving to another server…"  # the detail of the "moving" status (a session's move)
 
 
 @dataclass

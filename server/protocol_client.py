@@ -250,8 +250,7 @@ class ProtocolClient:
                         "code": "redirect_loop",
                         "where": "hello",
                         "message": f"the servers sent this client on {self.max_redirects} times "
-                        "in a row without serving the session; they disagree about where it "
-                        "lives: try again in a moment, or ask whoever runs the servers",
+                        "in a row without serving the session; try again in a moment",
                     }
                 )
             self.redirects += 1

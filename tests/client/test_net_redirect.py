@@ -86,3 +86,40 @@ def test_the_status_line_says_moving_in_words(make_app: Callable[..., App], tmp_
         pygame.image.save(app.surface, str(Path(out or tmp_path) / f"moving-{size[0]}.png"))
         app.model.set_status("reconnecting", "connection lost")
         assert not any(w.startswith("moving") for w in drawn(app))
+
+
+async def test_a_redirect_loop_is_one_clear_failure_on_the_connect_screen() -> None:
+    async with Home(lambda: loop.url) as loop:
+        net = NetClient(loop.url, {"code": "K7QM2P", "name": "Ada"}).start()
+        got: list[Inbound] = []
+        try:
+            await poll_until(net, got, lambda: any(i.status == "failed" for i in got))
+        finally:
+            await asyncio.to_thread(net.stop)
+        failed = next(i for i in got if i.status == "failed")
+        assert failed.code == "redirect_loop" and "3 times in a row" in failed.detail
+        assert "ws://" not in failed.detail
+        assert len(loop.hellos) == 4  # three redirects followed, the fourth refused: no retrying
+
+
+def test_the_connect_screen_says_moving_and_a_loop_in_words(tmp_path: Path) -> None:
+    from district.client.settings import Settings
+    from district.server.protocol_client import MAX_REDIRECTS
+
+    loop_message = (
+        f"the servers sent this client on {MAX_REDIRECTS} times in a row without serving the "
+        "session; try again in a moment"
+    )
+    out = Path(os.environ.get("DISTRICT_SHOTS") or tmp_path)
+    for size in ((1024, 768), (1920, 1080)):
+        app = App(size=size, settings=Settings.load())
+        app.model.set_status("moving", MOVING)
+        assert MOVING in drawn(app)
+        pygame.image.save(app.surface, str(out / f"connect-moving-{size[0]}.png"))
+        app.model.set_status("failed", loop_message, "redirect_loop")
+        app.frame([])
+        said = " ".join(drawn(app))
+        # the whole sentence (on at most two lines), and no address
+        assert f"Could not join: {loop_message}" in said, said
+        assert "ws://" not in said
+        pygame.image.save(app.surface, str(out / f"connect-loop-{size[0]}.png"))
