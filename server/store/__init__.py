@@ -27,6 +27,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import msgpack
@@ -315,6 +316,34 @@ class Store(ABC):
 from district.server.store.memory import MemoryStore  # noqa: E402
 from district.server.store.sqlite import SQLiteStore  # noqa: E402
 
+
+def open_store(url: str | None, db: Path, durable: bool = False) -> Store:
+    """The store a server process uses: None -> the SQLite file `db` (one process, as `district
+    serve` always did); `postgresql://...` or `postgres://...` -> the PostgreSQL database several
+    processes share (needs the `postgres` extra). Anything else: ValueError saying what is
+    accepted."""
+    if url is None:
+        return SQLiteStore(db, durable=durable)
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme in ("postgresql", "postgres"):
+        try:
+            from district.server.store.postgres import PostgresStore
+        except ImportError as e:
+            if e.name not in ("asyncpg", None) and not str(e.name).startswith("asyncpg"):
+                raise
+            raise ValueError(
+                "the PostgreSQL store needs the asyncpg driver, which is not installed: "
+                "pip install 'district[postgres]'"
+            ) from None
+        return PostgresStore(url)
+    shown = url if len(url) <= 60 else url[:57] + "..."
+    shown = shown.split("@", 1)[-1] if "@" in shown else shown  # never echo a password
+    raise ValueError(
+        f"unknown store {shown!r}: give a postgresql://user@host:port/database URL, "
+        "or no store option for the SQLite file"
+    )
+
+
 __all__ = [
     "INFO_FIELDS",
     "Lease",
@@ -339,6 +368,7 @@ __all__ = [
     "StoreLocked",
     "StoredSession",
     "Write",
+    "open_store",
     "pack_entry",
     "unpack_entry",
 ]

@@ -3,7 +3,7 @@ back, a batch is stored all or none, finished sessions are not recovered."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,10 @@ from district.server.store import (
     SQLiteStore,
     Store,
     StoreError,
+    Write,
 )
+from district.server.store.memory import _session_of
+from district.server.store.postgres import PostgresStore
 
 
 def info(sid: str, code: str, created: float) -> dict[str, Any]:
@@ -37,9 +40,29 @@ def info(sid: str, code: str, created: float) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+class OwningPostgresStore(PostgresStore):
+    """A PostgreSQL store used as a server uses it: it claims a session before writing it (a
+    shared store refuses writes to sessions it holds no lease of)."""
+
+    async def write(self, writes: Sequence[Write]) -> None:
+        for w in writes:
+            sid = _session_of(w)
+            if sid is not None and sid not in self.held:
+                assert await self.claim(sid, "test", "ws://test", 60.0) is not None
+        await super().write(writes)
+
+
+def make_store(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    if kind == "memory":
+        return MemoryStore()
+    if kind == "sqlite":
+        return SQLiteStore(tmp_path / "d.sqlite3")
+    return OwningPostgresStore(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    s: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "d.sqlite3")
+    s = make_store(request.param, request, tmp_path)
     s.start()
     yield s
     await s.close()

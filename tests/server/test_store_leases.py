@@ -4,7 +4,10 @@ published statuses on every store."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from district.server.store import (
@@ -18,6 +21,7 @@ from district.server.store import (
     SQLiteStore,
     Store,
 )
+from district.server.store.postgres import PostgresStore
 
 from tests.server.test_store import info
 
@@ -30,79 +34,95 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-async def two() -> AsyncIterator[tuple[MemoryStore, MemoryStore, Clock]]:
-    clock = Clock()
-    a = MemoryStore(clock)
-    b = a.shared_with()
-    a.start()
-    b.start()
-    yield a, b, clock
-    await a.close()
-    await b.close()
+@dataclass
+class Two:
+    """Two processes' stores on the same data, each with its own leases, and the lease time."""
+
+    a: Store
+    b: Store
+    ttl: float
+    clock: Clock | None  # the memory stores' clock; None: real time (PostgreSQL's own clock)
+
+    async def advance(self, seconds: float) -> None:
+        """Let `seconds` pass, as the stores' clock counts them."""
+        if self.clock is not None:
+            self.clock.now += seconds
+        else:
+            await asyncio.sleep(seconds)
 
 
-async def created(store: Store, sid: str = "s-1") -> None:
-    assert await store.claim(sid, "p1", "ws://p1", 5.0) is not None
+@pytest.fixture(params=["memory", "postgres"])
+async def two(request: pytest.FixtureRequest) -> AsyncIterator[Two]:
+    if request.param == "memory":
+        clock = Clock()
+        a = MemoryStore(clock)
+        pair = Two(a, a.shared_with(), 5.0, clock)
+    else:  # two processes on one database: two stores, two pools; leases live 1 s of real time
+        url = request.getfixturevalue("pg_url")
+        pair = Two(PostgresStore(url), PostgresStore(url), 1.0, None)
+    pair.a.start()
+    pair.b.start()
+    yield pair
+    await pair.a.close()
+    await pair.b.close()
+
+
+async def created(store: Store, sid: str = "s-1", ttl: float = 5.0) -> None:
+    assert await store.claim(sid, "p1", "ws://p1", ttl) is not None
     await store.write([NewSession(info(sid, "ABCDEF", 1.0), "text")])
 
 
-async def test_one_owner_at_a_time_and_the_fence_grows_on_takeover(
-    two: tuple[MemoryStore, MemoryStore, Clock],
-) -> None:
-    a, b, clock = two
-    await created(a)
+async def test_one_owner_at_a_time_and_the_fence_grows_on_takeover(two: Two) -> None:
+    a, b, ttl = two.a, two.b, two.ttl
+    await created(a, ttl=ttl)
     first = await a.lease("s-1")
     assert first is not None and first.owner == "p1" and first.fence == 1
-    assert await b.claim("s-1", "p2", "ws://p2", 5.0) is None  # held: refused
-    again = await a.claim("s-1", "p1", "ws://p1", 5.0)
+    assert await b.claim("s-1", "p2", "ws://p2", ttl) is None  # held: refused
+    again = await a.claim("s-1", "p1", "ws://p1", ttl)
     assert again is not None and again.fence == 1  # same owner: same fence
-    clock.now += 6.0  # p1 stops renewing
+    await two.advance(ttl * 1.2)  # p1 stops renewing
     assert await a.lease("s-1") is None
     assert await b.orphans() == []  # not started: nobody needs to take it over yet
-    taken = await b.claim("s-1", "p2", "ws://p2", 5.0)
+    taken = await b.claim("s-1", "p2", "ws://p2", ttl)
     assert taken is not None and taken.fence == 2 and taken.address == "ws://p2"
 
 
-async def test_an_owner_that_lost_its_lease_cannot_write(
-    two: tuple[MemoryStore, MemoryStore, Clock],
-) -> None:
-    a, b, clock = two
-    await created(a)
+async def test_an_owner_that_lost_its_lease_cannot_write(two: Two) -> None:
+    a, b, ttl = two.a, two.b, two.ttl
+    await created(a, ttl=ttl)
     await a.write([AppendEntry("s-1", 1, {"k": "start"})])
-    clock.now += 6.0
+    await two.advance(ttl * 1.2)
     assert await b.orphans() == ["s-1"]
-    assert await b.claim("s-1", "p2", "ws://p2", 5.0) is not None
+    assert await b.claim("s-1", "p2", "ws://p2", ttl) is not None
     with pytest.raises(LeaseLost) as lost:
         await a.write([AppendEntry("s-1", 2, {"k": "x"})])
     assert lost.value.sessions == ("s-1",)
     await b.write([AppendEntry("s-1", 2, {"k": "y"})])
     assert [e["k"] for e in await b.all_entries("s-1")] == ["start", "y"]
-    assert await a.renew("p1", 5.0) == set()  # and it learns so at its next renewal
-    assert await b.renew("p2", 5.0) == {"s-1"}
+    assert await a.renew("p1", ttl) == set()  # and it learns so at its next renewal
+    assert await b.renew("p2", ttl) == {"s-1"}
 
 
-async def test_renewing_keeps_a_lease_and_releasing_hands_it_on_at_once(
-    two: tuple[MemoryStore, MemoryStore, Clock],
-) -> None:
-    a, b, clock = two
-    await created(a)
-    for _ in range(4):
-        clock.now += 3.0
-        assert await a.renew("p1", 5.0) == {"s-1"}
-    assert await b.claim("s-1", "p2", "ws://p2", 5.0) is None
+async def test_renewing_keeps_a_lease_and_releasing_hands_it_on_at_once(two: Two) -> None:
+    a, b, ttl = two.a, two.b, two.ttl
+    await created(a, ttl=ttl)
+    for _ in range(4):  # 2.4 lease times in all
+        await two.advance(ttl * 0.6)
+        assert await a.renew("p1", ttl) == {"s-1"}
+    assert await b.claim("s-1", "p2", "ws://p2", ttl) is None
     await a.release("s-1", "p1")
-    got = await b.claim("s-1", "p2", "ws://p2", 5.0)
+    got = await b.claim("s-1", "p2", "ws://p2", ttl)
     assert got is not None and got.fence == 2
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-async def any_store(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[Store]:
-    from pathlib import Path
-
-    s: Store = (
-        MemoryStore() if request.param == "memory" else SQLiteStore(Path(str(tmp_path)) / "d.db")
-    )
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    if request.param == "memory":
+        s: Store = MemoryStore()
+    elif request.param == "sqlite":
+        s = SQLiteStore(tmp_path / "d.db")
+    else:
+        s = PostgresStore(request.getfixturevalue("pg_url"))
     s.start()
     yield s
     await s.close()
