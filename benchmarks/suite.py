@@ -755,8 +755,9 @@ async def cluster_run(
             made += await create_sessions(p.url, "bench-seats", share)
         pids = [p.p.pid for p in procs if p.p is not None]
         urls = ",".join(p.url for p in procs)
+        codes = [m["code"] for m in made]
         gen = LoadGen(
-            urls, "district", [m["code"] for m in made], plan, len(made) * plan.seats, pids
+            urls, "district", codes, plan, len(made) * plan.seats, pids, plan.cluster_rates
         )
         gen.read()
         steps = gen.go()
