@@ -25,8 +25,11 @@ def pg() -> Iterator[PgServer]:
 
 
 @pytest.fixture
-def pg_url(pg: PgServer) -> str:
-    """A fresh, empty database of the worker's PostgreSQL server, as a postgresql:// URL."""
+def pg_url(pg: PgServer) -> Iterator[str]:
+    """A fresh, empty database of the worker's PostgreSQL server, as a postgresql:// URL (dropped
+    after the test)."""
     if not pg.running:  # a test stopped it and failed before starting it again
         pg.start()
-    return pg.new_database()
+    url = pg.new_database()
+    yield url
+    pg.drop_database(url)

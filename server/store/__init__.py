@@ -7,8 +7,9 @@ a store typed writes, batched per flush, and awaits them: `write` returns once t
 stored ("written before acknowledged"), or raises `StoreError` and stores none of it.
 
 `SQLiteStore` (server/store/sqlite.py) is the embedded implementation `district serve` uses;
-`MemoryStore` (server/store/memory.py) keeps everything in dicts, for tests. A store shared by
-several server processes (PostgreSQL) implements the same interface.
+`MemoryStore` (server/store/memory.py) keeps everything in dicts, for tests; `PostgresStore`
+(server/store/postgres.py, the `postgres` extra) is the store several server processes share.
+`open_store` picks one from the `--store` URL.
 
 Several processes (issue 14): each session is owned by one process at a time through a *lease*
 (`claim`, `renew`, `release`) with a *fencing token*: the fence grows by one every time a session

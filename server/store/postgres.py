@@ -12,8 +12,9 @@ lease row, so it waits for a write already holding the row's share lock, and a w
 after it sees the new owner: an old owner's write can never land after its successor's first.
 
 Group commit as in the SQLite store: the writes asked in one turn of the event loop, and those
-asked while a commit is under way, go in one transaction; if it fails they are retried one by one
-so the innocent are not failed with the guilty. One writer task commits at a time, in the order
+asked while a commit is under way, go in one transaction; if it fails the innocent are not failed
+with the guilty (batches touching a lost lease fail and the rest are stored together; a batch the
+database refuses is found by retrying one by one). One writer task commits at a time, in the order
 the writes were asked. Reads wait for the writes asked before them.
 
 Connection trouble (the database down or restarting) becomes `StoreError` with one sentence; the
@@ -256,12 +257,18 @@ class PostgresStore(Store):
     shared = True
 
     def __init__(
-        self, url: str, pool_size: int = 8, connect_timeout: float = 5.0, lock_timeout: float = 10.0
+        self,
+        url: str,
+        pool_size: int = 8,
+        connect_timeout: float = 5.0,
+        lock_timeout: float = 10.0,
+        stalled_after: float = 5.0,
     ) -> None:
         self.url = url
         self.pool_size = pool_size
         self.connect_timeout = connect_timeout
         self.lock_timeout = lock_timeout
+        self.stalled_after = stalled_after
         parts = urlsplit(url)
         # said in errors; never the password
         self.where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
@@ -285,8 +292,14 @@ class PostgresStore(Store):
         return {
             "timeout": self.connect_timeout,
             "command_timeout": max(30.0, self.lock_timeout * 2),
-            # a write waiting for a lease row (a takeover under way) gives up in the end
-            "server_settings": {"lock_timeout": f"{int(self.lock_timeout * 1000)}"},
+            "server_settings": {
+                # a write waiting for a lease row (a takeover under way) gives up in the end
+                "lock_timeout": f"{int(self.lock_timeout * 1000)}",
+                # a process that vanished in the middle of a write (its machine lost, no FIN)
+                # leaves a transaction holding its leases' rows: the database ends it, so a
+                # takeover waits seconds for it, not hours of TCP keepalive
+                "idle_in_transaction_session_timeout": f"{int(self.stalled_after * 1000)}",
+            },
         }
 
     async def _prepare(self, c: Any) -> None:
@@ -402,7 +415,20 @@ class PostgresStore(Store):
         try:
             await self._run(lambda c: self._transaction(c, group))
         except Exception as e:
-            if len(group) > 1 and isinstance(e, LeaseLost | _DataError):
+            if len(group) > 1 and isinstance(e, LeaseLost):
+                # the batches touching a lost session fail; the others are stored together
+                lost = set(e.sessions)
+                innocent = []
+                for b in group:
+                    if mine := [sid for sid in b.sessions if sid in lost]:
+                        if not b.fut.done():
+                            b.fut.set_exception(LeaseLost(mine))
+                    else:
+                        innocent.append(b)
+                if innocent:
+                    await self._commit(innocent)
+                return
+            if len(group) > 1 and isinstance(e, _DataError):
                 for b in group:  # do not fail the innocent with the guilty: one by one
                     await self._commit([b])
                 return

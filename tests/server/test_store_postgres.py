@@ -129,6 +129,32 @@ async def test_an_old_owners_write_under_way_when_its_lease_expires_lands_before
     assert [e.get("by") for e in seen] == [None, "old", "new"]
 
 
+async def test_a_process_vanishing_in_the_middle_of_a_write_does_not_block_a_takeover(
+    pg_url: str,
+) -> None:
+    """A process whose machine is lost in the middle of a write sends nothing more, and its
+    transaction holds the lease row it checked: the database ends that transaction after
+    `stalled_after` seconds, so the takeover goes through."""
+    a = PostgresStore(pg_url, stalled_after=0.5)
+    b = PostgresStore(pg_url)
+    a.start()
+    b.start()
+    try:
+        await new_session(a, "s-1", 0.3)
+        gone = await asyncpg.connect(pg_url, **a._connect_args())  # a's connection, as a's pool
+        await gone.execute(  # makes them: in the middle of a write, then silence
+            "BEGIN; SELECT fence FROM leases WHERE session = 's-1' FOR SHARE"
+        )
+        await asyncio.sleep(0.4)  # the lease expires
+        t0 = time.perf_counter()
+        assert await b.claim("s-1", "p2", "ws://p2", 60.0) is not None
+        assert time.perf_counter() - t0 < 3.0
+        gone.terminate()
+    finally:
+        await a.close()
+        await b.close()
+
+
 async def test_a_batch_with_one_fenced_out_session_stores_nothing(
     stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
@@ -149,15 +175,19 @@ async def test_a_batch_with_one_fenced_out_session_stores_nothing(
         )
     assert caught.value.sessions == ("s-2",)
     assert len(await a.all_entries("s-1")) == 1 and await a.lookup_token("h-ada") is None
-    # two batches asked together go in one transaction; the fenced-out one fails it, and the
-    # other is then stored on its own: the innocent are not failed with the guilty
-    ok, fenced = await asyncio.gather(
+    # batches asked together go in one transaction; the fenced-out one fails it, and the others
+    # are then stored together: the innocent are not failed with the guilty
+    await new_session(a, "s-3", 60.0)
+    before = a.commits
+    ok, fenced, ok3 = await asyncio.gather(
         a.write([AppendEntry("s-1", 2, {"k": "cmd"})]),
         a.write([AppendEntry("s-2", 2, {"k": "cmd"})]),
+        a.write([AppendEntry("s-3", 2, {"k": "cmd"})]),
         return_exceptions=True,
     )
-    assert ok is None and isinstance(fenced, LeaseLost)
-    assert len(await a.all_entries("s-1")) == 2 and len(await a.all_entries("s-2")) == 1
+    assert ok is None and ok3 is None and isinstance(fenced, LeaseLost)
+    assert fenced.sessions == ("s-2",) and a.commits == before + 1
+    assert [len(await a.all_entries(sid)) for sid in ("s-1", "s-2", "s-3")] == [2, 1, 2]
 
 
 async def test_writes_asked_together_are_one_commit_and_reads_see_writes_asked_before(
@@ -218,6 +248,9 @@ async def test_the_store_survives_the_database_restarting(pg: PgServer) -> None:
         await s.write([AppendEntry("s-1", 2, {"k": "cmd"})])
         assert [e["k"] for e in await s.all_entries("s-1")] == ["start", "cmd"]
         assert await s.renew("p1", 60.0) == {"s-1"}
+        await asyncio.to_thread(pg.restart)  # between two writes: unnoticed, nothing fails
+        await s.write([AppendEntry("s-1", 3, {"k": "cmd"})])
+        assert len(await s.all_entries("s-1")) == 3
     finally:
         await s.close()
 
