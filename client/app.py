@@ -62,12 +62,16 @@ class App:
         self.running = True
         self.frames = 0
         self.on_exit: list[Any] = []
+        self.workshop: Any = None  # the workshop console's link (client/scenes/workshop.py)
+        self.workshop_console = False  # the console is on screen (not one of its sessions)
         self.select_scene()
 
     # --- scenes -----------------------------------------------------------------------------------
     def wanted_scene(self) -> str:
         m = self.model
         v = m.view
+        if self.workshop is not None and (self.workshop_console or v is None):
+            return "workshop"
         if v is None:
             return "connect"
         role = v.get("role") or m.seat
@@ -96,6 +100,7 @@ class App:
             facilitator,
             projector,
             report,
+            workshop,
         )
 
         cls = {
@@ -105,6 +110,7 @@ class App:
             "debrief": debrief.DebriefScene,
             "facilitator": facilitator.FacilitatorScene,
             "projector": projector.ProjectorScene,
+            "workshop": workshop.WorkshopScene,
         }[name]
         return cls(self)
 
@@ -158,6 +164,7 @@ class App:
         role: str | None = None,
         token: str | None = None,
         observer: bool = False,
+        workshop: tuple[str, str, str] | None = None,
     ) -> Connection:
         if self.connection is not None:
             self.connection.close()
@@ -172,6 +179,8 @@ class App:
             hello["role"] = role
         if observer:
             hello["observer"] = True
+        if workshop:
+            hello["workshop"] = workshop  # (name, key, session): as that session's facilitator
         net = NetClient(server, hello, ca=self.settings.ca or None).start()
         self.connection = Connection(net, self.model)
         self.model.set_status("connecting")
@@ -191,6 +200,61 @@ class App:
         self.report_seen = -1
         self.reset_scenes()
         self.connect(server, token=token)
+
+    # --- the workshop console ----------------------------------------------------------------------
+    def open_workshop(self, server: str, name: str, key: str) -> None:
+        """The workshop console of `name` on `server` (its sessions, whichever server runs them)."""
+        from district.client.scenes.workshop import WorkshopLink
+
+        self.leave_workshop(select=False)
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        self.workshop = WorkshopLink(server, name, key, ca=self.settings.ca or None).start()
+        self.workshop_console = True
+        self._server = server
+        self.model = ClientModel()
+        self.override = None
+        self.reset_scenes()
+
+    def open_from_workshop(self, session: str, code: str, url: str) -> None:
+        """Open one session of the workshop: its facilitator console, joined with the workshop's
+        name and key (at `url`, the server that runs it; else the workshop's server)."""
+        w = self.workshop
+        if w is None:
+            return
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        self.model = ClientModel()
+        self.model.code = code
+        self.override = None
+        self.report_seen = -1
+        self.workshop_console = False
+        self.reset_scenes()
+        self.connect(url or w.url, workshop=(w.name, w.key, session))
+
+    def back_to_workshop(self) -> None:
+        """From a session's facilitator console back to the workshop console."""
+        if self.workshop is None:
+            return
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        self.model = ClientModel()
+        self.workshop_console = True
+        self.override = None
+        self.reset_scenes()
+
+    def leave_workshop(self, select: bool = True) -> None:
+        """Close the workshop console (back to the connect screen)."""
+        w, self.workshop = self.workshop, None
+        self.workshop_console = False
+        if w is not None:
+            w.stop()
+        if select:
+            self.model = ClientModel()
+            self.reset_scenes()
 
     def _remember_facilitator(self) -> None:
         """A new facilitator token (the console asked for one) replaces the one kept."""
@@ -276,6 +340,7 @@ class App:
             f()
         if self.connection is not None:
             self.connection.close()
+        self.leave_workshop(select=False)
 
     @property
     def scale(self) -> float:
@@ -319,6 +384,21 @@ def play_main(args: argparse.Namespace) -> int:
         scene = app.scene
         if isinstance(scene, ConnectScene):
             scene.join()
+    app.run()
+    return 0
+
+
+def workshop_main(args: argparse.Namespace) -> int:
+    """`district workshop --server URL --name N --key K [--ca FILE]`: the workshop console."""
+    if not has_display():
+        print(f"The workshop console needs a window: {no_display_reason()}.", file=sys.stderr)
+        return 1
+    settings = Settings.load()
+    settings.server = args.server
+    if getattr(args, "ca", None):
+        settings.ca = args.ca
+    app = App(settings=settings, window=True)
+    app.open_workshop(args.server, args.name, args.key)
     app.run()
     return 0
 

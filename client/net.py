@@ -165,6 +165,7 @@ class NetClient:
             name=a.get("name"),
             role=a.get("role"),
             observer=bool(a.get("observer")),
+            workshop=a.get("workshop"),
             on_message=self._forward,
             ping_interval=10,
             ping_timeout=10,

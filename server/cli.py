@@ -119,6 +119,17 @@ def _play(args: argparse.Namespace) -> int:
     return app.play_main(args)
 
 
+def _workshop(args: argparse.Namespace) -> int:
+    if not _client_installed():
+        print(CLIENT_MISSING, file=sys.stderr)
+        return 2
+    if not args.server.startswith(("ws://", "wss://")):
+        return _error(f"--server {args.server}: a server address starts with ws:// or wss://")
+    from district.client import app
+
+    return app.workshop_main(args)
+
+
 def _demo(args: argparse.Namespace) -> int:
     """A local server with bots in every other seat (district.server.demo), and the game window
     joined to it (district.client.demo): the one place that puts the two together."""
@@ -276,6 +287,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="trust this CA certificate (PEM) for a wss:// server with a self-signed certificate",
     )
     s.set_defaults(func=_play)
+
+    s = sub.add_parser(
+        "workshop", help="open the workshop console: every session of a workshop, on any server"
+    )
+    s.add_argument("--server", required=True, help="a server of the workshop (ws://HOST:PORT)")
+    s.add_argument("--name", required=True, help="the workshop's name")
+    s.add_argument("--key", required=True, help="the workshop's key")
+    s.add_argument(
+        "--ca",
+        default=None,
+        metavar="FILE",
+        help="trust this CA certificate (PEM) for a wss:// server with a self-signed certificate",
+    )
+    s.set_defaults(func=_workshop)
 
     s = sub.add_parser("demo", help="a local game: server, your window, bots in the other seats")
     s.add_argument("--scenario", default="emilia-romagna")

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from district.server import workshop
 from district.server.connection import BatchingServerConnection, Connection
 from district.server.engine.scenario import Scenario
 from district.server.engine.scenario_files import SCENARIO_DIR, load_scenario
@@ -79,6 +80,7 @@ from district.server.store import (
     Archive,
     NewSession,
     Quarantine,
+    SetWorkshop,
     SQLiteStore,
     Store,
     StoredSession,
@@ -321,6 +323,7 @@ class Server:
         )
         self.port = self._ws.sockets[0].getsockname()[1]
         self.monitor.start()
+        workshop.start(self)
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="archiver")
         self.log.info("listening on %s", self.url)
         return self.port
@@ -357,6 +360,7 @@ class Server:
 
     async def stop(self) -> None:
         self.monitor.stop()
+        await workshop.stop(self)
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -598,7 +602,8 @@ class Server:
                     out[p.stem] = cached[1]
         return list(out.values())
 
-    async def create(self, msg: dict[str, Any]) -> dict[str, Any]:
+    async def create(self, msg: dict[str, Any], address: str = "") -> dict[str, Any]:
+        """A new session (`address`: the client's, for the workshop key's throttle)."""
         cfg = self.config
         re_ = msg.get("id")
         if cfg.create_key is not None and not secrets.compare_digest(
@@ -621,6 +626,7 @@ class Server:
             raise ProtocolError(
                 "unknown_scenario", f"scenario {name!r} does not load: {e}", "scenario"
             ) from None
+        joining = await workshop.admit_create(self, address, msg)
         seed = msg.get("seed")
         if seed is None:
             seed = secrets.randbelow(2**31)
@@ -637,10 +643,14 @@ class Server:
             report_seconds=float(msg.get("report_seconds", 120.0)),
         )
         core = SessionCore(info, scenario)
-        await self.store.write([NewSession({k: getattr(info, k) for k in INFO_FIELDS}, text)])
+        new = NewSession({k: getattr(info, k) for k in INFO_FIELDS}, text)
+        if joining is None:
+            await self.store.write([new])
+        else:  # the session and its workshop (made now, perhaps) are stored together
+            await self.store.write([*joining.before, new, SetWorkshop(info.id, joining.name)])
         s = self._register(core)
         s.log.info("created: scenario %s, seed %d, code %s", name, seed, code)
-        return {
+        reply = {
             "type": "created",
             "re": re_,
             "session": info.id,
@@ -650,6 +660,11 @@ class Server:
             "seed": seed,
             "seats": [{"id": x.id, "role": x.role, "name": x.name} for x in core.seats.values()],
         }
+        if joining is not None:
+            reply["workshop"] = joining.name
+            if joining.key is not None:
+                reply["workshop_key"] = joining.key
+        return reply
 
     async def branch(
         self, original: SessionCore, entries: list[dict[str, Any]], round_: int
@@ -702,7 +717,7 @@ class Server:
                 "",
                 retry_after=round(wait, 1),
             )
-        created = await self.create(msg)
+        created = await self.create(msg, conn.address)
         if counted:
             self.create_throttle.created(conn.address)
         return created
@@ -794,7 +809,7 @@ class Server:
         try:
             raw = decode(frame)
             msg = check_message(raw)
-            if msg["type"] in ("hello", "create"):
+            if msg["type"] in ("hello", "create", "workshop"):
                 conn.prepaid += 1  # counted against the rate limit here, not again
                 return False
             self.read_on_arrival += 1
@@ -839,6 +854,9 @@ class Server:
                 conn.send(await self._create_from(conn, msg))
             elif t == "hello":
                 await self._hello(conn, msg)
+            elif t == "workshop":
+                conn.hello_by = time.monotonic() + self.config.hello_timeout
+                conn.send(await workshop.handle(self, conn.address, msg))
             else:
                 self._dispatch(conn, msg)
         except ProtocolError as e:
@@ -861,7 +879,10 @@ class Server:
                 "version",
             )
         fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        if "token" in msg:
+        job: Hello | None = None  # a workshop's: made once the session is loaded (below)
+        if "workshop" in msg:
+            sid = await workshop.hello_session(self, conn.address, msg)
+        elif "token" in msg:
             h = hash_token(msg["token"])
             loc = self.tokens.get(h) or await self.store.lookup_token(h)
             if loc is None:
@@ -894,6 +915,8 @@ class Server:
             raise ProtocolError(
                 "bad_token" if "token" in msg else "bad_code", "that session no longer exists"
             )
+        if job is None:  # the workshop's lead comes in as the session's facilitator
+            job = Hello(conn, msg, "token", FACILITATOR, session.core.info.facilitator_hash, fut)
         if not session.submit(job):
             raise ProtocolError("busy", "the session has too many messages waiting; try again")
         await fut

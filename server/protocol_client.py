@@ -47,7 +47,17 @@ Message = dict[str, Any]
 RequestId = int | str
 
 # Messages that answer a request, naming it with `re`.
-REPLIES = ("ack", "error", "welcome", "created", "scenarios", "pong", "debrief", "redirect")
+REPLIES = (
+    "ack",
+    "error",
+    "welcome",
+    "created",
+    "scenarios",
+    "pong",
+    "debrief",
+    "workshop",
+    "redirect",
+)
 # What a lost or refused connection attempt may raise (a server restarting, a bad address, ...).
 CONNECT_ERRORS = (TimeoutError, OSError, ConnectionClosed, ConnectionError, InvalidHandshake)
 HELLO_ID = "hello"  # the id of every hello, so its error can be told from a command's
@@ -142,12 +152,15 @@ class ProtocolClient:
         ping_interval: float | None = None,
         ping_timeout: float | None = None,
         ca: str | None = None,
+        workshop: tuple[str, str, str] | None = None,
     ) -> None:
         self.url = url  # where the next connection goes: `home`, or where a redirect sent it
         self.home = url  # the address given: a moved session is looked for here again
         self.max_redirects = MAX_REDIRECTS
         self.redirects = 0  # redirects followed, in all
         self.moves = 0  # `bye moved` received, in all
+        # (name, key, session): join that session of a workshop as its facilitator
+        self.workshop = workshop
         self.ca = ca  # a CA certificate file (PEM) to trust for wss:// (a self-signed server)
         self.code = code
         self.token = token
@@ -210,6 +223,11 @@ class ProtocolClient:
         """The hello this client says next: back to its seat if it has a token, else joining."""
         if self.token is not None:
             return hello(token=self.token, last_event=self.last or None, id=HELLO_ID)
+        if self.workshop is not None:
+            name, key, session = self.workshop
+            return hello(
+                workshop=name, key=key, session=session, last_event=self.last or None, id=HELLO_ID
+            )
         if self.observer:
             return hello(code=self.code, observer=True, id=HELLO_ID)
         return hello(code=self.code, name=self.name or "Player", role=self.role, id=HELLO_ID)
@@ -263,7 +281,7 @@ class ProtocolClient:
         if self.is_open:
             await self.close()
         await self.connect_only(timeout)
-        if self.token is None:
+        if self.token is None and self.workshop is None:
             self.last = 0  # a new seat (or the public stream): numbers start again
         self.waiting = None
         try:

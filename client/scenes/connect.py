@@ -39,6 +39,7 @@ class ConnectScene(Scene):
         self.message = ""
         self.creating: threading.Thread | None = None
         self.created: dict[str, Any] | None = None
+        self.workshop_form = False  # the teacher's column shows the workshop console's form
         super().__init__(app)
 
     def build(self) -> None:
@@ -97,9 +98,20 @@ class ConnectScene(Scene):
             object_id=oid(None, "watch"),
             command=bind(self.join, observer=True),
         )
-        # teacher side
         rx = c.x + card_w // 2 + u(24)
         rw = card_w // 2 - u(52)
+        if self.workshop_form:
+            self.build_workshop(rx, rw)
+        else:
+            self.build_teacher(rx, rw)
+        first = self.fields[0 if not st.server else (1 if not st.code else 2)]
+        self.manager.set_focus_set(first)
+        first.focus()
+
+    def build_teacher(self, rx: int, rw: int) -> None:
+        """The teacher's column: create a session, or come back to one with its token."""
+        u, m, st = self.u, self.manager, self.app.settings
+        c = self.card
         y = c.y + u(60)
         sw = rw * 11 // 20  # scenario | creation key
         UILabel(pygame.Rect(rx, y, sw, u(22)), "Scenario", m, object_id=oid("@muted"))
@@ -199,9 +211,53 @@ class ConnectScene(Scene):
             self.rep_entry,
             self.token_entry,
         ]
-        first = self.fields[0 if not st.server else (1 if not st.code else 2)]
-        self.manager.set_focus_set(first)
-        first.focus()
+        y += u(62)
+        self.workshop_open_button = UIButton(
+            pygame.Rect(rx, y, rw, u(34)),
+            "Workshop console (many sessions)…",
+            m,
+            object_id=oid(None, "connect_workshop"),
+            command=bind(self.show_workshop_form, True),
+            tool_tip_text="every session of a workshop: pause, broadcast, open any of them",
+        )
+
+    def build_workshop(self, rx: int, rw: int) -> None:
+        """The workshop column: a workshop's name and key open its console (the server is the
+        one typed on the left)."""
+        u, m = self.u, self.manager
+        y = self.card.y + u(60)
+        self.workshop_name_entry = UITextEntryLine(
+            pygame.Rect(rx, y + u(22), rw, u(36)),
+            m,
+            object_id=oid(None, "connect_workshop_name"),
+            placeholder_text="(as it was created, e.g. spring-school)",
+        )
+        UILabel(pygame.Rect(rx, y, rw, u(22)), "Workshop name", m, object_id=oid("@muted"))
+        y += u(66)
+        UILabel(pygame.Rect(rx, y, rw, u(22)), "Workshop key", m, object_id=oid("@muted"))
+        self.workshop_key_entry = UITextEntryLine(
+            pygame.Rect(rx, y + u(22), rw, u(36)),
+            m,
+            object_id=oid(None, "connect_workshop_key"),
+            placeholder_text="(given when the workshop was made)",
+        )
+        y += u(72)
+        self.workshop_go_button = UIButton(
+            pygame.Rect(rx, y, rw, u(40)),
+            "Open the workshop console",
+            m,
+            object_id=oid("@primary", "connect_workshop_open"),
+            command=self.open_workshop,
+        )
+        y += u(50)
+        UIButton(
+            pygame.Rect(rx, y, rw, u(34)),
+            "< Back: run one session",
+            m,
+            object_id=oid(None, "connect_workshop_back"),
+            command=bind(self.show_workshop_form, False),
+        )
+        self.fields += [self.workshop_name_entry, self.workshop_key_entry]
 
     # --- actions ------------------------------------------------------------------------------
     def values(self) -> tuple[str, str, str, str]:
@@ -278,6 +334,26 @@ class ConnectScene(Scene):
         self.creating = threading.Thread(target=work, daemon=True)
         self.creating.start()
 
+    def show_workshop_form(self, on: bool) -> None:
+        self.workshop_form = on
+        self.message = ""
+        self.manager.clear_and_reset()
+        self.build()
+
+    def open_workshop(self) -> None:
+        server = self.server_entry.get_text().strip()
+        name = self.workshop_name_entry.get_text().strip()
+        key = self.workshop_key_entry.get_text().strip()
+        if not server.startswith(("ws://", "wss://")):
+            self.message = "The server address starts with ws:// (for example ws://127.0.0.1:8765)."
+            return
+        if not name or not key:
+            self.message = "Type the workshop's name and its key (given when it was made)."
+            return
+        self.app.settings.server = server
+        self.app.settings.save()
+        self.app.open_workshop(server, name, key)
+
     def open_console(self, token: str | None = None) -> None:
         server = self.server_entry.get_text().strip()
         tok = token or self.token_entry.get_text().strip()
@@ -323,12 +399,20 @@ class ConnectScene(Scene):
             if event.ui_element in (self.server_entry, self.code_entry, self.name_entry):
                 self.join()
                 return True
-            if event.ui_element is self.token_entry:
+            if self.workshop_form:
+                if event.ui_element in (self.workshop_name_entry, self.workshop_key_entry):
+                    self.open_workshop()
+                    return True
+            elif event.ui_element is self.token_entry:
                 self.open_console()
                 return True
         if event.type == pygame.KEYDOWN and event.key == pygame.K_TAB and self.fields:
             return self.cycle_focus(bool(event.mod & pygame.KMOD_SHIFT))
-        if event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and not self.lobby:
+        if (
+            event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED
+            and not self.lobby
+            and not self.workshop_form
+        ):
             if event.ui_element is self.text_menu:
                 self.app.set_display(font_size=self._menu_key(self.text_menu))
                 return True
@@ -376,11 +460,21 @@ class ConnectScene(Scene):
         )
         text(
             surface,
-            "Run a session (teacher)",
+            "Open a workshop (lead teacher)" if self.workshop_form else "Run a session (teacher)",
             self.fonts.get(18, "bold"),
             C.ACCENT,
             (half + u(24), c.y + u(20)),
         )
+        if self.workshop_form:
+            y = self.workshop_go_button.rect.bottom + u(64)
+            for line in wrap(
+                "Every session of a workshop, whichever server runs it: its round, phase and "
+                "players, with Pause, Broadcast and Open for each.",
+                self.fonts.get(13),
+                c.right - half - u(52),
+            )[:3]:
+                text(surface, line, self.fonts.get(13), C.MUTED, (half + u(24), y))
+                y += self.fonts.get(13).get_linesize()
         msg = self.message or ""
         errs = self.model.errors_for("connect")
         if errs:

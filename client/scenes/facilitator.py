@@ -112,6 +112,18 @@ class FacilitatorScene(Scene):
             self.ctrl_r.right + u(8), top + u(8), W - self.ctrl_r.right - u(16), H - top - u(16)
         )
         self.settings_btn = self.settings_button(W - u(10), u(8), u(36))
+        # opened from a workshop console: the way back to it
+        self.workshop_btn: UIButton | None = None
+        if getattr(self.app, "workshop", None) is not None:
+            ww = text_width(m, "< Workshop") + u(28)
+            self.workshop_btn = UIButton(
+                pygame.Rect(self.settings_btn.rect.x - u(8) - ww, u(8), ww, u(36)),
+                "< Workshop",
+                m,
+                object_id=oid(None, "back_to_workshop"),
+                command=self.app.back_to_workshop,
+                tool_tip_text="back to every session of the workshop",
+            )
         # seats list
         self.seat_scroll = UIScrollingContainer(
             pygame.Rect(
@@ -673,7 +685,7 @@ class FacilitatorScene(Scene):
     def draw_under(self, surface: pygame.Surface) -> None:
         surface.fill(C.BG)
         u = self.u
-        right = self.settings_btn.rect.x - u(10)
+        right = (self.workshop_btn or self.settings_btn).rect.x - u(10)
         draw_top_bar(self, surface, self.top, reserve=u(190) + self.top.right - right)
         code = self.model.code or self.model.session.get("code") or ""
         if code:

@@ -76,6 +76,7 @@ from district.server.protocol.messages import (
     ROLES,
     SERVER_MESSAGES,
     STATUSES,
+    WORKSHOP_ACTIONS,
     Field,
     check_message,
     id_of,
@@ -83,6 +84,7 @@ from district.server.protocol.messages import (
 
 __all__ = [
     "BYE_REASONS",
+    "WORKSHOP_ACTIONS",
     "CLIENT_MESSAGES",
     "CLOSE_POLICY",
     "CLOSE_RELEASED",

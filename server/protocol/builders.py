@@ -19,11 +19,17 @@ def hello(
     observer: bool = False,
     last_event: int | None = None,
     id: int | str = 0,
+    workshop: str | None = None,
+    key: str | None = None,
+    session: str | None = None,
 ) -> dict[str, Any]:
     m: dict[str, Any] = {"type": "hello", "id": id, "version": PROTOCOL_VERSION}
     for k, v in (
         ("token", token),
         ("code", code),
+        ("workshop", workshop),
+        ("key", key),
+        ("session", session),
         ("name", name),
         ("role", role),
         ("last_event", last_event),

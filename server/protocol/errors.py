@@ -27,6 +27,7 @@ ERRORS: dict[str, str] = {
     "forbidden": "this seat may not do that (facilitator only, observers cannot act, ...)",
     "unknown_scenario": "no scenario of that name on this server",
     "unknown_seat": "no seat of that id in this session",
+    "unknown_session": "the workshop has no such session (or it no longer exists)",
     # session state
     "not_started": "the facilitator has not started the game yet",
     "paused": "the game is paused",

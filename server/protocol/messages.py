@@ -16,6 +16,7 @@ STATUSES = ("lobby", "running", "paused", "ended")
 ROLES = ("firm", "union", "government", "broker")
 CONTROLLERS = ("open", "human", "bot")
 BYE_REASONS = ("replaced", "slow", "released", "shutdown", "policy")
+WORKSHOP_ACTIONS = ("list", "pause", "resume", "broadcast", "open")
 
 # --- message schemas --------------------------------------------------------------------------
 
@@ -58,6 +59,16 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
         "last_event": _f(
             "int", "the last stream number this client saw (on reconnect)", lo=0, hi=2**53
         ),
+        "workshop": _f(
+            "str",
+            "a workshop's name: with `key` and `session`, join that session of the workshop as "
+            "its facilitator (the workshop console's Open)",
+            max_len=64,
+        ),
+        "key": _f("str", "with `workshop`: the workshop's key", max_len=128),
+        "session": _f(
+            "str", "with `workshop`: the session (its id or its join code)", max_len=MAX_ID
+        ),
     },
     "create": {
         "id": ID,
@@ -74,6 +85,17 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
         ),
         "key": _f(
             "str", "the server's creation key, if the server was started with one", max_len=128
+        ),
+        "workshop": _f(
+            "str",
+            "create the session into this workshop (made by the first create that names it)",
+            max_len=64,
+        ),
+        "workshop_key": _f(
+            "str",
+            "the workshop's key: needed to create into an existing workshop; for a new one, its "
+            "key (default: a new one, in the reply)",
+            max_len=128,
         ),
     },
     "scenarios": {"id": ID},
@@ -122,6 +144,23 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
     },
     "ping": {"id": ID},
     "debrief": {"id": ID},
+    "workshop": {
+        "id": ID,
+        "name": _f("str", "the workshop's name", True, max_len=64),
+        "key": _f("str", "the workshop's key", True, max_len=128),
+        "action": _f(
+            "str", "list, pause, resume, broadcast or open", True, choices=WORKSHOP_ACTIONS
+        ),
+        "session": _f(
+            "str", "for every action but list: the session (its id or join code)", max_len=MAX_ID
+        ),
+        "text": _f("str", "for broadcast: the message to the session's players", max_len=500),
+        "direct": _f(
+            "bool",
+            "between servers: apply it here (this server serves the session) or refuse it; "
+            "never forward it",
+        ),
+    },
 }
 
 # Facilitator control actions and the fields each needs (besides `action` and `id`).
@@ -181,6 +220,8 @@ SERVER_MESSAGES: dict[str, dict[str, str]] = {
         "scenario": "scenario name",
         "seed": "the game's seed",
         "seats": "list of {id, role, name}",
+        "workshop": "only when created into a workshop: its name",
+        "workshop_key": "only when this create made the workshop: its key; keep it secret",
     },
     "scenarios": {
         "re": "id",
@@ -231,6 +272,15 @@ SERVER_MESSAGES: dict[str, dict[str, str]] = {
     },
     "join_requests": {
         "requests": "facilitator only: list of {id, name, role, since} of joiners waiting",
+    },
+    "workshop": {
+        "re": "id of the workshop message",
+        "name": "the workshop's name",
+        "sessions": "list: every session of the workshop (code, scenario, round, phase, ...)",
+        "action": "the action done (pause, resume, broadcast, open)",
+        "session": "the session it was done to (its id)",
+        "code": "open: the session's join code",
+        "url": "open: where to say the workshop hello (the server that runs the session)",
     },
     "bye": {"reason": "replaced, slow, released, shutdown or policy", "message": "for a person"},
 }
@@ -340,12 +390,26 @@ def check_message(msg: dict[str, Any]) -> dict[str, Any]:
             raise ProtocolError(
                 "bad_message", "a command is a map with a string 'type'", "command.type"
             )
-    elif t == "hello" and ("token" in msg) == ("code" in msg):
-        raise ProtocolError(
-            "bad_message",
-            "a hello has either a token (to come back) or a code (to join)",
-            "token" if "token" in msg else "code",
-        )
+    elif t == "hello":
+        ways = [k for k in ("token", "code", "workshop") if k in msg]
+        if len(ways) != 1:
+            raise ProtocolError(
+                "bad_message",
+                "a hello has either a token (to come back), a code (to join) or a workshop "
+                "(with its key and a session)",
+                ways[-1] if ways else "code",
+            )
+        if ways[0] == "workshop":
+            for need in ("key", "session"):
+                if need not in msg:
+                    raise ProtocolError("bad_message", f"a workshop hello needs '{need}'", need)
+    elif t == "workshop" and msg["action"] != "list":
+        need = ["session"] + (["text"] if msg["action"] == "broadcast" else [])
+        for name in need:
+            if name not in msg:
+                raise ProtocolError(
+                    "bad_message", f"the {msg['action']} action needs '{name}'", name
+                )
     return msg
 
 
