@@ -4,6 +4,7 @@ district simulate --scenario NAME|PATH --seed N [--rounds R] [--out DIR]
 district export --db PATH --session CODE --out DIR
 district scenarios list | show NAME | validate PATH...
 district serve [--host H] [--port P] [--db PATH] [--report-port N|off]
+               [--store postgresql://... --name N --advertise URL] | --drain NAME --store URL
 district bots --server URL --code CODE --seats N
 district play [--server URL] [--code CODE] [--name NAME]
 district demo [--scenario NAME]
@@ -249,6 +250,32 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N|off",
         help="serve the sessions' reports over HTTP on this port (default: 8766 when --port is "
         "8765, else off); see docs/facilitator.md",
+    )
+    s.add_argument(
+        "--store",
+        default=None,
+        metavar="URL",
+        help="a store several server processes share (postgresql://user@host:port/database) "
+        "instead of the SQLite file; default: $DISTRICT_STORE if set",
+    )
+    s.add_argument(
+        "--name",
+        default=None,
+        help="with --store: this process's name among the store's servers (default: host-port-pid)",
+    )
+    s.add_argument(
+        "--advertise",
+        default=None,
+        metavar="URL",
+        help="with --store: the address clients reach this process at (ws://host:port; needed "
+        "when listening beyond this computer)",
+    )
+    s.add_argument(
+        "--drain",
+        default=None,
+        metavar="NAME",
+        help="with --store: ask the server process NAME to hand its sessions over to the "
+        "others and exit, and wait until it has",
     )
     s.set_defaults(func=_serve)
 

@@ -223,10 +223,12 @@ class Connection:
         self.recipient = recipient
         self.log = SessionLog(_log, {"session": session.id})
 
-    def bye(self, reason: str, message: str, code: int) -> None:
+    def bye(
+        self, reason: str, message: str, code: int, extra: dict[str, Any] | None = None
+    ) -> None:
         if self.closed:
             return
-        self.send({"type": "bye", "reason": reason, "message": message})
+        self.send({"type": "bye", "reason": reason, "message": message, **(extra or {})})
         self._take_pending()
         self.closed = True
         self._close_queued = True

@@ -10,6 +10,11 @@ waited for.
 
 `Server` owns the store (server/store/: SQLite unless another is given), the sessions (created, or
 recovered from the store at start-up) and the indexes that find a session by join code or token.
+
+With a store several processes share (`store.shared`: PostgreSQL), a process serves only the
+sessions whose lease it holds: it claims a session before creating or opening it, answers a hello
+for a session another process serves with `redirect` (the owner's address), and its `Warden`
+(server/cluster.py) renews the leases, takes over the sessions of dead processes and drains.
 """
 
 from __future__ import annotations
@@ -32,6 +37,14 @@ from pathlib import Path
 from typing import Any
 
 from district.server import workshop
+from district.server.cluster import (
+    LEASE_TTL,
+    Moved,
+    Warden,
+    bye_moved,
+    default_name,
+    redirect,
+)
 from district.server.connection import BatchingServerConnection, Connection
 from district.server.engine.scenario import Scenario
 from district.server.engine.scenario_files import SCENARIO_DIR, load_scenario
@@ -78,13 +91,16 @@ from district.server.session.ledger import replayed
 from district.server.store import (
     INFO_FIELDS,
     Archive,
+    Lease,
+    LeaseLost,
     NewSession,
     Quarantine,
     SetWorkshop,
-    SQLiteStore,
     Store,
     StoredSession,
     StoreError,
+    StoreLocked,
+    open_store,
 )
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -140,6 +156,13 @@ class ServerConfig:
     cert: Path | None = None
     key: Path | None = None
     clock: Callable[[], float] = time.monotonic  # the throttle's clock (tests move it)
+    # several processes on one shared store (server/cluster.py): this process's name in the store
+    # (default host-port-pid), the URL clients reach it at (default `Server.url`; needed when
+    # listening beyond this computer), and the store (None: the SQLite file `db`)
+    name: str | None = None
+    advertise: str | None = None
+    store_url: str | None = None
+    warden: dict[str, Any] = field(default_factory=dict)  # the Warden's timings (tests)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -253,7 +276,7 @@ class Server:
 
     def __init__(self, config: ServerConfig, store: Store | None = None) -> None:
         self.config = config
-        self.store: Store = store or SQLiteStore(config.db, durable=config.durable)
+        self.store: Store = store or open_store(config.store_url, config.db, config.durable)
         self.sessions: dict[str, Session] = {}
         self.report_port: int | None = None  # where the reports are served (serve.start_reports)
         self.codes: dict[str, str] = {}
@@ -278,6 +301,15 @@ class Server:
             config.create_limit, config.create_window, config.clock
         )
         self.log = SessionLog(_log, {"session": "-"})
+        # several processes (server/cluster.py): set by `start` when the store is shared
+        self.name = config.name or ""
+        self.address = config.advertise or ""
+        self.warden: Warden | None = None
+        self.claimed_at: dict[str, float] = {}  # session -> when its lease was claimed (monotonic)
+        self.draining = False
+        self._drained: asyncio.Future[None] | None = None
+        self._dropping: set[asyncio.Task[None]] = set()  # actors of dropped sessions stopping
+        self.exit = asyncio.Event()  # a drain asked through the store is done: the process exits
         self.monitor = LoopMonitor(
             freeze=config.gc_freeze, full_every=config.gc_full_every if config.gc_freeze else None
         )
@@ -287,6 +319,11 @@ class Server:
         scheme = "wss" if self.config.cert is not None else "ws"
         return f"{scheme}://{self.config.host}:{self.port}"
 
+    @property
+    def shared(self) -> bool:
+        """Several processes share the store: leases decide who serves a session."""
+        return self.store.shared
+
     # --- life ------------------------------------------------------------------------------
 
     async def start(self) -> int:
@@ -294,12 +331,20 @@ class Server:
             raise ValueError(
                 f"listening on {self.config.host} (beyond this computer) needs a creation key"
             )
-        ssl_context = (
-            tls_context(self.config.cert, self.config.key or self.config.cert)
-            if self.config.cert is not None
-            else None
-        )
+        if self.shared and self.config.advertise is None and not is_loopback(self.config.host):
+            raise ValueError(
+                f"listening on {self.config.host} with a shared store needs --advertise URL (the "
+                "address clients reach this server at, e.g. ws://host1.example.org:8765)"
+            )
         self.store.start()
+        if self.shared:  # listening first: the leases name this process by its address
+            await self._listen()
+            self.name = self.config.name or default_name(self.port or 0)
+            self.address = self.config.advertise or self.url
+            self.warden = Warden(self, **self.config.warden)
+            await self._no_namesake()
+            self.warden.start()
+            self.log.info("server %s at %s, on a shared store", self.name, self.address)
         t0 = time.perf_counter()
         await self.recover()
         self.recovery_seconds = time.perf_counter() - t0
@@ -308,6 +353,21 @@ class Server:
             # process: keep it out of the collector's full passes, which would stall the loop
             gc.collect()
             gc.freeze()
+        if not self.shared:
+            await self._listen()
+        self.monitor.start()
+        workshop.start(self)  # publishes the sessions' statuses
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="archiver")
+        self.log.info("listening on %s", self.url)
+        assert self.port is not None
+        return self.port
+
+    async def _listen(self) -> None:
+        ssl_context = (
+            tls_context(self.config.cert, self.config.key or self.config.cert)
+            if self.config.cert is not None
+            else None
+        )
         self._ws = await serve(
             self._handle,
             self.config.host,
@@ -322,14 +382,28 @@ class Server:
             create_connection=BatchingServerConnection,
         )
         self.port = self._ws.sockets[0].getsockname()[1]
-        self.monitor.start()
-        workshop.start(self)
-        self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="archiver")
-        self.log.info("listening on %s", self.url)
-        return self.port
+
+    async def _no_namesake(self) -> None:
+        """Two live processes of one name would write with each other's fences: a previous
+        process of this name (restarted after a crash) is given its leases' time to lapse; one
+        that still renews them is refused (StoreLocked)."""
+        end = time.monotonic() + 2 * self._ttl() + 0.5
+        while held := await self.store.held_by(self.name):
+            if time.monotonic() > end:
+                raise StoreLocked(
+                    f"another server named {self.name} is running on this store (it serves "
+                    f"{len(held)} session(s)): give this one another --name"
+                )
+            await asyncio.sleep(0.2)
 
     async def recover(self) -> None:
-        """Every unfinished session, from its snapshot and later entries; timers re-armed."""
+        """Every unfinished session, from its snapshot and later entries; timers re-armed. With
+        a shared store, only those nobody serves (orphans), each claimed first."""
+        if self.shared:
+            ids = [sid for sid in await self.store.orphans() if await self.take(sid)]
+            if ids:
+                self.log.info("recovered %d session(s) nobody served", len(ids))
+            return
         ids = await self.store.open_ids()
         for sid in ids:
             try:
@@ -359,6 +433,8 @@ class Server:
             self.log.info("recovered %d session(s)", len(ids))
 
     async def stop(self) -> None:
+        if self.shared and self.port is not None:
+            await self.drain()
         self.monitor.stop()
         await workshop.stop(self)
         if self._sweeper is not None:
@@ -377,6 +453,10 @@ class Server:
                 await asyncio.wait_for(self._ws.wait_closed(), 3.0)
         for conn in list(self.conns):
             await conn.finish()
+        if self.warden is not None:
+            await self.warden.stop()
+            with contextlib.suppress(StoreError):  # the drain is over: `--drain` stops waiting
+                await self.store.set_drain(self.name, None)
         await self.store.close()
         self.log.info("stopped")
 
@@ -442,16 +522,32 @@ class Server:
 
     async def _load_on_demand(self, sid: str) -> Session | None:
         """A session that is not in memory (archived, in its lobby at start-up, finished), loaded
-        from the store and started. A damaged one is quarantined: ProtocolError `damaged`."""
-        stored = await self.store.load(sid)
+        from the store and started. A damaged one is quarantined: ProtocolError `damaged`. With a
+        shared store it is claimed first: Moved if another process serves it."""
+        if self.shared:
+            await self._claim_or_moved(sid)
+        try:
+            stored = await self.store.load(sid)
+        except BaseException:
+            await self._unclaim(sid)
+            raise
         if stored is None:
+            await self._unclaim(sid)
             return None
         if stored.quarantined is None:
             try:
                 s = await self._open(stored, start=False)
                 await s.recovered()
-            except StoreError:
+                if s.ledger.lost:  # taken over meanwhile (its first write was refused)
+                    raise LeaseLost([sid])
+            except StoreError as e:
                 self.sessions.pop(sid, None)
+                self._forget(sid)
+                await self._unclaim(sid)
+                if isinstance(e, LeaseLost):
+                    lease = await self.store.lease(sid)
+                    if lease is not None:
+                        raise Moved(lease) from None
                 raise ProtocolError(
                     "storage", "the server cannot read its storage now; try again soon"
                 ) from None
@@ -463,11 +559,148 @@ class Server:
                     with contextlib.suppress(StoreError):  # back in memory: recovered at a restart
                         await self.store.write([Archive(sid, None)])
                 return s
+        await self._unclaim(sid)
         raise ProtocolError(
             "damaged",
             "this session's saved data is damaged, so the server has set it aside; ask the "
             "facilitator to create a new session",
         )
+
+    # --- several processes (server/cluster.py) -------------------------------------------------
+
+    async def _claim(self, sid: str) -> Lease | None:
+        """This process's lease of `sid` (granted at once by a store of one process), or None if
+        another process serves it."""
+        lease = await self.store.claim(sid, self.name, self.address, self._ttl())
+        if lease is not None and self.shared:
+            self.claimed_at[sid] = time.monotonic()
+        return lease
+
+    def _ttl(self) -> float:
+        return self.warden.ttl if self.warden is not None else LEASE_TTL
+
+    async def _claim_or_moved(self, sid: str) -> None:
+        """Claim `sid` to serve it here; Moved if another process serves it. A draining process
+        takes nothing: it waits (a few seconds at most) for the process that takes it."""
+        for _ in range(20 if self.draining else 3):
+            try:
+                if not self.draining and await self._claim(sid) is not None:
+                    return
+                lease = await self.store.lease(sid)
+            except StoreError:
+                raise ProtocolError(
+                    "storage", "the server cannot reach its storage now; try again soon"
+                ) from None
+            if lease is not None and lease.owner != self.name:
+                raise Moved(lease)
+            await asyncio.sleep(0.25 if self.draining else 0.05)
+        raise ProtocolError("busy", "this session is changing servers; try again in a moment")
+
+    async def _unclaim(self, sid: str) -> None:
+        """Let go of a session this process claimed but does not serve."""
+        if self.shared and sid not in self.sessions:
+            self.claimed_at.pop(sid, None)
+            with contextlib.suppress(StoreError):
+                await self.store.release(sid, self.name)
+
+    def busy_with(self, sid: str) -> bool:
+        """The session is being loaded or archived here just now."""
+        return sid in self._loading or sid in self._archiving
+
+    async def take(self, sid: str) -> Session | None:
+        """Serve a session nobody serves (an orphan, or one recovered at start-up): claimed,
+        loaded, its clocks re-armed. None if another process got it first, or it cannot be
+        loaded now."""
+        try:
+            return await self.session(sid)
+        except Moved:
+            return None
+        except ProtocolError as e:
+            self.log.warning("could not take session %s: %s", sid, e.message)
+            return None
+        except StoreError as e:
+            self.log.warning("could not take session %s now (storage: %s)", sid, e)
+            return None
+
+    def _forget(self, sid: str, code: str | None = None) -> None:
+        """The code (`code`, if known) and tokens of a session that left this process."""
+        self.claimed_at.pop(sid, None)
+        self._idle_since.pop(sid, None)
+        for c in [code] if code is not None else [c for c, x in self.codes.items() if x == sid]:
+            if self.codes.get(c) == sid:
+                del self.codes[c]
+        for h in [h for h, (x, _) in self.tokens.items() if x == sid]:
+            del self.tokens[h]
+
+    def _tell_moved(self, s: Session) -> int:
+        """Every connection of a session that leaves this process: `bye` `moved`."""
+        conns: set[Any] = {c for c in self.conns if c.session is s}
+        conns |= set(s.audience.conns.values()) | set(s.audience.observers)
+        conns |= {w.conn for w in s.audience.waiting.values()}
+        for conn in conns:
+            bye_moved(conn)
+        return len(conns)
+
+    def lease_lost(
+        self, sid: str, why: str = "a write was refused: another server owns it"
+    ) -> None:
+        """Another process owns the session now: it is dropped at once, without writing (its
+        actor stops; what it had not stored did not happen), and its connections are told it
+        moved. The hub's callback for a session's `LeaseLost` (server/session/ledger.py)."""
+        s = self.sessions.get(sid)
+        if s is None or s.moving:
+            return
+        s.moving = True
+        s.ledger.lose()
+        del self.sessions[sid]
+        self._forget(sid, s.core.info.code)
+        n = self._tell_moved(s)
+        s.log.warning("lease lost (%s): dropped here, %d connection(s) told to move", why, n)
+        task = asyncio.get_running_loop().create_task(s.stop(), name=f"drop:{sid}")
+        self._dropping.add(task)
+        task.add_done_callback(self._dropping.discard)
+
+    async def drain(self) -> None:
+        """Hand every session over and take no new one: each is stored, its lease released (the
+        other processes take it at their next scan) and its connections told it moved. The
+        process may then exit."""
+        if self._drained is not None:
+            return await asyncio.shield(self._drained)
+        self._drained = asyncio.get_running_loop().create_future()
+        try:
+            self.draining = True
+            sessions = list(self.sessions.values())
+            if not sessions and self._sweeper is None:
+                return  # it never started serving
+            self.log.info(
+                "draining: taking no new session; %d session(s) to hand over", len(sessions)
+            )
+            moved = 0
+            for s in sessions:
+                s.moving = True
+                await s.stop()  # whatever it did is stored first (a lost lease: nothing is)
+                if self.sessions.get(s.id) is s:
+                    del self.sessions[s.id]
+                self._forget(s.id, s.core.info.code)
+                with contextlib.suppress(StoreError):  # first: the clients' next hello takes it
+                    await self.store.release(s.id, self.name)
+                moved += self._tell_moved(s)
+                s.log.info("draining: stored and released")
+            self.log.info(
+                "draining: %d session(s) handed over, %d connection(s) told to move",
+                len(sessions),
+                moved,
+            )
+        finally:
+            self._drained.set_result(None)
+
+    async def drain_and_exit(self) -> None:
+        """A drain asked through the store (`district serve --drain NAME`): drain, then have the
+        process exit (`exit`)."""
+        try:
+            await self.drain()
+        finally:
+            self.exit.set()
 
     # --- archiving ---------------------------------------------------------------------------
 
@@ -512,6 +745,10 @@ class Server:
             finished = s.core.status == "ended"
             try:
                 await self.store.write([Archive(sid, time.time())])
+            except LeaseLost:  # another process serves it now: nothing more to do here
+                self._forget(sid, s.core.info.code)
+                self._tell_moved(s)
+                return True
             except StoreError as e:
                 if not finished:  # it would not be recovered at a restart: keep it in memory
                     self.log.warning("could not archive session %s (storage: %s)", sid, e)
@@ -519,9 +756,10 @@ class Server:
                     self.sessions[sid] = s
                     return False
             core = s.core
-            self.codes.pop(core.info.code, None)
-            for h in [h for h, (x, _) in self.tokens.items() if x == sid]:
-                del self.tokens[h]
+            self._forget(sid, core.info.code)
+            if self.shared:  # whoever comes back to it claims it
+                with contextlib.suppress(StoreError):
+                    await self.store.release(sid, self.name)
             self.archived += 1
             s.log.info("archived: out of memory until someone comes back (%s)", core.status)
             return True
@@ -644,10 +882,27 @@ class Server:
         )
         core = SessionCore(info, scenario)
         new = NewSession({k: getattr(info, k) for k in INFO_FIELDS}, text)
-        if joining is None:
-            await self.store.write([new])
-        else:  # the session and its workshop (made now, perhaps) are stored together
-            await self.store.write([*joining.before, new, SetWorkshop(info.id, joining.name)])
+        await self._claim_new(info.id)
+        try:
+            if joining is None:
+                await self.store.write([new])
+            else:  # the session and its workshop (made now, perhaps) are stored together
+                await self.store.write([*joining.before, new, SetWorkshop(info.id, joining.name)])
+        except BaseException as e:
+            await self._unclaim(info.id)
+            if (
+                isinstance(e, StoreError)
+                and joining is not None
+                and joining.before
+                and await self.store.workshop_key(joining.name) is not None
+            ):  # another create made the same workshop a moment before this one
+                raise ProtocolError(
+                    "forbidden",
+                    f"the workshop {joining.name!r} was made a moment ago by someone else: "
+                    "creating a session in it needs its key",
+                    "workshop_key",
+                ) from None
+            raise
         s = self._register(core)
         s.log.info("created: scenario %s, seed %d, code %s", name, seed, code)
         reply = {
@@ -684,7 +939,12 @@ class Server:
             token,
             time.time(),
         )
-        await self.store.write(store_branch(core, log, stored.scenario_text))
+        await self._claim_new(core.info.id)
+        try:
+            await self.store.write(store_branch(core, log, stored.scenario_text))
+        except BaseException:
+            await self._unclaim(core.info.id)
+            raise
         s = self._register(core)
         s.log.info("branched from %s at round %d", original.info.id, round_)
         return {
@@ -721,6 +981,15 @@ class Server:
         if counted:
             self.create_throttle.created(conn.address)
         return created
+
+    async def _claim_new(self, sid: str) -> None:
+        """A new session is this process's before anything of it is stored."""
+        if self.draining:
+            raise ProtocolError(
+                "busy", "this server is leaving (draining); create the session on another server"
+            )
+        if await self._claim(sid) is None:  # pragma: no cover - a new random id
+            raise ProtocolError("internal", "could not claim the new session; try again")
 
     async def _new_code(self) -> str:
         for _ in range(100):
@@ -910,16 +1179,25 @@ class Server:
                 raise ProtocolError("bad_message", "joining needs a name", "name")
             sid = found
             job = Hello(conn, msg, "observer" if msg.get("observer") else "join", done=fut)
-        session = await self.session(sid)
+        try:
+            session = await self.session(sid)
+        except Moved as m:  # another process serves it: the client goes there
+            conn.send(redirect(msg.get("id"), m.lease))
+            await conn.finish()
+            return
         if session is None:
             raise ProtocolError(
                 "bad_token" if "token" in msg else "bad_code", "that session no longer exists"
             )
+        if session.moving:  # it is leaving this process just now
+            bye_moved(conn)
+            return
         if job is None:  # the workshop's lead comes in as the session's facilitator
             job = Hello(conn, msg, "token", FACILITATOR, session.core.info.facilitator_hash, fut)
         if not session.submit(job):
             raise ProtocolError("busy", "the session has too many messages waiting; try again")
-        await fut
+        if not await fut and session.moving and conn.session is None:
+            bye_moved(conn)
 
 
 __all__ = [

@@ -1,5 +1,10 @@
 """`district serve`: the server's configuration from the command line, the user's data
-directory, and running a `Server` (server/net.py) until SIGINT or SIGTERM."""
+directory, and running a `Server` (server/net.py) until SIGINT or SIGTERM.
+
+With `--store URL` (a store several processes share: server/cluster.py) the process has a `--name`
+and an `--advertise`d address, and stopping it drains it: its sessions are stored and handed over
+to the other processes, its clients told to move. `district serve --drain NAME --store URL` asks
+the process NAME to do that through the store, and waits until it has exited."""
 
 from __future__ import annotations
 
@@ -15,13 +20,15 @@ import socket
 import sqlite3
 import ssl
 import sys
+import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from district.server.engine.scenario_files import SCENARIO_DIR
 from district.server.net import Server, ServerConfig, is_loopback, tls_context
 from district.server.protocol import PROTOCOL_VERSION
-from district.server.store import StoreLocked
+from district.server.store import Store, StoreError, StoreLocked
 
 
 def default_db_path() -> Path:
@@ -53,7 +60,27 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         gc_freeze=True,
         cert=Path(cert) if cert else None,
         key=Path(key) if key else None,
+        store_url=store_url_of(args),
+        name=getattr(args, "name", None),
+        advertise=getattr(args, "advertise", None),
     )
+
+
+def store_url_of(args: argparse.Namespace) -> str | None:
+    """--store, else $DISTRICT_STORE (a password stays out of the process list), else None."""
+    return getattr(args, "store", None) or os.environ.get("DISTRICT_STORE") or None
+
+
+def shown_store(url: str) -> str:
+    """A store's URL as printed: never its password."""
+    try:
+        u = urlsplit(url)
+        host = u.hostname or ""
+        user = f"{u.username}@" if u.username else ""
+        port = f":{u.port}" if u.port else ""
+        return f"{u.scheme}://{user}{host}{port}{u.path}"
+    except ValueError:
+        return url.split("@", 1)[-1]
 
 
 def key_path(db: Path) -> Path:
@@ -196,6 +223,15 @@ async def run_server(
     server cannot start (its database or address). With `report_port`, the sessions' reports
     are served over HTTP on that port too (`given`: asked for, so a busy port is an error)."""
     why = address_problem(config.host, config.port) or tls_problem(config.cert, config.key)
+    if not why and config.store_url is None and (config.name or config.advertise):
+        why = "--name and --advertise name a process among several: they need --store URL"
+    if not why and config.store_url and config.advertise is None and not is_loopback(config.host):
+        why = (
+            f"listening on {config.host} with --store needs --advertise URL: the address clients "
+            f"reach this process at (e.g. --advertise ws://this-host.example.org:{config.port})"
+        )
+    if not why and config.advertise and urlsplit(config.advertise).scheme not in ("ws", "wss"):
+        why = f"--advertise {config.advertise}: give a ws:// or wss:// URL"
     if not why and report_port is not None and given:
         why = reports_problem(config.host, report_port)
     if why:
@@ -212,6 +248,8 @@ async def run_server(
         made_key = True
     try:
         server = Server(config)
+    except ValueError as e:  # the store's URL
+        raise ServeError(f"--store: {e}") from e
     except (OSError, sqlite3.Error) as e:
         why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         raise ServeError(
@@ -227,12 +265,20 @@ async def run_server(
         await server.start()
     except StoreLocked as e:
         raise ServeError(str(e)) from e
+    except StoreError as e:
+        with contextlib.suppress(Exception):
+            await server.stop()
+        raise ServeError(f"cannot use the store: {e}") from e
     except OSError as e:
         with contextlib.suppress(Exception):
             await server.stop()
         raise ServeError(bind_problem(e, config.host, config.port)) from e
     print(f"District server: {server.url}  (protocol {PROTOCOL_VERSION})", flush=True)
-    print(f"database: {config.db}", flush=True)
+    if config.store_url:
+        print(f"store: {shown_store(config.store_url)} (shared by several servers)", flush=True)
+        print(f"this server: {server.name} at {server.address}", flush=True)
+    else:
+        print(f"database: {config.db}", flush=True)
     if config.create_key is not None:
         where = (
             f"made by this server, kept in {key_path(config.db)}; choose your own with --create-key"
@@ -252,12 +298,74 @@ async def run_server(
             reports = await start_reports(server, config, report_port, given)
         if ready is not None:
             ready(server)
-        await stop.wait()
+        # stopped by a signal, or drained through the store (`district serve --drain NAME`)
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(server.exit.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
     finally:
-        print("stopping...", flush=True)
+        print("draining..." if server.shared else "stopping...", flush=True)
         if reports is not None:
             await reports.stop()
         await server.stop()
+
+
+async def drain_process(
+    store: Store,
+    name: str,
+    pickup: float = 10.0,
+    within: float = 300.0,
+    poll: float = 0.5,
+    out: Any = print,
+) -> int:
+    """Ask the process `name` to drain through the store and wait until it has exited, saying how
+    far it has got; 0 once it has, 1 if nobody took the request or it took too long."""
+    await store.set_drain(name, "asked")
+    out(f"asked the server {name} to hand its sessions over and exit", flush=True)
+    t0 = time.monotonic()
+    said: int | None = None
+    while True:
+        state = await store.drain_state(name)
+        if state is None:
+            out(f"{name} has handed its sessions over and exited", flush=True)
+            return 0
+        left = len(await store.held_by(name))
+        if state == "draining" and left != said:
+            out(f"{name} is draining: {left} session(s) still to hand over", flush=True)
+            said = left
+        waited = time.monotonic() - t0
+        if state == "asked" and waited > pickup:
+            await store.set_drain(name, None)
+            out(
+                f"error: no server named {name} took the request in {pickup:g} s: is it running "
+                "on this store? (each server prints its name when it starts)",
+                flush=True,
+            )
+            return 1
+        if waited > within:
+            out(f"error: {name} is still draining after {within:g} s; see its log", flush=True)
+            return 1
+        await asyncio.sleep(poll)
+
+
+async def drain_main(url: str, name: str) -> int:
+    from district.server.store import open_store
+
+    try:
+        store = open_store(url, Path("unused"), False)
+    except ValueError as e:
+        raise ServeError(f"--store: {e}") from e
+    if not store.shared:  # pragma: no cover - open_store gives SQLite only without a URL
+        raise ServeError("--drain needs the store several servers share (--store URL)")
+    store.start()
+    try:
+        return await drain_process(store, name)
+    except StoreError as e:
+        raise ServeError(f"cannot use the store: {e}") from e
+    finally:
+        await store.close()
 
 
 def serve_main(args: argparse.Namespace) -> int:
@@ -267,6 +375,18 @@ def serve_main(args: argparse.Namespace) -> int:
     )
     logging.getLogger("websockets").setLevel(logging.WARNING)
     config = config_from_args(args)
+    drain = getattr(args, "drain", None)
+    if drain is not None:
+        if config.store_url is None:
+            print(
+                "error: --drain NAME needs --store URL (the servers' shared store)", file=sys.stderr
+            )
+            return 2
+        try:
+            return asyncio.run(drain_main(config.store_url, drain))
+        except ServeError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
     try:
         port = report_port_of(args)
         given = getattr(args, "report_port", None) not in (None, "off")
@@ -281,6 +401,7 @@ def serve_main(args: argparse.Namespace) -> int:
 
 __all__ = [
     "ServeError",
+    "drain_process",
     "address_problem",
     "bind_problem",
     "config_from_args",

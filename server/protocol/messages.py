@@ -282,7 +282,17 @@ SERVER_MESSAGES: dict[str, dict[str, str]] = {
         "code": "open: the session's join code",
         "url": "open: where to say the workshop hello (the server that runs the session)",
     },
-    "bye": {"reason": "replaced, slow, released, shutdown or policy", "message": "for a person"},
+    "bye": {
+        "reason": "replaced, slow, released, shutdown, policy or moved",
+        "message": "for a person",
+        "code": "moved only (the same as reason): the session moved to another server",
+    },
+    "redirect": {
+        "re": "id of the hello",
+        "url": "the ws:// or wss:// address of the server that serves the session",
+        "session": "the session's id",
+        "message": "for a person",
+    },
 }
 
 

@@ -32,6 +32,7 @@ from district.server.protocol.builders import normalise_code
 from district.server.session.messages import hash_token
 
 if TYPE_CHECKING:
+    from district.server.debrief import SessionLog
     from district.server.net import Server
 
 _log = logging.getLogger("district.report")
@@ -62,14 +63,15 @@ class ReportProblem(Exception):
     """A report cannot be made; the message says why, for the person who asked."""
 
 
-def generate(db: str, sid: str, out: str, baseline: bool) -> str:
-    """In the worker process: the session's debrief from the database (read only), written as
-    the class's page (index.html), the facilitator's (facilitator.html) and their charts."""
+def generate(source: str | SessionLog, sid: str, out: str, baseline: bool) -> str:
+    """In the worker process: the session's debrief from the SQLite database (a path, read only)
+    or from its log as read from a shared store, written as the class's page (index.html), the
+    facilitator's (facilitator.html) and their charts."""
     from district.server.debrief import LogError, SessionLog, build_debrief
     from district.server.report import draw_charts, page
 
     try:
-        log = SessionLog.from_store(db, sid)
+        log = SessionLog.from_store(source, sid) if isinstance(source, str) else source
     except LogError as e:
         raise ReportProblem(str(e)) from None
     d = build_debrief(log, baseline=baseline, private=True)
@@ -162,9 +164,48 @@ class ReportService:
         stored = await self.hub.store.load(sid)
         return stored is not None and stored.finished is not None
 
+    async def _shared_log(self, sid: str) -> tuple[str, SessionLog]:
+        """A session of a store several processes share (it may be played on another process):
+        its log read from the store now, and the key of that state (how many entries)."""
+        import tomllib
+
+        from district.server.debrief import SessionLog
+        from district.server.debrief.log import seats_of
+        from district.server.engine.scenario_parse import parse_scenario
+
+        stored = await self.hub.store.load(sid, full=True)
+        if stored is None or stored.quarantined is not None:
+            raise ReportProblem("this session's saved data cannot be read")
+        info = stored.info
+        try:
+            scenario = parse_scenario(
+                tomllib.loads(stored.scenario_text), f"{info['scenario']} (stored)"
+            )
+        except Exception as e:
+            raise ReportProblem(f"this session's stored scenario does not load: {e}") from None
+        log = SessionLog(
+            scenario=scenario,
+            seed=int(info["seed"]),
+            entries=stored.entries,
+            settings={
+                "negotiation_seconds": info["negotiation_seconds"],
+                "report_seconds": info["report_seconds"],
+            },
+            code=str(info["code"]),
+            created=float(info["created"]),
+            scenario_text=stored.scenario_text,
+        )
+        log.seats = seats_of(scenario, stored.entries)
+        ended = "ended" if stored.finished is not None else "running"
+        return f"{ended}-{len(stored.entries)}", log
+
     async def report(self, sid: str) -> Path:
         """The folder of the session's current report, made now in the worker if needed."""
-        key = self._key(sid)
+        source: str | SessionLog = str(self.db)
+        if self.hub.store.shared:
+            key, source = await self._shared_log(sid)
+        else:
+            key = self._key(sid)
         made = self._reports.get(sid)
         failed = (
             made is not None
@@ -177,7 +218,7 @@ class ReportService:
             folder = self.cache / hashlib.sha256(sid.encode()).hexdigest()[:16] / key
             loop = asyncio.get_running_loop()
             task = loop.run_in_executor(
-                self._pool, generate, str(self.db), sid, str(folder), self.baseline
+                self._pool, generate, source, sid, str(folder), self.baseline
             )
             made = self._reports[sid] = _Made(key, task)
             self.made += 1

@@ -91,6 +91,9 @@ class Session:
         self._requests = 0  # late joiners' requests so far (their ids: r1, r2, ...)
         self.debriefs = Debriefs()
         self.ledger.wake = lambda: self.submit(Tick())
+        # the session leaves this process (drained, or its lease lost): the server tells its
+        # connections, and hellos it will not run, that it moved (server/cluster.py)
+        self.moving = False
 
     @property
     def core(self) -> SessionCore:
@@ -153,9 +156,9 @@ class Session:
             n = 0
             while True:
                 n += 1
-                if isinstance(job, Stop):
+                if isinstance(job, Stop) or self.ledger.lost:
                     await self.ledger.flush()
-                    self._abandon([])
+                    self._abandon([] if isinstance(job, Stop) else [job])
                     return
                 if isinstance(job, CLIENT_JOBS):
                     self.waiting -= 1
@@ -177,6 +180,9 @@ class Session:
                 ):
                     break
                 job = self.queue.get_nowait()
+            if self.ledger.lost:  # another process owns the session now: this actor ends
+                self._abandon([])
+                return
             try:
                 await self.ledger.flush()
                 await self._progress()
@@ -195,13 +201,14 @@ class Session:
             jobs.append(self.queue.get_nowait())
         for job in jobs:
             if isinstance(job, Hello) and job.done is not None and not job.done.done():
-                job.conn.send(
-                    error(
-                        job.msg.get("id"),
-                        "busy",
-                        "the server is shutting down; try again in a moment",
+                if not (self.ledger.lost or self.moving):  # else the server says it moved
+                    job.conn.send(
+                        error(
+                            job.msg.get("id"),
+                            "busy",
+                            "the server is shutting down; try again in a moment",
+                        )
                     )
-                )
                 job.done.set_result(False)
             elif isinstance(job, Call) and not job.done.done():
                 job.done.set_exception(RuntimeError("the session has stopped"))

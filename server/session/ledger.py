@@ -69,6 +69,7 @@ class Hub(Protocol):
     def token_added(self, hash_: str, session: str, who: str) -> None: ...
     def token_removed(self, hash_: str) -> None: ...
     def session_ended(self, session: str) -> None: ...
+    def lease_lost(self, session: str) -> None: ...
     def stats(self) -> dict[str, Any]: ...
     async def branch(
         self, original: SessionCore, entries: list[Entry], round_: int
@@ -131,6 +132,9 @@ class Ledger:
         self._finish_due = False
         self.failures = 0  # failed writes in a row
         self.rest_until = 0.0  # (monotonic) no write is tried before then
+        # another server process owns the session now (a write raised LeaseLost, or the lease
+        # was not renewed): nothing more is written or sent; the server drops the session
+        self.lost = False
 
     @property
     def sid(self) -> str:
@@ -151,6 +155,17 @@ class Ledger:
                 e,
                 BACKOFF[-1],
             )
+
+    def lose(self) -> None:
+        """The session's lease is lost: what is pending did not happen here (the new owner
+        replays what was stored); nothing more is written or sent from this process."""
+        self._writes, self._out, self._hub_news, self._notes = [], [], [], []
+        self._finish_due = self._snapshot_due = False
+        self.clock_dirty = self.roster_dirty = False
+        self.stop()
+        if not self.lost:
+            self.lost = True
+            self.hub.lease_lost(self.sid)
 
     def _stored(self) -> None:
         if self.failures:
@@ -216,9 +231,10 @@ class Ledger:
                 admit(o)
             elif isinstance(o, Admit):
                 if not await self.flush():
-                    o.conn.send(
-                        error(o.re, "storage", "the server could not save your seat; try again")
-                    )
+                    if not self.lost:  # else the connection is told the session moved
+                        o.conn.send(
+                            error(o.re, "storage", "the server could not save your seat; try again")
+                        )
                     return
                 admit(o)
 
@@ -253,7 +269,11 @@ class Ledger:
         """Store what was recorded, then send it out. False if the store failed (then nothing of
         it happened: the session is reloaded from the store and the senders get `storage`).
         `rebuild`: the session's state holds changes that are not to be stored: once the rest is
-        stored, the state is loaded back from the store."""
+        stored, the state is loaded back from the store. False at once, and nothing is written or
+        sent, once the session's lease is lost (`lost`)."""
+        if self.lost:
+            self.lose()
+            return False
         if not (
             self._writes
             or self._out
@@ -275,6 +295,12 @@ class Ledger:
             writes.append(db.Finish(self.sid, self.now()))
         try:
             await self.store.write(writes)
+        except db.LeaseLost as e:  # not an outage to wait out: another process owns it now
+            self.log.warning(
+                "lease lost (%s): %d writes not stored; the session leaves", e, len(writes)
+            )
+            self.lose()
+            return False
         except Exception as e:
             self._failed(e)
             self.log.info("could not save %d writes: %s", len(writes), e)
@@ -321,6 +347,9 @@ class Ledger:
             try:
                 blob, h = c.snapshot()
                 await self.store.write([db.Snapshot(self.sid, c.entries, blob, h)])
+            except db.LeaseLost:
+                self.lose()
+                return False
             except Exception as e:  # a missing snapshot only makes a recovery slower
                 self.log.error("could not save a snapshot: %s", e)
         return True

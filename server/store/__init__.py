@@ -273,8 +273,8 @@ class Store(ABC):
 
     async def claim(self, session: str, owner: str, address: str, ttl: float) -> Lease | None:
         """Take or keep the session's lease for `ttl` seconds. The lease if `owner` holds it now
-        (the fence grows when it changes hands, not when the same owner claims again), None if
-        another owner holds a lease that has not expired. Until the lease is lost or released,
+        (the fence grows when it changes hands or had expired, not when the same owner claims its
+        live lease again), None if another owner holds a lease that has not expired. Until the lease is lost or released,
         this store fences its writes of the session with it (see LeaseLost). One process: every
         claim is granted."""
         return Lease(session, owner, address, 1, float("inf"))
@@ -301,6 +301,20 @@ class Store(ABC):
     async def publish(self, statuses: Sequence[SessionStatus]) -> None:
         """Record the status of sessions the caller owns, for the workshop console (not fenced:
         a stale status is harmless, and `owner`/`address` say who published it)."""
+        return None
+
+    async def held_by(self, owner: str) -> list[str]:
+        """The sessions whose live lease `owner` holds (how far a drain has got)."""
+        return []
+
+    async def set_drain(self, owner: str, state: str | None) -> None:
+        """Ask the process `owner` to drain ("asked"), say it is draining ("draining"), or clear
+        the request (None: the process has drained and exited, or nobody took the request). One
+        process (no shared store): nothing is kept."""
+        return None
+
+    async def drain_state(self, owner: str) -> str | None:
+        """What `set_drain` last said of `owner`, None if nothing."""
         return None
 
     async def workshop_key(self, name: str) -> str | None:

@@ -60,6 +60,7 @@ class _Shared:
     leases: dict[str, Lease] = field(default_factory=dict)
     statuses: dict[str, SessionStatus] = field(default_factory=dict)
     workshops: dict[str, str] = field(default_factory=dict)  # name -> key hash
+    drains: dict[str, str] = field(default_factory=dict)  # process name -> drain state
 
 
 class MemoryStore(Store):
@@ -249,9 +250,12 @@ class MemoryStore(Store):
         old = self._shared.leases.get(session)
         if old is not None and old.owner != owner and old.expires > now:
             return None
-        fence = (
-            old.fence if old is not None and old.owner == owner else (old.fence + 1 if old else 1)
-        )
+        if old is None:
+            fence = 1
+        elif old.owner == owner and old.expires > now:  # a live lease kept: the same fence
+            fence = old.fence
+        else:  # a new owner, or an expired lease (even one's own: a frozen namesake is fenced out)
+            fence = old.fence + 1
         lease = self._shared.leases[session] = Lease(session, owner, address, fence, now + ttl)
         self.held[session] = fence
         return lease
@@ -294,6 +298,21 @@ class MemoryStore(Store):
             for sid in await self.open_ids()
             if (lease := self._shared.leases.get(sid)) is None or lease.expires <= now
         ]
+
+    async def held_by(self, owner: str) -> list[str]:
+        now = self.clock()
+        return sorted(
+            sid for sid, x in self._shared.leases.items() if x.owner == owner and x.expires > now
+        )
+
+    async def set_drain(self, owner: str, state: str | None) -> None:
+        if state is None:
+            self._shared.drains.pop(owner, None)
+        else:
+            self._shared.drains[owner] = state
+
+    async def drain_state(self, owner: str) -> str | None:
+        return self._shared.drains.get(owner)
 
     async def publish(self, statuses: Sequence[SessionStatus]) -> None:
         for st in statuses:

@@ -116,6 +116,10 @@ CREATE TABLE IF NOT EXISTS statuses (
     session TEXT PRIMARY KEY,
     data BYTEA NOT NULL
 );
+CREATE TABLE IF NOT EXISTS drains (
+    owner TEXT PRIMARY KEY,
+    state TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS leases (
     session TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -565,7 +569,8 @@ class PostgresStore(Store):
                 "VALUES ($1, $2, $3, 1, clock_timestamp() + make_interval(secs => $4)) "
                 "ON CONFLICT (session) DO UPDATE SET owner = excluded.owner, "
                 "address = excluded.address, expires = excluded.expires, "
-                "fence = CASE WHEN l.owner = excluded.owner THEN l.fence ELSE l.fence + 1 END "
+                "fence = CASE WHEN l.owner = excluded.owner AND l.expires > clock_timestamp() "
+                "THEN l.fence ELSE l.fence + 1 END "
                 "WHERE l.owner = excluded.owner OR l.expires <= clock_timestamp() "
                 f"RETURNING {LEASE_COLUMNS}",
                 session,
@@ -647,6 +652,38 @@ class PostgresStore(Store):
             return [r["id"] for r in rows]
 
         return await self._read(go)
+
+    async def held_by(self, owner: str) -> list[str]:
+        async def go(c: Any) -> list[str]:
+            rows = await c.fetch(
+                "SELECT session FROM leases WHERE owner = $1 AND expires > clock_timestamp() "
+                "ORDER BY session",
+                owner,
+            )
+            return [r["session"] for r in rows]
+
+        return await self._run(go)
+
+    async def set_drain(self, owner: str, state: str | None) -> None:
+        async def go(c: Any) -> None:
+            if state is None:
+                await c.execute("DELETE FROM drains WHERE owner = $1", owner)
+            else:
+                await c.execute(
+                    "INSERT INTO drains (owner, state) VALUES ($1, $2) "
+                    "ON CONFLICT (owner) DO UPDATE SET state = excluded.state",
+                    owner,
+                    state,
+                )
+
+        await self._run(go)
+
+    async def drain_state(self, owner: str) -> str | None:
+        async def go(c: Any) -> str | None:
+            v = await c.fetchval("SELECT state FROM drains WHERE owner = $1", owner)
+            return None if v is None else str(v)
+
+        return await self._run(go)
 
     async def publish(self, statuses: Sequence[SessionStatus]) -> None:
         if not statuses:

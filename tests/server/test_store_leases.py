@@ -103,6 +103,23 @@ async def test_an_owner_that_lost_its_lease_cannot_write(two: Two) -> None:
     assert await b.renew("p2", ttl) == {"s-1"}
 
 
+async def test_a_frozen_namesake_is_fenced_out_when_its_expired_lease_is_claimed_again(
+    two: Two,
+) -> None:
+    """A process that froze past its lease and a successor started under the same name: the
+    successor's claim of the expired lease is a new fence, so the frozen one cannot write."""
+    frozen, successor, ttl = two.a, two.b, two.ttl
+    await created(frozen, ttl=ttl)
+    await frozen.write([AppendEntry("s-1", 1, {"k": "start"})])
+    await two.advance(ttl * 1.2)
+    got = await successor.claim("s-1", "p1", "ws://p1", ttl)  # the same name
+    assert got is not None and got.fence == 2
+    with pytest.raises(LeaseLost):
+        await frozen.write([AppendEntry("s-1", 2, {"k": "late"})])
+    await successor.write([AppendEntry("s-1", 2, {"k": "on"})])
+    assert [e["k"] for e in await successor.all_entries("s-1")] == ["start", "on"]
+
+
 async def test_renewing_keeps_a_lease_and_releasing_hands_it_on_at_once(two: Two) -> None:
     a, b, ttl = two.a, two.b, two.ttl
     await created(a, ttl=ttl)

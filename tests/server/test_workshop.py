@@ -311,3 +311,21 @@ async def test_statuses_are_published_by_the_servers_own_task(server: Server) ->
     )
     await f.close()
     await p.close()
+
+
+async def test_two_creates_making_the_same_workshop_at_once_one_makes_it_one_is_told_why(
+    server: Server,
+) -> None:
+    replies = await asyncio.gather(
+        *(ask_create(server.url, workshop="twin-school") for _ in range(2))
+    )
+    made = [r for r in replies if r["type"] == "created"]
+    refused = [r for r in replies if r["type"] != "created"]
+    assert len(made) == 1 and made[0]["workshop_key"], replies
+    (r,) = refused
+    assert (r["type"], r["code"], r["where"]) == ("error", "forbidden", "workshop_key"), r
+    assert "a moment ago" in r["message"]
+    assert [s.session for s in await server.store.workshop_sessions("twin-school")] == [
+        made[0]["session"]
+    ]
+    assert len(server.sessions) == 1
