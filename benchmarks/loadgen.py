@@ -13,6 +13,11 @@ District, the same frame back from an echo server), and one JSON line per step i
 offered and achieved commands a second, p50/p99/max reply latency (measured here), errors.
 The ramp stops after two steps in a row whose p99 is over `--p99-ms`, or one that fell short of
 the offered rate by more than a quarter. The commands are the seat's decisions (a firm's for an echo server), one in ten a public chat.
+
+Several server processes (the bench's cluster section): `--url` may list several addresses,
+comma-separated; player k says hello to the (k mod n)-th and follows a `redirect` to the process
+that serves its session, as every client does; `--pid` may list the processes whose CPU time is
+summed.
 """
 
 from __future__ import annotations
@@ -37,10 +42,13 @@ import msgpack
 MAX_RATE_PER_CONN = 19.0  # District's limit is 20 a second sustained (RATE_PER_SECOND)
 
 
-def cpu_seconds(pid: int | None) -> float:
-    """The CPU time (user + system) process `pid` has used so far (Linux /proc; 0 elsewhere)."""
+def cpu_seconds(pid: int | list[int] | None) -> float:
+    """The CPU time (user + system) process `pid` (or the processes listed) has used so far (Linux
+    /proc; 0 elsewhere)."""
     if pid is None:
         return 0.0
+    if isinstance(pid, list):
+        return sum(cpu_seconds(p) for p in pid)
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -173,22 +181,35 @@ class Player(asyncio.Protocol):
             self.transport.close()
 
 
-REPLIES = {"ack", "error", "welcome"}
+REPLIES = {"ack", "error", "welcome", "redirect"}
+
+
+MAX_REDIRECTS = 3  # as ProtocolClient: a hello is said again where a `redirect` points
 
 
 async def open_players(
     url: str, kind: str, codes: list[str], seats: int, connections: int, batch: bool = True
 ) -> list[Player]:
-    u = urlsplit(url)
-    host, port = u.hostname or "127.0.0.1", u.port or 80
+    """One player a connection; with several `url`s (comma-separated), player k's first hello goes
+    to the (k mod n)-th, and a `redirect` is followed to the process that serves the session."""
+    urls = [x for x in url.split(",") if x]
     loop = asyncio.get_running_loop()
     sem = asyncio.Semaphore(64)  # connections opened at once
 
+    async def dial(where: str) -> Player:
+        u = urlsplit(where)
+        host, port = u.hostname or "127.0.0.1", u.port or 80
+        _t, p = await loop.create_connection(lambda: Player(host, kind == "echo"), host, port)
+        await asyncio.wait_for(p.upgraded, 30)
+        return p
+
     async def one(k: int) -> Player:
         async with sem:
-            _t, p = await loop.create_connection(lambda: Player(host, kind == "echo"), host, port)
-            await asyncio.wait_for(p.upgraded, 30)
-            if kind == "district":
+            where = urls[k % len(urls)]
+            for _ in range(MAX_REDIRECTS + 1):
+                p = await dial(where)
+                if kind != "district":
+                    return p
                 got: asyncio.Future[dict[str, Any] | None] = loop.create_future()
                 p.on_reply = got.set_result
                 hello = {"type": "hello", "version": 1, "code": codes[k // seats], "name": f"P{k}"}
@@ -196,10 +217,15 @@ async def open_players(
                     hello["batch"] = True
                 p.send(client_frame(msgpack.packb({**hello, "id": "hello"})))
                 r = await asyncio.wait_for(got, 30)
+                if r is not None and r.get("type") == "redirect":
+                    p.close()
+                    where = str(r["url"])
+                    continue
                 if r is None or r.get("type") != "welcome":
                     raise RuntimeError(f"hello refused: {r}")
                 p.role = str(r.get("role", "firm"))
-            return p
+                return p
+            raise RuntimeError(f"hello redirected more than {MAX_REDIRECTS} times in a row")
 
     return list(await asyncio.gather(*(one(k) for k in range(connections))))
 
@@ -231,7 +257,7 @@ async def step(
     warmup: float,
     counter: list[int],
     cap: float,
-    pid: int | None = None,
+    pid: int | list[int] | None = None,
 ) -> dict[str, Any]:
     """Every connection sends at `rate`/N a second (exponential gaps, one request at a time) for
     `warmup` + `seconds`; the replies of requests sent and answered within `seconds` count."""
@@ -327,7 +353,8 @@ async def main_async(a: argparse.Namespace) -> None:
     cap = MAX_RATE_PER_CONN if a.kind == "district" else float("inf")
     over = 0
     for rate in (float(x) for x in a.rates.split(",")):
-        res = await step(players, rate, a.seconds, a.warmup, counter, cap, a.pid)
+        pids = [int(x) for x in str(a.pid).split(",")] if a.pid else None
+        res = await step(players, rate, a.seconds, a.warmup, counter, cap, pids)
         gc.collect()  # between steps
         print(json.dumps(res), flush=True)
         # two steps over the bound in a row end the ramp (one may be another process's doing
@@ -342,7 +369,9 @@ async def main_async(a: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--url", required=True)
+    ap.add_argument(
+        "--url", required=True, help="the server's address, or several, comma-separated"
+    )
     ap.add_argument("--kind", choices=["district", "echo"], required=True)
     ap.add_argument("--codes", default="")
     ap.add_argument("--seats", type=int, default=20)
@@ -351,7 +380,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--warmup", type=float, default=0.5)
     ap.add_argument("--p99-ms", type=float, default=50.0)
-    ap.add_argument("--pid", type=int, default=None, help="the server's process (its CPU time)")
+    ap.add_argument(
+        "--pid", default=None, help="the server's process, or processes (comma-separated): CPU time"
+    )
     ap.add_argument(
         "--no-batch", action="store_true", help="District: one message a frame (no `batch`)"
     )

@@ -88,8 +88,10 @@ def free_port() -> int:
 
 
 class Proc:
-    def __init__(self, db: Path, scenarios: Path, port: int) -> None:
-        self.db, self.scenarios, self.port = db, scenarios, port
+    """`district serve` on 127.0.0.1:`port`; `extra` arguments are added (e.g. `--store URL`)."""
+
+    def __init__(self, db: Path, scenarios: Path, port: int, extra: tuple[str, ...] = ()) -> None:
+        self.db, self.scenarios, self.port, self.extra = db, scenarios, port, extra
         self.p: subprocess.Popen[str] | None = None
 
     @property
@@ -112,6 +114,7 @@ class Proc:
                 str(self.scenarios),
                 "--log-level",
                 "WARNING",
+                *self.extra,
             ],
             cwd=ROOT,
             stdout=subprocess.PIPE,

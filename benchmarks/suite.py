@@ -17,6 +17,11 @@ Sections (docs/performance.md says what each figure means and how it is measured
 - restart: the District server of the 1,000-connection run, with 350 more sessions stored (lobbies
   and finished games) beside its 50 running ones, killed with SIGKILL and started again on its
   database: until its sessions are recovered, and until every running one acknowledges a command.
+- cluster: the same load generator against `district serve --store postgresql://...` processes on
+  one PostgreSQL database (`--store URL`, an empty database the bench may fill): N connections in
+  N/20 sessions spread over 3 processes (each player's hello goes to any of them and is redirected
+  to the session's owner), against 1 process on the same database; cmd/s at p99 < 50 ms of each,
+  and their ratio. Without `--store` the rows say they were not measured.
 - client: the game window's frame time (district scene, mouse over the map) and the first frame
   after a new round's view, at 50, 200 and 1,000 firms, headless on SDL's software renderer.
 
@@ -67,6 +72,10 @@ class Plan:
     client_frames: int
     targets: bool = True
     p99_ms: float = 50.0  # the reply-time bound of the throughput figures
+    cluster_load: int = 1000  # connections of the cluster section (in cluster_load/seats sessions)
+    cluster_processes: int = 3  # measured against 1 process on the same store
+    # the cluster's ramp starts lower: on a busy 2-core machine, 500 a second is already over
+    cluster_rates: tuple[float, ...] = (100, 200, 300, 400, 500, 700, 1000, 1500, 2000, 3000, 4000)
 
 
 FULL = Plan(
@@ -105,6 +114,8 @@ QUICK = Plan(
     client_frames=20,
     targets=False,
     p99_ms=5000.0,  # a smoke run on a busy CI machine: every step counts
+    cluster_load=60,
+    cluster_rates=(200,),
 )
 
 
@@ -169,6 +180,8 @@ def planned_ids(plan: Plan) -> list[str]:
     ids += ["memory.session", "memory.connection", "memory.idle_total"]
     ids += ["fanout.p50", "fanout.p99"]
     ids += ["restart.recovered", "restart.playable"]
+    n = plan.cluster_load
+    ids += [f"cluster.one.{n}", f"cluster.several.{n}", f"cluster.ratio.{n}", f"cluster.cpu.{n}"]
     for n in plan.client_firms:
         ids += [f"client.frame.{n}", f"client.new_round.{n}"]
     return ids
@@ -333,8 +346,17 @@ class LoadGen:
     """The load generator process (benchmarks/loadgen.py), driven by lines on its stdin/stdout."""
 
     def __init__(
-        self, url: str, kind: str, codes: list[str], plan: Plan, connections: int, pid: int
+        self,
+        url: str,
+        kind: str,
+        codes: list[str],
+        plan: Plan,
+        connections: int,
+        pid: int | list[int],
+        rates: tuple[float, ...] | None = None,
     ) -> None:
+        """`url` may list several processes (comma-separated), `pid` too (a list); `rates` is
+        the ramp (default: the plan's)."""
         cmd = [
             sys.executable,
             "-m",
@@ -350,13 +372,13 @@ class LoadGen:
             "--connections",
             str(connections),
             "--rates",
-            ",".join(f"{r:g}" for r in plan.rates),
+            ",".join(f"{r:g}" for r in (rates or plan.rates)),
             "--seconds",
             str(plan.step_seconds),
             "--p99-ms",
             str(plan.p99_ms),
             "--pid",
-            str(pid),
+            ",".join(map(str, pid)) if isinstance(pid, list) else str(pid),
         ]
         self.p = subprocess.Popen(
             cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -707,6 +729,142 @@ async def server_section(rep: Report, tmp: Path) -> None:
     )
 
 
+# --- cluster -----------------------------------------------------------------------------------
+
+
+async def end_sessions(url: str, made: list[dict[str, Any]]) -> None:
+    """End every session (through any process: a facilitator's hello is redirected to the owner),
+    so that none is left running in the store for later processes to take over."""
+    from district.server.protocol_client import ProtocolClient
+
+    for m in made:
+        fac = ProtocolClient(url, token=m["facilitator_token"])
+        await fac.connect(timeout=30)
+        r = await fac.control("end")
+        assert r["type"] == "ack", r
+        await fac.close()
+
+
+async def cluster_run(
+    plan: Plan, tmp: Path, scen: Path, store: str, processes: int
+) -> list[dict[str, Any]]:
+    """`processes` District processes on the store, the load generator's ramp against them all:
+    its steps. Sessions are created round-robin over the processes, each player says hello to
+    the processes in turn (most are redirected to their session's owner)."""
+    ports = [free_port() for _ in range(processes)]
+    procs = [
+        Proc(
+            tmp / f"cluster-{processes}-{i}.sqlite3",
+            scen,
+            port,
+            ("--store", store, "--name", f"bench-{processes}-{i}"),
+        )
+        for i, port in enumerate(ports)
+    ]
+    try:
+        for p in procs:
+            p.start()
+            assert p.p is not None
+            Drain(p.p.stdout)
+        sessions = max(processes, plan.cluster_load // plan.seats)
+        made: list[dict[str, Any]] = []
+        for i, p in enumerate(procs):
+            share = sessions // processes + (i < sessions % processes)
+            made += await create_sessions(p.url, "bench-seats", share)
+        pids = [p.p.pid for p in procs if p.p is not None]
+        urls = ",".join(p.url for p in procs)
+        codes = [m["code"] for m in made]
+        gen = LoadGen(
+            urls, "district", codes, plan, len(made) * plan.seats, pids, plan.cluster_rates
+        )
+        gen.read()
+        steps = gen.go()
+        await end_sessions(procs[0].url, made)
+        return steps
+    finally:
+        for p in procs:
+            p.stop()
+
+
+# the servers' CPU time a reply, 1 process against k in all (above 1: k processes spend less)
+CLUSTER_CPU = "1 process / {k} processes, CPU a reply, {n:,} conns"
+
+
+async def cluster_section(rep: Report, tmp: Path, store: str | None) -> None:
+    plan = rep.plan
+    n = plan.cluster_load
+    k = plan.cluster_processes
+    names = {1: "1 process", k: f"{k} processes"}
+    rows = {1: f"cluster.one.{n}", k: f"cluster.several.{n}"}
+    if store is None:
+        for size in (1, k):
+            rep.add(
+                Row(
+                    rows[size],
+                    "cluster",
+                    f"{names[size]} on one PostgreSQL: cmd/s at p99 < {plan.p99_ms:g} ms, "
+                    f"{n:,} conns",
+                    None,
+                    "cmd/s",
+                    note="not measured: give --store postgresql://... (an empty database)",
+                )
+            )
+        rep.add(Row(f"cluster.ratio.{n}", "cluster", f"{k} processes / 1, {n:,} conns", None, "x"))
+        rep.add(Row(f"cluster.cpu.{n}", "cluster", CLUSTER_CPU.format(k=k, n=n), None, "x"))
+        return
+    scen = tmp / "cluster-scenarios"
+    scen.mkdir(exist_ok=True)
+    (scen / "bench-seats.toml").write_text(scenario_toml("bench-seats", plan.seats - 4, 2))
+    top: dict[int, float] = {}
+    ramps: dict[int, list[dict[str, Any]]] = {}
+    for size in (1, k):
+        steps = ramps[size] = await cluster_run(plan, tmp, scen, store, size)
+        good = best(steps, plan.p99_ms)
+        top[size] = good["achieved"] if good else 0.0
+        ramp = ", ".join(f"{s['achieved']:.0f} {s['p99_ms']:.0f}" for s in steps)
+        rep.add(
+            Row(
+                rows[size],
+                "cluster",
+                f"{names[size]} on one PostgreSQL: cmd/s at p99 < {plan.p99_ms:g} ms, {n:,} conns",
+                top[size],
+                "cmd/s",
+                note=f"CPU {(good or steps[0]).get('cpu_us') or 0:.0f} us a reply (the servers); "
+                f"ramp (cmd/s, p99 ms): {ramp}",
+            )
+        )
+    rep.add(
+        Row(
+            f"cluster.ratio.{n}",
+            "cluster",
+            f"{k} processes / 1, {n:,} conns",
+            top[k] / top[1] if top[1] else None,
+            "x",
+            note=f"{os.cpu_count()} CPUs shared by the servers, PostgreSQL and the load generator",
+        )
+    )
+    # CPU a reply at the same offered rate (the highest both ramps reached): the processes' idle
+    # work (leases, statuses, pings) is spread over as many replies in both
+    same = {r["offered"] for r in ramps[1]} & {r["offered"] for r in ramps[k]}
+    rate = max(same, default=None)
+    a, b = (
+        next((r.get("cpu_us") for r in ramps[size] if r["offered"] == rate), None)
+        for size in (1, k)
+    )
+    rep.add(
+        Row(
+            f"cluster.cpu.{n}",
+            "cluster",
+            CLUSTER_CPU.format(k=k, n=n),
+            a / b if a and b else None,
+            "x",
+            note=f"{a:.0f} vs {b:.0f} us a reply at {rate:,.0f} cmd/s offered, the servers' CPU"
+            if a and b and rate
+            else "",
+        )
+    )
+
+
 # --- client ------------------------------------------------------------------------------------
 
 
@@ -761,7 +919,7 @@ def client_section(rep: Report) -> None:
 # --- the run -----------------------------------------------------------------------------------
 
 
-def run(plan: Plan, out: Callable[[str], None] = print) -> Report:
+def run(plan: Plan, out: Callable[[str], None] = print, store: str | None = None) -> Report:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     rep = Report(plan, out=out)
@@ -779,6 +937,8 @@ def run(plan: Plan, out: Callable[[str], None] = print) -> Report:
     games_section(rep)
     out("server (one load generator process; each server in turn)")
     asyncio.run(server_section(rep, tmp))
+    out("cluster (one load generator; 1 process, then several, on one PostgreSQL)")
+    asyncio.run(cluster_section(rep, tmp, store))
     out("client")
     client_section(rep)
     with contextlib.suppress(OSError):
@@ -818,8 +978,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="district bench", description=__doc__)
     ap.add_argument("--quick", action="store_true", help="a small smoke run (~30 s)")
     ap.add_argument("--json", default=None, metavar="PATH", help="also write the rows as JSON")
+    ap.add_argument(
+        "--store",
+        default=None,
+        metavar="URL",
+        help="a PostgreSQL database (postgresql://...) for the cluster section",
+    )
     a = ap.parse_args(argv)
-    rep = run(QUICK if a.quick else FULL)
+    rep = run(QUICK if a.quick else FULL, store=a.store)
     if a.json:
         Path(a.json).write_text(json.dumps(to_json(rep), indent=1, default=str))
     return 0

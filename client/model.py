@@ -82,7 +82,7 @@ class ClientModel:
 
     def __init__(self, view: View | None = None) -> None:
         self.view: View | None = None
-        self.status = "offline"  # offline, connecting, connected, reconnecting, failed
+        self.status = "offline"  # offline, connecting, connected, reconnecting, moving, failed
         self.status_detail = ""
         self.status_code = ""
         self.seat: str = ""

@@ -5,7 +5,10 @@ The render loop never blocks on it. It hands messages in with `send()` (thread-s
 arrived with `poll()` (never waits). The thread says hello, keeps the seat token the server gave,
 reconnects by itself with a growing back-off after a drop (hello with the token and the last
 stream number it saw, so the server replays what was missed), and re-sends commands that were
-never acknowledged with their original idempotency key, so nothing is applied twice.
+never acknowledged with their original idempotency key, so nothing is applied twice. With several
+servers, ProtocolClient follows a `redirect` by itself; when the server says the session moved
+(`bye` with the code `moved`), the thread goes back to the address it was given at once and the
+status is "moving" (the status line says so in words, never with an address).
 
 `create_session_sync` is the one blocking exchange: `create` on a connection of its own, run by the
 connect screen in a worker thread.
@@ -29,12 +32,14 @@ from district.server.protocol_client import (
     InvalidURI,
     ProtocolClient,
     Refused,
+    is_moved,
 )
 
 log = logging.getLogger("district.client.net")
 
 Message = dict[str, Any]
 FATAL_BYES = ("replaced", "released")  # another connection has the seat now: do not fight it
+MOVING = "Moving to another server…"  # the detail of the "moving" status (a session's move)
 
 
 @dataclass
@@ -43,7 +48,7 @@ class Inbound:
 
     kind: str  # "message" or "status"
     message: Message = field(default_factory=dict)
-    status: str = ""  # connecting, connected, reconnecting, failed, closed
+    status: str = ""  # connecting, connected, reconnecting, moving, failed, closed
     detail: str = ""
     code: str = ""  # a refused hello's code (failed), for what the window does next
 
@@ -69,6 +74,7 @@ class NetClient:
         self.client: ProtocolClient | None = None  # made on the network thread's loop
         self.welcomed = False
         self.refused_code = ""  # the code of the refusal that ended the connection
+        self.moving = False  # the server said the session moved: reconnecting to it elsewhere
         self._ids = 0
         self._inbox: queue.Queue[Inbound] = queue.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -143,6 +149,8 @@ class NetClient:
         self._inbox.put(Inbound("status", status=status, detail=detail, code=code))
 
     def _forward(self, msg: Message) -> None:
+        if msg.get("type") == "redirect":  # followed by ProtocolClient: the thread's business
+            return
         self._inbox.put(Inbound("message", msg))
 
     def _run(self) -> None:
@@ -178,10 +186,13 @@ class NetClient:
     async def _main(self) -> None:
         attempt = 0
         while not self._stop.is_set():
-            self._status(
-                "connecting" if attempt == 0 else "reconnecting",
-                "" if attempt == 0 else f"attempt {attempt + 1}",
-            )
+            if self.moving:
+                self._status("moving", MOVING)
+            else:
+                self._status(
+                    "connecting" if attempt == 0 else "reconnecting",
+                    "" if attempt == 0 else f"attempt {attempt + 1}",
+                )
             fatal = await self._session()
             if self._stop.is_set():
                 break
@@ -189,10 +200,16 @@ class NetClient:
                 # the last word: a 'closed' after it would hide the refusal from the window
                 self._status("failed", fatal or "connection closed", self.refused_code)
                 return
+            if self.moving and self.welcomed:  # the session moved: look for it again at once
+                attempt, self.welcomed = 1, False
+                continue
             delay = self.backoff[min(attempt, len(self.backoff) - 1)]
             attempt = attempt + 1 if not self.welcomed else 1
             self.welcomed = False
-            self._status("reconnecting", f"connection lost; trying again in {delay:g} s")
+            if self.moving:
+                self._status("moving", MOVING)
+            else:
+                self._status("reconnecting", f"connection lost; trying again in {delay:g} s")
             await self._sleep(delay)
         self._status("closed")
 
@@ -222,6 +239,7 @@ class NetClient:
             log.exception("connecting to %s failed", self.url)
             return ""
         self.welcomed = True
+        self.moving = False
         self._status("connected")
         writer: asyncio.Task[None] | None = None
         try:
@@ -237,8 +255,11 @@ class NetClient:
                 with contextlib.suppress(BaseException):
                     await writer
         bye = c.bye
-        if bye is not None and bye is not bye_before and bye.get("reason") in FATAL_BYES:
-            return str(bye.get("message") or bye.get("reason") or "closed")
+        if bye is not None and bye is not bye_before:
+            if bye.get("reason") in FATAL_BYES:
+                return str(bye.get("message") or bye.get("reason") or "closed")
+            if is_moved(bye):
+                self.moving = True
         return ""
 
     async def _writer(self) -> None:

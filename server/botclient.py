@@ -3,7 +3,10 @@
 fills seats of a session from another process with them.
 
 The bots' decisions come from server.bots, from the views the server sends, exactly as a human
-client would see them; their commands cross the wire as `bot_commands` makes them.
+client would see them; their commands cross the wire as `bot_commands` makes them. With several
+servers, a bot joins through any of them (ProtocolClient follows a `redirect`) and, when its
+session moves (`bye moved`, or its server dies), it comes back to its seat at once through the
+address it was given.
 """
 
 from __future__ import annotations
@@ -116,8 +119,8 @@ class BotPlayer:
                     if reply["type"] == "error":
                         self.refused.append(reply)
                 continue
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 1.0)
+            with contextlib.suppress(asyncio.TimeoutError):  # a message, or the connection lost
+                await c.wait_for(lambda: self._wake.is_set() or not c.connected.is_set(), 1.0)
         await c.close()
 
 

@@ -184,7 +184,11 @@ def _bench(args: argparse.Namespace) -> int:
         why = suite.json_problem(Path(args.json))
         if why:
             return _error(why)
-    return suite.main(["--quick"] * args.quick + ["--json", args.json] * (args.json is not None))
+    return suite.main(
+        ["--quick"] * args.quick
+        + ["--json", args.json] * (args.json is not None)
+        + ["--store", args.store] * (args.store is not None)
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -340,6 +344,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--quick", action="store_true", help="a small smoke run (~30 s), no targets")
     s.add_argument("--json", default=None, metavar="PATH", help="also write the figures as JSON")
+    s.add_argument(
+        "--store",
+        default=None,
+        metavar="URL",
+        help="an empty PostgreSQL database (postgresql://...): also measure 3 server processes "
+        "on it against 1 (the cluster section)",
+    )
     s.set_defaults(func=_bench)
 
     s = sub.add_parser(

@@ -9,6 +9,13 @@ synchronous helpers of server/local.py, the benchmarks and the tests.
     ...
     await client.reconnect()                      # hello with the seat token and `last_event`
 
+Several servers (docs/protocol.md, "Several servers"): the URL the client is made with is its
+`home` (the address the user gave, or a proxy's). A hello answered by `redirect` is said again, the
+same, at the `url` it names (at most `MAX_REDIRECTS` in a row, then `Refused` with the code
+`redirect_loop`); a `bye` with the code `moved`, or a redirected server that does not answer, sends
+the client back to `home`, which serves the session or redirects again. `connect()` and
+`reconnect()` both follow this, so `command_surely` keeps working across a session's move.
+
 It keeps the stream position (`last`), the latest `welcome`, `view`, `clock` and `roster`, every
 view and event of the stream in order (`stream`), and, with `record=True`, every message received
 (`received`). Requests get an id and their reply (ack, error, welcome, created, scenarios, pong)
@@ -40,10 +47,45 @@ Message = dict[str, Any]
 RequestId = int | str
 
 # Messages that answer a request, naming it with `re`.
-REPLIES = ("ack", "error", "welcome", "created", "scenarios", "pong", "debrief", "workshop")
+REPLIES = (
+    "ack",
+    "error",
+    "welcome",
+    "created",
+    "scenarios",
+    "pong",
+    "debrief",
+    "workshop",
+    "redirect",
+)
 # What a lost or refused connection attempt may raise (a server restarting, a bad address, ...).
 CONNECT_ERRORS = (TimeoutError, OSError, ConnectionClosed, ConnectionError, InvalidHandshake)
 HELLO_ID = "hello"  # the id of every hello, so its error can be told from a command's
+MAX_REDIRECTS = 3  # redirects followed in a row by one connect(); then Refused("redirect_loop")
+MOVED = "moved"  # the code of the bye that says the session left this server: go back home
+RECONNECT_PAUSE_MAX = 0.5  # reconnect()'s pause between attempts doubles up to this (seconds)
+
+
+def is_moved(bye: Message | None) -> bool:
+    """A `bye` saying the session moved to another server (`code`, or `reason` as other byes)."""
+    return bye is not None and MOVED in (bye.get("code"), bye.get("reason"))
+
+
+def redirect_target(msg: Message) -> str:
+    """The `url` of a `redirect`, checked: a ws:// or wss:// address, or Refused saying what is
+    wrong with it."""
+    url = msg.get("url")
+    if not isinstance(url, str) or not url.lower().startswith(("ws://", "wss://")):
+        raise Refused(
+            {
+                "type": "error",
+                "code": "bad_redirect",
+                "where": "redirect.url",
+                "message": "the server sent this client to an address that is not a websocket "
+                "address (ws:// or wss://); ask whoever runs the servers to check --advertise",
+            }
+        )
+    return url
 
 
 class Refused(Exception):
@@ -128,7 +170,11 @@ class ProtocolClient:
         workshop: tuple[str, str, str] | None = None,
         batch: bool = True,
     ) -> None:
-        self.url = url
+        self.url = url  # where the next connection goes: `home`, or where a redirect sent it
+        self.home = url  # the address given: a moved session is looked for here again
+        self.max_redirects = MAX_REDIRECTS
+        self.redirects = 0  # redirects followed, in all
+        self.moves = 0  # `bye moved` received, in all
         # (name, key, session): join that session of a workshop as its facilitator
         self.workshop = workshop
         self.batch = batch  # says `batch` in its hello: several messages a frame
@@ -215,7 +261,48 @@ class ProtocolClient:
         """Open a connection and say hello. Returns the welcome; raises Refused on an error (and
         closes the connection), or a connection error when the server cannot be reached. If the
         server says `waiting` (a locked session: the facilitator decides), it waits for as long
-        as that takes."""
+        as that takes.
+
+        A `redirect` is followed: the same hello at its `url` (at most `max_redirects` in a row,
+        then Refused with the code `redirect_loop`). A redirected server that does not answer
+        sends the client back to `home` once; if that redirects to a server that still does not
+        answer (an owner that died, whose lease has not run out yet), the connection error is
+        raised and `url` is `home` again, so `reconnect()` tries again from there."""
+        hops = 0
+        fell_back = False
+        while True:
+            try:
+                reply = await self._hello(timeout)
+            except CONNECT_ERRORS:
+                if self.url == self.home or fell_back:
+                    self.url = self.home
+                    raise
+                log.info("%s does not answer: back to %s", self.url, self.home)
+                self.url, fell_back = self.home, True
+                continue
+            if reply["type"] != "redirect":
+                self.connected.set()
+                return reply
+            target = redirect_target(reply)
+            hops += 1
+            if hops > self.max_redirects:
+                self.url = self.home
+                raise Refused(
+                    {
+                        "type": "error",
+                        "code": "redirect_loop",
+                        "where": "hello",
+                        "message": f"the servers sent this client on {self.max_redirects} times "
+                        "in a row without serving the session; try again in a moment",
+                    }
+                )
+            self.redirects += 1
+            log.info("redirected from %s", self.url)
+            self.url = target
+
+    async def _hello(self, timeout: float) -> Message:
+        """One connection to `url` and its hello: the welcome or the redirect (the connection is
+        closed after a redirect), or Refused."""
         if self.is_open:
             await self.close()
         await self.connect_only(timeout)
@@ -237,7 +324,8 @@ class ProtocolClient:
         if reply["type"] == "error":
             await self.close()
             raise Refused(reply)
-        self.connected.set()
+        if reply["type"] == "redirect":
+            await self.close()
         return reply
 
     async def reconnect(
@@ -246,8 +334,10 @@ class ProtocolClient:
         pause: float = 0.1,
         on_retry: Callable[[int, BaseException], Awaitable[None] | None] | None = None,
     ) -> Message:
-        """Say hello again and again (the server may be restarting) until it succeeds, for at most
-        `within` seconds. A refusal (Refused) is not retried."""
+        """Say hello again and again (the server may be restarting, or its session moving to
+        another server) until it succeeds, for at most `within` seconds; the pause between
+        attempts doubles from `pause` up to RECONNECT_PAUSE_MAX. A refusal (Refused) is not
+        retried."""
         loop = asyncio.get_running_loop()
         end = loop.time() + within
         for attempt in itertools.count(1):
@@ -262,7 +352,9 @@ class ProtocolClient:
                     r = on_retry(attempt, e)
                     if r is not None:
                         await r
-                await asyncio.sleep(pause)
+                await asyncio.sleep(
+                    min(max(pause, RECONNECT_PAUSE_MAX), pause * 2 ** (attempt - 1))
+                )
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def close(self) -> None:
@@ -484,6 +576,9 @@ class ProtocolClient:
             self.join_requests = list(msg.get("requests") or [])
         elif t == "bye":
             self.bye = msg
+            if is_moved(msg):  # the session left the server: look for it at home again
+                self.moves += 1
+                self.url = self.home
         elif t == "ack" and self.seat == "facilitator":
             result = msg.get("result")
             if isinstance(result, dict) and isinstance(result.get("facilitator_token"), str):
@@ -508,9 +603,12 @@ __all__ = [
     "CONNECT_ERRORS",
     "HELLO_ID",
     "REPLIES",
+    "MAX_REDIRECTS",
+    "MOVED",
     "InvalidURI",
     "ProtocolClient",
     "Refused",
     "decode_server_frame",
     "decode_server_frames",
+    "is_moved",
 ]

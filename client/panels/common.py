@@ -291,8 +291,33 @@ def draw_top_bar(
         surface, tstr, scene.fonts.get(round(16 * k), "bold"), tcol, (x + u(22 * k), cy), "midleft"
     )
     x = out["timer"].right + u(18)
+    # connection status (word + icon, not colour alone); a long word takes room from the news
+    st = m.status
+    scol = {
+        "connected": C.GOOD,
+        "connecting": C.WARN,
+        "reconnecting": C.WARN,
+        "moving": C.WARN,
+        "failed": C.BAD,
+    }.get(st, C.MUTED)
+    word = {
+        "connected": "online",
+        "offline": "offline (recorded)",
+        "reconnecting": "reconnecting…",
+        "moving": "moving to another server…",  # the session moved (client/net.py)
+        "connecting": "connecting…",
+        "failed": "disconnected",
+        "closed": "disconnected",
+    }.get(st, st)
+    status_font = scene.fonts.get(12)
+    slot = u(130 if not big else 150)
+    if st == "moving":  # the long word takes room from the headline where the bar has it
+        slot = max(slot, status_font.size(word)[0] + u(28))
+    end = rect.right - slot - reserve
+    # after the clock when larger text pushes the clock to the right
+    sx = max(end, out["timer"].right + u(14)) if "timer" in out else end
     headlines = v.get("news", []) if news else []
-    right_reserve = u(150 if not big else 240) + reserve
+    right_reserve = max(u(150 if not big else 240), slot + u(20)) + reserve
     room = rect.right - right_reserve - x - u(20 * k)
     if headlines and room >= u(
         60
@@ -309,31 +334,12 @@ def draw_top_bar(
             "midleft",
             max_width=room,
         )
-    # connection status (word + icon, not colour alone)
-    st = m.status
-    scol = {"connected": C.GOOD, "connecting": C.WARN, "reconnecting": C.WARN, "failed": C.BAD}.get(
-        st, C.MUTED
-    )
-    word = {
-        "connected": "online",
-        "offline": "offline (recorded)",
-        "reconnecting": "reconnecting…",
-        "connecting": "connecting…",
-        "failed": "disconnected",
-        "closed": "disconnected",
-    }.get(st, st)
-    end = rect.right - u(130 if not big else 150) - reserve
-    # after the clock when larger text pushes the clock to the right
-    sx = max(end, out["timer"].right + u(14)) if "timer" in out else end
     blit_icon(surface, "plug", (sx, cy), u(16), scol)
+    status_room = max(u(40), end + slot - sx - u(14))
+    if st == "moving" and status_font.size(word)[0] > status_room:
+        word = "moving…"  # a narrow bar: the connect screen says the rest
     out["status"] = text(
-        surface,
-        word,
-        scene.fonts.get(12),
-        scol,
-        (sx + u(12), cy),
-        "midleft",
-        max_width=max(u(40), end + u(130) - sx - u(14)),
+        surface, word, status_font, scol, (sx + u(12), cy), "midleft", max_width=status_room
     )
     return out
 

@@ -26,9 +26,9 @@ def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_quick_bench_prints_and_writes_every_row(tmp_path: Path) -> None:
+def test_quick_bench_prints_and_writes_every_row(tmp_path: Path, pg_url: str) -> None:
     out = tmp_path / "bench.json"
-    p = bench("--quick", "--json", str(out), cwd=ROOT)
+    p = bench("--quick", "--json", str(out), "--store", pg_url, cwd=ROOT)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     data = json.loads(out.read_text())
     rows = data["rows"]
@@ -41,6 +41,7 @@ def test_quick_bench_prints_and_writes_every_row(tmp_path: Path) -> None:
         "memory",
         "fan-out",
         "restart",
+        "cluster",
         "client",
     }
     table = p.stdout.splitlines()
