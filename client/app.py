@@ -219,7 +219,9 @@ class App:
 
     def open_from_workshop(self, session: str, code: str, url: str) -> None:
         """Open one session of the workshop: its facilitator console, joined with the workshop's
-        name and key (at `url`, the server that runs it; else the workshop's server)."""
+        name and key. The hello goes to the workshop's server, which serves it or redirects to the
+        server that runs it (`url`): so if that server dies, the console comes back through the
+        workshop's server to whichever process takes the session over."""
         w = self.workshop
         if w is None:
             return
@@ -232,7 +234,7 @@ class App:
         self.report_seen = -1
         self.workshop_console = False
         self.reset_scenes()
-        self.connect(url or w.url, workshop=(w.name, w.key, session))
+        self.connect(w.url, workshop=(w.name, w.key, session))
 
     def back_to_workshop(self) -> None:
         """From a session's facilitator console back to the workshop console."""
