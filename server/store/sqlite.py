@@ -29,26 +29,14 @@ import queue
 import sqlite3
 import sys
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import msgpack
 from district.server.store import (
-    AddToken,
-    AppendEntry,
-    Archive,
-    DropToken,
     Entry,
-    Finish,
-    NewSession,
-    NewWorkshop,
-    Note,
-    Quarantine,
     SessionStatus,
-    SetWorkshop,
-    Snapshot,
     Store,
     StoredSession,
     StoreError,
@@ -57,11 +45,12 @@ from district.server.store import (
     pack_entry,
     unpack_entry,
 )
+from district.server.store.sql import Statement, sqlite_sql
+from district.server.store.sql import statements as shared_statements
 
 log = logging.getLogger("district.store")
 
 T = TypeVar("T")
-Statement = tuple[str, tuple[Any, ...]]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -133,92 +122,8 @@ def migrate(conn: sqlite3.Connection) -> None:
 
 
 def statements(w: Write) -> list[Statement]:
-    """The SQL of one typed write."""
-    if isinstance(w, AppendEntry):
-        out: list[Statement] = [
-            (
-                "INSERT INTO entries (session, n, data) VALUES (?, ?, ?)",
-                (w.session, w.n, w.packed if w.packed is not None else pack_entry(w.entry)),
-            )
-        ]
-        if w.entry.get("k") == "start":  # the game is under way: recovered at start-up
-            out.append(
-                (
-                    "UPDATE sessions SET started = coalesce(started, created) WHERE id = ?",
-                    (w.session,),
-                )
-            )
-        return out
-    if isinstance(w, Archive):
-        return [("UPDATE sessions SET archived = ? WHERE id = ?", (w.when, w.session))]
-    if isinstance(w, Quarantine):
-        return [("UPDATE sessions SET quarantined = ? WHERE id = ?", (w.reason, w.session))]
-    if isinstance(w, AddToken):
-        return [
-            (
-                "INSERT OR REPLACE INTO tokens (hash, session, seat) VALUES (?, ?, ?)",
-                (w.hash, w.session, w.seat),
-            )
-        ]
-    if isinstance(w, DropToken):
-        return [("DELETE FROM tokens WHERE hash = ?", (w.hash,))]
-    if isinstance(w, Snapshot):
-        return [
-            (
-                "INSERT OR REPLACE INTO snapshots (session, n, data, hash, created) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (w.session, w.n, w.blob, w.hash, time.time()),
-            ),
-            ("DELETE FROM snapshots WHERE session = ? AND n < ?", (w.session, w.n)),
-        ]
-    if isinstance(w, Note):
-        return [
-            (
-                "INSERT INTO notes (session, t, seat, data) VALUES (?, ?, ?, ?)",
-                (w.session, w.t, w.seat, pack_entry(w.data)),
-            )
-        ]
-    if isinstance(w, Finish):
-        return [("UPDATE sessions SET finished = ? WHERE id = ?", (w.when, w.session))]
-    if isinstance(w, NewWorkshop):
-        return [("INSERT INTO workshops (name, key_hash) VALUES (?, ?)", (w.name, w.key_hash))]
-    if isinstance(w, SetWorkshop):
-        return [
-            (
-                "UPDATE sessions SET workshop = (SELECT name FROM workshops WHERE name = ?) "
-                "WHERE id = ?",
-                (w.workshop, w.session),
-            )
-        ]
-    if isinstance(w, NewSession):
-        info = w.info
-        settings = msgpack.packb(
-            {
-                "negotiation_seconds": info["negotiation_seconds"],
-                "report_seconds": info["report_seconds"],
-            }
-        )
-        return [
-            (
-                "INSERT INTO sessions (id, code, scenario, scenario_text, seed, settings, "
-                "facilitator_hash, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    info["id"],
-                    info["code"],
-                    info["scenario"],
-                    w.scenario_text,
-                    info["seed"],
-                    settings,
-                    info["facilitator_hash"],
-                    info["created"],
-                ),
-            ),
-            (
-                "INSERT INTO tokens (hash, session, seat) VALUES (?, ?, ?)",
-                (info["facilitator_hash"], info["id"], "facilitator"),
-            ),
-        ]
-    raise TypeError(f"not a store write: {w!r}")
+    """The SQL of one typed write (server/store/sql.py), as SQLite takes it."""
+    return [(sqlite_sql(sql), params) for sql, params in shared_statements(w)]
 
 
 # --- reads, on a connection ------------------------------------------------------------------
