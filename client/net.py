@@ -23,7 +23,7 @@ import queue
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from district.client.model import refusal
 from district.server import protocol
@@ -40,6 +40,19 @@ log = logging.getLogger("district.client.net")
 Message = dict[str, Any]
 FATAL_BYES = ("replaced", "released")  # another connection has the seat now: do not fight it
 MOVING = "Moving to another server…"  # the detail of the "moving" status (a session's move)
+
+
+T = TypeVar("T")
+
+
+def drained(q: queue.Queue[T]) -> list[T]:
+    """Everything waiting in a network thread's queue, taken now without waiting."""
+    out: list[T] = []
+    while True:
+        try:
+            out.append(q.get_nowait())
+        except queue.Empty:
+            return out
 
 
 @dataclass
@@ -121,12 +134,7 @@ class NetClient:
         self.send(protocol.control(action, msg_id, **fields))
 
     def poll(self) -> list[Inbound]:
-        out = []
-        while True:
-            try:
-                out.append(self._inbox.get_nowait())
-            except queue.Empty:
-                return out
+        return drained(self._inbox)
 
     def stop(self) -> None:
         self._stop.set()

@@ -17,6 +17,7 @@ from typing import Any
 
 import pygame
 import pygame_gui
+from district.client.net import drained
 from district.client.panels.common import bind, oid
 from district.client.scenes.base import Scene
 from district.client.ui.draw import panel, text, wrap
@@ -85,12 +86,7 @@ class WorkshopLink:
         self._poke()
 
     def poll(self) -> list[dict[str, Any]]:
-        out = []
-        while True:
-            try:
-                out.append(self._inbox.get_nowait())
-            except queue.Empty:
-                return out
+        return drained(self._inbox)
 
     # --- the thread -------------------------------------------------------------------------
     def _poke(self) -> None:
