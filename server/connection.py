@@ -278,6 +278,9 @@ class Connection:
         self._pending: list[bytes] | None = None  # frames of this turn of the loop (see send_bytes)
         self._sending = False  # the writer task holds frames it took from the queue
         self.batch = False  # the client said `batch`: a turn's messages go in one frame
+        # a workshop's lead facilitator (the workshop hello): a second facilitator connection
+        # beside the session's own teacher, never in their place
+        self.lead = False
         cfg = server.config
         self._q: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue(maxsize=cfg.out_queue)
         self._tokens = float(cfg.burst)

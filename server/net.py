@@ -635,7 +635,7 @@ class Server:
     def _tell_moved(self, s: Session) -> int:
         """Every connection of a session that leaves this process: `bye` `moved`."""
         conns: set[Any] = {c for c in self.conns if c.session is s}
-        conns |= set(s.audience.conns.values()) | set(s.audience.observers)
+        conns |= set(s.audience.everyone())
         conns |= {w.conn for w in s.audience.waiting.values()}
         for conn in conns:
             bye_moved(conn)
@@ -719,7 +719,7 @@ class Server:
         now = self.config.clock() if now is None else now
         idle = []
         for sid, s in list(self.sessions.items()):
-            if s.conns or s.audience.observers or s.waiting or not s.queue.empty():
+            if s.audience.everyone() or s.waiting or not s.queue.empty():
                 self._idle_since.pop(sid, None)
                 continue
             since = self._idle_since.setdefault(sid, now)
@@ -735,7 +735,7 @@ class Server:
         marks it archived (not recovered at a restart), and it is loaded back from the store when
         someone comes to it. False if it is busy again, or the store cannot say so now."""
         s = self.sessions.get(sid)
-        if s is None or s.conns or s.audience.observers or s.waiting or not s.queue.empty():
+        if s is None or s.audience.everyone() or s.waiting or not s.queue.empty():
             return False
         leaving = self._archiving[sid] = asyncio.Event()
         del self.sessions[sid]  # from now on, whoever comes waits for `leaving`, then loads it
@@ -1193,7 +1193,8 @@ class Server:
         if session.moving:  # it is leaving this process just now
             bye_moved(conn)
             return
-        if job is None:  # the workshop's lead comes in as the session's facilitator
+        if job is None:  # the workshop's lead comes in as a facilitator beside the session's own
+            conn.lead = True
             job = Hello(conn, msg, "token", FACILITATOR, session.core.info.facilitator_hash, fut)
         if not session.submit(job):
             raise ProtocolError("busy", "the session has too many messages waiting; try again")

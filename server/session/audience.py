@@ -61,6 +61,9 @@ def capped_view(view: dict[str, Any]) -> dict[str, Any]:
 class Audience:
     def __init__(self) -> None:
         self.conns: dict[str, Conn] = {}  # seat or facilitator -> its connection
+        # workshop leads: facilitator connections beside the session's own (server/workshop.py);
+        # they get what the facilitator gets and act as the facilitator, but replace nobody
+        self.leads: set[Conn] = set()
         self.observers: set[Conn] = set()
         self.away: dict[str, float] = {}  # seat -> when its connection went (server time)
         self.waiting: dict[str, Waiting] = {}  # late joiners waiting to be let in, by request id
@@ -69,6 +72,9 @@ class Audience:
     def admit(self, conn: Conn, recipient: str) -> None:
         if recipient == OBSERVER:
             self.observers.add(conn)
+            return
+        if recipient == FACILITATOR and getattr(conn, "lead", False):
+            self.leads.add(conn)
             return
         old = self.conns.get(recipient)
         if old is not None and old is not conn:
@@ -82,6 +88,8 @@ class Audience:
         r = conn.recipient
         if r == OBSERVER:
             self.observers.discard(conn)
+        elif conn in self.leads:
+            self.leads.discard(conn)
         elif r is not None and self.conns.get(r) is conn:
             del self.conns[r]
             if r != FACILITATOR:
@@ -109,9 +117,9 @@ class Audience:
 
     def tell_facilitator(self) -> None:
         """The facilitator (if connected) gets the list of waiting joiners; nobody else does."""
-        c = self.conns.get(FACILITATOR)
-        if c is not None and not c.closed:
-            c.send(self.join_requests())
+        msg = self.join_requests()
+        for c in self.targets(FACILITATOR):
+            c.send(msg)
 
     def live(self) -> set[str]:
         """The seats (and the facilitator) with an open connection."""
@@ -121,11 +129,18 @@ class Audience:
         if r == OBSERVER:
             return [c for c in self.observers if not c.closed]
         c = self.conns.get(r)
-        return [c] if c is not None and not c.closed else []
+        out = [c] if c is not None and not c.closed else []
+        if r == FACILITATOR and self.leads:
+            out.extend(c for c in self.leads if not c.closed)
+        return out
+
+    def everyone(self) -> list[Conn]:
+        """Every connection of the session: seats, facilitator, workshop leads, observers."""
+        return [*self.conns.values(), *self.leads, *self.observers]
 
     def broadcast(self, msg: dict[str, Any]) -> None:
         frame = encode(msg)
-        for c in [*self.conns.values(), *self.observers]:
+        for c in self.everyone():
             if not c.closed:
                 c.send_bytes(frame)
 

@@ -123,8 +123,7 @@ async def test_open_and_the_workshop_hello_join_as_the_sessions_facilitator(
     server: Server,
 ) -> None:
     key, sessions = await workshop_of(server.url, 2)
-    (c, f, p) = sessions[1]
-    await f.close()  # the session's teacher has gone: the workshop's lead opens it
+    (c, f, p) = sessions[1]  # the session's teacher stays at their console all along
     opened = await ask(server.url, name="spring-school", key=key, action="open", session=c["code"])
     assert opened["type"] == "workshop", opened
     assert (opened["session"], opened["code"], opened["url"]) == (
@@ -138,6 +137,13 @@ async def test_open_and_the_workshop_hello_join_as_the_sessions_facilitator(
     assert "token" not in welcome  # the lead has the workshop's key, no session token
     assert (await lead.control("pause"))["type"] == "ack"
     await p.wait_for(lambda: (p.clock or {}).get("status") == "paused")
+    # the lead is a second facilitator: the teacher was not put out, and sees what the lead does
+    await f.wait_for(lambda: (f.clock or {}).get("status") == "paused")
+    assert f.bye is None and f.is_open
+    said = await f.command({"type": "chat", "text": "from the teacher", "to": "public"}, cid="t1")
+    assert said["type"] == "ack"
+    await lead.wait_for(lambda: "from the teacher" in chats(lead))
+    assert (await f.control("resume"))["type"] == "ack"
     # it reconnects with the same hello
     await lead.drop()
     assert (await lead.reconnect())["seat"] == "facilitator"
