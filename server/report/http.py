@@ -164,6 +164,18 @@ class ReportService:
         stored = await self.hub.store.load(sid)
         return stored is not None and stored.finished is not None
 
+    async def _stored(self, sid: str, within: float = 5.0) -> None:
+        """Wait (a little) until the store holds every entry the session in memory has applied:
+        the worker reads the database file, and the phase the key names may still be on its way
+        there (a write under way)."""
+        ledger = getattr(self.hub.sessions.get(sid), "ledger", None)
+        if ledger is None:
+            return
+        target = ledger.core.entries
+        end = asyncio.get_running_loop().time() + within
+        while ledger.stored_entries < target and asyncio.get_running_loop().time() < end:
+            await asyncio.sleep(0.01)
+
     async def _shared_log(self, sid: str) -> tuple[str, SessionLog]:
         """A session of a store several processes share (it may be played on another process):
         its log read from the store now, and the key of that state (how many entries)."""
@@ -206,6 +218,7 @@ class ReportService:
             key, source = await self._shared_log(sid)
         else:
             key = self._key(sid)
+            await self._stored(sid)
         made = self._reports.get(sid)
         failed = (
             made is not None

@@ -132,6 +132,9 @@ class Ledger:
         self._finish_due = False
         self.failures = 0  # failed writes in a row
         self.rest_until = 0.0  # (monotonic) no write is tried before then
+        # how many of the session's entries the store holds (those applied but not yet stored
+        # are in a write under way): what reads the store directly waits for this to catch up
+        self.stored_entries = core.entries
         # another server process owns the session now (a write raised LeaseLost, or the lease
         # was not renewed): nothing more is written or sent; the server drops the session
         self.lost = False
@@ -293,6 +296,7 @@ class Ledger:
         finishing = self._finish_due and self.core.status == "ended"
         if finishing:
             writes.append(db.Finish(self.sid, self.now()))
+        upto = self.core.entries  # every entry applied so far is in `writes` (or stored before)
         try:
             await self.store.write(writes)
         except db.LeaseLost as e:  # not an outage to wait out: another process owns it now
@@ -319,6 +323,7 @@ class Ledger:
             return False
         if writes:
             self._stored()
+            self.stored_entries = max(self.stored_entries, upto)
         if rebuild:
             await self.reload(quiet=True)
         for n in news:
@@ -411,4 +416,5 @@ class Ledger:
             raise RuntimeError(f"session {self.sid} is not in the store")
         self.core = await load_core(self.store, stored, self.core.scenario, self.log)
         self.since_snapshot = replayed(self.core, stored)
+        self.stored_entries = self.core.entries  # what the store holds, by definition
         self.log.warning("reloaded from the store at entry %d", self.core.entries)

@@ -9,15 +9,17 @@ import re
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from district.server.net import Server
 from district.server.report.http import ReportService
+from district.server.store import SQLiteStore, Write
 
 from tests.report.conftest import Played
 from tests.report.test_page import drawn
-from tests.server.conftest import SeatClient, create, server, until
+from tests.server.conftest import SeatClient, create, make_config, server, until
 
 __all__ = ["server"]  # the fixture, a real server in the test's loop
 
@@ -191,3 +193,43 @@ async def test_a_running_sessions_report_follows_its_rounds(server: Server, tmp_
     finally:
         await reports.stop()
         await fac.close()
+
+
+class SlowStore(SQLiteStore):
+    """A database whose writes take a while once `delay` is set (a busy disk, a loaded machine)."""
+
+    delay = 0.0
+
+    async def write(self, writes: Sequence[Write]) -> None:
+        await asyncio.sleep(self.delay)
+        await super().write(writes)
+
+
+async def test_a_report_asked_the_moment_a_phase_changes_waits_for_it_to_be_stored(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path)
+    srv = Server(config, SlowStore(config.db))
+    await srv.start()
+    reports = ReportService(srv, config.db, tmp_path / "reports")
+    await reports.start()
+    try:
+        created, fac = await create(srv.url, "server-test", seed=6, report_seconds=600)
+        code, sid = created["code"], created["session"]
+        key = f"?key={created['facilitator_token']}"
+        # the report's worker is up (nothing to report yet), then the database slows down
+        status, _, body = await asyncio.to_thread(get, f"{reports.url}/report/{code}/{key}")
+        assert status == 409 and "has not played a round yet" in body.decode()
+        store = srv.store
+        assert isinstance(store, SlowStore)
+        store.delay = 1.0
+        assert (await fac.control("start"))["type"] == "ack"
+        core = srv.sessions[sid].core
+        await until(lambda: core.round == 1 and core.phase == "report", timeout=60, step=0.001)
+        # the round's results are applied, and on their way to the database: the report has them
+        status, _, body = await asyncio.to_thread(get, f"{reports.url}/report/{code}/{key}")
+        assert status == 200 and "1 of 3 rounds" in body.decode(), (status, body[:200])
+        await fac.close()
+    finally:
+        await reports.stop()
+        await srv.stop()
