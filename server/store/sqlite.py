@@ -4,12 +4,23 @@ Every session is a row in `sessions`, its entries in `entries`, its latest snaps
 `snapshots`, and the hashes of its seat tokens in `tokens`. All SQL of the server is in this
 module.
 
-One thread owns the connection. Writers hand it batches and await them; the thread takes every
-batch waiting, runs them in one transaction and commits once (group commit), so a busy server pays
-one commit for many commands. A batch's future is resolved only after the commit: "written before
-acknowledged". The database runs in WAL mode; with `durable=False` (the default) a commit survives
-the server process being killed at any moment (the data is in the OS's hands), with `durable=True`
-it also survives a power cut (fsync on every commit).
+Writes asked for in one turn of the event loop are committed together at the turn's end, in one
+transaction (group commit), so a busy server pays one commit for many commands. A write's future is
+resolved only after the commit: "written before acknowledged". The database runs in WAL mode.
+
+- With `durable=False` (the default) a commit survives the server process being killed at any
+  moment (the data is in the OS's hands). Such a commit writes to the WAL and never waits for the
+  disk, so it is made on the event loop's own connection, at the turn's end: handing it to a
+  thread cost more than the commit (a queue, a lock, a wake-up of the loop from the thread: about
+  a sixth of a command's CPU, docs/performance.md). Checkpoints, which do wait for the disk, are
+  left to the thread (PASSIVE, about once a second while writes come in), and a turn's writes go
+  to the thread instead when the file's write lock is held elsewhere (a tool, or the thread's own
+  short write) or writes handed to the thread are still under way, so the order is kept.
+- With `durable=True` a commit also survives a power cut (fsync on every commit): every commit is
+  the thread's, so the loop never waits for the disk.
+
+A thread owns a second connection: reads, checkpoints, and the writes handed to it. A read is
+handed over after the writes asked for before it, so it sees them.
 
 One server process at a time: `start()` takes an exclusive lock on `<file>.lock` (held until
 `close()`), and a second server on the same file gets `StoreLocked` with a sentence saying so.
@@ -23,12 +34,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import queue
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,6 +62,10 @@ from district.server.store.sql import Statement, sqlite_sql
 from district.server.store.sql import statements as shared_statements
 
 log = logging.getLogger("district.store")
+
+LOOP_BUSY_MS = 20  # the loop's connection waits at most this for the write lock
+CHECKPOINT_EVERY = 1.0  # seconds: how often, while writes come in, the thread checkpoints
+WAL_LIMIT = 16 * 1024 * 1024  # bytes: the WAL file is cut back to this when it starts again
 
 T = TypeVar("T")
 
@@ -292,18 +309,32 @@ class SQLiteStore(Store):
         # writes of this turn of the event loop, handed to the thread together at its end
         self._pending: list[tuple[list[Statement], asyncio.Future[None]]] = []
         self._pending_loop: asyncio.AbstractEventLoop | None = None
-        self._conn: sqlite3.Connection | None = None
+        self._conn: sqlite3.Connection | None = None  # the thread's
+        # the event loop's own connection (durable=False): a turn's writes are committed on it
+        self._loop_conn: sqlite3.Connection | None = None
+        self._in_thread = 0  # write jobs handed to the thread and not yet resolved on the loop
+        self._checkpoint_due = 0.0  # (monotonic) when the thread is next asked to checkpoint
         self.commits = 0
+        self.inline_commits = 0  # of `commits`, those made on the loop's connection
         self._lock: Any = None  # the open lock file while started
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._connect()  # create the schema now, so errors show at start
         conn.close()
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, loop_writer: bool = False) -> sqlite3.Connection:
+        """A connection to the file. `loop_writer`: the event loop's own, which must never wait
+        long: it waits at most LOOP_BUSY_MS for the write lock (else its writes go to the
+        thread), and leaves checkpoints to the thread."""
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
-        conn.execute("PRAGMA busy_timeout=5000")
+        # a WAL file grown by a burst is cut back to this size when it starts again
+        conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
+        if loop_writer:
+            conn.execute(f"PRAGMA busy_timeout={LOOP_BUSY_MS}")
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+        else:
+            conn.execute("PRAGMA busy_timeout=5000")
         conn.executescript(SCHEMA)
         migrate(conn)
         return conn
@@ -347,7 +378,12 @@ class SQLiteStore(Store):
         self._take_lock()
         try:
             self._conn = self._connect()
+            if not self.durable:
+                self._loop_conn = self._connect(loop_writer=True)
         except BaseException:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
             self._release_lock()
             raise
         self._thread = threading.Thread(
@@ -364,6 +400,9 @@ class SQLiteStore(Store):
         self._q.put(None)
         await asyncio.to_thread(thread.join)
         self._thread = None
+        if self._loop_conn is not None:
+            self._loop_conn.close()
+            self._loop_conn = None
         self._release_lock()
 
     def _run(self) -> None:
@@ -385,13 +424,19 @@ class SQLiteStore(Store):
                     break
                 jobs.append(j)
             writes = [(stmts, fut) for j in jobs if j[0] == "write" for stmts, fut in j[1]]
-            loops = {j[2] for j in jobs if j[0] == "write"}
+            # the jobs each loop holds back its own commits for (see _hand_over)
+            loops: dict[asyncio.AbstractEventLoop, int] = {}
+            for j in jobs:
+                if j[0] in ("write", "checkpoint"):
+                    loops[j[-1]] = loops.get(j[-1], 0) + 1
             reads = [j for j in jobs if j[0] == "read"]
+            done: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
             if writes:
-                done: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
                 self._commit(conn, writes, done)
-                for loop in loops:  # one wake-up of the loop for every waiting writer
-                    _resolve_all(loop, done)
+            if any(j[0] == "checkpoint" for j in jobs):
+                self._checkpoint(conn)
+            for loop, n in loops.items():  # one wake-up of the loop for every waiting writer
+                _resolve_all(loop, done, functools.partial(self._thread_wrote, n))
             for _k, fn, loop, fut in reads:
                 try:
                     res = fn(conn)
@@ -403,15 +448,32 @@ class SQLiteStore(Store):
                 break
         conn.close()
 
+    def _thread_wrote(self, jobs: int) -> None:
+        """(On the loop) `jobs` write or checkpoint jobs handed to the thread are done with."""
+        self._in_thread -= jobs
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        """Copy the WAL back into the database file (the thread, while the loop commits
+        nothing: its writes come here meanwhile). With no commit made since, the next one
+        starts the WAL from its beginning again, so the file does not grow."""
+        try:
+            # (read to its end: a statement left open would keep the WAL from restarting)
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as e:  # the next one may do; the WAL only grows meanwhile
+            log.warning("[-] checkpoint failed: %s", e)
+
     def _commit(
         self,
         conn: sqlite3.Connection,
         writes: list[tuple[list[Statement], asyncio.Future[None]]],
         done: list[tuple[asyncio.Future[Any], Any, BaseException | None]],
+        begun: bool = False,
     ) -> None:
-        """Commit `writes` in one transaction; each one's outcome goes to `done`."""
+        """Commit `writes` in one transaction; each one's outcome goes to `done`. `begun`: the
+        transaction is already open."""
         try:
-            conn.execute("BEGIN")
+            if not begun:
+                conn.execute("BEGIN IMMEDIATE")
             for stmts, _fut in writes:
                 for sql, params in stmts:
                     conn.execute(sql, params)
@@ -447,10 +509,44 @@ class SQLiteStore(Store):
         await fut
 
     def _hand_over(self) -> None:
-        """Give the thread every write of this turn of the event loop in one job."""
-        if self._pending:
-            self._q.put(("write", self._pending, self._pending_loop))
-            self._pending = []
+        """Commit every write of this turn of the event loop: here, on the loop's connection, or
+        (durable, or the write lock held elsewhere, or writes already with the thread) by the
+        thread, in one job."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        if self._loop_conn is not None and self._in_thread == 0 and self._commit_here(pending):
+            return
+        self._in_thread += 1
+        self._q.put(("write", pending, self._pending_loop))
+
+    def _commit_here(self, pending: list[tuple[list[Statement], asyncio.Future[None]]]) -> bool:
+        """Commit `pending` on the loop's connection and resolve their futures; False (nothing
+        done) if the write lock cannot be had at once."""
+        conn = self._loop_conn
+        assert conn is not None
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:  # locked (or failing): the thread waits for it, or says why
+            return False
+        done: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        self._commit(conn, pending, done, begun=True)
+        self.inline_commits += 1
+        for fut, _result, error in done:
+            if fut.done():
+                continue
+            if error is not None:
+                fut.set_exception(error)
+            else:
+                fut.set_result(None)
+        now = time.monotonic()
+        if now >= self._checkpoint_due:
+            # the thread copies the WAL back into the file; until it has, this loop's writes go
+            # to the thread too (after it), so that the checkpoint catches up with the WAL
+            self._checkpoint_due = now + CHECKPOINT_EVERY
+            self._in_thread += 1
+            self._q.put(("checkpoint", self._pending_loop))
+        return True
 
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         if self._thread is None:
@@ -524,10 +620,14 @@ def _resolve(
 def _resolve_all(
     loop: asyncio.AbstractEventLoop,
     done: list[tuple[asyncio.Future[Any], Any, BaseException | None]],
+    then: Callable[[], None] | None = None,
 ) -> None:
-    """Resolve the futures of `loop` among `done` in one call from the thread."""
+    """Resolve the futures of `loop` among `done` in one call from the thread (and call `then`
+    there first)."""
 
     def resolve() -> None:
+        if then is not None:
+            then()
         for fut, result, error in done:
             if fut.get_loop() is not loop or fut.done():
                 continue
