@@ -3,12 +3,19 @@
 
 The render loop never blocks on it. It hands messages in with `send()` (thread-safe) and takes what
 arrived with `poll()` (never waits). The thread says hello, keeps the seat token the server gave,
-reconnects by itself with a growing back-off after a drop (hello with the token and the last
-stream number it saw, so the server replays what was missed), and re-sends commands that were
-never acknowledged with their original idempotency key, so nothing is applied twice. With several
-servers, ProtocolClient follows a `redirect` by itself; when the server says the session moved
-(`bye` with the code `moved`), the thread goes back to the address it was given at once and the
-status is "moving" (the status line says so in words, never with an address).
+reconnects by itself after a drop (hello with the token and the last stream number it saw, so the
+server replays what was missed), and re-sends commands that were never acknowledged with their
+original idempotency key, so nothing is applied twice. With several servers, ProtocolClient
+follows a `redirect` by itself; when the server says the session moved (`bye` with the code
+`moved`), the thread goes back to the address it was given at once and the status is "moving"
+(the status line says so in words, never with an address). So is a redirect met on the way back
+after a drop: the session's server died and another takes it over.
+
+The pauses between attempts (`Backoff`) stay short while the drop is recent, so a player is back
+within about half a second of the session being playable again (a takeover by another server
+comes about 3 s after its server died); they are drawn at random, so a class that lost its server
+together does not come back in step, and grow once the drop is old, so a server that stays down
+is not kept busy.
 
 `create_session_sync` is the one blocking exchange: `create` on a connection of its own, run by the
 connect screen in a worker thread.
@@ -20,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 import queue
+import random
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -55,6 +63,29 @@ def drained(q: queue.Queue[T]) -> list[T]:
             return out
 
 
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """How long the network thread waits before its next attempt, in seconds: `first`, doubling
+    with every attempt that fails, at most `fast` while the trouble is younger than `fast_for` s
+    (a restart or a takeover is over within seconds: a player should not wait long past it), at
+    most `slow` after that (a server that stays down is not kept busy). Each pause is drawn
+    between (1 - `jitter`) and 1 times that, so clients that lost one server together spread
+    out."""
+
+    first: float = 0.1
+    fast: float = 0.5
+    fast_for: float = 15.0
+    slow: float = 4.0
+    jitter: float = 0.5
+
+    def delay(self, attempt: int, since: float, rng: random.Random) -> float:
+        """The pause after failed attempt number `attempt` (1, 2, ...), `since` s into the
+        trouble."""
+        cap = self.fast if since < self.fast_for else self.slow
+        pause = min(cap, self.first * 2.0 ** min(attempt - 1, 30))
+        return pause * (1.0 - self.jitter * rng.random())
+
+
 @dataclass
 class Inbound:
     """One thing from the network thread: a server message, or a change of connection status."""
@@ -75,7 +106,7 @@ class NetClient:
         hello: dict[str, Any],
         *,
         retry: bool = True,
-        backoff: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0),
+        backoff: Backoff = Backoff(),
         ca: str | None = None,
     ) -> None:
         self.url = url
@@ -83,6 +114,8 @@ class NetClient:
         self.hello_args = dict(hello)
         self.retry = retry
         self.backoff = backoff
+        self._rng = random.Random()  # the pauses' jitter (no need to repeat: spread clients out)
+        self.dropped = False  # had a connection and lost it: not connected again yet
         self.client_key = uuid.uuid4().hex[:10]
         self.client: ProtocolClient | None = None  # made on the network thread's loop
         self.welcomed = False
@@ -158,6 +191,11 @@ class NetClient:
 
     def _forward(self, msg: Message) -> None:
         if msg.get("type") == "redirect":  # followed by ProtocolClient: the thread's business
+            if self.dropped and not self.moving:
+                # on the way back after a drop, the session is served by another server: it
+                # moved (its server died, or is handing it over), and the player is told so
+                self.moving = True
+                self._status("moving", MOVING)
             return
         self._inbox.put(Inbound("message", msg))
 
@@ -192,15 +230,16 @@ class NetClient:
             loop.close()
 
     async def _main(self) -> None:
-        attempt = 0
+        loop = asyncio.get_running_loop()
+        attempt = 0  # attempts failed since the last connection (or the start)
+        since = loop.time()  # when the trouble began: the drop, or the start
         while not self._stop.is_set():
             if self.moving:
                 self._status("moving", MOVING)
+            elif attempt > 0 or self.dropped:
+                self._status("reconnecting", f"attempt {attempt + 1}")
             else:
-                self._status(
-                    "connecting" if attempt == 0 else "reconnecting",
-                    "" if attempt == 0 else f"attempt {attempt + 1}",
-                )
+                self._status("connecting")
             fatal = await self._session()
             if self._stop.is_set():
                 break
@@ -208,23 +247,20 @@ class NetClient:
                 # the last word: a 'closed' after it would hide the refusal from the window
                 self._status("failed", fatal or "connection closed", self.refused_code)
                 return
-            if self.moving and self.welcomed:  # the session moved: look for it again at once
-                attempt, self.welcomed = 1, False
-                continue
-            delay = self.backoff[min(attempt, len(self.backoff) - 1)]
-            attempt = attempt + 1 if not self.welcomed else 1
-            self.welcomed = False
-            if self.moving:
-                self._status("moving", MOVING)
-            else:
-                self._status("reconnecting", f"connection lost; trying again in {delay:g} s")
-            await self._sleep(delay)
+            if self.welcomed:  # connected, then lost: the trouble begins now
+                self.welcomed, attempt, since = False, 0, loop.time()
+                if self.moving:  # the session moved: look for it again at once
+                    continue
+                self._status("reconnecting", "connection lost")
+            attempt += 1
+            await self._sleep(self.backoff.delay(attempt, loop.time() - since, self._rng))
         self._status("closed")
 
     async def _sleep(self, s: float) -> None:
-        end = asyncio.get_running_loop().time() + s
-        while not self._stop.is_set() and asyncio.get_running_loop().time() < end:
-            await asyncio.sleep(0.05)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + s
+        while not self._stop.is_set() and (left := end - loop.time()) > 0:
+            await asyncio.sleep(min(0.05, left))
 
     async def _session(self) -> str:
         """One connection. Returns '' to retry, or a reason not to (bad code, refused, replaced)."""
@@ -247,7 +283,7 @@ class NetClient:
             log.exception("connecting to %s failed", self.url)
             return ""
         self.welcomed = True
-        self.moving = False
+        self.moving = self.dropped = False
         self._status("connected")
         writer: asyncio.Task[None] | None = None
         try:
@@ -262,6 +298,7 @@ class NetClient:
                 writer.cancel()
                 with contextlib.suppress(BaseException):
                     await writer
+        self.dropped = True
         bye = c.bye
         if bye is not None and bye is not bye_before:
             if bye.get("reason") in FATAL_BYES:

@@ -178,7 +178,8 @@ class ReportService:
 
     async def _shared_log(self, sid: str) -> tuple[str, SessionLog]:
         """A session of a store several processes share (it may be played on another process):
-        its log read from the store now, and the key of that state (how many entries)."""
+        its log read from the store now, with its notes (the previews asked, for the
+        facilitator's timeline), and the key of that state (how many entries and notes)."""
         import tomllib
 
         from district.server.debrief import SessionLog
@@ -195,6 +196,7 @@ class ReportService:
             )
         except Exception as e:
             raise ReportProblem(f"this session's stored scenario does not load: {e}") from None
+        notes = await self.hub.store.notes(sid)  # read after the entries: none of theirs missing
         log = SessionLog(
             scenario=scenario,
             seed=int(info["seed"]),
@@ -204,12 +206,13 @@ class ReportService:
                 "report_seconds": info["report_seconds"],
             },
             code=str(info["code"]),
+            notes=notes,
             created=float(info["created"]),
             scenario_text=stored.scenario_text,
         )
         log.seats = seats_of(scenario, stored.entries)
         ended = "ended" if stored.finished is not None else "running"
-        return f"{ended}-{len(stored.entries)}", log
+        return f"{ended}-{len(stored.entries)}-{len(notes)}", log
 
     async def report(self, sid: str) -> Path:
         """The folder of the session's current report, made now in the worker if needed."""

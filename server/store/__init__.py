@@ -255,6 +255,11 @@ class Store(ABC):
         """Every entry of a session, in order."""
 
     @abstractmethod
+    async def notes(self, session: str) -> list[dict[str, Any]]:
+        """The session's notes (see Note), in the order they were stored: each its `data` with
+        `t` (server time) and `seat` added; [] if there is no such session or it has none."""
+
+    @abstractmethod
     async def open_ids(self) -> list[str]:
         """Sessions a starting server recovers, oldest first: started (a game under way), not
         finished, archived or quarantined. Other sessions are loaded when someone comes to them."""

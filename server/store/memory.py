@@ -220,6 +220,13 @@ class MemoryStore(Store):
         s = self.sessions.get(session)
         return [] if s is None else [unpack_entry(s.entries[n]) for n in sorted(s.entries)]
 
+    async def notes(self, session: str) -> list[dict[str, Any]]:
+        s = self.sessions.get(session)
+        if s is None:
+            return []
+        # as a real store gives them back: the data through msgpack
+        return [{**unpack_entry(pack_entry(d)), "t": t, "seat": seat} for t, seat, d in s.notes]
+
     async def open_ids(self) -> list[str]:
         live = [
             s

@@ -442,6 +442,15 @@ class PostgresStore(Store):
     async def all_entries(self, session: str) -> list[Entry]:
         return await self._read(lambda c: _entries(c, session))
 
+    async def notes(self, session: str) -> list[dict[str, Any]]:
+        async def go(c: Any) -> list[dict[str, Any]]:
+            rows = await c.fetch(
+                "SELECT t, seat, data FROM notes WHERE session = $1 ORDER BY id", session
+            )
+            return [{**unpack_entry(r["data"]), "t": r["t"], "seat": r["seat"]} for r in rows]
+
+        return await self._read(go)
+
     async def open_ids(self) -> list[str]:
         async def go(c: Any) -> list[str]:
             rows = await c.fetch(f"SELECT id FROM sessions s WHERE {OPEN} ORDER BY created")

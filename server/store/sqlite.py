@@ -251,6 +251,21 @@ def _publish(c: sqlite3.Connection, statuses: Sequence[SessionStatus]) -> None:
         raise
 
 
+def _notes(c: sqlite3.Connection, session: str) -> list[dict[str, Any]]:
+    """A session's notes in the order stored (a database older than notes has none)."""
+    has_notes = c.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'notes'"
+    ).fetchone()
+    if not has_notes:
+        return []
+    return [
+        {**unpack_entry(data), "t": t, "seat": seat}
+        for t, seat, data in c.execute(
+            "SELECT t, seat, data FROM notes WHERE session = ? ORDER BY rowid", (session,)
+        )
+    ]
+
+
 def read_session(
     path: Path, session: str
 ) -> tuple[dict[str, Any], str, dict[str, Any], list[Entry], list[dict[str, Any]]]:
@@ -280,16 +295,7 @@ def read_session(
             c.execute("SELECT settings FROM sessions WHERE id = ?", (row[0],)).fetchone()[0],
             raw=False,
         )
-        notes: list[dict[str, Any]] = []
-        has_notes = c.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'notes'"
-        ).fetchone()
-        if has_notes:
-            for t, seat, data in c.execute(
-                "SELECT t, seat, data FROM notes WHERE session = ? ORDER BY rowid", (row[0],)
-            ):
-                notes.append({**unpack_entry(data), "t": t, "seat": seat})
-        return got.info, got.scenario_text, settings, got.entries, notes
+        return got.info, got.scenario_text, settings, got.entries, _notes(c, row[0])
     except sqlite3.DatabaseError as e:
         raise ValueError(f"{path} cannot be read: {e}") from None
     finally:
@@ -568,6 +574,9 @@ class SQLiteStore(Store):
 
     async def all_entries(self, session: str) -> list[Entry]:
         return await self._read(lambda c: _entries(c, session))
+
+    async def notes(self, session: str) -> list[dict[str, Any]]:
+        return await self._read(lambda c: _notes(c, session))
 
     async def open_ids(self) -> list[str]:
         return await self._read(_open_ids)

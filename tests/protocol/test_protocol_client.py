@@ -145,7 +145,7 @@ def test_the_network_thread_joins_reconnects_and_resends(tmp_path: Any) -> None:
 
     with LocalServer(tmp_path / "n.sqlite3", scenario_dirs=(SCENARIOS,)) as url:
         code, token = create_session(url, "server-test", seed=5, negotiation_seconds=600)
-        net = NetClient(url, {"code": code, "name": "Ada", "role": "union"}, backoff=(0.1,)).start()
+        net = NetClient(url, {"code": code, "name": "Ada", "role": "union"}).start()
         got: list[Any] = []
 
         def until(cond: Any, timeout: float = 10.0) -> None:

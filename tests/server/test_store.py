@@ -16,6 +16,7 @@ from district.server.store import (
     Finish,
     MemoryStore,
     NewSession,
+    Note,
     Quarantine,
     Snapshot,
     SQLiteStore,
@@ -134,6 +135,36 @@ async def test_open_sessions_oldest_first_and_finished_ones_stay_loadable(store:
     assert done is not None and done.finished == 99.0
     assert await store.load("s-9") is None
     assert await store.lookup_code("ZZZZZZ") is None and await store.all_entries("s-9") == []
+
+
+async def test_notes_come_back_in_order_with_their_time_and_seat(store: Store) -> None:
+    """The previews asked (notes, never entries) are read back by any store: a report made from
+    a shared store holds the facilitator's timeline as one made from a SQLite file does."""
+    await store.write(
+        [NewSession(info("s-1", "AAAAAA", 1.0), ""), NewSession(info("s-2", "BBBBBB", 2.0), "")]
+    )
+    asked = {"kind": "preview", "request": {"kind": "loan", "terms": (1, 2)}, "round": 1}
+    await store.write(
+        [
+            AppendEntry("s-1", 1, {"k": "start"}),
+            Note("s-1", 20.5, "firm:b", {**asked, "phase": "negotiation"}),
+            Note("s-1", 10.25, "firm:a", {**asked, "phase": "report"}),
+            Note("s-2", 11.0, "union", {"kind": "preview"}),
+        ]
+    )
+    await store.write([Note("s-1", 30.0, "firm:a", {"kind": "preview", "round": 2})])
+    plain = {"kind": "preview", "request": {"kind": "loan", "terms": [1, 2]}, "round": 1}
+    assert await store.notes("s-1") == [  # in the order stored, not by time
+        {**plain, "phase": "negotiation", "t": 20.5, "seat": "firm:b"},
+        {**plain, "phase": "report", "t": 10.25, "seat": "firm:a"},
+        {"kind": "preview", "round": 2, "t": 30.0, "seat": "firm:a"},
+    ]
+    assert await store.notes("s-2") == [{"kind": "preview", "t": 11.0, "seat": "union"}]
+    assert await store.notes("s-9") == []
+    assert await store.all_entries("s-1") == [{"k": "start"}]  # a note is never an entry
+    with pytest.raises(StoreError):  # a failing batch stores its notes no more than the rest
+        await store.write([Note("s-1", 40.0, "firm:a", {}), AppendEntry("s-1", 1, {"k": "x"})])
+    assert len(await store.notes("s-1")) == 3
 
 
 async def test_a_failing_batch_stores_nothing(store: Store) -> None:
