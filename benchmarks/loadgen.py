@@ -45,15 +45,23 @@ MAX_RATE_PER_CONN = 19.0  # District's limit is 20 a second sustained (RATE_PER_
 def cpu_seconds(pid: int | list[int] | None) -> float:
     """The CPU time (user + system) process `pid` (or the processes listed) has used so far (Linux
     /proc; 0 elsewhere)."""
+    return sum(cpu_times(pid))
+
+
+def cpu_times(pid: int | list[int] | None) -> tuple[float, float]:
+    """The user and the system (kernel) CPU time process `pid` (or the processes listed) has used
+    so far (Linux /proc; 0 elsewhere)."""
     if pid is None:
-        return 0.0
+        return 0.0, 0.0
     if isinstance(pid, list):
-        return sum(cpu_seconds(p) for p in pid)
+        both = [cpu_times(p) for p in pid]
+        return sum(u for u, _ in both), sum(k for _, k in both)
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -80,7 +88,8 @@ class Player(asyncio.Protocol):
     """One connection, as lean as a Python client can be (the load generator must not be what
     limits the echo servers): a hand-made WebSocket handshake and framing on an asyncio protocol,
     no task per connection. One request at a time: `on_reply` gets the first reply frame (District:
-    an `ack`, `error` or `welcome`; echo: any frame); events and views are read and dropped."""
+    an `ack`, `error` or `welcome`; echo: the frame sent, back); events, views and (a relay's)
+    other players' chats are read and dropped."""
 
     def __init__(self, host: str, echo: bool) -> None:
         self.host, self.echo = host, echo
@@ -91,6 +100,7 @@ class Player(asyncio.Protocol):
         self.lost = False
         self.role = "firm"  # District: the seat's role, from the welcome
         self.frames = 0  # data frames received
+        self.expect = b""  # echo: the payload of the request waiting for its reply
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -149,6 +159,8 @@ class Player(asyncio.Protocol):
         if self.on_reply is None:
             return
         if self.echo:
+            if payload != self.expect:
+                return  # (a relay) another player's chat
             reply: dict[str, Any] = {}
         else:
             msg = msgpack.unpackb(payload, raw=False)
@@ -299,13 +311,15 @@ async def step(
 
         p.on_reply = got
         counter[0] += 1  # every command is a new one (a re-sent cid would be acked from memory)
-        p.send(client_frame(msgpack.packb(command(rnds[k], k, counter[0], p.role))))
+        payload = msgpack.packb(command(rnds[k], k, counter[0], p.role))
+        p.expect = payload
+        p.send(client_frame(payload))
 
-    cpu: list[float] = []
+    cpu: list[tuple[float, float]] = []  # the server's (user, system)
     own: list[float] = []  # this generator's CPU time: is it the generator that limits?
 
     def mark() -> None:
-        cpu.append(cpu_seconds(pid))
+        cpu.append(cpu_times(pid))
         own.append(time.process_time())
 
     frames0 = [0]
@@ -328,7 +342,13 @@ async def step(
         "max_ms": round(max(lat, default=float("nan")) * 1000, 2),
         "errors": errors,
         # the server's CPU time per reply in the measured window (robust on a busy machine)
-        "cpu_us": round((cpu[1] - cpu[0]) / len(lat) * 1e6, 1) if len(cpu) == 2 and lat else None,
+        "cpu_us": round((sum(cpu[1]) - sum(cpu[0])) / len(lat) * 1e6, 1)
+        if len(cpu) == 2 and lat
+        else None,
+        # of which in the kernel (reading and writing the sockets, mostly)
+        "sys_us": round((cpu[1][1] - cpu[0][1]) / len(lat) * 1e6, 1)
+        if len(cpu) == 2 and lat
+        else None,
         "frames_per_reply": round(frames / len(lat), 2) if lat else None,
         "gen_cpu_us": round((own[1] - own[0]) / len(lat) * 1e6, 1)
         if len(own) == 2 and lat

@@ -50,6 +50,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from district.benchmarks.loadgen import MAX_RATE_PER_CONN
 from district.benchmarks.server_harness import ROOT, Proc, free_port, scenario_toml
 
 
@@ -176,7 +177,7 @@ def planned_ids(plan: Plan) -> list[str]:
         ids += [f"server.district.{n}"]
         ids += ["engine.round_under_load"] * (n == plan.restart_load) + [f"server.stall.{n}"]
         ids += [f"server.{k}.{n}" for k in KINDS[1:]]
-        ids += [f"server.{r}.{n}" for r in ("ratio_echo", "ratio_sqlite", "cpu_echo", "cpu_sqlite")]
+        ids += [f"server.{r}.{n}" for r in RATIOS]
     ids += ["memory.session", "memory.connection", "memory.idle_total"]
     ids += ["fanout.p50", "fanout.p99"]
     ids += ["restart.recovered", "restart.playable"]
@@ -257,12 +258,16 @@ def games_section(rep: Report) -> None:
 
 # --- server ------------------------------------------------------------------------------------
 
-KINDS = ("district", "echo", "echo_sqlite")
+KINDS = ("district", "echo", "echo_sqlite", "relay")
 KIND_NAMES = {
     "district": "District",
     "echo": "bare websockets echo",
     "echo_sqlite": "echo + SQLite commit",
+    "relay": "relay (echo + chats to the group)",
 }
+# District against each yardstick: by throughput, then by CPU time a reply
+YARDSTICKS = ("echo", "echo_sqlite", "relay")
+RATIOS = tuple(f"ratio_{y}" for y in YARDSTICKS) + tuple(f"cpu_{y}" for y in YARDSTICKS)
 
 
 def rss_kib(pid: int) -> int:
@@ -314,11 +319,13 @@ class DistrictServer:
 
 
 class EchoServer:
-    def __init__(self, sqlite: Path | None) -> None:
+    def __init__(self, sqlite: Path | None, relay: int = 0) -> None:
         self.port = free_port()
         cmd = [sys.executable, "-m", "district.benchmarks.echo_server", "--port", str(self.port)]
         if sqlite is not None:
             cmd += ["--sqlite", str(sqlite)]
+        if relay:
+            cmd += ["--relay", str(relay)]
         self.p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert self.p.stdout is not None
         if self.p.stdout.readline().strip() != "listening":
@@ -546,7 +553,10 @@ async def server_section(rep: Report, tmp: Path) -> None:
                 made = await create_sessions(srv.url, "bench-seats", sessions)
                 rss1 = rss_kib(srv.pid)
             else:
-                srv = EchoServer(run_dir / "echo.sqlite3" if kind == "echo_sqlite" else None)
+                srv = EchoServer(
+                    run_dir / "echo.sqlite3" if kind == "echo_sqlite" else None,
+                    relay=plan.seats if kind == "relay" else 0,
+                )
             try:
                 gen = LoadGen(
                     srv.url, kind, [m["code"] for m in made], plan, sessions * plan.seats, srv.pid
@@ -583,10 +593,18 @@ async def server_section(rep: Report, tmp: Path) -> None:
                         top["achieved"] if top else 0.0,
                         "cmd/s",
                         ">= 1000" if kind == "district" and n == 1000 else "",
-                        f"CPU {cpu[kind] or 0:.0f} us a reply "
+                        f"CPU {cpu[kind] or 0:.0f} us a reply, "
+                        f"{(top or steps[0]).get('sys_us') or 0:.0f} of them in the kernel "
                         f"(the generator {(top or steps[0]).get('gen_cpu_us') or 0:.0f} us), "
                         f"{(top or steps[0]).get('frames_per_reply') or 0:.1f} frames received "
-                        f"per reply; ramp (cmd/s, p99 ms): {ramp}",
+                        f"per reply; "
+                        + (
+                            f"its players send at most {MAX_RATE_PER_CONN:g} a second each "
+                            f"({MAX_RATE_PER_CONN * n:,.0f} in all), under its rate limit; "
+                            if kind == "district"
+                            else ""
+                        )
+                        + f"ramp (cmd/s, p99 ms): {ramp}",
                     )
                 )
                 if kind == "district":
@@ -633,7 +651,8 @@ async def server_section(rep: Report, tmp: Path) -> None:
                     )
                 )
         ours = results["district"]["achieved"] if results["district"] else 0.0
-        for kind, rid in (("echo", "ratio_echo"), ("echo_sqlite", "ratio_sqlite")):
+        for kind in YARDSTICKS:
+            rid = f"ratio_{kind}"
             theirs = results[kind]["achieved"] if results[kind] else 0.0
             rep.add(
                 Row(
@@ -645,7 +664,8 @@ async def server_section(rep: Report, tmp: Path) -> None:
                     ">= 0.5" if kind == "echo" else "",
                 )
             )
-        for kind, rid in (("echo", "cpu_echo"), ("echo_sqlite", "cpu_sqlite")):
+        for kind in YARDSTICKS:
+            rid = f"cpu_{kind}"
             # the same comparison by the servers' CPU time per reply, each at its own top step:
             # what a busy machine disturbs least
             a, b = cpu.get("district"), cpu.get(kind)

@@ -54,7 +54,7 @@ def test_quick_bench_prints_and_writes_every_row(tmp_path: Path, pg_url: str) ->
         assert suite.fmt_value(r["value"], r["unit"]) in shown[0]
         assert r["ok"] is None  # a smoke run checks no target
     server_kinds = {r["id"].split(".")[1] for r in rows if r["section"] == "server"}
-    assert {"district", "echo", "echo_sqlite", "ratio_echo", "ratio_sqlite"} <= server_kinds
+    assert {"district", "echo", "echo_sqlite", "relay", "ratio_echo", "ratio_relay"} <= server_kinds
     assert data["plan"]["name"] == "quick" and data["machine"]["cpus"] == os.cpu_count()
 
 
