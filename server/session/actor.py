@@ -193,7 +193,8 @@ class Session:
                 except Exception:  # the store itself is failing: keep serving what we have
                     self.log.exception("could not reload from the store")
             self._arm()
-            await asyncio.sleep(0)  # between batches, the other sessions run
+            if not self.queue.empty():  # between batches, the other sessions run (with none
+                await asyncio.sleep(0)  # waiting, `queue.get` lets them, with no extra turn)
 
     def _abandon(self, jobs: list[Job]) -> None:
         """The session is stopping: nobody may wait for ever on a job it will not run."""
