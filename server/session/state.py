@@ -184,13 +184,14 @@ class SessionCore:
         is still queued."""
         if self.status != "running" or self.phase != "negotiation" or self.turns.next():
             return False
-        played = [s for s in self.seats.values() if s.bot or s.player is not None]
-        if not played:
-            return False
         ready = self.game.state.ready
-        return all(
-            s.id in ready or ((s.bot or s.standin) and self.turns.has_acted(s.id)) for s in played
-        )
+        played = False
+        for s in self.seats.values():  # (after most commands the first seat played says no)
+            if s.bot or s.player is not None:
+                played = True
+                if s.id not in ready and not ((s.bot or s.standin) and self.turns.has_acted(s.id)):
+                    return False
+        return played
 
     def phase_length(self) -> float:
         return self.negotiation_seconds if self.phase == "negotiation" else self.report_seconds
