@@ -49,6 +49,8 @@ class LoopMonitor:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.gc_worst = 0.0
+        self.gc_seconds = 0.0  # in the collector since start, all passes (for the benchmarks)
+        self.gc_passes = 0
         self._gc_started = 0.0
         self._gc_recent: deque[tuple[float, float]] = deque()
 
@@ -70,6 +72,8 @@ class LoopMonitor:
             return
         pause = now - self._gc_started
         self.gc_worst = max(self.gc_worst, pause)
+        self.gc_seconds += pause
+        self.gc_passes += 1
         if pause > 0.001:
             self._gc_recent.append((now, pause))
             while self._gc_recent and self._gc_recent[0][0] < now - self.window:

@@ -793,6 +793,8 @@ class Server:
             "loop_lag_ms": round(self.monitor.recent_max() * 1000, 2),
             "loop_lag_max_ms": round(self.monitor.worst * 1000, 2),
             "gc_pause_ms": round(self.monitor.recent_gc_max() * 1000, 2),
+            "gc_seconds": round(self.monitor.gc_seconds, 4),
+            "gc_passes": self.monitor.gc_passes,
             "stalls": [[round(t, 3), round(lag * 1000, 1)] for t, lag in self.monitor.stalls()],
         }
 

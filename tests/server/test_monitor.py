@@ -75,3 +75,19 @@ def test_the_bench_counts_the_stalls_within_its_measured_windows() -> None:
     assert worst_stall(stalls, steps) == 80.0
     assert worst_stall(stalls, steps[:1]) == 30.0
     assert worst_stall([], steps) == 0.0
+
+
+async def test_the_time_in_the_collector_is_counted() -> None:
+    mon = LoopMonitor(freeze=False, full_every=None)
+    mon.start()
+    try:
+        passes, seconds = mon.gc_passes, mon.gc_seconds
+        junk = [Node(k) for k in range(50_000)]
+        for a, b in zip(junk, junk[1:], strict=False):
+            a.kids.append(b)
+        gc.collect()
+        gc.collect()
+    finally:
+        mon.stop()
+    assert mon.gc_passes - passes == 2
+    assert mon.gc_seconds - seconds > 0.0005  # two full passes over 50,000 linked objects
