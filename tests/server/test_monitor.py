@@ -89,5 +89,5 @@ async def test_the_time_in_the_collector_is_counted() -> None:
         gc.collect()
     finally:
         mon.stop()
-    assert mon.gc_passes - passes == 2
+    assert mon.gc_passes - passes >= 2  # (and the young passes the allocations made)
     assert mon.gc_seconds - seconds > 0.0005  # two full passes over 50,000 linked objects
