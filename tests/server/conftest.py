@@ -44,13 +44,8 @@ SERVER_FAULTS = {
 
 
 def make_config(tmp_path: Path, **kw: Any) -> ServerConfig:
-    return ServerConfig(
-        db=tmp_path / "district.sqlite3",
-        port=0,
-        scenario_dirs=(SCENARIO_DIR, SCENARIOS),
-        ping_interval=None,
-        **kw,
-    )
+    kw.setdefault("scenario_dirs", (SCENARIO_DIR, SCENARIOS))
+    return ServerConfig(db=tmp_path / "district.sqlite3", port=0, ping_interval=None, **kw)
 
 
 @pytest.fixture

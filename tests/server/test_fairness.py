@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import statistics
 import time
 from pathlib import Path
@@ -25,7 +26,7 @@ from district.server.session.ledger import ROSTER_EVERY
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.server.conftest import create, join, make_config, until
+from tests.server.conftest import SCENARIOS, create, join, make_config, until
 
 BIG = "server-crowd"  # 1,516 firms: a preview resolves the round twice, ~65 ms
 WIDE = "kumasi"  # 217 firms: its public view is 60 KB, ~1 ms to pack
@@ -316,3 +317,63 @@ def test_a_view_keeps_open_deals_and_only_the_latest_closed_ones() -> None:
     assert capped["deals_dropped"] == 400 and len(encode(capped)) < len(encode(view)) / 4
     small = {"seat": "union", "deals": [*closed[:MAX_VIEW_CLOSED_DEALS], *live]}
     assert capped_view(small) == small  # under the cap nothing changes
+
+
+async def test_a_big_districts_round_does_not_stall_another_session(tmp_path: Path) -> None:
+    """A facilitator ends the negotiation of a 3,500-firm district: its round resolves, and its
+    new views are built, in a thread (200-700 ms of work here), and the event loop, which serves
+    every other session, keeps turning meanwhile: a player of another session is answered during
+    the round (4-14 acks, the loop's worst gap a sixth of the round). In the event loop, the
+    resolution held every session up for all of that time (one gap as long as the round, and no
+    ack before it was over); with the views built there, the worst gap was up to half of it."""
+    scen = tmp_path / "scenarios"
+    scen.mkdir()
+    text = (SCENARIOS / "server-crowd.toml").read_text()
+    text = text.replace('name = "server-crowd"', 'name = "server-huge"')
+    text = re.sub(r"\[background\]\ncount = \d+", "[background]\ncount = 3484", text)
+    (scen / "server-huge.toml").write_text(text)
+    server = Server(make_config(tmp_path, scenario_dirs=(scen, SCENARIOS)))
+    await server.start()
+    try:
+        created, fac = await create(server.url, "server-huge", seed=3)
+        assert (await fac.control("start", fill_bots=False))["type"] == "ack"
+        quiet, qfac = await quiet_player(server)
+        session = server.sessions[created["session"]]
+        acked: list[float] = []  # when each of the quiet player's chats was acknowledged
+        ticks: list[float] = []  # the event loop's turns, seen by a task of its own
+        done = asyncio.Event()
+
+        async def chat() -> None:
+            i = 0
+            while not done.is_set():
+                r = await quiet.command({"type": "chat", "text": f"hi {i}", "to": "public"})
+                assert r["type"] == "ack", r
+                acked.append(time.perf_counter())
+                i += 1
+                await asyncio.sleep(0.05)  # within the rate limit (20 a second)
+
+        async def tick() -> None:
+            while not done.is_set():
+                ticks.append(time.perf_counter())
+                await asyncio.sleep(0.002)
+
+        tasks = [asyncio.create_task(chat()), asyncio.create_task(tick())]
+        await asyncio.sleep(0.2)
+        t0 = time.perf_counter()
+        assert (await fac.control("advance"))["type"] == "ack"
+        await until(lambda: session.core.phase == "report", timeout=30, step=0.002)
+        t1 = time.perf_counter()
+        done.set()
+        await asyncio.gather(*tasks)
+        resolving = t1 - t0
+        gap = max(b - a for a, b in zip(ticks, ticks[1:], strict=False) if b > t0 and a < t1)
+        answered = sum(1 for t in acked if t0 < t < t1)
+        assert resolving > 0.08, resolving  # the round was real work
+        assert gap < max(0.06, resolving / 2) and answered >= 2, (
+            f"the loop stood still {gap * 1000:.0f} ms and answered {answered} chats while the "
+            f"round took {resolving * 1000:.0f} ms"
+        )
+        for c in (fac, quiet, qfac):
+            await c.close()
+    finally:
+        await server.stop()
