@@ -37,6 +37,9 @@ from district.client.model import refusal
 from district.server import protocol
 from district.server.protocol_client import (
     CONNECT_ERRORS,
+    OPEN_TIMEOUT,
+    PING_INTERVAL,
+    PING_TIMEOUT,
     InvalidURI,
     ProtocolClient,
     Refused,
@@ -48,6 +51,11 @@ log = logging.getLogger("district.client.net")
 Message = dict[str, Any]
 FATAL_BYES = ("replaced", "released")  # another connection has the seat now: do not fight it
 MOVING = "Moving to another server…"  # the detail of the "moving" status (a session's move)
+# the detail of the "silent" status: a ping has waited NOT_ANSWERING_AFTER s for its pong (the
+# connection is cut at PING_TIMEOUT), or the connection was cut so, or an attempt to connect
+# again got no answer (OPEN_TIMEOUT)
+NOT_ANSWERING = "Server not answering; trying again…"
+NOT_ANSWERING_AFTER = 1.5  # seconds: a pong takes a round trip (0.6 s on a slow network)
 
 
 T = TypeVar("T")
@@ -92,7 +100,7 @@ class Inbound:
 
     kind: str  # "message" or "status"
     message: Message = field(default_factory=dict)
-    status: str = ""  # connecting, connected, reconnecting, moving, failed, closed
+    status: str = ""  # connecting, connected, reconnecting, silent, moving, failed, closed
     detail: str = ""
     code: str = ""  # a refused hello's code (failed), for what the window does next
 
@@ -121,6 +129,7 @@ class NetClient:
         self.welcomed = False
         self.refused_code = ""  # the code of the refusal that ended the connection
         self.moving = False  # the server said the session moved: reconnecting to it elsewhere
+        self.silent = False  # the server stopped answering: the status says so until connected
         self._ids = 0
         self._inbox: queue.Queue[Inbound] = queue.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -213,8 +222,9 @@ class NetClient:
             observer=bool(a.get("observer")),
             workshop=a.get("workshop"),
             on_message=self._forward,
-            ping_interval=10,
-            ping_timeout=10,
+            ping_interval=PING_INTERVAL,
+            ping_timeout=PING_TIMEOUT,
+            open_timeout=OPEN_TIMEOUT,
             ca=self.ca,
             batch=True,  # several messages a frame (an ack with its event): fewer frames to read
         )
@@ -236,6 +246,8 @@ class NetClient:
         while not self._stop.is_set():
             if self.moving:
                 self._status("moving", MOVING)
+            elif self.silent:
+                self._status("silent", NOT_ANSWERING)
             elif attempt > 0 or self.dropped:
                 self._status("reconnecting", f"attempt {attempt + 1}")
             else:
@@ -250,6 +262,8 @@ class NetClient:
             if self.welcomed:  # connected, then lost: the trouble begins now
                 self.welcomed, attempt, since = False, 0, loop.time()
                 if self.moving:  # the session moved: look for it again at once
+                    continue
+                if self.silent:  # cut for silence: try again at once (home, by then)
                     continue
                 self._status("reconnecting", "connection lost")
             attempt += 1
@@ -269,6 +283,9 @@ class NetClient:
         bye_before = c.bye
         try:
             await c.connect(timeout=10)
+        except TimeoutError:  # no answer: a server cut off, or a machine powered off
+            self.silent = True
+            return ""
         except Refused as e:
             if e.code == "bad_token" and self.hello_args.get("code") and c.token:
                 c.token = None  # the seat is gone: join afresh with the code next time
@@ -283,22 +300,28 @@ class NetClient:
             log.exception("connecting to %s failed", self.url)
             return ""
         self.welcomed = True
-        self.moving = self.dropped = False
+        self.moving = self.dropped = self.silent = False
         self._status("connected")
         writer: asyncio.Task[None] | None = None
+        loop = asyncio.get_running_loop()
+        watch = loop.create_task(self._watch())
+        silent_drops = c.silent_drops
         try:
             for msg in list(self._unacked.values()):  # in the order they were first sent
                 await self._deliver(msg)
-            writer = asyncio.get_running_loop().create_task(self._writer())
+            writer = loop.create_task(self._writer())
             await c.wait_closed()
         except ConnectionError:
             pass
         finally:
-            if writer is not None:
-                writer.cancel()
-                with contextlib.suppress(BaseException):
-                    await writer
+            for task in (writer, watch):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
         self.dropped = True
+        if c.silent_drops > silent_drops:  # cut because the server stopped answering
+            self.silent = True
         bye = c.bye
         if bye is not None and bye is not bye_before:
             if bye.get("reason") in FATAL_BYES:
@@ -306,6 +329,22 @@ class NetClient:
             if is_moved(bye):
                 self.moving = True
         return ""
+
+    async def _watch(self) -> None:
+        """While connected: the status says "silent" (in words, NOT_ANSWERING) while a ping has
+        waited more than NOT_ANSWERING_AFTER s for its pong, and "connected" again if it comes."""
+        c = self.client
+        assert c is not None
+        said = False
+        while True:
+            await asyncio.sleep(0.1)
+            late = c.unanswered_for() > NOT_ANSWERING_AFTER
+            if late != said:
+                said = late
+                if late:
+                    self._status("silent", NOT_ANSWERING)
+                else:
+                    self._status("connected")
 
     async def _writer(self) -> None:
         assert self._out is not None
