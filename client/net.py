@@ -139,6 +139,7 @@ class NetClient:
         self._ready = threading.Event()
         self._unacked: dict[Any, Message] = {}  # id -> command message, re-sent after a reconnect
         self._tasks: set[asyncio.Task[None]] = set()
+        self._attempt: asyncio.Task[str] | None = None  # the connection being made or used
 
     @property
     def token(self) -> str | None:
@@ -180,6 +181,10 @@ class NetClient:
 
     def stop(self) -> None:
         self._stop.set()
+        loop, attempt = self._loop, self._attempt
+        if loop is not None and attempt is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # an attempt at a silent server: give it up
+                loop.call_soon_threadsafe(attempt.cancel)
         self._on_loop(lambda c: c.close())
         if self._thread is not None:
             self._thread.join(3.0)
@@ -252,7 +257,15 @@ class NetClient:
                 self._status("reconnecting", f"attempt {attempt + 1}")
             else:
                 self._status("connecting")
-            fatal = await self._session()
+            self._attempt = loop.create_task(self._session())
+            try:
+                fatal = await self._attempt
+            except asyncio.CancelledError:
+                if self._stop.is_set():
+                    break
+                raise
+            finally:
+                self._attempt = None
             if self._stop.is_set():
                 break
             if fatal or not self.retry:

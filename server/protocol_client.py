@@ -207,6 +207,7 @@ class ProtocolClient:
         # the longest a connection may take to open (None: the `timeout` of the call)
         self.open_timeout = open_timeout
         self.silent_drops = 0  # connections cut because the server stopped answering pings
+        self.latency = 0.0  # the round trip of the last keepalive ping, in seconds
         self._ping_at: float | None = None  # when the ping now waiting for its pong was sent
         # what the server said
         self.seat: str | None = None
@@ -557,7 +558,7 @@ class ProtocolClient:
             try:
                 async with asyncio.timeout(self.ping_timeout):
                     pong = await ws.ping()
-                    await pong
+                    self.latency = await pong
             except TimeoutError:
                 self.silent_drops += 1
                 if self.url != self.home:

@@ -18,15 +18,22 @@ import contextlib
 import os
 import statistics
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pygame
 import pytest
 from district.client.app import App
 from district.client.net import NOT_ANSWERING, Inbound, NetClient
+from district.server.botclient import BotPlayer
 from district.server.net import Server
-from district.server.protocol_client import OPEN_TIMEOUT, PING_INTERVAL, PING_TIMEOUT
+from district.server.protocol_client import (
+    OPEN_TIMEOUT,
+    PING_INTERVAL,
+    PING_TIMEOUT,
+    ProtocolClient,
+)
 from district.server.store import MemoryStore
 
 from tests.client.conftest import drawn
@@ -126,9 +133,7 @@ async def silent_pair(tmp_path: Path) -> AsyncIterator[tuple[Server, Server, Pro
     made there, is reached through the proxy: its advertised address is the proxy's."""
     proxy = await Proxy().start()
     first = MemoryStore()
-    owner = Server(
-        make_config(tmp_path, name="p0", grace=1.0, advertise=proxy.url), store=first
-    )
+    owner = Server(make_config(tmp_path, name="p0", grace=1.0, advertise=proxy.url), store=first)
     other = Server(make_config(tmp_path, name="p1", grace=1.0), store=first.shared_with())
     for s in (owner, other):
         await s.start()
@@ -151,11 +156,19 @@ async def test_players_whose_server_goes_silent_say_so_and_are_back_soon_after_t
         for i in range(PLAYERS)
     ]
     got: list[list[tuple[float, Inbound]]] = [[] for _ in nets]
+    # and a network bot (`district bots`), which shares ProtocolClient
+    bot = BotPlayer(other.url, created["code"], "Bot")
+    playing = asyncio.get_running_loop().create_task(bot.play())
+    bot_welcome: dict[str, Any] | None = None
+    bot_back: float | None = None
 
     def take() -> None:
+        nonlocal bot_back
         now = time.time()
         for net, seen in zip(nets, got, strict=True):
             seen.extend((now, i) for i in net.poll())
+        if bot_back is None and bot_welcome is not None and bot.client.welcome is not bot_welcome:
+            bot_back = now
 
     def welcome_after(seen: list[tuple[float, Inbound]], t: float) -> float | None:
         """When the player was back in the seat (with the missed events, or a view at first)."""
@@ -163,7 +176,9 @@ async def test_players_whose_server_goes_silent_say_so_and_are_back_soon_after_t
 
     try:
         await until(lambda: (take(), all(welcome_after(s, 0) for s in got))[1], timeout=20)
+        await until(lambda: bot.client.connected.is_set(), timeout=10)
         assert all(n.client is not None and n.client.url == proxy.url for n in nets)
+        assert bot.client.url == proxy.url
         assert (await fac.control("start", fill_bots=False))["type"] == "ack"
         await fac.close()
         await asyncio.sleep(0.5)
@@ -172,21 +187,23 @@ async def test_players_whose_server_goes_silent_say_so_and_are_back_soon_after_t
         proxy.black_hole()
         await crash(owner)
         silent = time.time()
+        bot_welcome = bot.client.welcome
         lease = await other.store.lease(sid)
         assert lease is not None and lease.owner == "p0"
         playable = lease.expires  # from then on a hello at `other` is served (store clock: time)
 
         def back() -> bool:
             take()
-            return all(welcome_after(s, silent) for s in got)
+            return all(welcome_after(s, silent) for s in got) and bot_back is not None
 
         # today's 10 s pings, 10 s to close and 10 s to open would take 20-30 s
         with contextlib.suppress(AssertionError):
             await until(back, timeout=playable - time.time() + 8)
         late = [(welcome_after(s, silent) or float("inf")) - playable for s in got]
+        late.append((bot_back or float("inf")) - playable)
         print(
             f"lease ran out {playable - silent:.2f} s after the machine went silent; players back "
-            f"{min(late):.2f}..{max(late):.2f} s later (median {statistics.median(late):.2f})"
+            f"{min(late):.2f}..{max(late):.2f} s later (the bot {late[-1]:.2f}; median {statistics.median(late):.2f})"
         )
         # silence is found 3-5 s after it began (a ping every 2 s, cut after 3 s); the lease ran
         # out 2-3 s after it began; home then serves the session at once
@@ -203,5 +220,121 @@ async def test_players_whose_server_goes_silent_say_so_and_are_back_soon_after_t
             assert not any("ws://" in i.detail for _, i in after)
         assert all(n.client is not None and n.client.url == other.url for n in nets)
         assert all(n.client is not None and n.client.silent_drops == 1 for n in nets)
+        assert bot.client.url == other.url and bot.client.silent_drops == 1
     finally:
+        playing.cancel()
+        with contextlib.suppress(BaseException):
+            await playing
+        await bot.client.close()
         await asyncio.gather(*(asyncio.to_thread(n.stop) for n in nets))
+
+
+async def test_a_slow_server_behind_tls_keeps_its_player_connected_and_playing(
+    tmp_path: Path,
+) -> None:
+    """300 ms each way (a 600 ms round trip), TLS: the connection opens well within the open
+    timeout, every ping is answered in time, the commands are acknowledged, and the status never
+    says the server is not answering."""
+    from tests.server.test_tls import self_signed
+
+    cert, key = self_signed(tmp_path)
+    srv = Server(make_config(tmp_path, cert=cert, key=key))
+    await srv.start()
+    proxy = await Proxy(delay=0.3).start()
+    proxy.upstream = srv.port or 0
+    url = proxy.url.replace("ws://", "wss://")
+    maker = ProtocolClient(srv.url, ca=str(cert))
+    await maker.connect_only()
+    created = await maker.create("server-test", seed=9, report_seconds=600)
+    await maker.close()
+    fac = ProtocolClient(srv.url, token=created["facilitator_token"], ca=str(cert))
+    await fac.connect()
+    net = NetClient(url, {"code": created["code"], "name": "Ada"}, ca=str(cert)).start()
+    got: list[tuple[float, Inbound]] = []
+    t0 = time.monotonic()
+
+    def take() -> list[Inbound]:
+        now = time.monotonic()
+        got.extend((now, i) for i in net.poll())
+        return [i for _, i in got]
+
+    def acked(n: int) -> bool:
+        return any(i.message.get("type") == "ack" and i.message.get("re") == n for i in take())
+
+    try:
+        await until(lambda: any(i.status == "connected" for i in take()), timeout=OPEN_TIMEOUT + 6)
+        opened = next(w for w, i in got if i.status == "connected") - t0
+        assert (await fac.control("start", fill_bots=False))["type"] == "ack"
+        # play for longer than a ping's interval and timeout together, a command a second
+        n = 0
+        end = time.monotonic() + PING_INTERVAL + PING_TIMEOUT + 1.0
+        while time.monotonic() < end:
+            n += 1
+            mid = net.next_id()
+            net.command({"type": "chat", "text": f"slow {n}", "to": "public"}, mid)
+            await until(lambda mid=mid: acked(mid), timeout=3.0)
+            await asyncio.sleep(0.4)
+        assert net.client is not None
+        print(
+            f"through 300 ms each way and TLS: connected in {opened:.2f} s, {n} commands, "
+            f"a ping's round trip {net.client.latency:.2f} s"
+        )
+        statuses = [i.status for _, i in got if i.kind == "status"]
+        assert statuses == ["connecting", "connected"], statuses
+        assert proxy.connections == 1 and net.client.silent_drops == 0
+        assert net.client.latency > 0.5  # the pings did cross the slow link, and were answered
+    finally:
+        await asyncio.to_thread(net.stop)
+        await fac.close()
+        await proxy.close()
+        await srv.stop()
+
+
+async def test_an_address_that_never_answers_costs_an_attempt_seconds_and_says_so() -> None:
+    """A connection accepted and never answered (a proxy in front of a machine that is off) is
+    given up after OPEN_TIMEOUT, and the player reads that the server is not answering."""
+    proxy = await Proxy().start()
+    proxy.black_hole()
+    net = NetClient(proxy.url, {"code": "K7QM2P", "name": "Ada"}).start()
+    got: list[tuple[float, Inbound]] = []
+    t0 = time.monotonic()
+
+    def silent() -> bool:
+        now = time.monotonic()
+        got.extend((now, i) for i in net.poll())
+        return any(i.status == "silent" for _, i in got)
+
+    try:
+        await until(silent, timeout=OPEN_TIMEOUT + 1.0)
+        took = next(w for w, i in got if i.status == "silent") - t0
+        print(f"an attempt at a silent address gave up after {took:.2f} s")
+        assert OPEN_TIMEOUT - 0.2 < took < OPEN_TIMEOUT + 1.0, took
+        assert [i.status for _, i in got] == ["connecting", "silent"]
+        assert got[-1][1].detail == NOT_ANSWERING and proxy.connections in (1, 2)  # the next try
+    finally:
+        await asyncio.to_thread(net.stop)
+        await proxy.close()
+
+
+def test_the_status_line_and_the_connect_screen_say_not_answering_in_words(
+    make_app: Callable[..., App], tmp_path: Path
+) -> None:
+    from district.client.settings import Settings
+
+    out = Path(os.environ.get("DISTRICT_SHOTS") or tmp_path)
+    for size in ((1024, 768), (1920, 1080)):
+        app = make_app(size=size)
+        app.model.set_status("silent", NOT_ANSWERING)
+        words = drawn(app)
+        pygame.image.save(app.surface, str(out / f"silent-{size[0]}.png"))
+        # the whole phrase where the bar has room (1920), the short word where it has not
+        said = "server not answering; trying again…" if size[0] > 1024 else "no answer…"
+        assert said in words, words
+        assert "online" not in words and not any("ws://" in w for w in words)
+        app.model.set_status("connected")
+        assert "online" in drawn(app)
+        # the connect screen (a first connection that gets no answer) says it in full
+        app = App(size=size, settings=Settings.load())
+        app.model.set_status("silent", NOT_ANSWERING)
+        assert NOT_ANSWERING in drawn(app)
+        pygame.image.save(app.surface, str(out / f"connect-silent-{size[0]}.png"))
