@@ -17,6 +17,11 @@ comes about 3 s after its server died); they are drawn at random, so a class tha
 together does not come back in step, and grow once the drop is old, so a server that stays down
 is not kept busy.
 
+A server whose machine goes silent (off, or cut from the network) resets nothing: the thread
+finds it by pings (every PING_INTERVAL s; cut PING_TIMEOUT s after one got no pong), says so in
+words from NOT_ANSWERING_AFTER s without a pong (the status "silent": NOT_ANSWERING), and goes
+back home at once; a connection attempt that gets no answer is given up after OPEN_TIMEOUT s.
+
 `create_session_sync` is the one blocking exchange: `create` on a connection of its own, run by the
 connect screen in a worker thread.
 """
@@ -183,9 +188,10 @@ class NetClient:
         self._stop.set()
         loop, attempt = self._loop, self._attempt
         if loop is not None and attempt is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # an attempt at a silent server: give it up
+            # the connection in use, or an attempt at a silent server: give it up now (the
+            # thread closes the connection on its way out)
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(attempt.cancel)
-        self._on_loop(lambda c: c.close())
         if self._thread is not None:
             self._thread.join(3.0)
 

@@ -16,6 +16,11 @@ same, at the `url` it names (at most `MAX_REDIRECTS` in a row, then `Refused` wi
 the client back to `home`, which serves the session or redirects again. `connect()` and
 `reconnect()` both follow this, so `command_surely` keeps working across a session's move.
 
+With `ping_interval` (the game window and the network bots: PING_INTERVAL, PING_TIMEOUT) it pings
+the server and cuts the connection when a pong is `ping_timeout` s late: a server whose machine
+went silent resets nothing, and would otherwise hold the client for as long as TCP takes to give
+up. The next hello then goes `home`. `open_timeout` bounds the opening of a connection.
+
 It keeps the stream position (`last`), the latest `welcome`, `view`, `clock` and `roster`, every
 view and event of the stream in order (`stream`), and, with `record=True`, every message received
 (`received`). Requests get an id and their reply (ack, error, welcome, created, scenarios, pong)
