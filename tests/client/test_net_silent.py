@@ -338,3 +338,39 @@ def test_the_status_line_and_the_connect_screen_say_not_answering_in_words(
         app.model.set_status("silent", NOT_ANSWERING)
         assert NOT_ANSWERING in drawn(app)
         pygame.image.save(app.surface, str(out / f"connect-silent-{size[0]}.png"))
+
+
+async def test_a_server_slow_for_a_moment_is_said_not_answering_then_online_again(
+    tmp_path: Path,
+) -> None:
+    """Round trips of 2 s for a moment (1 s each way): a ping waits longer than
+    NOT_ANSWERING_AFTER, so the status says so, but its pong comes before PING_TIMEOUT: the
+    connection is kept, and the status is "connected" again once the pongs are quick."""
+    srv = Server(make_config(tmp_path))
+    await srv.start()
+    proxy = await Proxy().start()
+    proxy.upstream = srv.port or 0
+    created, fac = await create(srv.url, seed=9, report_seconds=600, negotiation_seconds=600)
+    net = NetClient(proxy.url, {"code": created["code"], "name": "Ada"}).start()
+    got: list[Inbound] = []
+
+    def said(status: str, n: int = 1) -> bool:
+        got.extend(net.poll())
+        return [i.status for i in got].count(status) >= n
+
+    try:
+        await until(lambda: said("connected"), timeout=5)
+        proxy.delay = 1.0
+        await until(lambda: said("silent"), timeout=PING_INTERVAL + NOT_ANSWERING_AFTER + 1.0)
+        proxy.delay = 0.0
+        await until(lambda: said("connected", 2), timeout=PING_TIMEOUT + PING_INTERVAL)
+        statuses = [i.status for i in got if i.kind == "status"]
+        assert statuses == ["connecting", "connected", "silent", "connected"], statuses
+        assert next(i for i in got if i.status == "silent").detail == NOT_ANSWERING
+        assert net.client is not None and net.client.silent_drops == 0
+        assert proxy.connections == 1  # the same connection all along
+    finally:
+        await asyncio.to_thread(net.stop)
+        await fac.close()
+        await proxy.close()
+        await srv.stop()
