@@ -264,6 +264,8 @@ class NetClient:
             else:
                 self._status("connecting")
             self._attempt = loop.create_task(self._session())
+            if self._stop.is_set():  # stop() came as the attempt was made: it may not see it
+                self._attempt.cancel()
             try:
                 fatal = await self._attempt
             except asyncio.CancelledError:
