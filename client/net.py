@@ -357,8 +357,11 @@ class NetClient:
         c = self.client
         assert c is not None
         said = False
+        drops = c.silent_drops
         while True:
             await asyncio.sleep(0.1)
+            if c.silent_drops != drops:  # cut for silence (no ping waits now): not "connected"
+                return
             late = c.unanswered_for() > NOT_ANSWERING_AFTER
             if late != said:
                 said = late
