@@ -82,7 +82,9 @@ class ClientModel:
 
     def __init__(self, view: View | None = None) -> None:
         self.view: View | None = None
-        self.status = "offline"  # offline, connecting, connected, reconnecting, moving, failed
+        self.status = (
+            "offline"  # offline, connecting, connected, reconnecting, silent, moving, failed
+        )
         self.status_detail = ""
         self.status_code = ""
         self.seat: str = ""

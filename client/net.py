@@ -17,6 +17,11 @@ comes about 3 s after its server died); they are drawn at random, so a class tha
 together does not come back in step, and grow once the drop is old, so a server that stays down
 is not kept busy.
 
+A server whose machine goes silent (off, or cut from the network) resets nothing: the thread
+finds it by pings (every PING_INTERVAL s; cut PING_TIMEOUT s after one got no pong), says so in
+words from NOT_ANSWERING_AFTER s without a pong (the status "silent": NOT_ANSWERING), and goes
+back home at once; a connection attempt that gets no answer is given up after OPEN_TIMEOUT s.
+
 `create_session_sync` is the one blocking exchange: `create` on a connection of its own, run by the
 connect screen in a worker thread.
 """
@@ -37,6 +42,9 @@ from district.client.model import refusal
 from district.server import protocol
 from district.server.protocol_client import (
     CONNECT_ERRORS,
+    OPEN_TIMEOUT,
+    PING_INTERVAL,
+    PING_TIMEOUT,
     InvalidURI,
     ProtocolClient,
     Refused,
@@ -48,6 +56,11 @@ log = logging.getLogger("district.client.net")
 Message = dict[str, Any]
 FATAL_BYES = ("replaced", "released")  # another connection has the seat now: do not fight it
 MOVING = "Moving to another server…"  # the detail of the "moving" status (a session's move)
+# the detail of the "silent" status: a ping has waited NOT_ANSWERING_AFTER s for its pong (the
+# connection is cut at PING_TIMEOUT), or the connection was cut so, or an attempt to connect
+# again got no answer (OPEN_TIMEOUT)
+NOT_ANSWERING = "Server not answering; trying again…"
+NOT_ANSWERING_AFTER = 1.5  # seconds: a pong takes a round trip (0.6 s on a slow network)
 
 
 T = TypeVar("T")
@@ -92,7 +105,7 @@ class Inbound:
 
     kind: str  # "message" or "status"
     message: Message = field(default_factory=dict)
-    status: str = ""  # connecting, connected, reconnecting, moving, failed, closed
+    status: str = ""  # connecting, connected, reconnecting, silent, moving, failed, closed
     detail: str = ""
     code: str = ""  # a refused hello's code (failed), for what the window does next
 
@@ -121,6 +134,7 @@ class NetClient:
         self.welcomed = False
         self.refused_code = ""  # the code of the refusal that ended the connection
         self.moving = False  # the server said the session moved: reconnecting to it elsewhere
+        self.silent = False  # the server stopped answering: the status says so until connected
         self._ids = 0
         self._inbox: queue.Queue[Inbound] = queue.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -130,6 +144,7 @@ class NetClient:
         self._ready = threading.Event()
         self._unacked: dict[Any, Message] = {}  # id -> command message, re-sent after a reconnect
         self._tasks: set[asyncio.Task[None]] = set()
+        self._attempt: asyncio.Task[str] | None = None  # the connection being made or used
 
     @property
     def token(self) -> str | None:
@@ -171,7 +186,12 @@ class NetClient:
 
     def stop(self) -> None:
         self._stop.set()
-        self._on_loop(lambda c: c.close())
+        loop, attempt = self._loop, self._attempt
+        if loop is not None and attempt is not None and not loop.is_closed():
+            # the connection in use, or an attempt at a silent server: give it up now (the
+            # thread closes the connection on its way out)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(attempt.cancel)
         if self._thread is not None:
             self._thread.join(3.0)
 
@@ -213,8 +233,9 @@ class NetClient:
             observer=bool(a.get("observer")),
             workshop=a.get("workshop"),
             on_message=self._forward,
-            ping_interval=10,
-            ping_timeout=10,
+            ping_interval=PING_INTERVAL,
+            ping_timeout=PING_TIMEOUT,
+            open_timeout=OPEN_TIMEOUT,
             ca=self.ca,
             batch=True,  # several messages a frame (an ack with its event): fewer frames to read
         )
@@ -236,11 +257,23 @@ class NetClient:
         while not self._stop.is_set():
             if self.moving:
                 self._status("moving", MOVING)
+            elif self.silent:
+                self._status("silent", NOT_ANSWERING)
             elif attempt > 0 or self.dropped:
                 self._status("reconnecting", f"attempt {attempt + 1}")
             else:
                 self._status("connecting")
-            fatal = await self._session()
+            self._attempt = loop.create_task(self._session())
+            if self._stop.is_set():  # stop() came as the attempt was made: it may not see it
+                self._attempt.cancel()
+            try:
+                fatal = await self._attempt
+            except asyncio.CancelledError:
+                if self._stop.is_set():
+                    break
+                raise
+            finally:
+                self._attempt = None
             if self._stop.is_set():
                 break
             if fatal or not self.retry:
@@ -250,6 +283,8 @@ class NetClient:
             if self.welcomed:  # connected, then lost: the trouble begins now
                 self.welcomed, attempt, since = False, 0, loop.time()
                 if self.moving:  # the session moved: look for it again at once
+                    continue
+                if self.silent:  # cut for silence: try again at once (home, by then)
                     continue
                 self._status("reconnecting", "connection lost")
             attempt += 1
@@ -269,6 +304,9 @@ class NetClient:
         bye_before = c.bye
         try:
             await c.connect(timeout=10)
+        except TimeoutError:  # no answer: a server cut off, or a machine powered off
+            self.silent = True
+            return ""
         except Refused as e:
             if e.code == "bad_token" and self.hello_args.get("code") and c.token:
                 c.token = None  # the seat is gone: join afresh with the code next time
@@ -283,22 +321,28 @@ class NetClient:
             log.exception("connecting to %s failed", self.url)
             return ""
         self.welcomed = True
-        self.moving = self.dropped = False
+        self.moving = self.dropped = self.silent = False
         self._status("connected")
         writer: asyncio.Task[None] | None = None
+        loop = asyncio.get_running_loop()
+        watch = loop.create_task(self._watch())
+        silent_drops = c.silent_drops
         try:
             for msg in list(self._unacked.values()):  # in the order they were first sent
                 await self._deliver(msg)
-            writer = asyncio.get_running_loop().create_task(self._writer())
+            writer = loop.create_task(self._writer())
             await c.wait_closed()
         except ConnectionError:
             pass
         finally:
-            if writer is not None:
-                writer.cancel()
-                with contextlib.suppress(BaseException):
-                    await writer
+            for task in (writer, watch):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
         self.dropped = True
+        if c.silent_drops > silent_drops:  # cut because the server stopped answering
+            self.silent = True
         bye = c.bye
         if bye is not None and bye is not bye_before:
             if bye.get("reason") in FATAL_BYES:
@@ -306,6 +350,25 @@ class NetClient:
             if is_moved(bye):
                 self.moving = True
         return ""
+
+    async def _watch(self) -> None:
+        """While connected: the status says "silent" (in words, NOT_ANSWERING) while a ping has
+        waited more than NOT_ANSWERING_AFTER s for its pong, and "connected" again if it comes."""
+        c = self.client
+        assert c is not None
+        said = False
+        drops = c.silent_drops
+        while True:
+            await asyncio.sleep(0.1)
+            if c.silent_drops != drops:  # cut for silence (no ping waits now): not "connected"
+                return
+            late = c.unanswered_for() > NOT_ANSWERING_AFTER
+            if late != said:
+                said = late
+                if late:
+                    self._status("silent", NOT_ANSWERING)
+                else:
+                    self._status("connected")
 
     async def _writer(self) -> None:
         assert self._out is not None

@@ -6,7 +6,7 @@ The bots' decisions come from server.bots, from the views the server sends, exac
 client would see them; their commands cross the wire as `bot_commands` makes them. With several
 servers, a bot joins through any of them (ProtocolClient follows a `redirect`) and, when its
 session moves (`bye moved`, or its server dies), it comes back to its seat at once through the
-address it was given.
+address it was given; so does it when its server goes silent (a ping unanswered for 3 s).
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ import sys
 import zlib
 from typing import Any
 
-from district.server.protocol_client import CONNECT_ERRORS, ProtocolClient, Refused
+from district.server.protocol_client import (
+    CONNECT_ERRORS,
+    OPEN_TIMEOUT,
+    PING_INTERVAL,
+    PING_TIMEOUT,
+    ProtocolClient,
+    Refused,
+)
 from websockets.exceptions import InvalidURI
 from websockets.uri import parse_uri
 
@@ -50,7 +57,16 @@ class BotPlayer:
         on_retry: Any = None,
     ) -> None:
         self.client = ProtocolClient(
-            url, code=code, name=name, role=role, record=record, on_message=self._on
+            url,
+            code=code,
+            name=name,
+            role=role,
+            record=record,
+            on_message=self._on,
+            # a silent server (its machine off) is left within seconds, as the game window does
+            ping_interval=PING_INTERVAL,
+            ping_timeout=PING_TIMEOUT,
+            open_timeout=OPEN_TIMEOUT,
         )
         self.seed = seed if seed is not None else zlib.crc32(code.encode())
         self.passes = passes

@@ -16,6 +16,11 @@ same, at the `url` it names (at most `MAX_REDIRECTS` in a row, then `Refused` wi
 the client back to `home`, which serves the session or redirects again. `connect()` and
 `reconnect()` both follow this, so `command_surely` keeps working across a session's move.
 
+With `ping_interval` (the game window and the network bots: PING_INTERVAL, PING_TIMEOUT) it pings
+the server and cuts the connection when a pong is `ping_timeout` s late: a server whose machine
+went silent resets nothing, and would otherwise hold the client for as long as TCP takes to give
+up. The next hello then goes `home`. `open_timeout` bounds the opening of a connection.
+
 It keeps the stream position (`last`), the latest `welcome`, `view`, `clock` and `roster`, every
 view and event of the stream in order (`stream`), and, with `record=True`, every message received
 (`received`). Requests get an id and their reply (ack, error, welcome, created, scenarios, pong)
@@ -64,6 +69,19 @@ HELLO_ID = "hello"  # the id of every hello, so its error can be told from a com
 MAX_REDIRECTS = 3  # redirects followed in a row by one connect(); then Refused("redirect_loop")
 MOVED = "moved"  # the code of the bye that says the session left this server: go back home
 RECONNECT_PAUSE_MAX = 0.5  # reconnect()'s pause between attempts doubles up to this (seconds)
+# A server that goes silent (its machine powered off or cut from the network: nothing resets the
+# connection) is found by pings (docs/protocol.md "Transport", docs/deploy.md "When a machine
+# dies"). The game window and the network bots ping every PING_INTERVAL s and cut the connection
+# when a pong has not come PING_TIMEOUT s after its ping: silence is found 3-5 s after it began.
+# A pong takes one round trip (0.3 s on a slow remote network); 3 s also covers a lost packet
+# sent again (a second on a fresh connection) and a server busy for a couple of seconds.
+PING_INTERVAL = 2.0
+PING_TIMEOUT = 3.0
+# How long they give a connection to open (TCP, TLS, the websocket upgrade) before its address
+# counts as not answering. At 300 ms a round trip that takes four of them (1.2 s: TCP, TLS 1.2 in
+# two, the upgrade), or 2.2 s with a lost first packet sent again after the kernel's 1 s; 4 s
+# leaves room for a proxy trying a second upstream, while a dead address costs 4 s, not 10.
+OPEN_TIMEOUT = 4.0
 
 
 def is_moved(bye: Message | None) -> bool:
@@ -166,6 +184,7 @@ class ProtocolClient:
         on_message: Callable[[Message], Any] | None = None,
         ping_interval: float | None = None,
         ping_timeout: float | None = None,
+        open_timeout: float | None = None,
         ca: str | None = None,
         workshop: tuple[str, str, str] | None = None,
         batch: bool = True,
@@ -186,8 +205,15 @@ class ProtocolClient:
         self.observer = observer
         self.record = record
         self.on_message = on_message
+        # keepalive: a ping every `ping_interval` s (None: none); the connection is cut when its
+        # pong has not come `ping_timeout` s later (None: never), and the next hello goes `home`
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
+        # the longest a connection may take to open (None: the `timeout` of the call)
+        self.open_timeout = open_timeout
+        self.silent_drops = 0  # connections cut because the server stopped answering pings
+        self.latency = 0.0  # the round trip of the last keepalive ping, in seconds
+        self._ping_at: float | None = None  # when the ping now waiting for its pong was sent
         # what the server said
         self.seat: str | None = None
         self.session: str | None = None
@@ -221,16 +247,23 @@ class ProtocolClient:
         """A connection is open (hello or not)."""
         return self._ws is not None and self._reader is not None and not self._reader.done()
 
+    def unanswered_for(self) -> float:
+        """How long the keepalive ping now waiting for its pong has waited, in seconds (0 when
+        none is waiting): a server that stays silent is cut off at `ping_timeout`."""
+        sent = self._ping_at
+        return 0.0 if sent is None else max(0.0, asyncio.get_running_loop().time() - sent)
+
     async def connect_only(self, timeout: float = 10.0) -> None:
         """Open a connection without saying hello (to create a session or list scenarios)."""
+        opening = timeout if self.open_timeout is None else min(timeout, self.open_timeout)
         ws = await connect(
             self.url,
             ssl=tls_for(self.url, self.ca),
             max_size=MAX_SERVER_FRAME,
             compression=None,
-            open_timeout=timeout,
-            ping_interval=self.ping_interval,
-            ping_timeout=self.ping_timeout,
+            open_timeout=opening,
+            ping_interval=None,  # the keepalive is this client's own (`_keepalive`)
+            close_timeout=2,  # a silent server does not answer a close either
             max_queue=None,
         )
         self._ws = ws
@@ -518,7 +551,40 @@ class ProtocolClient:
 
     # --- receiving ---------------------------------------------------------------------------
 
+    async def _keepalive(self, ws: ClientConnection, interval: float) -> None:
+        """Ping every `interval` s; when a pong is `ping_timeout` s late, the server is silent
+        (its machine is off or cut from the network, and nothing will reset the connection):
+        cut the connection at once, and let the next hello go `home`, which serves the session
+        or sends the client where it is served now."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(interval)
+            self._ping_at = loop.time()
+            try:
+                async with asyncio.timeout(self.ping_timeout):
+                    pong = await ws.ping()
+                    self.latency = await pong
+            except TimeoutError:
+                self.silent_drops += 1
+                if self.url != self.home:
+                    log.info("%s stopped answering: back to %s", self.url, self.home)
+                    self.url = self.home
+                else:
+                    log.info("%s stopped answering", self.url)
+                if ws.transport is not None:
+                    ws.transport.abort()
+                return
+            except ConnectionClosed:
+                return
+            finally:
+                self._ping_at = None
+
     async def _read(self, ws: ClientConnection) -> None:
+        keepalive = None
+        if self.ping_interval is not None:
+            keepalive = asyncio.get_running_loop().create_task(
+                self._keepalive(ws, self.ping_interval)
+            )
         try:
             async for frame in ws:
                 try:
@@ -532,6 +598,8 @@ class ProtocolClient:
         except ConnectionClosed:
             pass
         finally:
+            if keepalive is not None:
+                keepalive.cancel()
             if self._ws is ws or self._ws is None:
                 self.connected.clear()
             for fut in list(self._pending.values()):
@@ -605,6 +673,9 @@ __all__ = [
     "REPLIES",
     "MAX_REDIRECTS",
     "MOVED",
+    "OPEN_TIMEOUT",
+    "PING_INTERVAL",
+    "PING_TIMEOUT",
     "InvalidURI",
     "ProtocolClient",
     "Refused",

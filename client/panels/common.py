@@ -207,6 +207,10 @@ class Tab:
         return self.rect.width - self.u(20)
 
 
+# the status line's shorter words, tried in turn where the bar has no room for the whole phrase
+SHORT_WORDS = {"moving": ("moving…",), "silent": ("not answering…", "no answer…")}
+
+
 def draw_top_bar(
     scene: Scene,
     surface: pygame.Surface,
@@ -298,6 +302,7 @@ def draw_top_bar(
         "connecting": C.WARN,
         "reconnecting": C.WARN,
         "moving": C.WARN,
+        "silent": C.WARN,
         "failed": C.BAD,
     }.get(st, C.MUTED)
     word = {
@@ -305,13 +310,14 @@ def draw_top_bar(
         "offline": "offline (recorded)",
         "reconnecting": "reconnecting…",
         "moving": "moving to another server…",  # the session moved (client/net.py)
+        "silent": "server not answering; trying again…",  # no pong, no answer (client/net.py)
         "connecting": "connecting…",
         "failed": "disconnected",
         "closed": "disconnected",
     }.get(st, st)
     status_font = scene.fonts.get(12)
     slot = u(130 if not big else 150)
-    if st == "moving":  # the long word takes room from the headline where the bar has it
+    if st in SHORT_WORDS:  # the long word takes room from the headline where the bar has it
         slot = max(slot, status_font.size(word)[0] + u(28))
     end = rect.right - slot - reserve
     # after the clock when larger text pushes the clock to the right
@@ -336,8 +342,10 @@ def draw_top_bar(
         )
     blit_icon(surface, "plug", (sx, cy), u(16), scol)
     status_room = max(u(40), end + slot - sx - u(14))
-    if st == "moving" and status_font.size(word)[0] > status_room:
-        word = "moving…"  # a narrow bar: the connect screen says the rest
+    for shorter in SHORT_WORDS.get(st, ()):  # a narrow bar: the connect screen says the rest
+        if status_font.size(word)[0] <= status_room:
+            break
+        word = shorter
     out["status"] = text(
         surface, word, status_font, scol, (sx + u(12), cy), "midleft", max_width=status_room
     )

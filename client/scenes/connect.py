@@ -482,8 +482,9 @@ class ConnectScene(Scene):
         if self.model.status == "waiting" and not errs:
             # the session is locked: the teacher admits (the game opens) or refuses
             msg = WAITING
-        if self.model.status == "moving" and not errs:
-            msg = self.model.status_detail  # "Moving to another server..." (client/net.py)
+        if self.model.status in ("moving", "silent") and not errs:
+            # "Moving to another server…", "Server not answering; trying again…" (client/net.py)
+            msg = self.model.status_detail
         if self.model.status in ("connecting", "reconnecting") and not errs:
             msg = (
                 "Connecting to the server…"

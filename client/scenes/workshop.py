@@ -23,7 +23,14 @@ from district.client.scenes.base import Scene
 from district.client.ui.draw import panel, text, wrap
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
-from district.server.protocol_client import CONNECT_ERRORS, InvalidURI, ProtocolClient
+from district.server.protocol_client import (
+    CONNECT_ERRORS,
+    OPEN_TIMEOUT,
+    PING_INTERVAL,
+    PING_TIMEOUT,
+    InvalidURI,
+    ProtocolClient,
+)
 from pygame_gui.elements import UIButton, UITextEntryLine
 
 LIST_EVERY = 2.0  # seconds between two lists of the sessions
@@ -114,7 +121,14 @@ class WorkshopLink:
             while not self._stop.is_set():
                 try:
                     if c is None or not c.is_open:
-                        c = ProtocolClient(self.url, ca=self.ca)
+                        c = ProtocolClient(
+                            self.url,
+                            ca=self.ca,
+                            # a silent server is left within seconds (client/net.py)
+                            ping_interval=PING_INTERVAL,
+                            ping_timeout=PING_TIMEOUT,
+                            open_timeout=OPEN_TIMEOUT,
+                        )
                         await c.connect_only(5.0)
                         self._inbox.put({"kind": "status", "status": "connected", "detail": ""})
                     while not self._jobs.empty():
