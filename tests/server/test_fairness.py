@@ -320,18 +320,18 @@ def test_a_view_keeps_open_deals_and_only_the_latest_closed_ones() -> None:
 
 
 async def test_a_big_districts_round_does_not_stall_another_session(tmp_path: Path) -> None:
-    """A facilitator ends the negotiation of a 3,500-firm district: its round resolves, and its
-    new views are built, in a thread (200-700 ms of work here), and the event loop, which serves
-    every other session, keeps turning meanwhile: a player of another session is answered during
-    the round (4-14 acks, the loop's worst gap a sixth of the round). In the event loop, the
-    resolution held every session up for all of that time (one gap as long as the round, and no
-    ack before it was over); with the views built there, the worst gap was up to half of it."""
+    """A facilitator ends the negotiation of a 5,000-firm district: its round resolves, and its
+    new views are built, in a thread (0.5-0.7 s of work here), and the event loop, which serves
+    every other session, keeps turning meanwhile: a player of another session chatting every
+    50 ms is answered 9 times during the round, and the loop's worst gap is 60-80 ms. With the
+    round in the event loop: 1-2 answers (those before it began) and a gap of 0.3-0.5 s. (The
+    bounds leave room for a busy machine's own pauses.)"""
     scen = tmp_path / "scenarios"
     scen.mkdir()
     text = (SCENARIOS / "server-crowd.toml").read_text()
     text = text.replace('name = "server-crowd"', 'name = "server-huge"')
-    text = re.sub(r"\[background\]\ncount = \d+", "[background]\ncount = 3484", text)
-    (scen / "server-huge.toml").write_text(text)
+    text = re.sub(r"\[background\]\ncount = \d+", "[background]\ncount = 4984", text)
+    (scen / "server-huge.toml").write_text(text)  # 5,000 firms
     server = Server(make_config(tmp_path, scenario_dirs=(scen, SCENARIOS)))
     await server.start()
     try:
@@ -369,7 +369,7 @@ async def test_a_big_districts_round_does_not_stall_another_session(tmp_path: Pa
         gap = max(b - a for a, b in zip(ticks, ticks[1:], strict=False) if b > t0 and a < t1)
         answered = sum(1 for t in acked if t0 < t < t1)
         assert resolving > 0.08, resolving  # the round was real work
-        assert gap < max(0.06, resolving / 2) and answered >= 2, (
+        assert answered >= 4 and gap < resolving / 2, (
             f"the loop stood still {gap * 1000:.0f} ms and answered {answered} chats while the "
             f"round took {resolving * 1000:.0f} ms"
         )
