@@ -150,9 +150,23 @@ class App:
             self.scene._seen = (-1, -1)
 
     def reset_scenes(self) -> None:
+        self.close_scenes()
+        self.select_scene()
+
+    def close_scenes(self) -> None:
+        """Let go of every scene and its widgets (a new session, or the window closes)."""
+        for s in self.scenes.values():
+            s.release()
         self.scenes.clear()
         self.scene = None
-        self.select_scene()
+
+    def close(self) -> None:
+        """The window is done with: its connection closed and its screens let go."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        self.leave_workshop(select=False)
+        self.close_scenes()
 
     # --- connection -------------------------------------------------------------------------------
     def connect(
@@ -340,9 +354,7 @@ class App:
                 self.running = False
         for f in self.on_exit:
             f()
-        if self.connection is not None:
-            self.connection.close()
-        self.leave_workshop(select=False)
+        self.close()
 
     @property
     def scale(self) -> float:
