@@ -56,13 +56,13 @@ def release_manager(manager: pygame_gui.UIManager) -> None:
     whole screen: until the queue was drained (a window drains it every frame, the tests and
     tools that pass events by hand never do) the old screen stayed alive with all its surfaces
     and fonts. The events are moot: nobody shows or handles a widget that is gone."""
+    manager.clear_and_reset()  # kills every widget, windows and tooltips too (which posts more)
     if pygame.display.get_init():
         waiting = pygame.event.get(eventtype=UI_EVENT_TYPES, pump=False)
         for e in waiting:
             el = getattr(e, "ui_element", None)
             if getattr(el, "ui_manager", None) is not manager:
                 pygame.event.post(e)
-    manager.clear_and_reset()  # kills every widget, windows and tooltips too
 
 
 def rect(x: float, y: float, w: float, h: float) -> pygame.Rect:
