@@ -7,7 +7,9 @@ widgets still wait in pygame's queue."""
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pygame
@@ -133,3 +135,25 @@ def test_a_closed_window_leaves_nothing_behind(recorded: dict[str, Any]) -> None
     del app
     after = live()
     bounded(before, after)
+
+
+def resident_mb() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def test_the_resident_memory_stays_flat_over_text_size_changes(recorded: dict[str, Any]) -> None:
+    """What the system sees: the memory of the old screens is given back, not only freed inside
+    the process (glibc keeps freed heap; each rebuild at 1280x720 left some 50 MB resident, at
+    1920x1080 some 110 MB, until the collector's next full pass, and 100 MB stayed after it)."""
+    frames = rec_frames(recorded, HUMAN)
+    app = App(model_for(frames, len(frames) - 1, recorded["deal_kinds"]), settings=Settings())
+    app.frame([])
+    seen = []
+    for i in range(8):
+        app.set_display(font_size="large" if i % 2 == 0 else "normal")
+        app.frame([])
+        app.frame([])
+        seen.append(resident_mb())
+    # after the first round trip (what a rebuild needs at all), six more changes grow it by
+    # less than one rebuild's worth (without the trim: 47 MB; without the collection: 330 MB)
+    assert seen[-1] - seen[1] < 30, [round(m) for m in seen]
