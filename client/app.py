@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import functools
 import gc
 import os
 import sys
@@ -39,6 +40,7 @@ def give_back_memory() -> None:
         trim(0)
 
 
+@functools.cache
 def _malloc_trim() -> Any:
     if not sys.platform.startswith("linux"):
         return None
