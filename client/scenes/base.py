@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pygame
 import pygame_gui
 from district.client.panels.common import oid
-from district.client.ui.gui import make_manager, text_width
+from district.client.ui.gui import make_manager, release_manager, text_width
 from district.client.ui.theme import C, Fonts, ui_scale
 
 if TYPE_CHECKING:
@@ -80,6 +80,9 @@ class Scene:
         return float(getattr(st, "font_scale", 1.0))
 
     def resize(self, size: tuple[int, int]) -> None:
+        """Rebuild for a window of `size` (and the player's text size and palette now): the old
+        widgets and their manager are let go first, so no old screen stays in memory."""
+        self.release()
         self.size = size
         self.s = self.scale_for(size)
         self.fonts = Fonts(self.s * self.text_scale)
@@ -88,6 +91,12 @@ class Scene:
         self.settings_window = None
         self.build()
         self._seen = (-1, -1)
+
+    def release(self) -> None:
+        """Let go of every widget (the scene is rebuilt or closed)."""
+        release_manager(self.manager)
+        self.kb_focus = None
+        self.settings_window = None
 
     def process(self, event: pygame.event.Event) -> None:
         if event.type == pygame.KEYDOWN and self.keyboard(event):

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pygame
 import pytest
 from district.client.settings import FONT_SIZES
 from pygame_gui.elements import UIButton
 
-from tests.client.conftest import click, select_option
+from tests.client.conftest import click, drain, select_option
 
 SIZES = [(1024, 768), (1920, 1080)]
 
@@ -93,4 +92,4 @@ def test_settings_open_from_an_on_screen_button(make_app: Any, seat: str) -> Non
     # the button is there at the new size too, and opens it again
     click(app, scene.settings_btn)
     assert scene.settings_window is not None
-    pygame.event.clear()
+    drain()
