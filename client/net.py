@@ -33,6 +33,8 @@ import contextlib
 import logging
 import queue
 import random
+import socket
+import ssl
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -50,6 +52,7 @@ from district.server.protocol_client import (
     Refused,
     is_moved,
 )
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 log = logging.getLogger("district.client.net")
 
@@ -64,6 +67,33 @@ NOT_ANSWERING_AFTER = 1.5  # seconds: a pong takes a round trip (0.6 s on a slow
 
 
 T = TypeVar("T")
+
+
+def unreachable(server: str, e: BaseException) -> str:
+    """Why `server` could not be reached, in words a teacher can act on: what to check, never
+    an exception's name."""
+    if isinstance(e, InvalidURI):
+        return f"{server} is not a server address: it looks like ws://computer:8765"
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return (
+            f"{server} has a certificate this computer does not trust: ask for its certificate "
+            "file (see the facilitator guide, 'A remote workshop')"
+        )
+    if isinstance(e, ssl.SSLError):
+        return f"could not make a secure connection to {server}: is it wss:// or ws://?"
+    if isinstance(e, socket.gaierror):
+        return f"no computer of that name for {server}: check the address"
+    if isinstance(e, ConnectionRefusedError):
+        return f"nothing answers at {server}: is the server started, on that port?"
+    if isinstance(e, TimeoutError):
+        return f"no answer from {server}: check the address, the network, and that the server runs"
+    if isinstance(e, InvalidHandshake):
+        return f"{server} answered, but not as a District server: check the address and port"
+    if isinstance(e, ConnectionClosed | ConnectionError):
+        return f"the connection to {server} was cut while opening: try again"
+    if isinstance(e, OSError) and e.strerror:
+        return f"could not reach {server}: {e.strerror.lower()}"
+    return f"could not reach {server}"
 
 
 def drained(q: queue.Queue[T]) -> list[T]:

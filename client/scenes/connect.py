@@ -9,7 +9,7 @@ from typing import Any
 
 import pygame
 import pygame_gui
-from district.client.net import create_session_sync
+from district.client.net import create_session_sync, unreachable
 from district.client.panels.common import bind, oid, seat_name
 from district.client.scenes.base import PALETTE_LABELS, Scene
 from district.client.settings import FONT_SIZES, PALETTES
@@ -328,7 +328,7 @@ class ConnectScene(Scene):
             except Exception as e:  # shown to the teacher; nothing else to do with it here
                 self.created = {
                     "type": "error",
-                    "message": f"could not reach {server} ({type(e).__name__})",
+                    "message": unreachable(server, e),
                 }
 
         self.creating = threading.Thread(target=work, daemon=True)

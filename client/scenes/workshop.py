@@ -17,7 +17,7 @@ from typing import Any
 
 import pygame
 import pygame_gui
-from district.client.net import drained
+from district.client.net import drained, unreachable
 from district.client.panels.common import bind, oid
 from district.client.scenes.base import Scene
 from district.client.ui.draw import panel, text, wrap
@@ -164,7 +164,7 @@ class WorkshopLink:
                         {
                             "kind": "status",
                             "status": "failed",
-                            "detail": f"could not reach {self.url} ({type(e).__name__})",
+                            "detail": unreachable(self.url, e),
                         }
                     )
                     if c is not None:

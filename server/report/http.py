@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import multiprocessing
 import re
 import shutil
 import ssl
@@ -30,6 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from district.server.protocol.builders import normalise_code
 from district.server.session.messages import hash_token
+from district.server.session.workers import worker_pool
 
 if TYPE_CHECKING:
     from district.server.debrief import SessionLog
@@ -230,7 +230,7 @@ class ReportService:
         )
         if made is None or made.key != key or failed:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = worker_pool(1, lower=False)
             folder = self.cache / hashlib.sha256(sid.encode()).hexdigest()[:16] / key
             loop = asyncio.get_running_loop()
             task = loop.run_in_executor(

@@ -23,9 +23,16 @@ if TYPE_CHECKING:
     from district.server.session.actor import Session
 
 YIELD_EVERY = 0.005  # seconds of work after which a session lets the others run
-# a district of this many firms or more has its new round's views built in a thread (a firm's
-# view takes ~11 us a firm: 37 ms at 3,500), so that the other sessions are answered meanwhile
-THREAD_VIEWS_FROM = 500
+# A district of this many firms or more has its rounds resolved, its snapshots made and its new
+# round's views built in a thread (a firm's view takes ~11 us a firm, 37 ms at 3,500; a round
+# half a second at 5,000), so that the other sessions are answered meanwhile. A smaller one's are
+# made on the event loop: a few milliseconds of Python work in a thread would only take turns
+# with the loop for the interpreter's lock, every switch costing the loop up to 5 ms.
+BIG_DISTRICT = 500
+
+
+def big_district(game: Game) -> bool:
+    return len(game.state.firms.alive) >= BIG_DISTRICT
 
 Outgoing = EventOut | ViewOut | Reply | Bye
 
@@ -190,7 +197,7 @@ class Audience:
             elif isinstance(d, ViewOut):
                 targets = self.targets(d.recipient)
                 if targets:
-                    if len(game.state.firms.alive) >= THREAD_VIEWS_FROM:
+                    if big_district(game):
                         view = await asyncio.to_thread(built_view, game, d.recipient)
                     else:
                         view = built_view(game, d.recipient)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from district.server import store as db
 from district.server.engine import EngineError, Scenario
-from district.server.session.audience import Audience, Outgoing
+from district.server.session.audience import Audience, Outgoing, big_district
 from district.server.session.messages import roster
 from district.server.session.outputs import (
     Ack,
@@ -49,8 +49,9 @@ ROSTER_EVERY = 0.25  # seconds: rosters are sent at most this often (see Ledger.
 # 20-seat session costs a few milliseconds, a replayed entry tens of microseconds)
 SNAPSHOT_EVERY = 250
 # entries whose work grows with the district (a round's resolution: ~13 ms at 1,000 firms, half a
-# second at 5,000): applied in a thread, so that the other sessions' players are answered
-# meanwhile (the session's own actor waits for it, and nothing else changes its state)
+# second at 5,000): in a big district (audience.BIG_DISTRICT), applied in a thread, so that the
+# other sessions' players are answered meanwhile (the session's own actor waits for it, and
+# nothing else changes its state)
 OFF_LOOP = frozenset({"resolve"})
 
 # after a failed write, the session rests (writes nothing, refuses what would write) for this many
@@ -191,7 +192,7 @@ class Ledger:
         (server/session/questions.py)."""
         for o in outputs:
             if isinstance(o, Record):  # `t`: when, for the debrief (the fold reads no time in it)
-                if o.entry.get("k") in OFF_LOOP:
+                if o.entry.get("k") in OFF_LOOP and big_district(self.core.game):
                     await asyncio.to_thread(self.record, {**o.entry, "t": self.now()})
                 else:
                     self.record({**o.entry, "t": self.now()})
@@ -357,8 +358,10 @@ class Ledger:
             self.since_snapshot = 0  # a failed one is tried again after as many entries
             c = self.core
             try:
-                # (in a thread: the whole state is hashed and packed, which grows with it)
-                blob, h = await asyncio.to_thread(c.snapshot)
+                if big_district(c.game):  # (the whole state is hashed and packed)
+                    blob, h = await asyncio.to_thread(c.snapshot)
+                else:
+                    blob, h = c.snapshot()
                 await self.store.write([db.Snapshot(self.sid, c.entries, blob, h)])
             except db.LeaseLost:
                 self.lose()
