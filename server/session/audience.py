@@ -34,6 +34,7 @@ BIG_DISTRICT = 500
 def big_district(game: Game) -> bool:
     return len(game.state.firms.alive) >= BIG_DISTRICT
 
+
 Outgoing = EventOut | ViewOut | Reply | Bye
 
 
