@@ -312,7 +312,7 @@ class SQLiteStore(Store):
         self.durable = durable
         self._q: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
-        # writes of this turn of the event loop, handed to the thread together at its end
+        # writes asked for in this turn of the event loop, committed together at its end
         self._pending: list[tuple[list[Statement], asyncio.Future[None]]] = []
         self._pending_loop: asyncio.AbstractEventLoop | None = None
         self._conn: sqlite3.Connection | None = None  # the thread's
