@@ -416,6 +416,19 @@ def draw_banner(scene: Scene, surface: pygame.Surface, r: pygame.Rect, kind: str
         y += u(20)
 
 
+def side_hint(manager: Any, container: Any, rect: pygame.Rect, hint: str) -> str:
+    """A field's short hint beside its input (its range and unit). Returns "" when it is shown
+    there, or the hint itself when it is too wide for the room left at this text size: the
+    caller puts it on the help lines under the field instead (see help_and_error's `first`)."""
+    label = pygame_gui.elements.UILabel(
+        rect, hint, manager, container=container, object_id=oid("@hint")
+    )
+    if label.font is not None and label.font.size(hint)[0] > rect.width:
+        label.kill()
+        return hint
+    return ""
+
+
 def help_and_error(
     manager: Any,
     container: Any,
@@ -426,18 +439,35 @@ def help_and_error(
     error_id: str,
     line: int,
     help_line: int,
+    first: str = "",
 ) -> tuple[Any, int]:
-    """Under a form field: its help text (if any), then an empty error label that server or local
-    errors fill later. Returns the error label and the y below it."""
+    """Under a form field: its help text (if any), on as many lines as it needs in the font it is
+    drawn with (larger text sizes wrap it, never cut it), then an empty error label that server
+    or local errors fill later. Returns the error label and the y below it."""
+    if first:  # a side hint with no room beside its input
+        help_text = f"{first}; {help_text}" if help_text else first
     if help_text:
-        pygame_gui.elements.UILabel(
-            pygame.Rect(x, y, width - x, help_line),
-            str(help_text),
-            manager,
-            container=container,
-            object_id=oid("@hint"),
+        said = str(help_text)
+        rect = pygame.Rect(x, y, width - x, help_line)
+        first = pygame_gui.elements.UILabel(
+            rect, said, manager, container=container, object_id=oid("@hint")
         )
-        y += help_line
+        font = first.font
+        text_w, text_h = font.size(said) if font is not None else (0, 0)
+        line_h = max(help_line, text_h + 4)
+        if font is None or (text_w <= rect.width - 4 and line_h == help_line):
+            y += help_line
+        else:
+            first.kill()
+            for part in wrap(said, font, rect.width - 4):
+                pygame_gui.elements.UILabel(
+                    pygame.Rect(x, y, width - x, line_h),
+                    part,
+                    manager,
+                    container=container,
+                    object_id=oid("@hint"),
+                )
+                y += line_h
     error = pygame_gui.elements.UILabel(
         pygame.Rect(x, y, width - x, line),
         "",

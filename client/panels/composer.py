@@ -25,6 +25,7 @@ from district.client.panels.common import (
     help_and_error,
     oid,
     seat_name,
+    side_hint,
 )
 from district.client.panels.deal_text import preview_html, tender_label
 from district.client.panels.draft import (
@@ -170,12 +171,8 @@ class Composer:
         need = ", ".join(
             f"{lo}–{hi} {r}" if lo != hi else f"{lo} {r}" for r, (lo, hi) in rules.items() if hi > 0
         )
-        UILabel(
-            pygame.Rect(0, y, w, u(18)), f"Needs: {need}", m, container=c, object_id=oid("@hint")
-        )
-        y += u(18)
-        self.error_labels["parties"] = UILabel(
-            pygame.Rect(0, y, w, u(18)), "", m, container=c, object_id=oid("@error", "err_parties")
+        self.error_labels["parties"], y = help_and_error(
+            m, c, 0, y, w, f"Needs: {need}", "err_parties", u(18), u(18)
         )
         y += u(20)
         # terms
@@ -287,17 +284,12 @@ class Composer:
                     y += u(30)
                 y -= u(30)
                 hint = form_range_hint(t)
+            spill = ""
             if hint:
-                UILabel(
-                    pygame.Rect(hint_x, y, w - hint_x, u(30)),
-                    hint,
-                    m,
-                    container=c,
-                    object_id=oid("@hint"),
-                )
+                spill = side_hint(m, c, pygame.Rect(hint_x, y, w - hint_x, u(30)), hint)
             y += u(30)
             self.error_labels[name], y = help_and_error(
-                m, c, u(4), y, w, t.get("help"), f"err_{name}", line, line
+                m, c, u(4), y, w, t.get("help"), f"err_{name}", line, line, spill
             )
             y += u(21)
         # preview and actions

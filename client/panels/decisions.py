@@ -18,8 +18,10 @@ from district.client.panels.common import (
     parse_number,
     range_hint,
     seat_name,
+    side_hint,
 )
 from district.client.ui.draw import INDEX, fmt_num
+from district.client.ui.gui import fit_text
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -27,6 +29,8 @@ from pygame_gui.elements import (
     UIScrollingContainer,
     UITextEntryLine,
 )
+
+SAVE_LABELS = ("Save decisions (Ctrl+S)", "Save (Ctrl+S)", "Save")
 
 
 class DecisionsTab(Tab):
@@ -141,9 +145,12 @@ class DecisionsTab(Tab):
                     y += u(24)
                 for t in tenders:
                     on = t["id"] in bids
+                    buyer = str(t.get("buyer") or t["id"]).split(" (")[0]
+                    words = buyer.split()
+                    shorter = [" ".join(words[:k]) + "…" for k in range(len(words) - 1, 0, -1)]
                     b = UIButton(
                         pygame.Rect(u(18), y, label_w - u(12), u(28)),
-                        str(t.get("buyer") or t["id"]).split(" (")[0],
+                        fit_text(m, (buyer, *shorter), label_w - u(12))[0],
                         m,
                         container=c,
                         object_id=oid("@row", f"bid_{t['id']}"),
@@ -164,15 +171,12 @@ class DecisionsTab(Tab):
                     )
                     e.set_allowed_characters(list("0123456789.,"))
                     self.widgets[f"bid:{t['id']}"] = e
-                    UILabel(
-                        pygame.Rect(
-                            label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(28)
-                        ),
-                        f"k a unit, up to {fmt_bound(t.get('price', 0))}",
-                        m,
-                        container=c,
-                        object_id=oid("@hint"),
+                    room = pygame.Rect(
+                        label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(28)
                     )
+                    cap = fmt_bound(t.get("price", 0))
+                    if side_hint(m, c, room, f"k a unit, up to {cap}"):  # no room at this size
+                        side_hint(m, c, room, f"≤ {cap} k")
                     y += u(30)
                 y -= u(30)
             elif typ in ("firms", "firm_spend", "firm_groups", "firm_pairs", "strike"):
@@ -220,17 +224,15 @@ class DecisionsTab(Tab):
                     "firm_pairs": "introduce two firms",
                     "strike": "pick one firm, or none",
                 }.get(typ, "")
+            spill = ""
             if hint:
-                UILabel(
-                    pygame.Rect(label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(30)),
-                    hint,
-                    m,
-                    container=c,
-                    object_id=oid("@hint"),
+                room = pygame.Rect(
+                    label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(30)
                 )
+                spill = side_hint(m, c, room, hint)
             y += u(30)
             self.errors[name], y = help_and_error(
-                m, c, u(10), y, w, f.get("help"), f"derr_{name}", u(17), u(18)
+                m, c, u(10), y, w, f.get("help"), f"derr_{name}", u(17), u(18), spill
             )
             y += u(20)
         c.set_scrollable_area_dimensions(
@@ -238,13 +240,16 @@ class DecisionsTab(Tab):
         )  # room for a drop-down to open near the end
         bw = (self.rect.width - u(30)) // 2
         by = self.rect.height - u(48)
+        # the longest label that fits at this text size; a shorter one has the whole in its tip
+        label, whole = fit_text(m, SAVE_LABELS, bw)
         self.save_button = UIButton(
             pygame.Rect(u(10), by, bw, u(38)),
-            "Save decisions (Ctrl+S)",
+            label,
             m,
             container=self.panel,
             object_id=oid("@primary", "save_decisions"),
             command=self.save,
+            tool_tip_text=whole,
         )
         self.status_label = UILabel(
             pygame.Rect(u(20) + bw, by, bw, u(38)),

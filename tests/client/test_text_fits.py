@@ -93,3 +93,46 @@ def test_settings_open_from_an_on_screen_button(make_app: Any, seat: str) -> Non
     click(app, scene.settings_btn)
     assert scene.settings_window is not None
     drain()
+
+
+def cut_hints(app: Any) -> list[str]:
+    """Help lines under form fields whose text does not fit their label, in the font they are
+    drawn with (pygame_gui then cuts them: 'workers to hire (nega')."""
+    out = []
+    for e in app.scene.all_elements():
+        if "@hint" not in (e.class_ids or []) or not e.visible or not e.text or e.font is None:
+            continue
+        w, h = e.font.size(e.text)
+        if w > e.rect.width or h > e.rect.height:
+            out.append(f"{e.text!r} {w}x{h} > {e.rect.width}x{e.rect.height}")
+    return out
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("fs", list(FONT_SIZES))
+def test_help_under_every_field_shows_whole(make_app: Any, size: Any, fs: str) -> None:
+    """The help line under each decision and deal term wraps at larger text sizes: every word of
+    it is on screen, none cut off at the label's edge; a range that has no room beside its input
+    goes on the help line; the decisions' Save button says as much as fits."""
+    app = with_text_size(make_app, "firm:fsm-robotica", size, fs)
+    tab = app.scene.decisions
+    app.scene.switch(app.scene.tabs.index(tab))
+    app.frame([])
+    assert tab.visible
+    assert not cut_hints(app), cut_hints(app)
+    assert not cut_buttons(app), cut_buttons(app)  # Save decisions (Ctrl+S)
+    shown = " ".join(
+        e.text for e in app.scene.all_elements() if "@hint" in (e.class_ids or []) and e.text
+    )
+    for _name, spec in tab.fields():
+        if spec.get("help"):
+            assert str(spec["help"]) in shown, spec["help"]
+    deals = app.scene.deals
+    app.scene.switch(app.scene.tabs.index(deals))
+    app.frame([])
+    for kind in ("training_levy", "joint_bid", "subcontract"):
+        deals.open_composer(kind)
+        app.frame([])
+        assert not cut_hints(app), (kind, cut_hints(app))
+        deals.close_composer()
+        app.frame([])
