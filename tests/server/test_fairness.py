@@ -156,6 +156,7 @@ async def _storm(server: Server, bound: float) -> None:
     def answered() -> list[dict[str, Any]]:
         return [m for s in storm for m in s.received if m.get("type") == "ack"]
 
+    began = time.monotonic()  # the server's stalls are kept on this clock
     tasks = [asyncio.create_task(ask(s)) for s in storm]
     await asyncio.sleep(0.5)
     took = await acks(quiet, 40)
@@ -164,6 +165,7 @@ async def _storm(server: Server, bound: float) -> None:
     await until(lambda: bool(answered()), timeout=30)
     stop.set()
     await asyncio.gather(*tasks)
+    ended = time.monotonic()
     median, worst = statistics.median(took), max(took)
     # today's main: previews resolve the round on the event loop, several a second per seat
     assert median < bound and worst < 2.0, (f"median {median:.3f} s", f"worst {worst:.3f} s")
@@ -173,7 +175,10 @@ async def _storm(server: Server, bound: float) -> None:
         elif not f.cancelled():
             f.exception()
     info = await qfac.control("info")
-    assert info["result"]["server"]["loop_lag_ms"] < 500, info["result"]["server"]
+    # the loop's worst stall while the storm blew (not while the big district was made before
+    # it: on a busy machine that alone once took 0.6 s)
+    during = [ms for t, ms in info["result"]["server"]["stalls"] if began <= t <= ended]
+    assert max(during, default=0.0) < 500, info["result"]["server"]
     acked = answered()
     assert acked and all("result" in m for m in acked), "previews were answered"
     for c in (*storm, fac, quiet, qfac):
