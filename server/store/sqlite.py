@@ -538,13 +538,7 @@ class SQLiteStore(Store):
         done: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
         self._commit(conn, pending, done, begun=True)
         self.inline_commits += 1
-        for fut, _result, error in done:
-            if fut.done():
-                continue
-            if error is not None:
-                fut.set_exception(error)
-            else:
-                fut.set_result(None)
+        _settle(self._pending_loop, done)
         now = time.monotonic()
         if now >= self._checkpoint_due:
             # the thread copies the WAL back into the file; until it has, this loop's writes go
@@ -626,6 +620,20 @@ def _resolve(
     _resolve_all(loop, [(fut, result, error)])
 
 
+def _settle(
+    loop: asyncio.AbstractEventLoop | None,
+    done: list[tuple[asyncio.Future[Any], Any, BaseException | None]],
+) -> None:
+    """(On `loop`) give its futures among `done` their outcome."""
+    for fut, result, error in done:
+        if fut.get_loop() is not loop or fut.done():
+            continue
+        if error is not None:
+            fut.set_exception(error)
+        else:
+            fut.set_result(result)
+
+
 def _resolve_all(
     loop: asyncio.AbstractEventLoop,
     done: list[tuple[asyncio.Future[Any], Any, BaseException | None]],
@@ -637,13 +645,7 @@ def _resolve_all(
     def resolve() -> None:
         if then is not None:
             then()
-        for fut, result, error in done:
-            if fut.get_loop() is not loop or fut.done():
-                continue
-            if error is not None:
-                fut.set_exception(error)
-            else:
-                fut.set_result(result)
+        _settle(loop, done)
 
     with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
         loop.call_soon_threadsafe(resolve)
