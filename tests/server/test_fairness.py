@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import re
 import statistics
 import time
@@ -343,7 +344,10 @@ async def test_a_big_districts_round_does_not_stall_another_session(tmp_path: Pa
     text = text.replace('name = "server-crowd"', 'name = "server-huge"')
     text = re.sub(r"\[background\]\ncount = \d+", "[background]\ncount = 4984", text)
     (scen / "server-huge.toml").write_text(text)  # 5,000 firms
-    server = Server(make_config(tmp_path, scenario_dirs=(scen, SCENARIOS)))
+    # as `district serve` runs it: what lives long is kept out of the garbage collector's full
+    # passes (server/monitor.py). Without that, a full pass over this test process's heap (pytest,
+    # the tests before it, the facilitator's 5,000-firm view) stalled the loop 0.3 s in CI
+    server = Server(make_config(tmp_path, scenario_dirs=(scen, SCENARIOS), gc_freeze=True))
     await server.start()
     try:
         created, fac = await create(server.url, "server-huge", seed=3)
@@ -388,3 +392,4 @@ async def test_a_big_districts_round_does_not_stall_another_session(tmp_path: Pa
             await c.close()
     finally:
         await server.stop()
+        gc.unfreeze()  # the rest of this test process's life is the collector's again
