@@ -237,21 +237,49 @@ def draw_top_bar(
     blit_icon(surface, "district", (x + u(14 * k), cy), u(28 * k))
     x += u(36 * k)
     title = str(v.get("scenario", {}).get("title", "District")).split(":")[0]
-    out["title"] = text(
+    rnd = f"Round {v.get('round', 0)} of {v.get('rounds', '?')}"
+    phase = str(v.get("phase", "")).replace("_", " ")
+    status = m.session.get("status")
+    if status == "paused":
+        phase = "paused"
+    left = m.seconds_left()
+    if left is None:
+        tstr = "no clock"
+        tcol = C.MUTED
+    else:
+        mins, secs = divmod(int(left + 0.999), 60)
+        tstr = f"{mins}:{secs:02d}" + (" paused" if m.timer.get("paused") else "")
+        tcol = C.BAD if left < 30 and not m.timer.get("paused") else C.TEXT
+    chip_font = scene.fonts.get(round(14 * k), "bold")
+    timer_font = scene.fonts.get(round(16 * k), "bold")
+    # what follows the title, and the least of the connection status: the title gets the rest
+    after = (
+        u(16)
+        + chip_font.size(rnd)[0]
+        + u(28)
+        + chip_font.size("      " + phase.capitalize())[0]
+        + u(34)
+        + u(22 * k)
+        + timer_font.size(tstr)[0]
+        + u(18)
+        + u(56)
+    )
+    widest = u(230 * k * scene.text_scale)
+    title_room = max(u(60), min(widest, rect.right - reserve - after - x))
+    out["title"] = text(  # whole in a slightly smaller font if it must, else cut
         surface,
         title,
-        scene.fonts.get(round(16 * k), "bold"),
+        scene.fonts.fit(round(16 * k), "bold", title, title_room, least=0.8),
         C.TEXT,
         (x, cy),
         "midleft",
-        max_width=u(230 * k),
+        max_width=title_room,
     )
     x = out["title"].right + u(16)
-    rnd = f"Round {v.get('round', 0)} of {v.get('rounds', '?')}"
     out["round"] = chip(
         surface,
         rnd,
-        scene.fonts.get(round(14 * k), "bold"),
+        chip_font,
         C.BG,
         C.ACCENT,
         (x, cy),
@@ -259,10 +287,6 @@ def draw_top_bar(
         (u(10), u(4)),
     )
     x = out["round"].right + u(8)
-    phase = str(v.get("phase", "")).replace("_", " ")
-    status = m.session.get("status")
-    if status == "paused":
-        phase = "paused"
     pcol = {"negotiation": C.INFO, "report": C.REGION, "ended": C.MUTED, "paused": C.WARN}.get(
         phase, C.MUTED
     )
@@ -272,7 +296,7 @@ def draw_top_bar(
     pr = chip(
         surface,
         "      " + phase.capitalize(),
-        scene.fonts.get(round(14 * k), "bold"),
+        chip_font,
         C.BG,
         pcol,
         (x, cy),
@@ -282,18 +306,8 @@ def draw_top_bar(
     blit_icon(surface, picon, (pr.x + u(16 * k), cy), u(14 * k), C.BG)
     out["phase"] = pr
     x = pr.right + u(14)
-    left = m.seconds_left()
     blit_icon(surface, "clock", (x + u(9 * k), cy), u(18 * k), C.MUTED)
-    if left is None:
-        tstr = "no clock"
-        tcol = C.MUTED
-    else:
-        mins, secs = divmod(int(left + 0.999), 60)
-        tstr = f"{mins}:{secs:02d}" + (" paused" if m.timer.get("paused") else "")
-        tcol = C.BAD if left < 30 and not m.timer.get("paused") else C.TEXT
-    out["timer"] = text(
-        surface, tstr, scene.fonts.get(round(16 * k), "bold"), tcol, (x + u(22 * k), cy), "midleft"
-    )
+    out["timer"] = text(surface, tstr, timer_font, tcol, (x + u(22 * k), cy), "midleft")
     x = out["timer"].right + u(18)
     # connection status (word + icon, not colour alone); a long word takes room from the news
     st = m.status

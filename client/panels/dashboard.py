@@ -24,6 +24,10 @@ class Metric:
     note: str = ""
     good_up: bool = True
     color: Color = C.ACCENT
+    # shorter forms of the label and the note, for a card too narrow for them (1024x768, larger
+    # text): a whole word reads better than a cut one ("Net wo…")
+    short: tuple[str, ...] = ()
+    short_note: tuple[str, ...] = ()
 
 
 def _hist(view: dict[str, Any], key: str) -> list[float]:
@@ -52,6 +56,7 @@ def metrics(model: ClientModel) -> list[Metric]:
                 "k",
                 mine("net_worth"),
                 f"start {fmt_num(me.get('net_worth_start'), 'k')}",
+                short=("Worth",),
             ),
             Metric("Profit", me.get("profit"), "k", mine("profit")),
             Metric(
@@ -60,6 +65,7 @@ def metrics(model: ClientModel) -> list[Metric]:
                 "",
                 mine("workers"),
                 f"{fmt_num(me.get('skilled'))} trained",
+                short=("Staff",),
             ),
             Metric(
                 "Wage",
@@ -75,35 +81,61 @@ def metrics(model: ClientModel) -> list[Metric]:
                 INDEX,
                 mine("skill"),
                 f"technology {fmt_num(me.get('technology'), INDEX)}",
+                short_note=(f"tech {fmt_num(me.get('technology'), INDEX)}",),
             ),
             Metric("Quality", me.get("quality"), INDEX, mine("quality")),
-            Metric("Score", me.get("score"), "", score_hist, "net worth growth"),
+            Metric(
+                "Score", me.get("score"), "", score_hist, "net worth growth", short_note=("growth",)
+            ),
         ]
     if role == "union":
         return [
             Metric("Funds", me.get("funds"), "k", mine("funds")),
-            Metric("Wage floor", inst.get("wage_floor"), "k", _hist(v, "wage_floor")),
-            Metric("Mean wage", (_hist(v, "mean_wage") or [None])[-1], "k", _hist(v, "mean_wage")),
+            Metric(
+                "Wage floor", inst.get("wage_floor"), "k", _hist(v, "wage_floor"), short=("Floor",)
+            ),
+            Metric(
+                "Mean wage",
+                (_hist(v, "mean_wage") or [None])[-1],
+                "k",
+                _hist(v, "mean_wage"),
+                short=("Wages",),
+            ),
             Metric(
                 "Union density",
                 (_hist(v, "union_density") or [None])[-1],
                 "%",
                 _hist(v, "union_density"),
+                short=("Density",),
             ),
             Metric(
-                "Employment", (_hist(v, "employment") or [None])[-1], "", _hist(v, "employment")
+                "Employment",
+                (_hist(v, "employment") or [None])[-1],
+                "",
+                _hist(v, "employment"),
+                short=("Jobs",),
             ),
             Metric(
-                "Compliance", (_hist(v, "compliance") or [None])[-1], "%", _hist(v, "compliance")
+                "Compliance",
+                (_hist(v, "compliance") or [None])[-1],
+                "%",
+                _hist(v, "compliance"),
+                short=("Paid floor",),
             ),
-            Metric("Score", me.get("score"), "", score_hist, "worker welfare"),
+            Metric(
+                "Score", me.get("score"), "", score_hist, "worker welfare", short_note=("welfare",)
+            ),
         ]
     if role == "government":
         return [
             Metric("Budget", me.get("budget"), "k", mine("budget")),
             Metric("Approval", inst.get("approval"), "%", _hist(v, "approval")),
             Metric(
-                "Employment", (_hist(v, "employment") or [None])[-1], "", _hist(v, "employment")
+                "Employment",
+                (_hist(v, "employment") or [None])[-1],
+                "",
+                _hist(v, "employment"),
+                short=("Jobs",),
             ),
             Metric(
                 "Unemployment",
@@ -111,17 +143,28 @@ def metrics(model: ClientModel) -> list[Metric]:
                 "%",
                 _hist(v, "unemployment_rate"),
                 good_up=False,
+                short=("Jobless",),
             ),
             Metric(
-                "Value added", (_hist(v, "value_added") or [None])[-1], "k", _hist(v, "value_added")
+                "Value added",
+                (_hist(v, "value_added") or [None])[-1],
+                "k",
+                _hist(v, "value_added"),
+                short=("Value",),
             ),
-            Metric("Mean wage", (_hist(v, "mean_wage") or [None])[-1], "k", _hist(v, "mean_wage")),
+            Metric(
+                "Mean wage",
+                (_hist(v, "mean_wage") or [None])[-1],
+                "k",
+                _hist(v, "mean_wage"),
+                short=("Wages",),
+            ),
             Metric("Score", me.get("score"), "", score_hist),
         ]
     if role == "broker":
         return [
             Metric("Funds", me.get("funds"), "k", mine("funds")),
-            Metric("Hours left", me.get("hours"), "", mine("hours")),
+            Metric("Hours left", me.get("hours"), "", mine("hours"), short=("Hours",)),
             Metric("Fees", me.get("fees"), "k", mine("fees")),
             Metric("Reputation", me.get("reputation"), INDEX, mine("reputation")),
             Metric("Networks", (_hist(v, "networks") or [None])[-1], "", _hist(v, "networks")),
@@ -130,10 +173,38 @@ def metrics(model: ClientModel) -> list[Metric]:
     return [
         Metric("Firms alive", (_hist(v, "firms_alive") or [None])[-1], "", _hist(v, "firms_alive")),
         Metric("Employment", (_hist(v, "employment") or [None])[-1], "", _hist(v, "employment")),
-        Metric("Mean wage", (_hist(v, "mean_wage") or [None])[-1], "k", _hist(v, "mean_wage")),
+        Metric(
+            "Mean wage",
+            (_hist(v, "mean_wage") or [None])[-1],
+            "k",
+            _hist(v, "mean_wage"),
+            short=("Wages",),
+        ),
         Metric("Wage floor", inst.get("wage_floor"), "k", _hist(v, "wage_floor")),
         Metric("Networks", (_hist(v, "networks") or [None])[-1], "", _hist(v, "networks")),
     ]
+
+
+def fitted(
+    scene: Scene, size: int, style: str, forms: tuple[str, ...], width: int
+) -> tuple[str, pygame.font.Font]:
+    """The first of `forms` (longest first) that fits `width` in the font of `size` or a little
+    smaller (down to 0.85 of it), with that font; else the last form in the font of `size`, to be
+    cut with an ellipsis."""
+    for s in forms:
+        f = scene.fonts.fit(size, style, s, width, least=0.85)
+        if f.size(s)[0] <= width:
+            return s, f
+    return forms[-1], scene.fonts.get(size, style)
+
+
+def card_words(
+    scene: Scene, mt: Metric, width: int
+) -> tuple[tuple[str, pygame.font.Font], tuple[str, pygame.font.Font] | None]:
+    """A card's label and its note (if any), each in the form and font it is drawn in."""
+    label = fitted(scene, 11, "regular", (mt.label, *mt.short), width)
+    note = fitted(scene, 10, "regular", (mt.note, *mt.short_note), width) if mt.note else None
+    return label, note
 
 
 def draw_dashboard(
@@ -178,14 +249,8 @@ def draw_dashboard(
     for k, mt in enumerate(ms):
         r = pygame.Rect(round(rect.x + u(8) + k * (cw + gap)), top, round(cw), ch)
         pygame.draw.rect(surface, C.PANEL_2, r, border_radius=u(6))
-        text(
-            surface,
-            mt.label,
-            scene.fonts.get(11),
-            C.MUTED,
-            (r.x + u(8), r.y + u(5)),
-            max_width=r.width - u(12),
-        )
+        (label, font), note_words = card_words(scene, mt, r.width - u(12))
+        text(surface, label, font, C.MUTED, (r.x + u(8), r.y + u(5)), max_width=r.width - u(12))
         val = fmt_num(mt.value, mt.unit)
         text(
             surface,
@@ -196,13 +261,14 @@ def draw_dashboard(
             max_width=r.width - u(12),
         )
         series = mt.series
+        below = r.y + u(64)  # where the note goes; lower when larger text needs it
         if len(series) >= 2:
             d = series[-1] - series[-2]
             s_txt, col, direction = fmt_delta(d, mt.unit)
             if not mt.good_up and direction != "flat":
                 col = C.GOOD if d < 0 else C.BAD
             arrow(surface, direction, (r.x + u(13), r.y + u(54)), u(5), col)
-            text(
+            delta = text(
                 surface,
                 s_txt,
                 scene.fonts.get(11, "bold"),
@@ -210,18 +276,23 @@ def draw_dashboard(
                 (r.x + u(22), r.y + u(54)),
                 "midleft",
             )
-        elif mt.note:
-            pass
-        if mt.note:
-            text(
+            below = max(below, delta.bottom - u(2))
+        if note_words is not None:
+            note, font = note_words
+            drawn = text(
                 surface,
-                mt.note,
-                scene.fonts.get(10),
+                note,
+                font,
                 C.BAD if mt.color == C.BAD else C.MUTED,
-                (r.x + u(8), r.y + u(64)),
+                (r.x + u(8), below),
                 max_width=r.width - u(12),
             )
-        spark = pygame.Rect(r.x + u(8), r.bottom - u(26), r.width - u(16), u(18))
+            below = drawn.bottom
+        # the trend line under the text, as tall as the card leaves it
+        spark_top = max(r.bottom - u(26), below + u(2))
+        spark = pygame.Rect(
+            r.x + u(8), spark_top, r.width - u(16), max(u(6), r.bottom - u(8) - spark_top)
+        )
         if series:
             sparkline(
                 surface, spark, series, C.ACCENT if mt.color == C.ACCENT else mt.color, max(1, u(2))

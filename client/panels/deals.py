@@ -32,7 +32,7 @@ from district.client.panels.draft import (
     raw_from_terms,
     why_not,
 )
-from district.client.ui.gui import text_width
+from district.client.ui.gui import grow_to_text, text_width
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
 
 OPEN = ("proposed",)
@@ -189,7 +189,7 @@ class DealsTab(Tab):
             items = groups[key]
             if key == "closed" and not items:
                 continue
-            UILabel(
+            heading = UILabel(
                 pygame.Rect(u(6), y, sw, u(24)),
                 f"{titles[key]} ({len(items)})",
                 m,
@@ -198,7 +198,7 @@ class DealsTab(Tab):
                     "@heading" if key == "incoming" and items else "@muted", f"group_{key}"
                 ),
             )
-            y += u(26)
+            y += grow_to_text(heading) + u(2)
             if key == "incoming" and items:  # the standing "no deal" line: if I sign nothing
                 self.no_deal_label = UILabel(
                     pygame.Rect(u(14), y, sw - u(8), u(20)),
@@ -209,14 +209,14 @@ class DealsTab(Tab):
                 )
                 y += u(22)
             if not items:
-                UILabel(
+                none = UILabel(
                     pygame.Rect(u(14), y, sw, u(20)),
                     "none",
                     m,
                     container=self.scroll,
                     object_id=oid("@hint"),
                 )
-                y += u(22)
+                y += grow_to_text(none) + u(2)
             for d in items if key != "closed" else items[-8:]:
                 b = UIButton(
                     pygame.Rect(u(6), y, sw, u(30)),

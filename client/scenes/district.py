@@ -28,11 +28,17 @@ from district.client.panels.decisions import DecisionsTab
 from district.client.panels.info import InfoTab
 from district.client.scenes.base import Scene
 from district.client.ui.draw import text
+from district.client.ui.gui import fit_text
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
 from pygame_gui.elements import UIButton
 
 TAB_KEYS = {pygame.K_F1: 0, pygame.K_F2: 1, pygame.K_F3: 2, pygame.K_F4: 3}
+
+
+# the ready button's labels, longest first: the first that fits is shown (larger text)
+READY_NO = ("I'm ready (F5)", "I'm ready", "Ready?")
+READY_YES = ("Ready: yes (F5 to undo)", "Ready: yes (F5)", "Ready: yes")
 
 
 class DistrictScene(Scene):
@@ -110,7 +116,7 @@ class DistrictScene(Scene):
         W = self.size[0]
         self.ready_button = UIButton(
             pygame.Rect(W - u(200), u(8), u(190), u(36)),
-            "I'm ready (F5)",
+            fit_text(m, READY_NO, u(190))[0],
             m,
             object_id=oid("@primary", "ready"),
             command=self.toggle_ready,
@@ -179,7 +185,8 @@ class DistrictScene(Scene):
             "government",
             "broker",
         )
-        self.ready_button.set_text("Ready: yes (F5 to undo)" if ready else "I'm ready (F5)")
+        labels = READY_YES if ready else READY_NO
+        self.ready_button.set_text(fit_text(self.manager, labels, self.ready_button.rect.width)[0])
         self.ready_button.select() if ready else self.ready_button.unselect()
         self.ready_button.enable() if can else self.ready_button.disable()
 

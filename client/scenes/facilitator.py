@@ -14,7 +14,7 @@ from district.client.panels.boards import board_line
 from district.client.panels.common import bind, draw_top_bar, oid, seat_name, toast
 from district.client.scenes.base import Scene
 from district.client.ui.draw import INDEX, chip, fmt_num, panel, sparkline, text, wrap
-from district.client.ui.gui import fit_text, fits, row_widths, text_width
+from district.client.ui.gui import fit_text, fits, grow_to_text, row_widths, text_width
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import BOARDS, C
 from pygame_gui.elements import (
@@ -81,6 +81,14 @@ def seat_label(model: Any, seat: str) -> str:
             name = str(s.get("name") or seat)
             return f"{name} ({s['player']})" if s.get("player") else name
     return seat_name(model.view or {}, seat)
+
+
+# the label over the two timer fields, longest first (the first that fits the column is shown)
+PHASE_MINUTES = (
+    "Later phases (minutes): negotiation / report",
+    "Minutes: negotiation / report",
+    "Negotiation / report (min)",
+)
 
 
 class FacilitatorScene(Scene):
@@ -204,13 +212,14 @@ class FacilitatorScene(Scene):
             ],
         )
         y += u(48)
-        UILabel(
-            pygame.Rect(x, y, w, u(22)),
-            "Later phases (minutes): negotiation / report",
-            m,
-            object_id=oid("@muted"),
+        y += grow_to_text(
+            UILabel(
+                pygame.Rect(x, y, w, u(22)),
+                fit_text(m, PHASE_MINUTES, w, "label")[0],
+                m,
+                object_id=oid("@muted"),
+            )
         )
-        y += u(22)
         self.neg_entry = UITextEntryLine(
             pygame.Rect(x, y, bw, u(32)), m, object_id=oid(None, "timer_neg"), initial_text="8"
         )
@@ -222,8 +231,10 @@ class FacilitatorScene(Scene):
         )
         btn("timers", "Set", pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(32)), self.set_timers)
         y += u(44)
-        UILabel(pygame.Rect(x, y, w, u(22)), "Inject an event", m, object_id=oid("@heading"))
-        y += u(24)
+        heading = UILabel(
+            pygame.Rect(x, y, w, u(22)), "Inject an event", m, object_id=oid("@heading")
+        )
+        y += grow_to_text(heading) + u(2)
         self.event_menu = UIDropDownMenu(
             EVENT_KINDS,
             EVENT_KINDS[0],
@@ -266,8 +277,10 @@ class FacilitatorScene(Scene):
             placeholder_text="(a headline the class will read)",
         )
         y += u(46)
-        UILabel(pygame.Rect(x, y, w, u(22)), "Broadcast to everyone", m, object_id=oid("@heading"))
-        y += u(24)
+        heading = UILabel(
+            pygame.Rect(x, y, w, u(22)), "Broadcast to everyone", m, object_id=oid("@heading")
+        )
+        y += grow_to_text(heading) + u(2)
         self.broadcast_entry = UITextEntryLine(
             pygame.Rect(x, y, w - bw - u(6), u(32)),
             m,

@@ -81,6 +81,16 @@ def fits(manager: pygame_gui.UIManager, text: str, width: int, element: str = "b
     return text_width(manager, text, element) + pad <= width
 
 
+def grow_to_text(label: pygame_gui.elements.UILabel) -> int:
+    """Make `label` as tall as its font's line (a larger text size draws taller letters than the
+    row a layout gave it, and pygame_gui cuts what does not fit: 'Inject' read 'Iniect', its
+    descender gone). Returns the label's height, for the layout's next row."""
+    need = label.font.size(label.text or "Ag")[1] if label.font is not None else 0
+    if need > label.rect.height:
+        label.set_dimensions((label.rect.width, need))
+    return int(label.rect.height)
+
+
 def fit_text(
     manager: pygame_gui.UIManager, labels: tuple[str, ...], width: int, element: str = "button"
 ) -> tuple[str, str | None]:

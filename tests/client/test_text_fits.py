@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from district.client.panels.dashboard import card_words
 from district.client.settings import FONT_SIZES
-from pygame_gui.elements import UIButton
+from pygame_gui.elements import UIButton, UILabel
 
 from tests.client.conftest import click, drain, select_option
 
@@ -136,3 +137,72 @@ def test_help_under_every_field_shows_whole(make_app: Any, size: Any, fs: str) -
         assert not cut_hints(app), (kind, cut_hints(app))
         deals.close_composer()
         app.frame([])
+
+
+def short_labels(app: Any) -> list[str]:
+    """Labels lower than a line of their text: pygame_gui cuts the letters' tops and tails
+    ('Inject an event' read 'Iniect an event', 'everyone' 'evervone')."""
+    out = []
+    for e in app.scene.all_elements():
+        if not (isinstance(e, UILabel) and e.visible and e.text and e.font is not None):
+            continue
+        h = e.font.size(e.text)[1]
+        if h > e.rect.height:
+            out.append(f"{e.text!r} {h} > {e.rect.height}")
+    return out
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("fs", list(FONT_SIZES))
+def test_labels_are_as_tall_as_their_text(make_app: Any, size: Any, fs: str) -> None:
+    for seat in ("facilitator", "firm:fsm-robotica", "union"):
+        app = with_text_size(make_app, seat, size, fs)
+        assert not short_labels(app), (seat, short_labels(app))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("fs", list(FONT_SIZES))
+def test_dashboard_cards_show_whole_words(make_app: Any, size: Any, fs: str) -> None:
+    """Every card of every role's dashboard shows its label and its note whole, in a form that
+    fits the card (a shorter word, or the font a little smaller), never cut ('Net wo…')."""
+    for seat in ("firm:fsm-robotica", "union", "government", "broker:impannatore"):
+        app = with_text_size(make_app, seat, size, fs)
+        scene = app.scene
+        assert scene.dashboard_cards, seat
+        for mt, r in scene.dashboard_cards:
+            room = r.width - scene.u(12)
+            label, font = card_words(scene, mt, room)[0]
+            assert label in (mt.label, *mt.short), (seat, label)
+            assert font.size(label)[0] <= room, (seat, fs, size, mt.label, room)
+            note = card_words(scene, mt, room)[1]
+            if mt.note:
+                assert note is not None
+                assert note[0] in (mt.note, *mt.short_note)
+                assert note[1].size(note[0])[0] <= room, (seat, fs, size, mt.note, room)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("fs", list(FONT_SIZES))
+def test_the_top_bar_keeps_clear_of_its_buttons(make_app: Any, size: Any, fs: str) -> None:
+    """The title, round, phase, clock and connection status stop short of the Settings and
+    ready buttons at every text size, and the ready button's label fits, ready or not (clicked)."""
+    app = with_text_size(make_app, "firm:fsm-robotica", size, fs)
+    scene = app.scene
+    buttons = [scene.settings_btn.rect, scene.ready_button.rect]
+    for name, r in scene.top_rects.items():
+        for b in buttons:
+            assert not r.colliderect(b), (name, r, b)
+    assert not cut_buttons(app), cut_buttons(app)
+    click(app, scene.ready_button)
+    (out,) = app.model.take_outbox()
+    app.model.feed(
+        {
+            "type": "event",
+            "seq": app.model.last_event_seq + 1,
+            "event": {"kind": "ready", "seat": app.model.seat, "ready": True},
+        }
+    )
+    drain()
+    app.frame([])
+    assert scene.ready_button.text.startswith("Ready: yes")
+    assert not cut_buttons(app), cut_buttons(app)
