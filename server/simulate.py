@@ -15,6 +15,14 @@ from district.server.bots.turns import BotTurns, bot_commands
 from district.server.engine import EngineError, Game, Scenario
 from district.server.engine.views import view
 
+INDEX = "index"  # a 0-1 index (skill, quality) shown as a whole number out of 100, as in the game
+
+
+def shown(fmt: str, x: float) -> str:
+    """`x` in `fmt`: a format string, or INDEX."""
+    return f"{x * 100:.0f}" if fmt == INDEX else fmt.format(x)
+
+
 # (header, indicator, format): one row a round in a terminal, so the headers are short; LEGEND says
 # what they mean and in which unit.
 COLUMNS = [
@@ -23,7 +31,7 @@ COLUMNS = [
     ("jobs", "employment", "{:.0f}"),
     ("wage", "mean_wage", "{:.1f}"),
     ("floor", "wage_floor", "{:.1f}"),
-    ("skill", "mean_skill", "{:.2f}"),
+    ("skill", "mean_skill", INDEX),
     ("output", "output", "{:.0f}"),
     ("export", "exports", "{:.0f}"),
     ("tenders", "tenders_won", "{:.0f}"),
@@ -38,7 +46,7 @@ WIDTHS = [
 ]
 LEGEND = (
     "firms alive, jobs (workers employed), mean wage and legal wage floor (k a worker a round), "
-    "mean skill (0-1), output and exports (units), tenders won, government budget (k); "
+    "mean skill (0-100), output and exports (units), tenders won, government budget (k); "
     "scoreboards: competitiveness, worker welfare, region (levels on 0-100); "
     "hash: the district's fingerprint, the same on every replay of this scenario and seed"
 )
@@ -107,7 +115,7 @@ def legend() -> str:
 def row(ind: dict[str, float], h: str) -> str:
     return (
         " ".join(
-            f"{fmt.format(ind.get(k, 0.0)):>{w}}"
+            f"{shown(fmt, ind.get(k, 0.0)):>{w}}"
             for (_n, k, fmt), w in zip(COLUMNS, WIDTHS, strict=True)
         )
         + f"  {h}"
@@ -175,16 +183,19 @@ def summary(game: Game) -> str:
         ("employment", "employment", "{:.0f}"),
         ("mean wage", "mean_wage", "{:.1f}"),
         ("wage floor", "wage_floor", "{:.1f}"),
-        ("mean skill", "mean_skill", "{:.2f}"),
-        ("quality", "quality", "{:.2f}"),
+        ("mean skill (0-100)", "mean_skill", INDEX),
+        ("quality (0-100)", "quality", INDEX),
         ("exports", "exports", "{:.0f}"),
         ("compliance", "compliance", "{:.0%}"),
         ("networked firms", "networked_share", "{:.0%}"),
     ):
-        lines.append(f"  {label:<16} {fmt.format(a[k]):>8} -> {fmt.format(b[k]):>8}")
+        lines.append(f"  {label:<18} {shown(fmt, a[k]):>8} -> {shown(fmt, b[k]):>8}")
     lines.append(
-        "  scoreboards      "
-        + ", ".join(f"{k} {b[k]:.0f}" for k in ("competitiveness", "worker_welfare", "region"))
+        "  scoreboards        "
+        + ", ".join(
+            f"{k.replace('_', ' ')} {b[k]:.0f}"
+            for k in ("competitiveness", "worker_welfare", "region")
+        )
     )
     return "\n".join(lines)
 

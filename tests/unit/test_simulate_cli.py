@@ -48,6 +48,15 @@ def test_simulate_prints_table_and_writes_outputs(tmp_path: Path, capsys) -> Non
                   "hash: the district's fingerprint"):  # fmt: skip
         assert words in " ".join(legend.split()), legend
     assert "deals:" in out
+    # a person reads whole numbers: skill and quality out of 100, as in the game, not 0.54
+    skill = head.split().index("skill")
+    assert all(line.split()[skill].isdigit() for line in lines), out
+    assert all(0 < int(line.split()[skill]) <= 100 for line in lines), out
+    summary = out.split("From round 1 to the end:", 1)[1]
+    for label in ("mean skill (0-100)", "quality (0-100)"):
+        start, _arrow, end = summary.split(label, 1)[1].splitlines()[0].split()
+        assert start.isdigit() and end.isdigit(), summary
+    assert "worker welfare" in summary and "worker_welfare" not in summary
     # the research export (docs/export.md; tests/debrief/ checks it in depth), round 0 the
     # district as built
     rows = list(csv.DictReader((tmp_path / "indicators.csv").read_text().splitlines()))
