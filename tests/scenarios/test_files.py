@@ -32,6 +32,9 @@ def test_the_teacher_has_what_a_case_study_needs(name: str) -> None:
     assert 300 <= len(sc.summary) <= 1400, "a summary a teacher reads in a minute"
     assert len(sc.teaches) >= 3 and len(sc.questions) >= 3
     assert all(re.search(r"\b00[0234]\b", t) for t in sc.teaches), "each lesson cites its source"
+    # the debrief puts the questions before the class: no source codes ("(003 I-2.4 L388)") there
+    coded = [q for q in sc.questions if re.search(r"\b00[0-4]\b|\bL\d{2,}\b", q)]
+    assert not coded, coded
     assert len(sc.sources) >= 3
     assert sc.extra["players"]["advice"], "advice on seating for the show page"
     assert sc.events and (sc.tenders or name == "oregon-plastics")
