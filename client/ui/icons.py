@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections import OrderedDict
 from pathlib import Path
 
 import pygame
@@ -43,7 +44,11 @@ NAMES = (
     "district",
 )
 
-_cache: dict[tuple[str, int, Color], pygame.Surface] = {}
+# The icons drawn lately, the oldest first. A screen uses a few dozen (name, size, colour); every
+# window size and text size has sizes of its own, so a window resized by dragging its corner would
+# otherwise keep every size it passed through.
+CACHE_SIZE = 512
+_cache: OrderedDict[tuple[str, int, Color], pygame.Surface] = OrderedDict()
 
 
 def icon(name: str, size: int, color: Color = C.TEXT) -> pygame.Surface:
@@ -54,6 +59,10 @@ def icon(name: str, size: int, color: Color = C.TEXT) -> pygame.Surface:
         _draw(big, name, size * 4, color)
         s = pygame.transform.smoothscale(big, (size, size))
         _cache[key] = s
+        if len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    else:
+        _cache.move_to_end(key)
     return s
 
 

@@ -19,6 +19,7 @@ from district.client.app import App
 from district.client.recorded import model_for
 from district.client.scenes.base import Scene
 from district.client.settings import FONT_SIZES, Settings
+from district.client.ui import icons
 from district.client.ui.theme import apply_palette
 from pygame_gui.core import UIElement
 
@@ -157,3 +158,21 @@ def test_the_resident_memory_stays_flat_over_text_size_changes(recorded: dict[st
     # after the first round trip (what a rebuild needs at all), six more changes grow it by
     # less than one rebuild's worth (without the trim: 47 MB; without the collection: 330 MB)
     assert seen[-1] - seen[1] < 30, [round(m) for m in seen]
+
+
+def test_a_window_dragged_through_many_sizes_keeps_a_bounded_icon_cache(
+    recorded: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every window size draws its icons at sizes of its own; dragging a window's corner passes
+    through many. The cache keeps the icons drawn lately, up to its bound, and what the screen
+    now shows stays in it (a frame after the last size draws no new icon)."""
+    monkeypatch.setattr(icons, "CACHE_SIZE", 16)
+    icons._cache.clear()
+    app = district_app(recorded)
+    for k in range(12):
+        app.resize((1024 + 37 * k, 700 + 21 * k))
+        app.frame([])
+        assert len(icons._cache) <= 16
+    kept = set(icons._cache)
+    app.frame([])
+    assert set(icons._cache) == kept  # the screen's icons were all kept
