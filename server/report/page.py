@@ -113,8 +113,8 @@ def _flows_table(d: dict[str, Any], names: dict[str, str], top: int = 3) -> str:
                 [
                     style.kind_title(kind) if i == 0 else "",
                     style.money(total) if i == 0 else "",
-                    style.name_of(names, a),
-                    style.name_of(names, b),
+                    style.party_name(names, a, kind, payer=True),
+                    style.party_name(names, b, kind, payer=False),
                     style.money(t),
                 ]
             )

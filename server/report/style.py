@@ -96,5 +96,36 @@ def name_of(names: dict[str, str], who: str) -> str:
     return who.split(":", 1)[-1].replace("-", " ").replace("_", " ").title()
 
 
+# Who "outside the district" is, by the kind of payment and its direction (the engine's `world`
+# account holds every one of them): a teacher reads "the union's members" paying dues, not
+# "outside the district". (as the payer, as the payee)
+WORLD_BY_KIND = {
+    "dues": ("the union's members", "the network's services"),
+    "interest": ("banks", "banks"),
+    "credit": ("banks", "banks"),
+    "repayment": ("banks", "banks"),
+    "organising": ("", "organising drives"),
+    "referral": ("", "the job referral service"),
+    "strike_pay": ("", "striking workers"),
+    "back_pay": ("", "underpaid workers"),
+    "grant": ("", "the network's services"),
+    "match": ("", "the network's services"),
+    "levy": ("", "the training fund"),
+    "subsidy": ("", "the training fund"),
+    "spending": ("", "audits, infrastructure and publicity"),
+    "budget": ("the state's budget", ""),
+}
+
+
+def party_name(names: dict[str, str], who: str, kind: str, payer: bool) -> str:
+    """The display name of a payment's party (`payer` or payee): the world's by what the payment
+    is for."""
+    if who == "world":
+        named = WORLD_BY_KIND.get(kind, ("", ""))[0 if payer else 1]
+        if named:
+            return named
+    return name_of(names, who)
+
+
 def kind_title(kind: str) -> str:
     return kind.replace("_", " ").capitalize()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from district.server.report import charts, page
+from district.server.report import charts, page, style
 from matplotlib.image import imread
 
 
@@ -137,3 +137,23 @@ def test_the_baseline_is_drawn_unless_left_out(
     a = imread(written.parent / "scoreboards.png")
     b = imread(tmp_path / "scoreboards.png")
     assert a.shape != b.shape or not np.array_equal(a, b), "the dashed baseline drew nothing"
+
+
+def test_money_paid_outside_the_district_says_to_whom(
+    debrief: dict[str, Any], written: Path
+) -> None:
+    """The engine's `world` account is everyone outside the district's seats; the money table
+    says who by what the payment is for ("banks", "the union's members", "the training fund"),
+    for every kind the game paid to or from it."""
+    worldly = {
+        (kind, pair.partition("->")[0] == "world")
+        for kind, pairs in debrief["flow_totals"].items()
+        for pair in pairs
+        if "world" in pair.partition("->")[::2]
+    }
+    assert worldly, "the game paid nothing outside the district"
+    for kind, payer in worldly:
+        assert style.WORLD_BY_KIND.get(kind, ("", ""))[0 if payer else 1], (kind, payer)
+    text = " ".join(parse(written).text)
+    assert "outside the district" not in text
+    assert "banks" in text or not {k for k, _p in worldly} & {"credit", "interest"}
