@@ -645,6 +645,9 @@ def highlights(d: Debrief) -> list[str]:
         )
         out.append(f"The largest money flow was {kind.replace('_', ' ')}: {total:,.0f}k in all.")
     base = d.get("baseline")
+    seats = (d.get("session") or {}).get("seats") or []
+    if base and seats and not any(x.get("controller") == "person" for x in seats):
+        base = None  # a bots-only game is its own baseline: the same scoreboards say nothing
     if base:
         diffs = [
             (board.replace("_", " "), b[board][-1] - base[board][min(last, len(base[board]) - 1)])

@@ -145,6 +145,8 @@ def test_a_report_from_a_simulate_folder(
     assert r.returncode == 0, r.stderr
     page = (tmp_path / "rep" / "index.html").read_text()
     assert "Server test district: the debrief" in page and "A bots-only game" in page
+    # a bots-only game is its own baseline: no sentence that it matched itself
+    assert "Bots alone would have ended the game" not in page
 
 
 def test_serve_says_when_the_reports_port_cannot_be_used(tmp_path: Path) -> None:
