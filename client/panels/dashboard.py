@@ -34,6 +34,12 @@ def _hist(view: dict[str, Any], key: str) -> list[float]:
     return [float(h[key]) for h in view.get("history", []) if isinstance(h.get(key), int | float)]
 
 
+def latest(v: dict[str, Any], label: str, key: str, unit: str, **kw: Any) -> Metric:
+    """A district figure's card: its latest value in the view's history, and its trend."""
+    h = _hist(v, key)
+    return Metric(label, h[-1] if h else None, unit, h, **kw)
+
+
 def metrics(model: ClientModel) -> list[Metric]:
     v = model.view or {}
     me = v.get("me") or {}
@@ -94,34 +100,10 @@ def metrics(model: ClientModel) -> list[Metric]:
             Metric(
                 "Wage floor", inst.get("wage_floor"), "k", _hist(v, "wage_floor"), short=("Floor",)
             ),
-            Metric(
-                "Mean wage",
-                (_hist(v, "mean_wage") or [None])[-1],
-                "k",
-                _hist(v, "mean_wage"),
-                short=("Wages",),
-            ),
-            Metric(
-                "Union density",
-                (_hist(v, "union_density") or [None])[-1],
-                "%",
-                _hist(v, "union_density"),
-                short=("Density",),
-            ),
-            Metric(
-                "Employment",
-                (_hist(v, "employment") or [None])[-1],
-                "",
-                _hist(v, "employment"),
-                short=("Jobs",),
-            ),
-            Metric(
-                "Compliance",
-                (_hist(v, "compliance") or [None])[-1],
-                "%",
-                _hist(v, "compliance"),
-                short=("Paid floor",),
-            ),
+            latest(v, "Mean wage", "mean_wage", "k", short=("Wages",)),
+            latest(v, "Union density", "union_density", "%", short=("Density",)),
+            latest(v, "Employment", "employment", "", short=("Jobs",)),
+            latest(v, "Compliance", "compliance", "%", short=("Paid floor",)),
             Metric(
                 "Score", me.get("score"), "", score_hist, "worker welfare", short_note=("welfare",)
             ),
@@ -130,35 +112,10 @@ def metrics(model: ClientModel) -> list[Metric]:
         return [
             Metric("Budget", me.get("budget"), "k", mine("budget")),
             Metric("Approval", inst.get("approval"), "%", _hist(v, "approval")),
-            Metric(
-                "Employment",
-                (_hist(v, "employment") or [None])[-1],
-                "",
-                _hist(v, "employment"),
-                short=("Jobs",),
-            ),
-            Metric(
-                "Unemployment",
-                (_hist(v, "unemployment_rate") or [None])[-1],
-                "%",
-                _hist(v, "unemployment_rate"),
-                good_up=False,
-                short=("Jobless",),
-            ),
-            Metric(
-                "Value added",
-                (_hist(v, "value_added") or [None])[-1],
-                "k",
-                _hist(v, "value_added"),
-                short=("Value",),
-            ),
-            Metric(
-                "Mean wage",
-                (_hist(v, "mean_wage") or [None])[-1],
-                "k",
-                _hist(v, "mean_wage"),
-                short=("Wages",),
-            ),
+            latest(v, "Employment", "employment", "", short=("Jobs",)),
+            latest(v, "Unemployment", "unemployment_rate", "%", good_up=False, short=("Jobless",)),
+            latest(v, "Value added", "value_added", "k", short=("Value",)),
+            latest(v, "Mean wage", "mean_wage", "k", short=("Wages",)),
             Metric("Score", me.get("score"), "", score_hist),
         ]
     if role == "broker":
@@ -167,21 +124,15 @@ def metrics(model: ClientModel) -> list[Metric]:
             Metric("Hours left", me.get("hours"), "", mine("hours"), short=("Hours",)),
             Metric("Fees", me.get("fees"), "k", mine("fees")),
             Metric("Reputation", me.get("reputation"), INDEX, mine("reputation")),
-            Metric("Networks", (_hist(v, "networks") or [None])[-1], "", _hist(v, "networks")),
+            latest(v, "Networks", "networks", ""),
             Metric("Score", me.get("score"), "", score_hist),
         ]
     return [
-        Metric("Firms alive", (_hist(v, "firms_alive") or [None])[-1], "", _hist(v, "firms_alive")),
-        Metric("Employment", (_hist(v, "employment") or [None])[-1], "", _hist(v, "employment")),
-        Metric(
-            "Mean wage",
-            (_hist(v, "mean_wage") or [None])[-1],
-            "k",
-            _hist(v, "mean_wage"),
-            short=("Wages",),
-        ),
-        Metric("Wage floor", inst.get("wage_floor"), "k", _hist(v, "wage_floor")),
-        Metric("Networks", (_hist(v, "networks") or [None])[-1], "", _hist(v, "networks")),
+        latest(v, "Firms alive", "firms_alive", ""),
+        latest(v, "Employment", "employment", ""),
+        latest(v, "Mean wage", "mean_wage", "k", short=("Wages",)),
+        Metric("Wage floor", inst.get("wage_floor"), "k", _hist(v, "wage_floor"), short=("Floor",)),
+        latest(v, "Networks", "networks", ""),
     ]
 
 
