@@ -70,6 +70,7 @@ class MapView:
         self.selected: int | None = None
         self.picked: set[int] = set()  # firms picked as parties in a composer
         self.legend = True  # the key in the map's corner (the projector draws it beside the map)
+        self.legend_clear = 0  # pixels kept free under the key (for the button that hides it)
         self.label_size = 11  # design size of firm and place names (the projector's are larger)
 
     # --- geometry -------------------------------------------------------------------------------
@@ -467,9 +468,8 @@ class MapView:
         lh = round(15 * s)
         w = round(180 * s)
         h = lh * len(LEGEND) + round(8 * s)
-        r = pygame.Rect(
-            layer.get_width() - w - round(10 * s), layer.get_height() - h - round(10 * s), w, h
-        )
+        bottom = layer.get_height() - round(10 * s) - self.legend_clear
+        r = pygame.Rect(layer.get_width() - w - round(10 * s), bottom - h, w, h)
         surf = pygame.Surface(r.size, pygame.SRCALPHA)
         surf.fill((*C.ROAD, 225))
         layer.blit(surf, r)

@@ -28,7 +28,7 @@ from district.client.panels.decisions import DecisionsTab
 from district.client.panels.info import InfoTab
 from district.client.scenes.base import Scene
 from district.client.ui.draw import text
-from district.client.ui.gui import fit_text
+from district.client.ui.gui import fit_text, text_width
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
 from pygame_gui.elements import UIButton
@@ -134,6 +134,19 @@ class DistrictScene(Scene):
         )
         self.banner_button.hide()
         self.banner_shown: tuple[str, str] | None = None
+        # the map's key can take a third of a small map at a larger text size: a button in the
+        # map's corner hides and shows it (so does L)
+        key_w = text_width(m, "Hide key") + u(22)
+        mr = L["map"]
+        self.key_button = UIButton(
+            pygame.Rect(mr.right - key_w - u(8), mr.bottom - u(30), key_w, u(24)),
+            "Hide key" if self.map.legend else "Key",
+            m,
+            object_id=oid(None, "map_key"),
+            command=self.toggle_key,
+            tool_tip_text="show or hide the map's key (L)",
+        )
+        self.map.legend_clear = u(30)
         self.switch(self.active)
         self.update_ready()
 
@@ -283,12 +296,19 @@ class DistrictScene(Scene):
             return self.key(event)
         return False
 
+    def toggle_key(self) -> None:
+        """Show or hide the map's key (the button in the map's corner, or L)."""
+        if self.map is None:
+            return
+        self.map.legend = not self.map.legend
+        self.key_button.set_text("Hide key" if self.map.legend else "Key")
+        self.map.set_view(self.model.view or {}, self.model.my_firm())
+
     def key(self, event: pygame.event.Event) -> bool:
         if event.key == pygame.K_TAB:
             return self.cycle_focus(bool(event.mod & pygame.KMOD_SHIFT))
         if event.key == pygame.K_l and not self.focused_text_entry() and self.map is not None:
-            self.map.legend = not self.map.legend  # L: show / hide the map's legend
-            self.map.set_view(self.model.view or {}, self.model.my_firm())
+            self.toggle_key()  # L: show / hide the map's legend
             return True
         if event.key in TAB_KEYS:
             self.switch(TAB_KEYS[event.key])

@@ -261,3 +261,30 @@ def test_connect_scene_checks_and_remembers(tmp_path: Path) -> None:
     assert app.connection is not None
     assert Settings.load().code == "K7QM2P" and Settings.load().name == "Ada"
     app.connection.close()
+
+
+def test_the_map_key_hides_and_shows_by_its_button(make_app: Any) -> None:
+    """The key takes a good part of a small map at a larger text size: the button in the map's
+    corner hides it (the map is drawn without it) and shows it again; the click picks no firm."""
+    app = make_app(size=(1024, 768))
+    app.set_display(font_size="larger")
+    app.frame([])
+    scene = app.scene
+    button = scene.key_button
+    assert scene.map.legend and button.text == "Hide key"
+    assert scene.map.rect.contains(button.rect)
+    with_key = pygame.surfarray.array3d(app.surface).copy()
+    click(app, button)
+    app.frame([])
+    assert not scene.map.legend and scene.key_button.text == "Key"
+    assert scene.map.selected is None
+    without = pygame.surfarray.array3d(app.surface)
+    changed = (with_key != without).any(axis=2)
+    m = scene.map.rect
+    assert changed[m.x : m.right, m.y : m.bottom].mean() > 0.05  # the key's box is gone
+    click(app, scene.key_button)
+    app.frame([])
+    assert scene.map.legend and scene.key_button.text == "Hide key"
+    again = (pygame.surfarray.array3d(app.surface) != with_key).any(axis=2)
+    again[button.rect.x : button.rect.right, button.rect.y : button.rect.bottom] = False  # hovered
+    assert not again[m.x : m.right, m.y : m.bottom].any()  # the map as it was, key and all
