@@ -99,8 +99,9 @@ def compute_limits(state: State, seat: str) -> Limits:
                 "type": "list",
                 "most": 20,
                 "min": 0.01,
-                "help": "bids alone for open tenders, {tender, price}; "
-                "the price at most the tender's (k per unit)",
+                # what a player reads under the field; the list's form is in docs/protocol.md
+                "help": "bid alone for open tenders: your price for each, at most the "
+                "tender's (k per unit)",
             },
         }
     if role == "union":
@@ -110,13 +111,13 @@ def compute_limits(state: State, seat: str) -> Limits:
                 "most": 50,
                 "min": 0.0,
                 "max": 1e6,
-                "help": "organising spend per firm, {firm, spend (k)}",
+                "help": "organising spend at chosen firms (k each)",
             },
             "strike": {
                 "type": "map",
                 "min": 1.0,
                 "max": 10 * inst.reference_wage,
-                "help": "strike one firm for a wage demand, {firm, demand}, or null",
+                "help": "strike one firm for a wage demand, or none",
             },
             "campaign": {"type": "list", "most": 50, "help": "firms to campaign against"},
             "training_participation": _number(0.0, 1.0, "share of members joining training"),
@@ -139,7 +140,7 @@ def compute_limits(state: State, seat: str) -> Limits:
             "intros": {
                 "type": "list",
                 "most": 10,
-                "help": "introductions this round, each two different firms [a, b]",
+                "help": "introductions this round, each between two different firms",
             },
             "intel": {"type": "bool", "help": "gather intelligence on next round's tenders"},
         }

@@ -5,6 +5,7 @@ dialog opens from an on-screen button, by a click, in the player's screen and th
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -206,3 +207,15 @@ def test_the_top_bar_keeps_clear_of_its_buttons(make_app: Any, size: Any, fs: st
     app.frame([])
     assert scene.ready_button.text.startswith("Ready: yes")
     assert not cut_buttons(app), cut_buttons(app)
+
+
+@pytest.mark.parametrize("seat", ["firm:fsm-robotica", "union", "government", "broker:impannatore"])
+def test_the_help_under_decisions_is_words(make_app: Any, seat: str) -> None:
+    """What a player reads under a decision: words, not a data structure ("{tender, price}",
+    "{firm, demand}, or null") or a key."""
+    app = make_app(seat)
+    fields = app.scene.decisions.fields()
+    assert fields
+    for name, spec in fields:
+        helped = str(spec.get("help", ""))
+        assert not re.search(r"[{}\[\]]|\w_\w|\bnull\b", helped), (name, helped)
