@@ -48,14 +48,21 @@ def board_line(view: dict[str, Any], key: str) -> list[float]:
     return ([start] if start is not None else []) + board_series(view, key)
 
 
+def digits_ink(font: pygame.font.Font) -> tuple[int, int]:
+    """Where a number's digits are inked in a line of `font`: (from the line's top, how high).
+    Digits have no descenders and stand lower than the font's tallest letters, so a big number
+    takes less room than its line: the caption goes under the digits, not under the line."""
+    top = max((m[3] for m in font.metrics("0123456789") if m), default=font.get_ascent())
+    return font.get_ascent() - top, top
+
+
 def card_layout(scene: Scene, k: float = 1.0) -> tuple[int, int, int, int]:
     """A board card's rows from its top, from its fonts' lines: (the name row's height, the
     number's top, the caption's top, the whole card's least height)."""
     u = scene.u
     name_h = max(u(22 * k), scene.fonts.get(round(15 * k), "bold").get_linesize())
-    value_top = u(6 * k) + name_h
-    # a number has no descenders: the caption goes under its baseline, not under the font's descent
-    value_h = scene.fonts.get(round(34 * k), "bold").get_ascent()
+    value_top = u(6 * k) + name_h + u(3 * k)
+    value_h = digits_ink(scene.fonts.get(round(34 * k), "bold"))[1]
     caption_top = value_top + value_h + u(2)
     caption_h = scene.fonts.get(round(10 * k)).get_linesize()
     return name_h, value_top, caption_top, caption_top + caption_h + u(6 * k)
@@ -124,15 +131,11 @@ def draw_board_cards(
             )
         )
         vs = f"{val:.0f}" if isinstance(val, int | float) else "–"
-        vr = text(
-            surface,
-            vs,
-            scene.fonts.get(round(34 * k), "bold"),
-            C.TEXT,
-            (r.x + u(18 * k), r.y + value_top),
-        )
         vfont = scene.fonts.get(round(34 * k), "bold")
-        got.append((f"{key} value", pygame.Rect(vr.x, vr.y, vr.width, vfont.get_ascent())))
+        above, ink_h = digits_ink(vfont)
+        line_r = text(surface, vs, vfont, C.TEXT, (r.x + u(18 * k), r.y + value_top - above))
+        vr = pygame.Rect(line_r.x, line_r.y + above, line_r.width, ink_h)  # the digits' ink
+        got.append((f"{key} value", vr))
         if len(line) >= 2:
             d = line[-1] - line[-2]
             s, col, direction = delta_text(d, "{:+.0f}")  # whole points, as the value
@@ -179,7 +182,8 @@ def draw_board_cards(
                 lo=max(0.0, min(line) - max(0.0, 10.0 - (max(line) - min(line))) / 2),
                 hi=min(100.0, max(line) + max(0.0, 10.0 - (max(line) - min(line))) / 2),
             )
-            got.append((f"{key} chart", drawn.bounds))
+            got.append((f"{key} chart", drawn.area))
+            got += [(f"{key} tick {t}", tr) for _v, t, tr in drawn.ticks]
         elif chart.height > u(20) and line:  # only the start: one point on its own level
             y = chart.centery
             styled_line(surface, C.MUTED, (chart.x, y), (chart.right, y), max(1, u(1)), "dashed", 5)

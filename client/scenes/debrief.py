@@ -183,6 +183,7 @@ class DebriefScene(Scene):
         # or overlaps, at every text size)
         self.parts: dict[str, tuple[pygame.Rect, list[tuple[str, pygame.Rect]]]] = {}
         self.charts: dict[str, ChartDrawn] = {}
+        self.title_rect = pygame.Rect(0, 0, 0, 0)
         self.layout()
 
     def layout(self) -> None:
@@ -377,6 +378,7 @@ class DebriefScene(Scene):
             else f"Debrief so far: {played} round{'s' if played != 1 else ''} played"
         )
         tr = text(surface, title, self.fonts.get(24, "bold"), C.TEXT, (u(16), u(58)))
+        self.title_rect = tr
         right = tr.right + u(12)
         if self.model.debrief_asked is not None:
             right = text(
@@ -446,7 +448,7 @@ class DebriefScene(Scene):
             lo, hi = lo - pad, hi + pad
         n = max(len(vals) for vals, *_ in lines)
         f = self.fonts.get(10)
-        drawn.ticks = value_ticks(surface, r, lo, hi, f)
+        drawn.ticks = value_ticks(surface, r, lo, hi, f, x_labels=bool(labels))
         if ref is not None:
             y = r.bottom - (ref - lo) / (hi - lo) * r.height
             styled_line(surface, C.MUTED, (r.x, y), (r.right, y), 1, "dotted", 5)
@@ -853,6 +855,7 @@ class DebriefScene(Scene):
             C.TEXT,
             (u(16), u(60)),
         )
+        self.title_rect = tr
         top = max(u(100), tr.bottom + u(6))
         left_w = round(W * 0.58)
         r1 = pygame.Rect(u(16), top, left_w, round((H - top) * 0.56))

@@ -11,6 +11,7 @@ from district.client.panels.dashboard import fitted
 from district.client.scenes.base import Scene
 from district.client.ui.draw import (
     INDEX,
+    ChartDrawn,
     arrow,
     fmt_delta,
     fmt_num,
@@ -202,6 +203,8 @@ class ReportScene(Scene):
         # each panel's rect and what was drawn in it, by name (tests check that nothing is cut
         # or overlaps, at every text size)
         self.parts: dict[str, tuple[pygame.Rect, list[tuple[str, pygame.Rect]]]] = {}
+        self.board_cards: dict[str, pygame.Rect] = {}
+        self.charts: dict[str, ChartDrawn] = {}
 
     def handle(self, event: pygame.event.Event) -> bool:
         if event.type == pygame.KEYDOWN and event.key in (
@@ -354,6 +357,7 @@ class ReportScene(Scene):
                 [f"r{i + 1}" for i in range(len(series))],
             )
             parts.append(("chart", drawn.bounds))
+            self.charts["score"] = drawn
         return [row[0] for row in rows]
 
     def draw_district(self, surface: pygame.Surface, r: pygame.Rect) -> list[str]:
@@ -363,14 +367,6 @@ class ReportScene(Scene):
         parts: list[tuple[str, pygame.Rect]] = []
         self.parts["district"] = (r, parts)
         hr = self.heading(surface, r, "district", parts)
-        cards = pygame.Rect(
-            r.x + u(10),
-            max(r.y + u(40), hr.bottom + u(4)),
-            r.width - u(20),
-            max(u(250), board_cards_height(self, 0.8)),
-        )
-        for key, card in draw_board_cards(self, surface, cards, True, 0.8, parts).items():
-            parts.append((f"{key} card", card))
         h = v.get("history", [])
         now = h[-1] if h else {}
         prev = h[-2] if len(h) >= 2 else {}
@@ -379,6 +375,13 @@ class ReportScene(Scene):
             for label, key, unit in DISTRICT
             if key in now
         ]
+        # the cards as tall as designed (u(250)) when the rows leave room, else as the rows leave,
+        # never shorter than their text needs (then the last rows go)
+        top = max(r.y + u(40), hr.bottom + u(4))
+        rows_h = len(rows) * self.row_height() + u(16)
+        tall = max(board_cards_height(self, 0.8), min(u(250), r.bottom - top - rows_h))
+        cards = pygame.Rect(r.x + u(10), top, r.width - u(20), tall)
+        self.board_cards = draw_board_cards(self, surface, cards, True, 0.8, parts)
         self._rows(
             surface,
             r,

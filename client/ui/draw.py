@@ -200,20 +200,25 @@ def value_ticks(
     hi: float,
     font: pygame.font.Font,
     color: Color = C.LINE,
+    x_labels: bool = False,
 ) -> list[tuple[float, str, pygame.Rect]]:
     """The value axis of a chart from lo to hi: the bottom axis, gridlines at the middle and the
-    top, and a label for each at the left (distinct and right: `tick_labels`)."""
+    top, and a label for each at the left (distinct and right: `tick_labels`). With `x_labels`
+    under the chart the lowest label sits on the axis, clear of the first of them; on a chart too
+    short for three labels the middle one is left out (its gridline stays)."""
     pygame.draw.line(surface, color, (r.x, r.bottom), (r.right, r.bottom), 1)
     fracs = (0.0, 0.5, 1.0)
     vals = [lo + (hi - lo) * f for f in fracs]
     out = []
+    h = font.get_height()
     for frac, v, s in zip(fracs, vals, tick_labels(vals), strict=True):
         y = r.bottom - frac * r.height
         if frac:
             pygame.draw.line(surface, color, (r.x, y), (r.right, y), 1)
-        # the lowest label sits on the axis, not across it (where the first round's label is)
-        at = ((r.x - 4, y), "bottomright") if not frac else ((r.x - 4, y), "midright")
-        out.append((v, s, text(surface, s, font, C.MUTED, *at)))
+        if frac == 0.5 and r.height / 2 < h * (1.5 if x_labels else 1.0):
+            continue
+        anchor = "bottomright" if x_labels and not frac else "midright"
+        out.append((v, s, text(surface, s, font, C.MUTED, (r.x - 4, y), anchor)))
     return out
 
 
@@ -242,7 +247,7 @@ def line_chart(
     pad = (hi - lo) * 0.1 or 1.0
     lo, hi = lo - pad, hi + pad
     n = max(len(vals) for vals, _c, _s in series.values())
-    drawn.ticks = value_ticks(surface, r, lo, hi, font)
+    drawn.ticks = value_ticks(surface, r, lo, hi, font, x_labels=bool(x_labels))
     if baseline is not None:
         y = r.bottom - (baseline - lo) / (hi - lo) * r.height
         styled_line(surface, C.MUTED, (r.x, y), (r.right, y), 1, "dashed", 5)
