@@ -13,10 +13,8 @@ import pygame
 import pytest
 from district.client.app import App
 from district.client.recorded import model_for
-from district.client.scenes.debrief import BOARDS_TITLES, WAGES_TITLES
-from district.client.scenes.report import HEADINGS
 from district.client.settings import FONT_SIZES, Settings
-from district.client.ui.draw import ChartDrawn, line_chart
+from district.client.ui.draw import line_chart
 from district.client.ui.theme import C, DrawnText, Fonts
 from district.server.debrief import SessionLog, build_debrief
 
@@ -49,7 +47,7 @@ def legend_between(items: list[tuple[str, pygame.Rect]], names: list[str]) -> No
         assert title.bottom <= got[n].top and got[n].bottom <= chart.top, (n, got[n], chart)
 
 
-def sane_ticks(chart: ChartDrawn) -> None:
+def sane_ticks(chart: Any) -> None:
     """Value labels distinct, each within half a step of its gridline's value, clear of the round
     labels."""
     values = [v for v, _s, _r in chart.ticks]
@@ -114,6 +112,8 @@ def test_the_report_fits_at_every_text_size(
     assert set(scene.parts) == {"me", "district", "events"}
     assert not misplaced(scene.parts), misplaced(scene.parts)
     # each heading whole, in one of its forms
+    from district.client.scenes.report import HEADINGS
+
     shown = drawn_strings(app)
     for key_ in ("me", "district", "events"):
         assert any(form in shown for form in HEADINGS[key_]), (key_, fs)
@@ -176,6 +176,8 @@ def test_the_debrief_fits_at_every_text_size(
         legend_between(wages, ["mean wage", "productivity", "wage floor", "bots alone"])
         titles = {dict(boards)["title"].width, dict(wages)["title"].width}
         assert all(w > 0 for w in titles)
+        from district.client.scenes.debrief import BOARDS_TITLES, WAGES_TITLES
+
         shown = drawn_strings(app)
         assert any(t in shown for t in BOARDS_TITLES) and any(t in shown for t in WAGES_TITLES)
         for chart in scene.charts.values():
