@@ -90,7 +90,7 @@ def draw_board_cards(
     keys = list(BOARDS)
     gap = u(8)
     n = len(keys)
-    name_h, value_top, caption_top, _least = card_layout(scene, k)
+    name_h, value_top, caption_top, least = card_layout(scene, k)
     tick_font = scene.fonts.get(round(9 * k))
     got: list[tuple[str, pygame.Rect]] = []
     for i, key in enumerate(keys):
@@ -133,7 +133,11 @@ def draw_board_cards(
         vs = f"{val:.0f}" if isinstance(val, int | float) else "–"
         vfont = scene.fonts.get(round(34 * k), "bold")
         above, ink_h = digits_ink(vfont)
-        line_r = text(surface, vs, vfont, C.TEXT, (r.x + u(18 * k), r.y + value_top - above))
+        # a card taller than its text needs: the number and its caption lower, in the middle
+        slack = max(0, r.height - least) // 2
+        line_r = text(
+            surface, vs, vfont, C.TEXT, (r.x + u(18 * k), r.y + value_top + slack - above)
+        )
         vr = pygame.Rect(line_r.x, line_r.y + above, line_r.width, ink_h)  # the digits' ink
         got.append((f"{key} value", vr))
         if len(line) >= 2:
@@ -161,7 +165,7 @@ def draw_board_cards(
                     START_NOTE if starting else UNIT_NOTE,
                     scene.fonts.get(round(10 * k), "bold" if starting else "regular"),
                     C.MUTED,
-                    (r.x + u(18 * k), r.y + caption_top),
+                    (r.x + u(18 * k), r.y + caption_top + slack),
                     max_width=r.width // 2 - u(18 * k),  # the left half: the chart has the right
                 ),
             )

@@ -204,19 +204,15 @@ def value_ticks(
 ) -> list[tuple[float, str, pygame.Rect]]:
     """The value axis of a chart from lo to hi: the bottom axis, gridlines at the middle and the
     top, and a label for each at the left (distinct and right: `tick_labels`). With `x_labels`
-    under the chart the lowest label sits on the axis, clear of the first of them; on a chart too
-    short for three labels the middle one is left out (its gridline stays)."""
+    under the chart the lowest label sits on the axis, clear of the first of them."""
     pygame.draw.line(surface, color, (r.x, r.bottom), (r.right, r.bottom), 1)
     fracs = (0.0, 0.5, 1.0)
     vals = [lo + (hi - lo) * f for f in fracs]
     out = []
-    h = font.get_height()
     for frac, v, s in zip(fracs, vals, tick_labels(vals), strict=True):
         y = r.bottom - frac * r.height
         if frac:
             pygame.draw.line(surface, color, (r.x, y), (r.right, y), 1)
-        if frac == 0.5 and r.height / 2 < h * (1.5 if x_labels else 1.0):
-            continue
         anchor = "bottomright" if x_labels and not frac else "midright"
         out.append((v, s, text(surface, s, font, C.MUTED, (r.x - 4, y), anchor)))
     return out

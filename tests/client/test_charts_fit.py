@@ -39,8 +39,12 @@ def misplaced(parts: Parts) -> list[str]:
     return out
 
 
-def legend_between(items: list[tuple[str, pygame.Rect]], names: list[str]) -> None:
-    """The legend's items (`names`) are under the title and above the chart (and its labels)."""
+def legend_between(
+    items: list[tuple[str, pygame.Rect]], names: list[str], shown: list[str]
+) -> None:
+    """The legend's items (`names`) are drawn whole (`shown`: the strings drawn), under the title
+    and above the chart (and its labels)."""
+    assert not [n for n in names if n not in shown], [n for n in names if n not in shown]
     got = dict(items)
     title, chart = got["title"], got["chart"]
     for n in names:
@@ -162,6 +166,7 @@ def test_the_debrief_fits_at_every_text_size(
         assert not misplaced(scene.parts), misplaced(scene.parts)
         for r in (scene.r_boards, scene.r_replay):  # the page's title above the panels
             assert scene.title_rect.bottom <= r.top, (scene.title_rect, r)
+        shown = drawn_strings(app)
         boards = scene.parts["boards"][1]
         legend_between(
             boards,
@@ -171,15 +176,24 @@ def test_the_debrief_fits_at_every_text_size(
                 "Region (dotted)",
                 "thin dashed: bots alone (same scenario and seed)",
             ],
+            shown,
         )
         wages = scene.parts["wages"][1]
-        legend_between(wages, ["mean wage", "productivity", "wage floor", "bots alone"])
+        legend_between(wages, ["mean wage", "productivity", "wage floor", "bots alone"], shown)
         titles = {dict(boards)["title"].width, dict(wages)["title"].width}
         assert all(w > 0 for w in titles)
         from district.client.scenes.debrief import BOARDS_TITLES, WAGES_TITLES
 
-        shown = drawn_strings(app)
         assert any(t in shown for t in BOARDS_TITLES) and any(t in shown for t in WAGES_TITLES)
+        deals = [x for x in debrief["deals"] if x.get("signed_round") is not None]
+        kept = sum(1 for x in deals if x.get("status") == "fulfilled")
+        broken = sum(1 for x in deals if x.get("status") in ("breached", "failed"))
+        rd = len(debrief["rounds"]) - 1
+        for whole in (
+            f"Deals signed: {len(deals)} · kept {kept} · broken {broken}",
+            f"The district at the end of round {rd}",
+        ):
+            assert whole in shown, whole
         for chart in scene.charts.values():
             sane_ticks(chart)
     finally:
@@ -201,9 +215,11 @@ def test_the_debrief_in_play_fits_at_every_text_size(
     assert not misplaced(scene.parts), misplaced(scene.parts)
     for panel, _items in scene.parts.values():
         assert scene.title_rect.bottom <= panel.top
+    shown = drawn_strings(app)
     legend_between(
         scene.parts["boards"][1],
         ["Competitiveness (solid)", "Worker welfare (dashed)", "Region (dotted)"],
+        shown,
     )
-    legend_between(scene.parts["wages"][1], ["mean wage", "productivity", "wage floor"])
+    legend_between(scene.parts["wages"][1], ["mean wage", "productivity", "wage floor"], shown)
     sane_ticks(scene.charts["wages"])
