@@ -48,29 +48,22 @@ def board_line(view: dict[str, Any], key: str) -> list[float]:
     return ([start] if start is not None else []) + board_series(view, key)
 
 
-def digits_ink(font: pygame.font.Font) -> tuple[int, int]:
-    """Where a number's digits are inked in a line of `font`: (from the line's top, how high).
-    Digits have no descenders and stand lower than the font's tallest letters, so a big number
-    takes less room than its line: the caption goes under the digits, not under the line."""
-    top = max((m[3] for m in font.metrics("0123456789") if m), default=font.get_ascent())
-    return font.get_ascent() - top, top
-
-
-def card_layout(scene: Scene, k: float = 1.0) -> tuple[int, int, int, int]:
+def card_layout(scene: Scene, k: float = 1.0, number: int | None = None) -> tuple[int, ...]:
     """A board card's rows from its top, from its fonts' lines: (the name row's height, the
-    number's top, the caption's top, the whole card's least height)."""
+    number's top, the caption's top, the whole card's least height). `number`: the number's
+    font size (design pixels; default 34 k)."""
     u = scene.u
     name_h = max(u(22 * k), scene.fonts.get(round(15 * k), "bold").get_linesize())
-    value_top = u(6 * k) + name_h + u(3 * k)
-    value_h = digits_ink(scene.fonts.get(round(34 * k), "bold"))[1]
-    caption_top = value_top + value_h + u(2)
-    caption_h = scene.fonts.get(round(10 * k)).get_linesize()
-    return name_h, value_top, caption_top, caption_top + caption_h + u(6 * k)
+    value_top = u(6 * k) + name_h
+    value_h = scene.fonts.get(number or round(34 * k), "bold").get_height()
+    caption_top = value_top + value_h
+    caption_h = scene.fonts.get(round(10 * k)).get_height()
+    return name_h, value_top, caption_top, caption_top + caption_h + u(4 * k)
 
 
-def board_cards_height(scene: Scene, k: float = 1.0) -> int:
+def board_cards_height(scene: Scene, k: float = 1.0, number: int | None = None) -> int:
     """The height three board cards one above the other need, at the scene's text size."""
-    return 3 * card_layout(scene, k)[3] + 2 * scene.u(8)
+    return 3 * card_layout(scene, k, number)[3] + 2 * scene.u(8)
 
 
 def draw_board_cards(
@@ -80,17 +73,19 @@ def draw_board_cards(
     vertical: bool = True,
     k: float = 1.0,
     parts: list[tuple[str, pygame.Rect]] | None = None,
+    number: int | None = None,
 ) -> dict[str, pygame.Rect]:
     """One card per scoreboard with its number, its change and a sparkline of its rounds. The
     rows follow the fonts' lines (larger text: taller rows). `parts`, if given, gets each card's
-    texts and chart with their rects (tests check that nothing overlaps)."""
+    texts and chart with their rects (tests check that nothing overlaps). `number`: the number's
+    font size, when a card must be lower than 34 k allows (default 34 k)."""
     u = scene.u
     v = scene.model.view or {}
     out = {}
     keys = list(BOARDS)
     gap = u(8)
     n = len(keys)
-    name_h, value_top, caption_top, least = card_layout(scene, k)
+    name_h, value_top, caption_top, least = card_layout(scene, k, number)
     tick_font = scene.fonts.get(round(9 * k))
     got: list[tuple[str, pygame.Rect]] = []
     for i, key in enumerate(keys):
@@ -131,14 +126,10 @@ def draw_board_cards(
             )
         )
         vs = f"{val:.0f}" if isinstance(val, int | float) else "–"
-        vfont = scene.fonts.get(round(34 * k), "bold")
-        above, ink_h = digits_ink(vfont)
+        vfont = scene.fonts.get(number or round(34 * k), "bold")
         # a card taller than its text needs: the number and its caption lower, in the middle
         slack = max(0, r.height - least) // 2
-        line_r = text(
-            surface, vs, vfont, C.TEXT, (r.x + u(18 * k), r.y + value_top + slack - above)
-        )
-        vr = pygame.Rect(line_r.x, line_r.y + above, line_r.width, ink_h)  # the digits' ink
+        vr = text(surface, vs, vfont, C.TEXT, (r.x + u(18 * k), r.y + value_top + slack))
         got.append((f"{key} value", vr))
         if len(line) >= 2:
             d = line[-1] - line[-2]

@@ -378,15 +378,20 @@ class ReportScene(Scene):
         # the cards as tall as designed (u(250)) when the rows leave room, else as the rows leave,
         # never shorter than their text needs (then the last rows go)
         top = max(r.y + u(40), hr.bottom + u(4))
-        rows_h = len(rows) * self.row_height() + u(16)
-        tall = max(board_cards_height(self, 0.8), min(u(250), r.bottom - top - rows_h))
+        rows_h = len(rows) * self.row_height() + u(14)
+        # the cards' numbers a little smaller (down to 0.7 of their size) if the rows need it
+        room = r.bottom - top - rows_h
+        number = round(34 * 0.8)
+        while board_cards_height(self, 0.8, number) > room and number > round(34 * 0.8 * 0.7):
+            number -= 1
+        tall = max(board_cards_height(self, 0.8, number), min(u(250), room))
         cards = pygame.Rect(r.x + u(10), top, r.width - u(20), tall)
-        self.board_cards = draw_board_cards(self, surface, cards, True, 0.8, parts)
+        self.board_cards = draw_board_cards(self, surface, cards, True, 0.8, parts, number)
         self._rows(
             surface,
             r,
-            cards.bottom + u(10),
-            rows[: max(0, (r.bottom - cards.bottom - u(16)) // self.row_height())],
+            cards.bottom + u(8),
+            rows[: max(0, (r.bottom - cards.bottom - u(14)) // self.row_height())],
             parts,
         )
         return [row[0] for row in rows]
