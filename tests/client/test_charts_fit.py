@@ -104,6 +104,28 @@ def test_chart_value_labels_are_distinct_and_right(lo: float, hi: float) -> None
         assert all("." not in s for s in shown), shown  # whole numbers when they say enough
 
 
+def test_round_labels_never_run_into_each_other() -> None:
+    """A long game in a narrow chart: as many round labels as have room, the last round's always."""
+    pygame.font.init()
+    surface = pygame.Surface((300, 200))
+    font = Fonts(1.3).get(10)
+    labels = [f"r{i + 1}" for i in range(24)]
+    DrawnText.record = []
+    try:
+        drawn = line_chart(
+            surface,
+            pygame.Rect(40, 20, 160, 120),
+            {"a": ([float(i % 5) for i in range(24)], C.ACCENT, "solid")},
+            font,
+            labels,
+        )
+        shown = list(DrawnText.record)
+    finally:
+        DrawnText.record = None
+    sane_ticks(drawn)
+    assert "r24" in shown and "r1" in shown and len(drawn.x_labels) >= 3
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("fs", list(FONT_SIZES))
 def test_the_report_fits_at_every_text_size(
