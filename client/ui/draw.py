@@ -199,12 +199,13 @@ def value_ticks(
     lo: float,
     hi: float,
     font: pygame.font.Font,
-    color: Color = C.LINE,
+    color: Color | None = None,
     x_labels: bool = False,
 ) -> list[tuple[float, str, pygame.Rect]]:
     """The value axis of a chart from lo to hi: the bottom axis, gridlines at the middle and the
     top, and a label for each at the left (distinct and right: `tick_labels`). With `x_labels`
     under the chart the lowest label sits on the axis, clear of the first of them."""
+    color = color or C.LINE  # the palette's, as it is now
     pygame.draw.line(surface, color, (r.x, r.bottom), (r.right, r.bottom), 1)
     fracs = (0.0, 0.5, 1.0)
     vals = [lo + (hi - lo) * f for f in fracs]
