@@ -238,9 +238,9 @@ def draw_boards_chart(
         items,
         scene.fonts.get(round(12 * k)),
         (rect.x + u(14), tr.bottom + u(2)),
-        rect.right - u(14),
+        rect.right - u(8),
         u(28),
-        u(12),
+        u(18),
     )
     series = {key: (board_line(v, key), BOARDS[key][1], STYLES[key]) for key in BOARDS}
     n = max((len(s[0]) for s in series.values()), default=0)

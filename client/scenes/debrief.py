@@ -489,7 +489,7 @@ class DebriefScene(Scene):
         its bottom."""
         u = self.u
         got = legend(
-            surface, items, self.fonts.get(11), (r.x + u(14), y), r.right - u(14), u(24), u(16)
+            surface, items, self.fonts.get(11), (r.x + u(14), y), r.right - u(8), u(24), u(12)
         )
         parts += got
         return max(rr.bottom for _n, rr in got)
@@ -883,7 +883,7 @@ class DebriefScene(Scene):
             [(name, col, style, max(2, u(3))) for name, (_s, col, style) in series.items()],
             self.fonts.get(12),
             (r2.x + u(14), tr2.bottom + u(2)),
-            r2.right - u(14),
+            r2.right - u(8),
             u(26),
             u(16),
         )

@@ -306,10 +306,11 @@ def legend(
     Returns each item's name and rect (sample and name)."""
     x0, y = pos
     x = x0
+    pad = max(3, gap // 3)  # between a sample and its name
     line_h = font.get_linesize()
     out: list[tuple[str, pygame.Rect]] = []
     for label, color, style, width in items:
-        w = sample + gap // 2 + font.size(label)[0]
+        w = sample + pad + font.size(label)[0]
         if x > x0 and x + w > right:
             x, y = x0, y + line_h
         mid = y + line_h // 2
@@ -319,9 +320,9 @@ def legend(
             label,
             font,
             C.TEXT,
-            (x + sample + gap // 2, mid),
+            (x + sample + pad, mid),
             "midleft",
-            max_width=right - x - sample - gap // 2,
+            max_width=right - x - sample - pad,
         )
         rr = pygame.Rect(x, y, tr.right - x, line_h)
         out.append((label, rr))
