@@ -173,6 +173,8 @@ class DebriefScene(Scene):
         self.graph_lines = 0
         self.deal_rows: list[tuple[str, pygame.Rect]] = []
         self.tab_rows: list[tuple[str, pygame.Rect]] = []
+        self.heads: list[tuple[str, pygame.Rect]] = []
+        self.number_parts: list[tuple[str, pygame.Rect]] = []
         self.tab_buttons: dict[str, UIButton] = {}
         self.branch_button: UIButton | None = None
         self.open_branch_button: UIButton | None = None
@@ -698,6 +700,7 @@ class DebriefScene(Scene):
         surface.set_clip(inner)
         y0 = inner.y - self.scroll["tab"]
         self.tab_rows = []
+        self.heads: list[tuple[str, pygame.Rect]] = []
         y = {
             "scores": self.tab_scores,
             "promises": self.tab_promises,
@@ -705,8 +708,16 @@ class DebriefScene(Scene):
             "questions": self.tab_questions,
         }[self.tab](surface, d, inner, y0)
         surface.set_clip(clip)
+        self.parts["tab"] = (inner, self.in_view(inner, self.heads + self.tab_rows))
         self.scroll_areas["tab"] = (inner, y - y0)
         self.scroll_hint(surface, inner, y - y0, "tab")
+
+    @staticmethod
+    def in_view(
+        area: pygame.Rect, drawn: list[tuple[str, pygame.Rect]]
+    ) -> list[tuple[str, pygame.Rect]]:
+        """What of a scrolling list is whole in its area (the rest is scrolled out of it)."""
+        return [(n, r) for n, r in drawn if area.top <= r.top and r.bottom <= area.bottom]
 
     def row(
         self, surface: pygame.Surface, inner: pygame.Rect, y: int, label: str, value: str
@@ -725,7 +736,7 @@ class DebriefScene(Scene):
     ) -> int:
         u = self.u
         rd = self.shown_round()
-        text(
+        cap = text(
             surface,
             f"Each role's score at {round_label(rd)}, comparable within the role",
             self.fonts.get(11),
@@ -733,6 +744,7 @@ class DebriefScene(Scene):
             (inner.x + u(8), y),
             max_width=inner.width - u(16),
         )
+        self.heads.append(("caption", cap))
         y += max(u(18), self.fonts.get(11).get_linesize())
         names = d.get("names") or {}
         for role in ("union", "government", "broker", "firm"):
@@ -743,7 +755,8 @@ class DebriefScene(Scene):
                 role, "Firms, ranked"
             )
             tr = text(surface, title, self.fonts.get(12, "bold"), C.ACCENT, (inner.x + u(8), y))
-            text(
+            self.heads.append((title, tr))
+            mr = text(
                 surface,
                 str(rs.get("meaning", "")),
                 self.fonts.get(10),
@@ -752,6 +765,7 @@ class DebriefScene(Scene):
                 "midleft",
                 max_width=inner.right - tr.right - u(16),
             )
+            self.heads.append((f"{title} meaning", mr))
             y += max(u(18), tr.height)
             rows = []
             for seat, vals in rs["seats"].items():
@@ -775,7 +789,7 @@ class DebriefScene(Scene):
         self, surface: pygame.Surface, d: dict[str, Any], inner: pygame.Rect, y: int
     ) -> int:
         u = self.u
-        text(
+        cap = text(
             surface,
             "Promises kept and broken, by who made them (deals signed)",
             self.fonts.get(11),
@@ -783,6 +797,7 @@ class DebriefScene(Scene):
             (inner.x + u(8), y),
             max_width=inner.width - u(16),
         )
+        self.heads.append(("caption", cap))
         y += max(u(18), self.fonts.get(11).get_linesize())
         names = d.get("names") or {}
         rep = d.get("reputation") or {}
@@ -955,6 +970,7 @@ class DebriefScene(Scene):
         y0 = inner.y + u(4) - self.scroll["numbers"]
         y = self.draw_numbers(surface, r3, y0)
         surface.set_clip(clip)
+        self.parts["numbers"] = (inner, self.in_view(inner, self.number_parts))
         self.scroll_areas["numbers"] = (inner, y - y0 + u(4))
         self.numbers_rect = inner
         self.scroll_hint(surface, inner, y - y0 + u(4), "numbers")
@@ -985,14 +1001,26 @@ class DebriefScene(Scene):
         head = self.fonts.get(15, "bold").get_linesize()
         line = fb.get_linesize()
         self.score_rows: list[tuple[str, str, str, pygame.Rect]] = []
+        got = self.number_parts = []
         if v.get("scores"):
-            text(surface, "Role scores", self.fonts.get(15, "bold"), C.ACCENT, (r3.x + u(14), y))
+            got.append(
+                (
+                    "Role scores",
+                    text(
+                        surface,
+                        "Role scores",
+                        self.fonts.get(15, "bold"),
+                        C.ACCENT,
+                        (r3.x + u(14), y),
+                    ),
+                )
+            )
             y += max(u(24), head)
             groups = score_groups(v, self.model.session.get("roster"))
             self.score_groups = [g[0] for g in groups]
             for role, title, meaning, rows in groups:
                 tr = text(surface, title, fb, C.ACCENT, (r3.x + u(14), y))
-                text(
+                mr = text(
                     surface,
                     meaning,
                     fs,
@@ -1001,6 +1029,7 @@ class DebriefScene(Scene):
                     "bottomleft",
                     max_width=r3.right - u(14) - tr.right - u(8),
                 )
+                got += [(title, tr), (f"{title} meaning", mr)]
                 y += max(u(20), line)
                 for k, (seat, sc, who) in enumerate(rows):
                     label = seat_name(v, seat)
@@ -1019,11 +1048,21 @@ class DebriefScene(Scene):
                         max_width=sr.x - r3.x - u(30),
                     )
                     self.score_rows.append((role, seat, shown, lr.union(sr)))
+                    got += [(label, lr), (f"{label} score", sr)]
                     y += max(u(20), line)
                 y += u(6)
             y += u(6)
-        text(
-            surface, "From round 1 to now", self.fonts.get(15, "bold"), C.ACCENT, (r3.x + u(14), y)
+        got.append(
+            (
+                "From round 1 to now",
+                text(
+                    surface,
+                    "From round 1 to now",
+                    self.fonts.get(15, "bold"),
+                    C.ACCENT,
+                    (r3.x + u(14), y),
+                ),
+            )
         )
         y += max(u(28), head + u(4))
         if hist:
@@ -1039,8 +1078,8 @@ class DebriefScene(Scene):
                 ("Compliance", "compliance", "%"),
             ):
                 if key in a:
-                    text(surface, label, f, C.MUTED, (r3.x + u(14), y))
-                    text(
+                    lr = text(surface, label, f, C.MUTED, (r3.x + u(14), y))
+                    vr = text(
                         surface,
                         f"{fmt_num(a[key], unit)}  ->  {fmt_num(b.get(key, 0), unit)}",
                         fb,
@@ -1048,12 +1087,18 @@ class DebriefScene(Scene):
                         (r3.right - u(18), y),
                         "topright",
                     )
+                    got += [(label, lr), (f"{label} values", vr)]
                     y += max(u(21), line)
         t = deal_tally(v)
         y += u(8)
-        text(surface, "Deals", self.fonts.get(15, "bold"), C.ACCENT, (r3.x + u(14), y))
+        got.append(
+            (
+                "Deals",
+                text(surface, "Deals", self.fonts.get(15, "bold"), C.ACCENT, (r3.x + u(14), y)),
+            )
+        )
         y += max(u(26), head + u(2))
-        text(
+        dr = text(
             surface,
             f"signed {t['signed']} · running {t['active']} · fulfilled {t['fulfilled']} · "
             f"breached {t['breached']} · failed {t['failed']}",
@@ -1062,4 +1107,5 @@ class DebriefScene(Scene):
             (r3.x + u(14), y),
             max_width=r3.width - u(32),
         )
+        got.append(("deals tally", dr))
         return y + max(u(22), line)

@@ -184,7 +184,7 @@ def test_the_debrief_fits_at_every_text_size(
         app.frame([])
         scene = app.scene
         assert scene.name == "debrief" and scene.text_scale == FONT_SIZES[fs]
-        assert {"boards", "wages", "deals", "replay"} <= set(scene.parts)
+        assert {"boards", "wages", "deals", "replay", "tab"} <= set(scene.parts)
         assert not misplaced(scene.parts), misplaced(scene.parts)
         for r in (scene.r_boards, scene.r_replay):  # the page's title above the panels
             assert scene.title_rect.bottom <= r.top, (scene.title_rect, r)
@@ -233,7 +233,7 @@ def test_the_debrief_in_play_fits_at_every_text_size(
     key(app, pygame.K_F10)
     scene = app.scene
     assert scene.name == "debrief" and app.model.debrief is None
-    assert {"boards", "wages", "questions"} <= set(scene.parts)
+    assert {"boards", "wages", "questions", "numbers"} <= set(scene.parts)
     assert not misplaced(scene.parts), misplaced(scene.parts)
     for panel, _items in scene.parts.values():
         assert scene.title_rect.bottom <= panel.top
