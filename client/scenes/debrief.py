@@ -18,8 +18,9 @@ from typing import Any
 
 import pygame
 from district.client.mapview import MapView
-from district.client.panels.boards import STYLES, draw_boards_chart
+from district.client.panels.boards import BOARDS_TITLES, STYLES, draw_boards_chart
 from district.client.panels.common import draw_top_bar, oid, seat_name
+from district.client.panels.dashboard import fitted
 from district.client.panels.replay import (
     RoundSlider,
     draw_graph,
@@ -30,14 +31,19 @@ from district.client.panels.replay import (
 from district.client.scenes.base import Scene
 from district.client.ui.draw import (
     INDEX,
+    ChartDrawn,
     _scale_points,
     fmt_num,
+    legend,
     line_chart,
     marker,
     panel,
     styled_line,
     text,
+    tick_room,
+    value_ticks,
     wrap,
+    x_axis,
 )
 from district.client.ui.theme import BOARDS, C
 from pygame_gui.elements import UIButton
@@ -114,6 +120,17 @@ STATUS_WORDS = {
     "failed": "failed",
 }
 BASELINE_NOTE = "thin dashed: bots alone (same scenario and seed)"
+# the charts' titles, then shorter forms for a narrow panel (1024x768, larger text)
+WAGES_TITLES = (
+    "Did wages follow productivity? (index, start = 100)",
+    "Wages and productivity (index, start = 100)",
+    "Wages and productivity (start = 100)",
+)
+VIEW_WAGES_TITLES = (
+    "Did wages follow productivity? (index, round 1 = 100)",
+    "Wages and productivity (index, round 1 = 100)",
+    "Wages and productivity (round 1 = 100)",
+)
 
 
 def paler(c: Any, k: float = 0.45) -> tuple[int, int, int]:
@@ -156,19 +173,27 @@ class DebriefScene(Scene):
         self.graph_lines = 0
         self.deal_rows: list[tuple[str, pygame.Rect]] = []
         self.tab_rows: list[tuple[str, pygame.Rect]] = []
+        self.heads: list[tuple[str, pygame.Rect]] = []
+        self.number_parts: list[tuple[str, pygame.Rect]] = []
         self.tab_buttons: dict[str, UIButton] = {}
         self.branch_button: UIButton | None = None
         self.open_branch_button: UIButton | None = None
         self.report_button: UIButton | None = None
         self.report_opened: str | None = None  # the address last handed to the browser
         self.built_for: Any = None
+        # each panel's rect and what was drawn in it, by name (tests check that nothing is cut
+        # or overlaps, at every text size)
+        self.parts: dict[str, tuple[pygame.Rect, list[tuple[str, pygame.Rect]]]] = {}
+        self.charts: dict[str, ChartDrawn] = {}
+        self.title_rect = pygame.Rect(0, 0, 0, 0)
         self.layout()
 
     def layout(self) -> None:
         """The regions of the debrief's own layout (when the server's debrief is here)."""
         W, H = self.size
         u = self.u
-        top = u(92)
+        # under the title's line (24 bold at u(58)), however large the text
+        top = max(u(92), u(58) + self.fonts.get(24, "bold").get_linesize() + u(4))
         bottom = H - u(62)
         left_w = round(W * 0.47)
         x2 = u(16) + left_w + u(10)
@@ -215,11 +240,16 @@ class DebriefScene(Scene):
         r = self.r_replay
         old = self.slider  # at the latest round, it stays at the latest as rounds come
         value = last if old is None or old.value == old.last else old.value
+        # the slider under the title's line, the map under the slider's labels
+        below = max(0, u(10) + self.fonts.get(15, "bold").get_linesize() - u(34))
+        below += max(0, self.fonts.get(11).get_linesize() - round(23 * self.s - 3))
         self.slider = RoundSlider(
-            pygame.Rect(r.x + u(14), r.y + u(34), r.width - u(28), u(26)), last, value
+            pygame.Rect(r.x + u(14), r.y + u(34) + below, r.width - u(28), u(26)), last, value
         )
         self.replay_map = MapView(
-            pygame.Rect(r.x + u(4), r.y + u(80), r.width - u(8), r.height - u(80) - u(36)),
+            pygame.Rect(
+                r.x + u(4), r.y + u(80) + below, r.width - u(8), r.height - u(80) - below - u(36)
+            ),
             self.fonts,
             "players",
         )
@@ -350,6 +380,7 @@ class DebriefScene(Scene):
             else f"Debrief so far: {played} round{'s' if played != 1 else ''} played"
         )
         tr = text(surface, title, self.fonts.get(24, "bold"), C.TEXT, (u(16), u(58)))
+        self.title_rect = tr
         right = tr.right + u(12)
         if self.model.debrief_asked is not None:
             right = text(
@@ -404,13 +435,14 @@ class DebriefScene(Scene):
         lo: float | None = None,
         hi: float | None = None,
         ref: float | None = None,
-    ) -> None:
+    ) -> ChartDrawn:
         """Lines (values, colour, style, width, markers) on shared axes, x = rounds."""
+        drawn = ChartDrawn(pygame.Rect(r))
         allv = [float(x) for vals, *_ in lines for x in vals]
         if ref is not None:
             allv.append(ref)
         if not allv:
-            return
+            return drawn
         if lo is None or hi is None:
             lo = min(allv) if lo is None else lo
             hi = max(allv) if hi is None else hi
@@ -418,12 +450,7 @@ class DebriefScene(Scene):
             lo, hi = lo - pad, hi + pad
         n = max(len(vals) for vals, *_ in lines)
         f = self.fonts.get(10)
-        pygame.draw.line(surface, C.LINE, r.bottomleft, r.bottomright, 1)
-        for frac in (0.0, 0.5, 1.0):
-            y = r.bottom - frac * r.height
-            if frac:
-                pygame.draw.line(surface, C.LINE, (r.x, y), (r.right, y), 1)
-            text(surface, f"{lo + (hi - lo) * frac:.0f}", f, C.MUTED, (r.x - 4, y), "midright")
+        drawn.ticks = value_ticks(surface, r, lo, hi, f, x_labels=bool(labels))
         if ref is not None:
             y = r.bottom - (ref - lo) / (hi - lo) * r.height
             styled_line(surface, C.MUTED, (r.x, y), (r.right, y), 1, "dotted", 5)
@@ -438,42 +465,60 @@ class DebriefScene(Scene):
         if self.slider is not None and n > 1:
             x = r.x + r.width * self.slider.value / (n - 1)
             pygame.draw.line(surface, C.ACCENT, (x, r.y), (x, r.bottom), 1)
-        dx = r.width / max(1, n - 1)
-        step = max(1, -(-len(labels) // 9))
-        for i, lab in enumerate(labels):
-            if i % step == 0 or i == len(labels) - 1:
-                text(surface, lab, f, C.MUTED, (r.x + i * dx, r.bottom + 3), "midtop")
+        drawn.x_labels = x_axis(surface, r, labels, n, f, most=9)
+        return drawn
+
+    def chart_area(self, r: pygame.Rect, above: int) -> pygame.Rect:
+        """A chart's area in panel `r`, below `above` (the legend's bottom): its top label half a
+        line clear of it, its value labels at its left and its round labels above the panel's
+        bottom, all in the chart's font."""
+        u = self.u
+        f = self.fonts.get(10)
+        top = above + f.get_height() // 2 + u(4)
+        left = r.x + u(14) + tick_room(f)
+        bottom = r.bottom - u(6) - f.get_height() - 3
+        return pygame.Rect(left, top, r.right - u(18) - left, max(u(10), bottom - top))
 
     def legend(
-        self, surface: pygame.Surface, x: int, y: int, items: list[tuple[str, Any, str, int]]
+        self,
+        surface: pygame.Surface,
+        r: pygame.Rect,
+        y: int,
+        items: list[tuple[str, Any, str, int]],
+        parts: list[tuple[str, pygame.Rect]],
     ) -> int:
+        """A chart's legend from the top `y` in panel `r`, on as many lines as it needs; returns
+        its bottom."""
         u = self.u
-        for label, color, style, width in items:
-            styled_line(surface, color, (x, y), (x + u(24), y), width, style, u(6))
-            r = text(surface, label, self.fonts.get(11), C.TEXT, (x + u(28), y), "midleft")
-            x = r.right + u(12)
-        return x
+        got = legend(
+            surface, items, self.fonts.get(11), (r.x + u(14), y), r.right - u(8), u(24), u(12)
+        )
+        parts += got
+        return max(rr.bottom for _n, rr in got)
 
     def labels(self, d: dict[str, Any]) -> list[str]:
         return ["start" if r == 0 else f"r{r}" for r in d.get("rounds", [])]
 
-    def titled_panel(self, surface: pygame.Surface, r: pygame.Rect, title: str) -> None:
-        """A panel of the debrief with its title in the accent colour."""
+    def titled_panel(
+        self, surface: pygame.Surface, r: pygame.Rect, titles: tuple[str, ...], key: str
+    ) -> tuple[pygame.Rect, list[tuple[str, pygame.Rect]]]:
+        """A panel of the debrief with its title in the accent colour (a shorter form of it, or a
+        slightly smaller font, when the panel is narrow). Returns the title's rect and the list
+        of what is drawn in the panel (kept in self.parts under `key`)."""
         u = self.u
         panel(surface, r, C.PANEL, C.LINE, u(10))
-        text(
-            surface,
-            title,
-            self.fonts.get(14, "bold"),
-            C.ACCENT,
-            (r.x + u(14), r.y + u(8)),
-            max_width=r.width - u(28),
+        said, font = fitted(self, 14, "bold", titles, r.width - u(28))
+        tr = text(
+            surface, said, font, C.ACCENT, (r.x + u(14), r.y + u(8)), max_width=r.width - u(28)
         )
+        parts = [("title", tr)]
+        self.parts[key] = (r, parts)
+        return tr, parts
 
     def draw_boards(self, surface: pygame.Surface, d: dict[str, Any]) -> None:
         u = self.u
         r = self.r_boards
-        self.titled_panel(surface, r, "The three scoreboards over rounds (out of 100)")
+        tr, parts = self.titled_panel(surface, r, BOARDS_TITLES, "boards")
         base = d.get("baseline") or {}
         lines: list[tuple[list[float], Any, str, int, bool]] = []
         items = []
@@ -483,16 +528,18 @@ class DebriefScene(Scene):
         for key, (label, color, _icon) in BOARDS.items():
             lines.append((list(d["boards"].get(key, [])), color, STYLES[key], max(2, u(2)), True))
             items.append((f"{label} ({STYLES[key]})", color, STYLES[key], max(2, u(3))))
-        self.legend(surface, r.x + u(14), r.y + u(36), items)
+        y = self.legend(surface, r, tr.bottom + u(2), items, parts)
         if base:
-            self.legend(surface, r.x + u(14), r.y + u(56), [(BASELINE_NOTE, C.MUTED, "dashed", 1)])
-        chart = pygame.Rect(r.x + u(40), r.y + u(70), r.width - u(58), r.height - u(92))
-        self.chart(surface, chart, lines, self.labels(d), lo=0.0, hi=100.0)
+            y = self.legend(surface, r, y, [(BASELINE_NOTE, C.MUTED, "dashed", 1)], parts)
+        chart = self.chart_area(r, y)
+        drawn = self.chart(surface, chart, lines, self.labels(d), lo=0.0, hi=100.0)
+        parts.append(("chart", drawn.bounds))
+        self.charts["boards"] = drawn
 
     def draw_wages(self, surface: pygame.Surface, d: dict[str, Any]) -> None:
         u = self.u
         r = self.r_wages
-        self.titled_panel(surface, r, "Did wages follow productivity? (index, start = 100)")
+        tr, parts = self.titled_panel(surface, r, WAGES_TITLES, "wages")
         sr = d.get("series") or {}
         base = d.get("baseline") or {}
         w = max(2, u(2))
@@ -509,11 +556,12 @@ class DebriefScene(Scene):
             ("productivity", C.COMPETITIVENESS, "dashed", max(2, u(3))),
             ("wage floor", C.MUTED, "dotted", max(2, u(3))),
         ]
-        x = self.legend(surface, r.x + u(14), r.y + u(36), items)
         if base.get("mean_wage"):
-            self.legend(surface, x, r.y + u(36), [("bots alone", C.MUTED, "dashed", 1)])
-        chart = pygame.Rect(r.x + u(40), r.y + u(52), r.width - u(58), r.height - u(72))
-        self.chart(surface, chart, lines, self.labels(d), ref=100.0)
+            items.append(("bots alone", C.MUTED, "dashed", 1))
+        y = self.legend(surface, r, tr.bottom + u(2), items, parts)
+        drawn = self.chart(surface, self.chart_area(r, y), lines, self.labels(d), ref=100.0)
+        parts.append(("chart", drawn.bounds))
+        self.charts["wages"] = drawn
 
     # --- the deals ledger -----------------------------------------------------------------------
     def draw_deals(self, surface: pygame.Surface, d: dict[str, Any]) -> None:
@@ -523,7 +571,7 @@ class DebriefScene(Scene):
         deals = [x for x in d.get("deals", []) if x.get("signed_round") is not None]
         kept = sum(1 for x in deals if x.get("status") == "fulfilled")
         broken = sum(1 for x in deals if x.get("status") in ("breached", "failed"))
-        text(
+        tr = text(
             surface,
             f"Deals signed: {len(deals)} · kept {kept} · broken {broken}",
             self.fonts.get(14, "bold"),
@@ -531,7 +579,9 @@ class DebriefScene(Scene):
             (r.x + u(14), r.y + u(8)),
             max_width=r.width - u(28),
         )
-        inner = pygame.Rect(r.x + u(6), r.y + u(32), r.width - u(12), r.height - u(38))
+        self.parts["deals"] = (r, [("title", tr)])
+        top = max(r.y + u(32), tr.bottom + u(2))
+        inner = pygame.Rect(r.x + u(6), top, r.width - u(12), r.bottom - u(6) - top)
         f = self.fonts.get(12)
         fb = self.fonts.get(12, "bold")
         lh = f.get_linesize() + u(2)
@@ -600,7 +650,10 @@ class DebriefScene(Scene):
             self.fonts.get(15, "bold"),
             C.ACCENT,
             (r.x + u(14), r.y + u(10)),
+            max_width=r.width - u(28),
         )
+        parts = [("title", tr), ("slider", self.slider.rect), ("map", self.replay_map.rect)]
+        self.parts["replay"] = (r, parts)
         room = r.right - u(14) - tr.right - u(16)
         for facts in (
             f"{fmt_num(at('firms_alive'))} firms open · {fmt_num(at('employment'))} employed · "
@@ -608,7 +661,7 @@ class DebriefScene(Scene):
             f"{fmt_num(at('firms_alive'))} firms open · {fmt_num(at('employment'))} employed",
         ):
             if self.fonts.get(12).size(facts)[0] <= room:
-                text(
+                fr = text(
                     surface,
                     facts,
                     self.fonts.get(12),
@@ -616,6 +669,7 @@ class DebriefScene(Scene):
                     (r.right - u(14), tr.centery),
                     "midright",
                 )
+                parts.append(("facts", fr))
                 break
         self.slider.draw(surface, self.fonts, self.s)
         if rd != self.replay_round:
@@ -646,6 +700,7 @@ class DebriefScene(Scene):
         surface.set_clip(inner)
         y0 = inner.y - self.scroll["tab"]
         self.tab_rows = []
+        self.heads: list[tuple[str, pygame.Rect]] = []
         y = {
             "scores": self.tab_scores,
             "promises": self.tab_promises,
@@ -653,8 +708,16 @@ class DebriefScene(Scene):
             "questions": self.tab_questions,
         }[self.tab](surface, d, inner, y0)
         surface.set_clip(clip)
+        self.parts["tab"] = (inner, self.in_view(inner, self.heads + self.tab_rows))
         self.scroll_areas["tab"] = (inner, y - y0)
         self.scroll_hint(surface, inner, y - y0, "tab")
+
+    @staticmethod
+    def in_view(
+        area: pygame.Rect, drawn: list[tuple[str, pygame.Rect]]
+    ) -> list[tuple[str, pygame.Rect]]:
+        """What of a scrolling list is whole in its area (the rest is scrolled out of it)."""
+        return [(n, r) for n, r in drawn if area.top <= r.top and r.bottom <= area.bottom]
 
     def row(
         self, surface: pygame.Surface, inner: pygame.Rect, y: int, label: str, value: str
@@ -673,7 +736,7 @@ class DebriefScene(Scene):
     ) -> int:
         u = self.u
         rd = self.shown_round()
-        text(
+        cap = text(
             surface,
             f"Each role's score at {round_label(rd)}, comparable within the role",
             self.fonts.get(11),
@@ -681,7 +744,8 @@ class DebriefScene(Scene):
             (inner.x + u(8), y),
             max_width=inner.width - u(16),
         )
-        y += u(18)
+        self.heads.append(("caption", cap))
+        y += max(u(18), self.fonts.get(11).get_linesize())
         names = d.get("names") or {}
         for role in ("union", "government", "broker", "firm"):
             rs = (d.get("role_scores") or {}).get(role)
@@ -691,7 +755,8 @@ class DebriefScene(Scene):
                 role, "Firms, ranked"
             )
             tr = text(surface, title, self.fonts.get(12, "bold"), C.ACCENT, (inner.x + u(8), y))
-            text(
+            self.heads.append((title, tr))
+            mr = text(
                 surface,
                 str(rs.get("meaning", "")),
                 self.fonts.get(10),
@@ -700,7 +765,8 @@ class DebriefScene(Scene):
                 "midleft",
                 max_width=inner.right - tr.right - u(16),
             )
-            y += u(18)
+            self.heads.append((f"{title} meaning", mr))
+            y += max(u(18), tr.height)
             rows = []
             for seat, vals in rs["seats"].items():
                 v = vals[rd] if isinstance(vals, list) and rd < len(vals) else None
@@ -723,7 +789,7 @@ class DebriefScene(Scene):
         self, surface: pygame.Surface, d: dict[str, Any], inner: pygame.Rect, y: int
     ) -> int:
         u = self.u
-        text(
+        cap = text(
             surface,
             "Promises kept and broken, by who made them (deals signed)",
             self.fonts.get(11),
@@ -731,7 +797,8 @@ class DebriefScene(Scene):
             (inner.x + u(8), y),
             max_width=inner.width - u(16),
         )
-        y += u(18)
+        self.heads.append(("caption", cap))
+        y += max(u(18), self.fonts.get(11).get_linesize())
         names = d.get("names") or {}
         rep = d.get("reputation") or {}
         order = sorted(rep.items(), key=lambda kv: (-kv[1].get("broken", 0), -kv[1].get("kept", 0)))
@@ -796,37 +863,47 @@ class DebriefScene(Scene):
         W, H = self.size
         v = self.model.view or {}
         draw_top_bar(self, surface, pygame.Rect(0, 0, W, u(52)))
-        text(
+        tr = text(
             surface,
             "Debrief" + (": the game is over" if v.get("phase") == "ended" else ""),
             self.fonts.get(24, "bold"),
             C.TEXT,
             (u(16), u(60)),
         )
-        top = u(100)
+        self.title_rect = tr
+        top = max(u(100), tr.bottom + u(6))
         left_w = round(W * 0.58)
-        draw_boards_chart(self, surface, pygame.Rect(u(16), top, left_w, round((H - top) * 0.56)))
+        r1 = pygame.Rect(u(16), top, left_w, round((H - top) * 0.56))
+        self.parts["boards"] = (r1, draw_boards_chart(self, surface, r1))
         y2 = top + round((H - top) * 0.56) + u(8)
         r2 = pygame.Rect(u(16), y2, left_w, H - y2 - u(12))
         panel(surface, r2, C.PANEL, C.LINE, u(10))
-        text(
-            surface,
-            "Did wages follow productivity? (index, round 1 = 100)",
-            self.fonts.get(14, "bold"),
-            C.ACCENT,
-            (r2.x + u(14), r2.y + u(8)),
+        said, font = fitted(self, 14, "bold", VIEW_WAGES_TITLES, r2.width - u(28))
+        tr2 = text(
+            surface, said, font, C.ACCENT, (r2.x + u(14), r2.y + u(8)), max_width=r2.width - u(28)
         )
+        parts = [("title", tr2)]
+        self.parts["wages"] = (r2, parts)
         hist = v.get("history", [])
         wage = index([float(h.get("mean_wage", 0)) for h in hist])
         prod = index([float(h.get("productivity", 0)) for h in hist])
         floor = index([float(h.get("wage_floor", 0)) for h in hist])
-        chart = pygame.Rect(r2.x + u(48), r2.y + u(56), r2.width - u(70), r2.height - u(86))
         series = {
             "mean wage": (wage, C.WORKER_WELFARE, "solid"),
             "productivity": (prod, C.COMPETITIVENESS, "dashed"),
             "wage floor": (floor, C.MUTED, "dotted"),
         }
-        line_chart(
+        parts += legend(
+            surface,
+            [(name, col, style, max(2, u(3))) for name, (_s, col, style) in series.items()],
+            self.fonts.get(12),
+            (r2.x + u(14), tr2.bottom + u(2)),
+            r2.right - u(8),
+            u(26),
+            u(16),
+        )
+        chart = self.chart_area(r2, max(rr.bottom for _n, rr in parts))
+        drawn = line_chart(
             surface,
             chart,
             series,
@@ -834,21 +911,8 @@ class DebriefScene(Scene):
             [f"r{i + 1}" for i in range(len(hist))],
             baseline=100.0,
         )
-        x = r2.x + u(14)
-        for name, (_s, col, style) in series.items():
-            styled_line(
-                surface,
-                col,
-                (x, r2.y + u(38)),
-                (x + u(26), r2.y + u(38)),
-                max(2, u(3)),
-                style,
-                u(6),
-            )
-            rr = text(
-                surface, name, self.fonts.get(12), C.TEXT, (x + u(32), r2.y + u(38)), "midleft"
-            )
-            x = rr.right + u(16)
+        parts.append(("chart", drawn.bounds))
+        self.charts["wages"] = drawn
         self.draw_right(surface, pygame.Rect(u(16) + left_w + u(10), top, 0, H - top - u(70)))
 
     def draw_right(self, surface: pygame.Surface, col: pygame.Rect) -> None:
@@ -867,19 +931,22 @@ class DebriefScene(Scene):
         below = col.y
         if qs:
             wrapped = [wrap(q, f, text_w) for q in qs]
-            need = u(40) + sum(len(w) * line_h + u(6) for w in wrapped) + u(4)
+            head = max(u(36), u(10) + self.fonts.get(15, "bold").get_linesize())
+            need = head + u(4) + sum(len(w) * line_h + u(6) for w in wrapped) + u(4)
             rq = pygame.Rect(col.x, col.y, col.width, min(need, round(col.height * 0.6)))
             panel(surface, rq, C.PANEL, C.ACCENT, u(10))
-            text(
+            qt = text(
                 surface,
                 "Questions for the class",
                 self.fonts.get(15, "bold"),
                 C.ACCENT,
                 (rq.x + u(14), rq.y + u(10)),
+                max_width=rq.width - u(28),
             )
-            inner = pygame.Rect(rq.x + u(6), rq.y + u(36), rq.width - u(12), rq.height - u(40))
+            self.parts["questions"] = (rq, [("title", qt)])
+            inner = pygame.Rect(rq.x + u(6), rq.y + head, rq.width - u(12), rq.height - head - u(4))
             self.questions_rect = inner
-            self.scroll_areas["questions"] = (inner, need - u(40))
+            self.scroll_areas["questions"] = (inner, need - head - u(4))
             clip = surface.get_clip()
             surface.set_clip(inner)
             y = inner.y - self.scroll["questions"]
@@ -891,7 +958,7 @@ class DebriefScene(Scene):
                     y += line_h
                 y += u(6)
             surface.set_clip(clip)
-            self.scroll_hint(surface, inner, need - u(40), "questions")
+            self.scroll_hint(surface, inner, need - head - u(4), "questions")
             below = rq.bottom + u(8)
         r3 = pygame.Rect(col.x, below, col.width, col.bottom - below)
         if r3.height < u(60):
@@ -903,6 +970,7 @@ class DebriefScene(Scene):
         y0 = inner.y + u(4) - self.scroll["numbers"]
         y = self.draw_numbers(surface, r3, y0)
         surface.set_clip(clip)
+        self.parts["numbers"] = (inner, self.in_view(inner, self.number_parts))
         self.scroll_areas["numbers"] = (inner, y - y0 + u(4))
         self.numbers_rect = inner
         self.scroll_hint(surface, inner, y - y0 + u(4), "numbers")
@@ -929,15 +997,30 @@ class DebriefScene(Scene):
         f = self.fonts.get(13)
         fb = self.fonts.get(13, "bold")
         fs = self.fonts.get(11)
+        # steps between lines: the design's, or the font's line when larger text needs more
+        head = self.fonts.get(15, "bold").get_linesize()
+        line = fb.get_linesize()
         self.score_rows: list[tuple[str, str, str, pygame.Rect]] = []
+        got = self.number_parts = []
         if v.get("scores"):
-            text(surface, "Role scores", self.fonts.get(15, "bold"), C.ACCENT, (r3.x + u(14), y))
-            y += u(24)
+            got.append(
+                (
+                    "Role scores",
+                    text(
+                        surface,
+                        "Role scores",
+                        self.fonts.get(15, "bold"),
+                        C.ACCENT,
+                        (r3.x + u(14), y),
+                    ),
+                )
+            )
+            y += max(u(24), head)
             groups = score_groups(v, self.model.session.get("roster"))
             self.score_groups = [g[0] for g in groups]
             for role, title, meaning, rows in groups:
                 tr = text(surface, title, fb, C.ACCENT, (r3.x + u(14), y))
-                text(
+                mr = text(
                     surface,
                     meaning,
                     fs,
@@ -946,7 +1029,8 @@ class DebriefScene(Scene):
                     "bottomleft",
                     max_width=r3.right - u(14) - tr.right - u(8),
                 )
-                y += u(20)
+                got += [(title, tr), (f"{title} meaning", mr)]
+                y += max(u(20), line)
                 for k, (seat, sc, who) in enumerate(rows):
                     label = seat_name(v, seat)
                     if role == "firm":
@@ -964,13 +1048,23 @@ class DebriefScene(Scene):
                         max_width=sr.x - r3.x - u(30),
                     )
                     self.score_rows.append((role, seat, shown, lr.union(sr)))
-                    y += u(20)
+                    got += [(label, lr), (f"{label} score", sr)]
+                    y += max(u(20), line)
                 y += u(6)
             y += u(6)
-        text(
-            surface, "From round 1 to now", self.fonts.get(15, "bold"), C.ACCENT, (r3.x + u(14), y)
+        got.append(
+            (
+                "From round 1 to now",
+                text(
+                    surface,
+                    "From round 1 to now",
+                    self.fonts.get(15, "bold"),
+                    C.ACCENT,
+                    (r3.x + u(14), y),
+                ),
+            )
         )
-        y += u(28)
+        y += max(u(28), head + u(4))
         if hist:
             a, b = hist[0], hist[-1]
             for label, key, unit in (
@@ -984,8 +1078,8 @@ class DebriefScene(Scene):
                 ("Compliance", "compliance", "%"),
             ):
                 if key in a:
-                    text(surface, label, f, C.MUTED, (r3.x + u(14), y))
-                    text(
+                    lr = text(surface, label, f, C.MUTED, (r3.x + u(14), y))
+                    vr = text(
                         surface,
                         f"{fmt_num(a[key], unit)}  ->  {fmt_num(b.get(key, 0), unit)}",
                         fb,
@@ -993,12 +1087,18 @@ class DebriefScene(Scene):
                         (r3.right - u(18), y),
                         "topright",
                     )
-                    y += u(21)
+                    got += [(label, lr), (f"{label} values", vr)]
+                    y += max(u(21), line)
         t = deal_tally(v)
         y += u(8)
-        text(surface, "Deals", self.fonts.get(15, "bold"), C.ACCENT, (r3.x + u(14), y))
-        y += u(26)
-        text(
+        got.append(
+            (
+                "Deals",
+                text(surface, "Deals", self.fonts.get(15, "bold"), C.ACCENT, (r3.x + u(14), y)),
+            )
+        )
+        y += max(u(26), head + u(2))
+        dr = text(
             surface,
             f"signed {t['signed']} · running {t['active']} · fulfilled {t['fulfilled']} · "
             f"breached {t['breached']} · failed {t['failed']}",
@@ -1007,4 +1107,5 @@ class DebriefScene(Scene):
             (r3.x + u(14), y),
             max_width=r3.width - u(32),
         )
-        return y + u(22)
+        got.append(("deals tally", dr))
+        return y + max(u(22), line)

@@ -5,10 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import pygame
-from district.client.panels.boards import draw_board_cards
+from district.client.panels.boards import board_cards_height, draw_board_cards
 from district.client.panels.common import draw_top_bar, named, oid, seat_name, tender_name, toast
+from district.client.panels.dashboard import fitted
 from district.client.scenes.base import Scene
-from district.client.ui.draw import INDEX, arrow, fmt_delta, fmt_num, line_chart, panel, text, wrap
+from district.client.ui.draw import (
+    INDEX,
+    ChartDrawn,
+    arrow,
+    fmt_delta,
+    fmt_num,
+    line_chart,
+    panel,
+    text,
+    tick_room,
+    wrap,
+)
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
 from pygame_gui.elements import UIButton
@@ -72,6 +84,14 @@ DISTRICT = [
     ("Unemployment", "unemployment_rate", "%"),
 ]
 
+
+# each panel's heading, then shorter forms for a panel too narrow for it (1024x768, larger text)
+HEADINGS = {
+    "me": ("What happened to you", "Your round"),
+    "district": ("What happened to the district", "The district this round", "The district"),
+    "events": ("This round's events", "This round", "Events"),
+    "viewer": ("The district", "District"),
+}
 
 NAMES_SHOWN = 3  # a summary line names this many firms, then "and N more"
 DEALS_SHOWN = 4  # deal outcomes listed one by one before "and N more"
@@ -180,6 +200,11 @@ class ReportScene(Scene):
             command=self.app.close_report,
         )
         self.drawn: dict[str, Any] = {}
+        # each panel's rect and what was drawn in it, by name (tests check that nothing is cut
+        # or overlaps, at every text size)
+        self.parts: dict[str, tuple[pygame.Rect, list[tuple[str, pygame.Rect]]]] = {}
+        self.board_cards: dict[str, pygame.Rect] = {}
+        self.charts: dict[str, ChartDrawn] = {}
 
     def handle(self, event: pygame.event.Event) -> bool:
         if event.type == pygame.KEYDOWN and event.key in (
@@ -198,7 +223,7 @@ class ReportScene(Scene):
         v = self.model.view or {}
         draw_top_bar(self, surface, pygame.Rect(0, 0, W, u(52)))
         top = u(62)
-        text(
+        tr = text(
             surface,
             f"Round {v.get('round', '')} report",
             self.fonts.get(24, "bold"),
@@ -206,7 +231,7 @@ class ReportScene(Scene):
             (u(16), top),
         )
         col_w = (W - u(48)) // 3
-        y0 = top + u(42)
+        y0 = max(top + u(42), tr.bottom + u(4))
         h = H - y0 - u(70)
         me_r = pygame.Rect(u(16), y0, col_w, h)
         dist_r = pygame.Rect(me_r.right + u(8), y0, col_w, h)
@@ -217,24 +242,54 @@ class ReportScene(Scene):
             "events": self.draw_events(surface, ev_r),
         }
 
+    def heading(
+        self,
+        surface: pygame.Surface,
+        r: pygame.Rect,
+        key: str,
+        parts: list[tuple[str, pygame.Rect]],
+    ) -> pygame.Rect:
+        """A panel's heading, in a shorter form or a slightly smaller font when the panel is too
+        narrow for it."""
+        u = self.u
+        said, font = fitted(self, 16, "bold", HEADINGS[key], r.width - u(28))
+        hr = text(
+            surface, said, font, C.ACCENT, (r.x + u(14), r.y + u(10)), max_width=r.width - u(28)
+        )
+        parts.append(("heading", hr))
+        return hr
+
+    def row_height(self) -> int:
+        """A row of numbers: u(22), or the font's line when larger text needs more."""
+        return max(self.u(22), self.fonts.get(13, "bold").get_linesize())
+
     def _rows(
-        self, surface: pygame.Surface, r: pygame.Rect, y: int, rows: list[tuple[str, Any, Any, str]]
+        self,
+        surface: pygame.Surface,
+        r: pygame.Rect,
+        y: int,
+        rows: list[tuple[str, Any, Any, str]],
+        parts: list[tuple[str, pygame.Rect]] | None = None,
     ) -> int:
         u = self.u
         f = self.fonts.get(13)
         fb = self.fonts.get(13, "bold")
         for label, now, before, unit in rows:
-            text(surface, label, f, C.MUTED, (r.x + u(14), y))
+            lr = text(surface, label, f, C.MUTED, (r.x + u(14), y))
             shown = fmt_num(now, unit)
             vr = text(surface, shown, fb, C.TEXT, (r.x + r.width * 0.55, y), "topright")
+            if parts is not None:
+                parts += [(label, lr), (f"{label} value", vr)]
             if isinstance(now, int | float) and isinstance(before, int | float):
                 d = float(now) - float(before)
                 s, col, direction = fmt_delta(d, unit)
                 if label in BAD_WHEN_UP and direction != "flat":
                     col = C.BAD if d > 0 else C.GOOD
                 arrow(surface, direction, (vr.right + u(12), vr.centery), u(5), col)
-                text(surface, s, f, col, (vr.right + u(22), y))
-            y += u(22)
+                dr = text(surface, s, f, col, (vr.right + u(22), y))
+                if parts is not None:
+                    parts.append((f"{label} change", dr))
+            y += self.row_height()
         return y
 
     def draw_me(self, surface: pygame.Surface, r: pygame.Rect) -> list[str]:
@@ -242,16 +297,18 @@ class ReportScene(Scene):
         v = self.model.view or {}
         panel(surface, r, C.PANEL, C.ACCENT, u(10))
         role = v.get("role", "")
-        title = "What happened to you" if role in MINE else "The district"
-        text(surface, title, self.fonts.get(16, "bold"), C.ACCENT, (r.x + u(14), r.y + u(10)))
-        text(
+        parts: list[tuple[str, pygame.Rect]] = []
+        self.parts["me"] = (r, parts)
+        hr = self.heading(surface, r, "me" if role in MINE else "viewer", parts)
+        nr = text(
             surface,
             seat_name(v, self.model.seat),
             self.fonts.get(12),
             C.MUTED,
-            (r.x + u(14), r.y + u(32)),
+            (r.x + u(14), max(r.y + u(32), hr.bottom)),
             max_width=r.width - u(28),
         )
+        parts.append(("seat", nr))
         me = v.get("me") or {}
         hist = self.model.me_history
         rounds = sorted(k for k in hist if k < len(v.get("history", [])))
@@ -273,39 +330,43 @@ class ReportScene(Scene):
                     )
                 elif key in me:
                     rows.append((label, me.get(key), before.get(key), unit))
-        y = self._rows(surface, r, r.y + u(56), rows)
+        y = self._rows(surface, r, max(r.y + u(56), nr.bottom + u(4)), rows, parts)
         series = [float(x) for x in me.get("score_history", [])]
         if len(series) >= 1 and r.bottom - y > u(90):
-            chart = pygame.Rect(r.x + u(50), y + u(26), r.width - u(70), r.bottom - y - u(52))
-            text(
+            tr = text(
                 surface,
                 "Your score by round",
                 self.fonts.get(12, "bold"),
                 C.TEXT,
                 (r.x + u(14), y + u(6)),
+                max_width=r.width - u(28),
             )
-            line_chart(
+            parts.append(("chart title", tr))
+            # the chart below its title, its top label (half a line high) clear of it, its round
+            # labels above the panel's bottom
+            f = self.fonts.get(10)
+            top = tr.bottom + f.get_height() // 2 + u(4)
+            left = r.x + u(14) + tick_room(f, "1000")
+            chart = pygame.Rect(left, top, r.right - u(20) - left, 0)
+            chart.height = r.bottom - u(8) - f.get_height() - u(3) - top
+            drawn = line_chart(
                 surface,
                 chart,
                 {"score": (series, C.ACCENT, "solid")},
-                self.fonts.get(10),
+                f,
                 [f"r{i + 1}" for i in range(len(series))],
             )
+            parts.append(("chart", drawn.bounds))
+            self.charts["score"] = drawn
         return [row[0] for row in rows]
 
     def draw_district(self, surface: pygame.Surface, r: pygame.Rect) -> list[str]:
         u = self.u
         v = self.model.view or {}
         panel(surface, r, C.PANEL, C.LINE, u(10))
-        text(
-            surface,
-            "What happened to the district",
-            self.fonts.get(16, "bold"),
-            C.ACCENT,
-            (r.x + u(14), r.y + u(10)),
-        )
-        cards = pygame.Rect(r.x + u(10), r.y + u(40), r.width - u(20), u(250))
-        draw_board_cards(self, surface, cards, vertical=True, k=0.8)
+        parts: list[tuple[str, pygame.Rect]] = []
+        self.parts["district"] = (r, parts)
+        hr = self.heading(surface, r, "district", parts)
         h = v.get("history", [])
         now = h[-1] if h else {}
         prev = h[-2] if len(h) >= 2 else {}
@@ -314,11 +375,24 @@ class ReportScene(Scene):
             for label, key, unit in DISTRICT
             if key in now
         ]
+        # the cards as tall as designed (u(250)) when the rows leave room, else as the rows leave,
+        # never shorter than their text needs (then the last rows go)
+        top = max(r.y + u(40), hr.bottom + u(4))
+        rows_h = len(rows) * self.row_height() + u(14)
+        # the cards' numbers a little smaller (down to 0.7 of their size) if the rows need it
+        room = r.bottom - top - rows_h
+        number = round(34 * 0.8)
+        while board_cards_height(self, 0.8, number) > room and number > round(34 * 0.8 * 0.7):
+            number -= 1
+        tall = max(board_cards_height(self, 0.8, number), min(u(250), room))
+        cards = pygame.Rect(r.x + u(10), top, r.width - u(20), tall)
+        self.board_cards = draw_board_cards(self, surface, cards, True, 0.8, parts, number)
         self._rows(
             surface,
             r,
-            cards.bottom + u(10),
-            rows[: max(0, (r.bottom - cards.bottom - u(16)) // u(22))],
+            cards.bottom + u(8),
+            rows[: max(0, (r.bottom - cards.bottom - u(14)) // self.row_height())],
+            parts,
         )
         return [row[0] for row in rows]
 
@@ -326,17 +400,14 @@ class ReportScene(Scene):
         u = self.u
         v = self.model.view or {}
         panel(surface, r, C.PANEL, C.LINE, u(10))
-        text(
-            surface,
-            "This round's events",
-            self.fonts.get(16, "bold"),
-            C.ACCENT,
-            (r.x + u(14), r.y + u(10)),
-        )
+        parts: list[tuple[str, pygame.Rect]] = []
+        self.parts["events"] = (r, parts)
+        hr = self.heading(surface, r, "events", parts)
         lines = report_events(v)
         f = self.fonts.get(13)
         line_h = f.get_linesize()
-        inner = pygame.Rect(r.x + u(8), r.y + u(40), r.width - u(16), r.height - u(48))
+        top = max(r.y + u(40), hr.bottom + u(4))
+        inner = pygame.Rect(r.x + u(8), top, r.width - u(16), r.bottom - u(8) - top)
         quiet = [("", "A quiet year: no tenders, audits, closures or strikes.")]
         wrapped = [(ic, wrap(line, f, r.width - u(52))) for ic, line in lines or quiet]
         # lay out whole events while they fit; if some do not, the last line that fits says how
@@ -374,6 +445,7 @@ class ReportScene(Scene):
                 )
             )
         surface.set_clip(clip)
+        parts += [("event", er) for er in self.event_rects]
         self.events_rect = inner
         self.events_hidden = hidden
         return [ln for _i, ln in lines]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pygame
 from district.client.ui.theme import C, Color
@@ -157,6 +158,67 @@ def sparkline(
         pygame.draw.circle(surface, color, pts[-1], width + 2)
 
 
+def tick_labels(values: Sequence[float]) -> list[str]:
+    """Labels for gridlines at `values` (evenly spaced): whole numbers when the step between them
+    allows, else as few decimals as keep every label within half a step of its value (so no two
+    say the same and none is wrong: 99.6 / 100.2 / 100.8, not 100 / 100 / 101)."""
+    vals = [float(v) for v in values]
+    steps = [abs(b - a) for a, b in zip(vals, vals[1:], strict=False) if abs(b - a) > 1e-12]
+    step = min(steps, default=1.0)
+    labels: list[str] = []
+    for digits in range(0, 7):
+        labels = [f"{v:.{digits}f}" for v in vals]
+        labels = ["0" if s.lstrip("-").strip("0.") == "" else s for s in labels]
+        if 10.0**-digits < step and len(set(labels)) == len(labels):
+            break
+    return labels
+
+
+@dataclass
+class ChartDrawn:
+    """Where a chart was drawn: its plotting area, each gridline's value, label and the label's
+    rect, the x labels' rects, and `bounds`, everything together (tests check the layout)."""
+
+    area: pygame.Rect
+    ticks: list[tuple[float, str, pygame.Rect]] = field(default_factory=list)
+    x_labels: list[pygame.Rect] = field(default_factory=list)
+
+    @property
+    def bounds(self) -> pygame.Rect:
+        return self.area.unionall([r for _v, _s, r in self.ticks] + self.x_labels)
+
+
+def tick_room(font: pygame.font.Font, widest: str = "100.0") -> int:
+    """The room a chart's value labels need at the left of its area, in `font`."""
+    return font.size(widest)[0] + 6
+
+
+def value_ticks(
+    surface: pygame.Surface,
+    r: pygame.Rect,
+    lo: float,
+    hi: float,
+    font: pygame.font.Font,
+    color: Color | None = None,
+    x_labels: bool = False,
+) -> list[tuple[float, str, pygame.Rect]]:
+    """The value axis of a chart from lo to hi: the bottom axis, gridlines at the middle and the
+    top, and a label for each at the left (distinct and right: `tick_labels`). With `x_labels`
+    under the chart the lowest label sits on the axis, clear of the first of them."""
+    color = color or C.LINE  # the palette's, as it is now
+    pygame.draw.line(surface, color, (r.x, r.bottom), (r.right, r.bottom), 1)
+    fracs = (0.0, 0.5, 1.0)
+    vals = [lo + (hi - lo) * f for f in fracs]
+    out = []
+    for frac, v, s in zip(fracs, vals, tick_labels(vals), strict=True):
+        y = r.bottom - frac * r.height
+        if frac:
+            pygame.draw.line(surface, color, (r.x, y), (r.right, y), 1)
+        anchor = "bottomright" if x_labels and not frac else "midright"
+        out.append((v, s, text(surface, s, font, C.MUTED, (r.x - 4, y), anchor)))
+    return out
+
+
 def line_chart(
     surface: pygame.Surface,
     r: pygame.Rect,
@@ -167,27 +229,22 @@ def line_chart(
     lo: float | None = None,
     hi: float | None = None,
     width: int = 2,
-) -> None:
+) -> ChartDrawn:
     """Several series on shared axes. Each series is (values, colour, dash style) so the lines
     differ by style and marker as well as colour."""
+    drawn = ChartDrawn(pygame.Rect(r))
     allv = [float(v) for vals, _c, _s in series.values() for v in vals]
     if baseline is not None:
         allv.append(baseline)
     if not allv:
         text(surface, "no rounds yet", font, C.MUTED, r.center, "center")
-        return
+        return drawn
     lo = min(allv) if lo is None else lo
     hi = max(allv) if hi is None else hi
     pad = (hi - lo) * 0.1 or 1.0
     lo, hi = lo - pad, hi + pad
     n = max(len(vals) for vals, _c, _s in series.values())
-    axis = C.LINE
-    pygame.draw.line(surface, axis, (r.x, r.bottom), (r.right, r.bottom), 1)
-    for frac in (0.0, 0.5, 1.0):
-        v = lo + (hi - lo) * frac
-        y = r.bottom - frac * r.height
-        pygame.draw.line(surface, (*axis,), (r.x, y), (r.right, y), 1) if frac else None
-        text(surface, f"{v:.0f}", font, C.MUTED, (r.x - 4, y), "midright")
+    drawn.ticks = value_ticks(surface, r, lo, hi, font, x_labels=bool(x_labels))
     if baseline is not None:
         y = r.bottom - (baseline - lo) / (hi - lo) * r.height
         styled_line(surface, C.MUTED, (r.x, y), (r.right, y), 1, "dashed", 5)
@@ -204,11 +261,73 @@ def line_chart(
             marker(surface, markers[k % len(markers)], p, width + 2, color)
         del name
     if x_labels:
-        dx = r.width / max(1, n - 1)
-        step = max(1, math.ceil(len(x_labels) / 10))
-        for i, lab in enumerate(x_labels):
-            if i % step == 0 or i == len(x_labels) - 1:
-                text(surface, lab, font, C.MUTED, (r.x + i * dx, r.bottom + 3), "midtop")
+        drawn.x_labels = x_axis(surface, r, x_labels, n, font)
+    return drawn
+
+
+def x_axis(
+    surface: pygame.Surface,
+    r: pygame.Rect,
+    labels: Sequence[str],
+    n: int,
+    font: pygame.font.Font,
+    most: int = 10,
+) -> list[pygame.Rect]:
+    """The x labels of a chart of `n` points under its area: at most `most` of them, the last
+    always, none running into the one before it."""
+    dx = r.width / max(1, n - 1)
+    step = max(1, math.ceil(len(labels) / most))
+    shown: list[tuple[str, pygame.Rect]] = []
+    for i, lab in enumerate(labels):
+        if i % step == 0 or i == len(labels) - 1:
+            w, h = font.size(lab)
+            rr = pygame.Rect(0, r.bottom + 3, w, h)
+            rr.centerx = round(r.x + i * dx)
+            if shown and rr.x < shown[-1][1].right + 2:
+                if i != len(labels) - 1:
+                    continue
+                shown.pop()  # the last round's label rather than the one before it
+            shown.append((lab, rr))
+    return [text(surface, lab, font, C.MUTED, rr.midtop, "midtop") for lab, rr in shown]
+
+
+def legend(
+    surface: pygame.Surface,
+    items: Sequence[tuple[str, Color, str, int]],
+    font: pygame.font.Font,
+    pos: tuple[int, int],
+    right: int,
+    sample: int,
+    gap: int,
+) -> list[tuple[str, pygame.Rect]]:
+    """A legend: for each (name, colour, dash style, width) a line sample then its name, from
+    `pos` (the first line's top left), going on to a new line when an item would pass `right`
+    (an item wider than a whole line is cut with an ellipsis). Each line is the font's line high.
+    Returns each item's name and rect (sample and name)."""
+    x0, y = pos
+    x = x0
+    pad = max(3, gap // 3)  # between a sample and its name
+    line_h = font.get_linesize()
+    out: list[tuple[str, pygame.Rect]] = []
+    for label, color, style, width in items:
+        w = sample + pad + font.size(label)[0]
+        if x > x0 and x + w > right:
+            x, y = x0, y + line_h
+        mid = y + line_h // 2
+        styled_line(surface, color, (x, mid), (x + sample, mid), width, style, max(3, sample // 4))
+        tr = text(
+            surface,
+            label,
+            font,
+            C.TEXT,
+            (x + sample + pad, mid),
+            "midleft",
+            max_width=right - x - sample - pad,
+        )
+        rr = pygame.Rect(x, y, tr.right - x, line_h)
+        out.append((label, rr))
+        x = rr.right + gap
+    return out
 
 
 def marker(
