@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from district.server.protocol import CLOSE_SLOW, encode
+from district.server.protocol import CLOSE_SLOW, encode, within
 from district.server.session import Session, SessionLog
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -416,7 +416,7 @@ class Connection:
 
         async def close() -> None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.ws.close(code, reason), 2.0)
+                await within(self.ws.close(code, reason), 2.0)
             if self.ws.transport is not None:
                 self.ws.transport.abort()
 
@@ -471,7 +471,7 @@ class Connection:
             except asyncio.QueueFull:
                 self._writer.cancel()
         try:
-            await asyncio.wait_for(asyncio.shield(self._writer), 3.0)
+            await within(asyncio.shield(self._writer), 3.0)
         except BaseException:
             self._writer.cancel()
         with contextlib.suppress(BaseException):

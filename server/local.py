@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from district.server.protocol import ROLES
+from district.server.protocol import ROLES, within
 from district.server.protocol_client import ProtocolClient, Refused
 
 
@@ -143,7 +143,7 @@ def run_sync(coro_fn: Callable[[], Awaitable[T]], timeout: float = 30.0) -> T:
     never nested)."""
 
     async def bounded() -> T:
-        return await asyncio.wait_for(coro_fn(), timeout)
+        return await within(coro_fn(), timeout)
 
     try:
         asyncio.get_running_loop()

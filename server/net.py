@@ -69,6 +69,7 @@ from district.server.protocol import (
     decode,
     id_of,
     normalise_code,
+    within,
 )
 from district.server.session import (
     FACILITATOR,
@@ -450,7 +451,7 @@ class Server:
             await s.stop()
         if self._ws is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._ws.wait_closed(), 3.0)
+                await within(self._ws.wait_closed(), 3.0)
         for conn in list(self.conns):
             await conn.finish()
         if self.warden is not None:

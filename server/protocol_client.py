@@ -42,7 +42,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgpack
-from district.server.protocol import MAX_SERVER_FRAME, encode, hello
+from district.server.protocol import MAX_SERVER_FRAME, encode, hello, within
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
@@ -346,7 +346,7 @@ class ProtocolClient:
             fut = await self.submit(self.hello_message(), HELLO_ID)
             while True:
                 try:
-                    reply = await asyncio.wait_for(asyncio.shield(fut), timeout)
+                    reply = await within(asyncio.shield(fut), timeout)
                     break
                 except TimeoutError:
                     if self.waiting is None:  # a locked session's joiner waits for the teacher
@@ -469,7 +469,7 @@ class ProtocolClient:
         Raises ConnectionError if the connection is lost first, TimeoutError after `timeout`."""
         fut = await self.submit(msg, id)
         try:
-            return await asyncio.wait_for(fut, timeout)
+            return await within(fut, timeout)
         finally:
             if not fut.done():
                 fut.cancel()

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from district.server.protocol import ProtocolError, normalise_code
+from district.server.protocol import ProtocolError, normalise_code, within
 from district.server.protocol_client import CONNECT_ERRORS, ProtocolClient
 from district.server.session import FACILITATOR, Command, Control, Session, hash_token, new_token
 from district.server.store import NewWorkshop, SessionStatus, Write
@@ -329,7 +329,7 @@ async def _apply(session: Session, action: str, text: str) -> dict[str, Any]:
     if not session.submit(job):
         raise ProtocolError("busy", "the session has too many messages waiting; try again")
     try:
-        return await asyncio.wait_for(asyncio.shield(relay.answer), ANSWER_TIMEOUT)
+        return await within(asyncio.shield(relay.answer), ANSWER_TIMEOUT)
     except TimeoutError:
         raise ProtocolError("busy", "the session did not answer in time; try again") from None
 

@@ -23,6 +23,7 @@ from district.client.scenes.base import Scene
 from district.client.ui.draw import panel, text, wrap
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
+from district.server.protocol import within
 from district.server.protocol_client import (
     CONNECT_ERRORS,
     OPEN_TIMEOUT,
@@ -155,9 +156,7 @@ class WorkshopLink:
                             self.refused = reply.get("code") in ("forbidden", "throttled")
                             self._inbox.put({"kind": "refused", "reply": reply})
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(
-                            self._wake.wait(), max(0.05, next_list - loop.time())
-                        )
+                        await within(self._wake.wait(), max(0.05, next_list - loop.time()))
                     self._wake.clear()
                 except (*CONNECT_ERRORS, ConnectionError, InvalidURI) as e:
                     self._inbox.put(

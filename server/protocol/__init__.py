@@ -9,7 +9,8 @@ without the game engine. Everything is imported from here; the modules are
 - errors: the error codes and `ProtocolError`;
 - messages: the message schemas and the check of a client message against them;
 - codec: encoding, and the strict decoding of a client frame;
-- builders: the messages clients send, and join codes and names as people type them.
+- builders: the messages clients send, and join codes and names as people type them;
+- waiting: `within`, a wait with a time limit that keeps a cancellation.
 
     >>> encode({"type": "ping", "id": 1})
     b'\\x82\\xa4type\\xa4ping\\xa2id\\x01'
@@ -81,6 +82,7 @@ from district.server.protocol.messages import (
     check_message,
     id_of,
 )
+from district.server.protocol.waiting import within
 
 __all__ = [
     "BYE_REASONS",
@@ -137,4 +139,5 @@ __all__ = [
     "unsafe_char",
     "unsafe_text",
     "valid_name",
+    "within",
 ]

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from district.server.protocol import within
 from district.server.protocol.builders import normalise_code
 from district.server.session.messages import hash_token
 from district.server.session.workers import worker_pool
@@ -139,7 +140,7 @@ class ReportService:
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 3.0)
+                await within(self._server.wait_closed(), 3.0)
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
@@ -247,7 +248,7 @@ class ReportService:
         addr = str(peer[0]) if isinstance(peer, tuple) else "local"
         try:
             try:
-                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), READ_TIMEOUT)
+                head = await within(reader.readuntil(b"\r\n\r\n"), READ_TIMEOUT)
             except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
                 return
             status, headers, body = await self._answer(head, addr)

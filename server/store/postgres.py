@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import msgpack
+from district.server.protocol import within
 from district.server.store import (
     Entry,
     Lease,
@@ -287,7 +288,7 @@ class PostgresStore(Store):
         pool, self._pool = self._pool, None
         if pool is not None:
             try:
-                await asyncio.wait_for(pool.close(), 5.0)
+                await within(pool.close(), 5.0)
             except Exception:  # a connection would not close in time (the database is gone)
                 pool.terminate()
 

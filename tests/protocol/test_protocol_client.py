@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from district.server.net import Server
-from district.server.protocol import encode
+from district.server.protocol import encode, within
 from district.server.protocol_client import (
     HELLO_ID,
     ProtocolClient,
@@ -196,3 +196,54 @@ async def test_wait_for_times_out(server: Server) -> None:
         await c.wait_for(lambda: False, timeout=0.2)
     await c.close()
     await asyncio.sleep(0)
+
+
+async def test_within_keeps_a_cancellation_that_comes_with_the_result() -> None:
+    """A task told to stop just as what it waits for completes stops (asyncio.wait_for on Python
+    3.11 returns the result instead, and the task goes on as if never told)."""
+    loop = asyncio.get_running_loop()
+    fut: asyncio.Future[str] = loop.create_future()
+    task = asyncio.create_task(within(fut, 5.0))
+    await asyncio.sleep(0)  # it waits now
+    fut.set_result("reply")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with pytest.raises(TimeoutError):  # and it is a time limit
+        await within(loop.create_future(), 0.05)
+
+
+async def test_a_request_told_to_stop_as_its_reply_comes_in_stops(server: Server) -> None:
+    """A bot or a window's network thread stopped (cancelled) at the moment a reply arrives: if
+    the request had not returned yet, it ends cancelled, so the caller's loop ends too. (With
+    asyncio.wait_for on Python 3.11 it returned the reply as if never told: a CI run hung on a bot
+    that played on after being told to stop.)"""
+    c = ProtocolClient(server.url)
+    await c.connect_only()
+    for _ in range(20):
+        task = asyncio.create_task(c.request({"type": "ping"}))
+        await until_pending(c)
+        (reply,) = c._pending.values()
+        running: list[bool] = []
+
+        def stop(_f: Any, task: asyncio.Task[Any] = task, running: list[bool] = running) -> None:
+            running.append(not task.done())
+            task.cancel()
+
+        reply.add_done_callback(stop)  # the stop, as the reply comes in
+        try:
+            await task
+            outcome = "returned"
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+        assert running, "the reply never came"
+        assert outcome == "cancelled" or not running[0], "a stop was lost"
+    await c.close()
+
+
+async def until_pending(c: ProtocolClient) -> None:
+    for _ in range(100):
+        if c._pending:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the request was never sent")
