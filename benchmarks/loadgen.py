@@ -212,7 +212,8 @@ async def open_players(
         u = urlsplit(where)
         host, port = u.hostname or "127.0.0.1", u.port or 80
         _t, p = await loop.create_connection(lambda: Player(host, kind == "echo"), host, port)
-        await asyncio.wait_for(p.upgraded, 30)
+        async with asyncio.timeout(30):  # (not wait_for: see docs/design.md)
+            await p.upgraded
         return p
 
     async def one(k: int) -> Player:
@@ -228,7 +229,8 @@ async def open_players(
                 if batch:  # an ack and its event (and the turn's other messages) in one frame
                     hello["batch"] = True
                 p.send(client_frame(msgpack.packb({**hello, "id": "hello"})))
-                r = await asyncio.wait_for(got, 30)
+                async with asyncio.timeout(30):
+                    r = await got
                 if r is not None and r.get("type") == "redirect":
                     p.close()
                     where = str(r["url"])
