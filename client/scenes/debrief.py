@@ -1002,19 +1002,14 @@ class DebriefScene(Scene):
         line = fb.get_linesize()
         self.score_rows: list[tuple[str, str, str, pygame.Rect]] = []
         got = self.number_parts = []
+
+        def heading(title: str, at: int) -> None:
+            """A section's title in the column, kept with what was drawn (tests read it)."""
+            hf = self.fonts.get(15, "bold")
+            got.append((title, text(surface, title, hf, C.ACCENT, (r3.x + u(14), at))))
+
         if v.get("scores"):
-            got.append(
-                (
-                    "Role scores",
-                    text(
-                        surface,
-                        "Role scores",
-                        self.fonts.get(15, "bold"),
-                        C.ACCENT,
-                        (r3.x + u(14), y),
-                    ),
-                )
-            )
+            heading("Role scores", y)
             y += max(u(24), head)
             groups = score_groups(v, self.model.session.get("roster"))
             self.score_groups = [g[0] for g in groups]
@@ -1052,18 +1047,7 @@ class DebriefScene(Scene):
                     y += max(u(20), line)
                 y += u(6)
             y += u(6)
-        got.append(
-            (
-                "From round 1 to now",
-                text(
-                    surface,
-                    "From round 1 to now",
-                    self.fonts.get(15, "bold"),
-                    C.ACCENT,
-                    (r3.x + u(14), y),
-                ),
-            )
-        )
+        heading("From round 1 to now", y)
         y += max(u(28), head + u(4))
         if hist:
             a, b = hist[0], hist[-1]
@@ -1091,12 +1075,7 @@ class DebriefScene(Scene):
                     y += max(u(21), line)
         t = deal_tally(v)
         y += u(8)
-        got.append(
-            (
-                "Deals",
-                text(surface, "Deals", self.fonts.get(15, "bold"), C.ACCENT, (r3.x + u(14), y)),
-            )
-        )
+        heading("Deals", y)
         y += max(u(26), head + u(2))
         dr = text(
             surface,

@@ -18,7 +18,7 @@ from district.client.ui.draw import line_chart
 from district.client.ui.theme import C, DrawnText, Fonts
 from district.server.debrief import SessionLog, build_debrief
 
-from tests.client.conftest import HUMAN, key, rec_frames
+from tests.client.conftest import HUMAN, drawn, key, rec_frames
 
 SIZES = [(1024, 768), (1920, 1080)]
 Parts = dict[str, tuple[pygame.Rect, list[tuple[str, pygame.Rect]]]]
@@ -73,15 +73,6 @@ def at_text_size(app: App, fs: str) -> App:
     app.frame([])
     app.frame([])
     return app
-
-
-def drawn_strings(app: App) -> list[str]:
-    DrawnText.record = []
-    try:
-        app.frame([])
-        return list(DrawnText.record)
-    finally:
-        DrawnText.record = None
 
 
 @pytest.mark.parametrize(("lo", "hi"), [(99.6, 100.8), (0.0, 100.0), (1000.0, 1000.3), (-0.2, 0.1)])
@@ -140,7 +131,7 @@ def test_the_report_fits_at_every_text_size(
     # each heading whole, in one of its forms
     from district.client.scenes.report import HEADINGS
 
-    shown = drawn_strings(app)
+    shown = drawn(app)
     for key_ in ("me", "district", "events"):
         assert any(form in shown for form in HEADINGS[key_]), (key_, fs)
     # the board cards: every text and chart inside its own card ('out of 100' fell on the rows)
@@ -188,7 +179,7 @@ def test_the_debrief_fits_at_every_text_size(
         assert not misplaced(scene.parts), misplaced(scene.parts)
         for r in (scene.r_boards, scene.r_replay):  # the page's title above the panels
             assert scene.title_rect.bottom <= r.top, (scene.title_rect, r)
-        shown = drawn_strings(app)
+        shown = drawn(app)
         boards = scene.parts["boards"][1]
         legend_between(
             boards,
@@ -237,7 +228,7 @@ def test_the_debrief_in_play_fits_at_every_text_size(
     assert not misplaced(scene.parts), misplaced(scene.parts)
     for panel, _items in scene.parts.values():
         assert scene.title_rect.bottom <= panel.top
-    shown = drawn_strings(app)
+    shown = drawn(app)
     legend_between(
         scene.parts["boards"][1],
         ["Competitiveness (solid)", "Worker welfare (dashed)", "Region (dotted)"],
