@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pygame
-from district.client.panels.dashboard import fitted
 from district.client.ui.draw import (
     arrow,
     delta_text,
@@ -219,7 +218,7 @@ def draw_boards_chart(
     u = scene.u
     v = scene.model.view or {}
     panel(surface, rect, C.PANEL, C.LINE, u(10))
-    title, font = fitted(scene, round(15 * k), "bold", BOARDS_TITLES, rect.width - u(28))
+    title, font = scene.fonts.fitted(round(15 * k), "bold", BOARDS_TITLES, rect.width - u(28))
     tr = text(
         surface,
         title,

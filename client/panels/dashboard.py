@@ -136,25 +136,12 @@ def metrics(model: ClientModel) -> list[Metric]:
     ]
 
 
-def fitted(
-    scene: Scene, size: int, style: str, forms: tuple[str, ...], width: int
-) -> tuple[str, pygame.font.Font]:
-    """The first of `forms` (longest first) that fits `width` in the font of `size` or a little
-    smaller (down to 0.85 of it), with that font; else the last form in the font of `size`, to be
-    cut with an ellipsis."""
-    for s in forms:
-        f = scene.fonts.fit(size, style, s, width, least=0.85)
-        if f.size(s)[0] <= width:
-            return s, f
-    return forms[-1], scene.fonts.get(size, style)
-
-
 def card_words(
     scene: Scene, mt: Metric, width: int
 ) -> tuple[tuple[str, pygame.font.Font], tuple[str, pygame.font.Font] | None]:
     """A card's label and its note (if any), each in the form and font it is drawn in."""
-    label = fitted(scene, 11, "regular", (mt.label, *mt.short), width)
-    note = fitted(scene, 10, "regular", (mt.note, *mt.short_note), width) if mt.note else None
+    label = scene.fonts.fitted(11, "regular", (mt.label, *mt.short), width)
+    note = scene.fonts.fitted(10, "regular", (mt.note, *mt.short_note), width) if mt.note else None
     return label, note
 
 

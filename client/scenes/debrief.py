@@ -20,7 +20,6 @@ import pygame
 from district.client.mapview import MapView
 from district.client.panels.boards import BOARDS_TITLES, STYLES, draw_boards_chart
 from district.client.panels.common import draw_top_bar, oid, seat_name
-from district.client.panels.dashboard import fitted
 from district.client.panels.replay import (
     RoundSlider,
     draw_graph,
@@ -507,7 +506,7 @@ class DebriefScene(Scene):
         of what is drawn in the panel (kept in self.parts under `key`)."""
         u = self.u
         panel(surface, r, C.PANEL, C.LINE, u(10))
-        said, font = fitted(self, 14, "bold", titles, r.width - u(28))
+        said, font = self.fonts.fitted(14, "bold", titles, r.width - u(28))
         tr = text(
             surface, said, font, C.ACCENT, (r.x + u(14), r.y + u(8)), max_width=r.width - u(28)
         )
@@ -878,7 +877,7 @@ class DebriefScene(Scene):
         y2 = top + round((H - top) * 0.56) + u(8)
         r2 = pygame.Rect(u(16), y2, left_w, H - y2 - u(12))
         panel(surface, r2, C.PANEL, C.LINE, u(10))
-        said, font = fitted(self, 14, "bold", VIEW_WAGES_TITLES, r2.width - u(28))
+        said, font = self.fonts.fitted(14, "bold", VIEW_WAGES_TITLES, r2.width - u(28))
         tr2 = text(
             surface, said, font, C.ACCENT, (r2.x + u(14), r2.y + u(8)), max_width=r2.width - u(28)
         )

@@ -7,7 +7,6 @@ from typing import Any
 import pygame
 from district.client.panels.boards import board_cards_height, draw_board_cards
 from district.client.panels.common import draw_top_bar, named, oid, seat_name, tender_name, toast
-from district.client.panels.dashboard import fitted
 from district.client.scenes.base import Scene
 from district.client.ui.draw import (
     INDEX,
@@ -252,7 +251,7 @@ class ReportScene(Scene):
         """A panel's heading, in a shorter form or a slightly smaller font when the panel is too
         narrow for it."""
         u = self.u
-        said, font = fitted(self, 16, "bold", HEADINGS[key], r.width - u(28))
+        said, font = self.fonts.fitted(16, "bold", HEADINGS[key], r.width - u(28))
         hr = text(
             surface, said, font, C.ACCENT, (r.x + u(14), r.y + u(10)), max_width=r.width - u(28)
         )

@@ -207,6 +207,16 @@ class Fonts:
             f = self.get(max(6, round(size * k)), style)
         return f
 
+    def fitted(self, size: int, style: str, forms: tuple[str, ...], width: int) -> tuple[str, Font]:
+        """The first of `forms` (longest first) that fits `width` in the font of `size` or a
+        little smaller (down to 0.85 of it), with that font; else the last form in the font of
+        `size`, to be cut with an ellipsis. A whole word reads better than a cut one."""
+        for s in forms:
+            f = self.fit(size, style, s, width, least=0.85)
+            if f.size(s)[0] <= width:
+                return s, f
+        return forms[-1], self.get(size, style)
+
 
 def ui_scale(size: tuple[int, int]) -> float:
     w, h = size
