@@ -13,6 +13,7 @@ from typing import Any, TextIO
 import numpy as np
 from district.server.bots.turns import BotTurns, bot_commands
 from district.server.engine import EngineError, Game, Scenario
+from district.server.engine.deals.kinds import KINDS
 from district.server.engine.views import view
 
 INDEX = "index"  # a 0-1 index (skill, quality) shown as a whole number out of 100, as in the game
@@ -122,12 +123,19 @@ def row(ind: dict[str, float], h: str) -> str:
     )
 
 
+def deal_words(kind: str) -> str:
+    """A deal kind as a teacher reads it: its title ('conditional credit'), not its key."""
+    k = KINDS.get(kind)
+    title = k.title.split(" (")[0] if k is not None else kind.replace("_", " ")
+    return title[:1].lower() + title[1:]
+
+
 def deal_line(report: dict[str, Any]) -> str:
     d = report["details"].get("deal_summary")
     if not d:
         return ""
     parts = [
-        f"{what} {', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}"
+        f"{what} {', '.join(sorted(f'{deal_words(k)} {v}' for k, v in kinds.items()))}"
         for what, kinds in d.items()
         if kinds
     ]

@@ -48,6 +48,9 @@ def test_simulate_prints_table_and_writes_outputs(tmp_path: Path, capsys) -> Non
                   "hash: the district's fingerprint"):  # fmt: skip
         assert words in " ".join(legend.split()), legend
     assert "deals:" in out
+    # deal kinds by their names, not their keys ("network charter", not "network_charter")
+    deals = [line for line in out.splitlines() if line.strip().startswith("deals:")]
+    assert deals and not any("_" in line for line in deals), deals
     # a person reads whole numbers: skill and quality out of 100, as in the game, not 0.54
     skill = head.split().index("skill")
     assert all(line.split()[skill].isdigit() for line in lines), out
