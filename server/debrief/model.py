@@ -582,6 +582,16 @@ def points(x: float) -> str:
     return f"{x:.0f} point{'' if round(x) == 1 else 's'}"
 
 
+def _level_change(series: list[float], unit: str) -> str:
+    """A scoreboard's move over the game, as a teacher reads it: 'went from 42 to 48 of 100 (+6
+    points)', or 'stayed at 42 of 100' when the whole numbers are the same."""
+    start, end = round(series[0]), round(series[-1])
+    if start == end:
+        return f"stayed at {end}{unit}"
+    moved = f" ({end - start:+d} point{'' if abs(end - start) == 1 else 's'})" if unit else ""
+    return f"went from {start} to {end}{unit}{moved}"
+
+
 def highlights(d: Debrief) -> list[str]:
     """Sentences a teacher can read out, written from the debrief's own numbers."""
     out: list[str] = []
@@ -614,11 +624,9 @@ def highlights(d: Debrief) -> list[str]:
         out.append(
             f"Competitiveness {moved} while {closed} firm{'s' if closed != 1 else ''} closed."
         )
-    ww = b["worker_welfare"][-1] - b["worker_welfare"][0]
     out.append(
-        f"Worker welfare went from {b['worker_welfare'][0]:.0f} to {b['worker_welfare'][-1]:.0f} "
-        f"of 100 ({ww:+.0f} point{'' if round(abs(ww)) == 1 else 's'}); the region from {b['region'][0]:.0f} to "
-        f"{b['region'][-1]:.0f}."
+        f"Worker welfare {_level_change(b['worker_welfare'], ' of 100')}; "
+        f"the region {_level_change(b['region'], '')}."
     )
     names = d["names"]
     rep = d["reputation"]

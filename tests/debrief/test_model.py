@@ -89,3 +89,20 @@ def test_points_are_said_in_the_right_number() -> None:
         "2 points",
         "12 points",
     ]
+
+
+def test_a_scoreboard_that_did_not_move_is_said_to_stay(
+    played: tuple[api.Game, dict[str, Any]],
+) -> None:
+    """'went from 42 to 42 of 100 (+0 points)' is no sentence to read to a class; the sentence
+    is written from the same whole numbers the boards show."""
+    from district.server.debrief.model import highlights
+
+    _g, d = played
+    still = {**d, "boards": {**d["boards"], "worker_welfare": [42.2, 45.0, 41.8]}}
+    text = " ".join(highlights(still))
+    assert "Worker welfare stayed at 42 of 100;" in text, text
+    moved = {**d, "boards": {**d["boards"], "worker_welfare": [42.4, 47.0, 48.6]}}
+    text = " ".join(highlights(moved))
+    assert "Worker welfare went from 42 to 49 of 100 (+7 points);" in text, text
+    assert "+0 point" not in " ".join(d["highlights"])
