@@ -14,6 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 DPI = 100
 FONT = 17  # read from the back of a classroom
@@ -155,6 +156,13 @@ def wages(d: dict[str, Any], out: Path, baseline: bool = True) -> str | None:
 
 def flows(d: dict[str, Any], out: Path) -> str | None:
     """Money moved between the actors over the game, one bar a kind (thousands)."""
+    fig = flows_figure(d)
+    return None if fig is None else _save(fig, out, "flows.png")
+
+
+def flows_figure(d: dict[str, Any]) -> Figure | None:
+    """The money chart itself (None when no money moved): its scale reads as its bars do, in
+    whole thousands with separators ("20,000 k")."""
     totals = {
         kind: sum(float(v) for v in pairs.values())
         for kind, pairs in (d.get("flow_totals") or {}).items()
@@ -179,10 +187,11 @@ def flows(d: dict[str, Any], out: Path) -> str | None:
         fontweight="bold",
         color=style.INK,
     )
-    _axes_style(ax, "thousands")
+    _axes_style(ax)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: style.money(v)))
     ax.tick_params(axis="y", labelsize=FONT)
     ax.grid(False, axis="y")
-    return _save(fig, out, "flows.png")
+    return fig
 
 
 def layout(networks: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:

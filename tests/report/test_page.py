@@ -157,3 +157,16 @@ def test_money_paid_outside_the_district_says_to_whom(
     text = " ".join(parse(written).text)
     assert "outside the district" not in text
     assert "banks" in text or not {k for k, _p in worldly} & {"credit", "interest"}
+
+
+
+def test_the_money_charts_scale_reads_as_its_bars_do(debrief: dict[str, Any]) -> None:
+    """The bars are labelled "55,327 k"; the scale under them said "10000 20000 ... thousands"."""
+    fig = charts.flows_figure(debrief)
+    assert fig is not None
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert len(ticks) >= 3, ticks
+    for t in ticks:
+        assert re.fullmatch(r"-?\d{1,3}(,\d{3})* k", t), ticks
+    assert any(len(t) > len("999 k") for t in ticks), ticks  # thousands, with their separator
