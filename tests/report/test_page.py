@@ -159,7 +159,6 @@ def test_money_paid_outside_the_district_says_to_whom(
     assert "banks" in text or not {k for k, _p in worldly} & {"credit", "interest"}
 
 
-
 def test_the_money_charts_scale_reads_as_its_bars_do(debrief: dict[str, Any]) -> None:
     """The bars are labelled "55,327 k"; the scale under them said "10000 20000 ... thousands"."""
     fig = charts.flows_figure(debrief)
