@@ -87,6 +87,7 @@ class ClientModel:
         )
         self.status_detail = ""
         self.status_code = ""
+        self.welcomes = 0  # how often a server welcomed this window: a reconnection is the second
         self.seat: str = ""
         self.code: str = ""
         self.session: dict[
@@ -196,6 +197,7 @@ class ClientModel:
                 self.deal_kinds = kinds
                 self.view_version += 1  # the deal forms are built from these: rebuild them
             self.status = "connected"
+            self.welcomes += 1
         elif t == "view":
             v = msg.get("view")
             if isinstance(v, dict):
