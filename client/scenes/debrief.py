@@ -255,6 +255,7 @@ class DebriefScene(Scene):
             "players",
         )
         self.replay_map.legend = False
+        self.replay_map.labels_on_top = True
         self.replay_round = -1
         W, H = self.size
         self.report_button = None
@@ -679,10 +680,14 @@ class DebriefScene(Scene):
                 break
         self.slider.draw(surface, self.fonts, self.s)
         if rd != self.replay_round:
-            self.replay_map.set_view(replay_view(d, self.model.view or {}, rd))
+            rv = replay_view(d, self.model.view or {}, rd)
+            seat = (self.model.view or {}).get("seat")
+            mine = next((f["id"] for f in rv["firms"] if seat and f.get("seat") == seat), None)
+            self.replay_map.set_view(rv, mine)
             self.replay_round = rd
         self.replay_map.draw_base(surface)
         self.graph_lines = draw_graph(surface, self.replay_map, d, rd)
+        self.replay_map.draw_labels(surface)  # the names over the graph's lines
         leg = pygame.Rect(r.x + u(6), r.bottom - u(32), r.width - u(12), u(26))
         x = graph_legend(surface, leg, self.fonts, self.s)
         hint = "drag the slider, or use the arrow keys"

@@ -20,6 +20,7 @@ from district.client.ui.theme import C, DrawnText, Fonts
 from district.server.debrief import SessionLog, build_debrief
 
 from tests.client.conftest import HUMAN, drawn, key, rec_frames
+from tests.client.test_map import overlapping
 
 SIZES = [(1024, 768), (1920, 1080)]
 Parts = dict[str, tuple[pygame.Rect, list[tuple[str, pygame.Rect]]]]
@@ -268,6 +269,10 @@ def test_the_debrief_fits_at_every_text_size(
             assert whole in shown, whole
         for chart in scene.charts.values():
             sane_ticks(chart)
+        # the replay map's names: none over another, all on the map (they overlapped)
+        names = scene.replay_map.label_rects
+        assert len(names) >= 5 and not overlapping(names), overlapping(names)
+        assert all(scene.replay_map.rect.contains(r) for _n, r in names), names
     finally:
         app.close()
 
