@@ -24,6 +24,7 @@ def body_pixel(mv: MapView, fid: int) -> tuple[int, int]:
 def make_map(
     view: dict[str, Any], my_firm: int | None = None, size: tuple[int, int] = (900, 600)
 ) -> tuple[MapView, pygame.Surface]:
+    pygame.font.init()  # whichever test of a worker's share runs first
     surf = pygame.Surface(size)
     mv = MapView(pygame.Rect(0, 0, *size), Fonts(1.0))
     mv.legend = False
