@@ -72,7 +72,7 @@ class MapView:
         self.legend = True  # the key in the map's corner (the projector draws it beside the map)
         self.legend_clear = 0  # pixels kept free under the key (for the button that hides it)
         self.label_size = 11  # design size of firm and place names (the projector's are larger)
-        self.highlight: set[int] = set()  # firms whose names are placed right after the player's
+        self.highlight: set[int] = set()  # picked and selected: named right after the player's firm
         self.labels_on_top = False  # names drawn by draw_labels (over a scene's own lines)
         self._label_layer: pygame.Surface | None = None
         self.label_rects: list[tuple[str, pygame.Rect]] = []  # each name drawn and its box
@@ -557,6 +557,10 @@ class MapView:
                 "center",
             )
             return
+        highlight = set(self.picked) | ({self.selected} if self.selected is not None else set())
+        if highlight != self.highlight:  # their names are placed first: placed again
+            self.highlight = highlight
+            self._layer = None
         if self._layer is None:
             self._layer = self._render_layer()
         surface.blit(self._layer, self.rect)

@@ -4,11 +4,12 @@ hover shows the public profile, clicks pick firms, and 200 firms render."""
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 import pygame
 import pytest
-from district.client.mapview import MapView, profile_lines
+from district.client.mapview import MapView, name_forms, profile_lines
 from district.client.ui.theme import HEALTH, C, Fonts
 
 from tests.client.conftest import HUMAN, click_at, rec_frames
@@ -166,3 +167,20 @@ def test_names_on_a_crowded_map_never_overlap(recorded: dict[str, Any], scale: f
     # some names were shortened or left out: the map was crowded enough to need it
     firms = [f["name"] for f in view["firms"] if f["alive"]]
     assert len([n for n in firms if n in shown]) < len(firms)
+    # a firm the map highlights (selected, or picked as a party) is named next, where there is
+    # any room for its name (not all have: the key takes much of a low map)
+    me = mv.marks[mine].pos
+    named_next = 0
+    left_out = [  # left out, and not under the key
+        f
+        for f in view["firms"]
+        if f["alive"] and f["name"] not in shown and mv.marks[f["id"]].pos[0] < legend.x - 90
+    ]
+    for f in sorted(left_out, key=lambda f: -math.dist(mv.marks[f["id"]].pos, me))[:4]:
+        mv.selected = f["id"]
+        mv.draw(surf)
+        names = mv.label_rects
+        assert names[0][0] == view["firms"][mine]["name"], names
+        assert not overlapping(names), overlapping(names)
+        named_next += names[1][0] in name_forms(f["name"])
+    assert named_next >= 2
