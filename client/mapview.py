@@ -72,6 +72,10 @@ class MapView:
         self.legend = True  # the key in the map's corner (the projector draws it beside the map)
         self.legend_clear = 0  # pixels kept free under the key (for the button that hides it)
         self.label_size = 11  # design size of firm and place names (the projector's are larger)
+        self.highlight: set[int] = set()  # picked and selected: named right after the player's firm
+        self.labels_on_top = False  # names drawn by draw_labels (over a scene's own lines)
+        self._label_layer: pygame.Surface | None = None
+        self.label_rects: list[tuple[str, pygame.Rect]] = []  # each name drawn and its box
 
     # --- geometry -------------------------------------------------------------------------------
     @property
@@ -261,15 +265,15 @@ class MapView:
             self._draw_place(layer, p, o(p.pos))
         for m in sorted(self.marks, key=lambda m: (m.data.get("alive", True), m.pos[1])):
             self._draw_firm(layer, m, o(m.pos))
+        self._label_layer = None
+        self.label_rects = []
         if self.labels != "none":
-            taken: list[pygame.Rect] = []
-            order = sorted(self.marks, key=lambda m: (m.id != self.my_firm, -m.radius))
-            for m in order:
-                seated = m.data.get("seat") is not None
-                if (self.labels == "all" or seated or m.id == self.my_firm) and m.data.get(
-                    "alive", True
-                ):
-                    self._label(layer, m, o(m.pos), taken)
+            target = layer
+            if self.labels_on_top:  # drawn by draw_labels, over what the scene draws on the map
+                target = self._label_layer = pygame.Surface(r.size, pygame.SRCALPHA)
+            self.label_rects = [
+                (text_, box.move(r.topleft)) for text_, box in self._draw_labels(target)
+            ]
         if self.legend:
             self._draw_legend(layer)
         return layer
@@ -336,15 +340,6 @@ class MapView:
         pygame.draw.circle(layer, p.color, at, rad)
         pygame.draw.circle(layer, C.BG, at, rad, max(1, round(2 * s)))
         blit_icon(layer, p.icon, at, round(rad * 1.25), C.BG)
-        if (p.icon != "hub" and self.labels != "none") or self.labels == "all":
-            font = self.fonts.get(self.label_size, "bold")
-            label = p.label if len(p.label) <= 22 else p.label[:21] + "…"
-            img = font.render(label, True, C.MAP_INK)
-            lr = img.get_rect(midtop=(at[0], at[1] + rad + 2 * s))
-            lr.clamp_ip(layer.get_rect().inflate(-8 * s, -4 * s))  # keep it on the map
-            bg = lr.inflate(6 * s, 2 * s)
-            pygame.draw.rect(layer, (*C.LAND,), bg, border_radius=round(4 * s))
-            layer.blit(img, lr)
 
     def _draw_firm(self, layer: pygame.Surface, m: FirmMark, at: tuple[float, float]) -> None:
         s = self.s
@@ -440,36 +435,99 @@ class MapView:
         if m.id == self.my_firm:
             pygame.draw.circle(layer, C.ACCENT, (x, y), r * 1.55, max(2, round(2.5 * s)))
 
-    def _label(
-        self, layer: pygame.Surface, m: FirmMark, at: tuple[float, float], taken: list[pygame.Rect]
-    ) -> None:
-        """A name under the building, or above it if that is free; skipped if both would overlap."""
+    def label_wishes(self) -> list[LabelWish]:
+        """The names the map shows, in the order they are placed: the player's own firm, the
+        firms it highlights (`highlight`), the places (the government, the union, the brokers;
+        the service hubs when every name is shown), then the other firms, the largest first (only
+        the seated ones unless every name is shown). In the layer's coordinates."""
         s = self.s
-        font = self.fonts.get(self.label_size, "bold" if m.id == self.my_firm else "regular")
-        name = str(m.data.get("name", m.id))
-        img = font.render(name, True, C.MAP_INK if m.id != self.my_firm else (20, 20, 20))
-        below = img.get_rect(midtop=(at[0], at[1] + m.radius * 0.75 + 3 * s))
-        above = img.get_rect(midbottom=(at[0], at[1] - m.radius * 1.4 - 2 * s))
-        lr = next((r for r in (below, above) if r.inflate(4, 0).collidelist(taken) < 0), None)
-        if lr is None:
-            if m.id != self.my_firm:
-                return
-            lr = below
-        taken.append(lr)
-        bg = lr.inflate(6 * s, 1 * s)
-        surf = pygame.Surface(bg.size, pygame.SRCALPHA)
-        surf.fill((*(C.ACCENT if m.id == self.my_firm else C.ROAD), 215))
-        layer.blit(surf, bg)
-        layer.blit(img, lr)
+        ox, oy = self.rect.topleft
+        ranked: list[tuple[tuple[int, float], LabelWish]] = []
+        for m in self.marks:
+            mine = m.id == self.my_firm
+            shown = self.labels == "all" or m.data.get("seat") is not None or mine
+            if not shown or not m.data.get("alive", True):
+                continue
+            wish = LabelWish(
+                name_forms(str(m.data.get("name", m.id))),
+                self.fonts.get(self.label_size, "bold" if mine else "regular"),
+                (m.pos[0] - ox, m.pos[1] - oy),
+                below=m.radius * 0.75 + 3 * s,
+                above=m.radius * 1.4 + 2 * s,
+                side=m.radius * 0.9 + 4 * s,
+                ink=(20, 20, 20) if mine else C.MAP_INK,
+                bg=(*(C.ACCENT if mine else C.ROAD), 215),
+            )
+            rank = 0 if mine else (1 if m.id in self.highlight else 3)
+            ranked.append(((rank, -m.radius), wish))
+        for p in self.places:
+            if (p.icon != "hub" and self.labels != "none") or self.labels == "all":
+                wish = LabelWish(
+                    name_forms(p.label),
+                    self.fonts.get(self.label_size, "bold"),
+                    (p.pos[0] - ox, p.pos[1] - oy),
+                    below=p.radius + 2 * s,
+                    above=p.radius + 2 * s,
+                    side=p.radius + 4 * s,
+                    ink=C.MAP_INK,
+                    bg=(*C.LAND, 255),
+                )
+                ranked.append(((2, 0.0), wish))
+        ranked.sort(key=lambda x: x[0])
+        return [w for _k, w in ranked]
+
+    def _draw_labels(self, layer: pygame.Surface) -> list[tuple[str, pygame.Rect]]:
+        """Every name the map shows where it fits (`place_labels`): none over another, each off
+        the buildings and places where it can be. Returns each drawn name and its box."""
+        s = self.s
+        ox, oy = self.rect.topleft
+        keep_off = [self._body(m).move(-ox, -oy) for m in self.marks if m.data.get("alive", True)]
+        blocked = [  # never under a name: the places' signs and the key
+            pygame.Rect(0, 0, 2 * p.radius, 2 * p.radius).move(
+                round(p.pos[0] - ox - p.radius), round(p.pos[1] - oy - p.radius)
+            )
+            for p in self.places
+        ]
+        if self.legend:
+            blocked.append(self._legend_rect(layer))
+        bounds = layer.get_rect().inflate(-round(8 * s), -round(4 * s))
+        pad = (round(3 * s), max(1, round(1 * s)))
+        out = []
+        for wish, said, box in place_labels(self.label_wishes(), bounds, keep_off, pad, blocked):
+            surf = pygame.Surface(box.size, pygame.SRCALPHA)
+            pygame.draw.rect(
+                surf,
+                wish.bg,
+                surf.get_rect(),
+                border_radius=round(4 * s) if wish.bg[3] == 255 else 0,
+            )
+            layer.blit(surf, box)
+            img = wish.font.render(said, True, wish.ink)
+            layer.blit(img, img.get_rect(center=box.center))
+            out.append((said, box))
+        return out
+
+    def _body(self, m: FirmMark) -> pygame.Rect:
+        """The building of firm mark `m` with its roof, on the screen."""
+        w, h = m.radius * 1.8, m.radius * 1.25
+        body = pygame.Rect(0, 0, round(w), round(h * 1.5))
+        body.midbottom = (round(m.pos[0]), round(m.pos[1] + h * 0.55))
+        return body
+
+    def _legend_rect(self, layer: pygame.Surface) -> pygame.Rect:
+        """Where the key goes in the layer: its bottom right corner."""
+        s = self.s
+        lh = round(15 * s)
+        w = round(180 * s)
+        h = lh * len(LEGEND) + round(8 * s)
+        bottom = layer.get_height() - round(10 * s) - self.legend_clear
+        return pygame.Rect(layer.get_width() - w - round(10 * s), bottom - h, w, h)
 
     def _draw_legend(self, layer: pygame.Surface) -> None:
         s = self.s
         font = self.fonts.get(10)
         lh = round(15 * s)
-        w = round(180 * s)
-        h = lh * len(LEGEND) + round(8 * s)
-        bottom = layer.get_height() - round(10 * s) - self.legend_clear
-        r = pygame.Rect(layer.get_width() - w - round(10 * s), bottom - h, w, h)
+        r = self._legend_rect(layer)
         surf = pygame.Surface(r.size, pygame.SRCALPHA)
         surf.fill((*C.ROAD, 225))
         layer.blit(surf, r)
@@ -499,9 +557,21 @@ class MapView:
                 "center",
             )
             return
+        highlight = set(self.picked) | ({self.selected} if self.selected is not None else set())
+        if highlight != self.highlight:  # their names are placed first: placed again
+            self.highlight = highlight
+            self._layer = None
         if self._layer is None:
             self._layer = self._render_layer()
         surface.blit(self._layer, self.rect)
+
+    def draw_labels(self, surface: pygame.Surface) -> None:
+        """The names, when `labels_on_top` keeps them out of the cached layer: after what the
+        scene draws over the map (the debrief's network graph), so that nothing crosses them."""
+        if self.view is not None and self._layer is None:
+            self._layer = self._render_layer()
+        if self._label_layer is not None:
+            surface.blit(self._label_layer, self.rect)
 
     def draw_marks(self, surface: pygame.Surface) -> None:
         """Per frame: parties picked, the selection, the hovered firm and its card."""
@@ -602,6 +672,66 @@ class MapView:
         for ln in lines:
             text(surface, ln, font, C.MUTED, (r.x + 10 * s, yy), max_width=w - round(16 * s))
             yy += font.get_linesize()
+
+
+@dataclass
+class LabelWish:
+    """A name the map would show next to the thing at `at`: its forms, longest first; its box is
+    tried under the thing (`below` from `at` to the box's top), over it (`above` to its bottom),
+    then right and left of it (`side`)."""
+
+    forms: list[str]
+    font: pygame.font.Font
+    at: tuple[float, float]
+    below: float
+    above: float
+    side: float
+    ink: Color
+    bg: tuple[int, int, int, int]
+
+
+def name_forms(name: str, most: int = 22) -> list[str]:
+    """A name as the map may show it: whole (cut at `most` characters), then its first word."""
+    whole = name if len(name) <= most else name[: most - 1] + "…"
+    first = name.split(" ")[0]
+    return [whole] + ([first + "…"] if first != name and len(first) < len(whole) - 1 else [])
+
+
+def place_labels(
+    wishes: list[LabelWish],
+    bounds: pygame.Rect,
+    keep_off: list[pygame.Rect],
+    pad: tuple[int, int],
+    blocked: list[pygame.Rect] | None = None,
+) -> list[tuple[LabelWish, str, pygame.Rect]]:
+    """Where the map's names go, in the order wished: each at the first place (under, over, right,
+    left of its thing, moved inside `bounds`) where its box (the text and `pad` around it) is clear
+    of every box placed before it and of `blocked`, off `keep_off` (the buildings) if it can be,
+    else over them; in a shorter form if the whole one has no such place; left out if no form
+    has. No two boxes returned intersect."""
+    placed: list[tuple[LabelWish, str, pygame.Rect]] = []
+    boxes: list[pygame.Rect] = list(blocked or [])
+    for wish in wishes:
+        x, y = wish.at
+        for said in wish.forms:
+            w, h = wish.font.size(said)
+            bw, bh = w + 2 * pad[0], h + 2 * pad[1]
+            spots = [pygame.Rect(0, 0, bw, bh) for _ in range(4)]
+            spots[0].midtop = (round(x), round(y + wish.below))
+            spots[1].midbottom = (round(x), round(y - wish.above))
+            spots[2].midleft = (round(x + wish.side), round(y))
+            spots[3].midright = (round(x - wish.side), round(y))
+            for spot in spots:
+                spot.clamp_ip(bounds)
+            clear = [b for b in spots if bounds.contains(b) and b.collidelist(boxes) < 0]
+            box = next((b for b in clear if b.collidelist(keep_off) < 0), None) or next(
+                iter(clear), None
+            )
+            if box is not None:
+                placed.append((wish, said, box))
+                boxes.append(box.inflate(2, 2))  # a pixel of the map between two names
+                break
+    return placed
 
 
 LEGEND: list[tuple[str, str]] = [

@@ -32,6 +32,8 @@ from district.client.ui.draw import (
     INDEX,
     ChartDrawn,
     _scale_points,
+    chart_axis,
+    data_span,
     fmt_num,
     legend,
     line_chart,
@@ -253,6 +255,7 @@ class DebriefScene(Scene):
             "players",
         )
         self.replay_map.legend = False
+        self.replay_map.labels_on_top = True
         self.replay_round = -1
         W, H = self.size
         self.report_button = None
@@ -434,8 +437,10 @@ class DebriefScene(Scene):
         lo: float | None = None,
         hi: float | None = None,
         ref: float | None = None,
+        min_span: float = 0.0,
     ) -> ChartDrawn:
-        """Lines (values, colour, style, width, markers) on shared axes, x = rounds."""
+        """Lines (values, colour, style, width, markers) on shared axes, x = rounds; the value axis
+        out to round gridlines around lo..hi or the data (`chart_axis`)."""
         drawn = ChartDrawn(pygame.Rect(r))
         allv = [float(x) for vals, *_ in lines for x in vals]
         if ref is not None:
@@ -443,13 +448,13 @@ class DebriefScene(Scene):
         if not allv:
             return drawn
         if lo is None or hi is None:
-            lo = min(allv) if lo is None else lo
-            hi = max(allv) if hi is None else hi
-            pad = (hi - lo) * 0.1 or 1.0
-            lo, hi = lo - pad, hi + pad
+            lo, hi = data_span(allv, lo, hi, min_span)
         n = max(len(vals) for vals, *_ in lines)
         f = self.fonts.get(10)
-        drawn.ticks = value_ticks(surface, r, lo, hi, f, x_labels=bool(labels))
+        axis = chart_axis(r, lo, hi, f, bool(labels))
+        lo, hi = axis.lo, axis.hi
+        drawn.axis, drawn.data = axis, (min(allv), max(allv))
+        drawn.ticks = value_ticks(surface, r, axis, f, x_labels=bool(labels))
         if ref is not None:
             y = r.bottom - (ref - lo) / (hi - lo) * r.height
             styled_line(surface, C.MUTED, (r.x, y), (r.right, y), 1, "dotted", 5)
@@ -558,7 +563,10 @@ class DebriefScene(Scene):
         if base.get("mean_wage"):
             items.append(("bots alone", C.MUTED, "dashed", 1))
         y = self.legend(surface, r, tr.bottom + u(2), items, parts)
-        drawn = self.chart(surface, self.chart_area(r, y), lines, self.labels(d), ref=100.0)
+        # an index: a span of at least two points, so that its labels need one decimal at most
+        drawn = self.chart(
+            surface, self.chart_area(r, y), lines, self.labels(d), ref=100.0, min_span=2.0
+        )
         parts.append(("chart", drawn.bounds))
         self.charts["wages"] = drawn
 
@@ -672,10 +680,14 @@ class DebriefScene(Scene):
                 break
         self.slider.draw(surface, self.fonts, self.s)
         if rd != self.replay_round:
-            self.replay_map.set_view(replay_view(d, self.model.view or {}, rd))
+            rv = replay_view(d, self.model.view or {}, rd)
+            seat = (self.model.view or {}).get("seat")
+            mine = next((f["id"] for f in rv["firms"] if seat and f.get("seat") == seat), None)
+            self.replay_map.set_view(rv, mine)
             self.replay_round = rd
         self.replay_map.draw_base(surface)
         self.graph_lines = draw_graph(surface, self.replay_map, d, rd)
+        self.replay_map.draw_labels(surface)  # the names over the graph's lines
         leg = pygame.Rect(r.x + u(6), r.bottom - u(32), r.width - u(12), u(26))
         x = graph_legend(surface, leg, self.fonts, self.s)
         hint = "drag the slider, or use the arrow keys"
@@ -909,6 +921,7 @@ class DebriefScene(Scene):
             self.fonts.get(10),
             [f"r{i + 1}" for i in range(len(hist))],
             baseline=100.0,
+            min_span=2.0,  # an index: one decimal at most in its labels
         )
         parts.append(("chart", drawn.bounds))
         self.charts["wages"] = drawn

@@ -158,30 +158,112 @@ def sparkline(
         pygame.draw.circle(surface, color, pts[-1], width + 2)
 
 
-def tick_labels(values: Sequence[float]) -> list[str]:
-    """Labels for gridlines at `values` (evenly spaced): whole numbers when the step between them
-    allows, else as few decimals as keep every label within half a step of its value (so no two
-    say the same and none is wrong: 99.6 / 100.2 / 100.8, not 100 / 100 / 101)."""
-    vals = [float(v) for v in values]
-    steps = [abs(b - a) for a, b in zip(vals, vals[1:], strict=False) if abs(b - a) > 1e-12]
-    step = min(steps, default=1.0)
-    labels: list[str] = []
-    for digits in range(0, 7):
-        labels = [f"{v:.{digits}f}" for v in vals]
-        labels = ["0" if s.lstrip("-").strip("0.") == "" else s for s in labels]
-        if 10.0**-digits < step and len(set(labels)) == len(labels):
+def tick_text(v: float, step: float, unit: str = "", top: float | None = None) -> str:
+    """A gridline's value as its label, exactly: as many decimals as the step has (none for a
+    whole step), thousands separated; with unit "k" (thousands of the currency) a "k" after it,
+    or "M" when the axis' largest value (`top`, by size; `v` if not given) is ten million or
+    more, as fmt_num shows money."""
+    if unit == "k" and abs(v if top is None else top) >= 10000:
+        v, step, suffix = v / 1000, step / 1000, "M"
+    else:
+        suffix = "k" if unit == "k" else ""
+    digits = max(0, -math.floor(math.log10(step) + 1e-9))
+    s = f"{v:,.{digits}f}"
+    if s.lstrip("-").strip("0.,") == "":
+        s = "0"
+    return s + suffix
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A chart's value axis from `lo` (its bottom) to `hi` (its top), with gridlines at `values`,
+    every `step` apart (1, 2 or 5 times a power of ten): at lo and hi when the axis was rounded
+    out to them, else inside."""
+
+    lo: float
+    hi: float
+    step: float
+    values: tuple[float, ...]
+
+
+NICE = (1, 2, 5)
+
+
+def _multiples(lo: float, hi: float, step: float, k: int, out: bool) -> tuple[float, ...]:
+    """The multiples of `step` (m x 10^k) from the last at or under lo to the first at or over hi
+    (`out`), or those between lo and hi; rounded to the step's decimals."""
+    eps = 1e-9
+    if out:
+        i0 = math.floor(lo / step + eps)
+        i1 = max(i0 + 1, math.ceil(hi / step - eps))
+    else:
+        i0, i1 = math.ceil(lo / step - eps), math.floor(hi / step + eps)
+    return tuple(round(i * step, max(0, -k)) for i in range(i0, i1 + 1))
+
+
+def nice_axis(
+    lo: float, hi: float, most: int = 5, fill: float = 0.6, room: float | None = None
+) -> Axis:
+    """The value axis for data from lo to hi: gridlines on the finest step of 1, 2 or 5 times a
+    power of ten that needs at most `most` of them (at least 3 are always allowed: some step then
+    spans the data) from the last multiple at or under lo to the first at or over hi, and the axis
+    rounded out to those. If the data would fill less than `fill` of that axis (few gridlines, far
+    apart), the axis stays lo..hi with the gridlines inside it of the finest step that puts them
+    as far apart as `most` over the whole axis would be (or 1/`room` of it), when that leaves 2
+    or more. A single value gets room around it."""
+    lo, hi = float(min(lo, hi)), float(max(lo, hi))
+    if hi - lo <= 1e-9 * max(1.0, abs(lo)):
+        d = abs(lo) * 0.05 or 1.0
+        lo, hi = lo - d, hi + d
+    most = max(3, most)
+    k0 = math.floor(math.log10((hi - lo) / most)) - 1
+    steps = [(m * 10.0**k, k) for k in range(k0, k0 + 4) for m in NICE]
+    for step, k in steps:  # a step of (hi - lo) / (most - 2) or more needs at most `most`
+        out = _multiples(lo, hi, step, k, True)
+        if len(out) <= most:
             break
-    return labels
+    span = Axis(out[0], out[-1], step, out)
+    if (hi - lo) / (out[-1] - out[0]) >= fill:
+        return span
+    for step, k in steps:  # as far apart as `most` gridlines over the whole axis would be
+        inside = _multiples(lo, hi, step, k, False)
+        if len(inside) <= most and (hi - lo) / step <= (most - 1 if room is None else room):
+            return Axis(lo, hi, step, inside) if len(inside) >= 2 else span
+    return span
+
+
+def tick_spacing(font: pygame.font.Font, x_labels: bool = False) -> int:
+    """The least height between two labelled gridlines for their labels to stay apart (with round
+    labels under the chart the lowest sits on the axis, above them: half a line more)."""
+    h = font.size("0")[1]
+    return math.ceil(h * (1.5 if x_labels else 1.0)) + 2
+
+
+def chart_axis(
+    r: pygame.Rect,
+    lo: float,
+    hi: float,
+    font: pygame.font.Font,
+    x_labels: bool = False,
+    most: int = 5,
+) -> Axis:
+    """The axis for data from lo to hi in chart area `r`: as many gridlines as its height has
+    room for the labels of (up to `most`)."""
+    room = r.height / max(1, tick_spacing(font, x_labels))  # gaps between labels
+    return nice_axis(lo, hi, min(most, 1 + math.floor(room)), room=room)
 
 
 @dataclass
 class ChartDrawn:
-    """Where a chart was drawn: its plotting area, each gridline's value, label and the label's
-    rect, the x labels' rects, and `bounds`, everything together (tests check the layout)."""
+    """Where a chart was drawn: its plotting area, each labelled gridline's value, label and the
+    label's rect, the x labels' rects, and `bounds`, everything together; its value axis and the
+    lowest and highest value it drew (tests check the layout and the scale)."""
 
     area: pygame.Rect
     ticks: list[tuple[float, str, pygame.Rect]] = field(default_factory=list)
     x_labels: list[pygame.Rect] = field(default_factory=list)
+    axis: Axis | None = None
+    data: tuple[float, float] | None = None
 
     @property
     def bounds(self) -> pygame.Rect:
@@ -196,27 +278,58 @@ def tick_room(font: pygame.font.Font, widest: str = "100.0") -> int:
 def value_ticks(
     surface: pygame.Surface,
     r: pygame.Rect,
-    lo: float,
-    hi: float,
+    axis: Axis,
     font: pygame.font.Font,
     color: Color | None = None,
     x_labels: bool = False,
+    unit: str = "",
 ) -> list[tuple[float, str, pygame.Rect]]:
-    """The value axis of a chart from lo to hi: the bottom axis, gridlines at the middle and the
-    top, and a label for each at the left (distinct and right: `tick_labels`). With `x_labels`
-    under the chart the lowest label sits on the axis, clear of the first of them."""
+    """The value axis of a chart whose area `r` runs from axis.lo (its bottom) to axis.hi: the
+    bottom axis, a gridline at each of the axis' values above it, and at the left of each a label
+    saying its value exactly (`tick_text`); only every other one when the area is too low for
+    all, none that would run into another. With `x_labels` under the chart a label that would
+    reach under the axis (where the first of them is) sits on its gridline instead."""
     color = color or C.LINE  # the palette's, as it is now
     pygame.draw.line(surface, color, (r.x, r.bottom), (r.right, r.bottom), 1)
-    fracs = (0.0, 0.5, 1.0)
-    vals = [lo + (hi - lo) * f for f in fracs]
-    out = []
-    for frac, v, s in zip(fracs, vals, tick_labels(vals), strict=True):
-        y = r.bottom - frac * r.height
-        if frac:
+    span = (axis.hi - axis.lo) or 1.0
+    px = r.height * axis.step / span  # between two gridlines
+    every = max(1, math.ceil(tick_spacing(font, x_labels) / max(px, 1e-9)))
+    out: list[tuple[float, str, pygame.Rect]] = []
+    for i, v in enumerate(axis.values):
+        y = r.bottom - (v - axis.lo) / span * r.height
+        if abs(y - r.bottom) >= 0.5:  # the axis itself is drawn
             pygame.draw.line(surface, color, (r.x, y), (r.right, y), 1)
-        anchor = "bottomright" if x_labels and not frac else "midright"
-        out.append((v, s, text(surface, s, font, C.MUTED, (r.x - 4, y), anchor)))
+        if i % every:
+            continue
+        s = tick_text(v, axis.step, unit, max(abs(x) for x in axis.values))
+        w, h = font.size(s)
+        lr = pygame.Rect(0, 0, w, h)
+        lr.midright = (r.x - 4, round(y))
+        if x_labels and lr.bottom > r.bottom:  # on its gridline, not under the axis
+            lr.bottomright = (r.x - 4, round(y))
+        if out and lr.bottom > out[-1][2].top - 1:
+            continue
+        out.append((v, s, text(surface, s, font, C.MUTED, lr.topleft)))
     return out
+
+
+def data_span(
+    values: Sequence[float],
+    lo: float | None = None,
+    hi: float | None = None,
+    min_span: float = 0.0,
+    pad: float = 0.05,
+) -> tuple[float, float]:
+    """The span a chart of `values` shows before its axis is rounded out (`chart_axis`): lo..hi
+    where given, else the data's, widened about its middle to `min_span`, and `pad` of it more
+    at each end (1 when it is a single value), so no point sits on the chart's edge."""
+    lo = min(values) if lo is None else lo
+    hi = max(values) if hi is None else hi
+    if hi - lo < min_span:
+        mid = (hi + lo) / 2
+        lo, hi = mid - min_span / 2, mid + min_span / 2
+    d = (hi - lo) * pad or 1.0
+    return lo - d, hi + d
 
 
 def line_chart(
@@ -229,9 +342,13 @@ def line_chart(
     lo: float | None = None,
     hi: float | None = None,
     width: int = 2,
+    unit: str = "",
+    min_span: float = 0.0,
 ) -> ChartDrawn:
     """Several series on shared axes. Each series is (values, colour, dash style) so the lines
-    differ by style and marker as well as colour."""
+    differ by style and marker as well as colour. The value axis spans the data (or lo..hi, at
+    least `min_span` wide) and a little more, out to round gridlines (`chart_axis`); its labels
+    in `unit` ("" or "k")."""
     drawn = ChartDrawn(pygame.Rect(r))
     allv = [float(v) for vals, _c, _s in series.values() for v in vals]
     if baseline is not None:
@@ -239,12 +356,12 @@ def line_chart(
     if not allv:
         text(surface, "no rounds yet", font, C.MUTED, r.center, "center")
         return drawn
-    lo = min(allv) if lo is None else lo
-    hi = max(allv) if hi is None else hi
-    pad = (hi - lo) * 0.1 or 1.0
-    lo, hi = lo - pad, hi + pad
+    lo, hi = data_span(allv, lo, hi, min_span)
+    axis = chart_axis(r, lo, hi, font, bool(x_labels))
+    lo, hi = axis.lo, axis.hi
+    drawn.axis, drawn.data = axis, (min(allv), max(allv))
     n = max(len(vals) for vals, _c, _s in series.values())
-    drawn.ticks = value_ticks(surface, r, lo, hi, font, x_labels=bool(x_labels))
+    drawn.ticks = value_ticks(surface, r, axis, font, x_labels=bool(x_labels), unit=unit)
     if baseline is not None:
         y = r.bottom - (baseline - lo) / (hi - lo) * r.height
         styled_line(surface, C.MUTED, (r.x, y), (r.right, y), 1, "dashed", 5)

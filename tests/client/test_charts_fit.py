@@ -7,6 +7,7 @@ into the titles and off the panels' right edges); the charts' value labels are d
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 import pygame
@@ -19,6 +20,7 @@ from district.client.ui.theme import C, DrawnText, Fonts
 from district.server.debrief import SessionLog, build_debrief
 
 from tests.client.conftest import HUMAN, drawn, key, rec_frames
+from tests.client.test_map import overlapping
 
 SIZES = [(1024, 768), (1920, 1080)]
 Parts = dict[str, tuple[pygame.Rect, list[tuple[str, pygame.Rect]]]]
@@ -51,15 +53,37 @@ def legend_between(
         assert title.bottom <= got[n].top and got[n].bottom <= chart.top, (n, got[n], chart)
 
 
-def sane_ticks(chart: Any) -> None:
-    """Value labels distinct, each within half a step of its gridline's value, clear of the round
-    labels."""
+def round_step(step: float) -> bool:
+    """1, 2 or 5 times a power of ten."""
+    k = math.floor(math.log10(step) + 1e-9)
+    return any(math.isclose(step, m * 10.0**k, rel_tol=1e-9) for m in (1, 2, 5))
+
+
+def label_value(s: str) -> float:
+    """What a value label says, as a number ("1,200k" is 1200, "12.5M" is 12500)."""
+    scale = {"k": 1.0, "M": 1000.0}.get(s[-1:], 1.0)
+    return float(s.rstrip("kM").replace(",", "")) * scale
+
+
+def sane_ticks(chart: Any, unit: str = "") -> None:
+    """Gridlines on a round step (1, 2 or 5 times a power of ten), each label exactly its
+    gridline's value; labels distinct and clear of each other and of the round labels; the data
+    inside the axis."""
+    axis = chart.axis
+    assert round_step(axis.step), axis
+    assert all(axis.lo - 1e-9 <= v <= axis.hi + 1e-9 for v in axis.values), axis
+    assert chart.data[0] >= axis.lo and chart.data[1] <= axis.hi, (chart.data, axis)
+    for a, b in zip(axis.values, axis.values[1:], strict=False):
+        assert math.isclose(b - a, axis.step, rel_tol=1e-6), axis
+    for v in axis.values:
+        assert math.isclose(v / axis.step, round(v / axis.step), abs_tol=1e-6), (v, axis)
     values = [v for v, _s, _r in chart.ticks]
     labels = [s for _v, s, _r in chart.ticks]
     assert len(values) >= 2 and len(set(labels)) == len(labels), labels
-    step = min(abs(b - a) for a, b in zip(values, values[1:], strict=False))
+    assert set(values) <= set(axis.values), (values, axis)
     for v, s, _r in chart.ticks:
-        assert abs(float(s) - v) <= step / 2, (s, v, step)
+        assert not unit or s.endswith(("k", "M")), s
+        assert math.isclose(label_value(s), v, rel_tol=1e-9, abs_tol=1e-12), (s, v)
     rects = [r for _v, _s, r in chart.ticks] + chart.x_labels
     for i, a in enumerate(rects):
         for b in rects[i + 1 :]:
@@ -75,24 +99,60 @@ def at_text_size(app: App, fs: str) -> App:
     return app
 
 
-@pytest.mark.parametrize(("lo", "hi"), [(99.6, 100.8), (0.0, 100.0), (1000.0, 1000.3), (-0.2, 0.1)])
-def test_chart_value_labels_are_distinct_and_right(lo: float, hi: float) -> None:
+SPANS = [
+    [99.6, 100.8],  # an index near 100 (read '101 / 100 / 100' once)
+    [66.0, 71.0],  # scores (read '66 / 68 / 71')
+    [0.0, 100.0],
+    [1000.0, 1000.3],
+    [-0.2, 0.1],  # crossing zero
+    [-830.0, -790.0, -812.0],  # negative
+    [-3.5, 12.25, 7.0],
+    [0.000012, 0.000019],  # tiny
+    [2.5e9, 2.7e9, 3.1e9],  # huge
+    [42.0, 42.0, 42.0],  # constant
+    [0.0, 0.0],
+    [7.0],  # a single value
+    [97.0, 104.0, 121.0],  # filling a far step's axis badly: gridlines inside instead
+]
+
+
+@pytest.mark.parametrize("values", SPANS, ids=lambda v: "/".join(f"{x:g}" for x in v))
+@pytest.mark.parametrize("height", [200, 64])
+@pytest.mark.parametrize(("rounds", "unit"), [(False, ""), (True, ""), (True, "k")])
+def test_chart_value_labels_are_round_and_right(
+    values: list[float], height: int, rounds: bool, unit: str
+) -> None:
+    """Every chart's value labels sit on gridlines a round step apart (1, 2 or 5 times a power of
+    ten), each saying exactly its gridline's value, all distinct and apart, whole numbers where the
+    step is whole, the data inside the axis: tall charts and low ones, with round labels under
+    them or not, money in k."""
     pygame.font.init()
     surface = pygame.Surface((400, 300))
-    font = Fonts(1.0).get(10)
+    font = Fonts(1.3).get(10)
     DrawnText.record = []
     try:
         drawn = line_chart(
-            surface, pygame.Rect(60, 20, 300, 200), {"a": ([lo, hi], C.ACCENT, "solid")}, font
+            surface,
+            pygame.Rect(80, 20, 300, height),
+            {"a": (values, C.ACCENT, "solid")},
+            font,
+            [f"r{i + 1}" for i in range(len(values))] if rounds else None,
+            unit=unit,
         )
         shown = list(DrawnText.record)
     finally:
         DrawnText.record = None
-    assert len(set(shown)) == len(shown), shown  # what is on the screen, not only returned
-    assert shown == [s for _v, s, _r in drawn.ticks]
-    sane_ticks(drawn)
-    if hi - lo >= 20:
-        assert all("." not in s for s in shown), shown  # whole numbers when they say enough
+    ticks = [s for _v, s, _r in drawn.ticks]
+    assert len(set(ticks)) == len(ticks), ticks  # what is on the screen, not only returned
+    assert shown[: len(ticks)] == ticks, (shown, ticks)
+    sane_ticks(drawn, unit)
+    assert drawn.axis is not None and 2 <= len(drawn.axis.values) <= 5, drawn.axis
+    if drawn.axis.step >= 1 and not unit:
+        assert all("." not in s for s in ticks), ticks  # whole numbers where the step is whole
+    # the data fills the chart: a round axis, but not one so wide the lines go flat
+    lo, hi = drawn.data
+    if hi > lo:
+        assert (hi - lo) / (drawn.axis.hi - drawn.axis.lo) >= 0.5, (drawn.data, drawn.axis)
 
 
 def test_round_labels_never_run_into_each_other() -> None:
@@ -209,6 +269,10 @@ def test_the_debrief_fits_at_every_text_size(
             assert whole in shown, whole
         for chart in scene.charts.values():
             sane_ticks(chart)
+        # the replay map's names: none over another, all on the map (they overlapped)
+        names = scene.replay_map.label_rects
+        assert len(names) >= 5 and not overlapping(names), overlapping(names)
+        assert all(scene.replay_map.rect.contains(r) for _n, r in names), names
     finally:
         app.close()
 

@@ -4,10 +4,12 @@ hover shows the public profile, clicks pick firms, and 200 firms render."""
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 import pygame
-from district.client.mapview import MapView, profile_lines
+import pytest
+from district.client.mapview import MapView, name_forms, profile_lines
 from district.client.ui.theme import HEALTH, C, Fonts
 
 from tests.client.conftest import HUMAN, click_at, rec_frames
@@ -23,6 +25,7 @@ def body_pixel(mv: MapView, fid: int) -> tuple[int, int]:
 def make_map(
     view: dict[str, Any], my_firm: int | None = None, size: tuple[int, int] = (900, 600)
 ) -> tuple[MapView, pygame.Surface]:
+    pygame.font.init()  # whichever test of a worker's share runs first
     surf = pygame.Surface(size)
     mv = MapView(pygame.Rect(0, 0, *size), Fonts(1.0))
     mv.legend = False
@@ -124,3 +127,60 @@ def test_two_hundred_firms_render(recorded: dict[str, Any]) -> None:
     )
     assert drawn >= 150  # a few are hidden under bigger neighbours
     assert C.LAND in {surf.get_at((x, 300))[:3] for x in range(0, 1200, 7)}
+
+
+def overlapping(rects: list[tuple[str, pygame.Rect]]) -> list[str]:
+    """The pairs of drawn names whose boxes intersect."""
+    return [
+        f"{a} {ra} over {b} {rb}"
+        for i, (a, ra) in enumerate(rects)
+        for b, rb in rects[i + 1 :]
+        if ra.colliderect(rb)
+    ]
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.3])
+def test_names_on_a_crowded_map_never_overlap(recorded: dict[str, Any], scale: float) -> None:
+    """Every firm named (labels "all") on a low, wide map, as the debrief's replay is, with the
+    key in its corner: no name's box over another's, over a place's sign or the key, or off the
+    map; the player's firm named first and whole, the others whole, shortened or left out."""
+    pygame.init()
+    view = rec_frames(recorded, HUMAN)[-2]
+    mine = next(f["id"] for f in view["firms"] if f.get("seat") == HUMAN)
+    surf = pygame.Surface((760, 300))
+    mv = MapView(pygame.Rect(10, 20, 740, 260), Fonts(scale), labels="all")
+    mv.set_view(view, mine)
+    mv.draw(surf)
+    names = mv.label_rects
+    assert len(names) >= 12, names  # a crowded map, not an empty test
+    assert not overlapping(names), overlapping(names)
+    assert all(mv.rect.contains(r) for _n, r in names), names
+    legend = mv._legend_rect(surf).move(mv.rect.topleft)
+    signs = [pygame.Rect(0, 0, 2 * p.radius, 2 * p.radius) for p in mv.places]
+    for sign, p in zip(signs, mv.places, strict=True):
+        sign.center = (round(p.pos[0]), round(p.pos[1]))
+    for n, r in names:
+        assert not r.colliderect(legend) and r.collidelist(signs) < 0, (n, r)
+    assert names[0][0] == view["firms"][mine]["name"]
+    shown = {n for n, _r in names}
+    assert {"Government", "Union"} <= shown
+    # some names were shortened or left out: the map was crowded enough to need it
+    firms = [f["name"] for f in view["firms"] if f["alive"]]
+    assert len([n for n in firms if n in shown]) < len(firms)
+    # a firm the map highlights (selected, or picked as a party) is named next, where there is
+    # any room for its name (not all have: the key takes much of a low map)
+    me = mv.marks[mine].pos
+    named_next = 0
+    left_out = [  # left out, and not under the key
+        f
+        for f in view["firms"]
+        if f["alive"] and f["name"] not in shown and mv.marks[f["id"]].pos[0] < legend.x - 90
+    ]
+    for f in sorted(left_out, key=lambda f: -math.dist(mv.marks[f["id"]].pos, me))[:4]:
+        mv.selected = f["id"]
+        mv.draw(surf)
+        names = mv.label_rects
+        assert names[0][0] == view["firms"][mine]["name"], names
+        assert not overlapping(names), overlapping(names)
+        named_next += names[1][0] in name_forms(f["name"])
+    assert named_next >= 2
