@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pygame
 import pygame_gui
 from district.client.ui.draw import chip, text, wrap
+from district.client.ui.gui import label_font, label_height
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
 from pygame_gui.core import ObjectID
@@ -433,13 +434,13 @@ def draw_banner(scene: Scene, surface: pygame.Surface, r: pygame.Rect, kind: str
 def side_hint(manager: Any, container: Any, rect: pygame.Rect, hint: str) -> str:
     """A field's short hint beside its input (its range and unit). Returns "" when it is shown
     there, or the hint itself when it is too wide for the room left at this text size: the
-    caller puts it on the help lines under the field instead (see help_and_error's `first`)."""
-    label = pygame_gui.elements.UILabel(
-        rect, hint, manager, container=container, object_id=oid("@hint")
-    )
-    if label.font is not None and label.font.size(hint)[0] > rect.width:
-        label.kill()
+    caller puts it on the help lines under the field instead (see help_and_error's `first`).
+    Measured with the theme's font first: no label is built that would cut its text."""
+    font = label_font(manager, "@hint")
+    if font.size(hint)[0] > rect.width:
         return hint
+    r = pygame.Rect(rect.x, rect.y, rect.width, label_height(manager, rect.height, "@hint"))
+    pygame_gui.elements.UILabel(r, hint, manager, container=container, object_id=oid("@hint"))
     return ""
 
 
@@ -457,31 +458,23 @@ def help_and_error(
 ) -> tuple[Any, int]:
     """Under a form field: its help text (if any), on as many lines as it needs in the font it is
     drawn with (larger text sizes wrap it, never cut it), then an empty error label that server
-    or local errors fill later. Returns the error label and the y below it."""
+    or local errors fill later. Returns the error label and the y below it. The text is measured
+    with the theme's font before any label is built, each label as tall as the font's line."""
     if first:  # a side hint with no room beside its input
         help_text = f"{first}; {help_text}" if help_text else first
     if help_text:
         said = str(help_text)
-        rect = pygame.Rect(x, y, width - x, help_line)
-        first = pygame_gui.elements.UILabel(
-            rect, said, manager, container=container, object_id=oid("@hint")
-        )
-        font = first.font
-        text_w, text_h = font.size(said) if font is not None else (0, 0)
-        line_h = max(help_line, text_h + 4)
-        if font is None or (text_w <= rect.width - 4 and line_h == help_line):
-            y += help_line
-        else:
-            first.kill()
-            for part in wrap(said, font, rect.width - 4):
-                pygame_gui.elements.UILabel(
-                    pygame.Rect(x, y, width - x, line_h),
-                    part,
-                    manager,
-                    container=container,
-                    object_id=oid("@hint"),
-                )
-                y += line_h
+        font = label_font(manager, "@hint")
+        line_h = max(help_line, font.size(said)[1] + 4)
+        for part in wrap(said, font, width - x - 4):
+            pygame_gui.elements.UILabel(
+                pygame.Rect(x, y, width - x, line_h),
+                part,
+                manager,
+                container=container,
+                object_id=oid("@hint"),
+            )
+            y += line_h
     error = pygame_gui.elements.UILabel(
         pygame.Rect(x, y, width - x, line),
         "",

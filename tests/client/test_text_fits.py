@@ -219,3 +219,16 @@ def test_the_help_under_decisions_is_words(make_app: Any, seat: str) -> None:
     for name, spec in fields:
         helped = str(spec.get("help", ""))
         assert not re.search(r"[{}\[\]]|\w_\w|\bnull\b", helped), (name, helped)
+    # nor a raw scale ("-1 undercut ... +1 premium", "-1 – 1"): a scale is chosen in words, and
+    # no help line or hint beside a field shows one
+    tab = app.scene.decisions
+    tab.show()
+    app.frame([])
+    read = [str(spec.get("help", "")) for _n, spec in fields] + [
+        e.text
+        for e in app.scene.all_elements()
+        if "@hint" in (e.class_ids or []) and e.visible and isinstance(e.__dict__.get("text"), str)
+    ]
+    assert len(read) > len(fields)
+    scales = [t for t in read if re.search(r"(?<![\w.])[-+−]1(?![\d.,%])", t)]
+    assert not scales, (seat, scales)
