@@ -81,7 +81,9 @@ class DecisionsTab(Tab):
                 container=c,
                 object_id=oid("@muted"),
             )
-        label_w = round(w * 0.34)
+        # the labels' column as wide as its longest label needs (a larger text size), within reason
+        widest = max((label_font(m).size(f.get("label", n))[0] for n, f in fields), default=0)
+        label_w = min(max(round(w * 0.34), widest + u(8)), round(w * 0.5))
         input_w = round(w * 0.36)
         firms = [f for f in view.get("firms", []) if f.get("alive")]
         for name, f in fields:
