@@ -212,6 +212,11 @@ class Tab:
 SHORT_WORDS = {"moving": ("moving…",), "silent": ("not answering…", "no answer…")}
 
 
+def scenario_title(view: dict[str, Any]) -> str:
+    """The scenario's title as the top bar shows it (its part before a colon)."""
+    return str(view.get("scenario", {}).get("title", "District")).split(":")[0]
+
+
 def draw_top_bar(
     scene: Scene,
     surface: pygame.Surface,
@@ -221,10 +226,12 @@ def draw_top_bar(
     reserve: int = 0,
     news: bool = True,
     k: float | None = None,
+    title: bool = True,
 ) -> dict[str, pygame.Rect]:
     """Round, phase, timer, events and connection: the same bar for players, console and projector.
     `news=False` leaves the latest headline out (the projector has a ticker); `k` overrides the
-    size factor that `big` sets."""
+    size factor that `big` sets; `title=False` leaves the icon and the scenario's title out (the
+    projector draws them itself, on a line of their own when the bar is narrow)."""
     m = scene.model
     v = m.view or {}
     u = scene.u
@@ -235,9 +242,6 @@ def draw_top_bar(
     out: dict[str, pygame.Rect] = {}
     cy = rect.centery
     x = rect.x + u(12)
-    blit_icon(surface, "district", (x + u(14 * k), cy), u(28 * k))
-    x += u(36 * k)
-    title = str(v.get("scenario", {}).get("title", "District")).split(":")[0]
     rnd = f"Round {v.get('round', 0)} of {v.get('rounds', '?')}"
     phase = str(v.get("phase", "")).replace("_", " ")
     status = m.session.get("status")
@@ -265,18 +269,22 @@ def draw_top_bar(
         + u(18)
         + u(56)
     )
-    widest = u(230 * k * scene.text_scale)
-    title_room = max(u(60), min(widest, rect.right - reserve - after - x))
-    out["title"] = text(  # whole in a slightly smaller font if it must, else cut
-        surface,
-        title,
-        scene.fonts.fit(round(16 * k), "bold", title, title_room, least=0.8),
-        C.TEXT,
-        (x, cy),
-        "midleft",
-        max_width=title_room,
-    )
-    x = out["title"].right + u(16)
+    if title:
+        blit_icon(surface, "district", (x + u(14 * k), cy), u(28 * k))
+        x += u(36 * k)
+        name = scenario_title(v)
+        widest = u(230 * k * scene.text_scale)
+        title_room = max(u(60), min(widest, rect.right - reserve - after - x))
+        out["title"] = text(  # whole in a slightly smaller font if it must, else cut
+            surface,
+            name,
+            scene.fonts.fit(round(16 * k), "bold", name, title_room, least=0.8),
+            C.TEXT,
+            (x, cy),
+            "midleft",
+            max_width=title_room,
+        )
+        x = out["title"].right + u(16)
     out["round"] = chip(
         surface,
         rnd,
