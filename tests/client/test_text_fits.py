@@ -242,8 +242,8 @@ def test_the_help_under_decisions_is_words(make_app: Any, seat: str) -> None:
 def test_no_label_is_built_too_small_for_its_text(
     recorded: dict[str, Any], size: Any, fs: str
 ) -> None:
-    """The decisions form of every role, the deal composer of every kind and the facilitator's
-    console, at every text size: pygame_gui builds no label whose rect is short of its text (it
+    """The decisions form of every role, the deal composer of every kind, the facilitator's
+    console and the settings window, at every text size: pygame_gui builds no label whose rect is short of its text (it
     warns "Label Rect is too small for text", and cuts the text). Each window is opened at its
     text size at once (not rebuilt from the normal size: half the time)."""
 
@@ -265,6 +265,9 @@ def test_no_label_is_built_too_small_for_its_text(
                     deals.open_composer(kind)  # each kind's form in place of the last
                 app.frame([])
             app.close()
-        window("facilitator").close()
+        console = window("facilitator")
+        console.scene.open_settings()  # the settings window, over the console
+        console.frame([])
+        console.close()
     small = sorted({str(w.message) for w in seen if "too small" in str(w.message)})
     assert not small, small
