@@ -5,7 +5,7 @@
   {type, help, default, required, min?, max?, choices?}}}}. The client keeps no copy of it.
 - Decision forms: the view's `limits`, computed by the engine with the same function that checks a
   `decide`: {decision: {type: "float" | "int" | "bool" | "choice" | "list", min?, max?, choices?,
-  most?, help?}}. A bound the view does not carry is not checked here (the server still checks it
+  most?, help?, labels?}} (`labels`: a scale's points in words, shown instead of the number). A bound the view does not carry is not checked here (the server still checks it
   and its error is shown by the field).
 
 What the client adds is presentation only: labels, units and which widget shows a decision that
@@ -118,7 +118,12 @@ LOOKS: dict[str, dict[str, Look]] = {
             type="choice",
             choices=("commodity", "niche"),
         ),
-        "price": Look("Price stance", "", "-1 undercut ... +1 premium"),
+        "price": Look(
+            "Price stance",
+            "",
+            "what you charge against the market price: below it wins buyers, "
+            "above it earns more on each unit",
+        ),
         "hire": Look("Hire / fire", "workers", "workers to hire (negative: let go)", type="int"),
         "poach": Look("Poach", "workers", "trained workers to lure from rivals", type="int"),
         "bids": Look("Tender bids", "k", "bid alone for open tenders", "bids", "list"),
@@ -163,14 +168,16 @@ SPENDS = (  # decisions whose "do nothing" is 0
 # where a decision's current value is in the view when the seat has not decided it this round
 CURRENT = {"wage": "wage", "skill_pay": "skill_pay", "price": "price_stance", "focus": "focus"}
 INSTITUTION = ("training_match", "payroll_tax")
-LIMIT_KEYS = ("min", "max", "choices", "most", "help")
+LIMIT_KEYS = ("min", "max", "choices", "most", "help", "labels")
 
 
 def decision_fields(view: dict[str, Any]) -> list[tuple[str, Field]]:
     """The decisions form of the view's role: (name, field) in display order. A field holds
     `type` (float, int, bool, choice, or a list widget: bids, firm_spend, strike, firms,
     firm_groups, firm_pairs), `label`, `unit`, `help`, `default` (the current value) and whatever
-    bounds the view's `limits` give (`min`, `max`, `choices`, `most`). A share (unit %) is shown
+    bounds the view's `limits` give (`min`, `max`, `choices`, `most`). A number whose limits
+    carry `labels` (its scale's points in words) is of type `steps`, with `steps` [(value, word,
+    meaning)]: the player picks a word, the wire value is the word's number. A share (unit %) is shown
     in percent: its bounds and default are x100 and `scale` (100) says to divide before sending."""
     role = str(view.get("role", ""))
     looks = LOOKS.get(role, {})
@@ -194,13 +201,39 @@ def decision_fields(view: dict[str, Any]) -> list[tuple[str, Field]]:
             if k in lim:
                 f[k] = lim[k]
         f["default"] = _current(view, name, typ)
-        if look.unit == "%" and typ == "float":  # a share, typed and shown as a percentage
+        steps = stance_steps(f.get("labels"))
+        if steps and typ in ("float", "int"):  # a scale with words for its points: pick a word
+            f["type"], f["steps"] = "steps", steps
+        elif look.unit == "%" and typ == "float":  # a share, typed and shown as a percentage
             f["scale"] = 100
             for k in ("min", "max", "default"):
                 if isinstance(f.get(k), int | float):
                     f[k] = round(float(f[k]) * 100, 6)
         out.append((name, f))
     return out
+
+
+def stance_steps(labels: Any) -> list[tuple[float, str, str]]:
+    """A decision's `labels` (points of its scale in words: [{value, label, says?}]) as (value,
+    word, what it means), lowest first; [] when there are none, or they are not well formed."""
+    if not isinstance(labels, list):
+        return []
+    out = []
+    for x in labels:
+        if not isinstance(x, dict) or not isinstance(x.get("value"), int | float):
+            return []
+        out.append((float(x["value"]), str(x.get("label") or x["value"]), str(x.get("says", ""))))
+    return sorted(out)
+
+
+def nearest_step(steps: list[tuple[float, str, str]], v: Any) -> int:
+    """The index of the step nearest to the value `v` (the middle one when `v` is no number)."""
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        try:
+            v = float(v)
+        except (TypeError, ValueError):
+            return len(steps) // 2
+    return min(range(len(steps)), key=lambda k: abs(steps[k][0] - float(v)))
 
 
 def _current(view: dict[str, Any], name: str, typ: str) -> Any:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pygame
 import pygame_gui
 from district.client.ui.draw import chip, text, wrap
+from district.client.ui.gui import label_font, label_height
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import C
 from pygame_gui.core import ObjectID
@@ -211,6 +212,11 @@ class Tab:
 SHORT_WORDS = {"moving": ("moving…",), "silent": ("not answering…", "no answer…")}
 
 
+def scenario_title(view: dict[str, Any]) -> str:
+    """The scenario's title as the top bar shows it (its part before a colon)."""
+    return str(view.get("scenario", {}).get("title", "District")).split(":")[0]
+
+
 def draw_top_bar(
     scene: Scene,
     surface: pygame.Surface,
@@ -220,10 +226,12 @@ def draw_top_bar(
     reserve: int = 0,
     news: bool = True,
     k: float | None = None,
+    title: bool = True,
 ) -> dict[str, pygame.Rect]:
     """Round, phase, timer, events and connection: the same bar for players, console and projector.
     `news=False` leaves the latest headline out (the projector has a ticker); `k` overrides the
-    size factor that `big` sets."""
+    size factor that `big` sets; `title=False` leaves the icon and the scenario's title out (the
+    projector draws them itself, on a line of their own when the bar is narrow)."""
     m = scene.model
     v = m.view or {}
     u = scene.u
@@ -234,9 +242,6 @@ def draw_top_bar(
     out: dict[str, pygame.Rect] = {}
     cy = rect.centery
     x = rect.x + u(12)
-    blit_icon(surface, "district", (x + u(14 * k), cy), u(28 * k))
-    x += u(36 * k)
-    title = str(v.get("scenario", {}).get("title", "District")).split(":")[0]
     rnd = f"Round {v.get('round', 0)} of {v.get('rounds', '?')}"
     phase = str(v.get("phase", "")).replace("_", " ")
     status = m.session.get("status")
@@ -264,18 +269,22 @@ def draw_top_bar(
         + u(18)
         + u(56)
     )
-    widest = u(230 * k * scene.text_scale)
-    title_room = max(u(60), min(widest, rect.right - reserve - after - x))
-    out["title"] = text(  # whole in a slightly smaller font if it must, else cut
-        surface,
-        title,
-        scene.fonts.fit(round(16 * k), "bold", title, title_room, least=0.8),
-        C.TEXT,
-        (x, cy),
-        "midleft",
-        max_width=title_room,
-    )
-    x = out["title"].right + u(16)
+    if title:
+        blit_icon(surface, "district", (x + u(14 * k), cy), u(28 * k))
+        x += u(36 * k)
+        name = scenario_title(v)
+        widest = u(230 * k * scene.text_scale)
+        title_room = max(u(60), min(widest, rect.right - reserve - after - x))
+        out["title"] = text(  # whole in a slightly smaller font if it must, else cut
+            surface,
+            name,
+            scene.fonts.fit(round(16 * k), "bold", name, title_room, least=0.8),
+            C.TEXT,
+            (x, cy),
+            "midleft",
+            max_width=title_room,
+        )
+        x = out["title"].right + u(16)
     out["round"] = chip(
         surface,
         rnd,
@@ -433,13 +442,13 @@ def draw_banner(scene: Scene, surface: pygame.Surface, r: pygame.Rect, kind: str
 def side_hint(manager: Any, container: Any, rect: pygame.Rect, hint: str) -> str:
     """A field's short hint beside its input (its range and unit). Returns "" when it is shown
     there, or the hint itself when it is too wide for the room left at this text size: the
-    caller puts it on the help lines under the field instead (see help_and_error's `first`)."""
-    label = pygame_gui.elements.UILabel(
-        rect, hint, manager, container=container, object_id=oid("@hint")
-    )
-    if label.font is not None and label.font.size(hint)[0] > rect.width:
-        label.kill()
+    caller puts it on the help lines under the field instead (see help_and_error's `first`).
+    Measured with the theme's font first: no label is built that would cut its text."""
+    font = label_font(manager, "@hint")
+    if font.size(hint)[0] > rect.width:
         return hint
+    r = pygame.Rect(rect.x, rect.y, rect.width, label_height(manager, rect.height, "@hint"))
+    pygame_gui.elements.UILabel(r, hint, manager, container=container, object_id=oid("@hint"))
     return ""
 
 
@@ -457,31 +466,23 @@ def help_and_error(
 ) -> tuple[Any, int]:
     """Under a form field: its help text (if any), on as many lines as it needs in the font it is
     drawn with (larger text sizes wrap it, never cut it), then an empty error label that server
-    or local errors fill later. Returns the error label and the y below it."""
+    or local errors fill later. Returns the error label and the y below it. The text is measured
+    with the theme's font before any label is built, each label as tall as the font's line."""
     if first:  # a side hint with no room beside its input
         help_text = f"{first}; {help_text}" if help_text else first
     if help_text:
         said = str(help_text)
-        rect = pygame.Rect(x, y, width - x, help_line)
-        first = pygame_gui.elements.UILabel(
-            rect, said, manager, container=container, object_id=oid("@hint")
-        )
-        font = first.font
-        text_w, text_h = font.size(said) if font is not None else (0, 0)
-        line_h = max(help_line, text_h + 4)
-        if font is None or (text_w <= rect.width - 4 and line_h == help_line):
-            y += help_line
-        else:
-            first.kill()
-            for part in wrap(said, font, rect.width - 4):
-                pygame_gui.elements.UILabel(
-                    pygame.Rect(x, y, width - x, line_h),
-                    part,
-                    manager,
-                    container=container,
-                    object_id=oid("@hint"),
-                )
-                y += line_h
+        font = label_font(manager, "@hint")
+        line_h = max(help_line, font.size(said)[1] + 4)
+        for part in wrap(said, font, width - x - 4):
+            pygame_gui.elements.UILabel(
+                pygame.Rect(x, y, width - x, line_h),
+                part,
+                manager,
+                container=container,
+                object_id=oid("@hint"),
+            )
+            y += line_h
     error = pygame_gui.elements.UILabel(
         pygame.Rect(x, y, width - x, line),
         "",

@@ -44,7 +44,7 @@ from district.client.panels.draft import (
     to_command,
     why_not,
 )
-from district.client.ui.gui import fit_text, row_widths, text_width
+from district.client.ui.gui import fit_text, label_height, row_widths, text_width
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -114,14 +114,14 @@ class Composer:
         title = ("Counter-offer: " if self.draft.counter_of else "New ") + kind_title(
             self.kinds, self.draft.kind
         )
-        UILabel(
-            pygame.Rect(0, y, w, u(26)),
+        head = UILabel(
+            pygame.Rect(0, y, w, label_height(m, u(26), "@heading")),
             title,
             m,
             container=c,
             object_id=oid("@heading", "composer_title"),
         )
-        y += u(26)
+        y += head.rect.height
         help_text = str(spec.get("help", ""))
         if help_text:
             tb = UITextBox(
@@ -134,14 +134,14 @@ class Composer:
             )
             y += tb.rect.height + u(6)
         # parties
-        UILabel(
-            pygame.Rect(0, y, w, u(22)),
+        parties = UILabel(
+            pygame.Rect(0, y, w, label_height(m, u(22), "@muted")),
             "Parties (click here or on the map)",
             m,
             container=c,
             object_id=oid("@muted"),
         )
-        y += u(22)
+        y += parties.rect.height
         me = self.model.seat
         seats = eligible_seats(self.kinds, self.draft.kind, self.view)
         if me not in seats and me:

@@ -32,7 +32,7 @@ from district.client.panels.draft import (
     raw_from_terms,
     why_not,
 )
-from district.client.ui.gui import grow_to_text, text_width
+from district.client.ui.gui import grow_to_text, label_height, text_width
 from pygame_gui.elements import UIButton, UIDropDownMenu, UILabel, UIScrollingContainer, UITextBox
 
 OPEN = ("proposed",)
@@ -189,14 +189,13 @@ class DealsTab(Tab):
             items = groups[key]
             if key == "closed" and not items:
                 continue
+            cls = "@heading" if key == "incoming" and items else "@muted"
             heading = UILabel(
-                pygame.Rect(u(6), y, sw, u(24)),
+                pygame.Rect(u(6), y, sw, label_height(m, u(24), cls)),
                 f"{titles[key]} ({len(items)})",
                 m,
                 container=self.scroll,
-                object_id=oid(
-                    "@heading" if key == "incoming" and items else "@muted", f"group_{key}"
-                ),
+                object_id=oid(cls, f"group_{key}"),
             )
             y += grow_to_text(heading) + u(2)
             if key == "incoming" and items:  # the standing "no deal" line: if I sign nothing
@@ -210,7 +209,7 @@ class DealsTab(Tab):
                 y += u(22)
             if not items:
                 none = UILabel(
-                    pygame.Rect(u(14), y, sw, u(20)),
+                    pygame.Rect(u(14), y, sw, label_height(m, u(20), "@hint")),
                     "none",
                     m,
                     container=self.scroll,

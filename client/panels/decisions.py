@@ -8,7 +8,7 @@ from typing import Any
 
 import pygame
 import pygame_gui
-from district.client.forms import decision_fields
+from district.client.forms import decision_fields, nearest_step
 from district.client.panels.common import (
     Tab,
     bind,
@@ -21,7 +21,7 @@ from district.client.panels.common import (
     side_hint,
 )
 from district.client.ui.draw import INDEX, fmt_num
-from district.client.ui.gui import fit_text
+from district.client.ui.gui import fit_text, label_font, label_height
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -56,6 +56,8 @@ class DecisionsTab(Tab):
         m = self.manager
         view = self.model.view or {}
         self.widgets, self.multi, self.errors = {}, {}, {}
+        self.shown_step: dict[str, str] = {}  # a steps field's word as the form was built
+        self.step_hints: dict[str, UILabel] = {}
         self._sig = self.signature()
         if self.round_of_raw != view.get("round"):
             self.raw = {}
@@ -79,7 +81,9 @@ class DecisionsTab(Tab):
                 container=c,
                 object_id=oid("@muted"),
             )
-        label_w = round(w * 0.34)
+        # the labels' column as wide as its longest label needs (a larger text size), within reason
+        widest = max((label_font(m).size(f.get("label", n))[0] for n, f in fields), default=0)
+        label_w = min(max(round(w * 0.34), widest + u(8)), round(w * 0.5))
         input_w = round(w * 0.36)
         firms = [f for f in view.get("firms", []) if f.get("alive")]
         for name, f in fields:
@@ -117,6 +121,22 @@ class DecisionsTab(Tab):
                     container=c,
                     object_id=oid(None, f"dec_{name}"),
                 )
+            elif typ == "steps":
+                # a scale shown as words: the nearest word to the value as it stands; the value
+                # itself is kept (and sent) until the player picks another word
+                steps = f["steps"]
+                at = nearest_step(steps, raw)
+                opts = [(word, _step_key(word)) for _v, word, _says in steps]
+                self.widgets[name] = UIDropDownMenu(
+                    opts,
+                    opts[at],
+                    r_in,
+                    m,
+                    container=c,
+                    object_id=oid(None, f"dec_{name}"),
+                )
+                self.shown_step[name] = opts[at][1]
+                hint = steps[at][2]
             elif typ == "bool":
                 b = UIButton(
                     r_in,
@@ -176,7 +196,7 @@ class DecisionsTab(Tab):
                     )
                     cap = fmt_bound(t.get("price", 0))
                     if side_hint(m, c, room, f"k a unit, up to {cap}"):  # no room at this size
-                        side_hint(m, c, room, f"≤ {cap} k")
+                        side_hint(m, c, room, f"max {cap} k")  # the font has no "≤"
                     y += u(30)
                 y -= u(30)
             elif typ in ("firms", "firm_spend", "firm_groups", "firm_pairs", "strike"):
@@ -225,7 +245,23 @@ class DecisionsTab(Tab):
                     "strike": "pick one firm, or none",
                 }.get(typ, "")
             spill = ""
-            if hint:
+            if hint and typ == "steps":  # what the word means, redrawn when another is picked
+                room = pygame.Rect(
+                    label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(30)
+                )
+                font = label_font(m, "@hint")
+                if max(font.size(says)[0] for _v, _w, says in f["steps"]) <= room.width:
+                    room.height = label_height(m, room.height, "@hint")
+                    self.step_hints[name] = UILabel(
+                        room, hint, m, container=c, object_id=oid("@hint", f"says_{name}")
+                    )
+                else:  # no room beside it: the word's meaning on a line of its own under it
+                    line = pygame.Rect(u(10), y + u(30), w - u(10), label_height(m, u(17), "@hint"))
+                    self.step_hints[name] = UILabel(
+                        line, hint, m, container=c, object_id=oid("@hint", f"says_{name}")
+                    )
+                    y += line.height
+            elif hint:
                 room = pygame.Rect(
                     label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(30)
                 )
@@ -297,7 +333,13 @@ class DecisionsTab(Tab):
                 self.raw[name] = w.get_text()
             elif isinstance(w, UIDropDownMenu):
                 sel = w.selected_option
-                self.raw[name] = sel[1] if isinstance(sel, tuple) else sel
+                key = sel[1] if isinstance(sel, tuple) else sel
+                steps = self._field(name).get("steps")
+                if not steps:
+                    self.raw[name] = key
+                elif key != self.shown_step.get(name):  # another word picked: its number
+                    self.raw[name] = next(v for v, word, _ in steps if _step_key(word) == key)
+                    self.shown_step[name] = key
 
     def toggle_bool(self, name: str) -> None:
         self.collect()
@@ -334,6 +376,9 @@ class DecisionsTab(Tab):
             if n == name:
                 b.select() if f in cur else b.unselect()
 
+    def _field(self, name: str) -> dict[str, Any]:
+        return dict(self.fields()).get(name, {})
+
     def _field_default(self, name: str) -> Any:
         return dict(self.fields()).get(name, {}).get("default")
 
@@ -363,6 +408,10 @@ class DecisionsTab(Tab):
             elif typ == "choice":
                 v = self.raw.get(name, f.get("default"))
                 if v not in (None, ""):
+                    out[name] = v
+            elif typ == "steps":
+                v = self.raw.get(name, f.get("default"))
+                if isinstance(v, int | float) and not isinstance(v, bool):
                     out[name] = v
             elif typ == "bool":
                 out[name] = bool(self.raw.get(name, f.get("default")))
@@ -495,6 +544,13 @@ class DecisionsTab(Tab):
         ):
             self.collect()
             return False
+        if event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED:
+            for name, w in self.widgets.items():
+                if w is event.ui_element and name in self.step_hints:
+                    self.collect()
+                    at = nearest_step(self._field(name)["steps"], self.raw.get(name))
+                    self.step_hints[name].set_text(self._field(name)["steps"][at][2])
+            return False
         return False
 
 
@@ -502,6 +558,11 @@ def _at_most(problems: dict[str, str], name: str, f: dict[str, Any], n: int, wha
     most = f.get("most")
     if isinstance(most, int) and n > most and name not in problems:
         problems[name] = f"at most {most} {what}"
+
+
+def _step_key(word: str) -> str:
+    """A word of a scale as a drop-down option's id (no spaces or dots)."""
+    return "".join(ch if ch.isalnum() else "_" for ch in word)
 
 
 def _show(v: Any) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pygame
 import pygame_gui
 from district.client.panels.common import oid
-from district.client.ui.gui import make_manager, release_manager, text_width
+from district.client.ui.gui import label_height, make_manager, release_manager, text_width
 from district.client.ui.theme import C, Fonts, ui_scale
 
 if TYPE_CHECKING:
@@ -280,8 +280,11 @@ class Scene:
         st = self.app.settings
         cw = win.get_container().get_rect().width
         x, fw = u(12), cw - u(24)
+        lh = label_height(
+            self.manager, u(22)
+        )  # each label just above its menu, as tall as its font
         pygame_gui.elements.UILabel(
-            pygame.Rect(x, u(6), fw, u(22)), "Text size", self.manager, container=win
+            pygame.Rect(x, u(28) - lh, fw, lh), "Text size", self.manager, container=win
         )
         self.size_menu = pygame_gui.elements.UIDropDownMenu(
             [(k.capitalize(), k) for k in FONT_SIZES],
@@ -292,7 +295,7 @@ class Scene:
             object_id=oid(None, "set_font_size"),
         )
         pygame_gui.elements.UILabel(
-            pygame.Rect(x, u(66), fw, u(22)), "Colours", self.manager, container=win
+            pygame.Rect(x, u(88) - lh, fw, lh), "Colours", self.manager, container=win
         )
         self.palette_menu = pygame_gui.elements.UIDropDownMenu(
             [(PALETTE_LABELS[k], k) for k in PALETTES],

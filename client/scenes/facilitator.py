@@ -14,7 +14,14 @@ from district.client.panels.boards import board_line
 from district.client.panels.common import bind, draw_top_bar, oid, seat_name, toast
 from district.client.scenes.base import Scene
 from district.client.ui.draw import INDEX, chip, fmt_num, panel, sparkline, text, wrap
-from district.client.ui.gui import fit_text, fits, grow_to_text, row_widths, text_width
+from district.client.ui.gui import (
+    fit_text,
+    fits,
+    grow_to_text,
+    label_height,
+    row_widths,
+    text_width,
+)
 from district.client.ui.icons import blit_icon
 from district.client.ui.theme import BOARDS, C
 from pygame_gui.elements import (
@@ -214,7 +221,7 @@ class FacilitatorScene(Scene):
         y += u(48)
         y += grow_to_text(
             UILabel(
-                pygame.Rect(x, y, w, u(22)),
+                pygame.Rect(x, y, w, label_height(m, u(22), "@muted")),
                 fit_text(m, PHASE_MINUTES, w, "label")[0],
                 m,
                 object_id=oid("@muted"),
@@ -232,7 +239,10 @@ class FacilitatorScene(Scene):
         btn("timers", "Set", pygame.Rect(x + 2 * (bw + u(6)), y, bw, u(32)), self.set_timers)
         y += u(44)
         heading = UILabel(
-            pygame.Rect(x, y, w, u(22)), "Inject an event", m, object_id=oid("@heading")
+            pygame.Rect(x, y, w, label_height(m, u(22), "@heading")),
+            "Inject an event",
+            m,
+            object_id=oid("@heading"),
         )
         y += grow_to_text(heading) + u(2)
         self.event_menu = UIDropDownMenu(
@@ -278,7 +288,10 @@ class FacilitatorScene(Scene):
         )
         y += u(46)
         heading = UILabel(
-            pygame.Rect(x, y, w, u(22)), "Broadcast to everyone", m, object_id=oid("@heading")
+            pygame.Rect(x, y, w, label_height(m, u(22), "@heading")),
+            "Broadcast to everyone",
+            m,
+            object_id=oid("@heading"),
         )
         y += grow_to_text(heading) + u(2)
         self.broadcast_entry = UITextEntryLine(

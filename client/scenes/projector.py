@@ -13,7 +13,7 @@ from typing import Any
 import pygame
 from district.client.mapview import MapView, legend_strip
 from district.client.panels.boards import draw_board_cards
-from district.client.panels.common import draw_top_bar
+from district.client.panels.common import draw_top_bar, scenario_title
 from district.client.scenes.base import Scene
 from district.client.ui.draw import chip, fmt_num, text
 from district.client.ui.icons import blit_icon
@@ -40,6 +40,9 @@ class ProjectorScene(Scene):
         self.code_shown = ""
         self.ticker_shown: tuple[int, str] = (-1, "")
         self._bar_k: tuple[Any, float] = (None, 1.6)
+        self.two_lines = False  # the title on a line of its own above the bar's figures
+        self.title_shown: tuple[str, pygame.font.Font | None] = ("", None)  # for tests
+        self.facts_shown: list[tuple[str, pygame.font.Font]] = []  # each line, in its font
         super().__init__(app)
 
     def scale_for(self, size: tuple[int, int]) -> float:
@@ -49,7 +52,8 @@ class ProjectorScene(Scene):
     def build(self) -> None:
         W, H = self.size
         u = self.u
-        self.top = pygame.Rect(0, 0, W, u(64))
+        self.two_lines = self.bar_plan()[0]
+        self.top = pygame.Rect(0, 0, W, u(100 if self.two_lines else 64))
         self.ticker_r = pygame.Rect(u(12), H - u(60), W - u(24), u(52))
         body_y = self.top.bottom + u(10)
         body_h = self.ticker_r.y - u(10) - body_y
@@ -88,6 +92,8 @@ class ProjectorScene(Scene):
         return out
 
     def refresh(self, view_changed: bool) -> None:
+        if view_changed and self.bar_plan()[0] != self.two_lines:  # another title: lay out again
+            self.build()
         if self.model.view is not None and self.map is not None:
             self.map.set_view(self.model.view, None)
 
@@ -110,35 +116,100 @@ class ProjectorScene(Scene):
         self.draw_facts(surface)
         self.draw_ticker(surface)
 
-    def draw_bar(self, surface: pygame.Surface) -> None:
-        """The top bar, as large as fits beside the join code (smaller steps on narrow windows)."""
+    # sizes of the bar tried, largest first; one line only down to ONE_LINE_LEAST, then two lines
+    BAR_KS = (1.6, 1.4, 1.2, 1.0, 0.85)
+    ONE_LINE_LEAST = 1.2
+
+    def code_label(self) -> str:
+        return f"Join code  {self.join_code()}" if self.join_code() else ""
+
+    def code_width(self) -> int:
+        label = self.code_label() or "Join code  XXXXXX"  # room kept for a code to come
+        return int(self.fonts.get(22, "bold").size(label)[0]) + self.u(24)
+
+    def bar_plan(self) -> tuple[bool, float]:
+        """(two lines?, the bar's size factor k): the whole title and the bar's figures on one line
+        beside the join code at the largest k that fits (down to ONE_LINE_LEAST); else the title
+        on a line of its own above them, the figures at the largest k that fits the width."""
         u = self.u
-        code = self.join_code()
-        font = self.fonts.get(22, "bold")
-        label = f"Join code  {code}"
-        code_w = font.size(label)[0] + u(24) if code else 0
-        key = (self.model.view_version, self.model.session.get("status"), code, self.size)
-        if self._bar_k[0] != key:  # the largest size whose items do not touch
-            scratch = pygame.Surface(self.size)
-            for k in (1.6, 1.4, 1.2, 1.0, 0.85):
-                items = draw_top_bar(
-                    self, scratch, self.top, news=False, k=k, reserve=code_w + u(12)
-                )
-                if _apart(list(items.values()), self.top.right - code_w - u(12)):
-                    break
-            self._bar_k = (key, k)
-        self.bar = draw_top_bar(
-            self, surface, self.top, news=False, k=self._bar_k[1], reserve=code_w + u(12)
+        W, _H = self.size
+        scratch = pygame.Surface(self.size)
+        right = W - self.code_width() - u(12)
+        line = pygame.Rect(0, 0, W, u(64))
+        for k in self.BAR_KS:
+            if k < self.ONE_LINE_LEAST:
+                break
+            items = self.draw_line(scratch, line, k, right)
+            if _apart(list(items.values()), right):
+                return False, k
+        line = pygame.Rect(0, u(50), W, u(50))
+        for k in self.BAR_KS:
+            items = draw_top_bar(self, scratch, line, news=False, k=k, title=False)
+            if _apart(list(items.values()), W - u(4)):
+                return True, k
+        return True, self.BAR_KS[-1]
+
+    def draw_line(
+        self, surface: pygame.Surface, rect: pygame.Rect, k: float, right: int
+    ) -> dict[str, pygame.Rect]:
+        """The one-line bar: the icon and the whole title, the figures after them."""
+        u = self.u
+        pygame.draw.rect(surface, C.PANEL, rect)
+        title = scenario_title(self.model.view or {})
+        blit_icon(surface, "district", (rect.x + u(12) + u(14 * k), rect.centery), u(28 * k))
+        font = self.fonts.get(round(16 * k), "bold")
+        t = text(
+            surface, title, font, C.TEXT, (rect.x + u(12) + u(36 * k), rect.centery), "midleft"
         )
+        self.title_shown = (title, font)
+        rest = pygame.Rect(t.right + u(16), rect.y, max(1, right - t.right - u(16)), rect.height)
+        items = draw_top_bar(self, surface, rest, news=False, k=k, title=False)
+        return {"title": t, **items}
+
+    def draw_bar(self, surface: pygame.Surface) -> None:
+        """The top bar, as large as fits beside the join code: the whole title and the figures on
+        one line, or (a narrow window, larger text) the title on a line of its own above them."""
+        u = self.u
+        W = self.size[0]
+        code = self.join_code()
+        key = (self.model.view_version, self.model.session.get("status"), code, self.size)
+        if self._bar_k[0] != key:
+            two, k = self.bar_plan()
+            self._bar_k = (key, k)
+            if two != self.two_lines:  # the title changed since the layout: lay out again
+                self.build()
+                self._bar_k = (key, k)
+        k = self._bar_k[1]
+        pygame.draw.rect(surface, C.PANEL, self.top)
+        right = W - self.code_width() - u(12)
+        if not self.two_lines:
+            self.bar = self.draw_line(surface, pygame.Rect(0, 0, W, u(64)), k, right)
+            code_y = self.top.centery
+        else:
+            head = pygame.Rect(0, 0, W, u(50))
+            title = scenario_title(self.model.view or {})
+            icon_k = 1.4
+            blit_icon(surface, "district", (u(12) + u(14 * icon_k), head.centery), u(28 * icon_k))
+            x = u(12) + u(36 * icon_k)
+            room = right - x
+            # whole in a smaller font if it must (a very narrow window: cut)
+            font = self.fonts.fit(round(16 * icon_k), "bold", title, room, least=0.6)
+            t = text(surface, title, font, C.TEXT, (x, head.centery), "midleft", max_width=room)
+            self.title_shown = (title, font)
+            line = pygame.Rect(0, head.bottom, W, self.top.bottom - head.bottom)
+            items = draw_top_bar(self, surface, line, news=False, k=k, title=False)
+            self.bar = {"title": t, **items}
+            code_y = head.centery
+        pygame.draw.line(surface, C.LINE, self.top.bottomleft, self.top.bottomright, 1)
         self.code_shown = code
         if code:
             self.bar["code"] = chip(
                 surface,
-                label,
-                font,
+                self.code_label(),
+                self.fonts.get(22, "bold"),
                 C.BG,
                 C.ACCENT,
-                (self.top.right - u(12), self.top.centery),
+                (self.top.right - u(12), code_y),
                 "midright",
                 (u(12), u(5)),
             )
@@ -161,9 +232,12 @@ class ProjectorScene(Scene):
             alive = [f for f in firms if f.get("alive", True)]
             jobs = sum(float(f.get("workers", 0)) for f in alive)
             lines = [f"{len(alive)} firms · {jobs:.0f} jobs", "at the start of round 1"]
-        font = self.fonts.get(15, "bold")
         y = r.y + u(8)
+        self.facts_shown = []
         for i, line in enumerate(lines):
+            # whole in a smaller font if it must (larger text in a narrow window), cut last
+            font = self.fonts.fit(15, "bold", line, r.width - u(28), least=0.7)
+            self.facts_shown.append((line, font))
             t = text(
                 surface,
                 line,

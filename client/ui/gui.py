@@ -75,6 +75,18 @@ def text_width(manager: pygame_gui.UIManager, text: str, element: str = "button"
     return int(manager.get_theme().get_font([element]).size(text)[0])
 
 
+def label_font(manager: pygame_gui.UIManager, cls: str | None = None) -> pygame.font.Font:
+    """The theme's font of a label of class `cls` ('@hint', '@muted'; None: a plain label), at
+    the manager's scale and the player's text size: to measure a text before building its label
+    (a label too small for its text is cut, and pygame_gui warns)."""
+    return manager.get_theme().get_font([cls, "label"] if cls else ["label"])  # type: ignore[return-value]
+
+
+def label_height(manager: pygame_gui.UIManager, want: int, cls: str | None = None) -> int:
+    """A label's height: `want`, or its font's line if that is taller (see grow_to_text)."""
+    return max(want, int(label_font(manager, cls).size("Ag")[1]))
+
+
 def fits(manager: pygame_gui.UIManager, text: str, width: int, element: str = "button") -> bool:
     """Whether `text` fits a widget `width` wide (its border and some padding aside)."""
     pad = max(16, round(0.14 * width)) if element == "button" else 4

@@ -8,6 +8,7 @@ from typing import Any
 
 from district.server.engine.checks import entries, firm_ref, flag, need_phase, num
 from district.server.engine.errors import EngineError
+from district.server.engine.markets import PRICE_STANCE_SPREAD
 from district.server.engine.scenario import FOCI
 from district.server.engine.state import State
 
@@ -40,6 +41,25 @@ GOV_HELP = {
     "infrastructure": "roads, parks and centres, per round (k)",
     "publicity": "publicity for approval, per round (k)",
 }
+
+
+def _stance_words(x: float) -> str:
+    pct = round(abs(x) * PRICE_STANCE_SPREAD * 100)
+    return "the market's price" if pct == 0 else f"{pct}% {'below' if x < 0 else 'above'} market"
+
+
+# the price stance's points in words (a client shows these instead of the number; any number in
+# min..max is still valid): the commodity price is the market's times (1 + spread x stance)
+PRICE_LABELS = [
+    {"value": x, "label": word, "says": _stance_words(x)}
+    for x, word in (
+        (-1.0, "undercut hard"),
+        (-0.5, "undercut"),
+        (0.0, "market price"),
+        (0.5, "premium"),
+        (1.0, "full premium"),
+    )
+]
 
 
 def _number(lo: float, hi: float, help_: str, integer: bool = False) -> dict[str, Any]:
@@ -90,7 +110,15 @@ def compute_limits(state: State, seat: str) -> Limits:
                 "choices": list(FOCI),
                 "help": "commodity: compete on price; niche: quality and export",
             },
-            "price": _number(-1.0, 1.0, "price stance: -1 undercut ... +1 premium"),
+            "price": {
+                **_number(
+                    -1.0,
+                    1.0,
+                    "your price against the market's: undercutting wins buyers but costs "
+                    "rivals' trust; a premium earns more on each unit",
+                ),
+                "labels": PRICE_LABELS,
+            },
             "hire": _number(
                 -workers, max(20.0, workers), "workers to hire (negative: let go)", integer=True
             ),

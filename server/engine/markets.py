@@ -18,6 +18,9 @@ import numpy as np
 from district.server.engine.scenario import FACTORS
 from district.server.engine.state import State
 
+# a firm's price stance (-1 .. +1) sets its commodity price this share below or above the market's
+PRICE_STANCE_SPREAD = 0.1
+
 TRAINING, INTELLIGENCE, QUALITY, EQUIPMENT = (
     FACTORS.index(k) for k in ("training", "intelligence", "quality", "equipment")
 )
@@ -305,7 +308,7 @@ def clear_markets(
     queued = prm.commodity_order_queue * sell_total
     commodity += _queue_out(queued, rest, weight / np.maximum(cap_left, 1e-12))
     commodity += _share_out(sell_total - queued, cap_left - commodity, weight)
-    com_price = price * (1.0 + 0.1 * f.price_stance)
+    com_price = price * (1.0 + PRICE_STANCE_SPREAD * f.price_stance)
     revenue = exports * ex_price + niche * ni_price + commodity * com_price
     f.exports = exports * ex_price
     f.sales = exports + niche + commodity  # units sold on markets (tenders added by the caller)

@@ -162,3 +162,42 @@ def test_a_range_reads_in_whole_numbers_and_short_decimals_rounded_inwards() -> 
         "at least 9.1",
     )
     assert parse_number("-16", {"type": "int", "min": -15.84, "max": 20}) == (None, "at least -15")
+
+
+def test_the_price_stance_is_chosen_in_words(make_app: Any) -> None:
+    """The price stance is a scale from -1 (undercut) to +1 (premium) on the wire; a player picks
+    a word for it (the view's limits name its points) and the form sends that word's number. A
+    value saved before that is no word's shows as the nearest word and is kept as it is until
+    another word is picked."""
+    app = make_app()
+    tab = open_form(app)
+    lim = app.model.view["limits"]["price"]
+    number = {p["label"]: p["value"] for p in lim["labels"]}
+    assert set(number) == {"undercut hard", "undercut", "market price", "premium", "full premium"}
+    menu = tab.widgets["price"]
+    assert [o[0] for o in menu.options_list] == [
+        "undercut hard",
+        "undercut",
+        "market price",
+        "premium",
+        "full premium",
+    ]
+    select_option(app, menu, "undercut")
+    assert "5% below market" in hints(app)  # what the word means, beside it or under it
+    click(app, tab.save_button)
+    (out,) = app.model.take_outbox()
+    assert out.command["decisions"]["price"] == number["undercut"] == -0.5
+    # a stance saved as 0.3 shows as "premium" (the nearest word) and is sent as 0.3
+    app.model.view["me"].setdefault("decisions", {})["price"] = 0.3
+    tab.raw = {}
+    tab.rebuild()
+    app.frame([])
+    menu = tab.widgets["price"]
+    assert menu.selected_option[0] == "premium"
+    click(app, tab.save_button)
+    (out,) = app.model.take_outbox()
+    assert out.command["decisions"]["price"] == 0.3
+    select_option(app, menu, "full_premium")
+    click(app, tab.save_button)
+    (out,) = app.model.take_outbox()
+    assert out.command["decisions"]["price"] == number["full premium"] == 1.0

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pygame
+import pytest
 from district.client.mapview import LEGEND
 from district.client.panels.boards import START_NOTE, UNIT_NOTE
+from district.client.settings import FONT_SIZES
 from district.client.ui.theme import C
 
 from tests.client.conftest import text_drawn
@@ -155,3 +157,44 @@ def test_nothing_overlaps_at_1024x768(make_app: Any, tmp_path: Path) -> None:
         assert len(scene.legend_items) == len(LEGEND)
         for card in scene.cards.values():
             assert scene.boards_r.contains(card)
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_whole_title_and_district_line_at_every_text_size(
+    make_app: Any, tmp_path: Path, size: Any
+) -> None:
+    """The scenario's whole title and the district's figures are drawn uncut at every text size
+    (on a narrow window the title takes a line of its own above the round, phase and clock), and
+    nothing in the bar or below it overlaps."""
+    app = projector(make_app, size)
+    app.model.code = "K7QM2P"
+    app.model.status = "connected"
+    scene = app.scene
+    title = app.model.view["scenario"]["title"].split(":")[0]
+    assert len(title) > 20  # "Emilia-Romagna (tutorial)": one a narrow bar would cut
+    for fs in FONT_SIZES:
+        app.set_display(font_size=fs)
+        app.frame([])
+        scene = app.scene
+        pygame.image.save(app.surface, str(tmp_path / f"projector-{size[0]}-{fs}.png"))
+        shown, font = scene.title_shown
+        assert shown == title and font is not None
+        assert text_drawn(app.surface, title, font, C.TEXT, C.PANEL, scene.bar["title"]), fs
+        assert len(scene.facts_shown) == 2
+        for line, f in scene.facts_shown:
+            assert text_drawn(
+                app.surface,
+                line,
+                f,
+                C.TEXT if line == scene.facts_shown[0][0] else C.MUTED,
+                C.PANEL,
+                scene.facts_r,
+            ), (fs, line)
+        screen = app.surface.get_rect()
+        lay = scene.layout()
+        assert {"bar:title", "bar:round", "bar:timer", "bar:code"} <= set(lay)
+        names = list(lay)
+        for i, a in enumerate(names):
+            assert screen.contains(lay[a]), (fs, a)
+            for b in names[i + 1 :]:
+                assert not lay[a].colliderect(lay[b]), (fs, a, b)

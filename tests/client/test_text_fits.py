@@ -6,14 +6,17 @@ dialog opens from an on-screen button, by a click, in the player's screen and th
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import pytest
+from district.client.app import App
 from district.client.panels.dashboard import card_words
-from district.client.settings import FONT_SIZES
+from district.client.recorded import model_for
+from district.client.settings import FONT_SIZES, Settings
 from pygame_gui.elements import UIButton, UILabel
 
-from tests.client.conftest import click, drain, select_option
+from tests.client.conftest import click, drain, rec_frames, select_option
 
 SIZES = [(1024, 768), (1920, 1080)]
 
@@ -219,3 +222,52 @@ def test_the_help_under_decisions_is_words(make_app: Any, seat: str) -> None:
     for name, spec in fields:
         helped = str(spec.get("help", ""))
         assert not re.search(r"[{}\[\]]|\w_\w|\bnull\b", helped), (name, helped)
+    # nor a raw scale ("-1 undercut ... +1 premium", "-1 – 1"): a scale is chosen in words, and
+    # no help line or hint beside a field shows one
+    tab = app.scene.decisions
+    tab.show()
+    app.frame([])
+    read = [str(spec.get("help", "")) for _n, spec in fields] + [
+        e.text
+        for e in app.scene.all_elements()
+        if "@hint" in (e.class_ids or []) and e.visible and isinstance(e.__dict__.get("text"), str)
+    ]
+    assert len(read) > len(fields)
+    scales = [t for t in read if re.search(r"(?<![\w.])[-+−]1(?![\d.,%])", t)]
+    assert not scales, (seat, scales)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("fs", list(FONT_SIZES))
+def test_no_label_is_built_too_small_for_its_text(
+    recorded: dict[str, Any], size: Any, fs: str
+) -> None:
+    """The decisions form of every role, the deal composer of every kind, the facilitator's
+    console and the settings window, at every text size: pygame_gui builds no label whose rect is short of its text (it
+    warns "Label Rect is too small for text", and cuts the text). Each window is opened at its
+    text size at once (not rebuilt from the normal size: half the time)."""
+
+    def window(seat: str) -> App:
+        frames = rec_frames(recorded, seat)
+        model = model_for(frames, len(frames) - 1, recorded["deal_kinds"])
+        app = App(model, size=size, settings=Settings(font_size=fs))
+        app.frame([])
+        return app
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for seat in ("firm:fsm-robotica", "union", "government", "broker:impannatore"):
+            app = window(seat)  # its Decide tab is built with the scene
+            if seat == "firm:fsm-robotica":
+                app.scene.switch(0)  # Deals
+                deals = app.scene.deals
+                for _title, kind in deals.kind_menu.options_list:
+                    deals.open_composer(kind)  # each kind's form in place of the last
+                app.frame([])
+            app.close()
+        console = window("facilitator")
+        console.scene.open_settings()  # the settings window, over the console
+        console.frame([])
+        console.close()
+    small = sorted({str(w.message) for w in seen if "too small" in str(w.message)})
+    assert not small, small
