@@ -124,7 +124,12 @@ async def test_the_thread_checkpoints_the_wal_while_the_loop_commits(
         for n in range(1, 151):  # 150 commits of 40 sessions' entries, one after the other
             await asyncio.gather(*(store.write([AppendEntry(s, n, blob)]) for s in sessions))
         wal = path.with_name(path.name + "-wal").stat().st_size
-        assert store.inline_commits >= 100  # (the others: the thread's, behind a checkpoint)
+        # most commits are the loop's own; the others went to the thread behind a checkpoint.
+        # How many depends on how long a checkpoint takes on the disk at that moment (on a
+        # machine running three suites: 93 of 150), so the bound is "most", not a count the
+        # disk sets: a loop that never came back from the thread after its first checkpoint
+        # (20 ms in) would make ~10 of its own, one that never commits itself none.
+        assert store.inline_commits > 150 // 2, store.inline_commits
         assert wal < 20_000_000, f"the WAL grew to {wal / 1e6:.1f} MB"
     finally:
         await store.close()
