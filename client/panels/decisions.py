@@ -21,7 +21,7 @@ from district.client.panels.common import (
     side_hint,
 )
 from district.client.ui.draw import INDEX, fmt_num
-from district.client.ui.gui import fit_text, label_font, label_height
+from district.client.ui.gui import fit_text, label_font, label_height, text_width
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -127,6 +127,10 @@ class DecisionsTab(Tab):
                 steps = f["steps"]
                 at = nearest_step(steps, raw)
                 opts = [(word, _step_key(word)) for _v, word, _says in steps]
+                # as wide as its longest word and the menu's arrow (larger text sizes), within
+                # the row: "undercut hard" is not cut to "undercut harc"
+                need = max(text_width(m, word) for word, _k in opts) + u(44)
+                r_in.width = min(max(r_in.width, need), w - label_w)
                 self.widgets[name] = UIDropDownMenu(
                     opts,
                     opts[at],

@@ -9,6 +9,7 @@ import re
 import warnings
 from typing import Any
 
+import pygame
 import pytest
 from district.client.app import App
 from district.client.panels.dashboard import card_words
@@ -17,6 +18,7 @@ from district.client.settings import FONT_SIZES, Settings
 from pygame_gui.elements import UIButton, UILabel
 
 from tests.client.conftest import click, drain, rec_frames, select_option
+from tests.client.conftest import key as press
 
 SIZES = [(1024, 768), (1920, 1080)]
 
@@ -271,3 +273,36 @@ def test_no_label_is_built_too_small_for_its_text(
         console.close()
     small = sorted({str(w.message) for w in seen if "too small" in str(w.message)})
     assert not small, small
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("fs", list(FONT_SIZES))
+def test_every_word_of_a_scale_shows_whole_in_its_menu(make_app: Any, size: Any, fs: str) -> None:
+    """The price stance is picked in words; at a larger text size the menu showed "undercut
+    harc". Every word, picked in turn by a click, shows whole in the menu's button."""
+    app = with_text_size(make_app, "firm:fsm-robotica", size, fs)
+    press(app, pygame.K_F2)
+    dec = app.scene.decisions
+    words = [w for w, _k in dec.widgets["price"].options_list]
+    assert len(words) >= 3 and "undercut hard" in words, words
+    for word in words:
+        menu = dec.widgets["price"]  # picked afresh: a pick may rebuild the form
+        bar = dec.scroll.vert_scroll_bar
+        if bar is not None and not dec.scroll.get_container().get_rect().contains(menu.rect):
+            # scrolled to it with the form's bar, as a person would
+            top = menu.relative_rect.y / max(1, dec.scroll.scrolling_height)
+            bar.set_scroll_from_start_percentage(max(0.0, top - 0.1))
+            for _ in range(3):
+                app.frame([])
+        select_option(app, menu, next(k for w, k in menu.options_list if w == word))
+        app.frame([])
+        menu = dec.widgets["price"]
+        assert menu.selected_option[0] == word
+        shown = [
+            e
+            for e in app.scene.all_elements()
+            if isinstance(e, UIButton) and e.visible and e.text == word and e.font is not None
+        ]
+        assert shown, word
+        for e in shown:
+            assert e.font.size(e.text)[0] <= e.rect.width - 4, (word, e.rect.width)
