@@ -160,12 +160,16 @@ def draw_board_cards(
                 ),
             )
         )
-        # the sparkline's area, its tick labels (half a line above and below) inside the card
+        # the sparkline's area, its tick labels (half a line above and below) inside the card,
+        # right of the number and its change with room for the labels (a larger text size
+        # widens both: its "+12" ran into the label "55")
         half = tick_font.get_height() // 2 + u(2)
-        chart = pygame.Rect(r.x + r.width // 2 + u(10), r.y + u(6 * k) + name_h + half, 0, 0)
-        chart.width = r.width // 2 - u(24)
+        left = max(rr.right for name, rr in got if name in (f"{key} value", f"{key} change"))
+        x = max(r.x + r.width // 2 + u(10), left + tick_room(tick_font, "100") + u(6))
+        chart = pygame.Rect(x, r.y + u(6 * k) + name_h + half, r.right - u(14) - x, 0)
         chart.height = r.bottom - half - u(4) - chart.y
-        if chart.height > u(20) and len(line) >= 2:
+        room = chart.height > u(20) and chart.width > u(30)
+        if room and len(line) >= 2:
             drawn = line_chart(
                 surface,
                 chart,
@@ -178,7 +182,7 @@ def draw_board_cards(
             )
             got.append((f"{key} chart", drawn.area))
             got += [(f"{key} tick {t}", tr) for _v, t, tr in drawn.ticks]
-        elif chart.height > u(20) and line:  # only the start: one point on its own level
+        elif room and line:  # only the start: one point on its own level
             y = chart.centery
             styled_line(surface, C.MUTED, (chart.x, y), (chart.right, y), max(1, u(1)), "dashed", 5)
             pygame.draw.circle(surface, color, (chart.x + u(6), y), max(3, u(4 * k)))

@@ -35,6 +35,7 @@ class ProjectorScene(Scene):
         self.map: MapView | None = None
         self.clock: Callable[[], int] = pygame.time.get_ticks  # ms; tests advance their own
         self.cards: dict[str, pygame.Rect] = {}
+        self.card_parts: list[tuple[str, pygame.Rect]] = []  # each card's texts and chart
         self.bar: dict[str, pygame.Rect] = {}
         self.legend_items: list[pygame.Rect] = []
         self.code_shown = ""
@@ -112,7 +113,10 @@ class ProjectorScene(Scene):
         if self.map is not None:
             self.map.draw(surface)
         self.legend_items = legend_strip(surface, self.legend_r, self.legend_font, self.s)
-        self.cards = draw_board_cards(self, surface, self.boards_r, vertical=True, k=1.25)
+        self.card_parts = []
+        self.cards = draw_board_cards(
+            self, surface, self.boards_r, vertical=True, k=1.25, parts=self.card_parts
+        )
         self.draw_facts(surface)
         self.draw_ticker(surface)
 

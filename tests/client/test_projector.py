@@ -198,3 +198,26 @@ def test_the_whole_title_and_district_line_at_every_text_size(
             assert screen.contains(lay[a]), (fs, a)
             for b in names[i + 1 :]:
                 assert not lay[a].colliderect(lay[b]), (fs, a, b)
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_cards_number_change_and_chart_never_overlap(make_app: Any, size: Any) -> None:
+    """Each board card's number, its change, its caption, its chart and the chart's value labels
+    lie inside the card and apart, at every text size (at 1024x768 'larger' the change "+12"
+    ran into the chart's label "55")."""
+    app = projector(make_app, size)
+    for fs in FONT_SIZES:
+        app.set_display(font_size=fs)
+        app.frame([])
+        scene = app.scene
+        parts = scene.card_parts
+        for key, card in scene.cards.items():
+            mine = [(n, r) for n, r in parts if n.startswith(f"{key} ") and r.width and r.height]
+            assert any(n.endswith(" change") for n, _r in mine), (fs, key)
+            assert any(" tick " in n for n, _r in mine), (fs, key)
+            for i, (a, ra) in enumerate(mine):
+                assert card.contains(ra), (fs, a, ra, card)
+                for b, rb in mine[i + 1 :]:
+                    if {a, b} & {f"{key} chart"} and (" tick " in a + b):
+                        continue  # a chart's labels sit at its edge, beside its area
+                    assert not ra.colliderect(rb), (fs, a, ra, b, rb)
