@@ -592,6 +592,29 @@ def _level_change(series: list[float], unit: str) -> str:
     return f"went from {start} to {end}{unit}{moved}"
 
 
+# the public purse's routine flows: in every game tax is the largest, which teaches nothing
+ROUTINE_FLOWS = ("tax", "spending", "budget")
+
+
+def _largest_flows(flow_totals: dict[str, dict[str, float]]) -> str:
+    """The largest money flow; when that is tax or public spending, the largest of the others
+    too (back pay to underpaid workers, credit, a levy: what the game's choices moved)."""
+    totals = sorted(
+        ((sum(v.values()), k) for k, v in flow_totals.items() if round(sum(v.values()))),
+        reverse=True,
+    )
+    if not totals:
+        return "No money moved between the actors."
+    total, kind = totals[0]
+    said = f"The largest money flow was {kind.replace('_', ' ')}: {total:,.0f}k in all"
+    if kind in ROUTINE_FLOWS:
+        rest = [(t, k) for t, k in totals if k not in ROUTINE_FLOWS]
+        if rest:
+            t2, k2 = rest[0]
+            return f"{said}; after taxes and public spending, {k2.replace('_', ' ')}: {t2:,.0f}k."
+    return f"{said}."
+
+
 def highlights(d: Debrief) -> list[str]:
     """Sentences a teacher can read out, written from the debrief's own numbers."""
     out: list[str] = []
@@ -648,10 +671,7 @@ def highlights(d: Debrief) -> list[str]:
     else:
         out.append("No deal was signed.")
     if d["flow_totals"]:
-        kind, total = max(
-            ((k, sum(v.values())) for k, v in d["flow_totals"].items()), key=lambda kv: kv[1]
-        )
-        out.append(f"The largest money flow was {kind.replace('_', ' ')}: {total:,.0f}k in all.")
+        out.append(_largest_flows(d["flow_totals"]))
     base = d.get("baseline")
     seats = (d.get("session") or {}).get("seats") or []
     if base and seats and not any(x.get("controller") == "person" for x in seats):

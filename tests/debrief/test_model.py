@@ -106,3 +106,28 @@ def test_a_scoreboard_that_did_not_move_is_said_to_stay(
     text = " ".join(highlights(moved))
     assert "Worker welfare went from 42 to 49 of 100 (+7 points);" in text, text
     assert "+0 point" not in " ".join(d["highlights"])
+
+
+def test_the_money_sentence_names_what_the_games_choices_moved(
+    played: tuple[api.Game, dict[str, Any]],
+) -> None:
+    """Tax is the largest flow in every game; the sentence then also names the largest of the
+    others (what the players' choices moved), and says only the largest when that is not tax."""
+    from district.server.debrief.model import highlights
+
+    _g, d = played
+    flows = {
+        "tax": {"firms>government": 5000.0},
+        "spending": {"government>world": 3000.0},
+        "back_pay": {"firms>workers": 700.0},
+        "credit": {"bank>firms": 400.0},
+    }
+    text = " ".join(highlights({**d, "flow_totals": flows}))
+    assert (
+        "The largest money flow was tax: 5,000k in all; after taxes and public spending, "
+        "back pay: 700k." in text
+    ), text
+    flows["credit"] = {"bank>firms": 9000.0}
+    text = " ".join(highlights({**d, "flow_totals": flows}))
+    assert "The largest money flow was credit: 9,000k in all." in text, text
+    assert "after taxes" not in text
