@@ -218,7 +218,9 @@ class ChatTab(Tab):
                 self.draft = self.entry.get_text()
                 self.rebuild()
                 return
-        self.log.set_text(self.log_html())
+        log = self.log_html()
+        if log != self.log.html_text:  # laying the log out again costs ~7 ms
+            self.log.set_text(log)
         if self.log.scroll_bar is not None:
             self.log.scroll_bar.set_scroll_from_start_percentage(1.0)
         self.show_error()
