@@ -117,6 +117,36 @@ def quick_theme_ids(theme: Any) -> None:
     theme.build_all_combined_ids = MethodType(build_all_combined_ids, theme)
 
 
+def quick_text_sizes() -> None:
+    """Remember what pygame_gui measures. Its font measures a text by rendering it (for the
+    exact kerning), and every label, button and menu measures its text several times as it is
+    built: ~4000 renders of the same few hundred strings for the frame after a new round's view.
+    The size of a text in a font never changes, so each font keeps the sizes it measured (the
+    same rectangles as before, a copy each time)."""
+    from pygame_gui.core.gui_font_pygame import GUIFontPygame
+
+    if getattr(GUIFontPygame.get_rect, "_district_cached", False):
+        return
+    measure = GUIFontPygame.get_rect
+
+    def get_rect(self: Any, text: str) -> pygame.Rect:
+        sizes = self.__dict__.setdefault("_district_sizes", {})
+        key = (text, self.antialiased, self.underline)
+        got = sizes.get(key)
+        if got is None:
+            if len(sizes) > 4000:
+                sizes.clear()
+            got = sizes[key] = get_rect.measure(self, text)  # type: ignore[attr-defined]
+        return pygame.Rect(got)
+
+    get_rect._district_cached = True  # type: ignore[attr-defined]
+    get_rect.measure = measure  # type: ignore[attr-defined]
+    GUIFontPygame.get_rect = get_rect  # type: ignore[method-assign]
+
+
+quick_text_sizes()
+
+
 def release_manager(manager: pygame_gui.UIManager) -> None:
     """Let go of a manager whose screen is rebuilt or closed (text size, colours, window size,
     another session): every widget killed, and pygame_gui's events about them that still wait in
