@@ -215,9 +215,13 @@ class ChatTab(Tab):
             if self.menu_open():
                 self.stale = True
             else:
-                self.draft = self.entry.get_text()
-                self.rebuild()
-                return
+                if not self.behind:  # (behind: the draft kept when it fell behind)
+                    self.draft = self.entry.get_text()
+                self.rebuild_for_view()
+                if not self.behind:
+                    return
+        if self.behind:
+            return
         log = self.log_html()
         if log != self.log.html_text:  # laying the log out again costs ~7 ms
             self.log.set_text(log)

@@ -69,11 +69,12 @@ def test_a_fresh_view_of_the_same_round_lays_no_text_box_out_again(make_app: Any
     assert scene.info.box is boxes["district"] and scene.chat.log is boxes["chat"]
     redone = [k for k, b in boxes.items() if b.image is not images[k]]
     assert not redone, f"laid out again: {redone}"
-    # and a changed text is still shown
+    # and a changed text is still shown (the hidden tab's within a few frames)
     view = copy.deepcopy(app.model.view)
     view["news"] = [{"headline": "Port strike in Ravenna"}]
     app.model.set_view(view)
-    app.frame([])
+    for _ in range(len(scene.tabs) + 1):
+        app.frame([])
     assert "Port strike in Ravenna" in scene.info.box.html_text
 
 
@@ -105,3 +106,36 @@ def test_a_text_is_rendered_once_to_be_measured(
     new_round(app, recorded)
     assert len(asked) > 500
     assert len(measured) < len(asked) / 4, (len(measured), len(asked))
+
+
+def test_hidden_tabs_are_rebuilt_after_the_first_frame(
+    make_app: Any, recorded: dict[str, Any]
+) -> None:
+    """A new round's view: its first frame rebuilds the tab in view only; the hidden tabs follow
+    in the next frames, one a frame, or at once when the player shows one."""
+    frames = [v for v in rec_frames(recorded, HUMAN) if v.get("phase") == "negotiation"]
+    for show_decide in (False, True):
+        app = make_app(upto=len(rec_frames(recorded, HUMAN)) - 3)  # round 2's negotiation
+        scene = app.scene
+        assert scene.model.view["round"] == frames[-2]["round"] and scene.active == 0
+        panels = {t.title: t.panel for t in scene.tabs}
+        app.model.set_view(copy.deepcopy(frames[-1]))
+        app.frame([])
+        rebuilt = [t.title for t in scene.tabs if t.panel is not panels[t.title]]
+        assert rebuilt == ["Deals"], rebuilt
+        assert scene.decisions.behind and scene.decisions.round_of_raw == frames[-2]["round"]
+        if show_decide:
+            scene.switch(1)
+            assert scene.decisions.panel is not panels["Decide"]
+            assert scene.chat.behind  # still hidden: in a later frame
+        else:
+            app.frame([])
+            assert scene.decisions.panel is not panels["Decide"]  # the next frame
+            assert scene.chat.behind  # one tab a frame
+            for _ in range(len(scene.tabs)):
+                app.frame([])
+            assert not any(t.behind for t in scene.tabs)
+            assert scene.chat.panel is not panels["Chat"]
+        assert not scene.decisions.behind
+        assert scene.decisions.round_of_raw == frames[-1]["round"]
+        assert scene.decisions.signature() == scene.decisions._sig
