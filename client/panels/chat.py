@@ -215,10 +215,16 @@ class ChatTab(Tab):
             if self.menu_open():
                 self.stale = True
             else:
-                self.draft = self.entry.get_text()
-                self.rebuild()
-                return
-        self.log.set_text(self.log_html())
+                if not self.behind:  # (behind: the draft kept when it fell behind)
+                    self.draft = self.entry.get_text()
+                self.rebuild_for_view()
+                if not self.behind:
+                    return
+        if self.behind:
+            return
+        log = self.log_html()
+        if log != self.log.html_text:  # laying the log out again costs ~7 ms
+            self.log.set_text(log)
         if self.log.scroll_bar is not None:
             self.log.scroll_bar.set_scroll_from_start_percentage(1.0)
         self.show_error()

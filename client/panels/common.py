@@ -159,6 +159,7 @@ class Tab:
         self.model = scene.model
         self.rect = pygame.Rect(rect)
         self.visible = True
+        self.behind = False  # a view changed the tab's widgets while it was hidden
         self.panel: pygame_gui.elements.UIPanel | None = None
         self.rebuild()
 
@@ -170,6 +171,7 @@ class Tab:
         return self.scene.u(v)
 
     def rebuild(self) -> None:
+        self.behind = False
         if self.panel is not None:
             self.panel.kill()
         self.panel = pygame_gui.elements.UIPanel(
@@ -185,8 +187,26 @@ class Tab:
     def build(self) -> None:
         """Create widgets inside self.panel (coordinates relative to the panel)."""
 
+    def rebuild_for_view(self) -> None:
+        """A new view changed what the tab's widgets show: built again now when the tab is in
+        view, else when it is shown or in a frame with nothing else to do (see catch_up). The
+        frame after a new round's view rebuilt every tab, ~50 ms of it for the hidden ones."""
+        if self.visible or self.panel is None:
+            self.rebuild()
+        else:
+            self.behind = True
+
+    def catch_up(self) -> bool:
+        """Rebuild the tab if a view left it behind while hidden; whether it did."""
+        if not self.behind:
+            return False
+        self.rebuild()
+        return True
+
     def show(self) -> None:
         self.visible = True
+        if self.behind:
+            self.rebuild()
         if self.panel is not None:
             self.panel.show()
 

@@ -540,7 +540,7 @@ class DealsTab(Tab):
             return
         sig = self.signature()
         if sig != getattr(self, "_sig", None):
-            self.rebuild()
+            self.rebuild_for_view()
         elif self.mode == "list":
             self.show_effects()
         elif self.mode == "detail" and (d := self.deal(self.selected)) is not None:

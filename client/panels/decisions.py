@@ -517,8 +517,9 @@ class DecisionsTab(Tab):
             self.status_text = "Not saved: see the messages in red"
         sig = self.signature()
         if view_changed and sig != getattr(self, "_sig", None):
-            self.collect()
-            self.rebuild()
+            if not self.behind:  # (behind: typed values collected when it fell behind)
+                self.collect()
+            self.rebuild_for_view()
         else:
             self.show_errors()
         self._sig = sig

@@ -96,4 +96,9 @@ class InfoTab(Tab):
         return "<br><br>".join(parts)
 
     def refresh(self, view_changed: bool) -> None:
-        self.box.set_text(self.html())
+        if not self.visible:  # laid out when shown or in a quiet frame (catch_up)
+            self.behind = self.behind or self.html() != self.box.html_text
+            return
+        html = self.html()
+        if html != self.box.html_text:  # laying the text out again costs ~7 ms
+            self.box.set_text(html)

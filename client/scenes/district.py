@@ -266,7 +266,12 @@ class DistrictScene(Scene):
 
     def update(self, dt: float) -> None:
         self.place_banner()
+        quiet = (self.model.view_version, self.model.events_version) == self._seen
         super().update(dt)
+        if quiet:  # a frame with no new view: a hidden tab a view left behind, built again
+            for t in self.tabs:
+                if t.catch_up():
+                    break
 
     def place_banner(self) -> None:
         """Show the Dismiss button while a banner is up, at the banner's right end."""

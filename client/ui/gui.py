@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from types import MethodType
+from typing import Any
 
 import pygame
 import pygame_gui
@@ -27,6 +29,7 @@ def make_manager(size: tuple[int, int], text_scale: float = 1.0) -> pygame_gui.U
     manager = pygame_gui.UIManager(size, theme_dict(scale), enable_live_theme_updates=False)
     if get_default_manager() is manager:
         set_default_manager(None)
+    quick_theme_ids(manager.get_theme())
     manager.add_font_paths(
         "notosans",
         str(FONT_FILES["regular"]),
@@ -47,6 +50,101 @@ def make_manager(size: tuple[int, int], text_scale: float = 1.0) -> pygame_gui.U
             ]
         )
     return manager
+
+
+def quick_theme_ids(theme: Any) -> None:
+    """Make the theme's lookup of an element's combined ids (done for every widget built) cheap.
+
+    pygame_gui 0.6 caches that lookup under a key made by `str(a).join(str(b).join(...))`,
+    which threads each list's text between the characters of the next: for a widget three
+    containers deep the key is about 0.7 MB of text (3.5 MB for the deepest), built and hashed
+    for every widget created, and every distinct key is kept (78 MB for the district scene).
+    That was half of the 160-200 ms frame after a new round's view (200 firms). Here the key is
+    the four id lists as tuples; the ids themselves are the library's own computation
+    (`_get_next_id_node` and the same shortening of each id), so every widget is themed as
+    before (tests/client/test_view_hitch.py compares both for every widget of the scenes).
+    A pygame_gui without those parts keeps its own lookup."""
+    if not hasattr(theme, "_get_next_id_node") or not hasattr(theme, "unique_theming_ids"):
+        return
+    cache: dict[tuple[Any, ...], list[str]] = {}
+
+    def build_all_combined_ids(
+        self: Any,
+        element_base_ids: list[str | None] | None,
+        element_ids: list[str] | None,
+        class_ids: list[str | None] | None,
+        object_ids: list[str | None] | None,
+    ) -> list[str]:
+        key = tuple(
+            None if ids is None else tuple(ids)
+            for ids in (element_base_ids, element_ids, class_ids, object_ids)
+        )
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        combined: list[str] = []
+        if (
+            element_base_ids is not None
+            and element_ids is not None
+            and class_ids is not None
+            and object_ids is not None
+        ):
+            n = len(element_ids)
+            if len(object_ids) != n or len(class_ids) != n or len(element_base_ids) != n:
+                raise ValueError(
+                    f"Object & class ID hierarchy is not equal in length to Element ID "
+                    f"hierarchy: element ids {element_ids}, class ids {class_ids}, "
+                    f"object ids {object_ids}"
+                )
+            if n:
+                self._get_next_id_node(
+                    None, element_base_ids, element_ids, class_ids, object_ids, 0, n, combined
+                )
+            # then each id without its outermost parts, step by step, as the library does
+            current = combined[:]
+            done = not current
+            while not done:
+                for k, c in enumerate(current):
+                    dot = c.find(".")
+                    if dot == -1:
+                        done = True
+                    else:
+                        current[k] = c[dot + 1 :]
+                        combined.append(current[k])
+        cache[key] = combined
+        return combined
+
+    theme.build_all_combined_ids = MethodType(build_all_combined_ids, theme)
+
+
+def quick_text_sizes() -> None:
+    """Remember what pygame_gui measures. Its font measures a text by rendering it (for the
+    exact kerning), and every label, button and menu measures its text several times as it is
+    built: ~4000 renders of the same few hundred strings for the frame after a new round's view.
+    The size of a text in a font never changes, so each font keeps the sizes it measured (the
+    same rectangles as before, a copy each time)."""
+    from pygame_gui.core.gui_font_pygame import GUIFontPygame
+
+    if getattr(GUIFontPygame.get_rect, "_district_cached", False):
+        return
+    measure = GUIFontPygame.get_rect
+
+    def get_rect(self: Any, text: str) -> pygame.Rect:
+        sizes = self.__dict__.setdefault("_district_sizes", {})
+        key = (text, self.antialiased, self.underline)
+        got = sizes.get(key)
+        if got is None:
+            if len(sizes) > 4000:
+                sizes.clear()
+            got = sizes[key] = get_rect.measure(self, text)  # type: ignore[attr-defined]
+        return pygame.Rect(got)
+
+    get_rect._district_cached = True  # type: ignore[attr-defined]
+    get_rect.measure = measure  # type: ignore[attr-defined]
+    GUIFontPygame.get_rect = get_rect  # type: ignore[method-assign]
+
+
+quick_text_sizes()
 
 
 def release_manager(manager: pygame_gui.UIManager) -> None:
