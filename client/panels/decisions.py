@@ -21,7 +21,13 @@ from district.client.panels.common import (
     side_hint,
 )
 from district.client.ui.draw import INDEX, fmt_num
-from district.client.ui.gui import fit_text, label_font, label_height, text_width
+from district.client.ui.gui import (
+    fit_text,
+    grid_columns,
+    label_font,
+    label_height,
+    text_width,
+)
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -206,9 +212,11 @@ class DecisionsTab(Tab):
             elif typ in ("firms", "firm_spend", "firm_groups", "firm_pairs", "strike"):
                 y += u(30)
                 chosen = self._chosen_firms(name, typ, raw)
-                cols = 3
-                bw = (w - u(18)) // cols
-                for k, fm in enumerate(firms[:60]):
+                shown = firms[:60]
+                # as many columns as the longest name allows: every name whole
+                cols = grid_columns(m, [fm["name"] for fm in shown], w - u(12), u(3), 3)
+                bw = (w - u(12) - u(3) * (cols - 1)) // cols
+                for k, fm in enumerate(shown):
                     if k % cols == 0 and k:
                         y += u(28)
                     b = UIButton(

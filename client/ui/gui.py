@@ -114,6 +114,37 @@ def fit_text(
     return labels[-1], labels[0]
 
 
+def grid_columns(
+    manager: pygame_gui.UIManager, labels: list[str], total: int, gap: int, most: int
+) -> int:
+    """How many columns of buttons (at most `most`, at least one) a grid of `labels` in `total`
+    wide (with `gap` between) can have with every label whole in its button: fewer columns
+    when a label is long (at a larger text size 'Elettronica Bassi' was cut to 'Elettronica Bas')."""
+    for n in range(max(1, most), 1, -1):
+        bw = (total - gap * (n - 1)) // n
+        if all(fits(manager, lab, bw) for lab in labels):
+            return n
+    return 1
+
+
+def fit_apart(manager: pygame_gui.UIManager, forms: list[tuple[str, ...]], width: int) -> list[str]:
+    """For each item's forms (longest first), the longest that fits `width`, no two items reading
+    the same: an item whose short form another item shares keeps a longer form (its button then
+    says more than fits rather than leave two alike)."""
+    out = [fit_text(manager, f, width)[0] for f in forms]
+    level = [f.index(t) for f, t in zip(forms, out, strict=True)]
+    while True:
+        seen: dict[str, list[int]] = {}
+        for i, t in enumerate(out):
+            seen.setdefault(t, []).append(i)
+        alike = [i for ix in seen.values() if len(ix) > 1 for i in ix if level[i] > 0]
+        if not alike:
+            return out
+        for i in alike:
+            level[i] -= 1
+            out[i] = forms[i][level[i]]
+
+
 def row_widths(
     manager: pygame_gui.UIManager, labels: list[tuple[str, ...]], total: int, gap: int
 ) -> list[int]:

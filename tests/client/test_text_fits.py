@@ -306,3 +306,52 @@ def test_every_word_of_a_scale_shows_whole_in_its_menu(make_app: Any, size: Any,
         assert shown, word
         for e in shown:
             assert e.font.size(e.text)[0] <= e.rect.width - 4, (word, e.rect.width)
+
+
+def firm_pickers(tab: Any) -> dict[str, list[Any]]:
+    """The Decide tab's firm buttons, by the decision they pick for."""
+    out: dict[str, list[Any]] = {}
+    for (name, _fid), b in tab.multi.items():
+        out.setdefault(name, []).append(b)
+    return out
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("fs", list(FONT_SIZES))
+def test_firm_pickers_show_every_name_whole(make_app: Any, size: Any, fs: str) -> None:
+    """The union's and the broker's Decide tabs pick firms with a grid of firm-name buttons: at
+    every text size each shows its firm's name whole ('Elettronica Bas' at 1024x768 'larger'),
+    and no two firms read the same. So does the composer's grid of parties, for every kind."""
+    for seat in ("union", "broker:impannatore"):
+        app = with_text_size(make_app, seat, size, fs)
+        tab = app.scene.decisions
+        app.scene.switch(app.scene.tabs.index(tab))
+        app.frame([])
+        pickers = firm_pickers(tab)
+        assert pickers, seat  # the seat has a firm picker
+        names = {f["id"]: f["name"] for f in (app.model.view or {}).get("firms", [])}
+        for field, buttons in pickers.items():
+            texts = [b.text for b in buttons]
+            assert len(set(texts)) == len(texts), (seat, field, texts)
+            for (name, fid), b in tab.multi.items():
+                if name == field and b.text != names[fid]:  # a shorter form: the name in its tip
+                    assert names[fid] in str(b.tool_tip_text), (b.text, b.tool_tip_text)
+        assert not cut_buttons(app), (seat, cut_buttons(app))
+        app.close()
+    for seat in ("firm:fsm-robotica", "broker:impannatore"):
+        app = with_text_size(make_app, seat, size, fs)
+        deals = app.scene.deals
+        app.scene.switch(app.scene.tabs.index(deals))
+        app.frame([])
+        kinds = [kind for _title, kind in deals.kind_menu.options_list]
+        assert len(kinds) >= 3, kinds
+        for kind in kinds:
+            deals.open_composer(kind)
+            app.frame([])
+            comp = deals.composer
+            assert comp.party_buttons, kind
+            texts = [b.text for b in comp.party_buttons.values()]
+            assert len(set(texts)) == len(texts), (seat, kind, texts)
+            assert not cut_buttons(app), (seat, kind, cut_buttons(app))
+            deals.close_composer()
+        app.close()
