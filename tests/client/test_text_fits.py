@@ -12,6 +12,7 @@ from typing import Any
 import pygame
 import pytest
 from district.client.app import App
+from district.client.panels.common import STATUS_WORDS
 from district.client.panels.dashboard import card_words
 from district.client.recorded import model_for
 from district.client.settings import FONT_SIZES, Settings
@@ -354,4 +355,21 @@ def test_firm_pickers_show_every_name_whole(make_app: Any, size: Any, fs: str) -
             assert len(set(texts)) == len(texts), (seat, kind, texts)
             assert not cut_buttons(app), (seat, kind, cut_buttons(app))
             deals.close_composer()
+        app.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("fs", list(FONT_SIZES))
+def test_the_connection_status_shows_whole_words(make_app: Any, size: Any, fs: str) -> None:
+    """The top bar's connection status, in every state, at every text size: one of its words
+    whole in the room the bar gives it ('offline (recorded)' read 'offlin…' at 1024x768
+    'larger'), for the players' screen and the console."""
+    for seat in ("firm:fsm-robotica", "facilitator"):
+        app = with_text_size(make_app, seat, size, fs)
+        for st, forms in STATUS_WORDS.items():
+            app.model.status = st
+            app.frame([])
+            word, font, room = app.scene.status_shown
+            assert word in forms, (seat, st, word)
+            assert font.size(word)[0] <= room, (seat, st, word, font.size(word)[0], room)
         app.close()
