@@ -47,9 +47,10 @@ from district.client.panels.draft import (
 from district.client.ui.gui import (
     fit_apart,
     fit_text,
-    fits,
     grid_columns,
+    grid_layout,
     label_height,
+    name_forms,
     row_widths,
     text_width,
 )
@@ -67,12 +68,10 @@ if TYPE_CHECKING:
 
 
 def party_forms(view: dict[str, Any], sid: str, mine: bool) -> tuple[str, ...]:
-    """A party's button label, then a shorter form: its name's part before brackets ('CGIL
-    unions' for 'CGIL unions (FIOM metalworkers, FILTEA textile workers)')."""
-    name = seat_name(view, sid)
-    short = name.split(" (")[0]
+    """A party's button label, then shorter forms (see name_forms): 'CGIL unions' for 'CGIL
+    unions (FIOM metalworkers, FILTEA textile workers)'."""
     you = "You: " if mine else ""
-    return (you + name, you + short) if short != name else (you + name,)
+    return tuple(you + f for f in name_forms(seat_name(view, sid)))
 
 
 class Composer:
@@ -166,9 +165,8 @@ class Composer:
         forms = [party_forms(self.view, sid, sid == me) for sid in seats]
         # every name whole: fewer columns if long, a name's part before its brackets if even a
         # line of its own is too short (the whole name in its tooltip), no two alike
-        cols = grid_columns(m, [f[0] for f in forms], w, u(6), 2)
+        cols, texts = grid_layout(m, forms, w, u(6), 2)
         col_w = (w - u(6) * (cols - 1)) // cols
-        texts = fit_apart(m, forms, col_w)
         for k, (sid, text) in enumerate(zip(seats, texts, strict=True)):
             x = (k % cols) * (col_w + u(6))
             if k % cols == 0 and k:
@@ -248,7 +246,7 @@ class Composer:
                 # whose options do not fit beside the label goes on a line of its own below it
                 dd_r = pygame.Rect(label_w, y, w - label_w, u(30))
                 opts = self.options(name, t, dd_r.width - u(30))
-                if any(not fits(m, lab, dd_r.width - u(30)) for lab, _k in opts):
+                if opts != self.options(name, t):  # shortened beside the label
                     y += u(32)
                     dd_r = pygame.Rect(0, y, w, u(30))
                     opts = self.options(name, t, dd_r.width - u(30))

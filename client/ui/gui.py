@@ -145,6 +145,39 @@ def fit_apart(manager: pygame_gui.UIManager, forms: list[tuple[str, ...]], width
             out[i] = forms[i][level[i]]
 
 
+def grid_layout(
+    manager: pygame_gui.UIManager, forms: list[tuple[str, ...]], total: int, gap: int, most: int
+) -> tuple[int, list[str]]:
+    """Columns and labels of a grid of buttons whose labels have `forms` (longest first): the
+    most columns (up to `most`) that show every full label whole, if that is two or more; else
+    the most that show every label whole in a shorter form, no two alike; else one column, each
+    label in the longest form that fits it."""
+    n = grid_columns(manager, [f[0] for f in forms], total, gap, most)
+    if n >= 2 or most == 1:
+        return n, [f[0] for f in forms]
+    for n in range(most, 0, -1):
+        texts = fit_apart(manager, forms, (total - gap * (n - 1)) // n)
+        if n == 1 or all(fits(manager, t, (total - gap * (n - 1)) // n) for t in texts):
+            return n, texts
+    return 1, [f[0] for f in forms]
+
+
+def name_forms(name: str) -> tuple[str, ...]:
+    """A name, then shorter forms for a narrow button: its part before brackets, its first and
+    last words, then the words before its last as initials ('Officina Bertolini', 'O. M.
+    Bertolini' for 'Officina Meccanica Bertolini')."""
+    out = [name]
+    base = name.split(" (")[0]
+    if base != name:
+        out.append(base)
+    words = base.split()
+    if len(words) > 2:  # 'ERVET staff', 'Officina Bertolini'
+        out.append(f"{words[0]} {words[-1]}")
+    if len(words) > 1:
+        out.append(" ".join(w[0] + "." for w in words[:-1]) + " " + words[-1])
+    return tuple(out)
+
+
 def row_widths(
     manager: pygame_gui.UIManager, labels: list[tuple[str, ...]], total: int, gap: int
 ) -> list[int]:

@@ -12,7 +12,7 @@ from typing import Any
 import pygame
 import pytest
 from district.client.app import App
-from district.client.panels.common import STATUS_WORDS
+from district.client.panels.common import STATUS_WORDS, seat_name
 from district.client.panels.dashboard import card_words
 from district.client.recorded import model_for
 from district.client.settings import FONT_SIZES, Settings
@@ -353,6 +353,8 @@ def test_firm_pickers_show_every_name_whole(make_app: Any, size: Any, fs: str) -
             assert comp.party_buttons, kind
             texts = [b.text for b in comp.party_buttons.values()]
             assert len(set(texts)) == len(texts), (seat, kind, texts)
+            for sid, b in comp.party_buttons.items():  # a shorter form: the name in its tip
+                assert seat_name(app.model.view or {}, sid) in str(b.tool_tip_text), b.text
             assert not cut_buttons(app), (seat, kind, cut_buttons(app))
             deals.close_composer()
         app.close()
