@@ -219,7 +219,7 @@ STATUS_WORDS: dict[str, tuple[str, ...]] = {
     "silent": (
         "server not answering; trying again…",
         "not answering…",
-        "no answer",
+        "no answer…",
         "no reply",
     ),  # no pong
     "connecting": ("connecting…", "connecting", "joining"),
