@@ -229,7 +229,24 @@ class Tab:
 
 
 # the status line's shorter words, tried in turn where the bar has no room for the whole phrase
-SHORT_WORDS = {"moving": ("moving…",), "silent": ("not answering…", "no answer…")}
+# the connection status's words, longest first: a narrow bar shows a shorter one whole, beside
+# its plug icon, never one cut mid-word ("offlin…"); the connect screen says the rest
+STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    "connected": ("online",),
+    "offline": ("offline (recorded)", "offline"),
+    "reconnecting": ("reconnecting…", "back soon…", "back soon", "retrying"),
+    "moving": ("moving to another server…", "moving…", "moving"),  # the session moved (net.py)
+    "silent": (
+        "server not answering; trying again…",
+        "not answering…",
+        "no answer…",
+        "no reply",
+    ),  # no pong
+    "connecting": ("connecting…", "connecting", "joining"),
+    "failed": ("disconnected", "offline"),
+    "closed": ("disconnected", "offline"),
+}
+LONG_STATUS = ("moving", "silent")  # words that take room from the headline where the bar has it
 
 
 def scenario_title(view: dict[str, Any]) -> str:
@@ -277,7 +294,11 @@ def draw_top_bar(
         tcol = C.BAD if left < 30 and not m.timer.get("paused") else C.TEXT
     chip_font = scene.fonts.get(round(14 * k), "bold")
     timer_font = scene.fonts.get(round(16 * k), "bold")
-    # what follows the title, and the least of the connection status: the title gets the rest
+    # what follows the title, and the least of the connection status (its plug and its shortest
+    # word whole, in the font a little smaller): the title gets the rest
+    st = m.status
+    forms = STATUS_WORDS.get(st, (st,))
+    shortest = round(0.86 * min(scene.fonts.get(12).size(f)[0] for f in forms))
     after = (
         u(16)
         + chip_font.size(rnd)[0]
@@ -287,7 +308,7 @@ def draw_top_bar(
         + u(22 * k)
         + timer_font.size(tstr)[0]
         + u(18)
-        + u(56)
+        + max(u(56), u(30) + shortest)
     )
     if title:
         blit_icon(surface, "district", (x + u(14 * k), cy), u(28 * k))
@@ -339,7 +360,6 @@ def draw_top_bar(
     out["timer"] = text(surface, tstr, timer_font, tcol, (x + u(22 * k), cy), "midleft")
     x = out["timer"].right + u(18)
     # connection status (word + icon, not colour alone); a long word takes room from the news
-    st = m.status
     scol = {
         "connected": C.GOOD,
         "connecting": C.WARN,
@@ -348,19 +368,10 @@ def draw_top_bar(
         "silent": C.WARN,
         "failed": C.BAD,
     }.get(st, C.MUTED)
-    word = {
-        "connected": "online",
-        "offline": "offline (recorded)",
-        "reconnecting": "reconnecting…",
-        "moving": "moving to another server…",  # the session moved (client/net.py)
-        "silent": "server not answering; trying again…",  # no pong, no answer (client/net.py)
-        "connecting": "connecting…",
-        "failed": "disconnected",
-        "closed": "disconnected",
-    }.get(st, st)
+    word = forms[0]
     status_font = scene.fonts.get(12)
     slot = u(130 if not big else 150)
-    if st in SHORT_WORDS:  # the long word takes room from the headline where the bar has it
+    if st in LONG_STATUS:  # the long word takes room from the headline where the bar has it
         slot = max(slot, status_font.size(word)[0] + u(28))
     end = rect.right - slot - reserve
     # after the clock when larger text pushes the clock to the right
@@ -385,10 +396,9 @@ def draw_top_bar(
         )
     blit_icon(surface, "plug", (sx, cy), u(16), scol)
     status_room = max(u(40), end + slot - sx - u(14))
-    for shorter in SHORT_WORDS.get(st, ()):  # a narrow bar: the connect screen says the rest
-        if status_font.size(word)[0] <= status_room:
-            break
-        word = shorter
+    # the longest word that fits whole (the font a little smaller if need be)
+    word, status_font = scene.fonts.fitted(12, "regular", forms, status_room)
+    scene.status_shown = (word, status_font, status_room)
     out["status"] = text(
         surface, word, status_font, scol, (sx + u(12), cy), "midleft", max_width=status_room
     )

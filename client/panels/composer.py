@@ -27,7 +27,7 @@ from district.client.panels.common import (
     seat_name,
     side_hint,
 )
-from district.client.panels.deal_text import preview_html, tender_label
+from district.client.panels.deal_text import preview_html, tender_forms
 from district.client.panels.draft import (
     DROPDOWN,
     MULTI,
@@ -44,7 +44,16 @@ from district.client.panels.draft import (
     to_command,
     why_not,
 )
-from district.client.ui.gui import fit_text, label_height, row_widths, text_width
+from district.client.ui.gui import (
+    fit_apart,
+    fit_text,
+    grid_columns,
+    grid_layout,
+    label_height,
+    name_forms,
+    row_widths,
+    text_width,
+)
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -56,6 +65,13 @@ from pygame_gui.elements import (
 
 if TYPE_CHECKING:
     from district.client.panels.deals import DealsTab
+
+
+def party_forms(view: dict[str, Any], sid: str, mine: bool) -> tuple[str, ...]:
+    """A party's button label, then shorter forms (see name_forms): 'CGIL unions' for 'CGIL
+    unions (FIOM metalworkers, FILTEA textile workers)'."""
+    you = "You: " if mine else ""
+    return tuple(you + f for f in name_forms(seat_name(view, sid)))
 
 
 class Composer:
@@ -146,12 +162,15 @@ class Composer:
         seats = eligible_seats(self.kinds, self.draft.kind, self.view)
         if me not in seats and me:
             seats = [me] + seats
-        col_w = (w - u(6)) // 2
-        for k, sid in enumerate(seats):
-            x = (k % 2) * (col_w + u(6))
-            if k % 2 == 0 and k:
+        forms = [party_forms(self.view, sid, sid == me) for sid in seats]
+        # every name whole: fewer columns if long, a name's part before its brackets if even a
+        # line of its own is too short (the whole name in its tooltip), no two alike
+        cols, texts = grid_layout(m, forms, w, u(6), 2)
+        col_w = (w - u(6) * (cols - 1)) // cols
+        for k, (sid, text) in enumerate(zip(seats, texts, strict=True)):
+            x = (k % cols) * (col_w + u(6))
+            if k % cols == 0 and k:
                 y += u(30)
-            text = ("You: " if sid == me else "") + seat_name(self.view, sid)
             b = UIButton(
                 pygame.Rect(x, y, col_w, u(28)),
                 text,
@@ -223,7 +242,15 @@ class Composer:
                     b.select()
                 self.widgets[name] = b
             elif typ in DROPDOWN:
-                opts = self.options(name, t) or [("(none available)", "")]
+                # each option in a form its menu shows whole (the arrow beside it aside); a menu
+                # whose options do not fit beside the label goes on a line of its own below it
+                dd_r = pygame.Rect(label_w, y, w - label_w, u(30))
+                opts = self.options(name, t, dd_r.width - u(30))
+                if opts != self.options(name, t):  # shortened beside the label
+                    y += u(32)
+                    dd_r = pygame.Rect(0, y, w, u(30))
+                    opts = self.options(name, t, dd_r.width - u(30))
+                opts = opts or [("(none available)", "")]
                 keys = [k for _l, k in opts]
                 # seat terms start on different parties (buyer the first firm, supplier the second)
                 nth = seat_terms.index(name) if name in seat_terms else 0
@@ -233,7 +260,7 @@ class Composer:
                 dd = UIDropDownMenu(
                     list[str | tuple[str, str]](opts),
                     start,
-                    pygame.Rect(label_w, y, w - label_w, u(30)),
+                    dd_r,
                     m,
                     container=c,
                     object_id=oid(None, f"term_{name}"),
@@ -243,13 +270,15 @@ class Composer:
             elif typ in MULTI:
                 y += u(30)
                 choices = list(t.get("choices", []))
-                bw = (w - u(6) * 2) // 3
+                words = [ch.replace("_", " ") for ch in choices]
+                cols = grid_columns(m, words, w, u(6), 3)
+                bw = (w - u(6) * (cols - 1)) // cols
                 for k, ch in enumerate(choices):
-                    if k % 3 == 0 and k:
+                    if k % cols == 0 and k:
                         y += u(30)
                     b = UIButton(
-                        pygame.Rect((k % 3) * (bw + u(6)), y, bw, u(28)),
-                        ch.replace("_", " "),
+                        pygame.Rect((k % cols) * (bw + u(6)), y, bw, u(28)),
+                        words[k],
                         m,
                         container=c,
                         object_id=oid("@row", f"term_{name}_{ch}"),
@@ -367,25 +396,33 @@ class Composer:
             self.preview_button.disable()
         self.show_errors()
 
-    def options(self, name: str, t: dict[str, Any]) -> list[tuple[str, str]]:
+    def options(self, name: str, t: dict[str, Any], width: int = 0) -> list[tuple[str, str]]:
+        """The menu's (label, key) pairs; with `width`, each label in the longest form that fits
+        a menu that wide, no two alike."""
+        forms = self.option_forms(name, t)
+        if not width:
+            return [(f[0], k) for f, k in forms]
+        texts = fit_apart(self.scene.manager, [f for f, _k in forms], width)
+        return [(s, k) for s, (_f, k) in zip(texts, forms, strict=True)]
+
+    def option_forms(self, name: str, t: dict[str, Any]) -> list[tuple[tuple[str, ...], str]]:
         typ = t.get("type")
         if typ == "choice":
-            return [(str(ch).replace("_", " "), str(ch)) for ch in t.get("choices", [])]
+            return [((str(ch).replace("_", " "),), str(ch)) for ch in t.get("choices", [])]
         if typ == "operation":
             allops = list(self.view.get("scenario", {}).get("operations", []))
             supplier = str(self.draft.raw.get("supplier") or "")
             theirs = operations_of(self.view, supplier) if supplier else []
             # the supplier's operations first; the others say the supplier does not do them
-            return [(label(op), op) for op in theirs if op in allops] + [
-                (label(op) + (" (supplier lacks it)" if supplier else ""), op)
-                for op in allops
-                if op not in theirs
+            lacks = (" (supplier lacks it)", " (they lack it)", " (lacking)") if supplier else ("",)
+            return [((label(op),), op) for op in theirs if op in allops] + [
+                (tuple(label(op) + s for s in lacks), op) for op in allops if op not in theirs
             ]
         if typ == "tender":
-            return [(tender_label(x), str(x["id"])) for x in open_tenders(self.view)]
+            return [(tender_forms(x), str(x["id"])) for x in open_tenders(self.view)]
         if typ == "seat":
             firms = [p for p in self.draft.parties if p.startswith("firm:")]
-            return [(seat_name(self.view, p), p) for p in firms]
+            return [((seat_name(self.view, p),), p) for p in firms]
         return []
 
     # --- reading the widgets into the draft ------------------------------------------------------

@@ -68,6 +68,20 @@ def tender_label(t: dict[str, Any]) -> str:
     )
 
 
+def tender_forms(t: dict[str, Any]) -> tuple[str, ...]:
+    """A tender's label, then shorter forms of it for a narrow menu (buyer, volume and price
+    kept as long as they fit: two tenders of one buyer still read apart)."""
+    buyer = str(t.get("buyer") or t["id"]).split(" (")[0]
+    vol, price = fmt_value(t.get("volume")), fmt_value(t.get("price"))
+    return (
+        tender_label(t),
+        f"{buyer} · {vol} units, {price} k",
+        f"{buyer} · {vol} at {price} k",
+        f"{buyer} · {vol} units",
+        f"{buyer.split()[0]} · {vol} at {price} k",
+    )
+
+
 def preview_lines(ev: dict[str, Any]) -> list[tuple[str, float]]:
     """A preview's changes: (number, with - without), as the server computed them."""
     delta = ev.get("delta") or {}

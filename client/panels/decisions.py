@@ -21,7 +21,14 @@ from district.client.panels.common import (
     side_hint,
 )
 from district.client.ui.draw import INDEX, fmt_num
-from district.client.ui.gui import fit_text, label_font, label_height, text_width
+from district.client.ui.gui import (
+    fit_text,
+    grid_layout,
+    label_font,
+    label_height,
+    name_forms,
+    text_width,
+)
 from pygame_gui.elements import (
     UIButton,
     UIDropDownMenu,
@@ -206,17 +213,23 @@ class DecisionsTab(Tab):
             elif typ in ("firms", "firm_spend", "firm_groups", "firm_pairs", "strike"):
                 y += u(30)
                 chosen = self._chosen_firms(name, typ, raw)
-                cols = 3
-                bw = (w - u(18)) // cols
-                for k, fm in enumerate(firms[:60]):
+                shown = firms[:60]
+                # as many columns as the longest name allows, every name whole; or names in a
+                # shorter form ('O. M. Bertolini', the whole name in its tooltip), none alike
+                cols, texts = grid_layout(
+                    m, [name_forms(fm["name"]) for fm in shown], w - u(12), u(3), 3
+                )
+                bw = (w - u(12) - u(3) * (cols - 1)) // cols
+                for k, fm in enumerate(shown):
                     if k % cols == 0 and k:
                         y += u(28)
                     b = UIButton(
                         pygame.Rect(u(12) + (k % cols) * (bw + u(3)), y, bw, u(26)),
-                        fm["name"],
+                        texts[k],
                         m,
                         container=c,
                         object_id=oid("@row", f"pick_{name}_{fm['id']}"),
+                        tool_tip_text=fm["name"] if texts[k] != fm["name"] else None,
                         command=bind(self.toggle_firm, name, fm["id"]),
                     )
                     if fm["id"] in chosen:

@@ -42,6 +42,8 @@ class Scene:
         self._seen = (-1, -1)
         self.kb_focus: Any = None  # a button or menu Tab moved to (Enter presses it)
         self.settings_window: Any = None
+        # the connection status the top bar last showed: its word, font and room (see draw_top_bar)
+        self.status_shown: tuple[str, Any, int] = ("", None, 0)
         self.build()
 
     # --- to override ----------------------------------------------------------------------------

@@ -212,6 +212,70 @@ def fit_text(
     return labels[-1], labels[0]
 
 
+def grid_columns(
+    manager: pygame_gui.UIManager, labels: list[str], total: int, gap: int, most: int
+) -> int:
+    """How many columns of buttons (at most `most`, at least one) a grid of `labels` in `total`
+    wide (with `gap` between) can have with every label whole in its button: fewer columns
+    when a label is long (at a larger text size 'Elettronica Bassi' was cut to 'Elettronica Bas')."""
+    for n in range(max(1, most), 1, -1):
+        bw = (total - gap * (n - 1)) // n
+        if all(fits(manager, lab, bw) for lab in labels):
+            return n
+    return 1
+
+
+def fit_apart(manager: pygame_gui.UIManager, forms: list[tuple[str, ...]], width: int) -> list[str]:
+    """For each item's forms (longest first), the longest that fits `width`, no two items reading
+    the same: an item whose short form another item shares keeps a longer form (its button then
+    says more than fits rather than leave two alike)."""
+    out = [fit_text(manager, f, width)[0] for f in forms]
+    level = [f.index(t) for f, t in zip(forms, out, strict=True)]
+    while True:
+        seen: dict[str, list[int]] = {}
+        for i, t in enumerate(out):
+            seen.setdefault(t, []).append(i)
+        alike = [i for ix in seen.values() if len(ix) > 1 for i in ix if level[i] > 0]
+        if not alike:
+            return out
+        for i in alike:
+            level[i] -= 1
+            out[i] = forms[i][level[i]]
+
+
+def grid_layout(
+    manager: pygame_gui.UIManager, forms: list[tuple[str, ...]], total: int, gap: int, most: int
+) -> tuple[int, list[str]]:
+    """Columns and labels of a grid of buttons whose labels have `forms` (longest first): the
+    most columns (up to `most`) that show every full label whole, if that is two or more; else
+    the most that show every label whole in a shorter form, no two alike; else one column, each
+    label in the longest form that fits it."""
+    n = grid_columns(manager, [f[0] for f in forms], total, gap, most)
+    if n >= 2 or most == 1:
+        return n, [f[0] for f in forms]
+    for n in range(most, 0, -1):
+        texts = fit_apart(manager, forms, (total - gap * (n - 1)) // n)
+        if n == 1 or all(fits(manager, t, (total - gap * (n - 1)) // n) for t in texts):
+            return n, texts
+    return 1, [f[0] for f in forms]
+
+
+def name_forms(name: str) -> tuple[str, ...]:
+    """A name, then shorter forms for a narrow button: its part before brackets, its first and
+    last words, then the words before its last as initials ('Officina Bertolini', 'O. M.
+    Bertolini' for 'Officina Meccanica Bertolini')."""
+    out = [name]
+    base = name.split(" (")[0]
+    if base != name:
+        out.append(base)
+    words = base.split()
+    if len(words) > 2:  # 'ERVET staff', 'Officina Bertolini'
+        out.append(f"{words[0]} {words[-1]}")
+    if len(words) > 1:
+        out.append(" ".join(w[0] + "." for w in words[:-1]) + " " + words[-1])
+    return tuple(out)
+
+
 def row_widths(
     manager: pygame_gui.UIManager, labels: list[tuple[str, ...]], total: int, gap: int
 ) -> list[int]:

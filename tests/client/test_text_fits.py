@@ -12,6 +12,7 @@ from typing import Any
 import pygame
 import pytest
 from district.client.app import App
+from district.client.panels.common import STATUS_WORDS, seat_name
 from district.client.panels.dashboard import card_words
 from district.client.recorded import model_for
 from district.client.settings import FONT_SIZES, Settings
@@ -306,3 +307,71 @@ def test_every_word_of_a_scale_shows_whole_in_its_menu(make_app: Any, size: Any,
         assert shown, word
         for e in shown:
             assert e.font.size(e.text)[0] <= e.rect.width - 4, (word, e.rect.width)
+
+
+def firm_pickers(tab: Any) -> dict[str, list[Any]]:
+    """The Decide tab's firm buttons, by the decision they pick for."""
+    out: dict[str, list[Any]] = {}
+    for (name, _fid), b in tab.multi.items():
+        out.setdefault(name, []).append(b)
+    return out
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("fs", list(FONT_SIZES))
+def test_firm_pickers_show_every_name_whole(make_app: Any, size: Any, fs: str) -> None:
+    """The union's and the broker's Decide tabs pick firms with a grid of firm-name buttons: at
+    every text size each shows its firm's name whole ('Elettronica Bas' at 1024x768 'larger'),
+    and no two firms read the same. So does the composer's grid of parties, for every kind."""
+    for seat in ("union", "broker:impannatore"):
+        app = with_text_size(make_app, seat, size, fs)
+        tab = app.scene.decisions
+        app.scene.switch(app.scene.tabs.index(tab))
+        app.frame([])
+        pickers = firm_pickers(tab)
+        assert pickers, seat  # the seat has a firm picker
+        names = {f["id"]: f["name"] for f in (app.model.view or {}).get("firms", [])}
+        for field, buttons in pickers.items():
+            texts = [b.text for b in buttons]
+            assert len(set(texts)) == len(texts), (seat, field, texts)
+            for (name, fid), b in tab.multi.items():
+                if name == field and b.text != names[fid]:  # a shorter form: the name in its tip
+                    assert names[fid] in str(b.tool_tip_text), (b.text, b.tool_tip_text)
+        assert not cut_buttons(app), (seat, cut_buttons(app))
+        app.close()
+    for seat in ("firm:fsm-robotica", "broker:impannatore"):
+        app = with_text_size(make_app, seat, size, fs)
+        deals = app.scene.deals
+        app.scene.switch(app.scene.tabs.index(deals))
+        app.frame([])
+        kinds = [kind for _title, kind in deals.kind_menu.options_list]
+        assert len(kinds) >= 3, kinds
+        for kind in kinds:
+            deals.open_composer(kind)
+            app.frame([])
+            comp = deals.composer
+            assert comp.party_buttons, kind
+            texts = [b.text for b in comp.party_buttons.values()]
+            assert len(set(texts)) == len(texts), (seat, kind, texts)
+            for sid, b in comp.party_buttons.items():  # a shorter form: the name in its tip
+                assert seat_name(app.model.view or {}, sid) in str(b.tool_tip_text), b.text
+            assert not cut_buttons(app), (seat, kind, cut_buttons(app))
+            deals.close_composer()
+        app.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("fs", list(FONT_SIZES))
+def test_the_connection_status_shows_whole_words(make_app: Any, size: Any, fs: str) -> None:
+    """The top bar's connection status, in every state, at every text size: one of its words
+    whole in the room the bar gives it ('offline (recorded)' read 'offlin…' at 1024x768
+    'larger'), for the players' screen and the console."""
+    for seat in ("firm:fsm-robotica", "facilitator"):
+        app = with_text_size(make_app, seat, size, fs)
+        for st, forms in STATUS_WORDS.items():
+            app.model.status = st
+            app.frame([])
+            word, font, room = app.scene.status_shown
+            assert word in forms, (seat, st, word)
+            assert font.size(word)[0] <= room, (seat, st, word, font.size(word)[0], room)
+        app.close()
