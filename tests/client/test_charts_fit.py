@@ -6,20 +6,19 @@ into the titles and off the panels' right edges); the charts' value labels are d
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
 import pygame
 import pytest
 from district.client.app import App
-from district.client.recorded import model_for
-from district.client.settings import FONT_SIZES, Settings
+from district.client.settings import FONT_SIZES
 from district.client.ui.draw import line_chart
 from district.client.ui.theme import C, DrawnText, Fonts
 from district.server.debrief import SessionLog, build_debrief
 
 from tests.client.conftest import HUMAN, drawn, key, rec_frames
+from tests.client.test_debrief_replay import open_debrief
 from tests.client.test_map import overlapping
 
 SIZES = [(1024, 768), (1920, 1080)]
@@ -221,18 +220,9 @@ def debrief(recorded: dict[str, Any]) -> dict[str, Any]:
 def test_the_debrief_fits_at_every_text_size(
     recorded: dict[str, Any], debrief: dict[str, Any], size: tuple[int, int], fs: str
 ) -> None:
-    frames = rec_frames(recorded, "facilitator")
-    app = App(
-        model_for(frames, len(frames), recorded["deal_kinds"]), size=size, settings=Settings()
-    )
+    app = open_debrief(recorded, debrief, size)
     try:
-        at_text_size(app, fs)
-        app.model.debrief = copy.deepcopy(debrief)
-        v = app.model.view
-        app.model.debrief_at = (int(v["round"]), str(v["phase"]))
-        app.show("debrief")
-        app.frame([])
-        app.frame([])
+        at_text_size(app, fs)  # the scene as the player sees it after choosing the text size
         scene = app.scene
         assert scene.name == "debrief" and scene.text_scale == FONT_SIZES[fs]
         assert {"boards", "wages", "deals", "replay", "tab"} <= set(scene.parts)
