@@ -269,15 +269,12 @@ class DecisionsTab(Tab):
                 font = label_font(m, "@hint")
                 if max(font.size(says)[0] for _v, _w, says in f["steps"]) <= room.width:
                     room.height = label_height(m, room.height, "@hint")
-                    self.step_hints[name] = UILabel(
-                        room, hint, m, container=c, object_id=oid("@hint", f"says_{name}")
-                    )
                 else:  # no room beside it: the word's meaning on a line of its own under it
-                    line = pygame.Rect(u(10), y + u(30), w - u(10), label_height(m, u(17), "@hint"))
-                    self.step_hints[name] = UILabel(
-                        line, hint, m, container=c, object_id=oid("@hint", f"says_{name}")
-                    )
-                    y += line.height
+                    room = pygame.Rect(u(10), y + u(30), w - u(10), label_height(m, u(17), "@hint"))
+                    y += room.height
+                self.step_hints[name] = UILabel(
+                    room, hint, m, container=c, object_id=oid("@hint", f"says_{name}")
+                )
             elif hint:
                 room = pygame.Rect(
                     label_w + input_w + u(12), y, w - label_w - input_w - u(12), u(30)
@@ -397,7 +394,7 @@ class DecisionsTab(Tab):
         return dict(self.fields()).get(name, {})
 
     def _field_default(self, name: str) -> Any:
-        return dict(self.fields()).get(name, {}).get("default")
+        return self._field(name).get("default")
 
     def to_decisions(self) -> tuple[dict[str, Any], dict[str, str]]:
         """The form as a `decide` map, or the problems found before sending: only with the bounds
@@ -566,8 +563,9 @@ class DecisionsTab(Tab):
             for name, w in self.widgets.items():
                 if w is event.ui_element and name in self.step_hints:
                     self.collect()
-                    at = nearest_step(self._field(name)["steps"], self.raw.get(name))
-                    self.step_hints[name].set_text(self._field(name)["steps"][at][2])
+                    steps = self._field(name)["steps"]
+                    at = nearest_step(steps, self.raw.get(name))
+                    self.step_hints[name].set_text(steps[at][2])
             return False
         return False
 
