@@ -205,8 +205,7 @@ class Tab:
 
     def show(self) -> None:
         self.visible = True
-        if self.behind:
-            self.rebuild()
+        self.catch_up()
         if self.panel is not None:
             self.panel.show()
 
